@@ -1,0 +1,14 @@
+// THE ABI of simdnet.wasm: only `export … from` lines. Every exported name is a kernel
+// (plus heap_base, which tells the TypeScript allocator where static data ends). Helpers that
+// are not kernels stay unexported in their files.
+export * from "./memory";
+export * from "./conv2d";
+export * from "./gemm";
+export * from "./pool2d";
+export * from "./activation";
+export * from "./softmax";
+export * from "./add";
+export * from "./concat";
+export * from "./lrn";
+export * from "./batchnorm";
+export * from "./dropout";

@@ -1,0 +1,71 @@
+// Argument checks shared by every op: each failure names the op, the argument and the numbers,
+// and happens before any kernel runs.
+import { Tensor } from '../tensor.js';
+import { describe } from '../wasm/engine.js';
+
+export { describe };
+
+/** Throws unless x is a live Tensor; returns it typed. */
+export function tensorArg(op: string, name: string, x: unknown): Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: ${name} must be a Tensor, got ${describe(x)}`);
+  if (x.disposed) throw new Error(`${op}: ${name} was disposed (${x.toString()}); it can no longer be used`);
+  return x;
+}
+
+/** Throws unless x is a live Tensor of the given rank(s). */
+export function rankArg(op: string, name: string, x: unknown, ranks: number | readonly number[], layout?: string): Tensor {
+  const t = tensorArg(op, name, x);
+  const ok = typeof ranks === 'number' ? t.rank === ranks : ranks.includes(t.rank);
+  if (!ok) {
+    const want = typeof ranks === 'number' ? `${ranks}` : ranks.join(' or ');
+    throw new RangeError(`${op}: ${name} must have rank ${want}${layout ? ` (${layout})` : ''}, got shape [${t.shape.join(', ')}]`);
+  }
+  return t;
+}
+
+/** An integer option ≥ min. */
+export function intArg(op: string, name: string, v: unknown, min: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new TypeError(`${op}: ${name} must be an integer, got ${describe(v)}`);
+  if (v < min) throw new RangeError(`${op}: ${name} must be ≥ ${min}, got ${v}`);
+  return v;
+}
+
+/** A finite number option in [min, max]. */
+export function numberArg(op: string, name: string, v: unknown, min = -Infinity, max = Infinity): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`${op}: ${name} must be a finite number, got ${describe(v)}`);
+  if (v < min || v > max) throw new RangeError(`${op}: ${name} must be in [${min}, ${max}], got ${v}`);
+  return v;
+}
+
+/** A number or an [h, w] pair of integers ≥ min, as PyTorch takes kernelSize/stride/dilation. */
+export function pairArg(op: string, name: string, v: unknown, min: number): [number, number] {
+  if (Array.isArray(v)) {
+    if (v.length !== 2) throw new RangeError(`${op}: ${name} must be a number or [h, w], got ${describe(v)}`);
+    return [intArg(op, `${name}[0]`, v[0], min), intArg(op, `${name}[1]`, v[1], min)];
+  }
+  const n = intArg(op, name, v, min);
+  return [n, n];
+}
+
+/** Every option key must be known: a typo such as `strides` is an error, not silently ignored. */
+export function knownOptions(op: string, opts: unknown, keys: readonly string[]): Record<string, unknown> {
+  if (opts === undefined) return {};
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) {
+    throw new TypeError(`${op}: options must be an object, got ${describe(opts)}`);
+  }
+  for (const k of Object.keys(opts)) {
+    if (!keys.includes(k)) throw new TypeError(`${op}: unknown option '${k}' (known: ${keys.join(', ')})`);
+  }
+  return opts as Record<string, unknown>;
+}
+
+/** Shapes equal, or a message naming both. */
+export function sameShape(op: string, a: Tensor, an: string, b: Tensor, bn: string): void {
+  if (a.rank !== b.rank || a.shape.some((d, i) => d !== b.shape[i])) {
+    throw new RangeError(`${op}: ${an} has shape [${a.shape.join(', ')}] but ${bn} has shape [${b.shape.join(', ')}]; they must match`);
+  }
+}
+
+export function fmtShape(s: readonly number[]): string {
+  return `[${s.join(', ')}]`;
+}

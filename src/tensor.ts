@@ -1,0 +1,193 @@
+// Tensor: a float32 array living in wasm linear memory (a byte offset + a shape), with an
+// explicit lifetime, and tidy() scopes that free temporaries.
+import { heap, kernels, setLiveTensorCounter, describe } from './wasm/engine.js';
+
+export type Shape = readonly number[];
+
+let live = 0;
+setLiveTensorCounter(() => live);
+
+const scopes: Set<Tensor>[] = [];
+
+export class Tensor {
+  readonly shape: Shape;
+  readonly size: number;
+  readonly dtype = 'float32' as const;
+  #ptr: number;
+
+  /** Wraps a fresh allocation; use Tensor.from / zeros / empty rather than this. */
+  private constructor(shape: Shape, size: number, ptr: number) {
+    this.shape = Object.freeze(shape.slice());
+    this.size = size;
+    this.#ptr = ptr;
+    live++;
+    if (scopes.length > 0) scopes[scopes.length - 1].add(this);
+  }
+
+  /** A tensor whose contents are undefined (the ops overwrite them). */
+  static empty(shape: Shape): Tensor {
+    const size = checkShape(shape, 'Tensor.empty');
+    const ptr = heap().alloc(size * 4);
+    return new Tensor(shape, size, ptr);
+  }
+
+  static zeros(shape: Shape): Tensor {
+    const t = Tensor.empty(shape);
+    kernels().fill_f32_simd(t.#ptr, t.size, 0);
+    return t;
+  }
+
+  static full(shape: Shape, value: number): Tensor {
+    if (typeof value !== 'number') throw new TypeError(`Tensor.full: value must be a number, got ${describe(value)}`);
+    const t = Tensor.empty(shape);
+    kernels().fill_f32_simd(t.#ptr, t.size, value);
+    return t;
+  }
+
+  /** Copies `data` (row-major, NCHW for images) into wasm memory. */
+  static from(data: Float32Array | ArrayLike<number>, shape?: Shape): Tensor {
+    if (data === null || typeof data !== 'object' || typeof (data as ArrayLike<number>).length !== 'number') {
+      throw new TypeError(`Tensor.from: data must be a Float32Array or an array of numbers, got ${describe(data)}`);
+    }
+    const s = shape ?? [data.length];
+    const size = checkShape(s, 'Tensor.from');
+    if (data.length !== size) {
+      throw new RangeError(`Tensor.from: data has ${data.length} elements but shape [${s.join(', ')}] needs ${size}`);
+    }
+    if (!(data instanceof Float32Array)) {
+      for (let i = 0; i < data.length; i++) {
+        if (typeof data[i] !== 'number') {
+          throw new TypeError(`Tensor.from: data[${i}] is ${describe(data[i])}, not a number`);
+        }
+      }
+    }
+    const t = Tensor.empty(s);
+    heap().f32view().set(data, t.#ptr >>> 2);
+    return t;
+  }
+
+  /** Byte offset in wasm memory. Throws when the tensor was disposed. */
+  get ptr(): number {
+    if (this.#ptr < 0) throw disposedError('this tensor');
+    return this.#ptr;
+  }
+
+  get rank(): number { return this.shape.length; }
+  get disposed(): boolean { return this.#ptr < 0; }
+
+  /** A copy of the data as a Float32Array (the tensor keeps living). */
+  toFloat32Array(): Float32Array {
+    const p = this.ptr;
+    return heap().f32view().slice(p >>> 2, (p >>> 2) + this.size);
+  }
+
+  /** The data as nested arrays following the shape. */
+  toArray(): unknown {
+    const d = this.toFloat32Array();
+    const build = (dim: number, off: number): unknown => {
+      if (dim === this.shape.length) return d[off];
+      const n = this.shape[dim];
+      const stride = this.shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+      return Array.from({ length: n }, (_, i) => build(dim + 1, off + i * stride));
+    };
+    return this.shape.length === 0 ? d[0] : build(0, 0);
+  }
+
+  /** A new tensor with the same data and another shape of the same size (-1 infers one dim). */
+  reshape(shape: Shape): Tensor {
+    const p = this.ptr;
+    const s = inferDim(shape, this.size, this.shape);
+    const t = Tensor.empty(s);
+    kernels().copy_f32_simd(p, t.#ptr, this.size);
+    return t;
+  }
+
+  clone(): Tensor {
+    return this.reshape(this.shape);
+  }
+
+  /** Frees the memory. Disposing twice is harmless; any other use afterwards throws. */
+  dispose(): void {
+    if (this.#ptr < 0) return;
+    heap().release(this.#ptr);
+    this.#ptr = -1;
+    live--;
+    for (const s of scopes) s.delete(this);
+  }
+
+  toString(): string {
+    return `Tensor(float32, [${this.shape.join(', ')}]${this.disposed ? ', disposed' : ''})`;
+  }
+}
+
+function disposedError(what: string): Error {
+  return new Error(`${what} was disposed: its memory is freed; keep it alive (or keep() it out of tidy()) while you use it`);
+}
+
+/** Validates a shape and returns its element count. */
+export function checkShape(shape: Shape, where: string): number {
+  if (!Array.isArray(shape)) throw new TypeError(`${where}: shape must be an array of integers, got ${describe(shape)}`);
+  let size = 1;
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
+      throw new RangeError(`${where}: shape [${shape.map(String).join(', ')}] has dimension ${i} = ${describe(d)}; dimensions are non-negative integers`);
+    }
+    size *= d;
+  }
+  if (size > 2 ** 30) throw new RangeError(`${where}: shape [${shape.join(', ')}] has ${size} elements, more than a wasm32 memory holds`);
+  return size;
+}
+
+function inferDim(shape: Shape, size: number, from: Shape): number[] {
+  const s = shape.slice();
+  const k = s.indexOf(-1);
+  if (k >= 0) {
+    if (s.indexOf(-1, k + 1) >= 0) throw new RangeError(`reshape: only one dimension may be -1 in [${s.join(', ')}]`);
+    const rest = s.reduce((a, b, i) => (i === k ? a : a * b), 1);
+    if (rest === 0 || size % rest !== 0) throw new RangeError(`reshape: cannot infer -1 in [${s.join(', ')}] from ${size} elements`);
+    s[k] = size / rest;
+  }
+  const n = checkShape(s, 'reshape');
+  if (n !== size) throw new RangeError(`reshape: [${from.join(', ')}] has ${size} elements, [${s.join(', ')}] has ${n}`);
+  return s;
+}
+
+type Kept = Tensor | readonly Kept[] | { readonly [k: string]: Kept } | void | number | string | boolean | null | undefined;
+
+/**
+ * Runs fn and disposes every tensor created inside it except those it returns (a tensor, or
+ * arrays/objects of tensors) and those passed to keep(). Nested scopes hand results outward.
+ */
+export function tidy<T extends Kept>(fn: () => T): T {
+  const scope = new Set<Tensor>();
+  scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+    if (result !== null && typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
+      throw new TypeError('tidy: fn must be synchronous (it returned a Promise); tensors cannot be tracked across await');
+    }
+  } finally {
+    scopes.pop();
+    const keepSet = new Set<Tensor>();
+    // result may be unassigned when fn threw: collect() copes with undefined
+    collect(result!, keepSet);
+    for (const t of scope) if (!keepSet.has(t)) t.dispose();
+    const outer = scopes[scopes.length - 1];
+    if (outer) for (const t of keepSet) if (!t.disposed && scope.has(t)) outer.add(t);
+  }
+  return result;
+}
+
+/** Exempts a tensor from the enclosing tidy() scopes. */
+export function keep<T extends Tensor>(t: T): T {
+  for (const s of scopes) s.delete(t);
+  return t;
+}
+
+function collect(x: Kept, into: Set<Tensor>): void {
+  if (x instanceof Tensor) into.add(x);
+  else if (Array.isArray(x)) for (const e of x) collect(e, into);
+  else if (x !== null && typeof x === 'object') for (const v of Object.values(x)) collect(v as Kept, into);
+}
