@@ -1,0 +1,209 @@
+// Graph: a DAG of named layers with several inputs and outputs. Shapes are inferred when it is
+// built; forward passes free each intermediate as soon as its last reader has run.
+import { Tensor, type Shape } from '../tensor.js';
+import type { Layer } from '../nn/layer.js';
+import type { Param } from '../nn/param.js';
+import { mixSeed } from '../nn/init.js';
+import { tensorArg } from '../ops/validate.js';
+import { buildTopology, GraphError, type GraphNode, type NodeSpec } from './topology.js';
+import { summarize, type SummaryOptions } from './summary.js';
+
+export interface GraphSpec {
+  /** Per-sample input shapes (without the batch dimension), by input name. */
+  inputs: Readonly<Record<string, Shape>>;
+  nodes: readonly NodeSpec[];
+  /** Output node name(s); the first is what predict() returns. */
+  outputs: string | readonly string[];
+  /** Seed for the initialisation of every parameter (default 0). */
+  seed?: number;
+}
+
+export interface ForwardOptions {
+  /** Layers such as Dropout and BatchNorm behave as in training (default false). */
+  training?: boolean;
+  /** Node names whose outputs to return as well (they are not freed); '*' keeps every node. */
+  keep?: readonly string[] | '*';
+}
+
+export interface ForwardResult {
+  /** The first output. */
+  output: Tensor;
+  /** Every output by node name. */
+  outputs: Record<string, Tensor>;
+  /** The kept intermediate activations by node name (the caller disposes them). */
+  kept: Record<string, Tensor>;
+}
+
+export type GraphInput = Tensor | Readonly<Record<string, Tensor>>;
+
+export class Graph {
+  readonly inputShapes: Readonly<Record<string, Shape>>;
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  readonly nodes: readonly GraphNode[];
+  private readonly index: Map<string, number>;
+  private readonly lastUse: Map<string, number>;
+
+  constructor(spec: GraphSpec) {
+    if (spec === null || typeof spec !== 'object') throw new GraphError('Graph: give { inputs, nodes, outputs }');
+    const outputs = typeof spec.outputs === 'string' ? [spec.outputs] : [...(spec.outputs ?? [])];
+    this.nodes = buildTopology(spec.inputs ?? {}, spec.nodes ?? [], outputs);
+    this.inputShapes = Object.fromEntries(Object.entries(spec.inputs).map(([k, v]) => [k, Object.freeze(v.slice())]));
+    this.inputNames = Object.keys(spec.inputs);
+    this.outputNames = outputs;
+    this.index = new Map(this.nodes.map((n, i) => [n.name, i]));
+    this.lastUse = new Map();
+    this.nodes.forEach((n, i) => n.inputs.forEach((x) => this.lastUse.set(x, i)));
+    this.seed(spec.seed ?? 0);
+  }
+
+  /** Re-seeds the initialisation of every parameter that is not materialised yet, and dropout masks. */
+  seed(seed: number): void {
+    this.nodes.forEach((n, i) => n.layer.seed(mixSeed(seed, i)));
+  }
+
+  /** The node by name. */
+  node(name: string): GraphNode {
+    const i = this.index.get(name);
+    if (i === undefined) throw new GraphError(`graph: no node named '${name}'`);
+    return this.nodes[i];
+  }
+
+  get layers(): Layer[] {
+    return this.nodes.map((n) => n.layer);
+  }
+
+  /** Per-sample output shape of the first output. */
+  get outputShape(): Shape {
+    return this.node(this.outputNames[0]).outputShape;
+  }
+
+  /** Every parameter and buffer with its qualified name 'node.param'. */
+  namedParams(): { name: string; node: string; param: Param }[] {
+    return this.nodes.flatMap((n) => n.layer.params().map((p) => ({ name: `${n.name}.${p.name}`, node: n.name, param: p })));
+  }
+
+  /** Trainable parameters (what an optimizer updates). */
+  parameters(): Param[] {
+    return this.namedParams().filter((p) => p.param.trainable).map((p) => p.param);
+  }
+
+  /** Number of learned parameters (buffers such as running statistics not included), as PyTorch counts. */
+  get paramCount(): number {
+    return this.parameters().reduce((a, p) => a + p.size, 0);
+  }
+
+  /** Elements in non-trainable buffers (batch norm's running statistics). */
+  get bufferCount(): number {
+    return this.namedParams().filter((p) => !p.param.trainable).reduce((a, p) => a + p.param.size, 0);
+  }
+
+  /** Allocates and initialises every parameter now (otherwise the first forward does). */
+  build(): this {
+    for (const p of this.namedParams()) void p.param.value;
+    return this;
+  }
+
+  /** Inference: the first output for a batch. Intermediates are freed; the caller disposes the result. */
+  predict(x: GraphInput): Tensor {
+    return this.forward(x).output;
+  }
+
+  /** A forward pass that can also return intermediate activations (keep) and run in training mode. */
+  forward(x: GraphInput, options: ForwardOptions = {}): ForwardResult {
+    const training = options.training ?? false;
+    const keepAll = options.keep === '*';
+    const keepList = keepAll ? this.nodes.map((n) => n.name) : [...(options.keep ?? [])];
+    for (const k of keepList) if (!this.index.has(k)) throw new GraphError(`forward: keep names '${k}', which is not a node of this model`);
+    const keepSet = new Set(keepList);
+    const outSet = new Set(this.outputNames);
+
+    const values = new Map<string, Tensor>();
+    const batch = this.bindInputs(x, values);
+    // a layer may hand its input back (Dropout at inference): count owners per tensor
+    const owners = new Map<Tensor, number>();
+    for (const n of this.inputNames) owners.set(values.get(n)!, Infinity); // never freed here
+    const release = (name: string) => {
+      const t = values.get(name)!;
+      values.delete(name);
+      const c = (owners.get(t) ?? 0) - 1;
+      if (c <= 0) {
+        owners.delete(t);
+        t.dispose();
+      } else owners.set(t, c);
+    };
+    const retained = (name: string) => keepSet.has(name) || outSet.has(name);
+    try {
+      this.nodes.forEach((node, i) => {
+        const args = node.inputs.map((n) => values.get(n)!);
+        const y = node.layer.forward(args, training);
+        const want = [batch, ...node.outputShape];
+        if (y.rank !== want.length || y.shape.some((d, k) => d !== want[k])) {
+          throw new GraphError(`node '${node.name}' (${node.layer.type}) produced [${y.shape.join(', ')}], expected [${want.join(', ')}]`);
+        }
+        values.set(node.name, y);
+        owners.set(y, (owners.get(y) ?? 0) + 1);
+        for (const n of new Set(node.inputs)) {
+          if (this.lastUse.get(n) === i && !retained(n)) release(n);
+        }
+      });
+    } catch (e) {
+      for (const t of values.values()) if (!isInput(t, x)) t.dispose();
+      throw e;
+    }
+    const outputs: Record<string, Tensor> = {};
+    for (const o of this.outputNames) outputs[o] = values.get(o)!;
+    const kept: Record<string, Tensor> = {};
+    for (const k of keepList) kept[k] = values.get(k)!;
+    // an output or kept value that is a graph input (identity layers) must not alias the caller's tensor
+    for (const rec of [outputs, kept]) for (const k of Object.keys(rec)) if (isInput(rec[k], x)) rec[k] = rec[k].clone();
+    return { output: outputs[this.outputNames[0]], outputs, kept };
+  }
+
+  private bindInputs(x: GraphInput, values: Map<string, Tensor>): number {
+    const named: Record<string, Tensor> =
+      x instanceof Tensor ? (this.inputNames.length === 1 ? { [this.inputNames[0]]: x } : {}) : (x as Record<string, Tensor>);
+    if (x instanceof Tensor && this.inputNames.length !== 1) {
+      throw new GraphError(`forward: this model has ${this.inputNames.length} inputs (${this.inputNames.join(', ')}); pass { name: tensor }`);
+    }
+    let batch = -1;
+    for (const name of this.inputNames) {
+      const t = tensorArg('forward', `input '${name}'`, named[name]);
+      const want = this.inputShapes[name];
+      const ok = t.rank === want.length + 1 && want.every((d, k) => t.shape[k + 1] === d);
+      if (!ok) {
+        throw new RangeError(
+          `forward: input '${name}' must have shape [N, ${want.join(', ')}], got [${t.shape.join(', ')}]` +
+            (t.rank === want.length && want.every((d, k) => t.shape[k] === d) ? ' (add the batch dimension: reshape to [1, …])' : ''),
+        );
+      }
+      if (batch >= 0 && t.shape[0] !== batch) throw new RangeError(`forward: inputs disagree on the batch size (${batch} vs ${t.shape[0]})`);
+      batch = t.shape[0];
+      values.set(name, t);
+    }
+    for (const k of Object.keys(named)) {
+      if (!this.inputNames.includes(k)) throw new GraphError(`forward: '${k}' is not an input of this model (inputs: ${this.inputNames.join(', ')})`);
+    }
+    if (batch === 0) throw new RangeError('forward: the batch is empty (N = 0)');
+    return batch;
+  }
+
+  /** A Keras-like table: layers, output shapes, parameters, multiply-adds, memory. */
+  summary(options: SummaryOptions = {}): string {
+    return summarize(this, options).text;
+  }
+
+  /** The numbers behind summary(). */
+  summaryData(options: SummaryOptions = {}) {
+    return summarize(this, options);
+  }
+
+  /** Frees every parameter and buffer. */
+  dispose(): void {
+    for (const n of this.nodes) n.layer.dispose();
+  }
+}
+
+function isInput(t: Tensor, x: GraphInput): boolean {
+  return x instanceof Tensor ? t === x : Object.values(x).includes(t);
+}

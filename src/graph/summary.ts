@@ -1,0 +1,113 @@
+// summary(): the lecture's arithmetic for a whole model — output shapes, parameters and
+// multiply-adds per layer, totals, and memory for weights and activations at a batch size.
+import type { Graph } from './graph.js';
+import { planArena } from './liveness.js';
+
+export interface SummaryOptions {
+  /** Batch size for the activation memory figures (default 1). */
+  batchSize?: number;
+}
+
+export interface SummaryRow {
+  name: string;
+  type: string;
+  inputs: string[];
+  outputShape: number[];
+  params: number;
+  buffers: number;
+  macs: number;
+  notes: string[];
+}
+
+export interface Summary {
+  rows: SummaryRow[];
+  totalParams: number;
+  trainableParams: number;
+  nonTrainable: number;
+  totalMacs: number;
+  weightBytes: number;
+  /** Every activation (inputs and node outputs) at the batch size, if none were freed. */
+  activationBytes: number;
+  /** Peak activation memory when buffers are reused by liveness. */
+  peakActivationBytes: number;
+  batchSize: number;
+  text: string;
+}
+
+const n = (x: number) => x.toLocaleString('en-US');
+const mib = (b: number) => (b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(2)} MiB` : `${(b / 1024).toFixed(1)} KiB`);
+const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+export function summarize(g: Graph, options: SummaryOptions = {}): Summary {
+  const batch = options.batchSize ?? 1;
+  if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`summary: batchSize must be a positive integer, got ${batch}`);
+  const rows: SummaryRow[] = g.nodes.map((node) => {
+    const ps = node.layer.params();
+    return {
+      name: node.name,
+      type: node.layer.type,
+      inputs: [...node.inputs],
+      outputShape: [...node.outputShape],
+      params: ps.filter((p) => p.trainable).reduce((a, p) => a + p.size, 0),
+      buffers: ps.filter((p) => !p.trainable).reduce((a, p) => a + p.size, 0),
+      macs: node.layer.macs(node.inputShapes, node.outputShape),
+      notes: node.layer.notes(node.inputShapes),
+    };
+  });
+  const trainable = rows.reduce((a, r) => a + r.params, 0);
+  const buffers = rows.reduce((a, r) => a + r.buffers, 0);
+  const macs = rows.reduce((a, r) => a + r.macs, 0);
+
+  // liveness over inputs (step −1 … last use) and node outputs (own step … last use / end)
+  const last = new Map<string, number>();
+  g.nodes.forEach((nd, i) => nd.inputs.forEach((x) => last.set(x, i)));
+  const end = g.nodes.length;
+  const values = [
+    ...g.inputNames.map((name) => ({ bytes: 4 * batch * size(g.inputShapes[name]), first: 0, last: last.get(name) ?? 0 })),
+    ...g.nodes.map((nd, i) => ({
+      bytes: 4 * batch * size(nd.outputShape),
+      first: i,
+      last: g.outputNames.includes(nd.name) ? end : last.get(nd.name) ?? i,
+    })),
+  ];
+  const arena = planArena(values);
+  const activationBytes = values.reduce((a, v) => a + v.bytes, 0);
+
+  const header = ['Layer', 'Type', 'Output shape', 'Params', 'Mult-adds'];
+  const table = rows.map((r) => [
+    r.name + (r.notes.length ? ' (!)' : ''),
+    r.type,
+    `[${r.outputShape.join(', ')}]`,
+    n(r.params + r.buffers),
+    n(r.macs),
+  ]);
+  const inputRows = g.inputNames.map((name) => [name, 'Input', `[${g.inputShapes[name].join(', ')}]`, '0', '0']);
+  const all = [header, ...inputRows, ...table];
+  const widths = header.map((_, c) => Math.max(...all.map((row) => row[c].length)));
+  const line = (row: string[]) => row.map((cell, c) => (c >= 3 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ');
+  const rule = '─'.repeat(widths.reduce((a, b) => a + b + 2, -2));
+  const lines = [rule, line(header), rule, ...inputRows.map(line), ...table.map(line), rule];
+  lines.push(`Total params: ${n(trainable + buffers)}`);
+  lines.push(`Trainable params: ${n(trainable)}`);
+  lines.push(`Non-trainable params: ${n(buffers)}${buffers ? ' (running statistics)' : ''}`);
+  lines.push(`Multiply-adds per sample: ${n(macs)} (${(macs / 1e9).toFixed(3)} G)`);
+  lines.push(`Weights: ${mib(4 * (trainable + buffers))}`);
+  lines.push(`Activations at batch ${batch}: ${mib(activationBytes)} in all, ${mib(arena.size)} at peak when buffers are reused`);
+  const noted = rows.filter((r) => r.notes.length);
+  if (noted.length) {
+    lines.push(rule);
+    for (const r of noted) for (const note of r.notes) lines.push(`(!) ${r.name}: ${note}`);
+  }
+  return {
+    rows,
+    totalParams: trainable + buffers,
+    trainableParams: trainable,
+    nonTrainable: buffers,
+    totalMacs: macs,
+    weightBytes: 4 * (trainable + buffers),
+    activationBytes,
+    peakActivationBytes: arena.size,
+    batchSize: batch,
+    text: lines.join('\n'),
+  };
+}

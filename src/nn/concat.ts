@@ -1,0 +1,36 @@
+import { Layer } from './layer.js';
+import type { Tensor, Shape } from '../tensor.js';
+import { concat } from '../ops/concat.js';
+import { intArg } from '../ops/validate.js';
+
+/** Concatenates inputs along `dim` of the batched tensor (1 = channels): the inception join. */
+export class Concat extends Layer {
+  readonly type = 'Concat';
+  readonly inputs = [1, 64] as const;
+  readonly dim: number;
+  constructor(dim = 1, options: { name?: string } = {}) {
+    super(options.name);
+    this.dim = intArg('nn.Concat', 'dim', dim, -8);
+  }
+  outputShape(inputs: readonly Shape[]): Shape {
+    if (inputs.length < 1) throw this.shapeError(inputs, 'it needs at least one input');
+    const rank = inputs[0].length + 1;
+    const d = this.dim < 0 ? this.dim + rank : this.dim;
+    if (d < 1 || d >= rank) throw this.shapeError(inputs, `dim ${this.dim} must be a non-batch axis of the rank-${rank} batched tensor`);
+    const out = inputs[0].slice();
+    for (let i = 1; i < inputs.length; i++) {
+      const s = inputs[i];
+      if (s.length !== inputs[0].length || s.some((v, k) => k !== d - 1 && v !== inputs[0][k])) {
+        throw this.shapeError(inputs, `all inputs must match except along dim ${d} (input ${i} differs from input 0)`);
+      }
+      out[d - 1] += s[d - 1];
+    }
+    return out;
+  }
+  forward(inputs: readonly Tensor[]): Tensor {
+    return concat(inputs, this.dim);
+  }
+  config() {
+    return { dim: this.dim };
+  }
+}

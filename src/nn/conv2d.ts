@@ -1,0 +1,91 @@
+import { Layer } from './layer.js';
+import type { Param } from './param.js';
+import type { Tensor, Shape } from '../tensor.js';
+import { conv2d } from '../ops/conv2d.js';
+import { pairArg, intArg, knownOptions } from '../ops/validate.js';
+import type { Padding2d } from '../ops/shape.js';
+import type { WeightInit } from './init.js';
+import { layerWindow, floorDrops } from './window.js';
+
+export interface Conv2dOptions {
+  stride?: number | [number, number];
+  padding?: Padding2d;
+  dilation?: number | [number, number];
+  groups?: number;
+  bias?: boolean;
+  weightInit?: WeightInit;
+  name?: string;
+}
+
+const KEYS = ['stride', 'padding', 'dilation', 'groups', 'bias', 'weightInit', 'name'];
+
+/** 2-D convolution, as torch.nn.Conv2d: weight [out, in/groups, kh, kw], bias [out]. */
+export class Conv2d extends Layer {
+  readonly type = 'Conv2d';
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: Padding2d;
+  readonly dilation: [number, number];
+  readonly groups: number;
+  readonly weight: Param;
+  readonly bias: Param | null;
+
+  constructor(inChannels: number, outChannels: number, kernelSize: number | [number, number], options: Conv2dOptions = {}) {
+    super(options.name);
+    const op = 'nn.Conv2d';
+    knownOptions(op, options, KEYS);
+    this.inChannels = intArg(op, 'inChannels', inChannels, 1);
+    this.outChannels = intArg(op, 'outChannels', outChannels, 1);
+    this.kernelSize = pairArg(op, 'kernelSize', kernelSize, 1);
+    this.stride = pairArg(op, 'stride', options.stride ?? 1, 1);
+    this.dilation = pairArg(op, 'dilation', options.dilation ?? 1, 1);
+    this.padding = options.padding ?? 0;
+    this.groups = intArg(op, 'groups', options.groups ?? 1, 1);
+    if (inChannels % this.groups !== 0 || outChannels % this.groups !== 0) {
+      throw new RangeError(`${op}: inChannels (${inChannels}) and outChannels (${outChannels}) must both be divisible by groups (${this.groups})`);
+    }
+    const wShape = [outChannels, inChannels / this.groups, this.kernelSize[0], this.kernelSize[1]];
+    this.weight = this.addParam({ name: 'weight', shape: wShape, init: options.weightInit ?? 'kaimingUniform' });
+    this.bias = options.bias === false ? null : this.addParam({ name: 'bias', shape: [outChannels], init: 'zeros' });
+  }
+
+  private window(s: Shape) {
+    return layerWindow((need) => this.shapeError([s], need), s, {
+      kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, dilation: this.dilation, rounding: 'floor',
+    });
+  }
+
+  outputShape(inputs: readonly Shape[]): Shape {
+    const s = this.one(inputs);
+    if (s.length !== 3) throw this.shapeError(inputs, `it needs a [C, H, W] image (rank 3 per sample); add no Flatten before it`);
+    if (s[0] !== this.inChannels) {
+      throw this.shapeError(inputs, `it was built for ${this.inChannels} input channels, i.e. [${this.inChannels}, H, W]`);
+    }
+    const w = this.window(s);
+    return [this.outChannels, w.oh, w.ow];
+  }
+
+  forward(inputs: readonly Tensor[]): Tensor {
+    return conv2d(inputs[0], this.weight.value, this.bias ? this.bias.value : null, {
+      stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups,
+    });
+  }
+
+  macs(_inputs: readonly Shape[], out: Shape): number {
+    return out[0] * out[1] * out[2] * (this.inChannels / this.groups) * this.kernelSize[0] * this.kernelSize[1];
+  }
+
+  notes(inputs: readonly Shape[]): string[] {
+    return floorDrops(inputs[0], this.window(inputs[0]), 'floor');
+  }
+
+  config() {
+    return {
+      inChannels: this.inChannels, outChannels: this.outChannels, kernelSize: this.kernelSize, stride: this.stride,
+      padding: this.padding, dilation: this.dilation, groups: this.groups, bias: this.bias !== null,
+    };
+  }
+
+}

@@ -1,0 +1,32 @@
+import { ElementwiseLayer } from './activation-base.js';
+import type { Tensor } from '../tensor.js';
+import { dropout } from '../ops/dropout.js';
+import { numberArg } from '../ops/validate.js';
+import { mixSeed } from './init.js';
+
+/**
+ * Inverted dropout, as torch.nn.Dropout: while training, zeroes each element with probability p
+ * and scales the rest by 1/(1 − p); at inference it passes the input through unchanged.
+ * Each training call draws a fresh mask from the layer's seed and a call counter.
+ */
+export class Dropout extends ElementwiseLayer {
+  readonly type = 'Dropout';
+  readonly p: number;
+  private seedBase = 0;
+  private calls = 0;
+  constructor(p = 0.5, options: { name?: string } = {}) {
+    super(options.name);
+    this.p = numberArg('nn.Dropout', 'p', p, 0, 1);
+  }
+  seed(seed: number): void {
+    this.seedBase = seed >>> 0;
+    this.calls = 0;
+  }
+  forward(inputs: readonly Tensor[], training: boolean): Tensor {
+    if (!training || this.p === 0) return inputs[0];
+    return dropout(inputs[0], this.p, { training: true, seed: mixSeed(this.seedBase, this.calls++) });
+  }
+  config() {
+    return { p: this.p };
+  }
+}

@@ -1,0 +1,37 @@
+import { Layer } from './layer.js';
+import type { Tensor, Shape } from '../tensor.js';
+import { flatten } from '../ops/concat.js';
+import { intArg } from '../ops/validate.js';
+
+/** Flattens dims startDim…endDim of the batched tensor into one, as torch.nn.Flatten (1, −1). */
+export class Flatten extends Layer {
+  readonly type = 'Flatten';
+  readonly startDim: number;
+  readonly endDim: number;
+  constructor(startDim = 1, endDim = -1, options: { name?: string } = {}) {
+    super(options.name);
+    this.startDim = intArg('nn.Flatten', 'startDim', startDim, -16);
+    this.endDim = intArg('nn.Flatten', 'endDim', endDim, -16);
+  }
+  private dims(rank: number, inputs: readonly Shape[]): [number, number] {
+    const s = this.startDim < 0 ? this.startDim + rank : this.startDim;
+    const e = this.endDim < 0 ? this.endDim + rank : this.endDim;
+    if (s < 1 || e >= rank || s > e) {
+      throw this.shapeError(inputs, `startDim ${this.startDim} … endDim ${this.endDim} must be non-batch axes of the rank-${rank} batched tensor, in order`);
+    }
+    return [s, e];
+  }
+  outputShape(inputs: readonly Shape[]): Shape {
+    const shape = this.one(inputs);
+    const [s, e] = this.dims(shape.length + 1, inputs);
+    const b = [1, ...shape];
+    const merged = b.slice(s, e + 1).reduce((x, y) => x * y, 1);
+    return [...b.slice(1, s), merged, ...b.slice(e + 1)];
+  }
+  forward(inputs: readonly Tensor[]): Tensor {
+    return flatten(inputs[0], this.startDim, this.endDim);
+  }
+  config() {
+    return { startDim: this.startDim, endDim: this.endDim };
+  }
+}

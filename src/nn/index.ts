@@ -1,0 +1,20 @@
+// The layers, constructed as in PyTorch.
+export { Layer, ShapeError } from './layer.js';
+export { Param } from './param.js';
+export { Conv2d, type Conv2dOptions } from './conv2d.js';
+export { Linear, type LinearOptions } from './linear.js';
+export { MaxPool2d, type MaxPool2dOptions } from './maxpool2d.js';
+export { AvgPool2d, type AvgPool2dOptions } from './avgpool2d.js';
+export { GlobalAvgPool2d } from './globalavgpool2d.js';
+export { ReLU } from './relu.js';
+export { LeakyReLU } from './leakyrelu.js';
+export { Sigmoid } from './sigmoid.js';
+export { Tanh } from './tanh.js';
+export { Softmax, LogSoftmax } from './softmax.js';
+export { Dropout } from './dropout.js';
+export { LocalResponseNorm, type LocalResponseNormOptions } from './localresponsenorm.js';
+export { BatchNorm2d, type BatchNorm2dOptions } from './batchnorm2d.js';
+export { Flatten } from './flatten.js';
+export { Add } from './add.js';
+export { Concat } from './concat.js';
+export { Rng, initArray, type WeightInit } from './init.js';

@@ -1,0 +1,43 @@
+import { ElementwiseLayer } from './activation-base.js';
+import type { Tensor, Shape } from '../tensor.js';
+import { localResponseNorm } from '../ops/lrn.js';
+import { intArg, numberArg, knownOptions } from '../ops/validate.js';
+
+export interface LocalResponseNormOptions {
+  alpha?: number;
+  beta?: number;
+  k?: number;
+  name?: string;
+}
+
+/**
+ * Local response normalisation across channels, as torch.nn.LocalResponseNorm:
+ * b_c = a_c · (k + alpha/size · Σ a²)^−beta over `size` neighbouring channels (AlexNet: 5, 1e-4, 0.75, 2).
+ */
+export class LocalResponseNorm extends ElementwiseLayer {
+  readonly type = 'LocalResponseNorm';
+  readonly size: number;
+  readonly alpha: number;
+  readonly beta: number;
+  readonly k: number;
+  constructor(size: number, options: LocalResponseNormOptions = {}) {
+    super(options.name);
+    const op = 'nn.LocalResponseNorm';
+    knownOptions(op, options, ['alpha', 'beta', 'k', 'name']);
+    this.size = intArg(op, 'size', size, 1);
+    this.alpha = numberArg(op, 'alpha', options.alpha ?? 1e-4);
+    this.beta = numberArg(op, 'beta', options.beta ?? 0.75);
+    this.k = numberArg(op, 'k', options.k ?? 1);
+  }
+  outputShape(inputs: readonly Shape[]): Shape {
+    const s = this.one(inputs);
+    if (s.length < 1) throw this.shapeError(inputs, 'it needs a channel axis');
+    return s.slice();
+  }
+  forward(inputs: readonly Tensor[]): Tensor {
+    return localResponseNorm(inputs[0], { size: this.size, alpha: this.alpha, beta: this.beta, k: this.k });
+  }
+  config() {
+    return { size: this.size, alpha: this.alpha, beta: this.beta, k: this.k };
+  }
+}

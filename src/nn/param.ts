@@ -1,0 +1,70 @@
+// A parameter (or a buffer such as batch norm's running statistics): its shape, a lazily
+// materialised value in wasm memory, and its gradient while training.
+import { Tensor, keep, type Shape } from '../tensor.js';
+import { initArray, type WeightInit } from './init.js';
+
+export interface ParamSpec {
+  name: string;
+  shape: Shape;
+  /** Buffers (running statistics) are not trained and not counted as parameters. */
+  trainable?: boolean;
+  init: WeightInit;
+  /** The shape whose fans scale the initialisation (a bias uses its weight's). */
+  fanShape?: Shape;
+}
+
+export class Param {
+  readonly name: string;
+  readonly shape: Shape;
+  readonly size: number;
+  readonly trainable: boolean;
+  readonly initKind: WeightInit;
+  private readonly fanShape: Shape;
+  private seed = 0;
+  private tensor: Tensor | null = null;
+  /** Gradient accumulated by backward passes (same shape), when training. */
+  grad: Tensor | null = null;
+
+  constructor(spec: ParamSpec) {
+    this.name = spec.name;
+    this.shape = spec.shape.slice();
+    this.size = spec.shape.reduce((a, b) => a * b, 1);
+    this.trainable = spec.trainable ?? true;
+    this.initKind = spec.init;
+    this.fanShape = spec.fanShape ?? spec.shape;
+  }
+
+  /** Sets the seed used when the value is first materialised. */
+  setSeed(seed: number): void {
+    this.seed = seed >>> 0;
+  }
+
+  get materialised(): boolean {
+    return this.tensor !== null && !this.tensor.disposed;
+  }
+
+  /** The value, allocated and initialised on first use. */
+  get value(): Tensor {
+    if (this.tensor === null || this.tensor.disposed) {
+      this.tensor = keep(Tensor.from(initArray(this.initKind, this.shape, this.seed, this.fanShape), this.shape));
+    }
+    return this.tensor;
+  }
+
+  /** Replaces the value with a copy of `data` (which must have the same size). */
+  assign(data: Float32Array | Tensor): void {
+    const arr = data instanceof Tensor ? data.toFloat32Array() : data;
+    if (arr.length !== this.size) {
+      throw new RangeError(`parameter ${this.name}: expected ${this.size} values for shape [${this.shape.join(', ')}], got ${arr.length}`);
+    }
+    this.tensor?.dispose();
+    this.tensor = keep(Tensor.from(arr, this.shape));
+  }
+
+  dispose(): void {
+    this.tensor?.dispose();
+    this.tensor = null;
+    this.grad?.dispose();
+    this.grad = null;
+  }
+}

@@ -1,0 +1,41 @@
+import { ElementwiseLayer } from './activation-base.js';
+import type { Tensor, Shape } from '../tensor.js';
+import { softmax, logSoftmax } from '../ops/softmax.js';
+import { intArg } from '../ops/validate.js';
+
+/**
+ * Softmax over `dim` of the batched tensor (as torch.nn.Softmax; dim 1 = the class axis of
+ * [N, classes] or the channel axis of NCHW). `log: true` gives LogSoftmax.
+ */
+export class Softmax extends ElementwiseLayer {
+  readonly type: string;
+  readonly dim: number;
+  readonly log: boolean;
+  constructor(dim = 1, options: { name?: string; log?: boolean } = {}) {
+    super(options.name);
+    this.dim = intArg('nn.Softmax', 'dim', dim, -8);
+    this.log = options.log ?? false;
+    this.type = this.log ? 'LogSoftmax' : 'Softmax';
+  }
+  outputShape(inputs: readonly Shape[]): Shape {
+    const s = this.one(inputs);
+    const rank = s.length + 1;
+    if (this.dim >= rank || this.dim < -rank || this.dim === 0 || this.dim === -rank) {
+      throw this.shapeError(inputs, `dim ${this.dim} must name a non-batch axis of the batched rank-${rank} tensor (1 … ${rank - 1})`);
+    }
+    return s.slice();
+  }
+  forward(inputs: readonly Tensor[]): Tensor {
+    return this.log ? logSoftmax(inputs[0], this.dim) : softmax(inputs[0], this.dim);
+  }
+  config() {
+    return { dim: this.dim, log: this.log };
+  }
+}
+
+/** LogSoftmax over `dim`, as torch.nn.LogSoftmax. */
+export class LogSoftmax extends Softmax {
+  constructor(dim = 1, options: { name?: string } = {}) {
+    super(dim, { ...options, log: true });
+  }
+}
