@@ -15,3 +15,5 @@ export { GraphBuilder } from './graph/builder.js';
 export { GraphError, type NodeSpec } from './graph/topology.js';
 import * as models from './models/index.js';
 export { models };
+import * as io from './io/index.js';
+export { io };
