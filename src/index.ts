@@ -17,3 +17,5 @@ import * as models from './models/index.js';
 export { models };
 import * as io from './io/index.js';
 export { io };
+import * as data from './data/index.js';
+export { data };

@@ -80,3 +80,77 @@ export function expectCanariesIntact(what = ''): void {
 export function bytesInUse(): number {
   return memoryInfo().bytesInUse;
 }
+
+/**
+ * Checks an analytic gradient against central differences of L = Σ y ⊙ r (r a fixed random
+ * array, float64 loss). `forward` maps the perturbed input to y (it may run kernels). Checks
+ * `samples` coordinates (all when undefined), |analytic − numeric| ≤ rtol·max(|a|, |n|) + atol,
+ * where atol = rtol·0.1·max|numeric| keeps float32 noise on near-zero entries from failing the
+ * check. Throws naming the worst coordinate; returns the largest relative error seen.
+ */
+export function fdCheck(args: {
+  x: Float32Array;
+  shape: readonly number[];
+  r: Float32Array;
+  forward: (x: Float32Array) => Float32Array;
+  analytic: Float32Array;
+  eps?: number;
+  rtol?: number;
+  samples?: number;
+  seed?: number;
+  what?: string;
+}): number {
+  const { x, r, forward, analytic, shape } = args;
+  const eps = args.eps ?? 1e-2;
+  const rtol = args.rtol ?? 1e-2;
+  const loss = (y: Float32Array) => {
+    let s = 0;
+    for (let i = 0; i < y.length; i++) s += y[i] * r[i];
+    return s;
+  };
+  let idx = Array.from({ length: x.length }, (_, i) => i);
+  if (args.samples !== undefined && args.samples < x.length) {
+    const g = rng(args.seed ?? 99);
+    for (let i = idx.length - 1; i > 0; i--) {
+      const j = Math.floor(g() * (i + 1));
+      [idx[i], idx[j]] = [idx[j], idx[i]];
+    }
+    idx = idx.slice(0, args.samples);
+  }
+  const numeric = new Float64Array(idx.length);
+  idx.forEach((i, k) => {
+    const xp = x.slice();
+    xp[i] = x[i] + eps;
+    const lp = loss(forward(xp));
+    xp[i] = x[i] - eps;
+    const lm = loss(forward(xp));
+    numeric[k] = (lp - lm) / (2 * eps);
+  });
+  const scale = Math.max(...Array.from(numeric, Math.abs), 1e-6);
+  const atol = rtol * 0.1 * scale;
+  let worst = 0;
+  idx.forEach((i, k) => {
+    const a = analytic[i], n = numeric[k];
+    const err = Math.abs(a - n);
+    const rel = err / Math.max(Math.abs(a), Math.abs(n), 1e-12);
+    if (err > rtol * Math.max(Math.abs(a), Math.abs(n)) + atol) {
+      throw new Error(
+        `${args.what ?? 'gradient'}: at [${coords(i, shape).join(', ')}] analytic ${a} vs central difference ${n} (relative error ${rel.toExponential(2)})`,
+      );
+    }
+    if (Math.abs(n) > atol) worst = Math.max(worst, rel);
+  });
+  return worst;
+}
+
+/** Distinct values (a shuffled ramp) so max pooling's argmax is stable under ±eps. */
+export function distinctArray(n: number, seed: number, step = 0.05): Float32Array {
+  const g = rng(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = (i - n / 2) * step;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(g() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
