@@ -1,1 +1,107 @@
-export {};
+// Inverted dropout (PyTorch's F.dropout): in training each element is kept with probability
+// 1 − p and scaled by 1/(1 − p), otherwise zeroed; at inference it is the identity (a copy).
+// Element i's keep decision is a pure function of (seed, i), a counter-based hash computed in the
+// kernel, so the same seed always gives the same mask and a backward pass can regenerate it:
+// dx = dropout(dy, p, { seed }) with the forward seed, or dy·mask with dropoutWithMask's mask.
+import { Tensor } from '../tensor.js';
+import { kernels } from '../wasm/engine.js';
+import { describe, knownOptions, tensorArg } from './validate.js';
+
+export interface DropoutOptions {
+  /** Drop elements (default true); false returns a copy of x. */
+  training?: boolean;
+  /**
+   * An integer in [0, 2^32). Omitted: the next value of a module-level counter whose start is
+   * drawn from Math.random when this module loads (see dropoutSeed()), so every call differs.
+   */
+  seed?: number;
+}
+
+export interface DropoutWithMaskOptions {
+  seed?: number;
+}
+
+export interface DropoutWithMask {
+  /** x·mask. */
+  output: Tensor;
+  /** Same shape as x: 1/(1 − p) where the element was kept, 0 where it was dropped. */
+  mask: Tensor;
+  /** The seed that produced the mask. */
+  seed: number;
+}
+
+let counter = Math.floor(Math.random() * 2 ** 32) >>> 0;
+
+/**
+ * The seed the next dropout call without `seed` would use, consumed: consecutive values of a
+ * counter started from Math.random. A layer that wants to regenerate its mask in backward draws
+ * one here and passes it to dropout explicitly.
+ */
+export function dropoutSeed(): number {
+  const s = counter;
+  counter = (counter + 1) >>> 0;
+  return s;
+}
+
+function pArg(op: string, p: unknown): number {
+  if (typeof p !== 'number' || Number.isNaN(p) || p < 0 || p > 1) {
+    throw new RangeError(`${op}: p must be a probability in [0, 1], got ${describe(p)}`);
+  }
+  return p;
+}
+
+function seedArg(op: string, seed: unknown): number {
+  if (seed === undefined) return dropoutSeed();
+  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+    throw new RangeError(`${op}: seed must be an integer in [0, 4294967295], got ${describe(seed)}`);
+  }
+  return seed;
+}
+
+/** The kernel's u32 threshold and scale for p: kept iff hash ≥ threshold. */
+function keepRule(p: number): { threshold: number; scale: number } {
+  // p = 1: threshold 0 keeps every element with scale 0, i.e. y = x·0
+  if (p === 1) return { threshold: 0, scale: 0 };
+  return { threshold: Math.min(Math.round(p * 2 ** 32), 0xffffffff), scale: 1 / (1 - p) };
+}
+
+/**
+ * Inverted dropout: y = x·m with m = 1/(1 − p) (kept, probability 1 − p) or 0 (dropped).
+ * p = 0 or training = false returns a copy; p = 1 gives all zeros. A dropped NaN or ±Infinity
+ * becomes NaN (x·0), as in PyTorch.
+ */
+export function dropout(x: Tensor, p = 0.5, options: DropoutOptions = {}): Tensor {
+  const op = 'dropout';
+  const t = tensorArg(op, 'x', x);
+  const pp = pArg(op, p);
+  const o = knownOptions(op, options, ['training', 'seed']);
+  const training = o.training ?? true;
+  if (typeof training !== 'boolean') throw new TypeError(`${op}: training must be a boolean, got ${describe(training)}`);
+  const seed = training && pp > 0 ? seedArg(op, o.seed) : o.seed === undefined ? 0 : seedArg(op, o.seed);
+  const y = Tensor.empty(t.shape);
+  if (t.size === 0) return y;
+  if (!training || pp === 0) {
+    kernels().copy_f32_simd(t.ptr, y.ptr, t.size);
+    return y;
+  }
+  const { threshold, scale } = keepRule(pp);
+  kernels().dropout_f32_simd(t.ptr, y.ptr, 0, t.size, threshold, scale, seed);
+  return y;
+}
+
+/**
+ * Training-time dropout that also returns its mask (f32, 0 or 1/(1 − p)) and seed, for a
+ * backward pass dx = dy·mask. Same numbers as dropout(x, p, { seed }).
+ */
+export function dropoutWithMask(x: Tensor, p = 0.5, options: DropoutWithMaskOptions = {}): DropoutWithMask {
+  const op = 'dropoutWithMask';
+  const t = tensorArg(op, 'x', x);
+  const pp = pArg(op, p);
+  const o = knownOptions(op, options, ['seed']);
+  const seed = seedArg(op, o.seed);
+  const { threshold, scale } = keepRule(pp);
+  const output = Tensor.empty(t.shape);
+  const mask = Tensor.empty(t.shape);
+  if (t.size > 0) kernels().dropout_f32_mask_simd(t.ptr, output.ptr, mask.ptr, 0, t.size, threshold, scale, seed);
+  return { output, mask, seed };
+}

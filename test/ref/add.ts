@@ -1,0 +1,34 @@
+// Reference broadcasting add: for every output coordinate, read each operand at the same
+// coordinate (right-aligned), using index 0 along its dims of size 1. float64.
+export function broadcastShapeRef(a: readonly number[], b: readonly number[]): number[] | null {
+  const r = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < r; i++) {
+    const da = i - (r - a.length) >= 0 ? a[i - (r - a.length)] : 1;
+    const db = i - (r - b.length) >= 0 ? b[i - (r - b.length)] : 1;
+    if (da !== db && da !== 1 && db !== 1) return null;
+    out.push(da === 1 ? db : da);
+  }
+  return out;
+}
+
+function readAt(x: ArrayLike<number>, shape: readonly number[], coord: number[]): number {
+  const off = coord.length - shape.length;
+  let idx = 0;
+  for (let d = 0; d < shape.length; d++) idx = idx * shape[d] + (shape[d] === 1 ? 0 : coord[d + off]);
+  return x[idx];
+}
+
+export function addRef(a: ArrayLike<number>, as: readonly number[], b: ArrayLike<number>, bs: readonly number[]): { y: Float64Array; shape: number[] } {
+  const shape = broadcastShapeRef(as, bs);
+  if (shape === null) throw new Error('reference: shapes do not broadcast');
+  const n = shape.reduce((p, d) => p * d, 1);
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const coord: number[] = [];
+    let rest = i;
+    for (let d = shape.length - 1; d >= 0; d--) { coord.unshift(rest % shape[d]); rest = Math.floor(rest / shape[d]); }
+    y[i] = readAt(a, as, coord) + readAt(b, bs, coord);
+  }
+  return { y, shape };
+}
