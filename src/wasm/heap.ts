@@ -23,6 +23,7 @@ export class Heap {
   private used = 0;
   private u8: Uint8Array | null = null;
   private f32: Float32Array | null = null;
+  private i32: Int32Array | null = null;
 
   constructor(memory: WebAssembly.Memory, heapBase: number) {
     this.memory = memory;
@@ -102,6 +103,13 @@ export class Heap {
     return this.f32;
   }
 
+  /** An Int32Array over the whole memory (parameter blocks, indices). Never keep it across an alloc. */
+  i32view(): Int32Array {
+    const buf = this.memory.buffer;
+    if (this.i32 === null || this.i32.buffer !== buf) this.i32 = new Int32Array(buf);
+    return this.i32;
+  }
+
   private insertFree(ptr: number, size: number): void {
     const f = this.free;
     let lo = 0, hi = f.length;
@@ -136,6 +144,7 @@ export class Heap {
     }
     this.u8 = null;
     this.f32 = null;
+    this.i32 = null;
   }
 }
 
