@@ -12,3 +12,5 @@ export * from "./concat";
 export * from "./lrn";
 export * from "./batchnorm";
 export * from "./dropout";
+export * from "./loss";
+export * from "./optim";

@@ -10,3 +10,5 @@ export * from './concat.js';
 export * from './lrn.js';
 export * from './batchnorm.js';
 export * from './dropout.js';
+export * from './loss.js';
+export * from './optim.js';
