@@ -3,6 +3,8 @@
 import { heap, kernels, setLiveTensorCounter, describe } from './wasm/engine.js';
 
 export type Shape = readonly number[];
+/** float32 for data; int32 for indices (max pooling's argmax) and labels. Both are 4 bytes. */
+export type DType = 'float32' | 'int32';
 
 let live = 0;
 setLiveTensorCounter(() => live);
@@ -12,27 +14,30 @@ const scopes: Set<Tensor>[] = [];
 export class Tensor {
   readonly shape: Shape;
   readonly size: number;
-  readonly dtype = 'float32' as const;
+  readonly dtype: DType;
   #ptr: number;
 
   /** Wraps a fresh allocation; use Tensor.from / zeros / empty rather than this. */
-  private constructor(shape: Shape, size: number, ptr: number) {
+  private constructor(shape: Shape, size: number, ptr: number, dtype: DType) {
     this.shape = Object.freeze(shape.slice());
     this.size = size;
     this.#ptr = ptr;
+    this.dtype = dtype;
     live++;
     if (scopes.length > 0) scopes[scopes.length - 1].add(this);
   }
 
   /** A tensor whose contents are undefined (the ops overwrite them). */
-  static empty(shape: Shape): Tensor {
+  static empty(shape: Shape, dtype: DType = 'float32'): Tensor {
     const size = checkShape(shape, 'Tensor.empty');
+    if (dtype !== 'float32' && dtype !== 'int32') throw new TypeError(`Tensor.empty: dtype must be 'float32' or 'int32', got ${describe(dtype)}`);
     const ptr = heap().alloc(size * 4);
-    return new Tensor(shape, size, ptr);
+    return new Tensor(shape, size, ptr, dtype);
   }
 
-  static zeros(shape: Shape): Tensor {
-    const t = Tensor.empty(shape);
+  /** Zero-filled (0 is the same bit pattern for float32 and int32). */
+  static zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
+    const t = Tensor.empty(shape, dtype);
     kernels().fill_f32_simd(t.#ptr, t.size, 0);
     return t;
   }
@@ -44,8 +49,11 @@ export class Tensor {
     return t;
   }
 
-  /** Copies `data` (row-major, NCHW for images) into wasm memory. */
-  static from(data: Float32Array | ArrayLike<number>, shape?: Shape): Tensor {
+  /**
+   * Copies `data` (row-major, NCHW for images) into wasm memory. An Int32Array makes an int32
+   * tensor; anything else float32.
+   */
+  static from(data: Float32Array | Int32Array | ArrayLike<number>, shape?: Shape): Tensor {
     if (data === null || typeof data !== 'object' || typeof (data as ArrayLike<number>).length !== 'number') {
       throw new TypeError(`Tensor.from: data must be a Float32Array or an array of numbers, got ${describe(data)}`);
     }
@@ -61,6 +69,11 @@ export class Tensor {
         }
       }
     }
+    if (data instanceof Int32Array) {
+      const t = Tensor.empty(s, 'int32');
+      heap().i32view().set(data, t.#ptr >>> 2);
+      return t;
+    }
     const t = Tensor.empty(s);
     heap().f32view().set(data, t.#ptr >>> 2);
     return t;
@@ -75,10 +88,18 @@ export class Tensor {
   get rank(): number { return this.shape.length; }
   get disposed(): boolean { return this.#ptr < 0; }
 
-  /** A copy of the data as a Float32Array (the tensor keeps living). */
+  /** A copy of the data as a Float32Array (the tensor keeps living); int32 values are converted. */
   toFloat32Array(): Float32Array {
     const p = this.ptr;
+    if (this.dtype === 'int32') return Float32Array.from(heap().i32view().subarray(p >>> 2, (p >>> 2) + this.size));
     return heap().f32view().slice(p >>> 2, (p >>> 2) + this.size);
+  }
+
+  /** A copy of the data as an Int32Array (int32 tensors; float32 values are truncated toward zero). */
+  toInt32Array(): Int32Array {
+    const p = this.ptr;
+    if (this.dtype === 'int32') return heap().i32view().slice(p >>> 2, (p >>> 2) + this.size);
+    return Int32Array.from(heap().f32view().subarray(p >>> 2, (p >>> 2) + this.size));
   }
 
   /** The data as nested arrays following the shape. */
@@ -97,7 +118,7 @@ export class Tensor {
   reshape(shape: Shape): Tensor {
     const p = this.ptr;
     const s = inferDim(shape, this.size, this.shape);
-    const t = Tensor.empty(s);
+    const t = Tensor.empty(s, this.dtype);
     kernels().copy_f32_simd(p, t.#ptr, this.size);
     return t;
   }
@@ -116,7 +137,7 @@ export class Tensor {
   }
 
   toString(): string {
-    return `Tensor(float32, [${this.shape.join(', ')}]${this.disposed ? ', disposed' : ''})`;
+    return `Tensor(${this.dtype}, [${this.shape.join(', ')}]${this.disposed ? ', disposed' : ''})`;
   }
 }
 

@@ -164,3 +164,19 @@ describe('engine', () => {
     t.dispose();
   });
 });
+
+describe('int32 tensors', () => {
+  it('hold indices and labels, and ops refuse them with a dtype error', async () => {
+    const { ops } = await import('../src/index.js');
+    const t = Tensor.from(Int32Array.from([3, -1, 7]), [3]);
+    expect(t.dtype).toBe('int32');
+    expect(Array.from(t.toInt32Array())).toEqual([3, -1, 7]);
+    expect(Array.from(t.toFloat32Array())).toEqual([3, -1, 7]);
+    expect(t.reshape([3, 1]).dtype).toBe('int32');
+    expect(() => ops.relu(t)).toThrow(/relu: x must be a float32 tensor, got int32/);
+    const z = Tensor.zeros([2], 'int32');
+    expect(Array.from(z.toInt32Array())).toEqual([0, 0]);
+    expect(() => Tensor.empty([2], 'int8' as never)).toThrow(/dtype must be 'float32' or 'int32'/);
+    t.dispose(); z.dispose();
+  });
+});

@@ -1,14 +1,15 @@
 // Argument checks shared by every op: each failure names the op, the argument and the numbers,
 // and happens before any kernel runs.
-import { Tensor } from '../tensor.js';
+import { Tensor, type DType } from '../tensor.js';
 import { describe } from '../wasm/engine.js';
 
 export { describe };
 
-/** Throws unless x is a live Tensor; returns it typed. */
-export function tensorArg(op: string, name: string, x: unknown): Tensor {
+/** Throws unless x is a live Tensor of the given dtype (float32 unless said); returns it typed. */
+export function tensorArg(op: string, name: string, x: unknown, dtype: DType = 'float32'): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: ${name} must be a Tensor, got ${describe(x)}`);
   if (x.disposed) throw new Error(`${op}: ${name} was disposed (${x.toString()}); it can no longer be used`);
+  if (x.dtype !== dtype) throw new TypeError(`${op}: ${name} must be a ${dtype} tensor, got ${x.dtype} ${x.toString()}`);
   return x;
 }
 
