@@ -19,3 +19,7 @@ import * as io from './io/index.js';
 export { io };
 import * as data from './data/index.js';
 export { data };
+export { fit, evaluate, predict } from './train/fit.js';
+export type { FitOptions, History, EpochLogs, BatchLogs, LabelledData, EvaluateResult } from './train/fit.js';
+import * as optim from './train/optim-exports.js';
+export { optim };

@@ -123,6 +123,14 @@ export class Tensor {
     return t;
   }
 
+  /** Sets every element to `value` in place (float32 tensors); returns this. */
+  fill(value: number): this {
+    if (typeof value !== 'number') throw new TypeError(`Tensor.fill: value must be a number, got ${describe(value)}`);
+    if (this.dtype !== 'float32') throw new TypeError(`Tensor.fill: only float32 tensors, this is ${this.dtype}`);
+    kernels().fill_f32_simd(this.ptr, this.size, value);
+    return this;
+  }
+
   clone(): Tensor {
     return this.reshape(this.shape);
   }

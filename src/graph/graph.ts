@@ -5,6 +5,7 @@ import type { Layer } from '../nn/layer.js';
 import type { Param } from '../nn/param.js';
 import { mixSeed } from '../nn/init.js';
 import { tensorArg } from '../ops/validate.js';
+import { accumulate } from '../ops/add.js';
 import { buildTopology, GraphError, type GraphNode, type NodeSpec } from './topology.js';
 import { summarize, type SummaryOptions } from './summary.js';
 
@@ -43,6 +44,8 @@ export class Graph {
   readonly nodes: readonly GraphNode[];
   private readonly index: Map<string, number>;
   private readonly lastUse: Map<string, number>;
+  /** What a training forward keeps for backward(): every value it made, and the batch's inputs. */
+  private tape: { values: Map<string, Tensor>; inputs: GraphInput } | null = null;
 
   constructor(spec: GraphSpec) {
     if (spec === null || typeof spec !== 'object') throw new GraphError('Graph: give { inputs, nodes, outputs }');
@@ -109,9 +112,13 @@ export class Graph {
     return this.forward(x).output;
   }
 
-  /** A forward pass that can also return intermediate activations (keep) and run in training mode. */
+  /**
+   * A forward pass that can also return intermediate activations (keep) and run in training mode.
+   * In training mode every activation stays alive until backward() (or the next forward).
+   */
   forward(x: GraphInput, options: ForwardOptions = {}): ForwardResult {
     const training = options.training ?? false;
+    this.dropTape();
     const keepAll = options.keep === '*';
     const keepList = keepAll ? this.nodes.map((n) => n.name) : [...(options.keep ?? [])];
     for (const k of keepList) if (!this.index.has(k)) throw new GraphError(`forward: keep names '${k}', which is not a node of this model`);
@@ -144,20 +151,102 @@ export class Graph {
         values.set(node.name, y);
         owners.set(y, (owners.get(y) ?? 0) + 1);
         for (const n of new Set(node.inputs)) {
-          if (this.lastUse.get(n) === i && !retained(n)) release(n);
+          if (!training && this.lastUse.get(n) === i && !retained(n)) release(n);
         }
       });
     } catch (e) {
       for (const t of values.values()) if (!isInput(t, x)) t.dispose();
+      for (const n of this.nodes) n.layer.release();
       throw e;
     }
+    if (training) this.tape = { values, inputs: x };
     const outputs: Record<string, Tensor> = {};
     for (const o of this.outputNames) outputs[o] = values.get(o)!;
     const kept: Record<string, Tensor> = {};
     for (const k of keepList) kept[k] = values.get(k)!;
-    // an output or kept value that is a graph input (identity layers) must not alias the caller's tensor
+    // an output or kept value that is a graph input (identity layers) must not alias the caller's tensor;
+    // in training mode the outputs stay owned by the tape, so the caller gets them without owning them
     for (const rec of [outputs, kept]) for (const k of Object.keys(rec)) if (isInput(rec[k], x)) rec[k] = rec[k].clone();
     return { output: outputs[this.outputNames[0]], outputs, kept };
+  }
+
+  /**
+   * Backpropagates dL/d(output) through the graph recorded by the last forward(…, { training: true }):
+   * every trainable parameter's grad gets its gradient added (call zeroGrad between steps).
+   * Gradients fan in where a value feeds several nodes. Frees the recorded activations (the
+   * outputs of that forward included). Returns dL/d(input) by input name when `inputGrads` is set.
+   */
+  backward(dOutput: Tensor | Readonly<Record<string, Tensor>>, options: { inputGrads?: boolean } = {}): Record<string, Tensor> {
+    const tape = this.tape;
+    if (tape === null) throw new GraphError('backward: run forward(x, { training: true }) first (the last forward was not a training pass)');
+    const grads = new Map<string, Tensor>();
+    const seeds: Record<string, Tensor> = dOutput instanceof Tensor ? { [this.outputNames[0]]: dOutput } : { ...dOutput };
+    for (const [name, g] of Object.entries(seeds)) {
+      if (!this.outputNames.includes(name)) throw new GraphError(`backward: '${name}' is not an output of this model`);
+      const t = tensorArg('backward', `the gradient of '${name}'`, g);
+      const want = tape.values.get(name)!.shape;
+      if (t.rank !== want.length || t.shape.some((d, k) => d !== want[k])) {
+        throw new RangeError(`backward: the gradient of '${name}' has shape [${t.shape.join(', ')}], the output has [${want.join(', ')}]`);
+      }
+      grads.set(name, t.clone());
+    }
+    const wantInputs = options.inputGrads ?? false;
+    try {
+      for (let i = this.nodes.length - 1; i >= 0; i--) {
+        const node = this.nodes[i];
+        const g = grads.get(node.name);
+        if (g === undefined) continue; // nothing downstream of this node reached the loss
+        grads.delete(node.name);
+        let dxs: Tensor[];
+        try {
+          dxs = node.layer.backward(g);
+        } finally {
+          g.dispose();
+        }
+        node.inputs.forEach((name, k) => {
+          const dx = dxs[k];
+          if (this.inputNames.includes(name) && !wantInputs) {
+            dx.dispose();
+            return;
+          }
+          const acc = grads.get(name);
+          if (acc === undefined) grads.set(name, dx);
+          else {
+            accumulate(acc, dx);
+            dx.dispose();
+          }
+        });
+      }
+    } catch (e) {
+      for (const t of grads.values()) t.dispose();
+      this.dropTape();
+      throw e;
+    }
+    const out: Record<string, Tensor> = {};
+    for (const [name, t] of grads) {
+      if (this.inputNames.includes(name)) out[name] = t;
+      else t.dispose();
+    }
+    this.dropTape();
+    return out;
+  }
+
+  /** Sets every parameter gradient to zero (keeping the buffers). */
+  zeroGrad(): void {
+    for (const p of this.parameters()) if (p.grad !== null && !p.grad.disposed) p.grad.fill(0);
+  }
+
+  private dropTape(): void {
+    const tape = this.tape;
+    if (tape === null) return;
+    this.tape = null;
+    for (const n of this.nodes) n.layer.release();
+    const seen = new Set<Tensor>();
+    for (const t of tape.values.values()) {
+      if (seen.has(t) || isInput(t, tape.inputs)) continue;
+      seen.add(t);
+      t.dispose();
+    }
   }
 
   private bindInputs(x: GraphInput, values: Map<string, Tensor>): number {
@@ -200,6 +289,7 @@ export class Graph {
 
   /** Frees every parameter and buffer. */
   dispose(): void {
+    this.dropTape();
     for (const n of this.nodes) n.layer.dispose();
   }
 }

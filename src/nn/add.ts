@@ -20,7 +20,16 @@ export class Add extends Layer {
     }
     return s0.slice();
   }
-  forward(inputs: readonly Tensor[]): Tensor {
+  private arity = 0;
+  backward(dy: Tensor): Tensor[] {
+    if (this.arity === 0) throw this.notTrained();
+    return Array.from({ length: this.arity }, () => dy.clone());
+  }
+  release(): void {
+    this.arity = 0;
+  }
+  forward(inputs: readonly Tensor[], training = false): Tensor {
+    this.arity = training ? inputs.length : 0;
     let acc = add(inputs[0], inputs[1]);
     for (let i = 2; i < inputs.length; i++) {
       const next = add(acc, inputs[i]);

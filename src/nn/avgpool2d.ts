@@ -1,6 +1,7 @@
 import { Pool2dLayer, type Pool2dOptions } from './pool2d-base.js';
 import type { Tensor } from '../tensor.js';
-import { avgPool2d } from '../ops/pool2d.js';
+import { avgPool2d, avgPool2dBackward } from '../ops/pool2d.js';
+import type { Shape } from '../tensor.js';
 
 export interface AvgPool2dOptions extends Pool2dOptions {
   countIncludePad?: boolean;
@@ -14,11 +15,24 @@ export class AvgPool2d extends Pool2dLayer {
     super('nn.AvgPool2d', kernelSize, options, ['stride', 'padding', 'ceilMode', 'countIncludePad', 'name']);
     this.countIncludePad = options.countIncludePad ?? true;
   }
-  forward(inputs: readonly Tensor[]): Tensor {
-    return avgPool2d(inputs[0], {
-      kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, ceilMode: this.ceilMode,
-      countIncludePad: this.countIncludePad,
-    });
+  private xShape: Shape | null = null;
+
+  private get opts() {
+    return { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad };
+  }
+
+  forward(inputs: readonly Tensor[], training = false): Tensor {
+    this.xShape = training ? inputs[0].shape : null;
+    return avgPool2d(inputs[0], this.opts);
+  }
+
+  backward(dy: Tensor): Tensor[] {
+    if (this.xShape === null) throw new Error(`layer '${this.name}' (AvgPool2d): backward needs a forward pass with training true first`);
+    return [avgPool2dBackward(dy, this.xShape, this.opts)];
+  }
+
+  release(): void {
+    this.xShape = null;
   }
   config() {
     return { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad };

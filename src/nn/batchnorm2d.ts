@@ -1,7 +1,7 @@
 import { ElementwiseLayer } from './activation-base.js';
 import type { Param } from './param.js';
 import type { Tensor, Shape } from '../tensor.js';
-import { batchNorm } from '../ops/batchnorm.js';
+import { batchNorm, batchNormTrain, batchNormBackward } from '../ops/batchnorm.js';
 import { intArg, numberArg, knownOptions } from '../ops/validate.js';
 
 export interface BatchNorm2dOptions {
@@ -47,11 +47,35 @@ export class BatchNorm2d extends ElementwiseLayer {
     return s.slice();
   }
 
-  forward(inputs: readonly Tensor[], training: boolean): Tensor {
-    if (training) {
-      throw new Error(`layer '${this.name}' (BatchNorm2d): training-mode batch statistics need the training kernels; run with training false`);
-    }
-    return batchNorm(inputs[0], this.runningMean.value, this.runningVar.value, this.weight?.value ?? null, this.bias?.value ?? null, { eps: this.eps });
+  private saved: { x: Tensor; mean: Tensor; invStd: Tensor } | null = null;
+
+  /**
+   * Training: normalises with the batch's statistics (biased variance) and moves the running
+   * statistics by `momentum` (unbiased variance), as PyTorch. Inference: the running statistics.
+   */
+  forward(inputs: readonly Tensor[], training = false): Tensor {
+    this.release();
+    const w = this.weight?.value ?? null, b = this.bias?.value ?? null;
+    if (!training) return batchNorm(inputs[0], this.runningMean.value, this.runningVar.value, w, b, { eps: this.eps });
+    const r = batchNormTrain(inputs[0], w, b, this.runningMean.value, this.runningVar.value, { momentum: this.momentum, eps: this.eps });
+    this.saved = { x: inputs[0], mean: r.mean, invStd: r.invStd };
+    return r.output;
+  }
+
+  backward(dy: Tensor): Tensor[] {
+    const s = this.saved;
+    if (s === null) throw this.notTrained();
+    const { dx } = batchNormBackward(dy, s.x, this.weight?.value ?? null, s.mean, s.invStd, {
+      weightGradInto: this.weight?.gradBuffer(),
+      biasGradInto: this.bias?.gradBuffer(),
+    });
+    return [dx];
+  }
+
+  release(): void {
+    this.saved?.mean.dispose();
+    this.saved?.invStd.dispose();
+    this.saved = null;
   }
 
   macs(_i: readonly Shape[], out: Shape): number {

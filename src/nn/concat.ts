@@ -1,6 +1,6 @@
 import { Layer } from './layer.js';
 import type { Tensor, Shape } from '../tensor.js';
-import { concat } from '../ops/concat.js';
+import { concat, concatBackward } from '../ops/concat.js';
 import { intArg } from '../ops/validate.js';
 
 /** Concatenates inputs along `dim` of the batched tensor (1 = channels): the inception join. */
@@ -27,8 +27,17 @@ export class Concat extends Layer {
     }
     return out;
   }
-  forward(inputs: readonly Tensor[]): Tensor {
+  private shapes: Shape[] | null = null;
+  forward(inputs: readonly Tensor[], training = false): Tensor {
+    this.shapes = training ? inputs.map((t) => t.shape) : null;
     return concat(inputs, this.dim);
+  }
+  backward(dy: Tensor): Tensor[] {
+    if (this.shapes === null) throw this.notTrained();
+    return concatBackward(dy, this.shapes, this.dim);
+  }
+  release(): void {
+    this.shapes = null;
   }
   config() {
     return { dim: this.dim };

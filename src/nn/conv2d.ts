@@ -1,7 +1,7 @@
 import { Layer } from './layer.js';
 import type { Param } from './param.js';
 import type { Tensor, Shape } from '../tensor.js';
-import { conv2d } from '../ops/conv2d.js';
+import { conv2d, conv2dBackwardData, conv2dBackwardFilter, conv2dBackwardBias } from '../ops/conv2d.js';
 import { pairArg, intArg, knownOptions } from '../ops/validate.js';
 import type { Padding2d } from '../ops/shape.js';
 import type { WeightInit } from './init.js';
@@ -67,10 +67,27 @@ export class Conv2d extends Layer {
     return [this.outChannels, w.oh, w.ow];
   }
 
-  forward(inputs: readonly Tensor[]): Tensor {
-    return conv2d(inputs[0], this.weight.value, this.bias ? this.bias.value : null, {
-      stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups,
-    });
+  private saved: Tensor | null = null;
+
+  private get opts() {
+    return { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
+  }
+
+  forward(inputs: readonly Tensor[], training = false): Tensor {
+    this.saved = training ? inputs[0] : null;
+    return conv2d(inputs[0], this.weight.value, this.bias ? this.bias.value : null, this.opts);
+  }
+
+  backward(dy: Tensor): Tensor[] {
+    const x = this.saved;
+    if (x === null) throw new Error(`layer '${this.name}' (Conv2d): backward needs a forward pass with training true first`);
+    conv2dBackwardFilter(x, dy, this.weight.shape, { ...this.opts, accumulateInto: this.weight.gradBuffer() });
+    if (this.bias) conv2dBackwardBias(dy, { accumulateInto: this.bias.gradBuffer() });
+    return [conv2dBackwardData(dy, this.weight.value, x.shape, this.opts)];
+  }
+
+  release(): void {
+    this.saved = null;
   }
 
   macs(_inputs: readonly Shape[], out: Shape): number {

@@ -1,6 +1,6 @@
 import { ElementwiseLayer } from './activation-base.js';
 import type { Tensor } from '../tensor.js';
-import { dropout } from '../ops/dropout.js';
+import { dropout, dropoutBackward } from '../ops/dropout.js';
 import { numberArg } from '../ops/validate.js';
 import { mixSeed } from './init.js';
 
@@ -22,9 +22,19 @@ export class Dropout extends ElementwiseLayer {
     this.seedBase = seed >>> 0;
     this.calls = 0;
   }
-  forward(inputs: readonly Tensor[], training: boolean): Tensor {
+  private lastSeed: number | null = null;
+  forward(inputs: readonly Tensor[], training = false): Tensor {
+    this.lastSeed = null;
     if (!training || this.p === 0) return inputs[0];
-    return dropout(inputs[0], this.p, { training: true, seed: mixSeed(this.seedBase, this.calls++) });
+    this.lastSeed = mixSeed(this.seedBase, this.calls++);
+    return dropout(inputs[0], this.p, { training: true, seed: this.lastSeed });
+  }
+  backward(dy: Tensor): Tensor[] {
+    if (this.lastSeed === null) return [dy.clone()]; // p = 0: the identity
+    return [dropoutBackward(dy, this.p, { seed: this.lastSeed })];
+  }
+  release(): void {
+    this.lastSeed = null;
   }
   config() {
     return { p: this.p };

@@ -1,6 +1,6 @@
 import { Layer } from './layer.js';
 import type { Tensor, Shape } from '../tensor.js';
-import { flatten } from '../ops/concat.js';
+import { flatten, flattenBackward } from '../ops/concat.js';
 import { intArg } from '../ops/validate.js';
 
 /** Flattens dims startDim…endDim of the batched tensor into one, as torch.nn.Flatten (1, −1). */
@@ -28,8 +28,17 @@ export class Flatten extends Layer {
     const merged = b.slice(s, e + 1).reduce((x, y) => x * y, 1);
     return [...b.slice(1, s), merged, ...b.slice(e + 1)];
   }
-  forward(inputs: readonly Tensor[]): Tensor {
+  private xShape: Shape | null = null;
+  forward(inputs: readonly Tensor[], training = false): Tensor {
+    this.xShape = training ? inputs[0].shape : null;
     return flatten(inputs[0], this.startDim, this.endDim);
+  }
+  backward(dy: Tensor): Tensor[] {
+    if (this.xShape === null) throw this.notTrained();
+    return [flattenBackward(dy, this.xShape)];
+  }
+  release(): void {
+    this.xShape = null;
   }
   config() {
     return { startDim: this.startDim, endDim: this.endDim };

@@ -1,6 +1,6 @@
 import { Layer } from './layer.js';
 import type { Tensor, Shape } from '../tensor.js';
-import { globalAvgPool2d } from '../ops/pool2d.js';
+import { globalAvgPool2d, globalAvgPool2dBackward } from '../ops/pool2d.js';
 
 /** Mean over each channel's H × W: [C, H, W] → [C, 1, 1] (as nn.AdaptiveAvgPool2d(1) and ONNX GlobalAveragePool). */
 export class GlobalAvgPool2d extends Layer {
@@ -13,8 +13,20 @@ export class GlobalAvgPool2d extends Layer {
     if (s.length !== 3) throw this.shapeError(inputs, 'it needs a [C, H, W] image (rank 3 per sample)');
     return [s[0], 1, 1];
   }
-  forward(inputs: readonly Tensor[]): Tensor {
+  private xShape: Shape | null = null;
+
+  forward(inputs: readonly Tensor[], training = false): Tensor {
+    this.xShape = training ? inputs[0].shape : null;
     return globalAvgPool2d(inputs[0]);
+  }
+
+  backward(dy: Tensor): Tensor[] {
+    if (this.xShape === null) throw new Error(`layer '${this.name}' (GlobalAvgPool2d): backward needs a forward pass with training true first`);
+    return [globalAvgPool2dBackward(dy, this.xShape)];
+  }
+
+  release(): void {
+    this.xShape = null;
   }
   config() {
     return {};

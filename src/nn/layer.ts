@@ -29,6 +29,22 @@ export abstract class Layer {
   /** The forward pass over batched tensors. Returns a new tensor; inputs are left alone. */
   abstract forward(inputs: readonly Tensor[], training: boolean): Tensor;
 
+  /**
+   * The backward pass: given dL/dy for the output of the last forward(…, training = true), returns
+   * dL/dx for each input (new tensors the caller owns) and adds parameter gradients into each
+   * Param's grad. What forward saved is referenced, not owned: the model keeps those tensors alive.
+   */
+  backward(_dy: Tensor): Tensor[] {
+    throw new Error(`layer '${this.name || this.type}' (${this.type}) cannot be trained: it has no backward pass`);
+  }
+
+  protected notTrained(): Error {
+    return new Error(`layer '${this.name || this.type}' (${this.type}): backward needs a forward pass with training true first`);
+  }
+
+  /** Forgets what the last training forward saved. */
+  release(): void {}
+
   /** Trainable parameters and buffers, in a fixed order. */
   params(): readonly Param[] {
     return this.paramList;

@@ -1,7 +1,7 @@
 import { Layer } from './layer.js';
 import type { Param } from './param.js';
 import type { Tensor, Shape } from '../tensor.js';
-import { linear } from '../ops/linear.js';
+import { linear, linearBackward } from '../ops/linear.js';
 import { intArg, knownOptions } from '../ops/validate.js';
 import type { WeightInit } from './init.js';
 
@@ -39,8 +39,26 @@ export class Linear extends Layer {
     return [this.outFeatures];
   }
 
-  forward(inputs: readonly Tensor[]): Tensor {
+  private saved: Tensor | null = null;
+
+  forward(inputs: readonly Tensor[], training = false): Tensor {
+    this.saved = training ? inputs[0] : null;
     return linear(inputs[0], this.weight.value, this.bias ? this.bias.value : null);
+  }
+
+  backward(dy: Tensor): Tensor[] {
+    const x = this.saved;
+    if (x === null) throw new Error(`layer '${this.name}' (Linear): backward needs a forward pass with training true first`);
+    const { dx } = linearBackward(dy, x, this.weight.value, {
+      weightGradInto: this.weight.gradBuffer(),
+      biasGradInto: this.bias ? this.bias.gradBuffer() : undefined,
+      biasGrad: this.bias !== null,
+    });
+    return [dx!];
+  }
+
+  release(): void {
+    this.saved = null;
   }
 
   macs(): number {

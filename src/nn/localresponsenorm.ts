@@ -1,6 +1,6 @@
 import { ElementwiseLayer } from './activation-base.js';
 import type { Tensor, Shape } from '../tensor.js';
-import { localResponseNorm } from '../ops/lrn.js';
+import { localResponseNorm, localResponseNormBackward } from '../ops/lrn.js';
 import { intArg, numberArg, knownOptions } from '../ops/validate.js';
 
 export interface LocalResponseNormOptions {
@@ -34,8 +34,20 @@ export class LocalResponseNorm extends ElementwiseLayer {
     if (s.length < 1) throw this.shapeError(inputs, 'it needs a channel axis');
     return s.slice();
   }
-  forward(inputs: readonly Tensor[]): Tensor {
-    return localResponseNorm(inputs[0], { size: this.size, alpha: this.alpha, beta: this.beta, k: this.k });
+  private saved: Tensor | null = null;
+  private get opts() {
+    return { size: this.size, alpha: this.alpha, beta: this.beta, k: this.k };
+  }
+  forward(inputs: readonly Tensor[], training = false): Tensor {
+    this.saved = training ? inputs[0] : null;
+    return localResponseNorm(inputs[0], this.opts);
+  }
+  backward(dy: Tensor): Tensor[] {
+    if (this.saved === null) throw this.notTrained();
+    return [localResponseNormBackward(dy, this.saved, this.opts)];
+  }
+  release(): void {
+    this.saved = null;
   }
   config() {
     return { size: this.size, alpha: this.alpha, beta: this.beta, k: this.k };

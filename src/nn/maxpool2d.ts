@@ -1,6 +1,6 @@
 import { Pool2dLayer, type Pool2dOptions } from './pool2d-base.js';
 import type { Tensor } from '../tensor.js';
-import { maxPool2d } from '../ops/pool2d.js';
+import { maxPool2d, maxPool2dWithIndices, maxPool2dBackward } from '../ops/pool2d.js';
 
 export interface MaxPool2dOptions extends Pool2dOptions {
   dilation?: number | [number, number];
@@ -12,10 +12,29 @@ export class MaxPool2d extends Pool2dLayer {
   constructor(kernelSize: number | [number, number], options: MaxPool2dOptions = {}) {
     super('nn.MaxPool2d', kernelSize, options, ['stride', 'padding', 'dilation', 'ceilMode', 'name']);
   }
-  forward(inputs: readonly Tensor[]): Tensor {
-    return maxPool2d(inputs[0], {
-      kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode,
-    });
+  private saved: { x: Tensor; indices: Tensor } | null = null;
+
+  private get opts() {
+    return { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode };
+  }
+
+  forward(inputs: readonly Tensor[], training = false): Tensor {
+    this.release();
+    if (!training) return maxPool2d(inputs[0], this.opts);
+    const { output, indices } = maxPool2dWithIndices(inputs[0], this.opts);
+    this.saved = { x: inputs[0], indices };
+    return output;
+  }
+
+  backward(dy: Tensor): Tensor[] {
+    const s = this.saved;
+    if (s === null) throw new Error(`layer '${this.name}' (MaxPool2d): backward needs a forward pass with training true first`);
+    return [maxPool2dBackward(dy, s.x, { ...this.opts, indices: s.indices })];
+  }
+
+  release(): void {
+    this.saved?.indices.dispose();
+    this.saved = null;
   }
   config() {
     return { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode };

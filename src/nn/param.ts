@@ -61,6 +61,12 @@ export class Param {
     this.tensor = keep(Tensor.from(arr, this.shape));
   }
 
+  /** The gradient tensor, allocated zero-filled on first use (backward passes add into it). */
+  gradBuffer(): Tensor {
+    if (this.grad === null || this.grad.disposed) this.grad = keep(Tensor.zeros(this.shape));
+    return this.grad;
+  }
+
   dispose(): void {
     this.tensor?.dispose();
     this.tensor = null;

@@ -1,6 +1,6 @@
 import { ElementwiseLayer } from './activation-base.js';
 import type { Tensor, Shape } from '../tensor.js';
-import { softmax, logSoftmax } from '../ops/softmax.js';
+import { softmax, logSoftmax, softmaxBackward, logSoftmaxBackward } from '../ops/softmax.js';
 import { intArg } from '../ops/validate.js';
 
 /**
@@ -25,8 +25,18 @@ export class Softmax extends ElementwiseLayer {
     }
     return s.slice();
   }
-  forward(inputs: readonly Tensor[]): Tensor {
-    return this.log ? logSoftmax(inputs[0], this.dim) : softmax(inputs[0], this.dim);
+  private saved: Tensor | null = null;
+  forward(inputs: readonly Tensor[], training = false): Tensor {
+    const y = this.log ? logSoftmax(inputs[0], this.dim) : softmax(inputs[0], this.dim);
+    this.saved = training ? y : null;
+    return y;
+  }
+  backward(dy: Tensor): Tensor[] {
+    if (this.saved === null) throw this.notTrained();
+    return [this.log ? logSoftmaxBackward(dy, this.saved, this.dim) : softmaxBackward(dy, this.saved, this.dim)];
+  }
+  release(): void {
+    this.saved = null;
   }
   config() {
     return { dim: this.dim, log: this.log };

@@ -12,3 +12,4 @@ export * from './batchnorm.js';
 export * from './dropout.js';
 export * from './loss.js';
 export * from './optim.js';
+export * from './gather.js';
