@@ -30,7 +30,8 @@ describe('native model files', () => {
     const a = paramsOf(m), b = paramsOf(back);
     expect([...b.keys()]).toEqual([...a.keys()]);
     for (const [k, v] of a) expect(new Uint32Array(b.get(k)!.buffer)).toEqual(new Uint32Array(v.buffer));
-    expect(io.save(back, { metadata: { accuracy: 0.5 } })).toEqual(bytes);
+    expect(back.metadata).toEqual({ accuracy: 0.5 });
+    expect(io.save(back)).toEqual(bytes);
     m.dispose();
     back.dispose();
   });

@@ -42,6 +42,8 @@ export class Graph {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   readonly nodes: readonly GraphNode[];
+  /** Free-form facts saved with the model file (dataset, accuracy, input normalisation, …). */
+  metadata: Record<string, unknown> = {};
   private readonly index: Map<string, number>;
   private readonly lastUse: Map<string, number>;
   /** What a training forward keeps for backward(): every value it made, and the batch's inputs. */

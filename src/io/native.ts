@@ -64,7 +64,7 @@ export function save(model: Graph, options: { metadata?: Record<string, unknown>
       outputs: [...model.outputNames],
     },
     tensors,
-    ...(options.metadata ? { metadata: options.metadata } : {}),
+    metadata: { ...model.metadata, ...(options.metadata ?? {}) },
   };
   const text = new TextEncoder().encode(JSON.stringify(json));
   const jsonLen = align16(text.length);
@@ -169,6 +169,7 @@ function build(json: FileJson, u8: Uint8Array, base: number, weightLen: number):
     model.dispose();
     throw e;
   }
+  if (isObj(json.metadata)) model.metadata = json.metadata;
   return model;
 }
 
