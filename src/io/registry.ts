@@ -15,6 +15,7 @@ export const LAYERS: Record<string, (c: Cfg, name: string) => Layer> = {
   MaxPool2d: (c, name) => new nn.MaxPool2d(a(c.kernelSize), { stride: a(c.stride), padding: a(c.padding), dilation: a(c.dilation), ceilMode: a(c.ceilMode), name }),
   AvgPool2d: (c, name) => new nn.AvgPool2d(a(c.kernelSize), { stride: a(c.stride), padding: a(c.padding), ceilMode: a(c.ceilMode), countIncludePad: a(c.countIncludePad), name }),
   GlobalAvgPool2d: (_c, name) => new nn.GlobalAvgPool2d({ name }),
+  AdaptiveAvgPool2d: (c, name) => new nn.AdaptiveAvgPool2d(a(c.outputSize), { name }),
   ReLU: (_c, name) => new nn.ReLU({ name }),
   LeakyReLU: (c, name) => new nn.LeakyReLU(a(c.negativeSlope), { name }),
   Sigmoid: (_c, name) => new nn.Sigmoid({ name }),

@@ -8,11 +8,12 @@ import { Flatten } from '../nn/flatten.js';
 import { Linear } from '../nn/linear.js';
 import { Dropout } from '../nn/dropout.js';
 import { BatchNorm2d } from '../nn/batchnorm2d.js';
+import { AdaptiveAvgPool2d } from '../nn/adaptiveavgpool2d.js';
 import type { Layer } from '../nn/layer.js';
 
 export interface VggOptions {
   numClasses?: number;
-  /** Square input size, a multiple of 32 (default 224). */
+  /** Square input size ≥ 32 (default 224); torchvision's adaptive pooling makes the classifier see 7×7. */
   inputSize?: number;
   /** Batch norm after every convolution (torchvision's vgg16_bn). */
   batchNorm?: boolean;
@@ -27,9 +28,7 @@ const CONFIGS = {
 
 function vgg(depth: 16 | 19, options: VggOptions) {
   const size = options.inputSize ?? 224;
-  if (!Number.isInteger(size) || size < 32 || size % 32 !== 0) {
-    throw new RangeError(`vgg${depth}: inputSize must be a multiple of 32 (five 2×2 poolings), got ${size}`);
-  }
+  if (!Number.isInteger(size) || size < 32) throw new RangeError(`vgg${depth}: inputSize must be an integer ≥ 32 (five 2×2 poolings), got ${size}`);
   const layers: Layer[] = [];
   let c = 3;
   CONFIGS[depth].forEach((block, b) => {
@@ -42,11 +41,11 @@ function vgg(depth: 16 | 19, options: VggOptions) {
     });
     layers.push(new MaxPool2d(2, { stride: 2, name: `pool${b + 1}` }));
   });
-  const s = size / 32;
   const p = options.dropout ?? 0.5;
   layers.push(
+    new AdaptiveAvgPool2d(7, { name: 'avgpool' }),
     new Flatten(1, -1, { name: 'flatten' }),
-    new Linear(512 * s * s, 4096, { name: 'fc6' }), new ReLU({ name: 'relu6' }), new Dropout(p, { name: 'drop6' }),
+    new Linear(512 * 7 * 7, 4096, { name: 'fc6' }), new ReLU({ name: 'relu6' }), new Dropout(p, { name: 'drop6' }),
     new Linear(4096, 4096, { name: 'fc7' }), new ReLU({ name: 'relu7' }), new Dropout(p, { name: 'drop7' }),
     new Linear(4096, options.numClasses ?? 1000, { name: 'fc8' }),
   );

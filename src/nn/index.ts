@@ -6,6 +6,7 @@ export { Linear, type LinearOptions } from './linear.js';
 export { MaxPool2d, type MaxPool2dOptions } from './maxpool2d.js';
 export { AvgPool2d, type AvgPool2dOptions } from './avgpool2d.js';
 export { GlobalAvgPool2d } from './globalavgpool2d.js';
+export { AdaptiveAvgPool2d } from './adaptiveavgpool2d.js';
 export { ReLU } from './relu.js';
 export { LeakyReLU } from './leakyrelu.js';
 export { Sigmoid } from './sigmoid.js';
