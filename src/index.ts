@@ -23,3 +23,4 @@ export { fit, evaluate, predict } from './train/fit.js';
 export type { FitOptions, History, EpochLogs, BatchLogs, LabelledData, EvaluateResult } from './train/fit.js';
 import * as optim from './train/optim-exports.js';
 export { optim };
+export { Ensemble } from './graph/ensemble.js';
