@@ -2,7 +2,7 @@
 // seven CNNs together took top-5 error from 18.2% to 15.4%).
 import type { Tensor } from '../tensor.js';
 import { softmax } from '../ops/softmax.js';
-import { accumulate, scale } from '../ops/add.js';
+import { accumulate, scale } from '../ops/index.js';
 import { Graph } from './graph.js';
 import { GraphError } from './topology.js';
 

@@ -5,7 +5,7 @@ import type { Layer } from '../nn/layer.js';
 import type { Param } from '../nn/param.js';
 import { mixSeed } from '../nn/init.js';
 import { tensorArg } from '../ops/validate.js';
-import { accumulate } from '../ops/add.js';
+import { accumulate } from '../ops/index.js';
 import { buildTopology, GraphError, type GraphNode, type NodeSpec } from './topology.js';
 import { summarize, type SummaryOptions } from './summary.js';
 
