@@ -1,1 +1,346 @@
-// gemm kernels (being written)
+// GEMM family: C = A·B (+ bias per row of C), clamped to [min, max], on WebAssembly SIMD128.
+// One register-tiled core (4 rows × 8 columns = 8 f32x4 accumulators: a broadcast A scalar times a
+// B vector) serves convolution (out[o, p] = Σ_k W[o, k]·col[k, p]) and dense layers.
+//
+// B is read in panels of 8 columns: element (k, j) of panel nb lives at
+//   bPtr + 4·(nb·bPanelStride + k·bRowStride + j mod 8).
+// Packed panels ([⌈N/8⌉][K][8], zero padded) use bRowStride = 8, bPanelStride = 8·K; a plain
+// row-major [K, ldb] matrix uses bRowStride = ldb, bPanelStride = 8. Every panel is read 8 columns
+// wide, so a row-major B is read up to 8·⌈N/8⌉ − N floats past column N − 1 of its last row: the
+// caller passes a row-major B only when that is ≤ 3 (N mod 8 = 0 or ≥ 5), else packs it.
+
+// K is cut into chunks of at most KC_MAX so that one B panel chunk (KC_MAX·32 bytes) stays in L1
+// while every row tile of an MC-row block of A (MC·KC_MAX·4 bytes, in L2) streams past it.
+const KC_MAX: i32 = 256;
+const MC: i32 = 128;
+
+// The one place to switch to relaxed_madd in a relaxed-SIMD build.
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+/** Loads n (≤ 4) floats, zero elsewhere; never touches memory past p + 4n. */
+@inline function loadN(p: usize, n: i32): v128 {
+  if (n >= 4) return v128.load(p);
+  let v = f32x4.splat(0);
+  if (n > 0) v = v128.load32_lane(p, v, 0);
+  if (n > 1) v = v128.load32_lane(p, v, 1, 4);
+  if (n > 2) v = v128.load32_lane(p, v, 2, 8);
+  return v;
+}
+
+/** Stores the first n (≤ 4) lanes of v. */
+@inline function storeN(p: usize, v: v128, n: i32): void {
+  if (n >= 4) {
+    v128.store(p, v);
+  } else {
+    if (n > 0) v128.store32_lane(p, v, 0);
+    if (n > 1) v128.store32_lane(p, v, 1, 4);
+    if (n > 2) v128.store32_lane(p, v, 2, 8);
+  }
+}
+
+/**
+ * Epilogue of one 4-lane piece of C: adds the bias (first K chunk) or the partial sum already in C
+ * (later chunks), clamps on the last chunk, stores n lanes.
+ */
+@inline function finish(p: usize, v: v128, n: i32, bias: v128, first: bool, last: bool, lo: v128, hi: v128): void {
+  if (n > 0) {
+    let r = first ? f32x4.add(v, bias) : f32x4.add(v, loadN(p, n));
+    // pmax(r, lo) = r < lo ? lo : r, so a NaN in r survives (as PyTorch's relu/clamp keep NaN)
+    if (last) r = f32x4.pmin(f32x4.pmax(r, lo), hi);
+    storeN(p, r, n);
+  }
+}
+
+@inline function rowBias(bias: usize, r: i32): v128 {
+  return bias != 0 ? f32x4.splat(load<f32>(bias + (<usize>r << 2))) : f32x4.splat(0);
+}
+
+/**
+ * One MR × 8 tile over kc steps of k. MR and TRANS are constants at every call site, so the
+ * optimizer drops the unused accumulators and branches. (A 4-column variant selected at run time
+ * was merged by binaryen into one loop with `select`s, so column tails use this tile too.)
+ * ap: A[i, k0]; bp: B panel at k0; cp: C[i, j] (or C[j, i] when TRANS); bias: &bias[i] or 0.
+ */
+@inline function tile(
+  MR: i32, TRANS: bool,
+  ap: usize, lda4: usize, bp: usize, bStep: usize, kc: i32,
+  cp: usize, ldc4: usize, bias: usize, nr: i32,
+  first: bool, last: bool, lo: v128, hi: v128,
+): void {
+  const z = f32x4.splat(0);
+  let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+  let p0 = ap;
+  let p1 = ap + lda4;
+  let p2 = p1 + lda4;
+  let p3 = p2 + lda4;
+  let b = bp;
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    const a0 = v128.load32_splat(p0);
+    c00 = madd(a0, b0, c00);
+    c01 = madd(a0, b1, c01);
+    if (MR > 1) {
+      const a1 = v128.load32_splat(p1);
+      c10 = madd(a1, b0, c10);
+      c11 = madd(a1, b1, c11);
+    }
+    if (MR > 2) {
+      const a2 = v128.load32_splat(p2);
+      c20 = madd(a2, b0, c20);
+      c21 = madd(a2, b1, c21);
+      const a3 = v128.load32_splat(p3);
+      c30 = madd(a3, b0, c30);
+      c31 = madd(a3, b1, c31);
+    }
+    b += bStep;
+    p0 += 4;
+    if (MR > 1) p1 += 4;
+    if (MR > 2) { p2 += 4; p3 += 4; }
+  }
+  if (!TRANS) {
+    const n0 = min(nr, 4);
+    const n1 = nr - 4;
+    let bv = rowBias(bias, 0);
+    finish(cp, c00, n0, bv, first, last, lo, hi);
+    finish(cp + 16, c01, n1, bv, first, last, lo, hi);
+    if (MR > 1) {
+      const q = cp + ldc4;
+      bv = rowBias(bias, 1);
+      finish(q, c10, n0, bv, first, last, lo, hi);
+      finish(q + 16, c11, n1, bv, first, last, lo, hi);
+    }
+    if (MR > 2) {
+      const q = cp + 2 * ldc4;
+      bv = rowBias(bias, 2);
+      finish(q, c20, n0, bv, first, last, lo, hi);
+      finish(q + 16, c21, n1, bv, first, last, lo, hi);
+      const s = q + ldc4;
+      bv = rowBias(bias, 3);
+      finish(s, c30, n0, bv, first, last, lo, hi);
+      finish(s + 16, c31, n1, bv, first, last, lo, hi);
+    }
+  } else {
+    // C is stored transposed: rows i..i+MR of column j are contiguous, so transpose 4×4 blocks.
+    const bv = bias != 0 ? loadN(bias, MR) : z;
+    let t0 = f32x4.shuffle(c00, c10, 0, 4, 1, 5);
+    let t1 = f32x4.shuffle(c20, c30, 0, 4, 1, 5);
+    let t2 = f32x4.shuffle(c00, c10, 2, 6, 3, 7);
+    let t3 = f32x4.shuffle(c20, c30, 2, 6, 3, 7);
+    finish(cp, f32x4.shuffle(t0, t1, 0, 1, 4, 5), MR, bv, first, last, lo, hi);
+    if (nr > 1) finish(cp + ldc4, f32x4.shuffle(t0, t1, 2, 3, 6, 7), MR, bv, first, last, lo, hi);
+    if (nr > 2) finish(cp + 2 * ldc4, f32x4.shuffle(t2, t3, 0, 1, 4, 5), MR, bv, first, last, lo, hi);
+    if (nr > 3) finish(cp + 3 * ldc4, f32x4.shuffle(t2, t3, 2, 3, 6, 7), MR, bv, first, last, lo, hi);
+    if (nr > 4) {
+      const q = cp + 4 * ldc4;
+      t0 = f32x4.shuffle(c01, c11, 0, 4, 1, 5);
+      t1 = f32x4.shuffle(c21, c31, 0, 4, 1, 5);
+      t2 = f32x4.shuffle(c01, c11, 2, 6, 3, 7);
+      t3 = f32x4.shuffle(c21, c31, 2, 6, 3, 7);
+      if (nr > 4) finish(q, f32x4.shuffle(t0, t1, 0, 1, 4, 5), MR, bv, first, last, lo, hi);
+      if (nr > 5) finish(q + ldc4, f32x4.shuffle(t0, t1, 2, 3, 6, 7), MR, bv, first, last, lo, hi);
+      if (nr > 6) finish(q + 2 * ldc4, f32x4.shuffle(t2, t3, 0, 1, 4, 5), MR, bv, first, last, lo, hi);
+      if (nr > 7) finish(q + 3 * ldc4, f32x4.shuffle(t2, t3, 2, 3, 6, 7), MR, bv, first, last, lo, hi);
+    }
+  }
+}
+
+/** All row tiles of rows [m0, m1) against one B panel (one column width, one K chunk). */
+@inline function rowTiles(
+  TRANS: bool, m0: i32, m1: i32,
+  aPtr: usize, lda4: usize, bp: usize, bStep: usize, kc: i32, k0: i32,
+  cPtr: usize, ldc4: usize, j: i32, biasPtr: usize, nr: i32,
+  first: bool, last: bool, lo: v128, hi: v128,
+): void {
+  let i = m0;
+  while (i < m1) {
+    const rem = m1 - i;
+    const ap = aPtr + <usize>i * lda4 + (<usize>k0 << 2);
+    const cp = TRANS
+      ? cPtr + <usize>j * ldc4 + (<usize>i << 2)
+      : cPtr + <usize>i * ldc4 + (<usize>j << 2);
+    const bias = biasPtr != 0 ? biasPtr + (<usize>i << 2) : 0;
+    if (rem >= 4) {
+      tile(4, TRANS, ap, lda4, bp, bStep, kc, cp, ldc4, bias, nr, first, last, lo, hi);
+      i += 4;
+    } else if (rem >= 2) {
+      tile(2, TRANS, ap, lda4, bp, bStep, kc, cp, ldc4, bias, nr, first, last, lo, hi);
+      i += 2;
+    } else {
+      tile(1, TRANS, ap, lda4, bp, bStep, kc, cp, ldc4, bias, nr, first, last, lo, hi);
+      i += 1;
+    }
+  }
+}
+
+@inline function gemmDriver(
+  TRANS: bool,
+  aPtr: usize, lda: i32, bPtr: usize, bRowStride: i32, bPanelStride: i32,
+  cPtr: usize, ldc: i32, biasPtr: usize, M: i32, N: i32, K: i32, minv: f32, maxv: f32,
+): void {
+  if (M <= 0 || N <= 0 || K <= 0) return;
+  const lo = f32x4.splat(minv);
+  const hi = f32x4.splat(maxv);
+  const chunks = (K + KC_MAX - 1) / KC_MAX;
+  const kcStd = (K + chunks - 1) / chunks; // equal chunks rather than a short last one
+  const lda4 = <usize>lda << 2;
+  const ldc4 = <usize>ldc << 2;
+  const bStep = <usize>bRowStride << 2;
+  const panel4 = <usize>bPanelStride << 2;
+  const panels = (N + 7) >> 3;
+  for (let k0 = 0; k0 < K; k0 += kcStd) {
+    const kc = min(kcStd, K - k0);
+    const first = k0 == 0;
+    const last = k0 + kc >= K;
+    for (let m0 = 0; m0 < M; m0 += MC) {
+      const m1 = min(m0 + MC, M);
+      for (let nb = 0; nb < panels; nb++) {
+        const j = nb << 3;
+        const nr = min(8, N - j);
+        const bp = bPtr + <usize>nb * panel4 + <usize>k0 * bStep;
+        rowTiles(TRANS, m0, m1, aPtr, lda4, bp, bStep, kc, k0, cPtr, ldc4, j, biasPtr, nr, first, last, lo, hi);
+      }
+    }
+  }
+}
+
+/**
+ * C[i, j] = clamp(Σ_k A[i, k]·B[k, j] + bias[i], minv, maxv) for i < M, j < N (overwrites C).
+ * aPtr: A row-major [M, lda]; bPtr: B in 8-column panels (see the file header); cPtr: C row-major
+ * [M, ldc]; biasPtr: f32[M] or 0 for none. Counts and strides in elements. Row tails use 2- and
+ * 1-row tiles, column tails store only the valid lanes; nothing past C's N columns is written.
+ * Pass minv = -Infinity, maxv = +Infinity for no clamp; NaN propagates.
+ */
+export function gemm_f32_4x8_minmax_simd(
+  aPtr: usize, lda: i32, bPtr: usize, bRowStride: i32, bPanelStride: i32,
+  cPtr: usize, ldc: i32, biasPtr: usize, M: i32, N: i32, K: i32, minv: f32, maxv: f32,
+): void {
+  gemmDriver(false, aPtr, lda, bPtr, bRowStride, bPanelStride, cPtr, ldc, biasPtr, M, N, K, minv, maxv);
+}
+
+/**
+ * As gemm_f32_4x8_minmax_simd, but C is stored transposed: element (i, j) goes to
+ * cPtr + 4·(j·ldc + i). With A = W [out, in] and B = packed X rows this computes a dense layer
+ * y[n, o] = Σ_i x[n, i]·W[o, i] + b[o] straight into y [N, out] without repacking W.
+ */
+export function gemm_f32_ct_4x8_minmax_simd(
+  aPtr: usize, lda: i32, bPtr: usize, bRowStride: i32, bPanelStride: i32,
+  cPtr: usize, ldc: i32, biasPtr: usize, M: i32, N: i32, K: i32, minv: f32, maxv: f32,
+): void {
+  gemmDriver(true, aPtr, lda, bPtr, bRowStride, bPanelStride, cPtr, ldc, biasPtr, M, N, K, minv, maxv);
+}
+
+/**
+ * Packs rows of X into 8-column B panels: P[nb][k][r] = X[8·nb + r, k] for k < K.
+ * xPtr: X row-major [N, ldx]; pPtr: f32[⌈N/8⌉·K·8]. Lanes of rows ≥ N repeat row N − 1 (they are
+ * never stored by the GEMM). A K tail (K mod 4) reads and writes only the valid elements.
+ */
+export function gemm_pack_f32_t_p8_simd(xPtr: usize, ldx: i32, pPtr: usize, N: i32, K: i32): void {
+  if (N <= 0 || K <= 0) return;
+  const ld4 = <usize>ldx << 2;
+  const last = xPtr + <usize>(N - 1) * ld4;
+  let dst = pPtr;
+  for (let n0 = 0; n0 < N; n0 += 8) {
+    const r0 = xPtr + <usize>n0 * ld4;
+    const q0 = r0, q1 = min(r0 + ld4, last), q2 = min(r0 + 2 * ld4, last), q3 = min(r0 + 3 * ld4, last);
+    const q4 = min(r0 + 4 * ld4, last), q5 = min(r0 + 5 * ld4, last);
+    const q6 = min(r0 + 6 * ld4, last), q7 = min(r0 + 7 * ld4, last);
+    let k = 0;
+    while (k < K) {
+      const n = min(4, K - k);
+      const o = <usize>k << 2;
+      transposeStore(dst, loadN(q0 + o, n), loadN(q1 + o, n), loadN(q2 + o, n), loadN(q3 + o, n), n);
+      transposeStore(dst + 16, loadN(q4 + o, n), loadN(q5 + o, n), loadN(q6 + o, n), loadN(q7 + o, n), n);
+      dst += <usize>n << 5;
+      k += n;
+    }
+  }
+}
+
+/** Transposes rows a..d (4 lanes each) and stores column c at dst + 32·c, for c < n. */
+@inline function transposeStore(dst: usize, a: v128, b: v128, c: v128, d: v128, n: i32): void {
+  const t0 = f32x4.shuffle(a, b, 0, 4, 1, 5);
+  const t1 = f32x4.shuffle(c, d, 0, 4, 1, 5);
+  const t2 = f32x4.shuffle(a, b, 2, 6, 3, 7);
+  const t3 = f32x4.shuffle(c, d, 2, 6, 3, 7);
+  v128.store(dst, f32x4.shuffle(t0, t1, 0, 1, 4, 5));
+  if (n > 1) v128.store(dst, f32x4.shuffle(t0, t1, 2, 3, 6, 7), 32);
+  if (n > 2) v128.store(dst, f32x4.shuffle(t2, t3, 0, 1, 4, 5), 64);
+  if (n > 3) v128.store(dst, f32x4.shuffle(t2, t3, 2, 3, 6, 7), 96);
+}
+
+/**
+ * y[i] = clamp(Σ_k A[i, k]·x[k] + bias[i], minv, maxv) for i < M (overwrites y).
+ * aPtr: A row-major [M, lda]; xPtr: f32[K]; yPtr: f32[M]; biasPtr: f32[M] or 0. Four rows at a
+ * time with two accumulators each; a K tail (K mod 8) is one partial vector step; row tail one by one.
+ */
+export function gemv_f32_minmax_simd(
+  aPtr: usize, lda: i32, xPtr: usize, yPtr: usize, biasPtr: usize, M: i32, K: i32, minv: f32, maxv: f32,
+): void {
+  if (M <= 0) return;
+  const lo = f32x4.splat(minv);
+  const hi = f32x4.splat(maxv);
+  const z = f32x4.splat(0);
+  const lda4 = <usize>lda << 2;
+  const K8 = K & ~7;
+  let i = 0;
+  for (; i + 4 <= M; i += 4) {
+    const p0 = aPtr + <usize>i * lda4, p1 = p0 + lda4, p2 = p1 + lda4, p3 = p2 + lda4;
+    let a0 = z, a1 = z, b0 = z, b1 = z, c0 = z, c1 = z, d0 = z, d1 = z;
+    for (let k = 0; k < K8; k += 8) {
+      const o = <usize>k << 2;
+      const x0 = v128.load(xPtr + o);
+      const x1 = v128.load(xPtr + o, 16);
+      a0 = madd(v128.load(p0 + o), x0, a0);
+      a1 = madd(v128.load(p0 + o, 16), x1, a1);
+      b0 = madd(v128.load(p1 + o), x0, b0);
+      b1 = madd(v128.load(p1 + o, 16), x1, b1);
+      c0 = madd(v128.load(p2 + o), x0, c0);
+      c1 = madd(v128.load(p2 + o, 16), x1, c1);
+      d0 = madd(v128.load(p3 + o), x0, d0);
+      d1 = madd(v128.load(p3 + o, 16), x1, d1);
+    }
+    for (let k = K8; k < K; k += 4) {
+      const o = <usize>k << 2;
+      const n = min(4, K - k);
+      const x0 = loadN(xPtr + o, n);
+      a0 = madd(loadN(p0 + o, n), x0, a0);
+      b0 = madd(loadN(p1 + o, n), x0, b0);
+      c0 = madd(loadN(p2 + o, n), x0, c0);
+      d0 = madd(loadN(p3 + o, n), x0, d0);
+    }
+    a0 = f32x4.add(a0, a1);
+    b0 = f32x4.add(b0, b1);
+    c0 = f32x4.add(c0, c1);
+    d0 = f32x4.add(d0, d1);
+    // transpose and add: lane r becomes the sum of row r
+    const t0 = f32x4.add(f32x4.shuffle(a0, b0, 0, 4, 1, 5), f32x4.shuffle(a0, b0, 2, 6, 3, 7));
+    const t1 = f32x4.add(f32x4.shuffle(c0, d0, 0, 4, 1, 5), f32x4.shuffle(c0, d0, 2, 6, 3, 7));
+    let s = f32x4.add(f32x4.shuffle(t0, t1, 0, 1, 4, 5), f32x4.shuffle(t0, t1, 2, 3, 6, 7));
+    if (biasPtr != 0) s = f32x4.add(s, v128.load(biasPtr + (<usize>i << 2)));
+    v128.store(yPtr + (<usize>i << 2), f32x4.pmin(f32x4.pmax(s, lo), hi));
+  }
+  for (; i < M; i++) {
+    const p0 = aPtr + <usize>i * lda4;
+    let a0 = z, a1 = z;
+    for (let k = 0; k < K8; k += 8) {
+      const o = <usize>k << 2;
+      a0 = madd(v128.load(p0 + o), v128.load(xPtr + o), a0);
+      a1 = madd(v128.load(p0 + o, 16), v128.load(xPtr + o, 16), a1);
+    }
+    for (let k = K8; k < K; k += 4) {
+      const o = <usize>k << 2;
+      const n = min(4, K - k);
+      a0 = madd(loadN(p0 + o, n), loadN(xPtr + o, n), a0);
+    }
+    a0 = f32x4.add(a0, a1);
+    const h = f32x4.add(a0, f32x4.shuffle(a0, a0, 2, 3, 0, 1));
+    let s = f32x4.extract_lane(f32x4.add(h, f32x4.shuffle(h, h, 1, 0, 3, 2)), 0);
+    if (biasPtr != 0) s += load<f32>(biasPtr + (<usize>i << 2));
+    s = s < minv ? minv : s; // same NaN behaviour as the vector pmax/pmin
+    s = maxv < s ? maxv : s;
+    store<f32>(yPtr + (<usize>i << 2), s);
+  }
+}
