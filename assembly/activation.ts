@@ -4,60 +4,7 @@
 // vector: it reads one v128 past the end (the allocator's padding allows it) and stores only
 // the valid lanes.
 
-// exp/expm1 for x ≤ 0. x = n·ln2 + r with |r| ≤ ln2/2 (Cody–Waite: LN2_HI has few mantissa bits,
-// so n·LN2_HI is exact); expm1(r) = r + r²·P(r) with P a degree-4 minimax fit (made for this
-// file by reweighted least squares; relative error of expm1(r) ≤ 1.5e-8); 2^n built from
-// exponent bits, and 0 once n < −126 so large negative x underflows cleanly.
-const LOG2E: f32 = 1.4426950408889634;
-const LN2_HI: f32 = 0.693359375;
-const LN2_LO: f32 = -2.12194440e-4;
-// exp(−104) is far below the smallest f32 (≈1.4e−45): clamping there loses nothing, and keeps
-// −Infinity and huge |x| inside the range where the MAGIC rounding below is exact
-const EXP_MIN: f32 = -104.0;
-
-// adding 1.5·2^23 rounds to an integer kept in the low mantissa bits (cheaper than
-// nearest + trunc_sat); the bits minus those of MAGIC are that integer
-const MAGIC: f32 = 12582912.0;
-const MAGIC_BITS_MINUS_BIAS: i32 = 0x4b400000 - 127;
-
-/** expm1(r) for |r| ≤ ~0.354: r + r²·P(r). */
-@inline function expm1Poly(r: v128): v128 {
-  let p = f32x4.splat(0.0013882271014153957);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(0.008367854170501232));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(0.04166724532842636));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(0.16666533052921295));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(0.4999999701976776));
-  return f32x4.add(r, f32x4.mul(f32x4.mul(r, r), p));
-}
-
-/** 2^n from t = n + MAGIC (as f32 bits); 0 where n < −126 (no subnormals). */
-@inline function pow2Magic(t: v128): v128 {
-  return i32x4.shl(i32x4.max_s(i32x4.sub(t, i32x4.splat(MAGIC_BITS_MINUS_BIAS)), i32x4.splat(0)), 23);
-}
-
-/** r = x − n·ln2 for nf = n (two-part ln2, so n·LN2_HI is exact). */
-@inline function reduce(x: v128, nf: v128): v128 {
-  return f32x4.sub(f32x4.sub(x, f32x4.mul(nf, f32x4.splat(LN2_HI))), f32x4.mul(nf, f32x4.splat(LN2_LO)));
-}
-
-/** exp(x) for x ≤ 0 (NaN stays NaN, −Infinity gives 0). */
-@inline function expNeg(x: v128): v128 {
-  // pmax(x, c) is x < c ? c : x, so a NaN x passes through
-  x = f32x4.pmax(x, f32x4.splat(EXP_MIN));
-  const t = f32x4.add(f32x4.mul(x, f32x4.splat(LOG2E)), f32x4.splat(MAGIC));
-  const q = expm1Poly(reduce(x, f32x4.sub(t, f32x4.splat(MAGIC))));
-  return f32x4.mul(pow2Magic(t), f32x4.add(q, f32x4.splat(1.0)));
-}
-
-/** expm1(x) = exp(x) − 1 for x ≤ 0, accurate relative to the result also for tiny |x|. */
-@inline function expm1Neg(x: v128): v128 {
-  x = f32x4.pmax(x, f32x4.splat(EXP_MIN));
-  const t = f32x4.add(f32x4.mul(x, f32x4.splat(LOG2E)), f32x4.splat(MAGIC));
-  const q = expm1Poly(reduce(x, f32x4.sub(t, f32x4.splat(MAGIC))));
-  const s = pow2Magic(t);
-  // 2^n·(1 + q) − 1 = 2^n·q + (2^n − 1): both products exact, so n = 0 returns q untouched
-  return f32x4.add(f32x4.mul(s, q), f32x4.sub(s, f32x4.splat(1.0)));
-}
+import { expNeg, expm1Neg, storeLanes } from "./vmath";
 
 /** sigmoid: 1/(1 + e) for x ≥ 0 and e/(1 + e) for x < 0, with e = exp(−|x|) ∈ (0, 1]. */
 @inline function sigmoidv(x: v128): v128 {
@@ -81,13 +28,6 @@ const MAGIC_BITS_MINUS_BIAS: i32 = 0x4b400000 - 127;
 
 @inline function leaky_v(x: v128, s: v128): v128 {
   return v128.bitselect(x, f32x4.mul(x, s), f32x4.gt(x, f32x4.splat(0.0)));
-}
-
-/** Stores lanes 0..k−1 of v (1 ≤ k ≤ 3) at ptr. */
-@inline function storeLanes(ptr: usize, v: v128, k: i32): void {
-  v128.store32_lane(ptr, v, 0);
-  if (k > 1) v128.store32_lane(ptr, v, 1, 4);
-  if (k > 2) v128.store32_lane(ptr, v, 2, 8);
 }
 
 /** y[i] = max(x[i], 0) (NaN stays NaN). */
@@ -171,4 +111,67 @@ export function tanh_f32_simd(xPtr: usize, yPtr: usize, n: i32): void {
     v128.store(yPtr + o, tanhv(v128.load(xPtr + o)));
   }
   if (i < n) storeLanes(yPtr + (<usize>i << 2), tanhv(v128.load(xPtr + (<usize>i << 2))), n - i);
+}
+
+// ── Backward ─────────────────────────────────────────────────────────────────────────────────
+// dx[i] = f(dy[i], u[i]) where u is the forward input x (relu, leaky relu) or the forward output
+// y (sigmoid, tanh). dyPtr, uPtr, dxPtr: byte addresses of n f32 (dx may be dy). Same loop shape
+// as the forward kernels: 16 per step, then 4, then one partial vector (reads past the end into
+// the padding, stores only the live lanes).
+
+const RELU = 0;
+const LEAKY = 1;
+const SIGMOID = 2;
+const TANH = 3;
+
+/** One vector of dx; `kind` is a constant at every call site, so the branches fold away. */
+@inline function bwdv(kind: i32, dy: v128, u: v128, s: v128): v128 {
+  const zero = f32x4.splat(0.0), one = f32x4.splat(1.0);
+  // PyTorch's threshold_backward zeroes where u ≤ 0, so a NaN input lets dy through
+  if (kind == RELU) return v128.andnot(dy, f32x4.le(u, zero));
+  if (kind == LEAKY) return v128.bitselect(dy, f32x4.mul(dy, s), f32x4.gt(u, zero));
+  if (kind == SIGMOID) return f32x4.mul(f32x4.mul(dy, f32x4.sub(one, u)), u);
+  return f32x4.mul(dy, f32x4.sub(one, f32x4.mul(u, u)));
+}
+
+@inline function bwd(kind: i32, dyPtr: usize, uPtr: usize, dxPtr: usize, n: i32, slope: f32): void {
+  const s = f32x4.splat(slope);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const o = <usize>i << 2;
+    const d0 = v128.load(dyPtr + o), d1 = v128.load(dyPtr + o, 16), d2 = v128.load(dyPtr + o, 32), d3 = v128.load(dyPtr + o, 48);
+    const u0 = v128.load(uPtr + o), u1 = v128.load(uPtr + o, 16), u2 = v128.load(uPtr + o, 32), u3 = v128.load(uPtr + o, 48);
+    v128.store(dxPtr + o, bwdv(kind, d0, u0, s));
+    v128.store(dxPtr + o, bwdv(kind, d1, u1, s), 16);
+    v128.store(dxPtr + o, bwdv(kind, d2, u2, s), 32);
+    v128.store(dxPtr + o, bwdv(kind, d3, u3, s), 48);
+  }
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dxPtr + o, bwdv(kind, v128.load(dyPtr + o), v128.load(uPtr + o), s));
+  }
+  if (i < n) {
+    const o = <usize>i << 2;
+    storeLanes(dxPtr + o, bwdv(kind, v128.load(dyPtr + o), v128.load(uPtr + o), s), n - i);
+  }
+}
+
+/** dx[i] = x[i] > 0 ? dy[i] : 0, or rather 0 where x[i] ≤ 0 (PyTorch: a NaN x passes dy). u = x. */
+export function relu_bwd_f32_simd(dyPtr: usize, xPtr: usize, dxPtr: usize, n: i32): void {
+  bwd(RELU, dyPtr, xPtr, dxPtr, n, 0);
+}
+
+/** dx[i] = x[i] > 0 ? dy[i] : negativeSlope·dy[i]. u = x. */
+export function leaky_relu_bwd_f32_simd(dyPtr: usize, xPtr: usize, dxPtr: usize, n: i32, negativeSlope: f32): void {
+  bwd(LEAKY, dyPtr, xPtr, dxPtr, n, negativeSlope);
+}
+
+/** dx[i] = dy[i]·(1 − y[i])·y[i] with y the forward output sigmoid(x). */
+export function sigmoid_bwd_f32_simd(dyPtr: usize, yPtr: usize, dxPtr: usize, n: i32): void {
+  bwd(SIGMOID, dyPtr, yPtr, dxPtr, n, 0);
+}
+
+/** dx[i] = dy[i]·(1 − y[i]²) with y the forward output tanh(x). */
+export function tanh_bwd_f32_simd(dyPtr: usize, yPtr: usize, dxPtr: usize, n: i32): void {
+  bwd(TANH, dyPtr, yPtr, dxPtr, n, 0);
 }

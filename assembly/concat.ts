@@ -41,3 +41,22 @@ export function concat_f32_simd(paramsPtr: usize, k: i32, outer: i32, yPtr: usiz
     }
   }
 }
+
+/**
+ * concat's backward (the split): x_t[o, j] = dy[o, off_t + j] for o in [0, outer), t in [0, k),
+ * j in [0, len_t), off_t = Σ_{s<t} len_s. dyPtr: byte address of outer·Σ len_t f32; paramsPtr:
+ * i32 block of k pairs [xPtr_t (byte address of the output t), len_t (elements)]. Outputs must
+ * not overlap dy. Blocks need no alignment; each block's tail is copied one element at a time.
+ */
+export function concat_bwd_f32_simd(dyPtr: usize, paramsPtr: usize, k: i32, outer: i32): void {
+  let dy = dyPtr;
+  for (let o = 0; o < outer; o++) {
+    for (let t = 0; t < k; t++) {
+      const p = paramsPtr + (<usize>t << 3);
+      const len = load<i32>(p, 4);
+      const x = <usize>load<u32>(p) + (<usize>o * <usize>len << 2);
+      copyBlock(dy, x, len);
+      dy += <usize>len << 2;
+    }
+  }
+}

@@ -4,6 +4,8 @@
 // and a thread can take any sub-range [start, end) and draw the same numbers.
 // threshold = round(p·2^32) (P(keep) = 1 − threshold/2^32); scale = 1/(1 − p).
 
+import { storeLanes } from "./vmath";
+
 @inline function fmix32(h: u32): u32 {
   h ^= h >>> 16;
   h *= 0x85ebca6b;
@@ -26,12 +28,6 @@
   const idx = i32x4.add(i32x4.splat(i), i32x4(0, 1, 2, 3));
   const h = fmix32v(v128.xor(fmix32v(v128.xor(idx, k1)), k2));
   return v128.and(i32x4.ge_u(h, thr), sc);
-}
-
-@inline function storeLanes(ptr: usize, v: v128, k: i32): void {
-  v128.store32_lane(ptr, v, 0);
-  if (k > 1) v128.store32_lane(ptr, v, 1, 4);
-  if (k > 2) v128.store32_lane(ptr, v, 2, 8);
 }
 
 @inline function run(xPtr: usize, yPtr: usize, maskPtr: usize, start: i32, end: i32, threshold: u32, scale: f32, seed: u32, withMask: bool): void {

@@ -6,80 +6,7 @@
 // A NaN anywhere along the axis makes that whole slice NaN (as in PyTorch); +Infinity gives NaN;
 // −Infinity entries give 0 (log: −Infinity) as long as one entry is finite.
 
-// exp(x) for x ≤ 0: the same construction as in activation.ts (kernel files cannot share helpers
-// without exporting them as kernels). x = n·ln2 + r, |r| ≤ ln2/2; expm1(r) = r + r²·P(r) with
-// the degree-4 minimax P of activation.ts (≤ 1.5e-8 relative); 0 below 2^−126.
-const LOG2E: f32 = 1.4426950408889634;
-const LN2_HI: f32 = 0.693359375;
-const LN2_LO: f32 = -2.12194440e-4;
-const EXP_MIN: f32 = -104.0;
-const LN2: f32 = 0.6931471805599453;
-const SQRT2: f32 = 1.4142135623730951;
-
-// 1.5·2^23: adding it rounds to an integer held in the low mantissa bits
-const MAGIC: f32 = 12582912.0;
-const MAGIC_BITS_MINUS_BIAS: i32 = 0x4b400000 - 127;
-
-@inline function expNeg(x: v128): v128 {
-  x = f32x4.pmax(x, f32x4.splat(EXP_MIN)); // NaN passes through pmax(x, c)
-  const t = f32x4.add(f32x4.mul(x, f32x4.splat(LOG2E)), f32x4.splat(MAGIC));
-  const nf = f32x4.sub(t, f32x4.splat(MAGIC));
-  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(nf, f32x4.splat(LN2_HI))), f32x4.mul(nf, f32x4.splat(LN2_LO)));
-  let p = f32x4.splat(0.0013882271014153957);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(0.008367854170501232));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(0.04166724532842636));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(0.16666533052921295));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(0.4999999701976776));
-  const q = f32x4.add(r, f32x4.mul(f32x4.mul(r, r), p));
-  const s = i32x4.shl(i32x4.max_s(i32x4.sub(t, i32x4.splat(MAGIC_BITS_MINUS_BIAS)), i32x4.splat(0)), 23);
-  return f32x4.mul(s, f32x4.add(q, f32x4.splat(1.0)));
-}
-
-/** log(s) for s ≥ 1 (a sum of exps whose largest term is 1); NaN stays NaN. ~1 ulp. */
-@inline function logv(s: v128): v128 {
-  let e = i32x4.sub(i32x4.shr_u(s, 23), i32x4.splat(127));
-  let m = v128.or(v128.and(s, i32x4.splat(0x007fffff)), i32x4.splat(0x3f800000));
-  // centre the mantissa on 1 so that f = m − 1 stays in [−0.29, 0.41]
-  const big = f32x4.gt(m, f32x4.splat(SQRT2));
-  m = v128.bitselect(f32x4.mul(m, f32x4.splat(0.5)), m, big);
-  e = i32x4.sub(e, big);
-  const f = f32x4.sub(m, f32x4.splat(1.0));
-  // log(1 + f) = 2·atanh(z), z = f/(2 + f), |z| ≤ 0.172: odd series to z¹¹
-  const z = f32x4.div(f, f32x4.add(f32x4.splat(2.0), f));
-  const w = f32x4.mul(z, z);
-  let p = f32x4.splat(1.0 / 11.0);
-  p = f32x4.add(f32x4.mul(p, w), f32x4.splat(1.0 / 9.0));
-  p = f32x4.add(f32x4.mul(p, w), f32x4.splat(1.0 / 7.0));
-  p = f32x4.add(f32x4.mul(p, w), f32x4.splat(1.0 / 5.0));
-  p = f32x4.add(f32x4.mul(p, w), f32x4.splat(1.0 / 3.0));
-  const t = f32x4.add(z, z);
-  const l = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(e), f32x4.splat(LN2)), f32x4.add(t, f32x4.mul(t, f32x4.mul(w, p))));
-  // s − s is 0 for finite s and NaN for NaN, whose bits above would decode to a finite value
-  return f32x4.add(l, f32x4.sub(s, s));
-}
-
-/** Lanes [0, k) all ones, the others zero. */
-@inline function laneMask(k: i32): v128 {
-  return i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(k));
-}
-
-/** Stores lanes 0..k−1 of v at ptr (k ≥ 4 stores the whole vector). */
-@inline function storeLanes(ptr: usize, v: v128, k: i32): void {
-  if (k >= 4) { v128.store(ptr, v); return; }
-  v128.store32_lane(ptr, v, 0);
-  if (k > 1) v128.store32_lane(ptr, v, 1, 4);
-  if (k > 2) v128.store32_lane(ptr, v, 2, 8);
-}
-
-@inline function hmax(v: v128): v128 {
-  v = f32x4.pmax(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
-  return f32x4.pmax(v, v128.shuffle<f32>(v, v, 1, 0, 3, 2));
-}
-
-@inline function hsum(v: v128): v128 {
-  v = f32x4.add(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
-  return f32x4.add(v, v128.shuffle<f32>(v, v, 1, 0, 3, 2));
-}
+import { expNeg, hmax, hsum, laneMask, logv, storeLanes } from "./vmath";
 
 /** One contiguous row of n: four accumulators per reduction, partial last vector masked. */
 @inline function row(x: usize, y: usize, n: i32, log: bool): void {
@@ -267,4 +194,153 @@ export function softmax_f32_strided_simd(xPtr: usize, yPtr: usize, outer: i32, c
 /** Log-softmax along the middle axis of [outer, c, inner]; layout and tails as softmax_f32_strided_simd. */
 export function log_softmax_f32_strided_simd(xPtr: usize, yPtr: usize, outer: i32, c: i32, inner: i32): void {
   strided(xPtr, yPtr, outer, c, inner, true);
+}
+
+// ── Backward ─────────────────────────────────────────────────────────────────────────────────
+// With y the forward output along the axis:
+//   softmax:     dx = y ⊙ (dy − Σ_c dy⊙y)
+//   logSoftmax:  dx = dy − exp(y) ⊙ Σ_c dy            (exp(y) = softmax(x); y ≤ 0)
+// Same layouts and vectorization as the forward kernels; dx never aliases dy or y.
+
+/** dy⊙y (softmax) or dy (log-softmax): the term summed along the axis. */
+@inline function bwdTerm(dy: v128, y: v128, log: bool): v128 {
+  return log ? dy : f32x4.mul(dy, y);
+}
+
+/** dx from dy, y and the splatted sum s. */
+@inline function bwdOut(dy: v128, y: v128, s: v128, log: bool): v128 {
+  return log ? f32x4.sub(dy, f32x4.mul(expNeg(y), s)) : f32x4.mul(y, f32x4.sub(dy, s));
+}
+
+/** One contiguous row of n: the sum with four accumulators (partial last vector masked), then dx. */
+@inline function rowBwd(dy: usize, y: usize, dx: usize, n: i32, log: bool): void {
+  const zero = f32x4.splat(0.0);
+  let s0 = zero, s1 = zero, s2 = zero, s3 = zero;
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const o = <usize>i << 2;
+    s0 = f32x4.add(s0, bwdTerm(v128.load(dy + o), v128.load(y + o), log));
+    s1 = f32x4.add(s1, bwdTerm(v128.load(dy + o, 16), v128.load(y + o, 16), log));
+    s2 = f32x4.add(s2, bwdTerm(v128.load(dy + o, 32), v128.load(y + o, 32), log));
+    s3 = f32x4.add(s3, bwdTerm(v128.load(dy + o, 48), v128.load(y + o, 48), log));
+  }
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    s0 = f32x4.add(s0, bwdTerm(v128.load(dy + o), v128.load(y + o), log));
+  }
+  const rem = n - i;
+  // the partial vector reads into the padding: its dead lanes are masked out of the sum
+  if (rem > 0) {
+    const o = <usize>i << 2;
+    s1 = f32x4.add(s1, v128.and(bwdTerm(v128.load(dy + o), v128.load(y + o), log), laneMask(rem)));
+  }
+  const s = hsum(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)));
+  i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const o = <usize>i << 2;
+    const d0 = v128.load(dy + o), d1 = v128.load(dy + o, 16), d2 = v128.load(dy + o, 32), d3 = v128.load(dy + o, 48);
+    const y0 = v128.load(y + o), y1 = v128.load(y + o, 16), y2 = v128.load(y + o, 32), y3 = v128.load(y + o, 48);
+    v128.store(dx + o, bwdOut(d0, y0, s, log));
+    v128.store(dx + o, bwdOut(d1, y1, s, log), 16);
+    v128.store(dx + o, bwdOut(d2, y2, s, log), 32);
+    v128.store(dx + o, bwdOut(d3, y3, s, log), 48);
+  }
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dx + o, bwdOut(v128.load(dy + o), v128.load(y + o), s, log));
+  }
+  if (rem > 0) {
+    const o = <usize>i << 2;
+    storeLanes(dx + o, bwdOut(v128.load(dy + o), v128.load(y + o), s, log), rem);
+  }
+}
+
+/**
+ * Softmax backward over `rows` contiguous rows of n: dx = y ⊙ (dy − Σ dy⊙y) per row.
+ * dyPtr, yPtr, dxPtr: byte addresses of rows·n f32. Tail (n mod 4): one partial vector read
+ * into the padding after the row, its dead lanes masked out of the sum and never stored.
+ */
+export function softmax_bwd_f32_simd(dyPtr: usize, yPtr: usize, dxPtr: usize, rows: i32, n: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const o = <usize>r * <usize>n << 2;
+    rowBwd(dyPtr + o, yPtr + o, dxPtr + o, n, false);
+  }
+}
+
+/** Log-softmax backward over contiguous rows: dx = dy − exp(y)·Σ dy; layout and tails as softmax_bwd_f32_simd. */
+export function log_softmax_bwd_f32_simd(dyPtr: usize, yPtr: usize, dxPtr: usize, rows: i32, n: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const o = <usize>r * <usize>n << 2;
+    rowBwd(dyPtr + o, yPtr + o, dxPtr + o, n, true);
+  }
+}
+
+/** 16 inner positions of one outer slice (four independent column sums); stride = inner·4 bytes. */
+@inline function colsBwd16(dy: usize, y: usize, dx: usize, c: i32, stride: usize, log: bool): void {
+  const zero = f32x4.splat(0.0);
+  let s0 = zero, s1 = zero, s2 = zero, s3 = zero;
+  let p = dy, q = y;
+  for (let k = 0; k < c; k++, p += stride, q += stride) {
+    s0 = f32x4.add(s0, bwdTerm(v128.load(p), v128.load(q), log));
+    s1 = f32x4.add(s1, bwdTerm(v128.load(p, 16), v128.load(q, 16), log));
+    s2 = f32x4.add(s2, bwdTerm(v128.load(p, 32), v128.load(q, 32), log));
+    s3 = f32x4.add(s3, bwdTerm(v128.load(p, 48), v128.load(q, 48), log));
+  }
+  p = dy;
+  q = y;
+  let r = dx;
+  for (let k = 0; k < c; k++, p += stride, q += stride, r += stride) {
+    v128.store(r, bwdOut(v128.load(p), v128.load(q), s0, log));
+    v128.store(r, bwdOut(v128.load(p, 16), v128.load(q, 16), s1, log), 16);
+    v128.store(r, bwdOut(v128.load(p, 32), v128.load(q, 32), s2, log), 32);
+    v128.store(r, bwdOut(v128.load(p, 48), v128.load(q, 48), s3, log), 48);
+  }
+}
+
+/** Up to 4 inner positions (lanes [0, lanes)); dead lanes read past the slice and are never stored. */
+@inline function colsBwd4(dy: usize, y: usize, dx: usize, c: i32, stride: usize, log: bool, lanes: i32): void {
+  let s = f32x4.splat(0.0);
+  let p = dy, q = y;
+  for (let k = 0; k < c; k++, p += stride, q += stride) s = f32x4.add(s, bwdTerm(v128.load(p), v128.load(q), log));
+  p = dy;
+  q = y;
+  let r = dx;
+  for (let k = 0; k < c; k++, p += stride, q += stride, r += stride) {
+    storeLanes(r, bwdOut(v128.load(p), v128.load(q), s, log), lanes);
+  }
+}
+
+@inline function stridedBwd(dyPtr: usize, yPtr: usize, dxPtr: usize, outer: i32, c: i32, inner: i32, log: bool): void {
+  const stride = <usize>inner << 2;
+  for (let o = 0; o < outer; o++) {
+    const base = <usize>o * <usize>c * stride;
+    const dy = dyPtr + base, y = yPtr + base, dx = dxPtr + base;
+    let j = 0;
+    for (; j + 16 <= inner; j += 16) {
+      const b = <usize>j << 2;
+      colsBwd16(dy + b, y + b, dx + b, c, stride, log);
+    }
+    for (; j + 4 <= inner; j += 4) {
+      const b = <usize>j << 2;
+      colsBwd4(dy + b, y + b, dx + b, c, stride, log, 4);
+    }
+    if (j < inner) {
+      const b = <usize>j << 2;
+      colsBwd4(dy + b, y + b, dx + b, c, stride, log, inner - j);
+    }
+  }
+}
+
+/**
+ * Softmax backward along the middle axis of [outer, c, inner]: dx = y ⊙ (dy − Σ_c dy⊙y).
+ * dyPtr, yPtr, dxPtr: byte addresses of outer·c·inner f32. 16 inner positions at a time, then 4;
+ * the inner mod 4 tail is one partial vector whose dead lanes are never stored.
+ */
+export function softmax_bwd_f32_strided_simd(dyPtr: usize, yPtr: usize, dxPtr: usize, outer: i32, c: i32, inner: i32): void {
+  stridedBwd(dyPtr, yPtr, dxPtr, outer, c, inner, false);
+}
+
+/** Log-softmax backward along the middle axis of [outer, c, inner]: dx = dy − exp(y)·Σ_c dy; tails as above. */
+export function log_softmax_bwd_f32_strided_simd(dyPtr: usize, yPtr: usize, dxPtr: usize, outer: i32, c: i32, inner: i32): void {
+  stridedBwd(dyPtr, yPtr, dxPtr, outer, c, inner, true);
 }

@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Tensor, ops } from '../src/index.js';
-import { bytesInUse, expectCanariesIntact, randArray, ready, sizeOf } from './helpers.js';
-import { concatRef, flattenShapeRef } from './ref/concat.js';
+import { bytesInUse, expectCanariesIntact, fdCheck, randArray, ready, sizeOf } from './helpers.js';
+import { concatBackwardRef, concatRef, flattenShapeRef } from './ref/concat.js';
 
 beforeAll(ready);
 
@@ -145,5 +145,117 @@ describe('flatten', () => {
     x.dispose();
     v.dispose();
     expect(() => ops.flatten(x)).toThrow(/flatten: x was disposed/);
+  });
+});
+
+describe('concatBackward', () => {
+  /** Splits dy through the op and compares every piece with the reference, exactly. */
+  function split(shapes: number[][], axis: number, seed = 1): void {
+    const r = shapes[0].length;
+    const ax = axis < 0 ? axis + r : axis;
+    const out = shapes[0].slice();
+    out[ax] = shapes.reduce((s, x) => s + x[ax], 0);
+    const dy = randArray(sizeOf(out), seed, -3, 3);
+    const t = Tensor.from(dy, out);
+    const xs = ops.concatBackward(t, shapes, axis);
+    const what = `concatBackward(${shapes.map((s) => `[${s}]`).join(', ')}, axis ${axis})`;
+    try {
+      expectCanariesIntact(what);
+      const ref = concatBackwardRef(dy, shapes, ax);
+      expect(xs.length).toBe(shapes.length);
+      xs.forEach((x, i) => {
+        expect(x.shape, what).toEqual(shapes[i]);
+        expect(Array.from(x.toFloat32Array()), `${what} piece ${i}`).toEqual(Array.from(ref[i]));
+      });
+    } finally {
+      t.dispose();
+      for (const x of xs) x.dispose();
+    }
+  }
+
+  it('splits along every axis, sizes along the axis with every remainder mod 4, channel counts around tile edges', () => {
+    const sizes = [1, 2, 3, 4, 5, 6, 7, 8, 9, 17];
+    for (let axis = 0; axis < 4; axis++) {
+      for (let i = 0; i < sizes.length; i++) {
+        const shapes = [sizes[i], sizes[(i + 3) % sizes.length], sizes[(i + 7) % sizes.length]].map((k) => {
+          const s = [2, 3, 4, 5];
+          s[axis] = k;
+          return s;
+        });
+        split(shapes, axis, axis * 10 + i);
+        split(shapes.slice(0, 2), axis - 4, axis * 10 + i + 100);
+      }
+    }
+    for (const w of [1, 2, 3, 4, 5, 7, 13]) split([[2, 1, 3, w], [2, 4, 3, w], [2, 7, 3, w], [2, 16, 3, w], [2, 17, 3, w]], 1, w);
+    split([[2, 3, 4]], 1);
+    split([[2, 0, 4], [2, 3, 4], [2, 0, 4]], 1);
+    split([[0, 3], [0, 2]], 1);
+    for (let n = 0; n <= 9; n++) split([[n], [n + 3], [1]], 0, n);
+  });
+
+  it('matches central differences of L = Σ concat(xs)⊙r for each input', () => {
+    const shapes = [[2, 3, 2, 3], [2, 5, 2, 3]];
+    const data = shapes.map((s, i) => randArray(sizeOf(s), i + 1));
+    const r = randArray(2 * 8 * 2 * 3, 9);
+    const dy = Tensor.from(r, [2, 8, 2, 3]);
+    const grads = ops.concatBackward(dy, shapes);
+    shapes.forEach((shape, k) => {
+      fdCheck({
+        x: data[k], shape, r, analytic: grads[k].toFloat32Array(), what: `concat input ${k}`,
+        forward: (xp) => {
+          const ts = shapes.map((s, i) => Tensor.from(i === k ? xp : data[i], s));
+          const y = ops.concat(ts);
+          const o = y.toFloat32Array();
+          for (const t of [...ts, y]) t.dispose();
+          return o;
+        },
+      });
+    });
+    for (const t of [dy, ...grads]) t.dispose();
+  });
+
+  it('rejects a dy of the wrong shape, bad shape lists and axes', () => {
+    const dy = Tensor.zeros([2, 7, 4]);
+    expect(() => ops.concatBackward(dy, [[2, 3, 4], [2, 3, 4]])).toThrow(/concatBackward: dy has shape \[2, 7, 4\] but the concat of shapes along axis 1 has shape \[2, 6, 4\]; they must match/);
+    expect(() => ops.concatBackward(dy, [[2, 3, 4], [2, 4, 5]])).toThrow(/concatBackward: shapes\[1\] is \[2, 4, 5\] but shapes\[0\] is \[2, 3, 4\]; they must match in every dimension except axis 1 \(dimension 2: 5 vs 4\)/);
+    expect(() => ops.concatBackward(dy, [[2, 3, 4], [2, 4]])).toThrow(/concatBackward: shapes\[1\] \[2, 4\] has rank 2 but shapes\[0\] \[2, 3, 4\] has rank 3/);
+    expect(() => ops.concatBackward(dy, [])).toThrow(/concatBackward: shapes needs at least one shape, got an empty list/);
+    expect(() => ops.concatBackward(dy, [[2, 3, 4], 4] as never)).toThrow(/concatBackward: shapes\[1\] must be an array of non-negative integers, got 4/);
+    expect(() => ops.concatBackward(dy, [[2, 3.5, 4]])).toThrow(/concatBackward: shapes\[0\]: shape \[2, 3.5, 4\] has dimension 1 = 3.5/);
+    expect(() => ops.concatBackward(dy, [[2, 3, 4], [2, 4, 4]], 3)).toThrow(/concatBackward: axis 3 is out of range for shape \[2, 3, 4\] \(rank 3; valid -3..2\)/);
+    expect(() => ops.concatBackward(dy, [[]])).toThrow(/concatBackward: shapes\[0\] is \[\] \(rank 0\)/);
+    expect(() => ops.concatBackward(dy, 'x' as never)).toThrow(/concatBackward: shapes must be an array of shapes/);
+    dy.dispose();
+    expect(() => ops.concatBackward(dy, [[2, 7, 4]])).toThrow(/concatBackward: dy was disposed/);
+  });
+});
+
+describe('flattenBackward', () => {
+  it('copies dy into the input shape for every flatten of it', () => {
+    const cases: [number[], number, number][] = [
+      [[2, 3, 4, 5], 1, -1], [[2, 3, 4, 5], 0, -1], [[2, 3, 4, 5], 1, 2], [[2, 3, 4, 5], 2, 2], [[7], 0, 0],
+      [[3, 5], 0, 1], [[4, 0, 3], 1, -1], [[], 0, -1], [[1, 1, 1, 1], 1, 2], [[2, 17, 3, 3], 1, -1],
+    ];
+    for (const [shape, s, e] of cases) {
+      const d = randArray(sizeOf(shape), sizeOf(shape) + 1);
+      const dy = Tensor.from(d, flattenShapeRef(shape, s, e));
+      const dx = ops.flattenBackward(dy, shape);
+      expectCanariesIntact(`flattenBackward [${shape}]`);
+      expect(dx.shape).toEqual(shape);
+      expect(dx.ptr).not.toBe(dy.ptr);
+      expect(Array.from(dx.toFloat32Array())).toEqual(Array.from(d));
+      dy.dispose();
+      dx.dispose();
+    }
+  });
+
+  it('rejects a dy that no flatten of xShape gives, bad shapes and non-tensors', () => {
+    const dy = Tensor.zeros([2, 60]);
+    expect(() => ops.flattenBackward(dy, [2, 3, 4, 6])).toThrow(/flattenBackward: dy has shape \[2, 60\], which no flatten of x \[2, 3, 4, 6\] gives \(flatten\(x, 1, -1\) gives \[2, 72\]\)/);
+    expect(() => ops.flattenBackward(dy, [4, 30])).toThrow(/flattenBackward: dy has shape \[2, 60\], which no flatten of x \[4, 30\] gives/);
+    expect(() => ops.flattenBackward(dy, [2, -3, 4, 5])).toThrow(/flattenBackward: xShape: shape \[2, -3, 4, 5\] has dimension 1 = -3/);
+    expect(() => ops.flattenBackward(dy, 'x' as never)).toThrow(/flattenBackward: xShape must be an array of non-negative integers, got "x"/);
+    expect(() => ops.flattenBackward(null as never, [2])).toThrow(/flattenBackward: dy must be a Tensor, got null/);
+    dy.dispose();
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Tensor, ops } from '../src/index.js';
-import { bytesInUse, expectCanariesIntact, randArray, ready, sizeOf } from './helpers.js';
+import { bytesInUse, expectCanariesIntact, fdCheck, randArray, ready, sizeOf } from './helpers.js';
 import { keptRef } from './ref/dropout.js';
 
 beforeAll(ready);
@@ -161,5 +161,81 @@ describe('dropout', () => {
     x.dispose();
     expect(() => ops.dropout(x, 0.5)).toThrow(/dropout: x was disposed/);
     expect(() => ops.dropoutWithMask(x, 0.5)).toThrow(/dropoutWithMask: x was disposed/);
+  });
+});
+
+describe('dropoutBackward', () => {
+  function bwd(dy: Float32Array, shape: number[], p: number, opts: ops.DropoutBackwardOptions): Float32Array {
+    const t = Tensor.from(dy, shape);
+    const dx = ops.dropoutBackward(t, p, opts);
+    try {
+      expectCanariesIntact(`dropoutBackward p=${p}`);
+      expect(dx.shape).toEqual(shape);
+      expect(dx.ptr).not.toBe(t.ptr);
+      return dx.toFloat32Array();
+    } finally {
+      t.dispose();
+      dx.dispose();
+    }
+  }
+
+  it('regenerates the forward mask from the seed: dx = dy·m with m from the reference hash, every size 0..70', () => {
+    for (const p of [0.2, 0.5, 0.8]) {
+      const scale = Math.fround(1 / (1 - p));
+      for (let n = 0; n <= 70; n++) {
+        const dy = data(n, n + 100);
+        const dx = bwd(dy, [n], p, { seed: 1000 + n });
+        for (let i = 0; i < n; i++) {
+          const want = keptRef(1000 + n, i, p) ? Math.fround(dy[i] * scale) : 0;
+          if (dx[i] !== want) throw new Error(`p = ${p}, n = ${n}: dx[${i}] = ${dx[i]}, expected ${want}`);
+        }
+      }
+    }
+  });
+
+  it('the seed path and the mask path agree with each other and with the forward mask', () => {
+    for (const shape of [[3, 7], [2, 3, 4, 5], [1001]]) {
+      const n = sizeOf(shape);
+      const x = Tensor.from(data(n, 1), shape);
+      const { output, mask, seed } = ops.dropoutWithMask(x, 0.4, { seed: 321 });
+      const dy = data(n, 2);
+      const a = bwd(dy, shape, 0.4, { seed });
+      const b = bwd(dy, shape, 0.4, { mask });
+      const m = mask.toFloat32Array();
+      expect(Array.from(a)).toEqual(Array.from(b));
+      expect(Array.from(b)).toEqual(Array.from(dy, (v, i) => Math.fround(v * m[i])));
+      for (const t of [x, output, mask]) t.dispose();
+    }
+  });
+
+  it('matches central differences of L = Σ dropout(x)⊙r with a fixed seed', () => {
+    const shape = [2, 3, 5];
+    const x = data(30, 7), r = randArray(30, 8);
+    const dx = bwd(r, shape, 0.3, { seed: 55 });
+    fdCheck({
+      x, shape, r, analytic: dx, what: 'dropoutBackward',
+      forward: (xp) => run(xp, shape, 0.3, { seed: 55 }),
+    });
+  });
+
+  it('p = 0 copies dy, p = 1 gives zeros; empty tensors work', () => {
+    const dy = data(13, 3);
+    expect(Array.from(bwd(dy, [13], 0, { seed: 4 }))).toEqual(Array.from(dy));
+    expect(bwd(dy, [13], 1, { seed: 4 }).every((v) => v === 0)).toBe(true);
+    expect(bwd(new Float32Array(0), [0, 3], 0.5, { seed: 1 }).length).toBe(0);
+  });
+
+  it('rejects neither or both options, bad masks, seeds, p and non-tensors', () => {
+    const dy = Tensor.zeros([2, 3]), m = Tensor.zeros([3, 2]), ok = Tensor.zeros([2, 3]);
+    expect(() => ops.dropoutBackward(dy, 0.5, {})).toThrow(/dropoutBackward: give exactly one of options.seed \(the forward seed\) or options.mask \(from dropoutWithMask\), got neither/);
+    expect(() => ops.dropoutBackward(dy, 0.5, { seed: 1, mask: ok })).toThrow(/dropoutBackward: give exactly one of .*got both/);
+    expect(() => ops.dropoutBackward(dy, 0.5, undefined as never)).toThrow(/got neither/);
+    expect(() => ops.dropoutBackward(dy, 0.5, { mask: m })).toThrow(/dropoutBackward: mask has shape \[3, 2\] but dy has shape \[2, 3\]; they must match/);
+    expect(() => ops.dropoutBackward(dy, 0.5, { mask: [1] as never })).toThrow(/dropoutBackward: mask must be a Tensor, got an array/);
+    expect(() => ops.dropoutBackward(dy, 0.5, { seed: -1 })).toThrow(/dropoutBackward: seed must be an integer in \[0, 4294967295\], got -1/);
+    expect(() => ops.dropoutBackward(dy, 1.5, { seed: 1 })).toThrow(/dropoutBackward: p must be a probability in \[0, 1\], got 1.5/);
+    expect(() => ops.dropoutBackward(dy, 0.5, { seed: 1, training: true } as never)).toThrow(/dropoutBackward: unknown option 'training' \(known: seed, mask\)/);
+    expect(() => ops.dropoutBackward(3 as never, 0.5, { seed: 1 })).toThrow(/dropoutBackward: dy must be a Tensor, got 3/);
+    for (const t of [dy, m, ok]) t.dispose();
   });
 });

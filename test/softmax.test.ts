@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Tensor, ops } from '../src/index.js';
-import { bytesInUse, expectCanariesIntact, expectClose, randArray, ready, sizeOf } from './helpers.js';
-import { softmaxRef } from './ref/softmax.js';
+import { bytesInUse, expectCanariesIntact, expectClose, fdCheck, randArray, ready, sizeOf } from './helpers.js';
+import { softmaxBackwardRef, softmaxRef } from './ref/softmax.js';
 
 beforeAll(ready);
 
@@ -189,5 +189,100 @@ describe('softmax / logSoftmax', () => {
     s.dispose();
     x.dispose();
     for (const f of FNS) expect(() => f.run(x)).toThrow(new RegExp(`${f.name}: x was disposed`));
+  });
+});
+
+describe('softmaxBackward / logSoftmaxBackward', () => {
+  const BWD = [
+    { name: 'softmaxBackward', fwd: ops.softmax, bwd: ops.softmaxBackward, log: false },
+    { name: 'logSoftmaxBackward', fwd: ops.logSoftmax, bwd: ops.logSoftmaxBackward, log: true },
+  ] as const;
+
+  /** Forward then backward along axis; returns dx and y; checks shape and canaries. */
+  function both(f: (typeof BWD)[number], x: Float32Array, dy: Float32Array, shape: number[], axis: number): { dx: Float32Array; y: Float32Array } {
+    const xt = Tensor.from(x, shape), dyt = Tensor.from(dy, shape);
+    const y = f.fwd(xt, axis);
+    const dx = f.bwd(dyt, y, axis);
+    try {
+      expectCanariesIntact(`${f.name} [${shape}] axis ${axis}`);
+      expect(dx.shape).toEqual(shape);
+      return { dx: dx.toFloat32Array(), y: y.toFloat32Array() };
+    } finally {
+      for (const t of [xt, dyt, y, dx]) t.dispose();
+    }
+  }
+
+  it('match central differences along every axis of rank-4 tensors (row and strided kernels)', () => {
+    const shapes = [[2, 3, 4, 5], [2, 5, 3, 7], [1, 17, 2, 3], [3, 2, 1, 18]];
+    for (const f of BWD) {
+      for (const shape of shapes) {
+        for (let axis = -1; axis < 4; axis++) {
+          const x = randArray(sizeOf(shape), shape[1] * 13 + axis + 7, -3, 3);
+          const r = randArray(sizeOf(shape), shape[3] + axis + 50);
+          const { dx } = both(f, x, r, shape, axis);
+          fdCheck({
+            x, shape, r, analytic: dx, eps: 1e-2, samples: 40, what: `${f.name} [${shape}] axis ${axis}`,
+            forward: (xp) => {
+              const t = Tensor.from(xp, shape);
+              const y = f.fwd(t, axis);
+              const out = y.toFloat32Array();
+              t.dispose();
+              y.dispose();
+              return out;
+            },
+          });
+        }
+      }
+    }
+  });
+
+  it('match the Jacobian reference: rows of length 1..40 and larger, inner sizes 1..21 × channels 1..17', () => {
+    for (const f of BWD) {
+      for (const n of [...Array.from({ length: 40 }, (_, i) => i + 1), 64, 100, 257]) {
+        const shape = [3, n];
+        const x = randArray(3 * n, n, -6, 6), dy = randArray(3 * n, n + 1);
+        const { dx, y } = both(f, x, dy, shape, 1);
+        expectClose(dx, softmaxBackwardRef(dy, y, shape, 1, f.log), shape, `${f.name} [${shape}]`);
+      }
+      for (let inner = 1; inner <= 21; inner++) {
+        for (const c of [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17]) {
+          const shape = [2, c, inner];
+          const x = randArray(sizeOf(shape), inner * 7 + c, -5, 5), dy = randArray(sizeOf(shape), inner + c * 3);
+          const { dx, y } = both(f, x, dy, shape, 1);
+          expectClose(dx, softmaxBackwardRef(dy, y, shape, 1, f.log), shape, `${f.name} [${shape}] axis 1`);
+        }
+      }
+    }
+  });
+
+  it('large logits and −Infinity entries give finite gradients; ranks 0–1 and empty tensors work', () => {
+    for (const f of BWD) {
+      for (const [x, shape, axis] of [
+        [[1e4, -1e4, 0, 3, -2], [5], 0],
+        [[1e4, 0, -1e4, -Infinity, 7, 1, 1e4, 0, 7, 2, 0, 0, 1e4, 7, 3], [1, 5, 3], 1],
+        [[-1e4, -1e4, -1e4, -1e4, -1e4, -1e4, -1e4], [7], -1],
+      ] as [number[], number[], number][]) {
+        const dy = randArray(x.length, 4);
+        const { dx, y } = both(f, Float32Array.from(x), dy, shape, axis);
+        expect(dx.every(Number.isFinite), `${f.name} [${x}]`).toBe(true);
+        expectClose(dx, softmaxBackwardRef(dy, y, shape, axis < 0 ? axis + shape.length : axis, f.log), shape, `${f.name} large`);
+      }
+      const s = both(f, new Float32Array([2]), new Float32Array([3]), [], 0);
+      expect(Array.from(s.dx)).toEqual([0]); // a single-element slice has a constant output
+      expect(both(f, new Float32Array(0), new Float32Array(0), [2, 0, 3], 1).dx.length).toBe(0);
+    }
+  });
+
+  it('reject mismatched shapes, bad axes, non-tensors and disposed tensors', () => {
+    const a = Tensor.zeros([2, 3]), b = Tensor.zeros([3, 2]);
+    for (const f of BWD) {
+      expect(() => f.bwd(a, b)).toThrow(new RegExp(`${f.name}: dy has shape \\[2, 3\\] but y has shape \\[3, 2\\]`));
+      expect(() => f.bwd(a, a, 2)).toThrow(new RegExp(`${f.name}: axis 2 is out of range for x of shape \\[2, 3\\]`));
+      expect(() => f.bwd(a, a, 0.5)).toThrow(new RegExp(`${f.name}: axis must be an integer, got 0.5`));
+      expect(() => f.bwd(a, 'y' as never)).toThrow(new RegExp(`${f.name}: y must be a Tensor, got "y"`));
+    }
+    b.dispose();
+    expect(() => ops.softmaxBackward(b, a)).toThrow(/softmaxBackward: dy was disposed/);
+    a.dispose();
   });
 });

@@ -1,14 +1,18 @@
-// add(a, b): elementwise sum with NumPy/PyTorch broadcasting. The shapes are aligned from the
-// right; sizes must match or one of them must be 1. The pair of shapes is then simplified (dims
-// of output size 1 dropped, neighbouring dims merged when both operands lay them out alike, a
-// and b swapped so that a is the full operand) and one of four kernels runs:
-//   same shape                      → add_f32_simd
+// add(a, b) and mul(a, b): elementwise with NumPy/PyTorch broadcasting. The shapes are aligned
+// from the right; sizes must match or one of them must be 1. The pair of shapes is then
+// simplified (dims of output size 1 dropped, neighbouring dims merged when both operands lay
+// them out alike, a and b swapped so that a is the full operand) and one of four kernels runs:
+//   same shape                      → add_f32_simd / mul_f32_simd
 //   b repeats along the outer dims  → add_f32_row_simd      ([N, F] + [F])
 //   b is one value per channel      → add_f32_channel_simd  ([N, C, H, W] + [C, 1, 1], scalars)
 //   anything else                   → add_f32_strided_simd  ([N, 1] + [1, M], …)
+// addBackward reduces dy over each operand's broadcast dims with the same simplification
+// (add_bwd_f32_row/channel/strided_simd); scale and accumulate are the plain helpers training
+// needs (x·s, and target += x in place for gradient fan-in).
 import { Tensor } from '../tensor.js';
 import { heap, kernels } from '../wasm/engine.js';
-import { fmtShape, tensorArg } from './validate.js';
+import { checkShape } from '../tensor.js';
+import { describe, fmtShape, numberArg, sameShape, tensorArg } from './validate.js';
 
 /** The broadcast of two shapes, or a RangeError naming both and the first clashing dimension. */
 function broadcastShapes(op: string, a: readonly number[], b: readonly number[]): number[] {
@@ -63,42 +67,158 @@ function simplify(out: number[], as: number[], bs: number[]): Plan {
 
 const same = (x: number[], y: number[]) => x.length === y.length && x.every((v, i) => v === y[i]);
 
-/**
- * a + b elementwise with broadcasting; the output has the broadcast shape of both.
- * Throws, naming both shapes, when they do not broadcast.
- */
-export function add(a: Tensor, b: Tensor): Tensor {
-  const ta = tensorArg('add', 'a', a);
-  const tb = tensorArg('add', 'b', b);
-  const out = broadcastShapes('add', ta.shape, tb.shape);
+type Kind = 'add' | 'mul';
+
+/** a ∘ b with broadcasting: the shared planning of add and mul. */
+function binary(op: Kind, a: unknown, b: unknown): Tensor {
+  const ta = tensorArg(op, 'a', a);
+  const tb = tensorArg(op, 'b', b);
+  const out = broadcastShapes(op, ta.shape, tb.shape);
   const y = Tensor.empty(out);
   if (y.size === 0) return y;
   let pa = ta.ptr, pb = tb.ptr;
   let { dims, as, bs } = simplify(out, stridesIn(ta.shape, out), stridesIn(tb.shape, out));
   const r = dims.length;
   const k = kernels();
-  // x + y = y + x exactly in IEEE arithmetic, so the full (or last-dim contiguous) operand goes first
+  // x + y = y + x and x·y = y·x exactly in IEEE arithmetic, so the full (or last-dim
+  // contiguous) operand goes first
   if (as[r - 1] === 0) { [pa, pb] = [pb, pa]; [as, bs] = [bs, as]; }
   const contiguous = dims.map((_, i) => dims.slice(i + 1).reduce((m, d) => m * d, 1));
   if (same(as, contiguous)) {
-    if (same(bs, contiguous)) { k.add_f32_simd(pa, pb, y.ptr, y.size); return y; }
-    const pattern = bs.map((s) => (s === 0 ? 'B' : s === 1 ? 'P' : 'X')).join('');
-    if (pattern === 'B') { k.add_f32_channel_simd(pa, pb, y.ptr, 1, 1, dims[0]); return y; }
-    if (pattern === 'BP') { k.add_f32_row_simd(pa, pb, y.ptr, dims[0], dims[1]); return y; }
-    if (pattern === 'PB') { k.add_f32_channel_simd(pa, pb, y.ptr, 1, dims[0], dims[1]); return y; }
-    if (pattern === 'BPB') { k.add_f32_channel_simd(pa, pb, y.ptr, dims[0], dims[1], dims[2]); return y; }
+    const pattern = same(bs, contiguous) ? 'same' : bs.map((s) => (s === 0 ? 'B' : s === 1 ? 'P' : 'X')).join('');
+    const run = op === 'add'
+      ? {
+          same: () => k.add_f32_simd(pa, pb, y.ptr, y.size),
+          row: (o: number, i: number) => k.add_f32_row_simd(pa, pb, y.ptr, o, i),
+          channel: (o: number, c: number, i: number) => k.add_f32_channel_simd(pa, pb, y.ptr, o, c, i),
+        }
+      : {
+          same: () => k.mul_f32_simd(pa, pb, y.ptr, y.size),
+          row: (o: number, i: number) => k.mul_f32_row_simd(pa, pb, y.ptr, o, i),
+          channel: (o: number, c: number, i: number) => k.mul_f32_channel_simd(pa, pb, y.ptr, o, c, i),
+        };
+    if (pattern === 'same') { run.same(); return y; }
+    if (pattern === 'B') { run.channel(1, 1, dims[0]); return y; }
+    if (pattern === 'BP') { run.row(dims[0], dims[1]); return y; }
+    if (pattern === 'PB') { run.channel(1, dims[0], dims[1]); return y; }
+    if (pattern === 'BPB') { run.channel(dims[0], dims[1], dims[2]); return y; }
   }
   const h = heap();
   const params = h.alloc(4 * (1 + 4 * r));
   try {
-    const i32 = new Int32Array(h.u8view().buffer, params, 1 + 4 * r);
-    i32[0] = r;
-    i32.set(dims, 1);
-    i32.set(as, 1 + r);
-    i32.set(bs, 1 + 2 * r);
-    k.add_f32_strided_simd(pa, pb, y.ptr, params);
+    const i32 = h.i32view();
+    const at = params >>> 2;
+    i32[at] = r;
+    i32.set(dims, at + 1);
+    i32.set(as, at + 1 + r);
+    i32.set(bs, at + 1 + 2 * r);
+    if (op === 'add') k.add_f32_strided_simd(pa, pb, y.ptr, params);
+    else k.mul_f32_strided_simd(pa, pb, y.ptr, params);
   } finally {
     h.release(params);
   }
   return y;
+}
+
+/**
+ * a + b elementwise with broadcasting; the output has the broadcast shape of both.
+ * Throws, naming both shapes, when they do not broadcast.
+ */
+export function add(a: Tensor, b: Tensor): Tensor {
+  return binary('add', a, b);
+}
+
+/** a·b elementwise with the same broadcasting as add. */
+export function mul(a: Tensor, b: Tensor): Tensor {
+  return binary('mul', a, b);
+}
+
+/** x·s elementwise (s a finite number); a new tensor of x's shape. */
+export function scale(x: Tensor, s: number): Tensor {
+  const t = tensorArg('scale', 'x', x);
+  const f = numberArg('scale', 's', s);
+  const y = Tensor.empty(t.shape);
+  if (t.size > 0) kernels().scale_f32_simd(t.ptr, y.ptr, t.size, f);
+  return y;
+}
+
+/**
+ * target += x IN PLACE (same shape), for gradient fan-in; returns target. x may be target
+ * itself (doubling it).
+ */
+export function accumulate(target: Tensor, x: Tensor): Tensor {
+  const op = 'accumulate';
+  const t = tensorArg(op, 'target', target);
+  const u = tensorArg(op, 'x', x);
+  sameShape(op, t, 'target', u, 'x');
+  if (t.size > 0) kernels().add_inc_f32_simd(u.ptr, t.ptr, t.size);
+  return t;
+}
+
+// ── Backward ─────────────────────────────────────────────────────────────────────────────────
+
+function shapeArg(op: string, name: string, s: unknown): number[] {
+  if (!Array.isArray(s)) throw new TypeError(`${op}: ${name} must be an array of non-negative integers, got ${describe(s)}`);
+  checkShape(s, `${op}: ${name}`);
+  return s.slice();
+}
+
+/** dy summed over the dims along which `shape` was broadcast to `out` (dy's shape): a new tensor of `shape`. */
+function reduceTo(dy: Tensor, shape: number[], out: readonly number[]): Tensor {
+  const size = shape.reduce((m, d) => m * d, 1);
+  if (size === dy.size) {
+    // nothing was broadcast (or both are empty): the gradient is dy itself
+    const g = Tensor.empty(shape);
+    if (size > 0) kernels().copy_f32_simd(dy.ptr, g.ptr, size);
+    return g;
+  }
+  const g = Tensor.zeros(shape);
+  if (dy.size === 0) return g;
+  const contiguous = out.map((_, i) => out.slice(i + 1).reduce((m, d) => m * d, 1));
+  const { dims, bs } = simplify(out.slice(), contiguous, stridesIn(shape, out));
+  const k = kernels();
+  const pattern = bs.map((s) => (s === 0 ? 'B' : 'P')).join('');
+  if (pattern === 'B') { k.add_bwd_f32_channel_simd(dy.ptr, g.ptr, 1, 1, dims[0]); return g; }
+  if (pattern === 'BP') { k.add_bwd_f32_row_simd(dy.ptr, g.ptr, dims[0], dims[1]); return g; }
+  if (pattern === 'PB') { k.add_bwd_f32_channel_simd(dy.ptr, g.ptr, 1, dims[0], dims[1]); return g; }
+  if (pattern === 'BPB') { k.add_bwd_f32_channel_simd(dy.ptr, g.ptr, dims[0], dims[1], dims[2]); return g; }
+  const r = dims.length;
+  const h = heap();
+  const params = h.alloc(4 * (1 + 3 * r));
+  try {
+    const i32 = h.i32view();
+    const at = params >>> 2;
+    i32[at] = r;
+    i32.set(dims, at + 1);
+    i32.set(bs, at + 1 + r);
+    k.add_bwd_f32_strided_simd(dy.ptr, g.ptr, params);
+  } finally {
+    h.release(params);
+  }
+  return g;
+}
+
+/**
+ * add's gradients: [da, db], dy summed over the dims along which a (of aShape) and b (of
+ * bShape) were broadcast, so da has aShape and db has bShape. dy must have the broadcast shape
+ * of the two. Both are new tensors (a copy of dy where nothing was broadcast).
+ */
+export function addBackward(dy: Tensor, aShape: readonly number[], bShape: readonly number[]): [Tensor, Tensor] {
+  const op = 'addBackward';
+  const d = tensorArg(op, 'dy', dy);
+  const as = shapeArg(op, 'aShape', aShape);
+  const bs = shapeArg(op, 'bShape', bShape);
+  const out = broadcastShapes(op, as, bs);
+  if (!same(out, d.shape.slice())) {
+    throw new RangeError(
+      `${op}: dy has shape ${fmtShape(d.shape)} but add of a ${fmtShape(as)} and b ${fmtShape(bs)} gives ${fmtShape(out)}; they must match`,
+    );
+  }
+  const da = reduceTo(d, as, out);
+  try {
+    return [da, reduceTo(d, bs, out)];
+  } catch (e) {
+    da.dispose();
+    throw e;
+  }
 }

@@ -1,6 +1,6 @@
 // Layout copies: concat (PyTorch's torch.cat) and flatten. Both return new tensors; the data
 // moves with SIMD block copies and never leaves wasm memory.
-import { Tensor } from '../tensor.js';
+import { Tensor, checkShape } from '../tensor.js';
 import { heap, kernels } from '../wasm/engine.js';
 import { describe, fmtShape, tensorArg } from './validate.js';
 
@@ -84,4 +84,101 @@ export function flatten(x: Tensor, startDim = 1, endDim = -1): Tensor {
   const y = Tensor.empty(out);
   if (y.size > 0) kernels().copy_f32_simd(t.ptr, y.ptr, t.size);
   return y;
+}
+
+// ── Backward ─────────────────────────────────────────────────────────────────────────────────
+
+function shapeListArg(op: string, shapes: unknown): number[][] {
+  if (!Array.isArray(shapes)) throw new TypeError(`${op}: shapes must be an array of shapes (the inputs' shapes), got ${describe(shapes)}`);
+  if (shapes.length === 0) throw new RangeError(`${op}: shapes needs at least one shape, got an empty list`);
+  return shapes.map((s, i) => {
+    if (!Array.isArray(s)) throw new TypeError(`${op}: shapes[${i}] must be an array of non-negative integers, got ${describe(s)}`);
+    checkShape(s, `${op}: shapes[${i}]`);
+    return s.slice();
+  });
+}
+
+/**
+ * concat's gradient (the split): dy cut along `axis` (default 1) into one new tensor per input
+ * shape, in order. `shapes` are the forward inputs' shapes; dy must have their concat's shape.
+ */
+export function concatBackward(dy: Tensor, shapes: readonly (readonly number[])[], axis = 1): Tensor[] {
+  const op = 'concatBackward';
+  const d = tensorArg(op, 'dy', dy);
+  const ss = shapeListArg(op, shapes);
+  const first = ss[0];
+  const r = first.length;
+  if (r === 0) throw new RangeError(`${op}: shapes[0] is [] (rank 0); a scalar cannot be concatenated`);
+  const ax = dimArg(op, 'axis', axis, first, r);
+  let total = 0;
+  for (let i = 0; i < ss.length; i++) {
+    const s = ss[i];
+    if (s.length !== r) {
+      throw new RangeError(`${op}: shapes[${i}] ${fmtShape(s)} has rank ${s.length} but shapes[0] ${fmtShape(first)} has rank ${r}; all must have the same rank`);
+    }
+    for (let k = 0; k < r; k++) {
+      if (k !== ax && s[k] !== first[k]) {
+        throw new RangeError(
+          `${op}: shapes[${i}] is ${fmtShape(s)} but shapes[0] is ${fmtShape(first)}; they must match in every dimension except axis ${ax} (dimension ${k}: ${s[k]} vs ${first[k]})`,
+        );
+      }
+    }
+    total += s[ax];
+  }
+  const out = first.slice();
+  out[ax] = total;
+  if (d.rank !== r || d.shape.some((v, k) => v !== out[k])) {
+    throw new RangeError(`${op}: dy has shape ${fmtShape(d.shape)} but the concat of shapes along axis ${ax} has shape ${fmtShape(out)}; they must match`);
+  }
+  const xs: Tensor[] = [];
+  const h = heap();
+  let params = -1;
+  try {
+    for (const s of ss) xs.push(Tensor.empty(s));
+    if (d.size === 0) return xs;
+    let outer = 1, inner = 1;
+    for (let k = 0; k < ax; k++) outer *= out[k];
+    for (let k = ax + 1; k < r; k++) inner *= out[k];
+    params = h.alloc(8 * xs.length);
+    const i32 = h.i32view();
+    xs.forEach((x, i) => {
+      i32[(params >>> 2) + 2 * i] = x.ptr;
+      i32[(params >>> 2) + 2 * i + 1] = ss[i][ax] * inner;
+    });
+    kernels().concat_bwd_f32_simd(d.ptr, params, xs.length, outer);
+    return xs;
+  } catch (e) {
+    for (const x of xs) x.dispose();
+    throw e;
+  } finally {
+    if (params >= 0) h.release(params);
+  }
+}
+
+/**
+ * flatten's gradient: dy copied into a new tensor of xShape (the forward input's shape). dy
+ * must have the shape flatten(x, startDim, endDim) gives for some startDim ≤ endDim.
+ */
+export function flattenBackward(dy: Tensor, xShape: readonly number[]): Tensor {
+  const op = 'flattenBackward';
+  const d = tensorArg(op, 'dy', dy);
+  if (!Array.isArray(xShape)) throw new TypeError(`${op}: xShape must be an array of non-negative integers, got ${describe(xShape)}`);
+  checkShape(xShape, `${op}: xShape`);
+  const s = xShape.length === 0 ? [1] : xShape;
+  let ok = false;
+  for (let a = 0; a < s.length && !ok; a++) {
+    for (let b = a; b < s.length && !ok; b++) {
+      const f = [...s.slice(0, a), s.slice(a, b + 1).reduce((m, v) => m * v, 1), ...s.slice(b + 1)];
+      ok = f.length === d.rank && f.every((v, i) => v === d.shape[i]);
+    }
+  }
+  if (!ok) {
+    const f = s.length > 1 ? [s[0], s.slice(1).reduce((m, v) => m * v, 1)] : s;
+    throw new RangeError(
+      `${op}: dy has shape ${fmtShape(d.shape)}, which no flatten of x ${fmtShape(xShape)} gives (flatten(x, 1, -1) gives ${fmtShape(f)})`,
+    );
+  }
+  const dx = Tensor.empty(xShape);
+  if (dx.size > 0) kernels().copy_f32_simd(d.ptr, dx.ptr, dx.size);
+  return dx;
 }

@@ -105,3 +105,46 @@ export function dropoutWithMask(x: Tensor, p = 0.5, options: DropoutWithMaskOpti
   if (t.size > 0) kernels().dropout_f32_mask_simd(t.ptr, output.ptr, mask.ptr, 0, t.size, threshold, scale, seed);
   return { output, mask, seed };
 }
+
+export interface DropoutBackwardOptions {
+  /** The seed of the forward call: the mask is regenerated from it (the same hash). */
+  seed?: number;
+  /** The mask from dropoutWithMask (0 or 1/(1 − p) per element): dx = dy·mask. */
+  mask?: Tensor;
+}
+
+/**
+ * dropout's gradient: dx = dy·m with the forward mask m (0 or 1/(1 − p)). Give exactly one of
+ * `seed` (the forward seed; the mask is regenerated, p must be the forward p) or `mask` (from
+ * dropoutWithMask, shape of dy). p = 0 gives a copy of dy.
+ */
+export function dropoutBackward(dy: Tensor, p: number, options: DropoutBackwardOptions): Tensor {
+  const op = 'dropoutBackward';
+  const d = tensorArg(op, 'dy', dy);
+  const pp = pArg(op, p);
+  const o = knownOptions(op, options, ['seed', 'mask']);
+  const hasSeed = o.seed !== undefined, hasMask = o.mask !== undefined;
+  if (hasSeed === hasMask) {
+    throw new TypeError(`${op}: give exactly one of options.seed (the forward seed) or options.mask (from dropoutWithMask), got ${hasSeed ? 'both' : 'neither'}`);
+  }
+  let mask: Tensor | null = null;
+  let seed = 0;
+  if (hasMask) {
+    mask = tensorArg(op, 'mask', o.mask);
+    if (mask.rank !== d.rank || mask.shape.some((v, i) => v !== d.shape[i])) {
+      throw new RangeError(`${op}: mask has shape [${mask.shape.join(', ')}] but dy has shape [${d.shape.join(', ')}]; they must match`);
+    }
+  } else {
+    seed = seedArg(op, o.seed);
+  }
+  const dx = Tensor.empty(d.shape);
+  if (d.size === 0) return dx;
+  const k = kernels();
+  if (mask !== null) k.mul_f32_simd(d.ptr, mask.ptr, dx.ptr, d.size);
+  else if (pp === 0) k.copy_f32_simd(d.ptr, dx.ptr, d.size);
+  else {
+    const { threshold, scale } = keepRule(pp);
+    k.dropout_f32_simd(d.ptr, dx.ptr, 0, d.size, threshold, scale, seed);
+  }
+  return dx;
+}

@@ -3,7 +3,7 @@
 // stays finite for finite inputs: y = x − max − log(Σ exp(x − max)).
 import { Tensor } from '../tensor.js';
 import { kernels } from '../wasm/engine.js';
-import { describe, tensorArg } from './validate.js';
+import { describe, fmtShape, tensorArg } from './validate.js';
 
 /** Resolves a possibly negative axis against rank (a rank-0 tensor accepts −1 and 0, as PyTorch). */
 function axisArg(op: string, axis: unknown, t: Tensor): number {
@@ -52,4 +52,50 @@ export function softmax(x: Tensor, axis = -1): Tensor {
 /** x − max − log(Σ exp(x − max)) along `axis` (default −1): log(softmax(x)) without underflow. */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   return run('logSoftmax', x, axis, true);
+}
+
+// ── Backward ─────────────────────────────────────────────────────────────────────────────────
+
+function runBackward(op: string, dy: unknown, y: unknown, axis: unknown, log: boolean): Tensor {
+  const d = tensorArg(op, 'dy', dy);
+  const t = tensorArg(op, 'y', y);
+  if (d.rank !== t.rank || d.shape.some((v, i) => v !== t.shape[i])) {
+    throw new RangeError(
+      `${op}: dy has shape ${fmtShape(d.shape)} but y has shape ${fmtShape(t.shape)}; dy must have the shape of the forward output y`,
+    );
+  }
+  const ax = axisArg(op, axis, t);
+  const shape = t.rank === 0 ? [1] : t.shape;
+  let outer = 1, inner = 1;
+  for (let i = 0; i < ax; i++) outer *= shape[i];
+  for (let i = ax + 1; i < shape.length; i++) inner *= shape[i];
+  const c = shape[ax];
+  const dx = Tensor.empty(t.shape);
+  if (t.size === 0) return dx;
+  const k = kernels();
+  if (inner === 1) {
+    if (log) k.log_softmax_bwd_f32_simd(d.ptr, t.ptr, dx.ptr, outer, c);
+    else k.softmax_bwd_f32_simd(d.ptr, t.ptr, dx.ptr, outer, c);
+  } else if (log) {
+    k.log_softmax_bwd_f32_strided_simd(d.ptr, t.ptr, dx.ptr, outer, c, inner);
+  } else {
+    k.softmax_bwd_f32_strided_simd(d.ptr, t.ptr, dx.ptr, outer, c, inner);
+  }
+  return dx;
+}
+
+/**
+ * softmax's gradient from its OUTPUT y = softmax(x, axis): dx = y ⊙ (dy − Σ_axis dy⊙y).
+ * dy and y have one shape; axis as in the forward call (default −1).
+ */
+export function softmaxBackward(dy: Tensor, y: Tensor, axis = -1): Tensor {
+  return runBackward('softmaxBackward', dy, y, axis, false);
+}
+
+/**
+ * logSoftmax's gradient from its OUTPUT y = logSoftmax(x, axis): dx = dy − exp(y) ⊙ Σ_axis dy.
+ * y ≤ 0 as the forward op produces it; axis as in the forward call (default −1).
+ */
+export function logSoftmaxBackward(dy: Tensor, y: Tensor, axis = -1): Tensor {
+  return runBackward('logSoftmaxBackward', dy, y, axis, true);
 }

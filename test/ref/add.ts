@@ -32,3 +32,36 @@ export function addRef(a: ArrayLike<number>, as: readonly number[], b: ArrayLike
   }
   return { y, shape };
 }
+
+/** Reference elementwise product with broadcasting (the same coordinate walk as addRef). */
+export function mulRef(a: ArrayLike<number>, as: readonly number[], b: ArrayLike<number>, bs: readonly number[]): { y: Float64Array; shape: number[] } {
+  const shape = broadcastShapeRef(as, bs);
+  if (shape === null) throw new Error('reference: shapes do not broadcast');
+  const n = shape.reduce((p, d) => p * d, 1);
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const coord: number[] = [];
+    let rest = i;
+    for (let d = shape.length - 1; d >= 0; d--) { coord.unshift(rest % shape[d]); rest = Math.floor(rest / shape[d]); }
+    y[i] = readAt(a, as, coord) * readAt(b, bs, coord);
+  }
+  return { y, shape };
+}
+
+/**
+ * Reference gradient of an operand of shape `shape` broadcast to dy's shape `out`: every dy
+ * element is added (float64) into the operand element it was read from.
+ */
+export function reduceGradRef(dy: ArrayLike<number>, out: readonly number[], shape: readonly number[]): Float64Array {
+  const g = new Float64Array(shape.reduce((p, d) => p * d, 1));
+  const off = out.length - shape.length;
+  for (let i = 0; i < dy.length; i++) {
+    const coord: number[] = [];
+    let rest = i;
+    for (let d = out.length - 1; d >= 0; d--) { coord.unshift(rest % out[d]); rest = Math.floor(rest / out[d]); }
+    let idx = 0;
+    for (let d = 0; d < shape.length; d++) idx = idx * shape[d] + (shape[d] === 1 ? 0 : coord[d + off]);
+    g[idx] += dy[i];
+  }
+  return g;
+}

@@ -32,3 +32,25 @@ export function flattenShapeRef(shape: readonly number[], start: number, end: nu
   for (let d = b + 1; d < r; d++) out.push(s[d]);
   return out;
 }
+
+/** Reference split (concat's backward): each piece's element read from dy at its offset along the axis. */
+export function concatBackwardRef(dy: ArrayLike<number>, shapes: readonly (readonly number[])[], axis: number): Float64Array[] {
+  const out = shapes[0].slice();
+  out[axis] = shapes.reduce((s, x) => s + x[axis], 0);
+  let offset = 0;
+  return shapes.map((shape) => {
+    const n = shape.reduce((p, d) => p * d, 1);
+    const x = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const coord: number[] = [];
+      let rest = i;
+      for (let d = shape.length - 1; d >= 0; d--) { coord.unshift(rest % shape[d]); rest = Math.floor(rest / shape[d]); }
+      coord[axis] += offset;
+      let idx = 0;
+      for (let d = 0; d < out.length; d++) idx = idx * out[d] + coord[d];
+      x[i] = dy[idx];
+    }
+    offset += shape[axis];
+    return x;
+  });
+}
