@@ -148,6 +148,7 @@ describe('fit: bad input is refused before training', () => {
     await expect(fit(m, d, { epochs: 0 })).rejects.toThrow(/epochs must be ≥ 1/);
     await expect(fit(m, d, { optimizer: 'rmsprop' as never })).rejects.toThrow(/optimizer must be 'sgd', 'adam', 'adamw'/);
     const nan = Tensor.from(new Float32Array(6 * 64).fill(NaN), [6, 1, 8, 8]);
+    m.build(); // parameters allocated now, so bytes in use compare like with like
     const before = memoryInfo().bytesInUse;
     await expect(fit(m, { x: nan, y: d.y }, { batchSize: 3 })).rejects.toThrow(/the loss became NaN at epoch 1, step 1 \(batch 1 of 2\)/);
     expect(memoryInfo().bytesInUse).toBe(before);

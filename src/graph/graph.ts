@@ -120,7 +120,7 @@ export class Graph {
    */
   forward(x: GraphInput, options: ForwardOptions = {}): ForwardResult {
     const training = options.training ?? false;
-    this.dropTape();
+    this.releaseActivations();
     const keepAll = options.keep === '*';
     const keepList = keepAll ? this.nodes.map((n) => n.name) : [...(options.keep ?? [])];
     for (const k of keepList) if (!this.index.has(k)) throw new GraphError(`forward: keep names '${k}', which is not a node of this model`);
@@ -221,7 +221,7 @@ export class Graph {
       }
     } catch (e) {
       for (const t of grads.values()) t.dispose();
-      this.dropTape();
+      this.releaseActivations();
       throw e;
     }
     const out: Record<string, Tensor> = {};
@@ -229,7 +229,7 @@ export class Graph {
       if (this.inputNames.includes(name)) out[name] = t;
       else t.dispose();
     }
-    this.dropTape();
+    this.releaseActivations();
     return out;
   }
 
@@ -238,7 +238,8 @@ export class Graph {
     for (const p of this.parameters()) if (p.grad !== null && !p.grad.disposed) p.grad.fill(0);
   }
 
-  private dropTape(): void {
+  /** Frees what a training forward recorded for backward() without running it (e.g. after a NaN loss). */
+  releaseActivations(): void {
     const tape = this.tape;
     if (tape === null) return;
     this.tape = null;
@@ -291,7 +292,7 @@ export class Graph {
 
   /** Frees every parameter and buffer. */
   dispose(): void {
-    this.dropTape();
+    this.releaseActivations();
     for (const n of this.nodes) n.layer.dispose();
   }
 }

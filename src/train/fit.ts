@@ -177,7 +177,7 @@ export async function fit(model: Graph, train: LabelledData, options: FitOptions
           loss = r.loss;
           if (!Number.isFinite(loss)) {
             r.grad.dispose();
-            model.backward(Tensor.zeros(output.shape)); // frees the recorded activations
+            model.releaseActivations();
             throw new Error(
               `fit: the loss became ${loss} at epoch ${epoch + 1}, step ${step + 1} (batch ${b + 1} of ${batches}); ` +
                 `the weights are left as after step ${step}. Lower the learning rate (now ${optimizer.lr}) or check the data for NaN.`,
