@@ -136,3 +136,110 @@ export function lrn_f32_simd(xPtr: usize, yPtr: usize, colStart: i32, colEnd: i3
 @inline function ld(p: usize, wide: bool): v128 {
   return wide ? v128.load(p) : f32x4.splat(load<f32>(p));
 }
+
+// ---- backward ------------------------------------------------------------------------------
+
+/**
+ * dx[n, j, s] = dy_j·s_j^(−beta) − 2·beta·alphaOverSize·a_j·Σ_{c = j − after}^{j + before} dy_c·a_c·s_c^(−beta−1),
+ * c clipped to [0, C), with s_c = k + alphaOverSize·Σ_{c' = c − before}^{c + after} a_{c'}² as in
+ * lrn_f32_simd (the channels whose window holds j are those within the window mirrored: before
+ * and after swap). dyPtr, xPtr, dxPtr: f32 [N, C, HW] (dx distinct from the others, overwritten);
+ * scratchPtr: f32 [C, 4], written here. Columns [colStart, colEnd) as in the forward, 4 spatial
+ * positions per v128, leftovers in lane 0. Pass 1 slides the forward's f64 sum of squares,
+ * writes dy·s^(−beta) into dx and u_c = dy_c·a_c·s_c^(−beta−1) into the scratch; pass 2 slides an
+ * f64 sum of u over the mirrored window and subtracts. Needs k > 0.
+ */
+export function lrn_bwd_f32_simd(dyPtr: usize, xPtr: usize, dxPtr: usize, scratchPtr: usize, colStart: i32, colEnd: i32, C: i32, HW: i32, before: i32, after: i32, alphaOverSize: f32, beta: f32, k: f32): void {
+  if (beta == 0.75) lrnBwdColumns(dyPtr, xPtr, dxPtr, scratchPtr, colStart, colEnd, C, HW, before, after, alphaOverSize, beta, k, true);
+  else lrnBwdColumns(dyPtr, xPtr, dxPtr, scratchPtr, colStart, colEnd, C, HW, before, after, alphaOverSize, beta, k, false);
+}
+
+@inline function lrnBwdColumns(dyPtr: usize, xPtr: usize, dxPtr: usize, u: usize, colStart: i32, colEnd: i32, C: i32, HW: i32, before: i32, after: i32, aos: f32, beta: f32, k: f32, threeQuarters: bool): void {
+  if (HW <= 0) return;
+  const cBytes = <usize>HW << 2;
+  let q = colStart;
+  while (q < colEnd) {
+    const n = q / HW;
+    const s0 = q - n * HW;
+    const s1 = min(HW, colEnd - n * HW);
+    const base = (<usize>n * <usize>C * <usize>HW) << 2;
+    let s = s0;
+    for (; s + 4 <= s1; s += 4) {
+      const o = base + (<usize>s << 2);
+      lrnBwdBlock(dyPtr + o, xPtr + o, dxPtr + o, u, C, cBytes, before, after, aos, beta, k, threeQuarters, true);
+    }
+    for (; s < s1; s++) {
+      const o = base + (<usize>s << 2);
+      lrnBwdBlock(dyPtr + o, xPtr + o, dxPtr + o, u, C, cBytes, before, after, aos, beta, k, threeQuarters, false);
+    }
+    q = n * HW + s1;
+  }
+}
+
+/** One column block (4 positions, or 1 in lane 0) through all C channels, both passes. */
+@inline function lrnBwdBlock(dyp: usize, xp: usize, dxp: usize, u: usize, C: i32, cBytes: usize, before: i32, after: i32, aos: f32, beta: f32, k: f32, threeQuarters: bool, wide: bool): void {
+  const zero = f32x4.splat(0);
+  const kv = f32x4.splat(k), av = f32x4.splat(aos);
+  let lo = f64x2.splat(0), hi = f64x2.splat(0);
+  for (let c = 0; c <= min(after, C - 1); c++) {
+    const v = ld(xp + <usize>c * cBytes, wide);
+    lo = f64x2.add(lo, sqLo(v));
+    hi = f64x2.add(hi, sqHi(v));
+  }
+  for (let c = 0; c < C; c++) {
+    const o = <usize>c * cBytes;
+    const a = ld(xp + o, wide), d = ld(dyp + o, wide);
+    const sum = v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+    const sc = f32x4.add(kv, f32x4.mul(av, f32x4.max(sum, zero)));
+    const pw = powNeg(sc, beta, threeQuarters);
+    st(dxp + o, f32x4.mul(d, pw), wide);
+    // s^(−β−1) = s^(−β)/s
+    v128.store(u + (<usize>c << 4), f32x4.div(f32x4.mul(f32x4.mul(d, a), pw), sc));
+    const enter = c + 1 + after, leave = c - before;
+    if (enter < C) {
+      const e = ld(xp + <usize>enter * cBytes, wide);
+      lo = f64x2.add(lo, sqLo(e));
+      hi = f64x2.add(hi, sqHi(e));
+    }
+    if (leave >= 0) {
+      const l = ld(xp + <usize>leave * cBytes, wide);
+      lo = f64x2.sub(lo, sqLo(l));
+      hi = f64x2.sub(hi, sqHi(l));
+    }
+  }
+  // pass 2: U_j = Σ u_c over c in [j − after, j + before], slid in f64 (u has both signs: an f32
+  // running sum would keep residues of large terms that left the window)
+  const coef = f32x4.splat(<f32>2 * beta * aos);
+  lo = f64x2.splat(0);
+  hi = f64x2.splat(0);
+  for (let c = 0; c <= min(before, C - 1); c++) {
+    const v = v128.load(u + (<usize>c << 4));
+    lo = f64x2.add(lo, f64x2.promote_low_f32x4(v));
+    hi = f64x2.add(hi, promoteHi(v));
+  }
+  for (let j = 0; j < C; j++) {
+    const o = <usize>j * cBytes;
+    const U = v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+    st(dxp + o, f32x4.sub(ld(dxp + o, wide), f32x4.mul(coef, f32x4.mul(ld(xp + o, wide), U))), wide);
+    const enter = j + 1 + before, leave = j - after;
+    if (enter < C) {
+      const e = v128.load(u + (<usize>enter << 4));
+      lo = f64x2.add(lo, f64x2.promote_low_f32x4(e));
+      hi = f64x2.add(hi, promoteHi(e));
+    }
+    if (leave >= 0) {
+      const l = v128.load(u + (<usize>leave << 4));
+      lo = f64x2.sub(lo, f64x2.promote_low_f32x4(l));
+      hi = f64x2.sub(hi, promoteHi(l));
+    }
+  }
+}
+
+@inline function promoteHi(v: v128): v128 {
+  return f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 2, 3));
+}
+
+@inline function st(p: usize, v: v128, wide: bool): void {
+  if (wide) v128.store(p, v);
+  else store<f32>(p, f32x4.extract_lane(v, 0));
+}

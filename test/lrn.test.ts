@@ -110,6 +110,34 @@ describe('localResponseNorm', () => {
     check([1, 96, 27, 27], { size: 5, ...ALEXNET }, randArray(96 * 27 * 27, 3, -40, 40), 'NORM1');
   });
 
+  it('explicit window extents (ONNX: [⌊(size−1)/2⌋, ⌈(size−1)/2⌉], the extra channel after)', () => {
+    const x = Tensor.from([1, 2, 3, 4], [1, 4]);
+    // size 2 as ONNX: window [c, c + 1]; alpha = size, beta 1, k 1: b = a / (1 + Σ window a²)
+    const onnx2 = ops.localResponseNorm(x, { size: 2, alpha: 2, beta: 1, k: 1, window: [0, 1] });
+    expectClose(onnx2.toFloat32Array(), [1 / 6, 2 / 14, 3 / 26, 4 / 17], [1, 4], 'size 2 window [0, 1]');
+    // the default equals the explicit PyTorch extents
+    const torch4 = ops.localResponseNorm(x, { size: 4, alpha: 4, beta: 1, k: 1, window: [2, 1] });
+    expectClose(torch4.toFloat32Array(), [1 / 6, 2 / 15, 3 / 31, 4 / 30], [1, 4], 'size 4 window [2, 1]');
+    expectClose(refLocalResponseNorm([1, 2, 3, 4], [1, 4], 2, 2, 1, 1, [0, 1]), [1 / 6, 2 / 14, 3 / 26, 4 / 17], [1, 4], 'ref window');
+    for (const t of [x, onnx2, torch4]) t.dispose();
+    let seed = 300;
+    for (const [size, window] of [[4, [1, 2]], [2, [0, 1]], [6, [2, 3]], [5, [2, 2]], [3, [0, 2]], [3, [2, 0]], [1, [0, 0]]] as [number, [number, number]][]) {
+      for (const c of [1, 3, 4, 9, 17]) {
+        for (const s of [1, 3, 6]) {
+          const shape = [2, c, s];
+          const data = randArray(sizeOf(shape), seed++, -3, 3);
+          const p = { size, alpha: 1, beta: 0.75, k: 1, window };
+          const xt = Tensor.from(data, shape);
+          const y = ops.localResponseNorm(xt, p);
+          expectCanariesIntact('window');
+          expectClose(y.toFloat32Array(), refLocalResponseNorm(data, shape, size, 1, 0.75, 1, window), shape, `window ${window} ${shape.join('x')}`);
+          xt.dispose();
+          y.dispose();
+        }
+      }
+    }
+  });
+
   it('rejects bad arguments with specific messages', () => {
     const x = Tensor.zeros([1, 3, 2, 2]);
     const r1 = Tensor.zeros([5]), r5 = Tensor.zeros([1, 1, 1, 1, 1]);
@@ -127,6 +155,11 @@ describe('localResponseNorm', () => {
     expect(bad({ size: 3, beta: NaN })).toThrow(/localResponseNorm: beta must be a finite number, got NaN/);
     expect(bad({ size: 3, bias: 1 })).toThrow(/localResponseNorm: unknown option 'bias'/);
     expect(() => ops.localResponseNorm('x' as never, { size: 3 })).toThrow(/localResponseNorm: x must be a Tensor, got "x"/);
+    expect(bad({ size: 4, window: [2, 2] })).toThrow(/localResponseNorm: window \[2, 2\] spans 5 channels but size is 4; before \+ after \+ 1 must equal size/);
+    expect(bad({ size: 3, window: [1] })).toThrow(/localResponseNorm: window must be \[before, after\], got an array \[1\]/);
+    expect(bad({ size: 3, window: 1 })).toThrow(/localResponseNorm: window must be \[before, after\], got 1/);
+    expect(bad({ size: 3, window: [-1, 3] })).toThrow(/localResponseNorm: window\[0\] \(before\) must be ≥ 0, got -1/);
+    expect(bad({ size: 3, window: [1, 0.5] })).toThrow(/localResponseNorm: window\[1\] \(after\) must be an integer, got 0.5/);
     const ints = Tensor.zeros([1, 2], 'int32');
     expect(() => ops.localResponseNorm(ints, { size: 3 })).toThrow(/localResponseNorm: x must be a float32 tensor, got int32/);
     ints.dispose();

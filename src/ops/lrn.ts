@@ -1,7 +1,8 @@
-// Local response normalization across channels (PyTorch's local_response_norm; AlexNet's NORM).
+// Local response normalization across channels (PyTorch's local_response_norm; AlexNet's NORM),
+// and its backward.
 import { Tensor } from '../tensor.js';
-import { kernels } from '../wasm/engine.js';
-import { describe, intArg, knownOptions, numberArg, rankArg } from './validate.js';
+import { heap, kernels } from '../wasm/engine.js';
+import { describe, intArg, knownOptions, numberArg, rankArg, sameShape, tensorArg } from './validate.js';
 
 export interface LocalResponseNormOptions {
   /** Number of neighbouring channels in the window (required), e.g. 5 in AlexNet. */
@@ -12,18 +13,24 @@ export interface LocalResponseNormOptions {
   beta?: number;
   /** Additive constant, > 0. Default 1 (AlexNet uses 2). */
   k?: number;
+  /**
+   * The window's extents [before, after] around channel c (before + after + 1 = size). Default
+   * PyTorch's [⌊size/2⌋, ⌊(size−1)/2⌋]; ONNX's LRN is [⌊(size−1)/2⌋, ⌈(size−1)/2⌉].
+   */
+  window?: readonly [number, number];
 }
 
-const KEYS = ['size', 'alpha', 'beta', 'k'] as const;
+const KEYS = ['size', 'alpha', 'beta', 'k', 'window'] as const;
 
-/**
- * b[n, c, …] = a[n, c, …] · (k + (alpha/size) · Σ_{c'} a[n, c', …]²)^(−beta), c' from
- * c − ⌊size/2⌋ to c + ⌊(size−1)/2⌋ clipped to [0, C) (PyTorch's window; same as ONNX's for odd
- * size). x: [N, C, H, W], [N, C, L] or [N, C]; the output has x's shape.
- */
-export function localResponseNorm(x: Tensor, options: LocalResponseNormOptions): Tensor {
-  const op = 'localResponseNorm';
-  const t = rankArg(op, 'x', x, [2, 3, 4], 'N, C, then spatial dims');
+interface Lrn {
+  before: number;
+  after: number;
+  alphaOverSize: number;
+  beta: number;
+  k: number;
+}
+
+function params(op: string, options: unknown): Lrn {
   const o = knownOptions(op, options, KEYS);
   if (o.size === undefined) throw new TypeError(`${op}: options.size is required (the number of channels in the window)`);
   const size = intArg(op, 'size', o.size, 1);
@@ -33,19 +40,63 @@ export function localResponseNorm(x: Tensor, options: LocalResponseNormOptions):
   if (!(k > 0)) {
     throw new RangeError(`${op}: k must be > 0 (it keeps k + (alpha/size)·Σa² positive before the power −beta), got ${describe(k)}`);
   }
-  const before = Math.floor(size / 2), after = Math.floor((size - 1) / 2);
-  return lrnWindow(t, before, after, alpha / size, beta, k);
+  let before = Math.floor(size / 2), after = Math.floor((size - 1) / 2);
+  if (o.window !== undefined && o.window !== null) {
+    const w = o.window;
+    if (!Array.isArray(w) || w.length !== 2) throw new TypeError(`${op}: window must be [before, after], got ${describe(w)}`);
+    before = intArg(op, 'window[0] (before)', w[0], 0);
+    after = intArg(op, 'window[1] (after)', w[1], 0);
+    if (before + after + 1 !== size) {
+      throw new RangeError(
+        `${op}: window [${before}, ${after}] spans ${before + after + 1} channels but size is ${size}; before + after + 1 must equal size`,
+      );
+    }
+  }
+  return { before, after, alphaOverSize: alpha / size, beta, k };
 }
 
 /**
- * The kernel call with explicit, already validated window extents (c − before … c + after), so an
- * importer whose window differs from PyTorch's can reuse it (ONNX: before ⌊(size−1)/2⌋, after
- * ⌈(size−1)/2⌉, scale alpha/size).
+ * b[n, c, …] = a[n, c, …] · (k + (alpha/size) · Σ_{c'} a[n, c', …]²)^(−beta), c' from
+ * c − before to c + after clipped to [0, C): by default PyTorch's window (before ⌊size/2⌋,
+ * after ⌊(size−1)/2⌋; the same as ONNX's for odd size), or options.window. x: [N, C, H, W],
+ * [N, C, L] or [N, C]; the output has x's shape.
  */
-function lrnWindow(x: Tensor, before: number, after: number, alphaOverSize: number, beta: number, k: number): Tensor {
-  const n = x.shape[0], c = x.shape[1];
-  const hw = x.shape.slice(2).reduce((a, b) => a * b, 1);
-  const y = Tensor.empty(x.shape);
-  if (c > 0 && hw > 0) kernels().lrn_f32_simd(x.ptr, y.ptr, 0, n * hw, c, hw, before, after, alphaOverSize, beta, k);
+export function localResponseNorm(x: Tensor, options: LocalResponseNormOptions): Tensor {
+  const op = 'localResponseNorm';
+  const t = rankArg(op, 'x', x, [2, 3, 4], 'N, C, then spatial dims');
+  const p = params(op, options);
+  const n = t.shape[0], c = t.shape[1];
+  const hw = t.shape.slice(2).reduce((a, b) => a * b, 1);
+  const y = Tensor.empty(t.shape);
+  if (c > 0 && hw > 0) kernels().lrn_f32_simd(t.ptr, y.ptr, 0, n * hw, c, hw, p.before, p.after, p.alphaOverSize, p.beta, p.k);
   return y;
 }
+
+/**
+ * Gradient of localResponseNorm with respect to x (the scale is recomputed from x): with
+ * s_c = k + alpha/size·Σ_{window(c)} a², dx_j = dy_j·s_j^(−β) − (2αβ/size)·a_j·Σ_{c: j ∈ window(c)}
+ * dy_c·a_c·s_c^(−β−1). dy and x share one shape; the same options as the forward.
+ */
+export function localResponseNormBackward(dy: Tensor, x: Tensor, options: LocalResponseNormOptions): Tensor {
+  const op = 'localResponseNormBackward';
+  const t = rankArg(op, 'x', x, [2, 3, 4], 'N, C, then spatial dims');
+  const g = tensorArg(op, 'dy', dy);
+  sameShape(op, g, 'dy', t, 'x');
+  const p = params(op, options);
+  const n = t.shape[0], c = t.shape[1];
+  const hw = t.shape.slice(2).reduce((a, b) => a * b, 1);
+  const dx = Tensor.empty(t.shape);
+  if (c === 0 || hw === 0 || n === 0) return dx;
+  let scratch = -1;
+  try {
+    scratch = heap().alloc(c * 16);
+    kernels().lrn_bwd_f32_simd(g.ptr, t.ptr, dx.ptr, scratch, 0, n * hw, c, hw, p.before, p.after, p.alphaOverSize, p.beta, p.k);
+  } catch (e) {
+    dx.dispose();
+    throw e;
+  } finally {
+    if (scratch >= 0) heap().release(scratch);
+  }
+  return dx;
+}
+

@@ -1,9 +1,10 @@
-// Pooling over NCHW (or CHW) tensors: max, average and global average, with PyTorch's semantics
-// (padding at most half the kernel, ceilMode's last window starting inside the input or left
-// padding, avg_pool2d's divisor rule).
-import { Tensor } from '../tensor.js';
+// Pooling over NCHW (or CHW) tensors: max, average, global and adaptive average, with PyTorch's
+// semantics (padding at most half the kernel, ceilMode's last window starting inside the input
+// or left padding, avg_pool2d's divisor rule, adaptive windows ⌊i·H/oh⌋ … ⌈(i+1)·H/oh⌉), and the
+// backward of each.
+import { Tensor, type Shape } from '../tensor.js';
 import { heap, kernels } from '../wasm/engine.js';
-import { describe, fmtShape, knownOptions, pairArg, rankArg } from './validate.js';
+import { describe, fmtShape, knownOptions, pairArg, rankArg, tensorArg } from './validate.js';
 import { window2d, type Window2d } from './shape.js';
 
 export interface MaxPool2dOptions {
@@ -35,13 +36,17 @@ const AVG_KEYS = ['kernelSize', 'stride', 'padding', 'ceilMode', 'countIncludePa
 /** Geometry block layout shared with assembly/pool2d.ts (i32 slots). */
 const GEOM_SLOTS = 15;
 
-interface Pooling {
-  x: Tensor;
+/** A resolved pooling window over an input shape. */
+interface PoolGeom {
   planes: number;
   h: number;
   w: number;
   g: Window2d;
   outShape: number[];
+}
+
+interface Pooling extends PoolGeom {
+  x: Tensor;
 }
 
 function boolArg(op: string, name: string, v: unknown, dflt: boolean): boolean {
@@ -53,6 +58,11 @@ function boolArg(op: string, name: string, v: unknown, dflt: boolean): boolean {
 /** Validates x and the window options and resolves the geometry (PyTorch's rules). */
 function resolve(op: string, x: unknown, o: Record<string, unknown>, dilation: boolean): Pooling {
   const t = rankArg(op, 'x', x, [3, 4], 'NCHW, or CHW unbatched');
+  return { x: t, ...resolveShape(op, t.shape, o, dilation) };
+}
+
+/** The same from the input's shape alone (the average pooling backward has no x). */
+function resolveShape(op: string, shape: Shape, o: Record<string, unknown>, dilation: boolean): PoolGeom {
   if (o.kernelSize === undefined) throw new TypeError(`${op}: options.kernelSize is required (a number or [h, w])`);
   const k = pairArg(op, 'kernelSize', o.kernelSize, 1);
   const s = o.stride === undefined || o.stride === null ? k : pairArg(op, 'stride', o.stride, 1);
@@ -67,14 +77,14 @@ function resolve(op: string, x: unknown, o: Record<string, unknown>, dilation: b
       );
     }
   }
-  const h = t.shape[t.rank - 2], w = t.shape[t.rank - 1];
+  const h = shape[shape.length - 2], w = shape[shape.length - 1];
   const g = window2d(op, h, w, { kernelSize: k, stride: s, padding: p, dilation: d, rounding: ceil ? 'ceil' : 'floor' });
-  const lead = t.shape.slice(0, t.rank - 2);
-  return { x: t, planes: lead.reduce((a, b) => a * b, 1), h, w, g, outShape: [...lead, g.oh, g.ow] };
+  const lead = shape.slice(0, shape.length - 2);
+  return { planes: lead.reduce((a, b) => a * b, 1), h, w, g, outShape: [...lead, g.oh, g.ow] };
 }
 
 /** Writes the geometry block into fresh scratch; the caller releases it. */
-function writeGeometry(pool: Pooling, countIncludePad: boolean): number {
+function writeGeometry(pool: PoolGeom, countIncludePad: boolean): number {
   const { g } = pool;
   const ptr = heap().alloc(GEOM_SLOTS * 4);
   heap().i32view().set(
@@ -172,4 +182,178 @@ export function globalAvgPool2d(x: Tensor): Tensor {
   const y = Tensor.empty([...lead, 1, 1]);
   kernels().global_avgpool2d_f32_simd(t.ptr, y.ptr, h * w, 0, y.size);
   return y;
+}
+
+/** [oh, ow] for adaptive pooling: a number or a pair of integers ≥ 1. */
+export type AdaptiveOutputSize = number | readonly [number, number];
+
+const align4 = (n: number) => Math.ceil(n / 4) * 4;
+
+/**
+ * Average pooling to a fixed output size (PyTorch's adaptive_avg_pool2d): x [N, C, H, W] (or
+ * [C, H, W]) → [N, C, oh, ow], output cell (i, j) the mean of input rows ⌊i·H/oh⌋ … ⌈(i+1)·H/oh⌉ − 1
+ * and columns ⌊j·W/ow⌋ … ⌈(j+1)·W/ow⌉ − 1. Windows may overlap, and oh > H is allowed.
+ */
+export function adaptiveAvgPool2d(x: Tensor, outputSize: AdaptiveOutputSize): Tensor {
+  const op = 'adaptiveAvgPool2d';
+  const t = rankArg(op, 'x', x, [3, 4], 'NCHW, or CHW unbatched');
+  const [oh, ow] = pairArg(op, 'outputSize', outputSize, 1);
+  const h = t.shape[t.rank - 2], w = t.shape[t.rank - 1];
+  if (h * w === 0) throw new RangeError(`${op}: x has shape ${fmtShape(t.shape)}: an empty ${h}×${w} plane has no mean`);
+  const lead = t.shape.slice(0, t.rank - 2);
+  const y = Tensor.empty([...lead, oh, ow]);
+  let scratch = -1;
+  try {
+    scratch = heap().alloc(4 * (align4(w + 4) + 2 * align4(ow)));
+    kernels().adaptive_avgpool2d_f32_simd(t.ptr, y.ptr, scratch, h, w, oh, ow, 0, y.size / (oh * ow));
+  } catch (e) {
+    y.dispose();
+    throw e;
+  } finally {
+    if (scratch >= 0) heap().release(scratch);
+  }
+  return y;
+}
+
+// ---- backward ------------------------------------------------------------------------------
+
+export interface MaxPool2dBackwardOptions extends MaxPool2dOptions {
+  /**
+   * The int32 argmax tensor maxPool2dWithIndices returned for the same x and options: dy is
+   * scattered there. Without it the argmax is recomputed from x (same tie and NaN rule).
+   */
+  indices?: Tensor | null;
+}
+
+/** A forward input's shape: 3 or 4 integers ≥ 0 (NCHW, or CHW unbatched). */
+function shapeArg(op: string, name: string, v: unknown): number[] {
+  if (!Array.isArray(v)) throw new TypeError(`${op}: ${name} must be an array of dims (the forward input's shape), got ${describe(v)}`);
+  if (v.length !== 3 && v.length !== 4) {
+    throw new RangeError(`${op}: ${name} must have 3 or 4 dims (NCHW, or CHW unbatched), got ${describe(v)}`);
+  }
+  v.forEach((d, i) => {
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
+      throw new TypeError(`${op}: ${name}[${i}] must be an integer ≥ 0, got ${describe(d)}`);
+    }
+  });
+  return (v as number[]).slice();
+}
+
+/** dy must be a live float32 tensor of exactly the forward output's shape. */
+function dyArg(op: string, dy: unknown, outShape: readonly number[], xShape: readonly number[], how: string): Tensor {
+  const t = tensorArg(op, 'dy', dy);
+  if (t.rank !== outShape.length || t.shape.some((d, i) => d !== outShape[i])) {
+    throw new RangeError(
+      `${op}: dy has shape ${fmtShape(t.shape)} but the forward output for x ${fmtShape(xShape)}${how} is ${fmtShape(outShape)}; they must match`,
+    );
+  }
+  return t;
+}
+
+/**
+ * Gradient of maxPool2d: dx (x's shape) = dy added at each window's argmax; overlapping windows
+ * that share an argmax add up. With options.indices (from maxPool2dWithIndices) the stored
+ * argmax is used, otherwise it is recomputed from x.
+ */
+export function maxPool2dBackward(dy: Tensor, x: Tensor, options: MaxPool2dBackwardOptions): Tensor {
+  const op = 'maxPool2dBackward';
+  const o = knownOptions(op, options, [...MAX_KEYS, 'indices']);
+  const pool = resolve(op, x, o, true);
+  const d = dyArg(op, dy, pool.outShape, pool.x.shape, ' with these options');
+  let idx: Tensor | null = null;
+  if (o.indices !== undefined && o.indices !== null) {
+    idx = tensorArg(op, 'indices', o.indices, 'int32');
+    if (idx.rank !== d.rank || idx.shape.some((n, i) => n !== d.shape[i])) {
+      throw new RangeError(
+        `${op}: indices has shape ${fmtShape(idx.shape)} but dy has shape ${fmtShape(d.shape)}; ` +
+          `pass the indices maxPool2dWithIndices returned for this x and these options`,
+      );
+    }
+  }
+  const dx = Tensor.empty(pool.x.shape);
+  let geom = -1;
+  try {
+    if (idx !== null) {
+      kernels().maxpool2d_bwd_f32_simd(d.ptr, idx.ptr, dx.ptr, pool.h * pool.w, pool.g.oh * pool.g.ow, 0, pool.planes);
+    } else {
+      geom = writeGeometry(pool, false);
+      kernels().maxpool2d_bwd_f32_recompute_simd(d.ptr, pool.x.ptr, dx.ptr, geom, 0, pool.planes);
+    }
+  } catch (e) {
+    dx.dispose();
+    throw e;
+  } finally {
+    if (geom >= 0) heap().release(geom);
+  }
+  return dx;
+}
+
+/**
+ * Gradient of avgPool2d: dx of shape xShape, each dy[n, c, oh, ow] spread over its window's real
+ * elements divided by the forward's divisor (countIncludePad rule included).
+ */
+export function avgPool2dBackward(dy: Tensor, xShape: Shape, options: AvgPool2dOptions): Tensor {
+  const op = 'avgPool2dBackward';
+  const o = knownOptions(op, options, AVG_KEYS);
+  const xs = shapeArg(op, 'xShape', xShape);
+  const pool = resolveShape(op, xs, o, false);
+  const include = boolArg(op, 'countIncludePad', o.countIncludePad, true);
+  const d = dyArg(op, dy, pool.outShape, xs, ' with these options');
+  const dx = Tensor.empty(xs);
+  let geom = -1, row = -1;
+  try {
+    geom = writeGeometry(pool, include);
+    row = heap().alloc((pool.w + 8) * 4);
+    kernels().avgpool2d_bwd_f32_simd(d.ptr, dx.ptr, row, geom, 0, pool.planes);
+  } catch (e) {
+    dx.dispose();
+    throw e;
+  } finally {
+    if (geom >= 0) heap().release(geom);
+    if (row >= 0) heap().release(row);
+  }
+  return dx;
+}
+
+/** Gradient of globalAvgPool2d: dy [N, C, 1, 1] (or [C, 1, 1]) → dx of shape xShape, dy/(H·W) everywhere. */
+export function globalAvgPool2dBackward(dy: Tensor, xShape: Shape): Tensor {
+  const op = 'globalAvgPool2dBackward';
+  const xs = shapeArg(op, 'xShape', xShape);
+  const h = xs[xs.length - 2], w = xs[xs.length - 1];
+  if (h * w === 0) throw new RangeError(`${op}: xShape ${fmtShape(xs)} has an empty ${h}×${w} plane`);
+  const d = dyArg(op, dy, [...xs.slice(0, -2), 1, 1], xs, '');
+  const dx = Tensor.empty(xs);
+  kernels().global_avgpool2d_bwd_f32_simd(d.ptr, dx.ptr, h * w, 0, d.size);
+  return dx;
+}
+
+/**
+ * Gradient of adaptiveAvgPool2d: the output size is dy's last two dims; dx (shape xShape) gets
+ * each dy[n, c, i, j] spread evenly over its window (overlapping windows add up).
+ */
+export function adaptiveAvgPool2dBackward(dy: Tensor, xShape: Shape): Tensor {
+  const op = 'adaptiveAvgPool2dBackward';
+  const xs = shapeArg(op, 'xShape', xShape);
+  const h = xs[xs.length - 2], w = xs[xs.length - 1];
+  if (h * w === 0) throw new RangeError(`${op}: xShape ${fmtShape(xs)} has an empty ${h}×${w} plane`);
+  const t = tensorArg(op, 'dy', dy);
+  const oh = t.shape[t.rank - 2], ow = t.shape[t.rank - 1];
+  if (t.rank !== xs.length || xs.slice(0, -2).some((n, i) => n !== t.shape[i]) || !(oh >= 1 && ow >= 1)) {
+    throw new RangeError(
+      `${op}: dy has shape ${fmtShape(t.shape)} but x has shape ${fmtShape(xs)}: dy must be ` +
+        `[${[...xs.slice(0, -2), 'oh', 'ow'].join(', ')}] with an output size oh, ow ≥ 1`,
+    );
+  }
+  const dx = Tensor.empty(xs);
+  let scratch = -1;
+  try {
+    scratch = heap().alloc(4 * (align4(ow + 4) + 3 * align4(w) + align4(ow)));
+    kernels().adaptive_avgpool2d_bwd_f32_simd(t.ptr, dx.ptr, scratch, h, w, oh, ow, 0, t.size / (oh * ow));
+  } catch (e) {
+    dx.dispose();
+    throw e;
+  } finally {
+    if (scratch >= 0) heap().release(scratch);
+  }
+  return dx;
 }

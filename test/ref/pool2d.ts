@@ -113,3 +113,88 @@ export function refGlobalAvgPool2d(x: ArrayLike<number>, shape: readonly number[
   }
   return { y, shape: [...shape.slice(0, -2), 1, 1] };
 }
+
+// ---- backward and adaptive pooling ----------------------------------------------------------
+
+/** max_pool2d's gradient: dy[q] added at the argmax of window q (from refMaxPool2d); -1 skipped. */
+export function refMaxPool2dBackward(x: ArrayLike<number>, shape: readonly number[], o: RefPoolOptions, dy: ArrayLike<number>): Float64Array {
+  const { idx, shape: outShape } = refMaxPool2d(x, shape, o);
+  const H = shape[shape.length - 2], W = shape[shape.length - 1];
+  const per = outShape[outShape.length - 2] * outShape[outShape.length - 1];
+  const dx = new Float64Array(x.length);
+  for (let q = 0; q < idx.length; q++) {
+    if (idx[q] < 0) continue;
+    const p = Math.floor(q / per);
+    dx[p * H * W + idx[q]] += dy[q];
+  }
+  return dx;
+}
+
+/** avg_pool2d's gradient: each dy spread evenly (by the forward's divisor) over its window's real elements. */
+export function refAvgPool2dBackward(dy: ArrayLike<number>, shape: readonly number[], o: RefPoolOptions): Float64Array {
+  const g = geom(shape, o);
+  const include = o.countIncludePad ?? true;
+  const H = shape[shape.length - 2], W = shape[shape.length - 1];
+  const planes = shape.slice(0, -2).reduce((a, b) => a * b, 1);
+  const dx = new Float64Array(planes * H * W);
+  for (let p = 0; p < planes; p++) {
+    for (let oh = 0; oh < g.oh; oh++) {
+      for (let ow = 0; ow < g.ow; ow++) {
+        let hstart = oh * g.sh - g.ph, wstart = ow * g.sw - g.pw;
+        let hend = Math.min(hstart + g.kh, H + g.ph), wend = Math.min(wstart + g.kw, W + g.pw);
+        const poolSize = (hend - hstart) * (wend - wstart);
+        hstart = Math.max(hstart, 0);
+        wstart = Math.max(wstart, 0);
+        hend = Math.min(hend, H);
+        wend = Math.min(wend, W);
+        if (hstart >= hend || wstart >= wend) continue;
+        const div = include ? poolSize : (hend - hstart) * (wend - wstart);
+        const share = dy[(p * g.oh + oh) * g.ow + ow] / div;
+        for (let ih = hstart; ih < hend; ih++) for (let iw = wstart; iw < wend; iw++) dx[p * H * W + ih * W + iw] += share;
+      }
+    }
+  }
+  return dx;
+}
+
+/** PyTorch's adaptive window: [floor(i·n/out), ceil((i+1)·n/out)). */
+function adaptiveWindow(i: number, n: number, out: number): [number, number] {
+  return [Math.floor((i * n) / out), Math.ceil(((i + 1) * n) / out)];
+}
+
+/** adaptive_avg_pool2d: the mean over each output cell's adaptive window. */
+export function refAdaptiveAvgPool2d(x: ArrayLike<number>, shape: readonly number[], oh: number, ow: number): { y: Float64Array; shape: number[] } {
+  const H = shape[shape.length - 2], W = shape[shape.length - 1];
+  const planes = shape.slice(0, -2).reduce((a, b) => a * b, 1);
+  const y = new Float64Array(planes * oh * ow);
+  for (let p = 0; p < planes; p++) {
+    for (let i = 0; i < oh; i++) {
+      const [h0, h1] = adaptiveWindow(i, H, oh);
+      for (let j = 0; j < ow; j++) {
+        const [w0, w1] = adaptiveWindow(j, W, ow);
+        let sum = 0;
+        for (let r = h0; r < h1; r++) for (let c = w0; c < w1; c++) sum += x[p * H * W + r * W + c];
+        y[(p * oh + i) * ow + j] = sum / ((h1 - h0) * (w1 - w0));
+      }
+    }
+  }
+  return { y, shape: [...shape.slice(0, -2), oh, ow] };
+}
+
+/** adaptive_avg_pool2d's gradient: each dy spread evenly over its window. */
+export function refAdaptiveAvgPool2dBackward(dy: ArrayLike<number>, shape: readonly number[], oh: number, ow: number): Float64Array {
+  const H = shape[shape.length - 2], W = shape[shape.length - 1];
+  const planes = shape.slice(0, -2).reduce((a, b) => a * b, 1);
+  const dx = new Float64Array(planes * H * W);
+  for (let p = 0; p < planes; p++) {
+    for (let i = 0; i < oh; i++) {
+      const [h0, h1] = adaptiveWindow(i, H, oh);
+      for (let j = 0; j < ow; j++) {
+        const [w0, w1] = adaptiveWindow(j, W, ow);
+        const share = dy[(p * oh + i) * ow + j] / ((h1 - h0) * (w1 - w0));
+        for (let r = h0; r < h1; r++) for (let c = w0; c < w1; c++) dx[p * H * W + r * W + c] += share;
+      }
+    }
+  }
+  return dx;
+}
