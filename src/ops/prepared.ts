@@ -1,0 +1,52 @@
+// A prepared kernel call: everything an op can work out from shapes and options alone (output
+// shape, parameter blocks, packed weights, scratch size), done once, so that a compiled plan can
+// run the kernel again and again with no validation and no allocation.
+import type { Shape } from '../tensor.js';
+import { heap } from '../wasm/engine.js';
+
+export interface Prepared {
+  /** The output shape (batched). */
+  readonly outShape: Shape;
+  /** Scratch bytes run() needs at `scratch` (0: none; the address may then be anything). */
+  readonly scratchBytes: number;
+  /**
+   * Runs the kernel(s): `inputs` are the byte addresses of the input tensors in the order the op
+   * takes them (parameters such as weights are bound at prepare time), `out` the output's address.
+   * No checks: the caller guarantees live, correctly sized buffers.
+   */
+  run(inputs: readonly number[], out: number, scratch: number): void;
+  /** Frees what prepare allocated (parameter blocks, packed weights). */
+  dispose(): void;
+}
+
+/** A block of i32 parameters in wasm memory, written once; owned by a Prepared. */
+export function paramBlock(values: readonly number[]): number {
+  const h = heap();
+  const ptr = h.alloc(values.length * 4);
+  h.i32view().set(values, ptr >>> 2);
+  return ptr;
+}
+
+/** Frees parameter blocks and other prepare-time allocations. */
+export function releaseAll(ptrs: readonly number[]): void {
+  const h = heap();
+  for (const p of ptrs) if (p > 0) h.release(p);
+}
+
+/**
+ * Runs a Prepared once the eager way: allocates the output (via `alloc`) and scratch, runs,
+ * frees scratch and the Prepared. The eager ops are this wrapper around their prepare functions.
+ */
+export function runOnce<T>(p: Prepared, inputs: readonly number[], allocOut: (shape: Shape) => T & { ptr: number }): T {
+  const h = heap();
+  let scratch = 0;
+  try {
+    const y = allocOut(p.outShape);
+    if (p.scratchBytes > 0) scratch = h.alloc(p.scratchBytes);
+    p.run(inputs, y.ptr, scratch);
+    return y;
+  } finally {
+    if (scratch > 0) h.release(scratch);
+    p.dispose();
+  }
+}
