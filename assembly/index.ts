@@ -14,3 +14,5 @@ export * from "./batchnorm";
 export * from "./dropout";
 export * from "./loss";
 export * from "./optim";
+export * from "./pool2d-backward";
+export * from "./batchnorm-train";
