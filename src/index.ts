@@ -24,3 +24,4 @@ export type { FitOptions, History, EpochLogs, BatchLogs, LabelledData, EvaluateR
 import * as optim from './train/optim-exports.js';
 export { optim };
 export { Ensemble } from './graph/ensemble.js';
+export { compile, CompiledModel, type CompileOptions, type PlanInfo } from './compile/plan.js';

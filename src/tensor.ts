@@ -16,6 +16,8 @@ export class Tensor {
   readonly size: number;
   readonly dtype: DType;
   #ptr: number;
+  /** False for a view into memory someone else owns (a compiled plan's arena): dispose() frees nothing. */
+  #owned = true;
 
   /** Wraps a fresh allocation; use Tensor.from / zeros / empty rather than this. */
   private constructor(shape: Shape, size: number, ptr: number, dtype: DType) {
@@ -138,15 +140,32 @@ export class Tensor {
   /** Frees the memory. Disposing twice is harmless; any other use afterwards throws. */
   dispose(): void {
     if (this.#ptr < 0) return;
-    heap().release(this.#ptr);
+    if (this.#owned) heap().release(this.#ptr);
     this.#ptr = -1;
     live--;
     for (const s of scopes) s.delete(this);
   }
 
+  /** @internal used by viewTensor() */
+  private markView(): void {
+    this.#owned = false;
+  }
+
   toString(): string {
     return `Tensor(${this.dtype}, [${this.shape.join(', ')}]${this.disposed ? ', disposed' : ''})`;
   }
+}
+
+/**
+ * A tensor over memory owned elsewhere (a compiled plan's arena): no allocation, and dispose()
+ * only marks it unusable. Internal: the owner guarantees the bytes outlive the view's use.
+ */
+export function viewTensor(ptr: number, shape: Shape, dtype: DType = 'float32'): Tensor {
+  const size = checkShape(shape, 'view');
+  const T = Tensor as unknown as { new (s: Shape, n: number, p: number, d: DType): Tensor };
+  const t = new T(shape, size, ptr, dtype);
+  (t as unknown as { markView(): void }).markView();
+  return t;
 }
 
 function disposedError(what: string): Error {

@@ -1,0 +1,220 @@
+// compile(model, { batchSize }): a forward pass as a list of prepared kernel calls over one arena.
+// Activations are placed by liveness (buffers whose lifetimes do not overlap share bytes), batch
+// norm is folded into the convolution before it, ReLU is fused into the store of the conv/linear
+// before it, and Flatten/Dropout cost nothing. run() validates one shape and then only calls kernels:
+// it allocates nothing (the output is a view into the arena, valid until the next run).
+import { Tensor, viewTensor, type Shape } from '../tensor.js';
+import { heap } from '../wasm/engine.js';
+import type { Graph } from '../graph/graph.js';
+import { planArena, type Lifetime } from '../graph/liveness.js';
+import { tensorArg, intArg, knownOptions } from '../ops/validate.js';
+import type { Prepared } from '../ops/prepared.js';
+import { Conv2d } from '../nn/conv2d.js';
+import { BatchNorm2d } from '../nn/batchnorm2d.js';
+import { ReLU } from '../nn/relu.js';
+import { lower, isAlias, takesClamp, foldBatchNorm, type Clamp } from './lower.js';
+
+export interface CompileOptions {
+  /** The batch size the plan is built for (default 1). */
+  batchSize?: number;
+  /** Fold batch norm into convolutions and fuse ReLU into stores (default true). */
+  fuse?: boolean;
+}
+
+interface Step {
+  name: string;
+  prepared: Prepared;
+  inputs: number[]; // value ids
+  output: number; // value id
+}
+
+export interface PlanInfo {
+  batchSize: number;
+  /** Kernel calls per run, and the graph nodes they came from. */
+  steps: { name: string; fused: string[] }[];
+  /** Bytes of the activation arena (peak activation memory) and of the largest scratch. */
+  arenaBytes: number;
+  scratchBytes: number;
+  /** What the activations would take without sharing. */
+  unsharedBytes: number;
+}
+
+export class CompiledModel {
+  readonly batchSize: number;
+  readonly inputShape: Shape;
+  readonly outputShape: Shape;
+  readonly info: PlanInfo;
+  private readonly steps: Step[];
+  private readonly addr: number[]; // value id → byte address (input: set per run)
+  private readonly arena: number;
+  private readonly scratch: number;
+  private readonly owned: Tensor[];
+  private readonly outValue: number;
+  private view: Tensor | null = null;
+  private disposed = false;
+
+  /** @internal built by compile() */
+  constructor(parts: {
+    batchSize: number; inputShape: Shape; outputShape: Shape; steps: Step[]; addr: number[]; arena: number; scratch: number;
+    owned: Tensor[]; outValue: number; info: PlanInfo;
+  }) {
+    this.batchSize = parts.batchSize;
+    this.inputShape = parts.inputShape;
+    this.outputShape = parts.outputShape;
+    this.steps = parts.steps;
+    this.addr = parts.addr;
+    this.arena = parts.arena;
+    this.scratch = parts.scratch;
+    this.owned = parts.owned;
+    this.outValue = parts.outValue;
+    this.info = parts.info;
+  }
+
+  /**
+   * Runs the plan on x (exactly [batchSize, …inputShape]). The result is a view into the plan's
+   * arena, overwritten by the next run: copy it (toFloat32Array, clone) to keep it.
+   */
+  run(x: Tensor): Tensor {
+    if (this.disposed) throw new Error('CompiledModel.run: this plan was disposed');
+    const t = tensorArg('CompiledModel.run', 'x', x);
+    const want = this.inputShape;
+    if (t.rank !== want.length || t.shape.some((d, k) => d !== want[k])) {
+      throw new RangeError(`CompiledModel.run: x must have shape [${want.join(', ')}] (the plan was compiled for it), got [${t.shape.join(', ')}]`);
+    }
+    const addr = this.addr;
+    addr[0] = t.ptr;
+    const scratch = this.scratch;
+    for (const s of this.steps) {
+      const ins = s.inputs.map((v) => addr[v]);
+      s.prepared.run(ins, addr[s.output], scratch);
+    }
+    if (this.view === null || this.view.disposed) this.view = viewTensor(addr[this.outValue], this.outputShape);
+    return this.view;
+  }
+
+  /** Frees the arena, scratch, prepared parameter blocks and folded weights. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const s of this.steps) s.prepared.dispose();
+    const h = heap();
+    if (this.arena > 0) h.release(this.arena);
+    if (this.scratch > 0) h.release(this.scratch);
+    for (const t of this.owned) t.dispose();
+    this.view?.dispose();
+  }
+}
+
+/**
+ * Compiles a single-input, single-output model for inference at a fixed batch size. The plan reads
+ * the model's weights as they are now: recompile after training or loading new weights.
+ */
+export function compile(model: Graph, options: CompileOptions = {}): CompiledModel {
+  knownOptions('compile', options, ['batchSize', 'fuse']);
+  const batch = intArg('compile', 'batchSize', options.batchSize ?? 1, 1);
+  const fuse = options.fuse ?? true;
+  if (model.inputNames.length !== 1 || model.outputNames.length !== 1) {
+    throw new Error(`compile: plans take one input and one output; this model has ${model.inputNames.length} and ${model.outputNames.length}`);
+  }
+  model.build();
+  const nodes = model.nodes;
+  const consumers = new Map<string, number>();
+  for (const n of nodes) for (const i of n.inputs) consumers.set(i, (consumers.get(i) ?? 0) + 1);
+  const outName = model.outputNames[0];
+  const single = (name: string) => consumers.get(name) === 1 && name !== outName;
+
+  // value ids: 0 = the graph input; every other value is a node output (aliases share ids)
+  const valueOf = new Map<string, number>([[model.inputNames[0], 0]]);
+  const shapes: Shape[] = [[batch, ...model.inputShapes[model.inputNames[0]]]];
+  const steps: Step[] = [];
+  const stepInfo: { name: string; fused: string[] }[] = [];
+  const owned: Tensor[] = [];
+  const skip = new Set<string>();
+  try {
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i];
+      if (skip.has(node.name)) continue;
+      const ins = node.inputs.map((n) => valueOf.get(n)!);
+      const inShapes = ins.map((v) => shapes[v]);
+      if (isAlias(node.layer)) {
+        valueOf.set(node.name, ins[0]);
+        continue;
+      }
+      const fused: string[] = [];
+      let folded: { weight: Tensor; bias: Tensor } | undefined;
+      let clamp: Clamp | undefined;
+      let last = node;
+      const next = (n: typeof node) => nodes.find((m) => m.inputs.length === 1 && m.inputs[0] === n.name);
+      if (fuse && node.layer instanceof Conv2d && single(node.name)) {
+        const bn = next(node);
+        if (bn && bn.layer instanceof BatchNorm2d) {
+          folded = foldBatchNorm(node.layer, bn.layer);
+          owned.push(folded.weight, folded.bias);
+          fused.push(bn.name);
+          skip.add(bn.name);
+          last = bn;
+        }
+      }
+      if (fuse && takesClamp(node.layer) && single(last.name)) {
+        const act = next(last);
+        if (act && act.layer instanceof ReLU) {
+          clamp = { min: 0, max: Infinity };
+          fused.push(act.name);
+          skip.add(act.name);
+          last = act;
+        }
+      }
+      const prepared = lower(node.layer, inShapes, clamp, folded);
+      const out = shapes.length;
+      shapes.push(prepared.outShape);
+      steps.push({ name: node.name, prepared, inputs: ins, output: out });
+      stepInfo.push({ name: node.name, fused });
+      valueOf.set(node.name, out);
+      for (const f of fused) valueOf.set(f, out);
+    }
+  } catch (e) {
+    for (const s of steps) s.prepared.dispose();
+    for (const t of owned) t.dispose();
+    throw e;
+  }
+
+  // lifetimes by step index; the output lives to the end; the input is the caller's (not in the arena)
+  const outValue = valueOf.get(outName)!;
+  const first = new Array<number>(shapes.length).fill(-1);
+  const lastUse = new Array<number>(shapes.length).fill(-1);
+  steps.forEach((s, k) => {
+    first[s.output] = k;
+    lastUse[s.output] = Math.max(lastUse[s.output], k);
+    for (const v of s.inputs) lastUse[v] = Math.max(lastUse[v], k);
+  });
+  lastUse[outValue] = steps.length;
+  const ids = shapes.map((_, v) => v).filter((v) => v !== 0 && first[v] >= 0);
+  const life: Lifetime[] = ids.map((v) => ({ bytes: 4 * shapes[v].reduce((a, b) => a * b, 1), first: first[v], last: lastUse[v] }));
+  const plan = planArena(life);
+  const scratchBytes = Math.max(0, ...steps.map((s) => s.prepared.scratchBytes));
+  const h = heap();
+  let arena = 0, scratch = 0;
+  try {
+    arena = h.alloc(Math.max(plan.size, 16));
+    scratch = scratchBytes > 0 ? h.alloc(scratchBytes) : 0;
+  } catch (e) {
+    if (arena > 0) h.release(arena);
+    for (const s of steps) s.prepared.dispose();
+    for (const t of owned) t.dispose();
+    throw e;
+  }
+  const addr = new Array<number>(shapes.length).fill(0);
+  ids.forEach((v, k) => (addr[v] = arena + plan.offsets[k]));
+  return new CompiledModel({
+    batchSize: batch,
+    inputShape: shapes[0],
+    outputShape: shapes[outValue],
+    steps,
+    addr,
+    arena,
+    scratch,
+    owned,
+    outValue,
+    info: { batchSize: batch, steps: stepInfo, arenaBytes: plan.size, scratchBytes, unsharedBytes: plan.total },
+  });
+}
