@@ -1,40 +1,88 @@
 // Elementwise activations (PyTorch semantics): relu, leakyRelu, sigmoid, tanh. Any shape; each
-// returns a new Tensor of the same shape. NaN in gives NaN out.
-import { Tensor } from '../tensor.js';
+// returns a new Tensor of the same shape. NaN in gives NaN out. Each has a prepared form
+// (prepareRelu, …) for compiled plans, which may also run in place (output = input).
+import { Tensor, checkShape, type Shape } from '../tensor.js';
 import { kernels } from '../wasm/engine.js';
-import { fmtShape, numberArg, tensorArg } from './validate.js';
+import { type Prepared, runOnce } from './prepared.js';
+import { describe, fmtShape, numberArg, tensorArg } from './validate.js';
 
 type Unary = 'relu_f32_simd' | 'sigmoid_f32_simd' | 'tanh_f32_simd';
 
-function unary(op: string, x: unknown, kernel: Unary): Tensor {
-  const t = tensorArg(op, 'x', x);
-  const y = Tensor.empty(t.shape);
-  if (t.size > 0) kernels()[kernel](t.ptr, y.ptr, t.size);
-  return y;
+/** A shape argument of a prepare function: an array of non-negative integers (copied). */
+function shapeArg(op: string, name: string, s: unknown): number[] {
+  if (!Array.isArray(s)) throw new TypeError(`${op}: ${name} must be an array of non-negative integers, got ${describe(s)}`);
+  checkShape(s, `${op}: ${name}`);
+  return s.slice();
 }
+
+/**
+ * The Prepared of an elementwise activation over n elements of `shape`. run([x], y) may be given
+ * y === x (in place, e.g. an activation fused onto the previous op's output): every kernel loads
+ * a vector of x before it stores the same lanes of y, and the tail stores only live lanes.
+ */
+function elementwise(shape: number[], call: (x: number, y: number, n: number) => void): Prepared {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return {
+    outShape: shape,
+    scratchBytes: 0,
+    run(inputs, out) {
+      if (n > 0) call(inputs[0], out, n);
+    },
+    dispose() {},
+  };
+}
+
+function prepareUnary(op: string, xShape: unknown, kernel: Unary): Prepared {
+  const shape = shapeArg(op, 'xShape', xShape);
+  return elementwise(shape, (x, y, n) => kernels()[kernel](x, y, n));
+}
+
+/** relu prepared for x of xShape: inputs [x]; output of xShape. In place allowed (out === x). */
+export function prepareRelu(xShape: Shape): Prepared {
+  return prepareUnary('relu', xShape, 'relu_f32_simd');
+}
+
+/** leakyRelu prepared for x of xShape: inputs [x]; output of xShape. In place allowed (out === x). */
+export function prepareLeakyRelu(xShape: Shape, negativeSlope = 0.01): Prepared {
+  const shape = shapeArg('leakyRelu', 'xShape', xShape);
+  const s = numberArg('leakyRelu', 'negativeSlope', negativeSlope);
+  return elementwise(shape, (x, y, n) => kernels().leaky_relu_f32_simd(x, y, n, s));
+}
+
+/** sigmoid prepared for x of xShape: inputs [x]; output of xShape. In place allowed (out === x). */
+export function prepareSigmoid(xShape: Shape): Prepared {
+  return prepareUnary('sigmoid', xShape, 'sigmoid_f32_simd');
+}
+
+/** tanh prepared for x of xShape: inputs [x]; output of xShape. In place allowed (out === x). */
+export function prepareTanh(xShape: Shape): Prepared {
+  return prepareUnary('tanh', xShape, 'tanh_f32_simd');
+}
+
+const empty = (s: Shape) => Tensor.empty(s);
 
 /** max(x, 0) elementwise. NaN stays NaN; −0 stays −0. */
 export function relu(x: Tensor): Tensor {
-  return unary('relu', x, 'relu_f32_simd');
+  const t = tensorArg('relu', 'x', x);
+  return runOnce(prepareRelu(t.shape), [t.ptr], empty);
 }
 
 /** x > 0 ? x : negativeSlope·x elementwise (PyTorch's LeakyReLU; negativeSlope any finite number). */
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   const t = tensorArg('leakyRelu', 'x', x);
-  const s = numberArg('leakyRelu', 'negativeSlope', negativeSlope);
-  const y = Tensor.empty(t.shape);
-  if (t.size > 0) kernels().leaky_relu_f32_simd(t.ptr, y.ptr, t.size, s);
-  return y;
+  return runOnce(prepareLeakyRelu(t.shape, negativeSlope), [t.ptr], empty);
 }
 
 /** 1/(1 + exp(−x)) elementwise; relative error ≲ 3e-7, exactly 0 and 1 at the far ends. */
 export function sigmoid(x: Tensor): Tensor {
-  return unary('sigmoid', x, 'sigmoid_f32_simd');
+  const t = tensorArg('sigmoid', 'x', x);
+  return runOnce(prepareSigmoid(t.shape), [t.ptr], empty);
 }
 
 /** tanh(x) elementwise; relative error ≲ 3e-7 (also near 0), exactly ±1 for |x| ≳ 9. */
 export function tanh(x: Tensor): Tensor {
-  return unary('tanh', x, 'tanh_f32_simd');
+  const t = tensorArg('tanh', 'x', x);
+  return runOnce(prepareTanh(t.shape), [t.ptr], empty);
 }
 
 // ── Backward ─────────────────────────────────────────────────────────────────────────────────

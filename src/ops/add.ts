@@ -9,9 +9,9 @@
 // addBackward reduces dy over each operand's broadcast dims with the same simplification
 // (add_bwd_f32_row/channel/strided_simd); scale and accumulate are the plain helpers training
 // needs (x·s, and target += x in place for gradient fan-in).
-import { Tensor } from '../tensor.js';
+import { Tensor, checkShape, type Shape } from '../tensor.js';
 import { heap, kernels } from '../wasm/engine.js';
-import { checkShape } from '../tensor.js';
+import { type Prepared, paramBlock, releaseAll, runOnce } from './prepared.js';
 import { describe, fmtShape, numberArg, sameShape, tensorArg } from './validate.js';
 
 /** The broadcast of two shapes, or a RangeError naming both and the first clashing dimension. */
@@ -69,55 +69,74 @@ const same = (x: number[], y: number[]) => x.length === y.length && x.every((v, 
 
 type Kind = 'add' | 'mul';
 
-/** a ∘ b with broadcasting: the shared planning of add and mul. */
-function binary(op: Kind, a: unknown, b: unknown): Tensor {
-  const ta = tensorArg(op, 'a', a);
-  const tb = tensorArg(op, 'b', b);
-  const out = broadcastShapes(op, ta.shape, tb.shape);
-  const y = Tensor.empty(out);
-  if (y.size === 0) return y;
-  let pa = ta.ptr, pb = tb.ptr;
-  let { dims, as, bs } = simplify(out, stridesIn(ta.shape, out), stridesIn(tb.shape, out));
-  const r = dims.length;
-  const k = kernels();
-  // x + y = y + x and x·y = y·x exactly in IEEE arithmetic, so the full (or last-dim
-  // contiguous) operand goes first
-  if (as[r - 1] === 0) { [pa, pb] = [pb, pa]; [as, bs] = [bs, as]; }
-  const contiguous = dims.map((_, i) => dims.slice(i + 1).reduce((m, d) => m * d, 1));
-  if (same(as, contiguous)) {
-    const pattern = same(bs, contiguous) ? 'same' : bs.map((s) => (s === 0 ? 'B' : s === 1 ? 'P' : 'X')).join('');
-    const run = op === 'add'
-      ? {
-          same: () => k.add_f32_simd(pa, pb, y.ptr, y.size),
-          row: (o: number, i: number) => k.add_f32_row_simd(pa, pb, y.ptr, o, i),
-          channel: (o: number, c: number, i: number) => k.add_f32_channel_simd(pa, pb, y.ptr, o, c, i),
-        }
-      : {
-          same: () => k.mul_f32_simd(pa, pb, y.ptr, y.size),
-          row: (o: number, i: number) => k.mul_f32_row_simd(pa, pb, y.ptr, o, i),
-          channel: (o: number, c: number, i: number) => k.mul_f32_channel_simd(pa, pb, y.ptr, o, c, i),
-        };
-    if (pattern === 'same') { run.same(); return y; }
-    if (pattern === 'B') { run.channel(1, 1, dims[0]); return y; }
-    if (pattern === 'BP') { run.row(dims[0], dims[1]); return y; }
-    if (pattern === 'PB') { run.channel(1, dims[0], dims[1]); return y; }
-    if (pattern === 'BPB') { run.channel(dims[0], dims[1], dims[2]); return y; }
+function shapeArg(op: string, name: string, s: unknown): number[] {
+  if (!Array.isArray(s)) throw new TypeError(`${op}: ${name} must be an array of non-negative integers, got ${describe(s)}`);
+  checkShape(s, `${op}: ${name}`);
+  return s.slice();
+}
+
+/** a ∘ b with broadcasting: the shared planning of add and mul, done once from the shapes. */
+function prepareBinary(op: Kind, aShape: unknown, bShape: unknown): Prepared {
+  const out = broadcastShapes(op, shapeArg(op, 'aShape', aShape), shapeArg(op, 'bShape', bShape));
+  const size = out.reduce((m, d) => m * d, 1);
+  let swap = false, params = 0;
+  let call: (a: number, b: number, y: number) => void = () => {};
+  if (size > 0) {
+    let { dims, as, bs } = simplify(out, stridesIn(aShape as number[], out), stridesIn(bShape as number[], out));
+    const r = dims.length;
+    // x + y = y + x and x·y = y·x exactly in IEEE arithmetic, so the full (or last-dim
+    // contiguous) operand goes first
+    if (as[r - 1] === 0) { swap = true; [as, bs] = [bs, as]; }
+    const add = op === 'add';
+    const contiguous = dims.map((_, i) => dims.slice(i + 1).reduce((m, d) => m * d, 1));
+    const pattern = !same(as, contiguous) ? ''
+      : same(bs, contiguous) ? 'same' : bs.map((s) => (s === 0 ? 'B' : s === 1 ? 'P' : 'X')).join('');
+    const [d0, d1, d2] = dims;
+    if (pattern === 'same') {
+      call = add ? (a, b, y) => kernels().add_f32_simd(a, b, y, size) : (a, b, y) => kernels().mul_f32_simd(a, b, y, size);
+    } else if (pattern === 'B') {
+      call = add ? (a, b, y) => kernels().add_f32_channel_simd(a, b, y, 1, 1, d0) : (a, b, y) => kernels().mul_f32_channel_simd(a, b, y, 1, 1, d0);
+    } else if (pattern === 'BP') {
+      call = add ? (a, b, y) => kernels().add_f32_row_simd(a, b, y, d0, d1) : (a, b, y) => kernels().mul_f32_row_simd(a, b, y, d0, d1);
+    } else if (pattern === 'PB') {
+      call = add ? (a, b, y) => kernels().add_f32_channel_simd(a, b, y, 1, d0, d1) : (a, b, y) => kernels().mul_f32_channel_simd(a, b, y, 1, d0, d1);
+    } else if (pattern === 'BPB') {
+      call = add ? (a, b, y) => kernels().add_f32_channel_simd(a, b, y, d0, d1, d2) : (a, b, y) => kernels().mul_f32_channel_simd(a, b, y, d0, d1, d2);
+    } else {
+      // [r, dims, aStrides, bStrides, counter]: the kernel resets and uses the counter on every call
+      params = paramBlock([r, ...dims, ...as, ...bs, ...new Array<number>(r).fill(0)]);
+      const p = params;
+      call = add ? (a, b, y) => kernels().add_f32_strided_simd(a, b, y, p) : (a, b, y) => kernels().mul_f32_strided_simd(a, b, y, p);
+    }
   }
-  const h = heap();
-  const params = h.alloc(4 * (1 + 4 * r));
-  try {
-    const i32 = h.i32view();
-    const at = params >>> 2;
-    i32[at] = r;
-    i32.set(dims, at + 1);
-    i32.set(as, at + 1 + r);
-    i32.set(bs, at + 1 + 2 * r);
-    if (op === 'add') k.add_f32_strided_simd(pa, pb, y.ptr, params);
-    else k.mul_f32_strided_simd(pa, pb, y.ptr, params);
-  } finally {
-    h.release(params);
-  }
-  return y;
+  return {
+    outShape: out,
+    scratchBytes: 0,
+    run(inputs, y) {
+      if (swap) call(inputs[1], inputs[0], y);
+      else call(inputs[0], inputs[1], y);
+    },
+    dispose() {
+      releaseAll([params]);
+      params = 0;
+    },
+  };
+}
+
+/**
+ * add prepared for a of aShape and b of bShape: inputs [a, b]; output of their broadcast shape
+ * (same messages as add). Owns a parameter block in the general broadcast case (freed by
+ * dispose). In place allowed: out may be the address of an input whose shape is the output
+ * shape (every kernel reads a row's elements before it writes them, and that input's row r
+ * is read only for output row r).
+ */
+export function prepareAdd(aShape: Shape, bShape: Shape): Prepared {
+  return prepareBinary('add', aShape, bShape);
+}
+
+/** mul prepared for a of aShape and b of bShape: inputs [a, b]; output and in place as prepareAdd. */
+export function prepareMul(aShape: Shape, bShape: Shape): Prepared {
+  return prepareBinary('mul', aShape, bShape);
 }
 
 /**
@@ -125,12 +144,16 @@ function binary(op: Kind, a: unknown, b: unknown): Tensor {
  * Throws, naming both shapes, when they do not broadcast.
  */
 export function add(a: Tensor, b: Tensor): Tensor {
-  return binary('add', a, b);
+  const ta = tensorArg('add', 'a', a);
+  const tb = tensorArg('add', 'b', b);
+  return runOnce(prepareAdd(ta.shape, tb.shape), [ta.ptr, tb.ptr], (s) => Tensor.empty(s));
 }
 
 /** a·b elementwise with the same broadcasting as add. */
 export function mul(a: Tensor, b: Tensor): Tensor {
-  return binary('mul', a, b);
+  const ta = tensorArg('mul', 'a', a);
+  const tb = tensorArg('mul', 'b', b);
+  return runOnce(prepareMul(ta.shape, tb.shape), [ta.ptr, tb.ptr], (s) => Tensor.empty(s));
 }
 
 /** x·s elementwise (s a finite number); a new tensor of x's shape. */
@@ -156,12 +179,6 @@ export function accumulate(target: Tensor, x: Tensor): Tensor {
 }
 
 // ── Backward ─────────────────────────────────────────────────────────────────────────────────
-
-function shapeArg(op: string, name: string, s: unknown): number[] {
-  if (!Array.isArray(s)) throw new TypeError(`${op}: ${name} must be an array of non-negative integers, got ${describe(s)}`);
-  checkShape(s, `${op}: ${name}`);
-  return s.slice();
-}
 
 /** dy summed over the dims along which `shape` was broadcast to `out` (dy's shape): a new tensor of `shape`. */
 function reduceTo(dy: Tensor, shape: number[], out: readonly number[]): Tensor {

@@ -1,7 +1,9 @@
 // Layout copies: concat (PyTorch's torch.cat) and flatten. Both return new tensors; the data
-// moves with SIMD block copies and never leaves wasm memory.
-import { Tensor, checkShape } from '../tensor.js';
+// moves with SIMD block copies and never leaves wasm memory. prepareConcat / prepareFlatten are
+// the same work planned from shapes once, for compiled plans; the eager ops wrap them.
+import { Tensor, checkShape, type Shape } from '../tensor.js';
 import { heap, kernels } from '../wasm/engine.js';
+import { type Prepared, paramBlock, releaseAll, runOnce } from './prepared.js';
 import { describe, fmtShape, tensorArg } from './validate.js';
 
 /** An integer dim in [−r, r) resolved to [0, r); the message names the op, the argument and the shape. */
@@ -13,6 +15,97 @@ function dimArg(op: string, name: string, v: unknown, shape: readonly number[], 
   return v < 0 ? v + r : v;
 }
 
+function shapeArg(op: string, name: string, s: unknown): number[] {
+  if (!Array.isArray(s)) throw new TypeError(`${op}: ${name} must be an array of non-negative integers, got ${describe(s)}`);
+  checkShape(s, `${op}: ${name}`);
+  return s.slice();
+}
+
+/**
+ * concat prepared for inputs of `shapes` along `axis` (default 1): inputs = one address per
+ * tensor, in order; output of the joined shape. Messages as concat's (inputs named tensors[i]).
+ * Owns a parameter block of [address, length] pairs whose addresses run() writes on every call.
+ * Not in place: the output must not overlap any input.
+ */
+export function prepareConcat(shapes: readonly Shape[], axis = 1): Prepared {
+  const op = 'concat';
+  if (!Array.isArray(shapes)) throw new TypeError(`${op}: shapes must be an array of shapes, got ${describe(shapes)}`);
+  if (shapes.length === 0) throw new RangeError(`${op}: needs at least one tensor, got an empty list`);
+  const ss = shapes.map((s, i) => shapeArg(op, `shapes[${i}]`, s));
+  const first = ss[0];
+  const r = first.length;
+  if (r === 0) throw new RangeError(`${op}: tensors[0] has shape [] (rank 0); a scalar cannot be concatenated, reshape it to [1]`);
+  const ax = dimArg(op, 'axis', axis, first, r);
+  let total = 0;
+  for (let i = 0; i < ss.length; i++) {
+    const s = ss[i];
+    if (s.length !== r) {
+      throw new RangeError(
+        `${op}: tensors[${i}] has rank ${s.length} (shape ${fmtShape(s)}) but tensors[0] has rank ${r} (shape ${fmtShape(first)}); all must have the same rank`,
+      );
+    }
+    for (let d = 0; d < r; d++) {
+      if (d !== ax && s[d] !== first[d]) {
+        throw new RangeError(
+          `${op}: tensors[${i}] has shape ${fmtShape(s)} but tensors[0] has shape ${fmtShape(first)}; ` +
+            `they must match in every dimension except axis ${ax} (dimension ${d}: ${s[d]} vs ${first[d]})`,
+        );
+      }
+    }
+    total += s[ax];
+  }
+  const outShape = first.slice();
+  outShape[ax] = total;
+  const k = ss.length;
+  if (outShape.reduce((a, b) => a * b, 1) === 0) return { outShape, scratchBytes: 0, run() {}, dispose() {} };
+  let outer = 1, inner = 1;
+  for (let d = 0; d < ax; d++) outer *= outShape[d];
+  for (let d = ax + 1; d < r; d++) inner *= outShape[d];
+  // addresses are filled in by run(); the lengths are fixed
+  let params = paramBlock(ss.flatMap((s) => [0, s[ax] * inner]));
+  return {
+    outShape,
+    scratchBytes: 0,
+    run(inputs, out) {
+      const i32 = heap().i32view();
+      const at = params >>> 2;
+      for (let t = 0; t < k; t++) i32[at + 2 * t] = inputs[t];
+      kernels().concat_f32_simd(params, k, outer, out);
+    },
+    dispose() {
+      releaseAll([params]);
+      params = 0;
+    },
+  };
+}
+
+/**
+ * flatten prepared for x of xShape (startDim, endDim as flatten): inputs [x]; output of the
+ * flattened shape. In place allowed (out === x: the copy writes back the same bits), though a
+ * plan may rather let the output alias the input and skip the call.
+ */
+export function prepareFlatten(xShape: Shape, startDim = 1, endDim = -1): Prepared {
+  const op = 'flatten';
+  const given = shapeArg(op, 'xShape', xShape);
+  const shape = given.length === 0 ? [1] : given;
+  const r = shape.length;
+  const s = dimArg(op, 'startDim', startDim, given, r);
+  const e = dimArg(op, 'endDim', endDim, given, r);
+  if (s > e) {
+    throw new RangeError(`${op}: startDim ${startDim} (dimension ${s}) comes after endDim ${endDim} (dimension ${e}) for shape ${fmtShape(given)}`);
+  }
+  const outShape = [...shape.slice(0, s), shape.slice(s, e + 1).reduce((a, b) => a * b, 1), ...shape.slice(e + 1)];
+  const n = outShape.reduce((a, b) => a * b, 1);
+  return {
+    outShape,
+    scratchBytes: 0,
+    run(inputs, out) {
+      if (n > 0) kernels().copy_f32_simd(inputs[0], out, n);
+    },
+    dispose() {},
+  };
+}
+
 /**
  * Joins tensors along `axis` (default 1, the channels of NCHW; negative counts from the end).
  * All tensors must have the same rank (≥ 1) and the same size in every other dimension.
@@ -22,48 +115,7 @@ export function concat(tensors: readonly Tensor[], axis = 1): Tensor {
   if (!Array.isArray(tensors)) throw new TypeError(`${op}: tensors must be an array of Tensors, got ${describe(tensors)}`);
   if (tensors.length === 0) throw new RangeError(`${op}: needs at least one tensor, got an empty list`);
   const ts = tensors.map((t, i) => tensorArg(op, `tensors[${i}]`, t));
-  const first = ts[0];
-  const r = first.rank;
-  if (r === 0) throw new RangeError(`${op}: tensors[0] has shape [] (rank 0); a scalar cannot be concatenated, reshape it to [1]`);
-  const ax = dimArg(op, 'axis', axis, first.shape, r);
-  let total = 0;
-  for (let i = 0; i < ts.length; i++) {
-    const s = ts[i].shape;
-    if (s.length !== r) {
-      throw new RangeError(
-        `${op}: tensors[${i}] has rank ${s.length} (shape ${fmtShape(s)}) but tensors[0] has rank ${r} (shape ${fmtShape(first.shape)}); all must have the same rank`,
-      );
-    }
-    for (let d = 0; d < r; d++) {
-      if (d !== ax && s[d] !== first.shape[d]) {
-        throw new RangeError(
-          `${op}: tensors[${i}] has shape ${fmtShape(s)} but tensors[0] has shape ${fmtShape(first.shape)}; ` +
-            `they must match in every dimension except axis ${ax} (dimension ${d}: ${s[d]} vs ${first.shape[d]})`,
-        );
-      }
-    }
-    total += s[ax];
-  }
-  const out = first.shape.slice();
-  out[ax] = total;
-  const y = Tensor.empty(out);
-  if (y.size === 0) return y;
-  let outer = 1, inner = 1;
-  for (let d = 0; d < ax; d++) outer *= out[d];
-  for (let d = ax + 1; d < r; d++) inner *= out[d];
-  const h = heap();
-  const params = h.alloc(8 * ts.length);
-  try {
-    const i32 = new Int32Array(h.u8view().buffer, params, 2 * ts.length);
-    ts.forEach((t, i) => {
-      i32[2 * i] = t.ptr;
-      i32[2 * i + 1] = t.shape[ax] * inner;
-    });
-    kernels().concat_f32_simd(params, ts.length, outer, y.ptr);
-  } finally {
-    h.release(params);
-  }
-  return y;
+  return runOnce(prepareConcat(ts.map((t) => t.shape), axis), ts.map((t) => t.ptr), (s) => Tensor.empty(s));
 }
 
 /**
@@ -71,19 +123,8 @@ export function concat(tensors: readonly Tensor[], axis = 1): Tensor {
  * into one. A rank-0 tensor becomes [1]. Returns a new tensor (a copy).
  */
 export function flatten(x: Tensor, startDim = 1, endDim = -1): Tensor {
-  const op = 'flatten';
-  const t = tensorArg(op, 'x', x);
-  const shape = t.rank === 0 ? [1] : t.shape;
-  const r = shape.length;
-  const s = dimArg(op, 'startDim', startDim, t.shape, r);
-  const e = dimArg(op, 'endDim', endDim, t.shape, r);
-  if (s > e) {
-    throw new RangeError(`${op}: startDim ${startDim} (dimension ${s}) comes after endDim ${endDim} (dimension ${e}) for shape ${fmtShape(t.shape)}`);
-  }
-  const out = [...shape.slice(0, s), shape.slice(s, e + 1).reduce((a, b) => a * b, 1), ...shape.slice(e + 1)];
-  const y = Tensor.empty(out);
-  if (y.size > 0) kernels().copy_f32_simd(t.ptr, y.ptr, t.size);
-  return y;
+  const t = tensorArg('flatten', 'x', x);
+  return runOnce(prepareFlatten(t.shape, startDim, endDim), [t.ptr], (s) => Tensor.empty(s));
 }
 
 // ── Backward ─────────────────────────────────────────────────────────────────────────────────

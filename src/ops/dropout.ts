@@ -3,8 +3,9 @@
 // Element i's keep decision is a pure function of (seed, i), a counter-based hash computed in the
 // kernel, so the same seed always gives the same mask and a backward pass can regenerate it:
 // dx = dropout(dy, p, { seed }) with the forward seed, or dy·mask with dropoutWithMask's mask.
-import { Tensor } from '../tensor.js';
+import { Tensor, checkShape, type Shape } from '../tensor.js';
 import { kernels } from '../wasm/engine.js';
+import { type Prepared, runOnce } from './prepared.js';
 import { describe, knownOptions, tensorArg } from './validate.js';
 
 export interface DropoutOptions {
@@ -66,27 +67,46 @@ function keepRule(p: number): { threshold: number; scale: number } {
 }
 
 /**
- * Inverted dropout: y = x·m with m = 1/(1 − p) (kept, probability 1 − p) or 0 (dropped).
- * p = 0 or training = false returns a copy; p = 1 gives all zeros. A dropped NaN or ±Infinity
- * becomes NaN (x·0), as in PyTorch.
+ * dropout prepared for x of xShape (p and options as dropout): inputs [x]; output of xShape.
+ * The seed is fixed when preparing (options.seed, or one drawn from dropoutSeed() when omitted
+ * in training with p > 0), so every run applies the same mask; p = 0 or training = false is a
+ * copy. In place allowed (out === x): the kernel loads each vector before storing it.
  */
-export function dropout(x: Tensor, p = 0.5, options: DropoutOptions = {}): Tensor {
+export function prepareDropout(xShape: Shape, p = 0.5, options: DropoutOptions = {}): Prepared {
   const op = 'dropout';
-  const t = tensorArg(op, 'x', x);
+  if (!Array.isArray(xShape)) throw new TypeError(`${op}: xShape must be an array of non-negative integers, got ${describe(xShape)}`);
+  const n = checkShape(xShape, `${op}: xShape`);
+  const outShape: number[] = xShape.slice();
   const pp = pArg(op, p);
   const o = knownOptions(op, options, ['training', 'seed']);
   const training = o.training ?? true;
   if (typeof training !== 'boolean') throw new TypeError(`${op}: training must be a boolean, got ${describe(training)}`);
   const seed = training && pp > 0 ? seedArg(op, o.seed) : o.seed === undefined ? 0 : seedArg(op, o.seed);
-  const y = Tensor.empty(t.shape);
-  if (t.size === 0) return y;
+  let run: (x: number, y: number) => void;
   if (!training || pp === 0) {
-    kernels().copy_f32_simd(t.ptr, y.ptr, t.size);
-    return y;
+    run = (x, y) => kernels().copy_f32_simd(x, y, n);
+  } else {
+    const { threshold, scale } = keepRule(pp);
+    run = (x, y) => kernels().dropout_f32_simd(x, y, 0, n, threshold, scale, seed);
   }
-  const { threshold, scale } = keepRule(pp);
-  kernels().dropout_f32_simd(t.ptr, y.ptr, 0, t.size, threshold, scale, seed);
-  return y;
+  return {
+    outShape,
+    scratchBytes: 0,
+    run(inputs, out) {
+      if (n > 0) run(inputs[0], out);
+    },
+    dispose() {},
+  };
+}
+
+/**
+ * Inverted dropout: y = x·m with m = 1/(1 − p) (kept, probability 1 − p) or 0 (dropped).
+ * p = 0 or training = false returns a copy; p = 1 gives all zeros. A dropped NaN or ±Infinity
+ * becomes NaN (x·0), as in PyTorch.
+ */
+export function dropout(x: Tensor, p = 0.5, options: DropoutOptions = {}): Tensor {
+  const t = tensorArg('dropout', 'x', x);
+  return runOnce(prepareDropout(t.shape, p, options), [t.ptr], (s) => Tensor.empty(s));
 }
 
 /**
