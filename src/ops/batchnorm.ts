@@ -1,10 +1,13 @@
 // Batch normalization over the channel axis of [N, C], [N, C, L] or [N, C, H, W] tensors.
 // Inference uses the running statistics; training normalizes with the batch's statistics and
 // moves the running ones (PyTorch's rules); the backward is the full training gradient.
-import { Tensor } from '../tensor.js';
+// Inference is a prepare function (shape, parameters and options → a Prepared that only calls the
+// kernel; what a compiled plan runs) plus the eager wrapper `runOnce` around it.
+import { Tensor, type Shape } from '../tensor.js';
 import { heap, kernels } from '../wasm/engine.js';
 import { alignUp } from '../wasm/heap.js';
 import { describe, fmtShape, knownOptions, numberArg, rankArg, sameShape, tensorArg } from './validate.js';
+import { runOnce, type Prepared } from './prepared.js';
 
 export interface BatchNormOptions {
   /** Added to the variance before the square root. Default 1e-5. */
@@ -26,6 +29,71 @@ function channelArg(op: string, name: string, v: unknown, c: number, optional: b
 
 // ---- inference ---------------------------------------------------------------------------
 
+const LAYOUT = 'N, C, then spatial dims';
+
+/**
+ * x's shape handed to a prepare function: an array of integers ≥ 0 whose rank the eager op accepts
+ * (the same rank message as the eager op's rankArg on a tensor of that shape).
+ */
+function xShapeArg(op: string, v: unknown, ranks: readonly number[], layout: string): number[] {
+  if (!Array.isArray(v) || v.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 0)) {
+    throw new TypeError(`${op}: xShape must be an array of integers ≥ 0 (x's shape), got ${describe(v)}`);
+  }
+  if (!ranks.includes(v.length)) throw new RangeError(`${op}: x must have rank ${ranks.join(' or ')} (${layout}), got shape ${fmtShape(v)}`);
+  return (v as number[]).slice();
+}
+
+/**
+ * Prepares inference batch normalization (batchNorm) for inputs of shape xShape ([N, C],
+ * [N, C, L] or [N, C, H, W]); validates like batchNorm (same messages). The statistics and affine
+ * parameters are folded ONCE, here, into a per-channel scale = weight/√(runningVar + eps) and
+ * shift = bias − runningMean·scale held in a buffer the Prepared owns (freed by dispose()); the
+ * tensors are read only now and may be disposed afterwards. Later changes to runningMean,
+ * runningVar, weight or bias (training steps, loading weights) are NOT seen by run(): prepare
+ * again. run([x], y) computes y = x·scale + shift (x's shape; y may be x); no scratch.
+ */
+export function prepareBatchNorm(
+  xShape: Shape,
+  runningMean: Tensor,
+  runningVar: Tensor,
+  weight?: Tensor | null,
+  bias?: Tensor | null,
+  options?: BatchNormOptions,
+): Prepared {
+  const op = 'batchNorm';
+  const xs = xShapeArg(op, xShape, [2, 3, 4], LAYOUT);
+  const c = xs[1];
+  const mean = channelArg(op, 'runningMean', runningMean, c, false)!;
+  const vr = channelArg(op, 'runningVar', runningVar, c, false)!;
+  const w = channelArg(op, 'weight', weight, c, true);
+  const b = channelArg(op, 'bias', bias, c, true);
+  const o = knownOptions(op, options, KEYS);
+  const eps = numberArg(op, 'eps', o.eps ?? 1e-5, 0);
+  const planes = xs[0] * c, hw = xs.slice(2).reduce((a, d) => a * d, 1);
+  const k = kernels();
+  // scale and shift side by side in one owned block, each 16-byte aligned
+  const half = alignUp(c * 4, 16);
+  let folded = heap().alloc(2 * half);
+  try {
+    k.batchnorm_fold_f32_simd(mean.ptr, vr.ptr, w ? w.ptr : 0, b ? b.ptr : 0, folded, folded + half, c, eps);
+  } catch (e) {
+    heap().release(folded);
+    throw e;
+  }
+  const scale = folded, shift = folded + half;
+  return {
+    outShape: xs,
+    scratchBytes: 0,
+    run(inputs, out) {
+      if (planes > 0 && hw > 0) k.batchnorm_f32_simd(inputs[0], out, scale, shift, c, hw, 0, planes);
+    },
+    dispose() {
+      if (folded >= 0) heap().release(folded);
+      folded = -1;
+    },
+  };
+}
+
 /**
  * Inference batch normalization (PyTorch's batch_norm with training=false):
  * y = (x − runningMean[c]) / √(runningVar[c] + eps) · weight[c] + bias[c], with weight 1 and bias 0
@@ -40,29 +108,8 @@ export function batchNorm(
   bias?: Tensor | null,
   options?: BatchNormOptions,
 ): Tensor {
-  const op = 'batchNorm';
-  const t = rankArg(op, 'x', x, [2, 3, 4], 'N, C, then spatial dims');
-  const c = t.shape[1];
-  const mean = channelArg(op, 'runningMean', runningMean, c, false)!;
-  const vr = channelArg(op, 'runningVar', runningVar, c, false)!;
-  const w = channelArg(op, 'weight', weight, c, true);
-  const b = channelArg(op, 'bias', bias, c, true);
-  const o = knownOptions(op, options, KEYS);
-  const eps = numberArg(op, 'eps', o.eps ?? 1e-5, 0);
-  const hw = t.shape.slice(2).reduce((a, d) => a * d, 1);
-  const y = Tensor.empty(t.shape);
-  if (t.size === 0) return y;
-  // scale and shift side by side in one scratch block, each 16-byte aligned
-  const half = alignUp(c * 4, 16);
-  const scratch = heap().alloc(2 * half);
-  try {
-    const k = kernels();
-    k.batchnorm_fold_f32_simd(mean.ptr, vr.ptr, w ? w.ptr : 0, b ? b.ptr : 0, scratch, scratch + half, c, eps);
-    k.batchnorm_f32_simd(t.ptr, y.ptr, scratch, scratch + half, c, hw, 0, t.shape[0] * c);
-  } finally {
-    heap().release(scratch);
-  }
-  return y;
+  const t = tensorArg('batchNorm', 'x', x);
+  return runOnce(prepareBatchNorm(t.shape, runningMean, runningVar, weight, bias, options), [t.ptr], (s) => Tensor.empty(s));
 }
 
 // ---- training ----------------------------------------------------------------------------
@@ -109,7 +156,7 @@ export function batchNormTrain(
   options?: BatchNormTrainOptions,
 ): BatchNormTrainResult {
   const op = 'batchNormTrain';
-  const t = rankArg(op, 'x', x, [2, 3, 4], 'N, C, then spatial dims');
+  const t = rankArg(op, 'x', x, [2, 3, 4], LAYOUT);
   const { n, c, hw, m } = perChannel(t);
   const w = channelArg(op, 'weight', weight, c, true);
   const b = channelArg(op, 'bias', bias, c, true);
@@ -186,7 +233,7 @@ export function batchNormBackward(
   options?: BatchNormBackwardOptions,
 ): BatchNormBackwardResult {
   const op = 'batchNormBackward';
-  const t = rankArg(op, 'x', x, [2, 3, 4], 'N, C, then spatial dims');
+  const t = rankArg(op, 'x', x, [2, 3, 4], LAYOUT);
   const g = tensorArg(op, 'dy', dy);
   sameShape(op, g, 'dy', t, 'x');
   const { n, c, hw, m } = perChannel(t);

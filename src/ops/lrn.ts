@@ -1,8 +1,10 @@
 // Local response normalization across channels (PyTorch's local_response_norm; AlexNet's NORM),
-// and its backward.
-import { Tensor } from '../tensor.js';
+// and its backward. The forward is a prepare function (shape and options → a Prepared that only
+// calls the kernel; what a compiled plan runs) plus the eager wrapper `runOnce` around it.
+import { Tensor, type Shape } from '../tensor.js';
 import { heap, kernels } from '../wasm/engine.js';
-import { describe, intArg, knownOptions, numberArg, rankArg, sameShape, tensorArg } from './validate.js';
+import { describe, fmtShape, intArg, knownOptions, numberArg, rankArg, sameShape, tensorArg } from './validate.js';
+import { runOnce, type Prepared } from './prepared.js';
 
 export interface LocalResponseNormOptions {
   /** Number of neighbouring channels in the window (required), e.g. 5 in AlexNet. */
@@ -55,6 +57,42 @@ function params(op: string, options: unknown): Lrn {
   return { before, after, alphaOverSize: alpha / size, beta, k };
 }
 
+const LAYOUT = 'N, C, then spatial dims';
+
+/**
+ * x's shape handed to a prepare function: an array of integers ≥ 0 whose rank the eager op accepts
+ * (the same rank message as the eager op's rankArg on a tensor of that shape).
+ */
+function xShapeArg(op: string, v: unknown, ranks: readonly number[], layout: string): number[] {
+  if (!Array.isArray(v) || v.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 0)) {
+    throw new TypeError(`${op}: xShape must be an array of integers ≥ 0 (x's shape), got ${describe(v)}`);
+  }
+  if (!ranks.includes(v.length)) throw new RangeError(`${op}: x must have rank ${ranks.join(' or ')} (${layout}), got shape ${fmtShape(v)}`);
+  return (v as number[]).slice();
+}
+
+/**
+ * Prepares localResponseNorm for inputs of shape xShape ([N, C], [N, C, L] or [N, C, H, W]):
+ * validates like localResponseNorm (same messages). run([x], y) fills y (x's shape); no scratch,
+ * nothing owned.
+ */
+export function prepareLocalResponseNorm(xShape: Shape, options: LocalResponseNormOptions): Prepared {
+  const op = 'localResponseNorm';
+  const xs = xShapeArg(op, xShape, [2, 3, 4], LAYOUT);
+  const p = params(op, options);
+  const n = xs[0], c = xs[1];
+  const hw = xs.slice(2).reduce((a, b) => a * b, 1);
+  const k = kernels();
+  return {
+    outShape: xs,
+    scratchBytes: 0,
+    run(inputs, out) {
+      if (c > 0 && hw > 0) k.lrn_f32_simd(inputs[0], out, 0, n * hw, c, hw, p.before, p.after, p.alphaOverSize, p.beta, p.k);
+    },
+    dispose() {},
+  };
+}
+
 /**
  * b[n, c, …] = a[n, c, …] · (k + (alpha/size) · Σ_{c'} a[n, c', …]²)^(−beta), c' from
  * c − before to c + after clipped to [0, C): by default PyTorch's window (before ⌊size/2⌋,
@@ -62,14 +100,8 @@ function params(op: string, options: unknown): Lrn {
  * [N, C, L] or [N, C]; the output has x's shape.
  */
 export function localResponseNorm(x: Tensor, options: LocalResponseNormOptions): Tensor {
-  const op = 'localResponseNorm';
-  const t = rankArg(op, 'x', x, [2, 3, 4], 'N, C, then spatial dims');
-  const p = params(op, options);
-  const n = t.shape[0], c = t.shape[1];
-  const hw = t.shape.slice(2).reduce((a, b) => a * b, 1);
-  const y = Tensor.empty(t.shape);
-  if (c > 0 && hw > 0) kernels().lrn_f32_simd(t.ptr, y.ptr, 0, n * hw, c, hw, p.before, p.after, p.alphaOverSize, p.beta, p.k);
-  return y;
+  const t = tensorArg('localResponseNorm', 'x', x);
+  return runOnce(prepareLocalResponseNorm(t.shape, options), [t.ptr], (s) => Tensor.empty(s));
 }
 
 /**
@@ -79,7 +111,7 @@ export function localResponseNorm(x: Tensor, options: LocalResponseNormOptions):
  */
 export function localResponseNormBackward(dy: Tensor, x: Tensor, options: LocalResponseNormOptions): Tensor {
   const op = 'localResponseNormBackward';
-  const t = rankArg(op, 'x', x, [2, 3, 4], 'N, C, then spatial dims');
+  const t = rankArg(op, 'x', x, [2, 3, 4], LAYOUT);
   const g = tensorArg(op, 'dy', dy);
   sameShape(op, g, 'dy', t, 'x');
   const p = params(op, options);

@@ -1,11 +1,13 @@
 // Pooling over NCHW (or CHW) tensors: max, average, global and adaptive average, with PyTorch's
 // semantics (padding at most half the kernel, ceilMode's last window starting inside the input
 // or left padding, avg_pool2d's divisor rule, adaptive windows ⌊i·H/oh⌋ … ⌈(i+1)·H/oh⌉), and the
-// backward of each.
+// backward of each. Each forward op is a prepare function (shapes and options → a Prepared that
+// only calls kernels; what a compiled plan runs) plus the eager wrapper `runOnce` around it.
 import { Tensor, type Shape } from '../tensor.js';
 import { heap, kernels } from '../wasm/engine.js';
 import { describe, fmtShape, knownOptions, pairArg, rankArg, tensorArg } from './validate.js';
 import { window2d, type Window2d } from './shape.js';
+import { paramBlock, releaseAll, runOnce, type Prepared } from './prepared.js';
 
 export interface MaxPool2dOptions {
   /** Window size (required): a number or [h, w]. */
@@ -32,9 +34,7 @@ export interface AvgPool2dOptions {
 
 const MAX_KEYS = ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode'] as const;
 const AVG_KEYS = ['kernelSize', 'stride', 'padding', 'ceilMode', 'countIncludePad'] as const;
-
-/** Geometry block layout shared with assembly/pool2d.ts (i32 slots). */
-const GEOM_SLOTS = 15;
+const LAYOUT = 'NCHW, or CHW unbatched';
 
 /** A resolved pooling window over an input shape. */
 interface PoolGeom {
@@ -55,13 +55,25 @@ function boolArg(op: string, name: string, v: unknown, dflt: boolean): boolean {
   return v;
 }
 
+/**
+ * x's shape handed to a prepare function: an array of integers ≥ 0 whose rank the eager op accepts
+ * (the same rank message as the eager op's rankArg on a tensor of that shape).
+ */
+function xShapeArg(op: string, v: unknown, ranks: readonly number[], layout: string): number[] {
+  if (!Array.isArray(v) || v.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 0)) {
+    throw new TypeError(`${op}: xShape must be an array of integers ≥ 0 (x's shape), got ${describe(v)}`);
+  }
+  if (!ranks.includes(v.length)) throw new RangeError(`${op}: x must have rank ${ranks.join(' or ')} (${layout}), got shape ${fmtShape(v)}`);
+  return (v as number[]).slice();
+}
+
 /** Validates x and the window options and resolves the geometry (PyTorch's rules). */
 function resolve(op: string, x: unknown, o: Record<string, unknown>, dilation: boolean): Pooling {
-  const t = rankArg(op, 'x', x, [3, 4], 'NCHW, or CHW unbatched');
+  const t = rankArg(op, 'x', x, [3, 4], LAYOUT);
   return { x: t, ...resolveShape(op, t.shape, o, dilation) };
 }
 
-/** The same from the input's shape alone (the average pooling backward has no x). */
+/** The same from the input's shape alone (prepare functions; the average pooling backward has no x). */
 function resolveShape(op: string, shape: Shape, o: Record<string, unknown>, dilation: boolean): PoolGeom {
   if (o.kernelSize === undefined) throw new TypeError(`${op}: options.kernelSize is required (a number or [h, w])`);
   const k = pairArg(op, 'kernelSize', o.kernelSize, 1);
@@ -83,29 +95,91 @@ function resolveShape(op: string, shape: Shape, o: Record<string, unknown>, dila
   return { planes: lead.reduce((a, b) => a * b, 1), h, w, g, outShape: [...lead, g.oh, g.ow] };
 }
 
-/** Writes the geometry block into fresh scratch; the caller releases it. */
-function writeGeometry(pool: PoolGeom, countIncludePad: boolean): number {
+/** The geometry block (layout in assembly/pool2d-common.ts) in wasm memory; the caller releases it. */
+function geometryBlock(pool: PoolGeom, countIncludePad: boolean): number {
   const { g } = pool;
-  const ptr = heap().alloc(GEOM_SLOTS * 4);
-  heap().i32view().set(
-    [pool.h, pool.w, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padTop, g.padLeft, g.padBottom, g.padRight, countIncludePad ? 1 : 0],
-    ptr >>> 2,
-  );
-  return ptr;
+  return paramBlock([pool.h, pool.w, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padTop, g.padLeft, g.padBottom, g.padRight, countIncludePad ? 1 : 0]);
 }
 
-/**
- * Runs max pooling into y; idxPtr 0, or the address of an int32 tensor shaped like y that receives
- * each window's argmax as ih·W + iw within its plane (for the backward pass).
- */
-function runMaxPool(pool: Pooling, y: Tensor, idxPtr: number): void {
-  const geom = writeGeometry(pool, false);
-  try {
-    kernels().maxpool2d_f32_simd(pool.x.ptr, y.ptr, idxPtr, geom, 0, pool.planes);
-  } finally {
-    heap().release(geom);
-  }
+/** A Prepared that owns `owned` (freed once, however often dispose() is called). */
+function prepared(outShape: number[], scratchBytes: number, owned: number[], run: Prepared['run']): Prepared {
+  let live = true;
+  return {
+    outShape,
+    scratchBytes,
+    run,
+    dispose() {
+      if (live) releaseAll(owned);
+      live = false;
+    },
+  };
 }
+
+// ---- forward: prepare --------------------------------------------------------------------
+
+/**
+ * Prepares maxPool2d for inputs of shape xShape ([N, C, H, W] or [C, H, W]): validates like
+ * maxPool2d (same messages) and writes the geometry block once. run([x], y) fills y (outShape).
+ */
+export function prepareMaxPool2d(xShape: Shape, options: MaxPool2dOptions): Prepared {
+  const op = 'maxPool2d';
+  const o = knownOptions(op, options, MAX_KEYS);
+  const pool = resolveShape(op, xShapeArg(op, xShape, [3, 4], LAYOUT), o, true);
+  const k = kernels(), planes = pool.planes;
+  const geom = geometryBlock(pool, false);
+  return prepared(pool.outShape, 0, [geom], (inputs, out) => k.maxpool2d_f32_simd(inputs[0], out, 0, geom, 0, planes));
+}
+
+/** Prepares avgPool2d for inputs of shape xShape (as prepareMaxPool2d). */
+export function prepareAvgPool2d(xShape: Shape, options: AvgPool2dOptions): Prepared {
+  const op = 'avgPool2d';
+  const o = knownOptions(op, options, AVG_KEYS);
+  const pool = resolveShape(op, xShapeArg(op, xShape, [3, 4], LAYOUT), o, false);
+  const include = boolArg(op, 'countIncludePad', o.countIncludePad, true);
+  const k = kernels(), planes = pool.planes;
+  const geom = geometryBlock(pool, include);
+  return prepared(pool.outShape, 0, [geom], (inputs, out) => k.avgpool2d_f32_simd(inputs[0], out, geom, 0, planes));
+}
+
+/** H·W of xShape's plane, which must not be empty (a mean needs one element). */
+function planeSize(op: string, xs: number[], what: string): number {
+  const h = xs[xs.length - 2], w = xs[xs.length - 1];
+  if (h * w === 0) throw new RangeError(`${op}: x has shape ${fmtShape(xs)}: an empty ${h}×${w} plane has no ${what}`);
+  return h * w;
+}
+
+/** Prepares globalAvgPool2d for inputs of shape xShape: outShape [N, C, 1, 1] (or [C, 1, 1]). */
+export function prepareGlobalAvgPool2d(xShape: Shape): Prepared {
+  const op = 'globalAvgPool2d';
+  const xs = xShapeArg(op, xShape, [3, 4], LAYOUT);
+  const hw = planeSize(op, xs, 'mean');
+  const lead = xs.slice(0, -2), planes = lead.reduce((a, b) => a * b, 1);
+  const k = kernels();
+  return prepared([...lead, 1, 1], 0, [], (inputs, out) => k.global_avgpool2d_f32_simd(inputs[0], out, hw, 0, planes));
+}
+
+/** [oh, ow] for adaptive pooling: a number or a pair of integers ≥ 1. */
+export type AdaptiveOutputSize = number | readonly [number, number];
+
+const align4 = (n: number) => Math.ceil(n / 4) * 4;
+
+/** Prepares adaptiveAvgPool2d for inputs of shape xShape: outShape [N, C, oh, ow]; scratch for the row sums and column windows. */
+export function prepareAdaptiveAvgPool2d(xShape: Shape, outputSize: AdaptiveOutputSize): Prepared {
+  const op = 'adaptiveAvgPool2d';
+  const xs = xShapeArg(op, xShape, [3, 4], LAYOUT);
+  const [oh, ow] = pairArg(op, 'outputSize', outputSize, 1);
+  planeSize(op, xs, 'mean');
+  const h = xs[xs.length - 2], w = xs[xs.length - 1];
+  const lead = xs.slice(0, -2), planes = lead.reduce((a, b) => a * b, 1);
+  const k = kernels();
+  return prepared([...lead, oh, ow], 4 * (align4(w + 4) + 2 * align4(ow)), [], (inputs, out, scratch) =>
+    k.adaptive_avgpool2d_f32_simd(inputs[0], out, scratch, h, w, oh, ow, 0, planes),
+  );
+}
+
+// ---- forward: eager ----------------------------------------------------------------------
+
+const newTensor = (s: Shape) => Tensor.empty(s);
 
 /**
  * 2-D max pooling (PyTorch's max_pool2d): x [N, C, H, W] (or [C, H, W]) → [N, C, oh, ow] with
@@ -113,16 +187,9 @@ function runMaxPool(pool: Pooling, y: Tensor, idxPtr: number): void {
  */
 export function maxPool2d(x: Tensor, options: MaxPool2dOptions): Tensor {
   const op = 'maxPool2d';
-  const o = knownOptions(op, options, MAX_KEYS);
-  const pool = resolve(op, x, o, true);
-  const y = Tensor.empty(pool.outShape);
-  try {
-    runMaxPool(pool, y, 0);
-  } catch (e) {
-    y.dispose();
-    throw e;
-  }
-  return y;
+  knownOptions(op, options, MAX_KEYS);
+  const t = tensorArg(op, 'x', x);
+  return runOnce(prepareMaxPool2d(t.shape, options), [t.ptr], newTensor);
 }
 
 /**
@@ -135,17 +202,20 @@ export function maxPool2dWithIndices(x: Tensor, options: MaxPool2dOptions): { ou
   const op = 'maxPool2dWithIndices';
   const o = knownOptions(op, options, MAX_KEYS);
   const pool = resolve(op, x, o, true);
-  const output = Tensor.empty(pool.outShape);
-  let indices: Tensor | null = null;
+  let output: Tensor | null = null, indices: Tensor | null = null, geom = -1;
   try {
+    output = Tensor.empty(pool.outShape);
     indices = Tensor.empty(pool.outShape, 'int32');
-    runMaxPool(pool, output, indices.ptr);
+    geom = geometryBlock(pool, false);
+    kernels().maxpool2d_f32_simd(pool.x.ptr, output.ptr, indices.ptr, geom, 0, pool.planes);
+    return { output, indices };
   } catch (e) {
-    output.dispose();
+    output?.dispose();
     indices?.dispose();
     throw e;
+  } finally {
+    if (geom >= 0) heap().release(geom);
   }
-  return { output, indices };
 }
 
 /**
@@ -155,39 +225,16 @@ export function maxPool2dWithIndices(x: Tensor, options: MaxPool2dOptions): { ou
  */
 export function avgPool2d(x: Tensor, options: AvgPool2dOptions): Tensor {
   const op = 'avgPool2d';
-  const o = knownOptions(op, options, AVG_KEYS);
-  const pool = resolve(op, x, o, false);
-  const include = boolArg(op, 'countIncludePad', o.countIncludePad, true);
-  const y = Tensor.empty(pool.outShape);
-  let geom = -1;
-  try {
-    geom = writeGeometry(pool, include);
-    kernels().avgpool2d_f32_simd(pool.x.ptr, y.ptr, geom, 0, pool.planes);
-  } catch (e) {
-    y.dispose();
-    throw e;
-  } finally {
-    if (geom >= 0) heap().release(geom);
-  }
-  return y;
+  knownOptions(op, options, AVG_KEYS);
+  const t = tensorArg(op, 'x', x);
+  return runOnce(prepareAvgPool2d(t.shape, options), [t.ptr], newTensor);
 }
 
 /** Mean over each H×W plane: [N, C, H, W] → [N, C, 1, 1] (or [C, H, W] → [C, 1, 1]). */
 export function globalAvgPool2d(x: Tensor): Tensor {
-  const op = 'globalAvgPool2d';
-  const t = rankArg(op, 'x', x, [3, 4], 'NCHW, or CHW unbatched');
-  const h = t.shape[t.rank - 2], w = t.shape[t.rank - 1];
-  if (h * w === 0) throw new RangeError(`${op}: x has shape ${fmtShape(t.shape)}: an empty ${h}×${w} plane has no mean`);
-  const lead = t.shape.slice(0, t.rank - 2);
-  const y = Tensor.empty([...lead, 1, 1]);
-  kernels().global_avgpool2d_f32_simd(t.ptr, y.ptr, h * w, 0, y.size);
-  return y;
+  const t = tensorArg('globalAvgPool2d', 'x', x);
+  return runOnce(prepareGlobalAvgPool2d(t.shape), [t.ptr], newTensor);
 }
-
-/** [oh, ow] for adaptive pooling: a number or a pair of integers ≥ 1. */
-export type AdaptiveOutputSize = number | readonly [number, number];
-
-const align4 = (n: number) => Math.ceil(n / 4) * 4;
 
 /**
  * Average pooling to a fixed output size (PyTorch's adaptive_avg_pool2d): x [N, C, H, W] (or
@@ -195,24 +242,8 @@ const align4 = (n: number) => Math.ceil(n / 4) * 4;
  * and columns ⌊j·W/ow⌋ … ⌈(j+1)·W/ow⌉ − 1. Windows may overlap, and oh > H is allowed.
  */
 export function adaptiveAvgPool2d(x: Tensor, outputSize: AdaptiveOutputSize): Tensor {
-  const op = 'adaptiveAvgPool2d';
-  const t = rankArg(op, 'x', x, [3, 4], 'NCHW, or CHW unbatched');
-  const [oh, ow] = pairArg(op, 'outputSize', outputSize, 1);
-  const h = t.shape[t.rank - 2], w = t.shape[t.rank - 1];
-  if (h * w === 0) throw new RangeError(`${op}: x has shape ${fmtShape(t.shape)}: an empty ${h}×${w} plane has no mean`);
-  const lead = t.shape.slice(0, t.rank - 2);
-  const y = Tensor.empty([...lead, oh, ow]);
-  let scratch = -1;
-  try {
-    scratch = heap().alloc(4 * (align4(w + 4) + 2 * align4(ow)));
-    kernels().adaptive_avgpool2d_f32_simd(t.ptr, y.ptr, scratch, h, w, oh, ow, 0, y.size / (oh * ow));
-  } catch (e) {
-    y.dispose();
-    throw e;
-  } finally {
-    if (scratch >= 0) heap().release(scratch);
-  }
-  return y;
+  const t = tensorArg('adaptiveAvgPool2d', 'x', x);
+  return runOnce(prepareAdaptiveAvgPool2d(t.shape, outputSize), [t.ptr], newTensor);
 }
 
 // ---- backward ------------------------------------------------------------------------------
@@ -276,7 +307,7 @@ export function maxPool2dBackward(dy: Tensor, x: Tensor, options: MaxPool2dBackw
     if (idx !== null) {
       kernels().maxpool2d_bwd_f32_simd(d.ptr, idx.ptr, dx.ptr, pool.h * pool.w, pool.g.oh * pool.g.ow, 0, pool.planes);
     } else {
-      geom = writeGeometry(pool, false);
+      geom = geometryBlock(pool, false);
       kernels().maxpool2d_bwd_f32_recompute_simd(d.ptr, pool.x.ptr, dx.ptr, geom, 0, pool.planes);
     }
   } catch (e) {
@@ -302,7 +333,7 @@ export function avgPool2dBackward(dy: Tensor, xShape: Shape, options: AvgPool2dO
   const dx = Tensor.empty(xs);
   let geom = -1, row = -1;
   try {
-    geom = writeGeometry(pool, include);
+    geom = geometryBlock(pool, include);
     row = heap().alloc((pool.w + 8) * 4);
     kernels().avgpool2d_bwd_f32_simd(d.ptr, dx.ptr, row, geom, 0, pool.planes);
   } catch (e) {
