@@ -4,16 +4,11 @@
 import { Tensor, checkShape, type Shape } from '../tensor.js';
 import { kernels } from '../wasm/engine.js';
 import { type Prepared, runOnce } from './prepared.js';
-import { describe, fmtShape, numberArg, tensorArg } from './validate.js';
+import { describe, fmtShape, numberArg, tensorArg, shapeArg } from './validate.js';
 
 type Unary = 'relu_f32_simd' | 'sigmoid_f32_simd' | 'tanh_f32_simd';
 
 /** A shape argument of a prepare function: an array of non-negative integers (copied). */
-function shapeArg(op: string, name: string, s: unknown): number[] {
-  if (!Array.isArray(s)) throw new TypeError(`${op}: ${name} must be an array of non-negative integers, got ${describe(s)}`);
-  checkShape(s, `${op}: ${name}`);
-  return s.slice();
-}
 
 /**
  * The Prepared of an elementwise activation over n elements of `shape`. run([x], y) may be given

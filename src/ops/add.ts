@@ -12,7 +12,7 @@
 import { Tensor, checkShape, type Shape } from '../tensor.js';
 import { heap, kernels } from '../wasm/engine.js';
 import { type Prepared, paramBlock, releaseAll, runOnce } from './prepared.js';
-import { describe, fmtShape, numberArg, sameShape, tensorArg } from './validate.js';
+import { describe, fmtShape, numberArg, sameShape, tensorArg, shapeArg } from './validate.js';
 
 /** The broadcast of two shapes, or a RangeError naming both and the first clashing dimension. */
 function broadcastShapes(op: string, a: readonly number[], b: readonly number[]): number[] {
@@ -69,11 +69,6 @@ const same = (x: number[], y: number[]) => x.length === y.length && x.every((v, 
 
 type Kind = 'add' | 'mul';
 
-function shapeArg(op: string, name: string, s: unknown): number[] {
-  if (!Array.isArray(s)) throw new TypeError(`${op}: ${name} must be an array of non-negative integers, got ${describe(s)}`);
-  checkShape(s, `${op}: ${name}`);
-  return s.slice();
-}
 
 /** a ∘ b with broadcasting: the shared planning of add and mul, done once from the shapes. */
 function prepareBinary(op: Kind, aShape: unknown, bShape: unknown): Prepared {

@@ -6,7 +6,7 @@
 import { Tensor, type Shape } from '../tensor.js';
 import { heap, kernels } from '../wasm/engine.js';
 import { alignUp } from '../wasm/heap.js';
-import { describe, fmtShape, knownOptions, numberArg, rankArg, sameShape, tensorArg } from './validate.js';
+import { describe, fmtShape, knownOptions, numberArg, rankArg, sameShape, tensorArg, xShapeArg } from './validate.js';
 import { runOnce, type Prepared } from './prepared.js';
 
 export interface BatchNormOptions {
@@ -35,13 +35,6 @@ const LAYOUT = 'N, C, then spatial dims';
  * x's shape handed to a prepare function: an array of integers ≥ 0 whose rank the eager op accepts
  * (the same rank message as the eager op's rankArg on a tensor of that shape).
  */
-function xShapeArg(op: string, v: unknown, ranks: readonly number[], layout: string): number[] {
-  if (!Array.isArray(v) || v.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 0)) {
-    throw new TypeError(`${op}: xShape must be an array of integers ≥ 0 (x's shape), got ${describe(v)}`);
-  }
-  if (!ranks.includes(v.length)) throw new RangeError(`${op}: x must have rank ${ranks.join(' or ')} (${layout}), got shape ${fmtShape(v)}`);
-  return (v as number[]).slice();
-}
 
 /**
  * Prepares inference batch normalization (batchNorm) for inputs of shape xShape ([N, C],

@@ -4,7 +4,7 @@
 import { Tensor, checkShape, type Shape } from '../tensor.js';
 import { heap, kernels } from '../wasm/engine.js';
 import { type Prepared, paramBlock, releaseAll, runOnce } from './prepared.js';
-import { describe, fmtShape, tensorArg } from './validate.js';
+import { describe, fmtShape, tensorArg, shapeArg } from './validate.js';
 
 /** An integer dim in [−r, r) resolved to [0, r); the message names the op, the argument and the shape. */
 function dimArg(op: string, name: string, v: unknown, shape: readonly number[], r: number): number {
@@ -15,11 +15,6 @@ function dimArg(op: string, name: string, v: unknown, shape: readonly number[], 
   return v < 0 ? v + r : v;
 }
 
-function shapeArg(op: string, name: string, s: unknown): number[] {
-  if (!Array.isArray(s)) throw new TypeError(`${op}: ${name} must be an array of non-negative integers, got ${describe(s)}`);
-  checkShape(s, `${op}: ${name}`);
-  return s.slice();
-}
 
 /**
  * concat prepared for inputs of `shapes` along `axis` (default 1): inputs = one address per

@@ -1,6 +1,6 @@
 // Argument checks shared by every op: each failure names the op, the argument and the numbers,
 // and happens before any kernel runs.
-import { Tensor, type DType } from '../tensor.js';
+import { Tensor, checkShape, type DType } from '../tensor.js';
 import { describe } from '../wasm/engine.js';
 
 export { describe };
@@ -69,4 +69,20 @@ export function sameShape(op: string, a: Tensor, an: string, b: Tensor, bn: stri
 
 export function fmtShape(s: readonly number[]): string {
   return `[${s.join(', ')}]`;
+}
+
+/** A shape given to a prepare function: an array of non-negative integers (copied). */
+export function shapeArg(op: string, name: string, s: unknown): number[] {
+  if (!Array.isArray(s)) throw new TypeError(`${op}: ${name} must be an array of non-negative integers, got ${describe(s)}`);
+  checkShape(s, `${op}: ${name}`);
+  return s.slice();
+}
+
+/** x's shape given to a prepare function, of one of the allowed ranks. */
+export function xShapeArg(op: string, v: unknown, ranks: readonly number[], layout: string): number[] {
+  if (!Array.isArray(v) || v.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 0)) {
+    throw new TypeError(`${op}: xShape must be an array of integers ≥ 0 (x's shape), got ${describe(v)}`);
+  }
+  if (!ranks.includes(v.length)) throw new RangeError(`${op}: x must have rank ${ranks.join(' or ')} (${layout}), got shape ${fmtShape(v)}`);
+  return (v as number[]).slice();
 }
