@@ -27,3 +27,13 @@ export const pool = [
 export const elementwise = [
   { name: 'ReLU 64×112×112', op: 'relu', x: [1, 64, 112, 112] },
 ].map((c) => ({ ...c, bytes: 8 * c.x.reduce((a, b) => a * b, 1) }));
+
+/**
+ * Whole-model workloads (bench/compare.mjs): LeNet-5 on [N, 1, 32, 32]. `infer` rows time one
+ * forward pass of `batch` images; `train` rows time `steps` optimizer steps of `batch` images.
+ */
+export const models = [
+  { name: 'LeNet-5 inference, batch 1 (latency)', kind: 'lenetInfer', batch: 1, latency: true },
+  { name: 'LeNet-5 inference, batch 256', kind: 'lenetInfer', batch: 256 },
+  { name: 'LeNet-5 training, batch 64 (Adam)', kind: 'lenetTrain', batch: 64, steps: 1 },
+];

@@ -1,0 +1,240 @@
+// npm run bench:compare [-- --filter conv --time 300 --rounds 3 --peers simdnet,tfjs-wasm --readback]
+//
+// simdnet against its peers in ONE run: for every workload of bench/workloads.mjs the runtimes
+// are timed back to back in a few short rounds (tinybench, order rotated each round, so load on
+// the machine hits them alike), each on the same seeded inputs, and each output is checked
+// against simdnet's.
+// Prints a Markdown table of medians and simdnet ÷ peer ratios; writes bench/results/compare.json.
+//
+//   --filter <s>   only workloads whose name contains s (case-insensitive)
+//   --time <ms>    time budget per runtime per workload per round (default 300; at least 1 call)
+//   --rounds <n>   rounds per workload, runtimes interleaved (default 3); median of the rounds' medians
+//   --peers <list> comma-separated columns to run (default all)
+//   --readback     also copy every output out of the runtime inside the timed call
+// SIMDNET_DIST=<path to index.js> benchmarks another build of simdnet than ../dist/index.js.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execSync } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import os from 'node:os';
+import { Bench } from 'tinybench';
+import * as W from './workloads.mjs';
+import { fill, relError, lenetParams, lenetData, LENET_FLOPS } from './peers/common.mjs';
+import { createSimdnet } from './peers/simdnet.mjs';
+import { createTfjs } from './peers/tfjs.mjs';
+import { createOrt } from './peers/ort.mjs';
+
+const argv = process.argv.slice(2);
+const arg = (k, d) => { const i = argv.indexOf(`--${k}`); return i >= 0 && i + 1 < argv.length ? argv[i + 1] : d; };
+const TIME = Number(arg('time', 300));
+const ROUNDS = Math.max(1, Number(arg('rounds', 3)));
+const FILTER = arg('filter', null)?.toLowerCase() ?? null;
+const READBACK = argv.includes('--readback');
+const COLUMNS = ['simdnet', 'tfjs-wasm', 'onnxruntime-web', 'tfjs-cpu'];
+const PEERS = arg('peers', COLUMNS.join(',')).split(',');
+const TOLERANCE = 1e-3; // max |Δ| ÷ max |reference output| (the reference: simdnet, else the first that ran)
+
+// ---- runtimes -----------------------------------------------------------------------------------
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const distPath = process.env.SIMDNET_DIST ?? `${root}dist/index.js`;
+if (!existsSync(distPath)) {
+  console.error(`${distPath} is missing: running npm run build`);
+  execSync('npm run build', { cwd: root, stdio: 'inherit' });
+}
+const adapters = new Map(); // column → adapter
+const versions = {};
+const loadErrors = {};
+for (const [label, make] of [
+  ['simdnet', () => createSimdnet(pathToFileURL(distPath).href, { readback: READBACK })],
+  ['tfjs', () => createTfjs({ readback: READBACK })],
+  ['onnxruntime-web', () => createOrt()],
+]) {
+  if (!PEERS.some((p) => p.startsWith(label))) continue;
+  try {
+    const r = await make();
+    versions[label] = r.info;
+    for (const a of r.adapters) if (PEERS.includes(a.name)) adapters.set(a.name, a);
+  } catch (e) {
+    const msg = String(e?.message ?? e).split('\n')[0];
+    for (const col of COLUMNS) if (col.startsWith(label)) loadErrors[col] = msg;
+    console.error(`${label} failed to load: ${msg}`);
+  }
+}
+const columns = COLUMNS.filter((c) => PEERS.includes(c));
+
+// ---- timing ---------------------------------------------------------------------------------------
+
+const median = (a) => { const s = [...a].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+
+/**
+ * Times tasks [{ key, run, activate? }] back to back, ROUNDS times, rotating their order each round
+ * so that load from other processes falls on all of them alike; a task's figure is the median of
+ * its per-round tinybench medians. Returns key → { ms, samples } or { error }.
+ */
+async function measure(tasks) {
+  const p50 = new Map(tasks.map((t) => [t.key, []]));
+  const count = new Map(tasks.map((t) => [t.key, 0]));
+  const out = new Map();
+  for (let r = 0; r < ROUNDS; r++) {
+    // Slow tasks (seconds per call) get one sample per round; the first call, outside, warmed them.
+    const bench = new Bench({ time: TIME, iterations: 1, warmup: r === 0, warmupTime: Math.min(200, TIME / 2), warmupIterations: 1 });
+    const order = tasks.map((_, i) => tasks[(i + r) % tasks.length]);
+    for (const t of order) if (!out.has(t.key)) bench.add(t.key, t.run, t.activate ? { beforeAll: t.activate } : {});
+    await bench.run();
+    for (const t of bench.tasks) {
+      const res = t.result;
+      if (res.state === 'completed') {
+        p50.get(t.name).push(res.latency.p50);
+        count.set(t.name, count.get(t.name) + res.latency.samplesCount);
+      } else out.set(t.name, { error: res.error ? String(res.error?.message ?? res.error) : res.state });
+    }
+  }
+  for (const [k, v] of p50) if (!out.has(k)) out.set(k, { ms: median(v), samples: count.get(k) });
+  return out;
+}
+
+// ---- memory-copy bandwidth -----------------------------------------------------------------------
+
+// (module (memory 2049) (func (export "copy") (param i32 i32 i32) local.get 0 local.get 1 local.get 2 memory.copy))
+const COPY_WASM = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  0x01, 0x07, 0x01, 0x60, 0x03, 0x7f, 0x7f, 0x7f, 0x00, // type: (i32 i32 i32) → ()
+  0x03, 0x02, 0x01, 0x00, // function 0 has type 0
+  0x05, 0x04, 0x01, 0x00, 0x81, 0x10, // memory: min 2049 pages (128 MiB + 64 KiB)
+  0x07, 0x08, 0x01, 0x04, 0x63, 0x6f, 0x70, 0x79, 0x00, 0x00, // export "copy"
+  0x0a, 0x0e, 0x01, 0x0c, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfc, 0x0a, 0x00, 0x00, 0x0b,
+]);
+
+// 64 MiB copied (128 MiB moved: read + write), far beyond the caches: the machine's streaming
+// bandwidth, measured once up front and again beside each memory-bound workload.
+const BIG = 64 << 20;
+const bigSrc = fill([BIG / 4], 9), bigDst = new Float32Array(BIG / 4);
+const bigCopy = { key: 'memcpy 64 MiB', run: () => bigDst.set(bigSrc) };
+const copy = {};
+{
+  const { exports } = new WebAssembly.Instance(new WebAssembly.Module(COPY_WASM));
+  const r = await measure([
+    { ...bigCopy, key: 'Float32Array.set' },
+    { key: 'wasm memory.copy', run: () => exports.copy(BIG, 0, BIG) },
+  ]);
+  for (const [k, v] of r) copy[k] = { ...v, gbps: v.ms ? (2 * BIG) / (v.ms * 1e6) : undefined };
+}
+
+// ---- workloads -------------------------------------------------------------------------------------
+
+const jobs = [
+  ...W.conv2d.map((c) => ({ c, kind: 'conv2d', unit: 'GFLOP/s', work: c.flops, data: () => ({ x: fill(c.x, 1), w: fill(c.w, 2), b: fill([c.w[0]], 3) }) })),
+  ...W.linear.map((c) => ({ c, kind: 'linear', unit: 'GFLOP/s', work: c.flops, data: () => ({ x: fill(c.x, 4), w: fill(c.w, 5, 0.1), b: fill([c.w[0]], 6) }) })),
+  ...W.pool.map((c) => ({ c, kind: 'pool', unit: 'GB/s', work: c.bytes, data: () => ({ x: fill(c.x, 7) }) })),
+  ...W.elementwise.map((c) => ({ c, kind: 'elementwise', unit: 'GB/s', work: c.bytes, data: () => ({ x: fill(c.x, 8) }) })),
+  ...W.models.map((c) => ({
+    c, kind: c.kind,
+    unit: c.latency ? 'ms' : 'img/s',
+    work: c.batch * (c.steps ?? 1),
+    data: () => ({ params: lenetParams(), ...lenetData(c.batch * (c.steps ?? 1)) }),
+  })),
+].filter((j) => !FILTER || j.c.name.toLowerCase().includes(FILTER));
+
+const rows = [];
+for (const job of jobs) {
+  const { c } = job;
+  process.stderr.write(`${c.name} …`);
+  const data = job.data();
+  const cells = {};
+  const prepared = [];
+  let reference = null, refCol = null;
+  for (const col of columns) {
+    const a = adapters.get(col);
+    if (!a) { cells[col] = { error: loadErrors[col] ?? 'not loaded' }; continue; }
+    try {
+      const t = await a[job.kind](c, data);
+      prepared.push([col, t]);
+      await t.activate?.();
+      await t.run(); // first call: fails fast, warms caches and code
+      if (t.output) {
+        const out = await t.output();
+        if (!reference) { reference = out; refCol = col; }
+        else cells[col] = { check: relError(reference, out), against: refCol };
+      }
+    } catch (e) {
+      cells[col] = { error: String(e?.message ?? e).split('\n')[0] };
+    }
+  }
+  const ok = prepared.filter(([col]) => !cells[col]?.error);
+  const tasks = ok.map(([col, t]) => ({ key: col, run: t.run, activate: t.activate }));
+  // Memory-bound workloads get copies timed beside them: the same bytes as the input
+  // (cache-resident like the workload) and 64 MiB (DRAM). GB/s counts read + write, as theirs do.
+  const copySrc = job.unit === 'GB/s' ? data.x : null, copyDst = copySrc && new Float32Array(copySrc.length);
+  if (copySrc) tasks.push(bigCopy, { key: 'memcpy same size', run: () => copyDst.set(copySrc) });
+  const times = await measure(tasks);
+  const gbps = (key, bytes) => (times.get(key)?.ms ? bytes / (times.get(key).ms * 1e6) : undefined);
+  const copyRow = copySrc ? { big: gbps('memcpy 64 MiB', 2 * BIG), same: gbps('memcpy same size', 2 * copySrc.byteLength) } : undefined;
+  for (const [, t] of prepared) { try { t.dispose(); } catch {} }
+  for (const [col, r] of times) {
+    if (col.startsWith('memcpy')) continue;
+    const value = r.ms === undefined ? undefined : job.unit === 'ms' ? r.ms
+      : job.unit === 'img/s' ? job.work / (r.ms / 1e3) : job.work / (r.ms * 1e6);
+    cells[col] = { ...cells[col], ...r, value };
+    if (copyRow && value) Object.assign(cells[col], { ofCopy: value / copyRow.same, ofBigCopy: value / copyRow.big });
+  }
+  const sd = cells.simdnet?.value;
+  const ratios = {};
+  for (const col of columns.slice(1)) {
+    const v = cells[col]?.value;
+    if (sd && v) ratios[col] = job.unit === 'ms' ? v / sd : sd / v;
+  }
+  rows.push({ name: c.name, kind: job.kind, unit: job.unit, work: job.work, cells, ratios, copy: copyRow });
+  process.stderr.write(` ${columns.map((col) => `${col} ${fmt(cells[col]?.value)}`).join(', ')}\n`);
+}
+
+// ---- report ------------------------------------------------------------------------------------------
+
+function fmt(v) {
+  if (v === undefined || v === null || Number.isNaN(v)) return '—';
+  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3);
+}
+const notes = [];
+const note = (text) => { let i = notes.indexOf(text); if (i < 0) { notes.push(text); i = notes.length - 1; } return `[${i + 1}]`; };
+function cell(x) {
+  if (!x) return '';
+  if (x.error) return x.error.startsWith('n/a') ? 'n/a' : `error ${note(x.error)}`;
+  let s = fmt(x.value);
+  if (x.ofCopy !== undefined) s += ` (${Math.round(100 * x.ofCopy)}% / ${Math.round(100 * x.ofBigCopy)}%)`;
+  if (x.check !== undefined && !(x.check <= TOLERANCE)) s += ` ⚠ ${note(`output differs from ${x.against}'s by ${x.check.toExponential(1)} (max |Δ| ÷ max |${x.against}|)`)}`;
+  return s;
+}
+const cpus = os.cpus();
+const machine = `${cpus[0]?.model ?? 'cpu'} × ${cpus.length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.arch()}`;
+const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const date = new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+const v = versions;
+const header = [
+  `Machine: ${machine} · load average ${load} · Node ${process.versions.node} · ${date}`,
+  `Runtimes: simdnet ${v.simdnet?.build ?? '?'} build (threads ${v.simdnet?.threads ?? '?'}) · tfjs ${v.tfjs?.version ?? '?'} (wasm: ${v.tfjs?.wasm ?? '?'}; cpu) · onnxruntime-web ${v['onnxruntime-web']?.version ?? '?'} (wasm EP, threads 1)`,
+  `Median over ${ROUNDS} interleaved round(s) of tinybench's median latency (--time ${TIME} ms per runtime per round)${READBACK ? ', outputs read back' : ''}. ` +
+    `Copy bandwidth at the start of the run (64 MiB → 64 MiB, counting read + write): Float32Array.set ${fmt(copy['Float32Array.set']?.gbps)} GB/s, wasm memory.copy ${fmt(copy['wasm memory.copy']?.gbps)} GB/s.`,
+];
+const peerCols = columns.slice(1);
+const lines = [
+  `| workload | unit | ${columns.join(' | ')} | ${peerCols.map((c) => `simdnet ÷ ${c}`).join(' | ')} |`,
+  `|---|---|${columns.map(() => '---:').join('|')}|${peerCols.map(() => '---:').join('|')}|`,
+];
+for (const r of rows) {
+  const ratios = peerCols.map((c) => (r.ratios[c] ? `${r.ratios[c].toFixed(2)}×` : ''));
+  lines.push(`| ${r.name} | ${r.unit} | ${columns.map((c) => cell(r.cells[c])).join(' | ')} | ${ratios.join(' | ')} |`);
+}
+const footer = [
+  'Ratios: simdnet\'s throughput ÷ the peer\'s (for the latency row, the peer\'s ms ÷ simdnet\'s); above 1 = simdnet faster.',
+  `LeNet-5: ${(LENET_FLOPS / 1e6).toFixed(2)} MFLOP per image forward. Training: Adam, softmax cross-entropy; simdnet's row is one sd.fit() epoch.`,
+  ...rows.filter((r) => r.copy).map((r) => `GB/s (a% / b%): a = of a copy of the same bytes as the input (${fmt(r.copy.same)} GB/s), ` +
+    `b = of a 64 MiB copy (${fmt(r.copy.big)} GB/s), both timed beside ${r.name}.`),
+  ...notes.map((n, i) => `[${i + 1}] ${n}`),
+];
+const report = [...header, '', ...lines, '', ...footer].join('\n');
+console.log(report);
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+writeFileSync(new URL('./results/compare.json', import.meta.url), JSON.stringify({
+  machine, load, node: process.versions.node, date, versions, loadErrors,
+  options: { time: TIME, rounds: ROUNDS, filter: FILTER, readback: READBACK, tolerance: TOLERANCE },
+  copy, rows, report,
+}, null, 2));

@@ -1,0 +1,85 @@
+// simdnet as an adapter of the same shape as the peers, on the built package (dist/).
+// Tensors stay in wasm memory between calls; the timed call disposes its output unread
+// (pass `readback: true` to copy it out with toFloat32Array()).
+import { LENET_INPUT } from './common.mjs';
+
+export async function createSimdnet(distUrl, { readback = false } = {}) {
+  const sd = await import(distUrl);
+  const missing = ['conv2d', 'linear', 'maxPool2d', 'relu'].filter((k) => typeof sd.ops?.[k] !== 'function');
+  if (missing.length) throw new Error(`${distUrl} has no ops.${missing.join(', ops.')}: dist/ is older than src/ (npm run build)`);
+  const engine = await sd.init();
+  const { ops, Tensor } = sd;
+
+  const task = (op, owned) => ({
+    run() {
+      const y = op();
+      if (readback) y.toFloat32Array();
+      y.dispose();
+    },
+    output() {
+      const y = op();
+      const data = y.toFloat32Array();
+      y.dispose();
+      return data;
+    },
+    dispose() { for (const t of owned) t.dispose(); },
+  });
+
+  /** sd.models.lenet5() with the shared weights copied in (so outputs can be cross-checked). */
+  function lenet(params) {
+    if (!sd.models?.lenet5) throw new Error('sd.models.lenet5 is not in this build of dist/');
+    const model = sd.models.lenet5();
+    const own = model.parameters().filter((p) => p.trainable);
+    const theirs = params.flatMap((p) => [p.w, p.b]);
+    const same = own.length === theirs.length && own.every((p, i) => p.size === theirs[i].length);
+    if (same) own.forEach((p, i) => p.assign(theirs[i]));
+    return { model, same };
+  }
+
+  const adapter = {
+    name: 'simdnet',
+
+    conv2d(c, d) {
+      const x = Tensor.from(d.x, c.x), w = Tensor.from(d.w, c.w), b = Tensor.from(d.b, [c.w[0]]);
+      return task(() => ops.conv2d(x, w, b, c.opts), [x, w, b]);
+    },
+
+    linear(c, d) {
+      const x = Tensor.from(d.x, c.x), w = Tensor.from(d.w, c.w), b = Tensor.from(d.b, [c.w[0]]);
+      return task(() => ops.linear(x, w, b), [x, w, b]);
+    },
+
+    pool(c, d) {
+      const x = Tensor.from(d.x, c.x);
+      return task(() => ops.maxPool2d(x, c.opts), [x]);
+    },
+
+    elementwise(c, d) {
+      const x = Tensor.from(d.x, c.x);
+      return task(() => ops[c.op](x), [x]);
+    },
+
+    lenetInfer(c, d) {
+      const { model, same } = lenet(d.params);
+      const x = Tensor.from(d.x, [c.batch, ...LENET_INPUT]);
+      const t = task(() => model.predict(x), [x]);
+      if (!same) delete t.output; // different weights: nothing to compare
+      const dispose = t.dispose;
+      t.dispose = () => { dispose(); model.dispose?.(); };
+      return t;
+    },
+
+    lenetTrain(c, d) {
+      if (!sd.fit) throw new Error('sd.fit is not in this build of dist/');
+      const { model } = lenet(d.params);
+      const x = Tensor.from(d.x, [c.batch * c.steps, ...LENET_INPUT]);
+      const y = d.y;
+      const options = { epochs: 1, batchSize: c.batch, verbose: false, shuffle: false };
+      return {
+        run: () => sd.fit(model, { x, y }, options),
+        dispose() { x.dispose(); model.dispose?.(); },
+      };
+    },
+  };
+  return { sd, info: engine, adapters: [adapter] };
+}
