@@ -1,158 +1,13 @@
-// Convolution kernels (NCHW, OIHW): im2col into the GEMM's 8-column B panels (the GEMM itself is
-// in gemm.ts), and a direct depthwise convolution.
+// Convolution kernels (NCHW, OIHW): im2col into a row-major [K, pixels] matrix (the GEMM operand
+// of the forward pass and of the filter gradient; the GEMM itself is in gemm.ts), col2im (its
+// adjoint: scatter-adds columns back into an image, for the data gradient), and the direct
+// depthwise convolution with its backward passes.
 //
-// Geometry parameter blocks are i32 arrays written by the TypeScript op (src/ops/conv2d.ts):
-//   im2col:    [C, H, W, kh, kw, sh, sw, dh, dw, padTop, padLeft, ow]
-//   depthwise: [C, H, W, mult, kh, kw, sh, sw, dh, dw, padTop, padLeft, oh, ow]
-
+// Geometry parameter blocks are i32 arrays written by the TypeScript ops (src/ops/conv2d*.ts):
+//   im2col / col2im: [C, H, W, kh, kw, sh, sw, dh, dw, padTop, padLeft, ow]
+//   depthwise:       [C, H, W, mult, kh, kw, sh, sw, dh, dw, padTop, padLeft, oh, ow]
 @inline function param(p: usize, i: i32): i32 {
   return load<i32>(p + (<usize>i << 2));
-}
-
-/**
- * col[k, q] = x[c, oy·sh − padTop + ki·dh, ox·sw − padLeft + kj·dw] (0 outside the input), for
- * k = (c·kh + ki)·kw + kj < K = C·kh·kw and the output pixels p = pStart + q = oy·ow + ox,
- * q < pCount. xPtr: one image (or group) [C, H, W]; colPtr: panels [⌈pCount/8⌉][K][8] (the
- * GEMM's packed B); paramPtr: the im2col block above. Pixels of a panel that share an output
- * row are copied together: v128 loads/stores for taps whose span lies inside the input (strides
- * 1 and 2; partial vectors for runs shorter than 8), lane by lane at the padding or for other
- * strides; lanes past pCount are zeroed.
- * Reads at most one float past the last input row (stride 2).
- */
-export function conv2d_im2col_f32_p8_simd(xPtr: usize, colPtr: usize, paramPtr: usize, pStart: i32, pCount: i32): void {
-  const C = param(paramPtr, 0), H = param(paramPtr, 1), W = param(paramPtr, 2);
-  const kh = param(paramPtr, 3), kw = param(paramPtr, 4);
-  const sh = param(paramPtr, 5), sw = param(paramPtr, 6);
-  const dh = param(paramPtr, 7), dw = param(paramPtr, 8);
-  const pt = param(paramPtr, 9), pl = param(paramPtr, 10), ow = param(paramPtr, 11);
-  const K = C * kh * kw;
-  const panelBytes = <usize>K << 5;
-  for (let q0 = 0; q0 < pCount; q0 += 8) {
-    const dst = colPtr + <usize>(q0 >> 3) * panelBytes;
-    const nl = min(8, pCount - q0);
-    const p = pStart + q0;
-    let oy = p / ow;
-    let ox = p - oy * ow;
-    if (nl == 8 && ox + 8 <= ow) {
-      segment(xPtr, dst, 8, C, H, W, kh, kw, oy * sh - pt, ox * sw - pl, sw, dh, dw);
-    } else {
-      // split the panel into runs of lanes that share an output row
-      let l = 0;
-      while (l < nl) {
-        const len = min(nl - l, ow - ox);
-        segment(xPtr, dst + (<usize>l << 2), len, C, H, W, kh, kw, oy * sh - pt, ox * sw - pl, sw, dh, dw);
-        l += len;
-        oy++;
-        ox = 0;
-      }
-      if (nl < 8) {
-        for (let k = 0; k < K; k++) {
-          const d = dst + (<usize>k << 5);
-          for (let t = nl; t < 8; t++) store<f32>(d + (<usize>t << 2), 0);
-        }
-      }
-    }
-  }
-}
-
-/** First kj whose tap column ix0 + kj·dw is ≥ 0. */
-@inline function firstInside(ix0: i32, kw: i32, dw: i32): i32 {
-  let kj = 0;
-  while (kj < kw && ix0 + kj * dw < 0) kj++;
-  return kj;
-}
-
-/** One past the last kj (≥ lo) whose span [ix0 + kj·dw, ix0 + kj·dw + span] ends inside the row. */
-@inline function lastInside(ix0: i32, kw: i32, dw: i32, span: i32, W: i32, lo: i32): i32 {
-  let kj = kw;
-  while (kj > lo && ix0 + (kj - 1) * dw + span >= W) kj--;
-  return kj;
-}
-
-/**
- * len (≤ 8) consecutive output pixels of one output row, written at dst (lane offset included),
- * 32 bytes per k. iy0 = oy·sh − padTop, ix0 = ox·sw − padLeft of the first pixel. Taps kj in
- * [kjLo, kjHi) read inside the row for every lane (bounds hoisted out of the copy loops).
- */
-@inline function segment(
-  xPtr: usize, dst: usize, len: i32, C: i32, H: i32, W: i32, kh: i32, kw: i32,
-  iy0: i32, ix0: i32, sw: i32, dh: i32, dw: i32,
-): void {
-  const z = f32x4.splat(0);
-  const plane = <usize>(H * W) << 2;
-  const kjLo = firstInside(ix0, kw, dw);
-  const kjHi = lastInside(ix0, kw, dw, (len - 1) * sw, W, kjLo);
-  const full = len == 8;
-  const n0 = min(len, 4);
-  const n1 = len - 4;
-  const dwb = <usize>dw << 2;
-  let d = dst;
-  for (let c = 0; c < C; c++) {
-    const xc = xPtr + <usize>c * plane;
-    for (let ki = 0; ki < kh; ki++) {
-      const iy = iy0 + ki * dh;
-      if (<u32>iy >= <u32>H) {
-        for (let kj = 0; kj < kw; kj++) {
-          if (full) {
-            v128.store(d, z);
-            v128.store(d, z, 16);
-          } else {
-            for (let t = 0; t < len; t++) store<f32>(d + (<usize>t << 2), 0);
-          }
-          d += 32;
-        }
-        continue;
-      }
-      const row = xc + (<usize>(iy * W) << 2);
-      let kj = 0;
-      for (; kj < kjLo; kj++) {
-        lanes(d, row, ix0 + kj * dw, len, sw, W);
-        d += 32;
-      }
-      let s = row + (<usize>(ix0 + kj * dw) << 2);
-      if (full && sw == 1) {
-        for (; kj < kjHi; kj++) {
-          v128.store(d, v128.load(s));
-          v128.store(d, v128.load(s, 16), 16);
-          s += dwb;
-          d += 32;
-        }
-      } else if (full && sw == 2) {
-        for (; kj < kjHi; kj++) {
-          v128.store(d, f32x4.shuffle(v128.load(s), v128.load(s, 16), 0, 2, 4, 6));
-          v128.store(d, f32x4.shuffle(v128.load(s, 32), v128.load(s, 48), 0, 2, 4, 6), 16);
-          s += dwb;
-          d += 32;
-        }
-      } else if (sw == 1) {
-        for (; kj < kjHi; kj++) {
-          storeN(d, loadN(s, n0), n0);
-          storeN(d + 16, loadN(s + 16, n1), n1);
-          s += dwb;
-          d += 32;
-        }
-      } else {
-        for (; kj < kjHi; kj++) {
-          const st = <usize>sw << 2;
-          for (let t = 0; t < len; t++) store<f32>(d + (<usize>t << 2), load<f32>(s + <usize>t * st));
-          s += dwb;
-          d += 32;
-        }
-      }
-      for (; kj < kw; kj++) {
-        lanes(d, row, ix0 + kj * dw, len, sw, W);
-        d += 32;
-      }
-    }
-  }
-}
-
-/** len lanes of one tap, each checked against the row (padding columns give 0). */
-@inline function lanes(d: usize, row: usize, ix: i32, len: i32, sw: i32, W: i32): void {
-  for (let t = 0; t < len; t++) {
-    const xi = ix + t * sw;
-    store<f32>(d + (<usize>t << 2), <u32>xi < <u32>W ? load<f32>(row + (<usize>xi << 2)) : 0);
-  }
 }
 
 /** Loads n (≤ 4, may be ≤ 0) floats, zero elsewhere; never touches memory past p + 4n. */
@@ -176,6 +31,115 @@ export function conv2d_im2col_f32_p8_simd(xPtr: usize, colPtr: usize, paramPtr: 
   }
 }
 
+/** First ox ≥ 0 whose column ix0 + ox·sw is ≥ 0 (at most ow). */
+@inline function oxFirst(ix0: i32, sw: i32, ow: i32): i32 {
+  return ix0 >= 0 ? 0 : min((sw - 1 - ix0) / sw, ow);
+}
+
+/** One past the last ox (≥ lo, < ow) whose column ix0 + ox·sw is < W. */
+@inline function oxEnd(ix0: i32, sw: i32, W: i32, ow: i32, lo: i32): i32 {
+  const room = W - 1 - ix0;
+  return room < 0 ? lo : max(lo, min(ow, room / sw + 1));
+}
+
+/**
+ * d[0 .. n) = 0, in whole vectors when the ≤ 3 floats past d[n − 1] lie before `end` (the caller
+ * writes them again later), else exactly n.
+ */
+@inline function zeroN(d: usize, n: i32, end: usize): void {
+  const z = f32x4.splat(0);
+  let i = 0;
+  if (d + (<usize>(n + 3 & ~3) << 2) <= end) {
+    for (; i < n; i += 4) v128.store(d + (<usize>i << 2), z);
+    return;
+  }
+  for (; i + 4 <= n; i += 4) v128.store(d + (<usize>i << 2), z);
+  storeN(d + (<usize>i << 2), z, n - i);
+}
+
+/**
+ * col[k, (oy − oyStart)·ow + ox] = x[c, oy·sh − padTop + ki·dh, ox·sw − padLeft + kj·dw] (0 outside
+ * the input) for k = (c·kh + ki)·kw + kj < K = C·kh·kw and output rows oy in
+ * [oyStart, oyStart + oyCount). xPtr: one image (or group) [C, H, W]; colPtr: row-major [K, ldCol]
+ * (ldCol ≥ oyCount·ow; columns past oyCount·ow are scratch); paramPtr: the im2col block. The
+ * (k, oy) segments of ow floats are written in order: v128 copies for stride 1 (whole vectors,
+ * whose ≤ 3 extra floats the next piece overwrites, except at the very end), pairs of loads for
+ * stride 2, 4-lane gathers for larger strides; padding columns and rows are zero-filled. Writes
+ * only inside col; reads at most 3 floats past the last input row.
+ */
+export function conv2d_im2col_f32_simd(xPtr: usize, colPtr: usize, ldCol: i32, paramPtr: usize, oyStart: i32, oyCount: i32): void {
+  const C = param(paramPtr, 0), H = param(paramPtr, 1), W = param(paramPtr, 2);
+  const kh = param(paramPtr, 3), kw = param(paramPtr, 4);
+  const sh = param(paramPtr, 5), sw = param(paramPtr, 6);
+  const dh = param(paramPtr, 7), dw = param(paramPtr, 8);
+  const pt = param(paramPtr, 9), pl = param(paramPtr, 10), ow = param(paramPtr, 11);
+  const plane = <usize>(H * W) << 2;
+  const ow4 = <usize>ow << 2;
+  const end = colPtr + (<usize>(C * kh * kw - 1) * <usize>ldCol + <usize>(oyCount * ow) << 2);
+  const gap = <usize>(ldCol - oyCount * ow) << 2;
+  let d = colPtr;
+  for (let c = 0; c < C; c++) {
+    const xc = xPtr + <usize>c * plane;
+    for (let ki = 0; ki < kh; ki++) {
+      for (let kj = 0; kj < kw; kj++, d += gap) {
+        const ix0 = kj * dw - pl;
+        const lo = oxFirst(ix0, sw, ow);
+        const hi = oxEnd(ix0, sw, W, ow, lo);
+        // output rows [oyLo, oyHi) of the block read inside the input; the others are zero
+        const iy0 = ki * dh - pt;
+        const oyEnd = oyStart + oyCount;
+        const oyLo = max(oyStart, oxFirst(iy0, sh, oyEnd));
+        const oyHi = oxEnd(iy0, sh, H, oyEnd, oyLo);
+        zeroN(d, (oyLo - oyStart) * ow, end);
+        d += <usize>(oyLo - oyStart) * ow4;
+        let src = xc + (<usize>((oyLo * sh + iy0) * W + ix0 + lo * sw) << 2);
+        const rowStep = <usize>(sh * W) << 2;
+        const last = d + <usize>(oyHi - oyLo) * ow4;
+        if (sw == 1 && lo == 0 && hi == ow && last + 12 <= end) {
+          // the common interior case: whole-vector copies, each spill overwritten by the next row
+          for (; d < last; d += ow4) {
+            for (let i = 0; i < ow; i += 4) v128.store(d + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+            src += rowStep;
+          }
+        } else {
+          for (; d < last; d += ow4) {
+            if (lo > 0) zeroN(d, lo, end);
+            copyStrided(d + (<usize>lo << 2), src, hi - lo, sw, end);
+            if (hi < ow) zeroN(d + (<usize>hi << 2), ow - hi, end);
+            src += rowStep;
+          }
+        }
+        zeroN(d, (oyEnd - oyHi) * ow, end);
+        d += <usize>(oyEnd - oyHi) * ow4;
+      }
+    }
+  }
+}
+
+/** d[i] = s[i·sw] for i < n; stride 1 in whole vectors when they end before `end` (see zeroN). */
+@inline function copyStrided(d: usize, s: usize, n: i32, sw: i32, end: usize): void {
+  let i = 0;
+  if (sw == 1) {
+    if (d + (<usize>(n + 3 & ~3) << 2) <= end) {
+      for (; i < n; i += 4) v128.store(d + (<usize>i << 2), v128.load(s + (<usize>i << 2)));
+      return;
+    }
+    for (; i + 8 <= n; i += 8) {
+      const o = <usize>i << 2;
+      v128.store(d + o, v128.load(s + o));
+      v128.store(d + o, v128.load(s + o, 16), 16);
+    }
+    for (; i < n; i += 4) {
+      const o = <usize>i << 2;
+      const m = min(4, n - i);
+      storeN(d + o, loadN(s + o, m), m);
+    }
+    return;
+  }
+  const st = <usize>sw << 2;
+  for (; i + 4 <= n; i += 4) v128.store(d + (<usize>i << 2), loadStrided(s + <usize>i * st, sw));
+  for (; i < n; i++) store<f32>(d + (<usize>i << 2), load<f32>(s + <usize>i * st));
+}
 /**
  * Depthwise convolution of one image, channel multiplier mult:
  * y[o, oy, ox] = clamp(bias[o] + Σ_{ki,kj} w[o, ki, kj]·x[o / mult, oy·sh − padTop + ki·dh,
@@ -282,4 +246,217 @@ export function dwconv2d_f32_minmax_simd(
   s = s < minv ? minv : s; // the vector path's pmax/pmin NaN behaviour
   s = maxv < s ? maxv : s;
   store<f32>(yr + (<usize>ox << 2), s);
+}
+
+// ── Training ─────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * x[c, oy·sh − padTop + ki·dh, ox·sw − padLeft + kj·dw] += col[k, (oy − oyStart)·ow + ox] for
+ * every tap that lands inside the input (k, oy, ox as in conv2d_im2col_f32_simd): the adjoint of
+ * im2col, ADDING into x (the caller zeroes it before the first block of rows). colPtr: row-major
+ * [K, oyCount·ow]; xPtr: one image (or group) [C, H, W]; paramPtr: the im2col block. Stride 1:
+ * v128 adds, the end of a run as a whole vector with the extra lanes adding 0 (a partial one at
+ * the end of x); stride 2: four columns spread over two vectors (the skipped columns get + 0);
+ * larger strides one by one. Writes only inside x; reads ≤ 3 floats past col's end.
+ */
+export function conv2d_col2im_f32_simd(colPtr: usize, xPtr: usize, paramPtr: usize, oyStart: i32, oyCount: i32): void {
+  const C = param(paramPtr, 0), H = param(paramPtr, 1), W = param(paramPtr, 2);
+  const kh = param(paramPtr, 3), kw = param(paramPtr, 4);
+  const sh = param(paramPtr, 5), sw = param(paramPtr, 6);
+  const dh = param(paramPtr, 7), dw = param(paramPtr, 8);
+  const pt = param(paramPtr, 9), pl = param(paramPtr, 10), ow = param(paramPtr, 11);
+  const plane = <usize>(H * W) << 2;
+  const ow4 = <usize>ow << 2;
+  const one = f32x4.splat(1);
+  const end = xPtr + <usize>C * plane;
+  let s = colPtr;
+  for (let c = 0; c < C; c++) {
+    const xc = xPtr + <usize>c * plane;
+    for (let ki = 0; ki < kh; ki++) {
+      for (let kj = 0; kj < kw; kj++) {
+        const ix0 = kj * dw - pl;
+        const lo = oxFirst(ix0, sw, ow);
+        const hi = oxEnd(ix0, sw, W, ow, lo);
+        const iy0 = ki * dh - pt;
+        const oyEnd = oyStart + oyCount;
+        const oyLo = max(oyStart, oxFirst(iy0, sh, oyEnd));
+        const oyHi = oxEnd(iy0, sh, H, oyEnd, oyLo);
+        let src = s + <usize>(oyLo - oyStart) * ow4 + (<usize>lo << 2);
+        let dst = xc + (<usize>((oyLo * sh + iy0) * W + ix0 + lo * sw) << 2);
+        const rowStep = <usize>(sh * W) << 2;
+        const n = hi - lo;
+        if (sw == 1 && n == ow && dst + <usize>(oyHi - oyLo - 1) * rowStep + (<usize>(n + 3 & ~3) << 2) <= end) {
+          // the common interior case: whole vectors, the last one masked to add 0 past the run
+          const n4 = n & ~3;
+          const mask = i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(n - n4));
+          for (let oy = oyLo; oy < oyHi; oy++) {
+            for (let i = 0; i < n4; i += 4) {
+              const o = <usize>i << 2;
+              v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+            }
+            if (n4 < n) {
+              const o = <usize>n4 << 2;
+              v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.and(v128.load(src + o), mask)));
+            }
+            src += ow4;
+            dst += rowStep;
+          }
+        } else {
+          for (let oy = oyLo; oy < oyHi; oy++) {
+            addStrided(false, dst, src, n, sw, one, end);
+            src += ow4;
+            dst += rowStep;
+          }
+        }
+        s += <usize>oyCount * ow4;
+      }
+    }
+  }
+}
+
+/**
+ * d[i·sw] += scale·s[i] for i < n (SCALE false: scale ignored). Other columns of d before `end`
+ * may be rewritten with + 0: stride 1 ends a run with a whole vector whose extra lanes add 0 when
+ * it ends before `end`; the stride-2 vector step runs while a later target follows, so its
+ * in-between column is in range. Reads ≤ 3 floats past s[n − 1].
+ */
+@inline function addStrided(SCALE: bool, d: usize, s: usize, n: i32, sw: i32, scale: v128, end: usize): void {
+  let i = 0;
+  if (sw == 1) {
+    for (; i + 8 <= n; i += 8) {
+      const o = <usize>i << 2;
+      let a = v128.load(s + o), b = v128.load(s + o, 16);
+      if (SCALE) { a = f32x4.mul(a, scale); b = f32x4.mul(b, scale); }
+      v128.store(d + o, f32x4.add(v128.load(d + o), a));
+      v128.store(d + o, f32x4.add(v128.load(d + o, 16), b), 16);
+    }
+    for (; i < n; i += 4) {
+      const o = <usize>i << 2;
+      const m = n - i;
+      if (m >= 4 || d + o + 16 <= end) {
+        let a = v128.load(s + o);
+        if (SCALE) a = f32x4.mul(a, scale);
+        // after the scaling, so a NaN or ∞ weight cannot leak into the neighbouring columns
+        if (m < 4) a = v128.and(a, i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(m)));
+        v128.store(d + o, f32x4.add(v128.load(d + o), a));
+      } else {
+        let a = loadN(s + o, m);
+        if (SCALE) a = f32x4.mul(a, scale);
+        storeN(d + o, f32x4.add(loadN(d + o, m), a), m);
+      }
+    }
+    return;
+  }
+  const sc = f32x4.extract_lane(scale, 0);
+  if (sw == 2) {
+    const z = f32x4.splat(0);
+    for (; i + 4 < n; i += 4) {
+      let a = v128.load(s + (<usize>i << 2));
+      if (SCALE) a = f32x4.mul(a, scale);
+      const q = d + (<usize>i << 3);
+      v128.store(q, f32x4.add(v128.load(q), f32x4.shuffle(a, z, 0, 4, 1, 5)));
+      v128.store(q, f32x4.add(v128.load(q, 16), f32x4.shuffle(a, z, 2, 6, 3, 7)), 16);
+    }
+  }
+  const st = <usize>sw << 2;
+  for (; i < n; i++) {
+    const q = d + <usize>i * st;
+    const v = load<f32>(s + (<usize>i << 2));
+    store<f32>(q, load<f32>(q) + (SCALE ? v * sc : v));
+  }
+}
+
+/**
+ * Data gradient of the depthwise convolution (dwconv2d_f32_minmax_simd), one image:
+ * dx[c, iy, ix] = Σ w[o, ki, kj]·dy[o, oy, ox] over o = c·mult + m (m < mult) and the taps with
+ * oy·sh − padTop + ki·dh = iy, ox·sw − padLeft + kj·dw = ix. Overwrites dx (zeroed first).
+ * dyPtr: [C·mult, oh, ow]; wPtr: [C·mult, 1, kh, kw]; dxPtr: [C, H, W]; paramPtr: the depthwise
+ * block. Each dy row is scaled by a tap and added into a dx row: v128 for stride 1 (partial
+ * vectors at the end), two vectors per four columns for stride 2, one by one otherwise.
+ */
+export function dwconv2d_bwd_data_f32_simd(dyPtr: usize, wPtr: usize, dxPtr: usize, paramPtr: usize): void {
+  const C = param(paramPtr, 0), H = param(paramPtr, 1), W = param(paramPtr, 2), mult = param(paramPtr, 3);
+  const kh = param(paramPtr, 4), kw = param(paramPtr, 5);
+  const sh = param(paramPtr, 6), sw = param(paramPtr, 7);
+  const dh = param(paramPtr, 8), dw = param(paramPtr, 9);
+  const pt = param(paramPtr, 10), pl = param(paramPtr, 11);
+  const oh = param(paramPtr, 12), ow = param(paramPtr, 13);
+  const plane = <usize>(H * W) << 2;
+  const end = dxPtr + <usize>C * plane;
+  zeroN(dxPtr, C * H * W, end);
+  const taps = kh * kw;
+  for (let o = 0; o < C * mult; o++) {
+    const xc = dxPtr + <usize>(o / mult) * plane;
+    const wo = wPtr + (<usize>(o * taps) << 2);
+    for (let oy = 0; oy < oh; oy++) {
+      const dyr = dyPtr + (<usize>((o * oh + oy) * ow) << 2);
+      for (let ki = 0; ki < kh; ki++) {
+        const iy = oy * sh - pt + ki * dh;
+        if (<u32>iy >= <u32>H) continue;
+        const row = xc + (<usize>(iy * W) << 2);
+        for (let kj = 0; kj < kw; kj++) {
+          const ix0 = kj * dw - pl;
+          const lo = oxFirst(ix0, sw, ow);
+          const hi = oxEnd(ix0, sw, W, ow, lo);
+          const wv = v128.load32_splat(wo + (<usize>(ki * kw + kj) << 2));
+          addStrided(true, row + (<usize>(ix0 + lo * sw) << 2), dyr + (<usize>lo << 2), hi - lo, sw, wv, end);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Filter gradient of the depthwise convolution, one image, ACCUMULATED:
+ * dw[o, ki, kj] += Σ_{oy, ox} dy[o, oy, ox]·x[o / mult, oy·sh − padTop + ki·dh, ox·sw − padLeft + kj·dw]
+ * over the taps inside the input. xPtr: [C, H, W]; dyPtr: [C·mult, oh, ow]; dwPtr: [C·mult, 1, kh, kw];
+ * paramPtr: the depthwise block. Dot products along each output row, two vector accumulators
+ * (x gathered with v128 loads for strides 1 and 2), a scalar tail per row.
+ * Reads at most one float past the last input row (stride 2).
+ */
+export function dwconv2d_bwd_filter_f32_simd(xPtr: usize, dyPtr: usize, dwPtr: usize, paramPtr: usize): void {
+  const C = param(paramPtr, 0), H = param(paramPtr, 1), W = param(paramPtr, 2), mult = param(paramPtr, 3);
+  const kh = param(paramPtr, 4), kw = param(paramPtr, 5);
+  const sh = param(paramPtr, 6), sw = param(paramPtr, 7);
+  const dh = param(paramPtr, 8), dw = param(paramPtr, 9);
+  const pt = param(paramPtr, 10), pl = param(paramPtr, 11);
+  const oh = param(paramPtr, 12), ow = param(paramPtr, 13);
+  const z = f32x4.splat(0);
+  const plane = <usize>(H * W) << 2;
+  const st = <usize>sw << 2;
+  for (let o = 0; o < C * mult; o++) {
+    const xc = xPtr + <usize>(o / mult) * plane;
+    const dyo = dyPtr + (<usize>(o * oh * ow) << 2);
+    for (let ki = 0; ki < kh; ki++) {
+      for (let kj = 0; kj < kw; kj++) {
+        const ix0 = kj * dw - pl;
+        const lo = oxFirst(ix0, sw, ow);
+        const hi = oxEnd(ix0, sw, W, ow, lo);
+        let a0 = z, a1 = z;
+        let t: f32 = 0;
+        for (let oy = 0; oy < oh; oy++) {
+          const iy = oy * sh - pt + ki * dh;
+          if (<u32>iy >= <u32>H) continue;
+          const xs = xc + (<usize>(iy * W + ix0) << 2);
+          const ds = dyo + (<usize>(oy * ow) << 2);
+          let ox = lo;
+          for (; ox + 8 <= hi; ox += 8) {
+            const xp = xs + <usize>ox * st;
+            const dp = ds + (<usize>ox << 2);
+            a0 = f32x4.add(a0, f32x4.mul(v128.load(dp), loadStrided(xp, sw)));
+            a1 = f32x4.add(a1, f32x4.mul(v128.load(dp, 16), loadStrided(xp + 4 * st, sw)));
+          }
+          for (; ox + 4 <= hi; ox += 4) {
+            a0 = f32x4.add(a0, f32x4.mul(v128.load(ds + (<usize>ox << 2)), loadStrided(xs + <usize>ox * st, sw)));
+          }
+          for (; ox < hi; ox++) t += load<f32>(ds + (<usize>ox << 2)) * load<f32>(xs + <usize>ox * st);
+        }
+        a0 = f32x4.add(a0, a1);
+        const h = f32x4.add(a0, f32x4.shuffle(a0, a0, 2, 3, 0, 1));
+        const s = f32x4.extract_lane(f32x4.add(h, f32x4.shuffle(h, h, 1, 0, 3, 2)), 0) + t;
+        const q = dwPtr + (<usize>((o * kh + ki) * kw + kj) << 2);
+        store<f32>(q, load<f32>(q) + s);
+      }
+    }
+  }
 }

@@ -8,11 +8,23 @@
 // row-major [K, ldb] matrix uses bRowStride = ldb, bPanelStride = 8. Every panel is read 8 columns
 // wide, so a row-major B is read up to 8·⌈N/8⌉ − N floats past column N − 1 of its last row: the
 // caller passes a row-major B only when that is ≤ 3 (N mod 8 = 0 or ≥ 5), else packs it.
-
+//
+// Variants (constants folded into separate loops): C stored transposed (ct: C[j, i] at
+// cPtr + 4·(j·ldc + i)), A read transposed (ta: A[i, k] at aPtr + 4·(k·lda + i) for a row-major
+// Aᵀ such as W [O, K] → Wᵀ, or in 8-row panels), and accumulate (inc: C += A·B, DESIGN rule 5,
+// for gradients). ta and inc variants take no bias and no clamp.
+//
 // K is cut into chunks of at most KC_MAX so that one B panel chunk (KC_MAX·32 bytes) stays in L1
-// while every row tile of an MC-row block of A (MC·KC_MAX·4 bytes, in L2) streams past it.
+// while every row tile of an MC-row block of A (MC·KC_MAX·4 bytes, in L2) streams past it. A short
+// K (≤ SHORT_K, e.g. the data gradient's reduction over few output channels) is instead walked row
+// tile by row tile across all panels, so C is written row block by row block.
 const KC_MAX: i32 = 256;
 const MC: i32 = 128;
+// Reductions this short (with all of B within SHORT_B_BYTES) run row tile by row tile.
+const SHORT_K: i32 = 32;
+const SHORT_B_BYTES: usize = 256 * 1024;
+// Columns of y per pass of gemv_t_f32_simd (16 KB, so y stays in L1 while A streams past).
+const GEMV_T_BLOCK: i32 = 4096;
 
 // The one place to switch to relaxed_madd in a relaxed-SIMD build.
 @inline function madd(a: v128, b: v128, c: v128): v128 {
@@ -42,11 +54,11 @@ const MC: i32 = 128;
 
 /**
  * Epilogue of one 4-lane piece of C: adds the bias (first K chunk) or the partial sum already in C
- * (later chunks), clamps on the last chunk, stores n lanes.
+ * (later chunks), clamps on the last chunk, stores n lanes. PLAIN (a constant): no bias, no clamp.
  */
-@inline function finish(p: usize, v: v128, n: i32, bias: v128, first: bool, last: bool, lo: v128, hi: v128): void {
+@inline function finish(PLAIN: bool, p: usize, v: v128, n: i32, bias: v128, first: bool, last: bool, lo: v128, hi: v128): void {
   if (n > 0) {
-    let r = first ? f32x4.add(v, bias) : f32x4.add(v, loadN(p, n));
+    let r = first ? (PLAIN ? v : f32x4.add(v, bias)) : f32x4.add(v, loadN(p, n));
     // pmax(r, lo) = r < lo ? lo : r, so a NaN in r survives (as PyTorch's relu/clamp keep NaN)
     if (last) r = f32x4.pmin(f32x4.pmax(r, lo), hi);
     storeN(p, r, n);
@@ -58,19 +70,20 @@ const MC: i32 = 128;
 }
 
 /**
- * One MR × 8 tile over kc steps of k. MR and TRANS are constants at every call site, so the
+ * One MR × 8 tile over kc steps of k. MR, TRANS and TA are constants at every call site, so the
  * optimizer drops the unused accumulators and branches. (A 4-column variant selected at run time
  * was merged by binaryen into one loop with `select`s, so column tails use this tile too.)
  * ap: A[i, k0]; bp: B panel at k0; cp: C[i, j] (or C[j, i] when TRANS); bias: &bias[i] or 0.
  */
 @inline function tile(
-  MR: i32, TRANS: bool,
+  MR: i32, TRANS: bool, TA: bool, PLAIN: bool,
   ap: usize, lda4: usize, bp: usize, bStep: usize, kc: i32,
   cp: usize, ldc4: usize, bias: usize, nr: i32,
   first: bool, last: bool, lo: v128, hi: v128,
 ): void {
   const z = f32x4.splat(0);
   let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+  // TA: the MR values of one k are adjacent (immediate offsets off one pointer)
   let p0 = ap;
   let p1 = ap + lda4;
   let p2 = p1 + lda4;
@@ -83,44 +96,48 @@ const MC: i32 = 128;
     c00 = madd(a0, b0, c00);
     c01 = madd(a0, b1, c01);
     if (MR > 1) {
-      const a1 = v128.load32_splat(p1);
+      const a1 = TA ? v128.load32_splat(p0, 4) : v128.load32_splat(p1);
       c10 = madd(a1, b0, c10);
       c11 = madd(a1, b1, c11);
     }
     if (MR > 2) {
-      const a2 = v128.load32_splat(p2);
+      const a2 = TA ? v128.load32_splat(p0, 8) : v128.load32_splat(p2);
       c20 = madd(a2, b0, c20);
       c21 = madd(a2, b1, c21);
-      const a3 = v128.load32_splat(p3);
+      const a3 = TA ? v128.load32_splat(p0, 12) : v128.load32_splat(p3);
       c30 = madd(a3, b0, c30);
       c31 = madd(a3, b1, c31);
     }
     b += bStep;
-    p0 += 4;
-    if (MR > 1) p1 += 4;
-    if (MR > 2) { p2 += 4; p3 += 4; }
+    if (TA) {
+      p0 += lda4;
+    } else {
+      p0 += 4;
+      if (MR > 1) p1 += 4;
+      if (MR > 2) { p2 += 4; p3 += 4; }
+    }
   }
   if (!TRANS) {
     const n0 = min(nr, 4);
     const n1 = nr - 4;
     let bv = rowBias(bias, 0);
-    finish(cp, c00, n0, bv, first, last, lo, hi);
-    finish(cp + 16, c01, n1, bv, first, last, lo, hi);
+    finish(PLAIN, cp, c00, n0, bv, first, last, lo, hi);
+    finish(PLAIN, cp + 16, c01, n1, bv, first, last, lo, hi);
     if (MR > 1) {
       const q = cp + ldc4;
       bv = rowBias(bias, 1);
-      finish(q, c10, n0, bv, first, last, lo, hi);
-      finish(q + 16, c11, n1, bv, first, last, lo, hi);
+      finish(PLAIN, q, c10, n0, bv, first, last, lo, hi);
+      finish(PLAIN, q + 16, c11, n1, bv, first, last, lo, hi);
     }
     if (MR > 2) {
       const q = cp + 2 * ldc4;
       bv = rowBias(bias, 2);
-      finish(q, c20, n0, bv, first, last, lo, hi);
-      finish(q + 16, c21, n1, bv, first, last, lo, hi);
+      finish(PLAIN, q, c20, n0, bv, first, last, lo, hi);
+      finish(PLAIN, q + 16, c21, n1, bv, first, last, lo, hi);
       const s = q + ldc4;
       bv = rowBias(bias, 3);
-      finish(s, c30, n0, bv, first, last, lo, hi);
-      finish(s + 16, c31, n1, bv, first, last, lo, hi);
+      finish(PLAIN, s, c30, n0, bv, first, last, lo, hi);
+      finish(PLAIN, s + 16, c31, n1, bv, first, last, lo, hi);
     }
   } else {
     // C is stored transposed: rows i..i+MR of column j are contiguous, so transpose 4×4 blocks.
@@ -129,78 +146,121 @@ const MC: i32 = 128;
     let t1 = f32x4.shuffle(c20, c30, 0, 4, 1, 5);
     let t2 = f32x4.shuffle(c00, c10, 2, 6, 3, 7);
     let t3 = f32x4.shuffle(c20, c30, 2, 6, 3, 7);
-    finish(cp, f32x4.shuffle(t0, t1, 0, 1, 4, 5), MR, bv, first, last, lo, hi);
-    if (nr > 1) finish(cp + ldc4, f32x4.shuffle(t0, t1, 2, 3, 6, 7), MR, bv, first, last, lo, hi);
-    if (nr > 2) finish(cp + 2 * ldc4, f32x4.shuffle(t2, t3, 0, 1, 4, 5), MR, bv, first, last, lo, hi);
-    if (nr > 3) finish(cp + 3 * ldc4, f32x4.shuffle(t2, t3, 2, 3, 6, 7), MR, bv, first, last, lo, hi);
+    finish(PLAIN, cp, f32x4.shuffle(t0, t1, 0, 1, 4, 5), MR, bv, first, last, lo, hi);
+    if (nr > 1) finish(PLAIN, cp + ldc4, f32x4.shuffle(t0, t1, 2, 3, 6, 7), MR, bv, first, last, lo, hi);
+    if (nr > 2) finish(PLAIN, cp + 2 * ldc4, f32x4.shuffle(t2, t3, 0, 1, 4, 5), MR, bv, first, last, lo, hi);
+    if (nr > 3) finish(PLAIN, cp + 3 * ldc4, f32x4.shuffle(t2, t3, 2, 3, 6, 7), MR, bv, first, last, lo, hi);
     if (nr > 4) {
       const q = cp + 4 * ldc4;
       t0 = f32x4.shuffle(c01, c11, 0, 4, 1, 5);
       t1 = f32x4.shuffle(c21, c31, 0, 4, 1, 5);
       t2 = f32x4.shuffle(c01, c11, 2, 6, 3, 7);
       t3 = f32x4.shuffle(c21, c31, 2, 6, 3, 7);
-      if (nr > 4) finish(q, f32x4.shuffle(t0, t1, 0, 1, 4, 5), MR, bv, first, last, lo, hi);
-      if (nr > 5) finish(q + ldc4, f32x4.shuffle(t0, t1, 2, 3, 6, 7), MR, bv, first, last, lo, hi);
-      if (nr > 6) finish(q + 2 * ldc4, f32x4.shuffle(t2, t3, 0, 1, 4, 5), MR, bv, first, last, lo, hi);
-      if (nr > 7) finish(q + 3 * ldc4, f32x4.shuffle(t2, t3, 2, 3, 6, 7), MR, bv, first, last, lo, hi);
+      if (nr > 4) finish(PLAIN, q, f32x4.shuffle(t0, t1, 0, 1, 4, 5), MR, bv, first, last, lo, hi);
+      if (nr > 5) finish(PLAIN, q + ldc4, f32x4.shuffle(t0, t1, 2, 3, 6, 7), MR, bv, first, last, lo, hi);
+      if (nr > 6) finish(PLAIN, q + 2 * ldc4, f32x4.shuffle(t2, t3, 0, 1, 4, 5), MR, bv, first, last, lo, hi);
+      if (nr > 7) finish(PLAIN, q + 3 * ldc4, f32x4.shuffle(t2, t3, 2, 3, 6, 7), MR, bv, first, last, lo, hi);
     }
   }
 }
 
+/** Address of A[i, k0]: row-major, or (TA) transposed in groups of 8 rows aPanel4 bytes apart. */
+@inline function aAt(TA: bool, aPtr: usize, lda4: usize, aPanel4: usize, i: i32, k0: i32): usize {
+  return TA
+    ? aPtr + <usize>(i >> 3) * aPanel4 + (<usize>(i & 7) << 2) + <usize>k0 * lda4
+    : aPtr + <usize>i * lda4 + (<usize>k0 << 2);
+}
+
 /** All row tiles of rows [m0, m1) against one B panel (one column width, one K chunk). */
 @inline function rowTiles(
-  TRANS: bool, m0: i32, m1: i32,
-  aPtr: usize, lda4: usize, bp: usize, bStep: usize, kc: i32, k0: i32,
+  TRANS: bool, TA: bool, PLAIN: bool, m0: i32, m1: i32,
+  aPtr: usize, lda4: usize, aPanel4: usize, bp: usize, bStep: usize, kc: i32, k0: i32,
   cPtr: usize, ldc4: usize, j: i32, biasPtr: usize, nr: i32,
   first: bool, last: bool, lo: v128, hi: v128,
 ): void {
   let i = m0;
   while (i < m1) {
     const rem = m1 - i;
-    const ap = aPtr + <usize>i * lda4 + (<usize>k0 << 2);
+    const ap = aAt(TA, aPtr, lda4, aPanel4, i, k0);
     const cp = TRANS
       ? cPtr + <usize>j * ldc4 + (<usize>i << 2)
       : cPtr + <usize>i * ldc4 + (<usize>j << 2);
     const bias = biasPtr != 0 ? biasPtr + (<usize>i << 2) : 0;
     if (rem >= 4) {
-      tile(4, TRANS, ap, lda4, bp, bStep, kc, cp, ldc4, bias, nr, first, last, lo, hi);
+      tile(4, TRANS, TA, PLAIN, ap, lda4, bp, bStep, kc, cp, ldc4, bias, nr, first, last, lo, hi);
       i += 4;
     } else if (rem >= 2) {
-      tile(2, TRANS, ap, lda4, bp, bStep, kc, cp, ldc4, bias, nr, first, last, lo, hi);
+      tile(2, TRANS, TA, PLAIN, ap, lda4, bp, bStep, kc, cp, ldc4, bias, nr, first, last, lo, hi);
       i += 2;
     } else {
-      tile(1, TRANS, ap, lda4, bp, bStep, kc, cp, ldc4, bias, nr, first, last, lo, hi);
+      tile(1, TRANS, TA, PLAIN, ap, lda4, bp, bStep, kc, cp, ldc4, bias, nr, first, last, lo, hi);
       i += 1;
     }
   }
 }
 
+/** One row tile (MR rows from i) against every B panel: C is written row block by row block. */
+@inline function panelTiles(
+  MR: i32, TRANS: bool, TA: bool, PLAIN: bool, i: i32,
+  ap: usize, lda4: usize, bPtr: usize, panel4: usize, bStep: usize, K: i32,
+  cPtr: usize, ldc4: usize, bias: usize, N: i32, first: bool, last: bool, lo: v128, hi: v128,
+): void {
+  for (let j = 0; j < N; j += 8) {
+    const cp = TRANS ? cPtr + <usize>j * ldc4 + (<usize>i << 2) : cPtr + <usize>i * ldc4 + (<usize>j << 2);
+    tile(MR, TRANS, TA, PLAIN, ap, lda4, bPtr + <usize>(j >> 3) * panel4, bStep, K, cp, ldc4, bias, min(8, N - j), first, last, lo, hi);
+  }
+}
+
 @inline function gemmDriver(
-  TRANS: bool,
-  aPtr: usize, lda: i32, bPtr: usize, bRowStride: i32, bPanelStride: i32,
+  TRANS: bool, TA: bool, INC: bool, PLAIN: bool,
+  aPtr: usize, lda: i32, aPanelStride: i32, bPtr: usize, bRowStride: i32, bPanelStride: i32,
   cPtr: usize, ldc: i32, biasPtr: usize, M: i32, N: i32, K: i32, minv: f32, maxv: f32,
 ): void {
   if (M <= 0 || N <= 0 || K <= 0) return;
   const lo = f32x4.splat(minv);
   const hi = f32x4.splat(maxv);
-  const chunks = (K + KC_MAX - 1) / KC_MAX;
-  const kcStd = (K + chunks - 1) / chunks; // equal chunks rather than a short last one
   const lda4 = <usize>lda << 2;
+  const aPanel4 = <usize>aPanelStride << 2;
   const ldc4 = <usize>ldc << 2;
   const bStep = <usize>bRowStride << 2;
   const panel4 = <usize>bPanelStride << 2;
   const panels = (N + 7) >> 3;
+  if (K <= SHORT_K && <usize>(K * panels) << 5 <= SHORT_B_BYTES) {
+    // A short reduction: storing C dominates, so walk C row block by row block (B stays in cache)
+    // rather than down 8-column strips, which touches a new cache line per row.
+    const first = !INC, last = !PLAIN;
+    let i = 0;
+    while (i < M) {
+      const rem = M - i;
+      const ap = aAt(TA, aPtr, lda4, aPanel4, i, 0);
+      const bias = biasPtr != 0 ? biasPtr + (<usize>i << 2) : 0;
+      if (rem >= 4) {
+        panelTiles(4, TRANS, TA, PLAIN, i, ap, lda4, bPtr, panel4, bStep, K, cPtr, ldc4, bias, N, first, last, lo, hi);
+        i += 4;
+      } else if (rem >= 2) {
+        panelTiles(2, TRANS, TA, PLAIN, i, ap, lda4, bPtr, panel4, bStep, K, cPtr, ldc4, bias, N, first, last, lo, hi);
+        i += 2;
+      } else {
+        panelTiles(1, TRANS, TA, PLAIN, i, ap, lda4, bPtr, panel4, bStep, K, cPtr, ldc4, bias, N, first, last, lo, hi);
+        i += 1;
+      }
+    }
+    return;
+  }
+  const chunks = (K + KC_MAX - 1) / KC_MAX;
+  const kcStd = (K + chunks - 1) / chunks; // equal chunks rather than a short last one
   for (let k0 = 0; k0 < K; k0 += kcStd) {
     const kc = min(kcStd, K - k0);
-    const first = k0 == 0;
-    const last = k0 + kc >= K;
+    // INC: C already holds a sum to add to; PLAIN: neither bias nor clamp
+    const first = !INC && k0 == 0;
+    const last = !PLAIN && k0 + kc >= K;
     for (let m0 = 0; m0 < M; m0 += MC) {
       const m1 = min(m0 + MC, M);
       for (let nb = 0; nb < panels; nb++) {
         const j = nb << 3;
         const nr = min(8, N - j);
         const bp = bPtr + <usize>nb * panel4 + <usize>k0 * bStep;
-        rowTiles(TRANS, m0, m1, aPtr, lda4, bp, bStep, kc, k0, cPtr, ldc4, j, biasPtr, nr, first, last, lo, hi);
+        rowTiles(TRANS, TA, PLAIN, m0, m1, aPtr, lda4, aPanel4, bp, bStep, kc, k0, cPtr, ldc4, j, biasPtr, nr, first, last, lo, hi);
       }
     }
   }
@@ -217,7 +277,7 @@ export function gemm_f32_4x8_minmax_simd(
   aPtr: usize, lda: i32, bPtr: usize, bRowStride: i32, bPanelStride: i32,
   cPtr: usize, ldc: i32, biasPtr: usize, M: i32, N: i32, K: i32, minv: f32, maxv: f32,
 ): void {
-  gemmDriver(false, aPtr, lda, bPtr, bRowStride, bPanelStride, cPtr, ldc, biasPtr, M, N, K, minv, maxv);
+  gemmDriver(false, false, false, false, aPtr, lda, 0, bPtr, bRowStride, bPanelStride, cPtr, ldc, biasPtr, M, N, K, minv, maxv);
 }
 
 /**
@@ -229,7 +289,42 @@ export function gemm_f32_ct_4x8_minmax_simd(
   aPtr: usize, lda: i32, bPtr: usize, bRowStride: i32, bPanelStride: i32,
   cPtr: usize, ldc: i32, biasPtr: usize, M: i32, N: i32, K: i32, minv: f32, maxv: f32,
 ): void {
-  gemmDriver(true, aPtr, lda, bPtr, bRowStride, bPanelStride, cPtr, ldc, biasPtr, M, N, K, minv, maxv);
+  gemmDriver(true, false, false, false, aPtr, lda, 0, bPtr, bRowStride, bPanelStride, cPtr, ldc, biasPtr, M, N, K, minv, maxv);
+}
+
+/**
+ * C[i, j] = Σ_k A[k, i]·B[k, j] for i < M, j < N (overwrites C): A is read transposed, element
+ * (k, i) at aPtr + 4·((i / 8)·aPanelStride + k·lda + i mod 8). A row-major [K, lda] (so Aᵀ is the
+ * M × K factor; e.g. W [O, K] gives Wᵀ) has aPanelStride = 8; the same matrix packed by
+ * gemm_pack_f32_p8_simd has lda = 8, aPanelStride = 8·K (each row tile then reads contiguous
+ * memory, whatever the row length). bPtr: B panels as above; cPtr: C row-major [M, ldc]. Tails as
+ * gemm_f32_4x8_minmax_simd; A is read only at k < K, i < M.
+ */
+export function gemm_f32_ta_4x8_simd(
+  aPtr: usize, lda: i32, aPanelStride: i32, bPtr: usize, bRowStride: i32, bPanelStride: i32,
+  cPtr: usize, ldc: i32, M: i32, N: i32, K: i32,
+): void {
+  gemmDriver(false, true, false, true, aPtr, lda, aPanelStride, bPtr, bRowStride, bPanelStride, cPtr, ldc, 0, M, N, K, -Infinity, Infinity);
+}
+
+/** As gemm_f32_ta_4x8_simd, but C[i, j] += Σ_k A[k, i]·B[k, j] (accumulates into C). */
+export function gemm_f32_ta_4x8_inc_simd(
+  aPtr: usize, lda: i32, aPanelStride: i32, bPtr: usize, bRowStride: i32, bPanelStride: i32,
+  cPtr: usize, ldc: i32, M: i32, N: i32, K: i32,
+): void {
+  gemmDriver(false, true, true, true, aPtr, lda, aPanelStride, bPtr, bRowStride, bPanelStride, cPtr, ldc, 0, M, N, K, -Infinity, Infinity);
+}
+
+/**
+ * C[j, i] += Σ_k A[i, k]·B[k, j] for i < M, j < N: accumulates into C stored transposed
+ * (element (i, j) at cPtr + 4·(j·ldc + i)). aPtr: A row-major [M, lda]; bPtr: B panels. With
+ * A = im2col [K, P] and B = packed dy rows this adds a filter gradient dW [O, K] += dy·colᵀ.
+ */
+export function gemm_f32_ct_4x8_inc_simd(
+  aPtr: usize, lda: i32, bPtr: usize, bRowStride: i32, bPanelStride: i32,
+  cPtr: usize, ldc: i32, M: i32, N: i32, K: i32,
+): void {
+  gemmDriver(true, false, true, true, aPtr, lda, 0, bPtr, bRowStride, bPanelStride, cPtr, ldc, 0, M, N, K, -Infinity, Infinity);
 }
 
 /**
@@ -255,6 +350,37 @@ export function gemm_pack_f32_t_p8_simd(xPtr: usize, ldx: i32, pPtr: usize, N: i
       transposeStore(dst + 16, loadN(q4 + o, n), loadN(q5 + o, n), loadN(q6 + o, n), loadN(q7 + o, n), n);
       dst += <usize>n << 5;
       k += n;
+    }
+  }
+}
+
+/**
+ * Packs a row-major B into 8-column panels without transposing: P[nb][k][j] = B[k, 8·nb + j]
+ * for k < K, j < 8 (lanes of columns ≥ N are zero). bPtr: B row-major [K, ldb]; pPtr:
+ * f32[⌈N/8⌉·K·8]. Reads only columns < N.
+ */
+export function gemm_pack_f32_p8_simd(bPtr: usize, ldb: i32, pPtr: usize, K: i32, N: i32): void {
+  if (N <= 0 || K <= 0) return;
+  const ld4 = <usize>ldb << 2;
+  let dst = pPtr;
+  for (let j = 0; j < N; j += 8) {
+    const n0 = min(4, N - j);
+    const n1 = min(4, N - j - 4);
+    let src = bPtr + (<usize>j << 2);
+    if (n1 == 4) {
+      for (let k = 0; k < K; k++) {
+        v128.store(dst, v128.load(src));
+        v128.store(dst, v128.load(src, 16), 16);
+        src += ld4;
+        dst += 32;
+      }
+    } else {
+      for (let k = 0; k < K; k++) {
+        v128.store(dst, loadN(src, n0));
+        v128.store(dst, loadN(src + 16, n1), 16);
+        src += ld4;
+        dst += 32;
+      }
     }
   }
 }
@@ -342,5 +468,124 @@ export function gemv_f32_minmax_simd(
     s = s < minv ? minv : s; // same NaN behaviour as the vector pmax/pmin
     s = maxv < s ? maxv : s;
     store<f32>(yPtr + (<usize>i << 2), s);
+  }
+}
+
+/**
+ * y[i] = Σ_k A[k, i]·x[k] for i < M (overwrites y): the transposed GEMV, e.g. a dense layer's
+ * input gradient dx = Wᵀ·dy for batch 1. aPtr: A row-major [K, lda]; xPtr: f32[K]; yPtr: f32[M].
+ * A is streamed row by row (four rows per pass over a block of y that stays in L1); a column
+ * tail (M mod 4) is a partial vector, a row tail (K mod 4) one row at a time.
+ */
+export function gemv_t_f32_simd(aPtr: usize, lda: i32, xPtr: usize, yPtr: usize, M: i32, K: i32): void {
+  if (M <= 0) return;
+  const z = f32x4.splat(0);
+  const lda4 = <usize>lda << 2;
+  for (let j0 = 0; j0 < M; j0 += GEMV_T_BLOCK) {
+    const j1 = min(j0 + GEMV_T_BLOCK, M);
+    const y0 = yPtr + (<usize>j0 << 2);
+    const n = j1 - j0;
+    const n4 = n & ~3;
+    for (let j = 0; j < n4; j += 4) v128.store(y0 + (<usize>j << 2), z);
+    storeN(y0 + (<usize>n4 << 2), z, n - n4);
+    let k = 0;
+    for (; k + 4 <= K; k += 4) {
+      const r0 = aPtr + <usize>k * lda4 + (<usize>j0 << 2), r1 = r0 + lda4, r2 = r1 + lda4, r3 = r2 + lda4;
+      const xk = xPtr + (<usize>k << 2);
+      const x0 = v128.load32_splat(xk), x1 = v128.load32_splat(xk, 4);
+      const x2 = v128.load32_splat(xk, 8), x3 = v128.load32_splat(xk, 12);
+      for (let j = 0; j < n4; j += 4) {
+        const o = <usize>j << 2;
+        const s = f32x4.add(f32x4.mul(x0, v128.load(r0 + o)), f32x4.mul(x1, v128.load(r1 + o)));
+        const t = f32x4.add(f32x4.mul(x2, v128.load(r2 + o)), f32x4.mul(x3, v128.load(r3 + o)));
+        v128.store(y0 + o, f32x4.add(v128.load(y0 + o), f32x4.add(s, t)));
+      }
+      if (n4 < n) {
+        const o = <usize>n4 << 2, m = n - n4;
+        const s = f32x4.add(f32x4.mul(x0, loadN(r0 + o, m)), f32x4.mul(x1, loadN(r1 + o, m)));
+        const t = f32x4.add(f32x4.mul(x2, loadN(r2 + o, m)), f32x4.mul(x3, loadN(r3 + o, m)));
+        storeN(y0 + o, f32x4.add(loadN(y0 + o, m), f32x4.add(s, t)), m);
+      }
+    }
+    for (; k < K; k++) {
+      const r0 = aPtr + <usize>k * lda4 + (<usize>j0 << 2);
+      const x0 = v128.load32_splat(xPtr + (<usize>k << 2));
+      for (let j = 0; j < n; j += 4) {
+        const o = <usize>j << 2, m = min(4, n - j);
+        storeN(y0 + o, f32x4.add(loadN(y0 + o, m), f32x4.mul(x0, loadN(r0 + o, m))), m);
+      }
+    }
+  }
+}
+
+/**
+ * db[c] += Σ_n Σ_p dy[(n·C + c)·P + p] for c < C (accumulates into db): the bias gradient of a
+ * convolution (dy [N, C, H, W], P = H·W) or of a dense layer (dy [N, C], P = 1).
+ * dyPtr: f32[N·C·P]; dbPtr: f32[C]. P ≥ 4: each channel's rows summed with four vector
+ * accumulators (a partial vector for P mod 4); P = 1: sixteen channels at a time summed down the
+ * batch (partial vectors for C mod 16); P = 2 or 3: one element at a time.
+ */
+export function bias_bwd_f32_simd(dyPtr: usize, dbPtr: usize, N: i32, C: i32, P: i32): void {
+  if (N <= 0 || C <= 0 || P <= 0) return;
+  const z = f32x4.splat(0);
+  if (P == 1) {
+    const row4 = <usize>C << 2;
+    for (let c0 = 0; c0 < C; c0 += 16) {
+      const m = C - c0;
+      const n0 = min(m, 4), n1 = min(m - 4, 4), n2 = min(m - 8, 4), n3 = min(m - 12, 4);
+      let a0 = z, a1 = z, a2 = z, a3 = z;
+      let s = dyPtr + (<usize>c0 << 2);
+      if (m >= 16) {
+        for (let n = 0; n < N; n++) {
+          a0 = f32x4.add(a0, v128.load(s));
+          a1 = f32x4.add(a1, v128.load(s, 16));
+          a2 = f32x4.add(a2, v128.load(s, 32));
+          a3 = f32x4.add(a3, v128.load(s, 48));
+          s += row4;
+        }
+      } else {
+        for (let n = 0; n < N; n++) {
+          a0 = f32x4.add(a0, loadN(s, n0));
+          a1 = f32x4.add(a1, loadN(s + 16, n1));
+          a2 = f32x4.add(a2, loadN(s + 32, n2));
+          a3 = f32x4.add(a3, loadN(s + 48, n3));
+          s += row4;
+        }
+      }
+      const d = dbPtr + (<usize>c0 << 2);
+      storeN(d, f32x4.add(loadN(d, n0), a0), n0);
+      storeN(d + 16, f32x4.add(loadN(d + 16, n1), a1), n1);
+      storeN(d + 32, f32x4.add(loadN(d + 32, n2), a2), n2);
+      storeN(d + 48, f32x4.add(loadN(d + 48, n3), a3), n3);
+    }
+    return;
+  }
+  const P4 = P & ~3;
+  const P16 = P & ~15;
+  for (let c = 0; c < C; c++) {
+    let a0 = z, a1 = z, a2 = z, a3 = z;
+    let t: f32 = 0;
+    for (let n = 0; n < N; n++) {
+      const row = dyPtr + (<usize>(n * C + c) * <usize>P << 2);
+      let p = 0;
+      for (; p < P16; p += 16) {
+        const q = row + (<usize>p << 2);
+        a0 = f32x4.add(a0, v128.load(q));
+        a1 = f32x4.add(a1, v128.load(q, 16));
+        a2 = f32x4.add(a2, v128.load(q, 32));
+        a3 = f32x4.add(a3, v128.load(q, 48));
+      }
+      for (; p < P4; p += 4) a0 = f32x4.add(a0, v128.load(row + (<usize>p << 2)));
+      if (P4 > 0) {
+        a1 = f32x4.add(a1, loadN(row + (<usize>P4 << 2), P - P4));
+      } else {
+        for (; p < P; p++) t += load<f32>(row + (<usize>p << 2));
+      }
+    }
+    a0 = f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3));
+    const h = f32x4.add(a0, f32x4.shuffle(a0, a0, 2, 3, 0, 1));
+    const s = f32x4.extract_lane(f32x4.add(h, f32x4.shuffle(h, h, 1, 0, 3, 2)), 0);
+    const d = dbPtr + (<usize>c << 2);
+    store<f32>(d, load<f32>(d) + s + t);
   }
 }

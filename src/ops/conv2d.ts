@@ -1,14 +1,18 @@
 // 2-D convolution over NCHW tensors with OIHW weights (PyTorch's F.conv2d): stride, dilation,
-// symmetric / asymmetric / 'same' / 'valid' padding, groups (including depthwise).
+// symmetric / asymmetric / 'same' / 'valid' padding, groups (including depthwise); and its
+// backward ops (data, filter, bias gradients), whose kernel schedules are in conv2d-backward.ts.
 //
-// Plan per image and group: im2col of a block of output pixels into 8-column panels, then the
-// SIMD GEMM out[o, p] = Σ_k W[o, k]·col[k, p] with the bias fused into its store. A 1×1 stride-1
-// unpadded convolution skips im2col (the input already is the [C, H·W] matrix); a depthwise
-// convolution (one input channel per group) runs a direct kernel.
-import { Tensor } from '../tensor.js';
-import { heap, kernels } from '../wasm/engine.js';
-import { fmtShape, intArg, knownOptions, rankArg } from './validate.js';
-import { window2d, type Padding2d, type Window2d } from './shape.js';
+// Forward plan per image and group: im2col of a block of output rows into a row-major [K, pixels]
+// matrix, then the SIMD GEMM out[o, p] = Σ_k W[o, k]·col[k, p] (reading col's rows as 8-column
+// panels in place) with the bias fused into its store. A 1×1 stride-1 unpadded convolution skips
+// im2col (the input already is the [C, H·W] matrix); a depthwise convolution (one input channel
+// per group) runs a direct kernel.
+import { Tensor, type Shape } from '../tensor.js';
+import { kernels } from '../wasm/engine.js';
+import { fmtShape, intArg, knownOptions, rankArg, tensorArg, xShapeArg } from './validate.js';
+import { window2d, type Padding2d } from './shape.js';
+import { paramBlock, releaseAll, runOnce, type Prepared } from './prepared.js';
+import { depthwiseBlock, im2colBlock, isDepthwise, isPointwise, runBackwardData, runBackwardFilter, type ConvGeom } from './conv2d-backward.js';
 
 export interface Conv2dOptions {
   /** Step between windows: a number or [h, w]. Default 1. */
@@ -23,16 +27,31 @@ export interface Conv2dOptions {
 
 const KEYS = ['stride', 'padding', 'dilation', 'groups'] as const;
 
-/** im2col scratch per block of output pixels: about this many bytes (L2-sized, so the panels stay warm for the GEMM). */
+/** im2col scratch per block of output rows: about this many bytes (L2-sized, so the block stays warm for the GEMM). */
 const COL_BYTES = 256 * 1024;
 const MIN_BLOCK = 64;
 
-/** Resolved convolution: everything the kernels need. */
-interface ConvPlan {
-  x: Tensor; w: Tensor; b: Tensor | null;
-  n: number; c: number; h: number; wd: number;
-  o: number; groups: number; cg: number; og: number;
-  g: Window2d;
+/**
+ * True when the GEMM may read a row-major [K, n] matrix (x itself, for a 1×1 convolution) as
+ * 8-column panels in place: it over-reads 8·⌈n/8⌉ − n ≤ 3 floats past the last row, and a row
+ * stride that is a multiple of 512 bytes would map a panel's rows onto a few cache sets.
+ */
+const inPlace = (n: number) => (n % 8 === 0 || n % 8 >= 5) && n % 128 !== 0;
+
+/** Bounds of a clamp fused into the store (ReLU is { min: 0, max: Infinity }). */
+export interface ClampBounds {
+  min: number;
+  max: number;
+}
+
+/** [min, max] of an optional clamp, checked. (The same check as linear.ts's; a candidate for validate.ts.) */
+function clampArg(op: string, clamp: ClampBounds | undefined): [number, number] {
+  if (clamp === undefined) return [-Infinity, Infinity];
+  const { min, max } = clamp;
+  if (typeof min !== 'number' || typeof max !== 'number' || Number.isNaN(min) || Number.isNaN(max) || min > max) {
+    throw new RangeError(`${op}: clamp bounds must be numbers with min ≤ max, got [${min}, ${max}]`);
+  }
+  return [min, max];
 }
 
 /**
@@ -40,7 +59,8 @@ interface ConvPlan {
  * x [N, C, H, W]; weight [O, C/groups, kh, kw]; bias [O] or null/undefined. Returns [N, O, oh, ow].
  */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options?: Conv2dOptions): Tensor {
-  return conv2dClamped(x, weight, bias, options, -Infinity, Infinity);
+  const t = tensorArg('conv2d', 'x', x);
+  return runOnce(prepareConv2d(t.shape, weight, bias, options), [t.ptr], (s) => Tensor.empty(s));
 }
 
 /**
@@ -50,74 +70,71 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options?
 export function conv2dClamped(
   x: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: Conv2dOptions | undefined, min: number, max: number,
 ): Tensor {
-  const p = plan(x, weight, bias, options);
-  if (typeof min !== 'number' || typeof max !== 'number' || Number.isNaN(min) || Number.isNaN(max) || min > max) {
-    throw new RangeError(`conv2d: clamp bounds must be numbers with min ≤ max, got [${min}, ${max}]`);
-  }
-  const y = Tensor.empty([p.n, p.o, p.g.oh, p.g.ow]);
-  try {
-    if (p.n > 0) run(p, y, min, max);
-  } catch (e) {
-    y.dispose();
-    throw e;
-  }
-  return y;
+  const t = tensorArg('conv2d', 'x', x);
+  return runOnce(prepareConv2d(t.shape, weight, bias, options, { min, max }), [t.ptr], (s) => Tensor.empty(s));
 }
 
-function plan(xArg: unknown, wArg: unknown, bArg: unknown, options: unknown): ConvPlan {
+/**
+ * Prepares conv2d (with an optional fused clamp) for inputs of shape xShape, binding weight and
+ * bias (which must stay alive while the Prepared is used): outShape [N, O, oh, ow]; scratch for
+ * one block of im2col rows. run([x], y, scratch) only calls kernels.
+ */
+export function prepareConv2d(
+  xShape: Shape, weight: Tensor, bias?: Tensor | null, options?: Conv2dOptions, clamp?: ClampBounds,
+): Prepared {
   const op = 'conv2d';
-  const x = rankArg(op, 'x', xArg, 4, 'N, C, H, W');
-  const w = rankArg(op, 'weight', wArg, 4, 'out channels, in channels / groups, kh, kw');
-  const b = bArg === undefined || bArg === null ? null : rankArg(op, 'bias', bArg, 1, 'out channels');
-  const o = knownOptions(op, options, KEYS);
+  const xs = xShapeArg(op, xShape, [4], 'N, C, H, W');
+  const w = rankArg(op, 'weight', weight, 4, 'out channels, in channels / groups, kh, kw');
+  const b = bias === undefined || bias === null ? null : rankArg(op, 'bias', bias, 1, 'out channels');
+  const p = geometry(op, xs, 'x', w.shape, 'weight', knownOptions(op, options, KEYS));
+  if (b !== null && b.shape[0] !== p.o) {
+    throw new RangeError(`${op}: bias has shape ${fmtShape(b.shape)} but weight ${fmtShape(w.shape)} has ${p.o} output channels; bias must be [${p.o}]`);
+  }
+  const [min, max] = clampArg(op, clamp);
+  return forwardPlan(p, w.ptr, b ? b.ptr : 0, min, max);
+}
+
+/**
+ * Checks an input shape [N, C, H, W] against a weight shape [O, C/groups, kh, kw] and the options
+ * (stride, padding, dilation, groups), and resolves the window. xName / wName: the arguments'
+ * names in the messages.
+ */
+function geometry(op: string, xs: readonly number[], xName: string, ws: readonly number[], wName: string, o: Record<string, unknown>): ConvGeom {
   const groups = intArg(op, 'groups', o.groups ?? 1, 1);
-  const [n, c, h, wd] = x.shape;
-  const [oc, cg, kh, kw] = w.shape;
-  if (c < 1 || h < 1 || wd < 1) throw new RangeError(`${op}: x ${fmtShape(x.shape)} must have at least one channel, row and column`);
-  if (oc < 1 || cg < 1 || kh < 1 || kw < 1) throw new RangeError(`${op}: weight ${fmtShape(w.shape)} must not have a zero dimension`);
+  const [n, c, h, wd] = xs;
+  const [oc, cg, kh, kw] = ws;
+  if (c < 1 || h < 1 || wd < 1) throw new RangeError(`${op}: ${xName} ${fmtShape(xs)} must have at least one channel, row and column`);
+  if (oc < 1 || cg < 1 || kh < 1 || kw < 1) throw new RangeError(`${op}: ${wName} ${fmtShape(ws)} must not have a zero dimension`);
   if (c % groups !== 0) {
-    throw new RangeError(`${op}: x has ${c} channels (shape ${fmtShape(x.shape)}), which groups = ${groups} does not divide`);
+    throw new RangeError(`${op}: ${xName} has ${c} channels (shape ${fmtShape(xs)}), which groups = ${groups} does not divide`);
   }
   if (oc % groups !== 0) {
-    throw new RangeError(`${op}: weight has ${oc} output channels (shape ${fmtShape(w.shape)}), which groups = ${groups} does not divide`);
+    throw new RangeError(`${op}: ${wName} has ${oc} output channels (shape ${fmtShape(ws)}), which groups = ${groups} does not divide`);
   }
   if (cg * groups !== c) {
     throw new RangeError(
-      `${op}: weight ${fmtShape(w.shape)} expects ${cg} input channels per group × groups ${groups} = ${cg * groups} channels, ` +
-        `but x ${fmtShape(x.shape)} has ${c}`,
+      `${op}: ${wName} ${fmtShape(ws)} expects ${cg} input channels per group × groups ${groups} = ${cg * groups} channels, ` +
+        `but ${xName} ${fmtShape(xs)} has ${c}`,
     );
   }
-  if (b !== null && b.shape[0] !== oc) {
-    throw new RangeError(`${op}: bias has shape ${fmtShape(b.shape)} but weight ${fmtShape(w.shape)} has ${oc} output channels; bias must be [${oc}]`);
-  }
   const g = window2d(op, h, wd, { kernelSize: [kh, kw], stride: o.stride, padding: o.padding, dilation: o.dilation });
-  return { x, w, b, n, c, h, wd, o: oc, groups, cg, og: oc / groups, g };
+  return { n, c, h, wd, o: oc, groups, cg, og: oc / groups, g };
 }
 
-function run(p: ConvPlan, y: Tensor, min: number, max: number): void {
+/** The forward kernels for a checked geometry, weights at wp, bias at bp (or 0). */
+function forwardPlan(p: ConvGeom, wp: number, bp: number, min: number, max: number): Prepared {
   const k = kernels();
   const { g } = p;
-  const P = g.oh * g.ow;
-  const K = p.cg * g.kh * g.kw;
-  const xp = p.x.ptr, wp = p.w.ptr, bp = p.b ? p.b.ptr : 0, yp = y.ptr;
-  const hw = p.h * p.wd;
-  const params = heap().alloc(16 * 4);
-  let col = 0;
-  try {
-    if (p.cg === 1 && p.groups > 1) {
-      // depthwise: one input channel per group, channel multiplier og
-      new Int32Array(heap().u8view().buffer, params, 14).set([
-        p.c, p.h, p.wd, p.og, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padTop, g.padLeft, g.oh, g.ow,
-      ]);
-      for (let n = 0; n < p.n; n++) {
-        k.dwconv2d_f32_minmax_simd(xp + n * p.c * hw * 4, wp, bp, yp + n * p.o * P * 4, params, min, max);
-      }
-      return;
-    }
-    const pointwise = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 &&
-      g.padTop === 0 && g.padLeft === 0 && g.padBottom === 0 && g.padRight === 0;
-    // the GEMM reads a row-major B up to 8·⌈P/8⌉ − P floats past its last row; allowed when ≤ 3
-    if (pointwise && (P % 8 === 0 || P % 8 >= 5)) {
+  const P = g.oh * g.ow, K = p.cg * g.kh * g.kw, hw = p.h * p.wd;
+  const outShape = [p.n, p.o, g.oh, g.ow];
+  if (isDepthwise(p)) {
+    const params = paramBlock(depthwiseBlock(p));
+    return prepared(outShape, 0, [params], ([xp], yp) => {
+      for (let n = 0; n < p.n; n++) k.dwconv2d_f32_minmax_simd(xp + n * p.c * hw * 4, wp, bp, yp + n * p.o * P * 4, params, min, max);
+    });
+  }
+  if (isPointwise(g) && inPlace(P)) {
+    return prepared(outShape, 0, [], ([xp], yp) => {
       for (let n = 0; n < p.n; n++) {
         for (let gi = 0; gi < p.groups; gi++) {
           k.gemm_f32_4x8_minmax_simd(
@@ -128,29 +145,155 @@ function run(p: ConvPlan, y: Tensor, min: number, max: number): void {
           );
         }
       }
-      return;
-    }
-    new Int32Array(heap().u8view().buffer, params, 12).set([
-      p.cg, p.h, p.wd, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padTop, g.padLeft, g.ow,
-    ]);
-    // at least MIN_BLOCK pixels per GEMM call, so each pass over W does enough work for big K
-    const block = Math.min(Math.ceil(P / 8) * 8, Math.max(MIN_BLOCK, Math.floor(COL_BYTES / (K * 4 * 8)) * 8));
-    col = heap().alloc(block * K * 4);
+    });
+  }
+  const params = paramBlock(im2colBlock(p));
+  // blocks of whole output rows, at least MIN_BLOCK pixels so each pass over W does enough work
+  const rows = Math.min(g.oh, Math.max(Math.ceil(MIN_BLOCK / g.ow), Math.floor(COL_BYTES / (K * 4 * g.ow))));
+  // + 8 columns for a padded row stride, + 32 bytes: the GEMM reads up to 7 floats past the last row
+  const colBytes = (rows * g.ow + 8) * K * 4 + 32;
+  return prepared(outShape, colBytes, [params], ([xp], yp, col) => {
     for (let n = 0; n < p.n; n++) {
       for (let gi = 0; gi < p.groups; gi++) {
         const xg = xp + (n * p.c + gi * p.cg) * hw * 4;
         const wg = wp + gi * p.og * K * 4;
         const bg = bp === 0 ? 0 : bp + gi * p.og * 4;
         const yg = yp + (n * p.o + gi * p.og) * P * 4;
-        for (let p0 = 0; p0 < P; p0 += block) {
-          const cnt = Math.min(block, P - p0);
-          k.conv2d_im2col_f32_p8_simd(xg, col, params, p0, cnt);
-          k.gemm_f32_4x8_minmax_simd(wg, K, col, 8, 8 * K, yg + p0 * 4, P, bg, p.og, cnt, K, min, max);
+        for (let oy = 0; oy < g.oh; oy += rows) {
+          const r = Math.min(rows, g.oh - oy), cnt = r * g.ow;
+          const ld = cnt % 128 === 0 ? cnt + 8 : cnt;
+          k.conv2d_im2col_f32_simd(xg, col, ld, params, oy, r);
+          k.gemm_f32_4x8_minmax_simd(wg, K, col, ld, 8, yg + oy * g.ow * 4, P, bg, p.og, cnt, K, min, max);
         }
       }
     }
-  } finally {
-    heap().release(params);
-    if (col !== 0) heap().release(col);
+  });
+}
+
+/** A Prepared that frees `owned` (parameter blocks) once on dispose(). */
+function prepared(outShape: number[], scratchBytes: number, owned: number[], run: Prepared['run']): Prepared {
+  let live = true;
+  return {
+    outShape,
+    scratchBytes,
+    run,
+    dispose() {
+      if (live) releaseAll(owned);
+      live = false;
+    },
+  };
+}
+
+// ── Backward ─────────────────────────────────────────────────────────────────────────────────
+
+/** Options of conv2dBackwardFilter: the forward's, plus a gradient tensor to add into. */
+export interface Conv2dBackwardFilterOptions extends Conv2dOptions {
+  /** Add the gradient into this [O, C/groups, kh, kw] tensor and return it (default: a new zero-filled one). */
+  accumulateInto?: Tensor;
+}
+
+export interface Conv2dBackwardBiasOptions {
+  /** Add the gradient into this [O] tensor and return it (default: a new zero-filled one). */
+  accumulateInto?: Tensor;
+}
+
+/** A shape argument: an array of `rank` non-negative integers. */
+function shape4Arg(op: string, name: string, v: unknown, layout: string): number[] {
+  if (!Array.isArray(v) || v.length !== 4) {
+    throw new TypeError(`${op}: ${name} must be an array of 4 integers (${layout}), got ${describeShape(v)}`);
   }
+  return v.map((d, i) => intArg(op, `${name}[${i}]`, d, 0));
+}
+
+function describeShape(v: unknown): string {
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (v instanceof Tensor) return `a Tensor (pass its .shape)`;
+  return v === null ? 'null' : typeof v;
+}
+
+/** dy must have exactly the forward output shape. */
+function checkDy(op: string, dy: Tensor, p: ConvGeom, xs: readonly number[], ws: readonly number[]): void {
+  const want = [p.n, p.o, p.g.oh, p.g.ow];
+  if (dy.shape.some((d, i) => d !== want[i])) {
+    throw new RangeError(
+      `${op}: dy has shape ${fmtShape(dy.shape)} but the forward output of x ${fmtShape(xs)} with weight ${fmtShape(ws)} ` +
+        `and these options is ${fmtShape(want)}; dy must have that shape`,
+    );
+  }
+}
+
+/** The tensor to accumulate into (checked against `shape`), or a new zero-filled one. */
+function gradTarget(op: string, into: unknown, shape: readonly number[], what: string): Tensor {
+  if (into === undefined) return Tensor.zeros(shape);
+  const t = tensorArg(op, 'accumulateInto', into);
+  if (t.rank !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    throw new RangeError(`${op}: accumulateInto has shape ${fmtShape(t.shape)} but the ${what} has shape ${fmtShape(shape)}; they must match`);
+  }
+  return t;
+}
+
+/**
+ * The gradient of conv2d with respect to its input (a transposed convolution):
+ * dx[n, c, iy, ix] = Σ w[o, c mod (C/groups), ki, kj]·dy[n, o, oy, ox] over the output channels
+ * o of c's group and the taps with oy·sh − padTop + ki·dh = iy, ox·sw − padLeft + kj·dw = ix.
+ * dy [N, O, oh, ow] (the forward output's shape); w [O, C/groups, kh, kw]; xShape [N, C, H, W];
+ * options as the forward's. Returns a new dx of shape xShape.
+ */
+export function conv2dBackwardData(dy: Tensor, w: Tensor, xShape: readonly number[], options?: Conv2dOptions): Tensor {
+  const op = 'conv2dBackwardData';
+  const d = rankArg(op, 'dy', dy, 4, 'N, O, oh, ow');
+  const wt = rankArg(op, 'w', w, 4, 'out channels, in channels / groups, kh, kw');
+  const xs = shape4Arg(op, 'xShape', xShape, 'N, C, H, W');
+  const p = geometry(op, xs, 'xShape', wt.shape, 'w', knownOptions(op, options, KEYS));
+  checkDy(op, d, p, xs, wt.shape);
+  const dx = Tensor.empty(xs);
+  try {
+    if (p.n > 0) runBackwardData(p, d, wt, dx);
+  } catch (e) {
+    dx.dispose();
+    throw e;
+  }
+  return dx;
+}
+
+/**
+ * The gradient of conv2d with respect to its weights, summed over the batch:
+ * dw[o, ci, ki, kj] = Σ_{n, oy, ox} dy[n, o, oy, ox]·x[n, g·C/groups + ci, oy·sh − padTop + ki·dh,
+ * ox·sw − padLeft + kj·dw] (g the group of o; zero padding contributes nothing).
+ * x [N, C, H, W]; dy [N, O, oh, ow]; wShape [O, C/groups, kh, kw]. Adds into
+ * options.accumulateInto and returns it when given, else returns a new tensor.
+ */
+export function conv2dBackwardFilter(x: Tensor, dy: Tensor, wShape: readonly number[], options?: Conv2dBackwardFilterOptions): Tensor {
+  const op = 'conv2dBackwardFilter';
+  const xt = rankArg(op, 'x', x, 4, 'N, C, H, W');
+  const d = rankArg(op, 'dy', dy, 4, 'N, O, oh, ow');
+  const ws = shape4Arg(op, 'wShape', wShape, 'out channels, in channels / groups, kh, kw');
+  const o = knownOptions(op, options, [...KEYS, 'accumulateInto']);
+  const p = geometry(op, xt.shape, 'x', ws, 'wShape', o);
+  checkDy(op, d, p, xt.shape, ws);
+  const into = o.accumulateInto;
+  const dw = gradTarget(op, into, ws, 'filter gradient (wShape)');
+  try {
+    if (p.n > 0) runBackwardFilter(p, xt, d, dw);
+  } catch (e) {
+    if (into === undefined) dw.dispose();
+    throw e;
+  }
+  return dw;
+}
+
+/**
+ * The gradient of conv2d with respect to its bias: db[o] = Σ_{n, oy, ox} dy[n, o, oy, ox].
+ * dy [N, O, oh, ow]. Adds into options.accumulateInto ([O]) and returns it when given, else
+ * returns a new tensor.
+ */
+export function conv2dBackwardBias(dy: Tensor, options?: Conv2dBackwardBiasOptions): Tensor {
+  const op = 'conv2dBackwardBias';
+  const d = rankArg(op, 'dy', dy, 4, 'N, O, oh, ow');
+  const o = knownOptions(op, options, ['accumulateInto']);
+  const [n, oc, oh, ow] = d.shape;
+  if (oc < 1) throw new RangeError(`${op}: dy ${fmtShape(d.shape)} must have at least one channel`);
+  const db = gradTarget(op, o.accumulateInto, [oc], 'bias gradient ([O] from dy)');
+  if (n * oh * ow > 0) kernels().bias_bwd_f32_simd(d.ptr, db.ptr, n, oc, oh * ow);
+  return db;
 }

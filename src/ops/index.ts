@@ -13,4 +13,3 @@ export * from './dropout.js';
 export * from './loss.js';
 export * from './optim.js';
 export * from './gather.js';
-export * from './conv2d-backward.js';

@@ -1,11 +1,27 @@
-// Dense (fully connected) layer, PyTorch's F.linear: y = x·Wᵀ + b with W [out, in].
+// Dense (fully connected) layer, PyTorch's F.linear: y = x·Wᵀ + b with W [out, in], and its
+// backward op.
 //
 // Batch 1 is a GEMV of contiguous dot products over W's rows. Larger batches pack the rows of x
 // into the GEMM's 8-column panels and run the SIMD GEMM with A = W (read in place, never
 // repacked) and C stored transposed, straight into y [N, out].
-import { Tensor } from '../tensor.js';
+// Backward: dx = dy·W (A = dy, B = W's rows as panels; batch 1 a transposed GEMV streaming W),
+// dW += dyᵀ·x (the GEMM reads dy transposed, B = x's rows, C accumulated), db += column sums of
+// dy. Operands whose rows are long or cache-aliased are packed into panels first.
+import { Tensor, type Shape } from '../tensor.js';
 import { heap, kernels } from '../wasm/engine.js';
-import { fmtShape, rankArg } from './validate.js';
+import { describe, fmtShape, knownOptions, rankArg, tensorArg, xShapeArg } from './validate.js';
+import { runOnce, type Prepared } from './prepared.js';
+import type { ClampBounds } from './conv2d.js';
+
+/** [min, max] of an optional clamp, checked. (The same check as conv2d.ts's; a candidate for validate.ts.) */
+function clampArg(op: string, clamp: ClampBounds | undefined): [number, number] {
+  if (clamp === undefined) return [-Infinity, Infinity];
+  const { min, max } = clamp;
+  if (typeof min !== 'number' || typeof max !== 'number' || Number.isNaN(min) || Number.isNaN(max) || min > max) {
+    throw new RangeError(`${op}: clamp bounds must be numbers with min ≤ max, got [${min}, ${max}]`);
+  }
+  return [min, max];
+}
 
 /** Scratch for packed rows of x, per GEMM call. */
 const PACK_BYTES = 4 * 1024 * 1024;
@@ -15,7 +31,8 @@ const PACK_BYTES = 4 * 1024 * 1024;
  * null/undefined. Returns [N, out] (or [out]).
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  return linearClamped(x, weight, bias, -Infinity, Infinity);
+  const t = tensorArg('linear', 'x', x);
+  return runOnce(prepareLinear(t.shape, weight, bias), [t.ptr], (s) => Tensor.empty(s));
 }
 
 /**
@@ -23,45 +40,188 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
  * For graph fusion; NaN propagates as in PyTorch's relu/clamp.
  */
 export function linearClamped(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, min: number, max: number): Tensor {
+  const t = tensorArg('linear', 'x', x);
+  return runOnce(prepareLinear(t.shape, weight, bias, { min, max }), [t.ptr], (s) => Tensor.empty(s));
+}
+
+/**
+ * Prepares linear (with an optional fused clamp) for inputs of shape xShape, binding weight and
+ * bias (which must stay alive while the Prepared is used): outShape [N, out] (or [out]); scratch
+ * for x's rows packed into panels when N > 1. run([x], y, scratch) only calls kernels.
+ */
+export function prepareLinear(xShape: Shape, weight: Tensor, bias?: Tensor | null, clamp?: ClampBounds): Prepared {
   const op = 'linear';
-  const xt = rankArg(op, 'x', x, [1, 2], '[N, in] or [in]');
+  const xs = xShapeArg(op, xShape, [1, 2], '[N, in] or [in]');
   const w = rankArg(op, 'weight', weight, 2, 'out, in');
   const b = bias === undefined || bias === null ? null : rankArg(op, 'bias', bias, 1, 'out');
   const [out, inF] = w.shape;
-  const n = xt.rank === 2 ? xt.shape[0] : 1;
-  const xin = xt.shape[xt.rank - 1];
+  const n = xs.length === 2 ? xs[0] : 1;
+  const xin = xs[xs.length - 1];
   if (out < 1 || inF < 1) throw new RangeError(`${op}: weight ${fmtShape(w.shape)} must have at least one row and one column`);
   if (xin !== inF) {
-    throw new RangeError(`${op}: x ${fmtShape(xt.shape)} has ${xin} features but weight ${fmtShape(w.shape)} expects ${inF} (weight is [out, in])`);
+    throw new RangeError(`${op}: x ${fmtShape(xs)} has ${xin} features but weight ${fmtShape(w.shape)} expects ${inF} (weight is [out, in])`);
   }
   if (b !== null && b.shape[0] !== out) {
     throw new RangeError(`${op}: bias has shape ${fmtShape(b.shape)} but weight ${fmtShape(w.shape)} has ${out} outputs; bias must be [${out}]`);
   }
-  if (typeof min !== 'number' || typeof max !== 'number' || Number.isNaN(min) || Number.isNaN(max) || min > max) {
-    throw new RangeError(`${op}: clamp bounds must be numbers with min ≤ max, got [${min}, ${max}]`);
-  }
-  const y = Tensor.empty(xt.rank === 2 ? [n, out] : [out]);
+  const [min, max] = clampArg(op, clamp);
   const k = kernels();
-  const xp = xt.ptr, wp = w.ptr, bp = b ? b.ptr : 0, yp = y.ptr;
-  let packed = 0;
+  const wp = w.ptr, bp = b ? b.ptr : 0;
+  const outShape = xs.length === 2 ? [n, out] : [out];
+  const plan = (scratchBytes: number, run: Prepared['run']): Prepared => ({ outShape, scratchBytes, run, dispose() {} });
+  if (n <= 1) return plan(0, ([xp], yp) => { if (n === 1) k.gemv_f32_minmax_simd(wp, inF, xp, yp, bp, out, inF, min, max); });
+  // rows of x per GEMM call: the packed panels stay within PACK_BYTES (W is streamed once per call)
+  const rows = Math.min(Math.ceil(n / 8) * 8, Math.max(8, Math.floor(PACK_BYTES / (inF * 4 * 8)) * 8));
+  return plan(rows * inF * 4, ([xp], yp, packed) => {
+    for (let r0 = 0; r0 < n; r0 += rows) {
+      const cnt = Math.min(rows, n - r0);
+      k.gemm_pack_f32_t_p8_simd(xp + r0 * inF * 4, inF, packed, cnt, inF);
+      k.gemm_f32_ct_4x8_minmax_simd(wp, inF, packed, 8, 8 * inF, yp + r0 * out * 4, out, bp, out, cnt, inF, min, max);
+    }
+  });
+}
+
+// ── Backward ─────────────────────────────────────────────────────────────────────────────────
+
+export interface LinearBackwardOptions {
+  /** Add dW into this [out, in] tensor and return it as dw (default: a new zero-filled one). */
+  weightGradInto?: Tensor;
+  /** Add db into this [out] tensor and return it as db (default: a new zero-filled one). */
+  biasGradInto?: Tensor;
+  /** Compute dx (default true). */
+  inputGrad?: boolean;
+  /** Compute dW (default true). */
+  weightGrad?: boolean;
+  /** Compute db (default true). */
+  biasGrad?: boolean;
+}
+
+export interface LinearGrads {
+  dx: Tensor | null;
+  dw: Tensor | null;
+  db: Tensor | null;
+}
+
+const BWD_KEYS = ['weightGradInto', 'biasGradInto', 'inputGrad', 'weightGrad', 'biasGrad'] as const;
+
+function flag(op: string, name: string, v: unknown): boolean {
+  if (v === undefined) return true;
+  if (typeof v !== 'boolean') throw new TypeError(`${op}: ${name} must be a boolean, got ${describe(v)}`);
+  return v;
+}
+
+function into(op: string, name: string, v: unknown, shape: readonly number[], what: string): Tensor | null {
+  if (v === undefined) return null;
+  const t = tensorArg(op, name, v);
+  if (t.rank !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    throw new RangeError(`${op}: ${name} has shape ${fmtShape(t.shape)} but ${what} has shape ${fmtShape(shape)}; they must match`);
+  }
+  return t;
+}
+
+/**
+ * True when the GEMM may read a row-major [rows, n] matrix as 8-column panels in place: it
+ * over-reads ≤ 3 floats past the last row (n mod 8 = 0 or ≥ 5), and walking down a panel does
+ * not thrash the cache (rows ≤ 1024 floats, and not a multiple of 512 bytes, which would map
+ * the panel's rows onto a few cache sets).
+ */
+const inPlace = (n: number) => (n % 8 === 0 || n % 8 >= 5) && n <= 1024 && n % 128 !== 0;
+
+/** dy is read transposed, one 16-byte piece per row: packed when its rows are long or cache-aliased. */
+const packDy = (out: number) => out > 1024 || out % 128 === 0;
+
+/** Floats of W packed per strip for the input gradient (1 MB). */
+const STRIP_FLOATS = 256 * 1024;
+
+/**
+ * Gradients of y = x·wᵀ + b: dx = dy·w, dw += dyᵀ·x, db += Σ_n dy[n, ·].
+ * dy [N, out] (or [out] when x is [in]); x [N, in] (or [in]); w [out, in]. dw and db are added
+ * into weightGradInto / biasGradInto when given (and those tensors returned), else returned as new
+ * tensors; a gradient switched off (inputGrad / weightGrad / biasGrad false) is null.
+ */
+export function linearBackward(dy: Tensor, x: Tensor, w: Tensor, options?: LinearBackwardOptions): LinearGrads {
+  const op = 'linearBackward';
+  const d = rankArg(op, 'dy', dy, [1, 2], '[N, out] or [out]');
+  const xt = rankArg(op, 'x', x, [1, 2], '[N, in] or [in]');
+  const wt = rankArg(op, 'w', w, 2, 'out, in');
+  const o = knownOptions(op, options, BWD_KEYS);
+  const wantDx = flag(op, 'inputGrad', o.inputGrad);
+  const wantDw = flag(op, 'weightGrad', o.weightGrad);
+  const wantDb = flag(op, 'biasGrad', o.biasGrad);
+  const [out, inF] = wt.shape;
+  if (out < 1 || inF < 1) throw new RangeError(`${op}: w ${fmtShape(wt.shape)} must have at least one row and one column`);
+  const n = xt.rank === 2 ? xt.shape[0] : 1;
+  if (xt.shape[xt.rank - 1] !== inF) {
+    throw new RangeError(`${op}: x ${fmtShape(xt.shape)} has ${xt.shape[xt.rank - 1]} features but w ${fmtShape(wt.shape)} expects ${inF} (w is [out, in])`);
+  }
+  const yShape = xt.rank === 2 ? [n, out] : [out];
+  if (d.rank !== yShape.length || d.shape.some((v, i) => v !== yShape[i])) {
+    throw new RangeError(
+      `${op}: dy has shape ${fmtShape(d.shape)} but the forward output of x ${fmtShape(xt.shape)} with w ${fmtShape(wt.shape)} is ${fmtShape(yShape)}; dy must have that shape`,
+    );
+  }
+  const wInto = into(op, 'weightGradInto', o.weightGradInto, [out, inF], 'the weight gradient (w)');
+  const bInto = into(op, 'biasGradInto', o.biasGradInto, [out], 'the bias gradient ([out])');
+  if (wInto && !wantDw) throw new RangeError(`${op}: weightGradInto is given but weightGrad is false`);
+  if (bInto && !wantDb) throw new RangeError(`${op}: biasGradInto is given but biasGrad is false`);
+
+  const k = kernels();
+  const made: Tensor[] = [];
+  const scratch: number[] = [];
+  const alloc = (floats: number) => {
+    const p = heap().alloc(floats * 4);
+    scratch.push(p);
+    return p;
+  };
   try {
-    if (n === 1) {
-      k.gemv_f32_minmax_simd(wp, inF, xp, yp, bp, out, inF, min, max);
-    } else if (n > 1) {
-      // rows of x per GEMM call: the packed panels stay within PACK_BYTES (W is streamed once per call)
-      const rows = Math.min(Math.ceil(n / 8) * 8, Math.max(8, Math.floor(PACK_BYTES / (inF * 4 * 8)) * 8));
-      packed = heap().alloc(rows * inF * 4);
-      for (let r0 = 0; r0 < n; r0 += rows) {
-        const cnt = Math.min(rows, n - r0);
-        k.gemm_pack_f32_t_p8_simd(xp + r0 * inF * 4, inF, packed, cnt, inF);
-        k.gemm_f32_ct_4x8_minmax_simd(wp, inF, packed, 8, 8 * inF, yp + r0 * out * 4, out, bp, out, cnt, inF, min, max);
+    const dx = wantDx ? Tensor.empty(xt.shape) : null;
+    if (dx) made.push(dx);
+    const dw = wantDw ? wInto ?? Tensor.zeros([out, inF]) : null;
+    if (dw && !wInto) made.push(dw);
+    const db = wantDb ? bInto ?? Tensor.zeros([out]) : null;
+    if (db && !bInto) made.push(db);
+    if (dx && n === 1) {
+      // dx = Wᵀ·dy: W streamed row by row
+      k.gemv_t_f32_simd(wt.ptr, inF, d.ptr, dx.ptr, inF, out);
+    } else if (dx && n > 1) {
+      // dx [N, in] = dy [N, out] · W [out, in]; W's rows are read as panels in place when short,
+      // else packed strip by strip (a long row stride makes every panel row a new cache line)
+      if (inPlace(inF)) {
+        k.gemm_f32_4x8_minmax_simd(d.ptr, out, wt.ptr, inF, 8, dx.ptr, inF, 0, n, inF, out, -Infinity, Infinity);
+      } else {
+        const strip = Math.max(8, Math.floor(STRIP_FLOATS / out / 8) * 8);
+        const packed = alloc(Math.min(strip, Math.ceil(inF / 8) * 8) * out);
+        for (let j = 0; j < inF; j += strip) {
+          const nc = Math.min(strip, inF - j);
+          k.gemm_pack_f32_p8_simd(wt.ptr + j * 4, inF, packed, out, nc);
+          k.gemm_f32_4x8_minmax_simd(d.ptr, out, packed, 8, 8 * out, dx.ptr + j * 4, inF, 0, n, nc, out, -Infinity, Infinity);
+        }
       }
     }
+    if (dw && n > 0) {
+      // dW [out, in] += dyᵀ [out, N] · x [N, in], dy read transposed (packed when its rows are long)
+      let ap = d.ptr, lda = out, aps = 8;
+      if (packDy(out)) {
+        ap = alloc(Math.ceil(out / 8) * 8 * n);
+        k.gemm_pack_f32_p8_simd(d.ptr, out, ap, n, out);
+        lda = 8;
+        aps = 8 * n;
+      }
+      let bp = xt.ptr, rs = inF, ps = 8;
+      if (!inPlace(inF)) {
+        bp = alloc(Math.ceil(inF / 8) * 8 * n);
+        k.gemm_pack_f32_p8_simd(xt.ptr, inF, bp, n, inF);
+        rs = 8;
+        ps = 8 * n;
+      }
+      k.gemm_f32_ta_4x8_inc_simd(ap, lda, aps, bp, rs, ps, dw.ptr, inF, out, inF, n);
+    }
+    if (db && n > 0) k.bias_bwd_f32_simd(d.ptr, db.ptr, n, out, 1);
+    return { dx, dw, db };
   } catch (e) {
-    y.dispose();
+    for (const t of made) t.dispose();
     throw e;
   } finally {
-    if (packed !== 0) heap().release(packed);
+    for (const p of scratch) heap().release(p);
   }
-  return y;
 }

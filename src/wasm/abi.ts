@@ -5,10 +5,152 @@ export interface Kernels {
   heap_base(): number;
   copy_f32_simd(xPtr: number, yPtr: number, n: number): void;
   fill_f32_simd(yPtr: number, n: number, value: number): void;
+  conv2d_im2col_f32_simd(xPtr: number, colPtr: number, ldCol: number, paramPtr: number, oyStart: number, oyCount: number): void;
+  dwconv2d_f32_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, paramPtr: number, minv: number, maxv: number): void;
+  conv2d_col2im_f32_simd(colPtr: number, xPtr: number, paramPtr: number, oyStart: number, oyCount: number): void;
+  dwconv2d_bwd_data_f32_simd(dyPtr: number, wPtr: number, dxPtr: number, paramPtr: number): void;
+  dwconv2d_bwd_filter_f32_simd(xPtr: number, dyPtr: number, dwPtr: number, paramPtr: number): void;
+  gemm_f32_4x8_minmax_simd(aPtr: number, lda: number, bPtr: number, bRowStride: number, bPanelStride: number, cPtr: number, ldc: number, biasPtr: number, M: number, N: number, K: number, minv: number, maxv: number): void;
+  gemm_f32_ct_4x8_minmax_simd(aPtr: number, lda: number, bPtr: number, bRowStride: number, bPanelStride: number, cPtr: number, ldc: number, biasPtr: number, M: number, N: number, K: number, minv: number, maxv: number): void;
+  gemm_f32_ta_4x8_simd(aPtr: number, lda: number, aPanelStride: number, bPtr: number, bRowStride: number, bPanelStride: number, cPtr: number, ldc: number, M: number, N: number, K: number): void;
+  gemm_f32_ta_4x8_inc_simd(aPtr: number, lda: number, aPanelStride: number, bPtr: number, bRowStride: number, bPanelStride: number, cPtr: number, ldc: number, M: number, N: number, K: number): void;
+  gemm_f32_ct_4x8_inc_simd(aPtr: number, lda: number, bPtr: number, bRowStride: number, bPanelStride: number, cPtr: number, ldc: number, M: number, N: number, K: number): void;
+  gemm_pack_f32_t_p8_simd(xPtr: number, ldx: number, pPtr: number, N: number, K: number): void;
+  gemm_pack_f32_p8_simd(bPtr: number, ldb: number, pPtr: number, K: number, N: number): void;
+  gemv_f32_minmax_simd(aPtr: number, lda: number, xPtr: number, yPtr: number, biasPtr: number, M: number, K: number, minv: number, maxv: number): void;
+  gemv_t_f32_simd(aPtr: number, lda: number, xPtr: number, yPtr: number, M: number, K: number): void;
+  bias_bwd_f32_simd(dyPtr: number, dbPtr: number, N: number, C: number, P: number): void;
+  maxpool2d_f32_simd(xPtr: number, yPtr: number, idxPtr: number, geomPtr: number, planeStart: number, planeEnd: number): void;
+  avgpool2d_f32_simd(xPtr: number, yPtr: number, geomPtr: number, planeStart: number, planeEnd: number): void;
+  global_avgpool2d_f32_simd(xPtr: number, yPtr: number, hw: number, planeStart: number, planeEnd: number): void;
+  adaptive_avgpool2d_f32_simd(xPtr: number, yPtr: number, scratchPtr: number, H: number, W: number, OH: number, OW: number, planeStart: number, planeEnd: number): void;
+  relu_f32_simd(xPtr: number, yPtr: number, n: number): void;
+  leaky_relu_f32_simd(xPtr: number, yPtr: number, n: number, negativeSlope: number): void;
+  sigmoid_f32_simd(xPtr: number, yPtr: number, n: number): void;
+  tanh_f32_simd(xPtr: number, yPtr: number, n: number): void;
+  relu_bwd_f32_simd(dyPtr: number, xPtr: number, dxPtr: number, n: number): void;
+  leaky_relu_bwd_f32_simd(dyPtr: number, xPtr: number, dxPtr: number, n: number, negativeSlope: number): void;
+  sigmoid_bwd_f32_simd(dyPtr: number, yPtr: number, dxPtr: number, n: number): void;
+  tanh_bwd_f32_simd(dyPtr: number, yPtr: number, dxPtr: number, n: number): void;
+  softmax_f32_simd(xPtr: number, yPtr: number, rows: number, n: number): void;
+  log_softmax_f32_simd(xPtr: number, yPtr: number, rows: number, n: number): void;
+  softmax_f32_strided_simd(xPtr: number, yPtr: number, outer: number, c: number, inner: number): void;
+  log_softmax_f32_strided_simd(xPtr: number, yPtr: number, outer: number, c: number, inner: number): void;
+  softmax_bwd_f32_simd(dyPtr: number, yPtr: number, dxPtr: number, rows: number, n: number): void;
+  log_softmax_bwd_f32_simd(dyPtr: number, yPtr: number, dxPtr: number, rows: number, n: number): void;
+  softmax_bwd_f32_strided_simd(dyPtr: number, yPtr: number, dxPtr: number, outer: number, c: number, inner: number): void;
+  log_softmax_bwd_f32_strided_simd(dyPtr: number, yPtr: number, dxPtr: number, outer: number, c: number, inner: number): void;
+  add_f32_simd(aPtr: number, bPtr: number, yPtr: number, n: number): void;
+  add_f32_row_simd(aPtr: number, bPtr: number, yPtr: number, outer: number, inner: number): void;
+  add_f32_channel_simd(aPtr: number, bPtr: number, yPtr: number, outer: number, c: number, inner: number): void;
+  add_f32_strided_simd(aPtr: number, bPtr: number, yPtr: number, paramsPtr: number): void;
+  mul_f32_simd(aPtr: number, bPtr: number, yPtr: number, n: number): void;
+  mul_f32_row_simd(aPtr: number, bPtr: number, yPtr: number, outer: number, inner: number): void;
+  mul_f32_channel_simd(aPtr: number, bPtr: number, yPtr: number, outer: number, c: number, inner: number): void;
+  mul_f32_strided_simd(aPtr: number, bPtr: number, yPtr: number, paramsPtr: number): void;
+  scale_f32_simd(xPtr: number, yPtr: number, n: number, s: number): void;
+  add_inc_f32_simd(xPtr: number, yPtr: number, n: number): void;
+  add_bwd_f32_row_simd(dyPtr: number, dbPtr: number, outer: number, inner: number): void;
+  add_bwd_f32_channel_simd(dyPtr: number, dbPtr: number, outer: number, c: number, inner: number): void;
+  add_bwd_f32_strided_simd(dyPtr: number, dbPtr: number, paramsPtr: number): void;
+  concat_f32_simd(paramsPtr: number, k: number, outer: number, yPtr: number): void;
+  concat_bwd_f32_simd(dyPtr: number, paramsPtr: number, k: number, outer: number): void;
+  lrn_f32_simd(xPtr: number, yPtr: number, colStart: number, colEnd: number, C: number, HW: number, before: number, after: number, alphaOverSize: number, beta: number, k: number): void;
+  lrn_bwd_f32_simd(dyPtr: number, xPtr: number, dxPtr: number, scratchPtr: number, colStart: number, colEnd: number, C: number, HW: number, before: number, after: number, alphaOverSize: number, beta: number, k: number): void;
+  batchnorm_fold_f32_simd(meanPtr: number, varPtr: number, weightPtr: number, biasPtr: number, scalePtr: number, shiftPtr: number, C: number, eps: number): void;
+  batchnorm_f32_simd(xPtr: number, yPtr: number, scalePtr: number, shiftPtr: number, C: number, hw: number, planeStart: number, planeEnd: number): void;
+  dropout_f32_simd(xPtr: number, yPtr: number, start: number, end: number, threshold: number, scale: number, seed: number): void;
+  dropout_f32_mask_simd(xPtr: number, yPtr: number, maskPtr: number, start: number, end: number, threshold: number, scale: number, seed: number): void;
+  softmax_cross_entropy_f32_simd(xPtr: number, labelsPtr: number, gPtr: number, rows: number, c: number, smoothing: number, gradScale: number, correctPtr: number): number;
+  mse_loss_f32_simd(pPtr: number, tPtr: number, gPtr: number, n: number, gradScale: number): number;
+  sgd_f32_simd(pPtr: number, gPtr: number, bufPtr: number, n: number, lr: number, momentum: number, dampening: number, weightDecay: number, flags: number): void;
+  adam_f32_simd(pPtr: number, gPtr: number, mPtr: number, vPtr: number, n: number, beta1: number, beta2: number, eps: number, stepSize: number, bc2Sqrt: number, weightDecay: number, decay: number): void;
+  maxpool2d_bwd_f32_simd(dyPtr: number, idxPtr: number, dxPtr: number, hw: number, ohw: number, planeStart: number, planeEnd: number): void;
+  maxpool2d_bwd_f32_recompute_simd(dyPtr: number, xPtr: number, dxPtr: number, geomPtr: number, planeStart: number, planeEnd: number): void;
+  avgpool2d_bwd_f32_simd(dyPtr: number, dxPtr: number, rowPtr: number, geomPtr: number, planeStart: number, planeEnd: number): void;
+  global_avgpool2d_bwd_f32_simd(dyPtr: number, dxPtr: number, hw: number, planeStart: number, planeEnd: number): void;
+  adaptive_avgpool2d_bwd_f32_simd(dyPtr: number, dxPtr: number, scratchPtr: number, H: number, W: number, OH: number, OW: number, planeStart: number, planeEnd: number): void;
+  batchnorm_stats_f32_simd(xPtr: number, meanPtr: number, invStdPtr: number, statsPtr: number, N: number, C: number, hw: number, eps: number, cStart: number, cEnd: number): void;
+  batchnorm_update_running_f32_simd(meanPtr: number, varPtr: number, runMeanPtr: number, runVarPtr: number, C: number, momentum: number, unbias: number): void;
+  batchnorm_train_f32_simd(xPtr: number, yPtr: number, meanPtr: number, scalePtr: number, shiftPtr: number, C: number, hw: number, planeStart: number, planeEnd: number): void;
+  batchnorm_bwd_reduce_f32_simd(dyPtr: number, xPtr: number, meanPtr: number, sumsPtr: number, N: number, C: number, hw: number, cStart: number, cEnd: number): void;
+  batchnorm_bwd_fold_f32_simd(sumsPtr: number, meanPtr: number, invStdPtr: number, weightPtr: number, coefPtr: number, dWeightPtr: number, dBiasPtr: number, C: number, invM: number): void;
+  batchnorm_bwd_data_f32_simd(dyPtr: number, xPtr: number, dxPtr: number, coefPtr: number, C: number, hw: number, planeStart: number, planeEnd: number): void;
 }
 
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'heap_base',
   'copy_f32_simd',
   'fill_f32_simd',
+  'conv2d_im2col_f32_simd',
+  'dwconv2d_f32_minmax_simd',
+  'conv2d_col2im_f32_simd',
+  'dwconv2d_bwd_data_f32_simd',
+  'dwconv2d_bwd_filter_f32_simd',
+  'gemm_f32_4x8_minmax_simd',
+  'gemm_f32_ct_4x8_minmax_simd',
+  'gemm_f32_ta_4x8_simd',
+  'gemm_f32_ta_4x8_inc_simd',
+  'gemm_f32_ct_4x8_inc_simd',
+  'gemm_pack_f32_t_p8_simd',
+  'gemm_pack_f32_p8_simd',
+  'gemv_f32_minmax_simd',
+  'gemv_t_f32_simd',
+  'bias_bwd_f32_simd',
+  'maxpool2d_f32_simd',
+  'avgpool2d_f32_simd',
+  'global_avgpool2d_f32_simd',
+  'adaptive_avgpool2d_f32_simd',
+  'relu_f32_simd',
+  'leaky_relu_f32_simd',
+  'sigmoid_f32_simd',
+  'tanh_f32_simd',
+  'relu_bwd_f32_simd',
+  'leaky_relu_bwd_f32_simd',
+  'sigmoid_bwd_f32_simd',
+  'tanh_bwd_f32_simd',
+  'softmax_f32_simd',
+  'log_softmax_f32_simd',
+  'softmax_f32_strided_simd',
+  'log_softmax_f32_strided_simd',
+  'softmax_bwd_f32_simd',
+  'log_softmax_bwd_f32_simd',
+  'softmax_bwd_f32_strided_simd',
+  'log_softmax_bwd_f32_strided_simd',
+  'add_f32_simd',
+  'add_f32_row_simd',
+  'add_f32_channel_simd',
+  'add_f32_strided_simd',
+  'mul_f32_simd',
+  'mul_f32_row_simd',
+  'mul_f32_channel_simd',
+  'mul_f32_strided_simd',
+  'scale_f32_simd',
+  'add_inc_f32_simd',
+  'add_bwd_f32_row_simd',
+  'add_bwd_f32_channel_simd',
+  'add_bwd_f32_strided_simd',
+  'concat_f32_simd',
+  'concat_bwd_f32_simd',
+  'lrn_f32_simd',
+  'lrn_bwd_f32_simd',
+  'batchnorm_fold_f32_simd',
+  'batchnorm_f32_simd',
+  'dropout_f32_simd',
+  'dropout_f32_mask_simd',
+  'softmax_cross_entropy_f32_simd',
+  'mse_loss_f32_simd',
+  'sgd_f32_simd',
+  'adam_f32_simd',
+  'maxpool2d_bwd_f32_simd',
+  'maxpool2d_bwd_f32_recompute_simd',
+  'avgpool2d_bwd_f32_simd',
+  'global_avgpool2d_bwd_f32_simd',
+  'adaptive_avgpool2d_bwd_f32_simd',
+  'batchnorm_stats_f32_simd',
+  'batchnorm_update_running_f32_simd',
+  'batchnorm_train_f32_simd',
+  'batchnorm_bwd_reduce_f32_simd',
+  'batchnorm_bwd_fold_f32_simd',
+  'batchnorm_bwd_data_f32_simd',
 ];
