@@ -123,9 +123,11 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
   const outName = model.outputNames[0];
   const single = (name: string) => consumers.get(name) === 1 && name !== outName;
 
-  // value ids: 0 = the graph input; every other value is a node output (aliases share ids)
+  // value ids: 0 = the graph input; every other value is a node output. An alias (Flatten, Dropout)
+  // shares its input's id (the same bytes) but has a shape of its own.
   const valueOf = new Map<string, number>([[model.inputNames[0], 0]]);
   const shapes: Shape[] = [[batch, ...model.inputShapes[model.inputNames[0]]]];
+  const shapeOf = new Map<string, Shape>([[model.inputNames[0], shapes[0]]]);
   const steps: Step[] = [];
   const stepInfo: { name: string; fused: string[] }[] = [];
   const owned: Tensor[] = [];
@@ -135,9 +137,10 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
       const node = nodes[i];
       if (skip.has(node.name)) continue;
       const ins = node.inputs.map((n) => valueOf.get(n)!);
-      const inShapes = ins.map((v) => shapes[v]);
+      const inShapes = node.inputs.map((n) => shapeOf.get(n)!);
       if (isAlias(node.layer)) {
         valueOf.set(node.name, ins[0]);
+        shapeOf.set(node.name, [batch, ...node.outputShape]);
         continue;
       }
       const fused: string[] = [];
@@ -170,7 +173,11 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
       steps.push({ name: node.name, prepared, inputs: ins, output: out });
       stepInfo.push({ name: node.name, fused });
       valueOf.set(node.name, out);
-      for (const f of fused) valueOf.set(f, out);
+      shapeOf.set(node.name, prepared.outShape);
+      for (const f of fused) {
+        valueOf.set(f, out);
+        shapeOf.set(f, prepared.outShape);
+      }
     }
   } catch (e) {
     for (const s of steps) s.prepared.dispose();
@@ -180,6 +187,7 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
 
   // lifetimes by step index; the output lives to the end; the input is the caller's (not in the arena)
   const outValue = valueOf.get(outName)!;
+  const outShape = shapeOf.get(outName)!;
   const first = new Array<number>(shapes.length).fill(-1);
   const lastUse = new Array<number>(shapes.length).fill(-1);
   steps.forEach((s, k) => {
@@ -208,7 +216,7 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
   return new CompiledModel({
     batchSize: batch,
     inputShape: shapes[0],
-    outputShape: shapes[outValue],
+    outputShape: outShape,
     steps,
     addr,
     arena,
