@@ -199,15 +199,17 @@ export class Graph {
         const g = grads.get(node.name);
         if (g === undefined) continue; // nothing downstream of this node reached the loss
         grads.delete(node.name);
-        let dxs: Tensor[];
+        let dxs: (Tensor | null)[];
+        const needs = node.inputs.map((name) => wantInputs || !this.inputNames.includes(name));
         try {
-          dxs = node.layer.backward(g);
+          dxs = node.layer.backward(g, needs);
         } finally {
           g.dispose();
         }
         node.inputs.forEach((name, k) => {
           const dx = dxs[k];
-          if (this.inputNames.includes(name) && !wantInputs) {
+          if (dx === null) return;
+          if (!needs[k]) {
             dx.dispose();
             return;
           }

@@ -78,12 +78,12 @@ export class Conv2d extends Layer {
     return conv2d(inputs[0], this.weight.value, this.bias ? this.bias.value : null, this.opts);
   }
 
-  backward(dy: Tensor): Tensor[] {
+  backward(dy: Tensor, needs?: readonly boolean[]): (Tensor | null)[] {
     const x = this.saved;
     if (x === null) throw new Error(`layer '${this.name}' (Conv2d): backward needs a forward pass with training true first`);
     conv2dBackwardFilter(x, dy, this.weight.shape, { ...this.opts, accumulateInto: this.weight.gradBuffer() });
     if (this.bias) conv2dBackwardBias(dy, { accumulateInto: this.bias.gradBuffer() });
-    return [conv2dBackwardData(dy, this.weight.value, x.shape, this.opts)];
+    return [needs?.[0] === false ? null : conv2dBackwardData(dy, this.weight.value, x.shape, this.opts)];
   }
 
   release(): void {

@@ -33,8 +33,10 @@ export abstract class Layer {
    * The backward pass: given dL/dy for the output of the last forward(…, training = true), returns
    * dL/dx for each input (new tensors the caller owns) and adds parameter gradients into each
    * Param's grad. What forward saved is referenced, not owned: the model keeps those tensors alive.
+   * `needs[i]` false says nobody wants input i's gradient (a graph input): a layer may skip that
+   * work and return null in its place.
    */
-  backward(_dy: Tensor): Tensor[] {
+  backward(_dy: Tensor, _needs?: readonly boolean[]): (Tensor | null)[] {
     throw new Error(`layer '${this.name || this.type}' (${this.type}) cannot be trained: it has no backward pass`);
   }
 

@@ -46,15 +46,16 @@ export class Linear extends Layer {
     return linear(inputs[0], this.weight.value, this.bias ? this.bias.value : null);
   }
 
-  backward(dy: Tensor): Tensor[] {
+  backward(dy: Tensor, needs?: readonly boolean[]): (Tensor | null)[] {
     const x = this.saved;
     if (x === null) throw new Error(`layer '${this.name}' (Linear): backward needs a forward pass with training true first`);
     const { dx } = linearBackward(dy, x, this.weight.value, {
       weightGradInto: this.weight.gradBuffer(),
       biasGradInto: this.bias ? this.bias.gradBuffer() : undefined,
       biasGrad: this.bias !== null,
+      inputGrad: needs?.[0] !== false,
     });
-    return [dx!];
+    return [dx];
   }
 
   release(): void {
