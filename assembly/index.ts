@@ -16,3 +16,5 @@ export * from "./loss";
 export * from "./optim";
 export * from "./pool2d-backward";
 export * from "./batchnorm-train";
+export * from "./gemv";
+export * from "./conv2d-backward";

@@ -1,0 +1,1 @@
+// (being split out of the family's main file)
