@@ -41,7 +41,7 @@ console.log(`simdnet ${info.build} build · Node ${process.versions.node} · LeN
 
 async function loadData() {
   if (dataset === 'mnist') return sd.data.loadMnistPackage({ pad: 2 });
-  const dir = opt('data-dir', dataset === 'fashion-mnist' ? '/usr/share/dataset-fashion-mnist' : undefined);
+  const dir = opt('data-dir', dataset === 'fashion-mnist' ? '/usr/share/datasets/fashion-mnist' : undefined);
   if (!dir) throw new Error('--dataset idx needs --data-dir DIR with train/t10k IDX files');
   const pick = (...names) => {
     for (const n of names) for (const ext of ['', '.gz']) if (existsSync(join(dir, n + ext))) return join(dir, n + ext);
