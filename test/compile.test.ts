@@ -110,3 +110,21 @@ describe('activation memory by liveness', () => {
     expect(memoryInfo().bytesInUse).toBeLessThanOrEqual(base);
   });
 });
+
+describe('compiled plans of imported PyTorch models', async () => {
+  const { fixtures, f32, relError, DIR } = await import('./onnx-fixtures.js');
+  const { readFileSync } = await import('node:fs');
+  const { io } = await import('../src/index.js');
+  for (const fx of fixtures) {
+    it(`${fx.model}: the plan reproduces PyTorch's output`, () => {
+      const m = io.fromONNX(new Uint8Array(readFileSync(DIR + `${fx.model}.opset${fx.opsets[fx.opsets.length - 1]}.onnx`)));
+      const x = Tensor.from(f32(fx.input.data), fx.input.shape);
+      const plan = compile(m, { batchSize: fx.input.shape[0] });
+      const y = plan.run(x).toFloat32Array();
+      expect(relError(y, f32(fx.output.data))).toBeLessThan(1e-4);
+      plan.dispose();
+      x.dispose();
+      m.dispose();
+    });
+  }
+});

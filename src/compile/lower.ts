@@ -20,6 +20,8 @@ import { BatchNorm2d } from '../nn/batchnorm2d.js';
 import { Flatten } from '../nn/flatten.js';
 import { Add } from '../nn/add.js';
 import { Concat } from '../nn/concat.js';
+import { Reshape } from '../nn/reshape.js';
+import { Identity } from '../nn/identity.js';
 import type { Prepared } from '../ops/prepared.js';
 import { prepareConv2d } from '../ops/conv2d.js';
 import { prepareLinear } from '../ops/linear.js';
@@ -35,7 +37,7 @@ export type Clamp = { min: number; max: number };
 
 /** True for layers whose output is their input's bytes unchanged (at inference). */
 export function isAlias(layer: Layer): boolean {
-  return layer instanceof Flatten || layer instanceof Dropout;
+  return layer instanceof Flatten || layer instanceof Dropout || layer instanceof Reshape || layer instanceof Identity;
 }
 
 /** A layer that can take a fused clamp (ReLU) in its store. */
@@ -88,7 +90,9 @@ export function lower(layer: Layer, inputs: readonly Shape[], clamp?: Clamp, par
   if (layer instanceof Sigmoid) return prepareSigmoid(x);
   if (layer instanceof Tanh) return prepareTanh(x);
   if (layer instanceof Softmax) return layer.log ? prepareLogSoftmax(x, layer.dim) : prepareSoftmax(x, layer.dim);
-  if (layer instanceof LocalResponseNorm) return prepareLocalResponseNorm(x, { size: layer.size, alpha: layer.alpha, beta: layer.beta, k: layer.k });
+  if (layer instanceof LocalResponseNorm) {
+    return prepareLocalResponseNorm(x, { size: layer.size, alpha: layer.alpha, beta: layer.beta, k: layer.k, window: layer.lrnWindow });
+  }
   if (layer instanceof BatchNorm2d) {
     return prepareBatchNorm(x, layer.runningMean.value, layer.runningVar.value, layer.weight?.value ?? null, layer.bias?.value ?? null, { eps: layer.eps });
   }

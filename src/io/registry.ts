@@ -23,9 +23,11 @@ export const LAYERS: Record<string, (c: Cfg, name: string) => Layer> = {
   Softmax: (c, name) => new nn.Softmax(a(c.dim), { name, log: false }),
   LogSoftmax: (c, name) => new nn.LogSoftmax(a(c.dim), { name }),
   Dropout: (c, name) => new nn.Dropout(a(c.p), { name }),
-  LocalResponseNorm: (c, name) => new nn.LocalResponseNorm(a(c.size), { alpha: a(c.alpha), beta: a(c.beta), k: a(c.k), name }),
+  LocalResponseNorm: (c, name) => new nn.LocalResponseNorm(a(c.size), { alpha: a(c.alpha), beta: a(c.beta), k: a(c.k), lrnWindow: a(c.lrnWindow), name }),
   BatchNorm2d: (c, name) => new nn.BatchNorm2d(a(c.numFeatures), { eps: a(c.eps), momentum: a(c.momentum), affine: a(c.affine), name }),
   Flatten: (c, name) => new nn.Flatten(a(c.startDim), a(c.endDim), { name }),
   Add: (_c, name) => new nn.Add({ name }),
   Concat: (c, name) => new nn.Concat(a(c.dim), { name }),
+  Reshape: (c, name) => new nn.Reshape(a(c.shape), { name }),
+  Identity: (_c, name) => new nn.Identity({ name }),
 };

@@ -18,4 +18,6 @@ export { BatchNorm2d, type BatchNorm2dOptions } from './batchnorm2d.js';
 export { Flatten } from './flatten.js';
 export { Add } from './add.js';
 export { Concat } from './concat.js';
+export { Reshape } from './reshape.js';
+export { Identity } from './identity.js';
 export { Rng, initArray, type WeightInit } from './init.js';

@@ -7,6 +7,11 @@ export interface LocalResponseNormOptions {
   alpha?: number;
   beta?: number;
   k?: number;
+  /**
+   * The window's extents [before, after] around channel c (before + after + 1 = size). Default
+   * PyTorch's [⌊size/2⌋, ⌊(size−1)/2⌋]; ONNX's LRN uses [⌊(size−1)/2⌋, ⌈(size−1)/2⌉] (they differ for even sizes).
+   */
+  lrnWindow?: readonly [number, number];
   name?: string;
 }
 
@@ -20,14 +25,23 @@ export class LocalResponseNorm extends ElementwiseLayer {
   readonly alpha: number;
   readonly beta: number;
   readonly k: number;
+  readonly lrnWindow: readonly [number, number];
   constructor(size: number, options: LocalResponseNormOptions = {}) {
     super(options.name);
     const op = 'nn.LocalResponseNorm';
-    knownOptions(op, options, ['alpha', 'beta', 'k', 'name']);
+    knownOptions(op, options, ['alpha', 'beta', 'k', 'lrnWindow', 'name']);
     this.size = intArg(op, 'size', size, 1);
     this.alpha = numberArg(op, 'alpha', options.alpha ?? 1e-4);
     this.beta = numberArg(op, 'beta', options.beta ?? 0.75);
     this.k = numberArg(op, 'k', options.k ?? 1);
+    const w = options.lrnWindow ?? [Math.floor(this.size / 2), Math.floor((this.size - 1) / 2)];
+    if (!Array.isArray(w) || w.length !== 2) throw new TypeError(`${op}: lrnWindow must be [before, after], got ${JSON.stringify(w)}`);
+    const before = intArg(op, 'lrnWindow[0] (before)', w[0], 0);
+    const after = intArg(op, 'lrnWindow[1] (after)', w[1], 0);
+    if (before + after + 1 !== this.size) {
+      throw new RangeError(`${op}: lrnWindow [${before}, ${after}] spans ${before + after + 1} channels but size is ${this.size}`);
+    }
+    this.lrnWindow = Object.freeze([before, after]) as readonly [number, number];
   }
   outputShape(inputs: readonly Shape[]): Shape {
     const s = this.one(inputs);
@@ -36,7 +50,7 @@ export class LocalResponseNorm extends ElementwiseLayer {
   }
   private saved: Tensor | null = null;
   private get opts() {
-    return { size: this.size, alpha: this.alpha, beta: this.beta, k: this.k };
+    return { size: this.size, alpha: this.alpha, beta: this.beta, k: this.k, window: this.lrnWindow };
   }
   forward(inputs: readonly Tensor[], training = false): Tensor {
     this.saved = training ? inputs[0] : null;
@@ -50,6 +64,6 @@ export class LocalResponseNorm extends ElementwiseLayer {
     this.saved = null;
   }
   config() {
-    return { size: this.size, alpha: this.alpha, beta: this.beta, k: this.k };
+    return { size: this.size, alpha: this.alpha, beta: this.beta, k: this.k, lrnWindow: [...this.lrnWindow] };
   }
 }

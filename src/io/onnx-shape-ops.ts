@@ -1,0 +1,176 @@
+// ONNX operators that reshape activations without arithmetic (Reshape, Flatten, Squeeze,
+// Unsqueeze, Identity) and a zero Pad waiting to be folded into the Conv that reads it.
+import { Flatten } from '../nn/flatten.js';
+import { Reshape } from '../nn/reshape.js';
+import type { Layer } from '../nn/layer.js';
+import type { OnnxNode } from './onnx-proto.js';
+import type { Act, Ctx, Value } from './onnx-import.js';
+import { ivec, normAxis, CONST_HANDLERS, type Elem } from './onnx-const-ops.js';
+
+type Handler = (c: Ctx, n: OnnxNode) => void;
+const prod = (a: readonly number[]) => a.reduce((x, y) => x * y, 1);
+const fmt = (a: readonly unknown[]) => `[${a.join(', ')}]`;
+
+/** Axes from the attribute (before `fromOpset`) or input 1. */
+function axesOf(c: Ctx, fromOpset: number): number[] | null {
+  if (c.opset < fromOpset) return c.attrInts('axes') ?? null;
+  const v = c.input(1);
+  return v === null ? null : (ivec(c, v, 'axes').elems as number[]);
+}
+
+/**
+ * The layer that turns per-sample shape `from` into `to`: a Flatten when `to` merges one run of
+ * consecutive dimensions (what compiled plans run as an alias), else a Reshape.
+ */
+export function reshapeLayer(from: readonly number[], to: readonly number[]): Layer {
+  for (let a = 0; a < from.length; a++) {
+    for (let b = a + 1; b < from.length; b++) {
+      const merged = [...from.slice(0, a), prod(from.slice(a, b + 1)), ...from.slice(b + 1)];
+      if (fmt(merged) === fmt(to)) return new Flatten(a + 1, b === from.length - 1 ? -1 : b + 1);
+    }
+  }
+  return new Reshape(to);
+}
+
+/** A reshape of an activation to a per-sample shape (or nothing when it is already that shape). */
+function reshapeAct(c: Ctx, x: Act, per: number[]): void {
+  if (per.length === 0) throw c.fail('the result would have no per-sample dimensions (only the batch), which is not supported');
+  if (fmt(per) === fmt(x.shape)) return void c.set(x);
+  c.addLayer(reshapeLayer(x.shape, per), [x]);
+}
+
+function reshape(c: Ctx): void {
+  const v = c.input(0);
+  const t = ivec(c, c.input(1), 'the target shape');
+  if (t.dims.length !== 1) throw c.fail(`the target shape must be a vector, it is ${fmt(t.dims)}`);
+  const allowzero = c.attrInt('allowzero', 0) === 1;
+  if (v?.kind === 'const') {
+    const dims = t.elems.map((d, i) => (d === 0 && !allowzero ? v.dims[i] : d));
+    if (dims.some((d) => typeof d !== 'number' || d === undefined)) throw c.fail('cannot reshape a constant by the batch size');
+    const nums = dims as number[];
+    const k = nums.indexOf(-1);
+    if (k >= 0) nums[k] = v.data.length / prod(nums.filter((_, i) => i !== k));
+    if (nums.some((d) => !Number.isInteger(d) || d < 0) || prod(nums) !== v.data.length) throw c.fail(`cannot reshape a constant ${fmt(v.dims)} to ${fmt(t.elems)}`);
+    return void c.set({ ...v, dims: nums });
+  }
+  const x = c.act(0, 'the data');
+  const batched: Elem[] = ['N', ...x.shape];
+  const r = t.elems.map((d, i) => {
+    if (d !== 0 || allowzero) return d;
+    if (i >= batched.length) throw c.fail(`target ${fmt(t.elems)} copies dimension ${i} (0), which the input [N, ${x.shape.join(', ')}] lacks`);
+    return batched[i];
+  });
+  if (r.length === 0) throw c.fail('a rank-0 target would drop the batch dimension');
+  const [first, ...rest] = r;
+  if (rest.includes('N')) throw c.fail(`target ${fmt(t.elems)} moves the batch size away from the first axis`);
+  if (rest.some((d) => d === 0 || (typeof d === 'number' && d < -1))) throw c.fail(`target ${fmt(t.elems)} has a zero or invalid size`);
+  const per = rest as number[];
+  const keepsBatch = first === 'N' || (first === -1 && !per.includes(-1) && prod(per) === prod(x.shape)) ||
+    (typeof first === 'number' && first > 0 && first === c.batchHint && (per.includes(-1) || prod(per) === prod(x.shape)));
+  if (!keepsBatch) {
+    throw c.fail(`target ${fmt(t.elems)} for [N, ${x.shape.join(', ')}] does not keep the batch dimension first (write 0 or -1 there)`);
+  }
+  const known = prod(per.filter((d) => d !== -1));
+  const size = prod(x.shape);
+  if (per.includes(-1) ? size % known !== 0 : known !== size) throw c.fail(`[N, ${x.shape.join(', ')}] cannot be reshaped to ${fmt(t.elems)}`);
+  reshapeAct(c, x, per.map((d) => (d === -1 ? size / known : d)));
+}
+
+/** Flatten's axis for a rank-r input: −r … r, negative counting from the end. */
+function flattenAxis(c: Ctx, r: number): number {
+  const axis = c.attrInt('axis', 1);
+  const a = axis < 0 ? axis + r : axis;
+  if (a < 0 || a > r) throw c.fail(`axis ${axis} is out of range for a rank-${r} input (−${r} … ${r})`);
+  return a;
+}
+
+function flatten(c: Ctx): void {
+  const v = c.input(0);
+  if (v?.kind === 'const') {
+    const a = flattenAxis(c, v.dims.length);
+    return void c.set({ ...v, dims: [prod(v.dims.slice(0, a)), prod(v.dims.slice(a))] });
+  }
+  const x = c.act(0);
+  const a = flattenAxis(c, x.shape.length + 1);
+  if (a === 0) throw c.fail('axis 0 merges the batch into the features, which is not supported');
+  if (prod(x.shape.slice(0, a - 1)) !== 1) throw c.fail(`axis ${a} folds [${x.shape.slice(0, a - 1).join(', ')}] into the batch, which is not supported`);
+  reshapeAct(c, x, [prod(x.shape.slice(a - 1))]);
+}
+
+function unsqueeze(c: Ctx): void {
+  const v = c.input(0);
+  const axes = axesOf(c, 13);
+  if (axes === null) throw c.fail('axes are missing');
+  const base: Elem[] = v?.kind === 'act' ? ['N', ...v.shape] : ivec(c, v, 'the input').dims;
+  const r = base.length + axes.length;
+  const at = new Set(axes.map((a) => normAxis(c, a, r)));
+  if (at.size !== axes.length) throw c.fail(`axes ${fmt(axes)} repeat an axis`);
+  const out: Elem[] = [];
+  for (let i = 0, k = 0; i < r; i++) out.push(at.has(i) ? 1 : base[k++]);
+  if (v?.kind === 'act') {
+    if (out[0] !== 'N') throw c.fail('inserting an axis before the batch is not supported');
+    return reshapeAct(c, v, out.slice(1) as number[]);
+  }
+  setDims(c, v!, out as number[]);
+}
+
+function squeeze(c: Ctx): void {
+  const v = c.input(0);
+  const axes = axesOf(c, 13);
+  const base: Elem[] = v?.kind === 'act' ? ['N', ...v.shape] : ivec(c, v, 'the input').dims;
+  const at = new Set((axes ?? base.map((d, i) => (d === 1 ? i : -1)).filter((i) => i > 0)).map((a) => normAxis(c, a, base.length)));
+  for (const a of at) if (base[a] !== 1) throw c.fail(`axis ${a} has size ${base[a]}, not 1`);
+  const out = base.filter((_, i) => !at.has(i));
+  if (v?.kind === 'act') {
+    if (at.has(0)) throw c.fail('squeezing the batch axis is not supported');
+    return reshapeAct(c, v, out.slice(1) as number[]);
+  }
+  setDims(c, v!, out as number[]);
+}
+
+function setDims(c: Ctx, v: Value, dims: number[]): void {
+  if (v.kind === 'const' || v.kind === 'sym') c.set({ ...v, dims });
+  else throw c.fail('the input cannot be reshaped here');
+}
+
+/** A zero Pad on H and W of an image, kept pending until a Conv (or AveragePool) absorbs it. */
+function pad(c: Ctx): void {
+  const x = c.act(0, 'the data');
+  const mode = c.attrString('mode', 'constant');
+  if (mode !== 'constant') throw c.fail(`mode '${mode}' is not supported (only zero padding folded into a Conv)`);
+  let pads: number[], value = 0;
+  if (c.opset < 11) {
+    pads = c.attrInts('pads') ?? [];
+    value = c.attrFloat('value', 0);
+  } else {
+    pads = ivec(c, c.input(1), 'pads').elems as number[];
+    const k = c.konst(2, 'constant_value', false);
+    if (k) value = k.data[0] ?? 0;
+    if (c.input(3) !== null) {
+      const axes = (ivec(c, c.input(3), 'axes').elems as number[]).map((a) => normAxis(c, a, 4));
+      const full = new Array(8).fill(0);
+      axes.forEach((a, i) => { full[a] = pads[i]; full[a + 4] = pads[i + axes.length]; });
+      if (pads.length !== 2 * axes.length) throw c.fail(`pads ${fmt(pads)} do not match axes ${fmt(axes)}`);
+      pads = full;
+    }
+  }
+  if (x.shape.length !== 3 || pads.length !== 8) throw c.fail(`only [N, C, H, W] inputs with 8 pads are supported (pads ${fmt(pads)})`);
+  if (value !== 0) throw c.fail(`padding with ${value} is not supported (only zeros, folded into a Conv)`);
+  if (pads[0] || pads[1] || pads[4] || pads[5]) throw c.fail(`pads ${fmt(pads)} pad the batch or channel axis`);
+  if (pads.some((p) => p < 0 || !Number.isInteger(p))) throw c.fail(`negative pads ${fmt(pads)} (cropping) are not supported`);
+  c.set({ kind: 'padded', src: x, pads: [pads[2], pads[3], pads[6], pads[7]] });
+}
+
+export const SHAPE_HANDLERS: Record<string, Handler> = {
+  ...CONST_HANDLERS,
+  Identity: (c) => {
+    const v = c.input(0);
+    if (v === null) throw c.fail('the input is missing');
+    c.set(v);
+  },
+  Unsqueeze: unsqueeze,
+  Squeeze: squeeze,
+  Reshape: reshape,
+  Flatten: flatten,
+  Pad: pad,
+};

@@ -1,0 +1,66 @@
+// Shared by the ONNX tests: the PyTorch fixtures (scripts/make-onnx-fixtures.py) with their stored
+// inputs and outputs, the error measure, and small hand-written models encoded with our writer.
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import { Tensor, type Graph } from '../src/index.js';
+import { encodeModel, type NodeOut, type TensorOut, type ModelOut } from '../src/io/onnx-write.js';
+
+export const DIR = fileURLToPath(new URL('./fixtures/onnx/', import.meta.url));
+
+export interface Fixture {
+  model: string;
+  opsets: number[];
+  input: { name: string; shape: number[]; data: string };
+  output: { name: string; shape: number[]; data: string };
+}
+
+/** Little-endian float32 values from base64. */
+export function f32(b64: string): Float32Array {
+  const b = Buffer.from(b64, 'base64');
+  const out = new Float32Array(b.length / 4);
+  for (let i = 0; i < out.length; i++) out[i] = b.readFloatLE(4 * i);
+  return out;
+}
+
+export const fixtures: Fixture[] = readdirSync(DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+  .map((f) => JSON.parse(readFileSync(DIR + f, 'utf8')));
+
+/** max |a − b| / max(1, |b|) (NaN counts as infinite). */
+export function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < b.length; i++) {
+    const e = Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i]));
+    if (!(e <= m)) m = Number.isNaN(e) ? Infinity : e;
+  }
+  return m;
+}
+
+/** The model's output for the fixture's input. */
+export function run(g: Graph, fx: Fixture): Float32Array {
+  const x = Tensor.from(f32(fx.input.data), fx.input.shape);
+  const y = g.predict(x);
+  expect(y.shape).toEqual(fx.output.shape);
+  const out = y.toFloat32Array();
+  x.dispose();
+  y.dispose();
+  return out;
+}
+
+/** A one-input model [N, ...shape] → nodes → 'y', written with our encoder (opset 13 unless said). */
+export function model(shape: number[], nodes: NodeOut[], inits: TensorOut[] = [], extra: Partial<ModelOut> = {}): Uint8Array {
+  return encodeModel({
+    opset: 13, irVersion: 7, producer: 'test', producerVersion: '0', graphName: 'g', nodes, initializers: inits,
+    inputs: [{ name: 'x', dims: ['N', ...shape] }], outputs: [{ name: 'y', dims: [] }], ...extra,
+  });
+}
+export const node = (opType: string, inputs: string[], attrs: NodeOut['attrs'] = [], out = 'y', name = 'n1'): NodeOut => ({ opType, name, inputs, outputs: [out], attrs });
+export const floats = (name: string, dims: number[], fill = 0.5): TensorOut => ({ name, dims, floats: new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(fill) });
+
+/** Prints measured errors after a file's tests (for the record). */
+export function report(measured: Record<string, number>): void {
+  console.log(Object.entries(measured).map(([k, v]) => `${k}: ${v.toExponential(2)}`).join('\n'));
+}
