@@ -70,9 +70,25 @@ function notInitialised(): Error {
  * running engine's info (pass a different `wasm` only before the first call).
  */
 export function init(options: InitOptions = {}): Promise<EngineInfo> {
+  return initWithDefault(defaultWasmUrl, options);
+}
+
+/**
+ * A runtime's default source for simdnet.wasm, asked for only when init() runs without
+ * `options.wasm`: Node reads the file, browsers fetch it, Deno and workerd hand over the module
+ * they imported (those runtimes forbid or restrict compiling from bytes).
+ */
+export type DefaultWasm = () => WasmSource | Promise<WasmSource>;
+
+/**
+ * init() with a runtime entry's default source (src/entries/*). Each entry exports its own
+ * `init` that calls this, rather than setting a default at import time: an entry's top-level
+ * statement could be dropped by bundlers under `sideEffects: false`.
+ */
+export function initWithDefault(defaultWasm: DefaultWasm, options: InitOptions = {}): Promise<EngineInfo> {
   if (engine !== null) return Promise.resolve(engine.info);
   if (pending !== null) return pending;
-  pending = start(options).catch((e) => {
+  pending = start(options, defaultWasm).catch((e) => {
     pending = null;
     throw e;
   });
@@ -89,7 +105,7 @@ function structuredCloneInfo(i: EngineInfo): EngineInfo {
   return { ...i, off: { ...i.off }, runtime: { ...i.runtime } };
 }
 
-async function start(options: InitOptions): Promise<EngineInfo> {
+async function start(options: InitOptions, defaultWasm: DefaultWasm): Promise<EngineInfo> {
   checkThreadsOption(options.threads);
   const simd = WebAssembly.validate(SIMD_PROBE);
   if (!simd) {
@@ -97,7 +113,7 @@ async function start(options: InitOptions): Promise<EngineInfo> {
       'simdnet needs WebAssembly SIMD, which this runtime lacks (Chrome 91+, Firefox 89+, Safari 16.4+, Node 16.4+, Deno)',
     );
   }
-  const { module, bytes } = await compile(options.wasm ?? defaultWasmUrl());
+  const { module, bytes } = await compile(options.wasm ?? (await defaultWasm()));
   checkExports(module);
   const instance = await WebAssembly.instantiate(module, {});
   const exports = instance.exports as unknown as Kernels & { memory: WebAssembly.Memory };
@@ -196,9 +212,17 @@ async function compileBytes(bytes: Uint8Array, what: string): Promise<{ module: 
     // Copy into a plain ArrayBuffer: compile() rejects SharedArrayBuffer-backed views.
     return { module: await WebAssembly.compile(bytes.slice().buffer), bytes: bytes.length };
   } catch (e) {
-    throw new Error(
-      `init: ${what} (${bytes.length} bytes) is not a valid simdnet.wasm, perhaps truncated or corrupt: ${(e as Error).message}`,
-    );
+    const message = (e as Error).message;
+    // workerd (Cloudflare Workers) refuses any compile from bytes, while WebAssembly.validate
+    // still says true; a page's Content-Security-Policy without 'wasm-unsafe-eval' does the same.
+    if (/disallowed by embedder|wasm-unsafe-eval|unsafe-eval/.test(message)) {
+      throw new Error(
+        `init: this runtime forbids compiling WebAssembly from bytes (${message}), so ${what} cannot be used; ` +
+          `import simdnet.wasm as a module and pass that WebAssembly.Module as options.wasm, or call init() ` +
+          `without options.wasm (the workerd entry imports it for you), or allow 'wasm-unsafe-eval' in the page's CSP`,
+      );
+    }
+    throw new Error(`init: ${what} (${bytes.length} bytes) is not a valid simdnet.wasm, perhaps truncated or corrupt: ${message}`);
   }
 }
 

@@ -1,0 +1,92 @@
+// The kernel and model test suite in headless Chromium (vitest browser mode, playwright-core
+// driving Debian's /usr/bin/chromium; nothing downloads a browser). `npm test` runs it after the
+// Node run through scripts/test-browser.mjs. Tests are not edited for it: imports of
+// test/helpers.ts get test/browser/helpers.ts (ready() fetches dist/simdnet.wasm), and node:fs /
+// node:url get small shims so fixtures load over HTTP.
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type Plugin } from 'vitest/config';
+import { playwright } from '@vitest/browser-playwright';
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+const ROOT = here('./');
+const HELPERS = here('./test/helpers.ts');
+const BROWSER_DIR = here('./test/browser/');
+const SHIMS: Record<string, string> = {
+  'node:fs': here('./test/browser/node-fs.ts'),
+  'node:url': here('./test/browser/node-url.ts'),
+};
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Files that test Node itself (file: URLs, processes, the file system), not the kernels. */
+const NODE_ONLY = [
+  'test/init.test.ts', // file: URLs and missing paths
+  'test/init-sources.test.ts',
+  'test/init-response.test.ts',
+  'test/data.test.ts', // IDX files and the mnist package from disk
+  'test/onnx-fuzz.test.ts', // lists a fixtures folder
+  'test/simd.test.ts', // reads build/simdnet.wat
+  'test/start.test.ts', // spawns node
+];
+
+function browserShims(): Plugin {
+  return {
+    name: 'simdnet-browser-test-shims',
+    enforce: 'pre',
+    configureServer(server) {
+      // readdirSync for the node:fs shim: lists a folder of the project, given its served URL.
+      server.middlewares.use('/__simdnet_readdir', (req, res) => {
+        const path = join(ROOT, new URL(req.url ?? '', 'http://x').searchParams.get('path') ?? '');
+        const inside = resolve(path).startsWith(ROOT);
+        res.setHeader('Content-Type', 'application/json');
+        if (!inside || !existsSync(path)) res.statusCode = 404;
+        res.end(inside && existsSync(path) ? JSON.stringify(readdirSync(path)) : '[]');
+      });
+    },
+    transform(code, id) {
+      // Vite rewrites `new URL('./dir/', import.meta.url)` as an asset (dropping a folder's
+      // trailing slash); test files mean the plain URL beside them, which the node:fs shim maps
+      // to the server's path (test/browser/node-fs.ts, served()).
+      if (!id.startsWith(here('./test/')) || !code.includes('import.meta.url')) return null;
+      return { code: code.replace(/,(\s*)import\.meta\.url(\s*)\)/g, ',$1String(import.meta.url)$2)'), map: null };
+    },
+    async resolveId(source, importer, options) {
+      if (source in SHIMS) return SHIMS[source];
+      if (!importer || importer.startsWith(BROWSER_DIR) || !/(^|\/)helpers(\.[jt]s)?$/.test(source)) return null;
+      const resolved = await this.resolve(source, importer, { ...options, skipSelf: true });
+      return resolved?.id === HELPERS ? here('./test/browser/helpers.ts') : null;
+    },
+  };
+}
+
+export default defineConfig({
+  plugins: [browserShims()],
+  // Pre-bundled at start: a dependency found mid-run makes Vite reload the page and fail tests.
+  optimizeDeps: { include: ['buffer', 'onnxruntime-web'] },
+  define: {
+    // Tests read optional switches from process.env (SHOW_ONNX_ERRORS…): none are set in a page.
+    'process.env': '({})',
+    __SIMDNET_ROOT__: JSON.stringify(ROOT.replace(/\/$/, '')),
+  },
+  test: {
+    include: ['test/*.test.ts'],
+    exclude: NODE_ONLY,
+    setupFiles: ['test/browser/setup.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    browser: {
+      enabled: true,
+      headless: true,
+      screenshotFailures: false,
+      provider: playwright({
+        launchOptions: {
+          executablePath: CHROMIUM,
+          args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+        },
+      }),
+      instances: [{ browser: 'chromium' }],
+    },
+  },
+});
