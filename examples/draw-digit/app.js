@@ -88,7 +88,7 @@ function preprocess() {
   return img;
 }
 
-function schedule() { dirty = true; pump(); }
+function schedule() { dirty = true; window.simdnetDemo.pending = true; pump(); }
 function pump() {
   if (!ready || busy || !dirty) return;
   dirty = false;
@@ -113,6 +113,7 @@ worker.onmessage = (e) => {
     busy = false;
     render(m);
     window.simdnetDemo.frames++;
+    window.simdnetDemo.pending = dirty;
     window.simdnetDemo.last = { guess: m.order[0], second: m.order[1], probs: Array.from(m.probs) };
     pump();
   } else if (m.type === 'error') {

@@ -1,6 +1,6 @@
 // Inference in a Web Worker: loads simdnet and the trained model file, then answers each drawing
 // with the probabilities and every layer's activations (model.forward with keep).
-import { init, io, Tensor, ops, engineInfo } from '../../dist/index.js';
+import { init, io, Tensor, ops, engineInfo } from '../../dist/browser.js';
 
 const MODEL_URL = new URL('../../models/lenet5-mnist.simdnet', import.meta.url);
 const KEEP = ['c1_act', 's2', 'c3_act', 's4', 'c5_act', 'f6_act'];
