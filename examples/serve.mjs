@@ -44,7 +44,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const i = process.argv.indexOf('--port');
   const port = i >= 0 ? Number(process.argv[i + 1]) : 8080;
   const isolated = process.argv.includes('--isolated');
-  const s = await serve({ port, isolated });
+  const j = process.argv.indexOf('--start');
+  const start = j >= 0 ? process.argv[j + 1] : '/examples/draw-digit/';
+  const s = await serve({ port, isolated, start });
   const { port: p } = s.address();
-  console.log(`serving ${root} on http://127.0.0.1:${p}/ (draw-digit demo: http://127.0.0.1:${p}/examples/draw-digit/)`);
+  console.log(`serving ${root} on http://127.0.0.1:${p}/ → open http://127.0.0.1:${p}${start}`);
 }

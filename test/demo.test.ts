@@ -93,4 +93,16 @@ describe.skipIf(!available)('draw-digit demo', () => {
     await page.locator('.layer[data-node="c1_act"] input').uncheck();
     expect(await page.locator('.layer[data-node="c1_act"] .maps').isVisible()).toBe(false);
   }, 60_000);
+
+  it('the benchmark page runs the bench suite in the browser (npm run bench:browser)', async () => {
+    const p = await browser.newPage();
+    await p.goto(`${base}/bench/browser.html?filter=relu&time=100`);
+    await p.waitForFunction(() => (window as unknown as { benchRows?: unknown[] }).benchRows !== undefined, null, { timeout: 60_000 });
+    const rows = await p.evaluate(() => (window as unknown as { benchRows: { name: string; gbps?: number; error?: string }[] }).benchRows);
+    expect(rows.map((r) => r.name)).toEqual(['ReLU 64×112×112']);
+    expect(rows[0].error).toBeUndefined();
+    expect(rows[0].gbps).toBeGreaterThan(0);
+    expect(await p.textContent('#table')).toMatch(/ReLU 64×112×112/);
+    await p.close();
+  }, 90_000);
 });
