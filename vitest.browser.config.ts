@@ -29,6 +29,7 @@ const NODE_ONLY = [
   'test/onnx-fuzz.test.ts', // lists a fixtures folder
   'test/simd.test.ts', // reads build/simdnet.wat
   'test/start.test.ts', // spawns node
+  'test/demo.test.ts', // drives Chromium itself with playwright-core
 ];
 
 function browserShims(): Plugin {
