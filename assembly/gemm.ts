@@ -1,4 +1,6 @@
 // GEMM family: C = A·B (+ bias per row of C), clamped to [min, max], on WebAssembly SIMD128.
+// (Matrix-vector products and the bias gradient are in assembly/gemv.ts; shared inline helpers in
+// assembly/gemm-common.ts.)
 // One register-tiled core (4 rows × 8 columns = 8 f32x4 accumulators: a broadcast A scalar times a
 // B vector) serves convolution (out[o, p] = Σ_k W[o, k]·col[k, p]) and dense layers.
 //
@@ -23,34 +25,8 @@ const MC: i32 = 128;
 // Reductions this short (with all of B within SHORT_B_BYTES) run row tile by row tile.
 const SHORT_K: i32 = 32;
 const SHORT_B_BYTES: usize = 256 * 1024;
-// Columns of y per pass of gemv_t_f32_simd (16 KB, so y stays in L1 while A streams past).
-const GEMV_T_BLOCK: i32 = 4096;
 
-// The one place to switch to relaxed_madd in a relaxed-SIMD build.
-@inline function madd(a: v128, b: v128, c: v128): v128 {
-  return f32x4.add(c, f32x4.mul(a, b));
-}
-
-/** Loads n (≤ 4) floats, zero elsewhere; never touches memory past p + 4n. */
-@inline function loadN(p: usize, n: i32): v128 {
-  if (n >= 4) return v128.load(p);
-  let v = f32x4.splat(0);
-  if (n > 0) v = v128.load32_lane(p, v, 0);
-  if (n > 1) v = v128.load32_lane(p, v, 1, 4);
-  if (n > 2) v = v128.load32_lane(p, v, 2, 8);
-  return v;
-}
-
-/** Stores the first n (≤ 4) lanes of v. */
-@inline function storeN(p: usize, v: v128, n: i32): void {
-  if (n >= 4) {
-    v128.store(p, v);
-  } else {
-    if (n > 0) v128.store32_lane(p, v, 0);
-    if (n > 1) v128.store32_lane(p, v, 1, 4);
-    if (n > 2) v128.store32_lane(p, v, 2, 8);
-  }
-}
+import { madd, loadN, storeN } from "./gemm-common";
 
 /**
  * Epilogue of one 4-lane piece of C: adds the bias (first K chunk) or the partial sum already in C
@@ -289,7 +265,7 @@ export function gemm_f32_ct_4x8_minmax_simd(
   aPtr: usize, lda: i32, bPtr: usize, bRowStride: i32, bPanelStride: i32,
   cPtr: usize, ldc: i32, biasPtr: usize, M: i32, N: i32, K: i32, minv: f32, maxv: f32,
 ): void {
-  gemmDriver(true, false, false, false, aPtr, lda, 0, bPtr, bRowStride, bPanelStride, cPtr, ldc, biasPtr, M, N, K, minv, maxv);
+  gemmCT(aPtr, lda, bPtr, bRowStride, bPanelStride, cPtr, ldc, biasPtr, M, N, K, minv, maxv, false);
 }
 
 /**
@@ -304,7 +280,7 @@ export function gemm_f32_ta_4x8_simd(
   aPtr: usize, lda: i32, aPanelStride: i32, bPtr: usize, bRowStride: i32, bPanelStride: i32,
   cPtr: usize, ldc: i32, M: i32, N: i32, K: i32,
 ): void {
-  gemmDriver(false, true, false, true, aPtr, lda, aPanelStride, bPtr, bRowStride, bPanelStride, cPtr, ldc, 0, M, N, K, -Infinity, Infinity);
+  gemmTA(aPtr, lda, aPanelStride, bPtr, bRowStride, bPanelStride, cPtr, ldc, M, N, K, false);
 }
 
 /** As gemm_f32_ta_4x8_simd, but C[i, j] += Σ_k A[k, i]·B[k, j] (accumulates into C). */
@@ -312,7 +288,17 @@ export function gemm_f32_ta_4x8_inc_simd(
   aPtr: usize, lda: i32, aPanelStride: i32, bPtr: usize, bRowStride: i32, bPanelStride: i32,
   cPtr: usize, ldc: i32, M: i32, N: i32, K: i32,
 ): void {
-  gemmDriver(false, true, true, true, aPtr, lda, aPanelStride, bPtr, bRowStride, bPanelStride, cPtr, ldc, 0, M, N, K, -Infinity, Infinity);
+  gemmTA(aPtr, lda, aPanelStride, bPtr, bRowStride, bPanelStride, cPtr, ldc, M, N, K, true);
+}
+
+// The overwrite and accumulate forms of a variant share one function: whether C is added to is
+// decided once per tile store (a branch the predictor never misses), not in the k loop, so a
+// constant there would only duplicate the code (~12 KB of the module per pair).
+function gemmTA(
+  aPtr: usize, lda: i32, aPanelStride: i32, bPtr: usize, bRowStride: i32, bPanelStride: i32,
+  cPtr: usize, ldc: i32, M: i32, N: i32, K: i32, inc: bool,
+): void {
+  gemmDriver(false, true, inc, true, aPtr, lda, aPanelStride, bPtr, bRowStride, bPanelStride, cPtr, ldc, 0, M, N, K, -Infinity, Infinity);
 }
 
 /**
@@ -324,7 +310,15 @@ export function gemm_f32_ct_4x8_inc_simd(
   aPtr: usize, lda: i32, bPtr: usize, bRowStride: i32, bPanelStride: i32,
   cPtr: usize, ldc: i32, M: i32, N: i32, K: i32,
 ): void {
-  gemmDriver(true, false, true, true, aPtr, lda, 0, bPtr, bRowStride, bPanelStride, cPtr, ldc, 0, M, N, K, -Infinity, Infinity);
+  gemmCT(aPtr, lda, bPtr, bRowStride, bPanelStride, cPtr, ldc, 0, M, N, K, -Infinity, Infinity, true);
+}
+
+/** The two transposed-C forms (see gemmTA); the accumulating one has no bias and no clamp. */
+function gemmCT(
+  aPtr: usize, lda: i32, bPtr: usize, bRowStride: i32, bPanelStride: i32,
+  cPtr: usize, ldc: i32, biasPtr: usize, M: i32, N: i32, K: i32, minv: f32, maxv: f32, inc: bool,
+): void {
+  gemmDriver(true, false, inc, inc, aPtr, lda, 0, bPtr, bRowStride, bPanelStride, cPtr, ldc, biasPtr, M, N, K, minv, maxv);
 }
 
 /**
@@ -395,197 +389,4 @@ export function gemm_pack_f32_p8_simd(bPtr: usize, ldb: i32, pPtr: usize, K: i32
   if (n > 1) v128.store(dst, f32x4.shuffle(t0, t1, 2, 3, 6, 7), 32);
   if (n > 2) v128.store(dst, f32x4.shuffle(t2, t3, 0, 1, 4, 5), 64);
   if (n > 3) v128.store(dst, f32x4.shuffle(t2, t3, 2, 3, 6, 7), 96);
-}
-
-/**
- * y[i] = clamp(Σ_k A[i, k]·x[k] + bias[i], minv, maxv) for i < M (overwrites y).
- * aPtr: A row-major [M, lda]; xPtr: f32[K]; yPtr: f32[M]; biasPtr: f32[M] or 0. Four rows at a
- * time with two accumulators each; a K tail (K mod 8) is one partial vector step; row tail one by one.
- */
-export function gemv_f32_minmax_simd(
-  aPtr: usize, lda: i32, xPtr: usize, yPtr: usize, biasPtr: usize, M: i32, K: i32, minv: f32, maxv: f32,
-): void {
-  if (M <= 0) return;
-  const lo = f32x4.splat(minv);
-  const hi = f32x4.splat(maxv);
-  const z = f32x4.splat(0);
-  const lda4 = <usize>lda << 2;
-  const K8 = K & ~7;
-  let i = 0;
-  for (; i + 4 <= M; i += 4) {
-    const p0 = aPtr + <usize>i * lda4, p1 = p0 + lda4, p2 = p1 + lda4, p3 = p2 + lda4;
-    let a0 = z, a1 = z, b0 = z, b1 = z, c0 = z, c1 = z, d0 = z, d1 = z;
-    for (let k = 0; k < K8; k += 8) {
-      const o = <usize>k << 2;
-      const x0 = v128.load(xPtr + o);
-      const x1 = v128.load(xPtr + o, 16);
-      a0 = madd(v128.load(p0 + o), x0, a0);
-      a1 = madd(v128.load(p0 + o, 16), x1, a1);
-      b0 = madd(v128.load(p1 + o), x0, b0);
-      b1 = madd(v128.load(p1 + o, 16), x1, b1);
-      c0 = madd(v128.load(p2 + o), x0, c0);
-      c1 = madd(v128.load(p2 + o, 16), x1, c1);
-      d0 = madd(v128.load(p3 + o), x0, d0);
-      d1 = madd(v128.load(p3 + o, 16), x1, d1);
-    }
-    for (let k = K8; k < K; k += 4) {
-      const o = <usize>k << 2;
-      const n = min(4, K - k);
-      const x0 = loadN(xPtr + o, n);
-      a0 = madd(loadN(p0 + o, n), x0, a0);
-      b0 = madd(loadN(p1 + o, n), x0, b0);
-      c0 = madd(loadN(p2 + o, n), x0, c0);
-      d0 = madd(loadN(p3 + o, n), x0, d0);
-    }
-    a0 = f32x4.add(a0, a1);
-    b0 = f32x4.add(b0, b1);
-    c0 = f32x4.add(c0, c1);
-    d0 = f32x4.add(d0, d1);
-    // transpose and add: lane r becomes the sum of row r
-    const t0 = f32x4.add(f32x4.shuffle(a0, b0, 0, 4, 1, 5), f32x4.shuffle(a0, b0, 2, 6, 3, 7));
-    const t1 = f32x4.add(f32x4.shuffle(c0, d0, 0, 4, 1, 5), f32x4.shuffle(c0, d0, 2, 6, 3, 7));
-    let s = f32x4.add(f32x4.shuffle(t0, t1, 0, 1, 4, 5), f32x4.shuffle(t0, t1, 2, 3, 6, 7));
-    if (biasPtr != 0) s = f32x4.add(s, v128.load(biasPtr + (<usize>i << 2)));
-    v128.store(yPtr + (<usize>i << 2), f32x4.pmin(f32x4.pmax(s, lo), hi));
-  }
-  for (; i < M; i++) {
-    const p0 = aPtr + <usize>i * lda4;
-    let a0 = z, a1 = z;
-    for (let k = 0; k < K8; k += 8) {
-      const o = <usize>k << 2;
-      a0 = madd(v128.load(p0 + o), v128.load(xPtr + o), a0);
-      a1 = madd(v128.load(p0 + o, 16), v128.load(xPtr + o, 16), a1);
-    }
-    for (let k = K8; k < K; k += 4) {
-      const o = <usize>k << 2;
-      const n = min(4, K - k);
-      a0 = madd(loadN(p0 + o, n), loadN(xPtr + o, n), a0);
-    }
-    a0 = f32x4.add(a0, a1);
-    const h = f32x4.add(a0, f32x4.shuffle(a0, a0, 2, 3, 0, 1));
-    let s = f32x4.extract_lane(f32x4.add(h, f32x4.shuffle(h, h, 1, 0, 3, 2)), 0);
-    if (biasPtr != 0) s += load<f32>(biasPtr + (<usize>i << 2));
-    s = s < minv ? minv : s; // same NaN behaviour as the vector pmax/pmin
-    s = maxv < s ? maxv : s;
-    store<f32>(yPtr + (<usize>i << 2), s);
-  }
-}
-
-/**
- * y[i] = Σ_k A[k, i]·x[k] for i < M (overwrites y): the transposed GEMV, e.g. a dense layer's
- * input gradient dx = Wᵀ·dy for batch 1. aPtr: A row-major [K, lda]; xPtr: f32[K]; yPtr: f32[M].
- * A is streamed row by row (four rows per pass over a block of y that stays in L1); a column
- * tail (M mod 4) is a partial vector, a row tail (K mod 4) one row at a time.
- */
-export function gemv_t_f32_simd(aPtr: usize, lda: i32, xPtr: usize, yPtr: usize, M: i32, K: i32): void {
-  if (M <= 0) return;
-  const z = f32x4.splat(0);
-  const lda4 = <usize>lda << 2;
-  for (let j0 = 0; j0 < M; j0 += GEMV_T_BLOCK) {
-    const j1 = min(j0 + GEMV_T_BLOCK, M);
-    const y0 = yPtr + (<usize>j0 << 2);
-    const n = j1 - j0;
-    const n4 = n & ~3;
-    for (let j = 0; j < n4; j += 4) v128.store(y0 + (<usize>j << 2), z);
-    storeN(y0 + (<usize>n4 << 2), z, n - n4);
-    let k = 0;
-    for (; k + 4 <= K; k += 4) {
-      const r0 = aPtr + <usize>k * lda4 + (<usize>j0 << 2), r1 = r0 + lda4, r2 = r1 + lda4, r3 = r2 + lda4;
-      const xk = xPtr + (<usize>k << 2);
-      const x0 = v128.load32_splat(xk), x1 = v128.load32_splat(xk, 4);
-      const x2 = v128.load32_splat(xk, 8), x3 = v128.load32_splat(xk, 12);
-      for (let j = 0; j < n4; j += 4) {
-        const o = <usize>j << 2;
-        const s = f32x4.add(f32x4.mul(x0, v128.load(r0 + o)), f32x4.mul(x1, v128.load(r1 + o)));
-        const t = f32x4.add(f32x4.mul(x2, v128.load(r2 + o)), f32x4.mul(x3, v128.load(r3 + o)));
-        v128.store(y0 + o, f32x4.add(v128.load(y0 + o), f32x4.add(s, t)));
-      }
-      if (n4 < n) {
-        const o = <usize>n4 << 2, m = n - n4;
-        const s = f32x4.add(f32x4.mul(x0, loadN(r0 + o, m)), f32x4.mul(x1, loadN(r1 + o, m)));
-        const t = f32x4.add(f32x4.mul(x2, loadN(r2 + o, m)), f32x4.mul(x3, loadN(r3 + o, m)));
-        storeN(y0 + o, f32x4.add(loadN(y0 + o, m), f32x4.add(s, t)), m);
-      }
-    }
-    for (; k < K; k++) {
-      const r0 = aPtr + <usize>k * lda4 + (<usize>j0 << 2);
-      const x0 = v128.load32_splat(xPtr + (<usize>k << 2));
-      for (let j = 0; j < n; j += 4) {
-        const o = <usize>j << 2, m = min(4, n - j);
-        storeN(y0 + o, f32x4.add(loadN(y0 + o, m), f32x4.mul(x0, loadN(r0 + o, m))), m);
-      }
-    }
-  }
-}
-
-/**
- * db[c] += Σ_n Σ_p dy[(n·C + c)·P + p] for c < C (accumulates into db): the bias gradient of a
- * convolution (dy [N, C, H, W], P = H·W) or of a dense layer (dy [N, C], P = 1).
- * dyPtr: f32[N·C·P]; dbPtr: f32[C]. P ≥ 4: each channel's rows summed with four vector
- * accumulators (a partial vector for P mod 4); P = 1: sixteen channels at a time summed down the
- * batch (partial vectors for C mod 16); P = 2 or 3: one element at a time.
- */
-export function bias_bwd_f32_simd(dyPtr: usize, dbPtr: usize, N: i32, C: i32, P: i32): void {
-  if (N <= 0 || C <= 0 || P <= 0) return;
-  const z = f32x4.splat(0);
-  if (P == 1) {
-    const row4 = <usize>C << 2;
-    for (let c0 = 0; c0 < C; c0 += 16) {
-      const m = C - c0;
-      const n0 = min(m, 4), n1 = min(m - 4, 4), n2 = min(m - 8, 4), n3 = min(m - 12, 4);
-      let a0 = z, a1 = z, a2 = z, a3 = z;
-      let s = dyPtr + (<usize>c0 << 2);
-      if (m >= 16) {
-        for (let n = 0; n < N; n++) {
-          a0 = f32x4.add(a0, v128.load(s));
-          a1 = f32x4.add(a1, v128.load(s, 16));
-          a2 = f32x4.add(a2, v128.load(s, 32));
-          a3 = f32x4.add(a3, v128.load(s, 48));
-          s += row4;
-        }
-      } else {
-        for (let n = 0; n < N; n++) {
-          a0 = f32x4.add(a0, loadN(s, n0));
-          a1 = f32x4.add(a1, loadN(s + 16, n1));
-          a2 = f32x4.add(a2, loadN(s + 32, n2));
-          a3 = f32x4.add(a3, loadN(s + 48, n3));
-          s += row4;
-        }
-      }
-      const d = dbPtr + (<usize>c0 << 2);
-      storeN(d, f32x4.add(loadN(d, n0), a0), n0);
-      storeN(d + 16, f32x4.add(loadN(d + 16, n1), a1), n1);
-      storeN(d + 32, f32x4.add(loadN(d + 32, n2), a2), n2);
-      storeN(d + 48, f32x4.add(loadN(d + 48, n3), a3), n3);
-    }
-    return;
-  }
-  const P4 = P & ~3;
-  const P16 = P & ~15;
-  for (let c = 0; c < C; c++) {
-    let a0 = z, a1 = z, a2 = z, a3 = z;
-    let t: f32 = 0;
-    for (let n = 0; n < N; n++) {
-      const row = dyPtr + (<usize>(n * C + c) * <usize>P << 2);
-      let p = 0;
-      for (; p < P16; p += 16) {
-        const q = row + (<usize>p << 2);
-        a0 = f32x4.add(a0, v128.load(q));
-        a1 = f32x4.add(a1, v128.load(q, 16));
-        a2 = f32x4.add(a2, v128.load(q, 32));
-        a3 = f32x4.add(a3, v128.load(q, 48));
-      }
-      for (; p < P4; p += 4) a0 = f32x4.add(a0, v128.load(row + (<usize>p << 2)));
-      if (P4 > 0) {
-        a1 = f32x4.add(a1, loadN(row + (<usize>P4 << 2), P - P4));
-      } else {
-        for (; p < P; p++) t += load<f32>(row + (<usize>p << 2));
-      }
-    }
-    a0 = f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3));
-    const h = f32x4.add(a0, f32x4.shuffle(a0, a0, 2, 3, 0, 1));
-    const s = f32x4.extract_lane(f32x4.add(h, f32x4.shuffle(h, h, 1, 0, 3, 2)), 0);
-    const d = dbPtr + (<usize>c << 2);
-    store<f32>(d, load<f32>(d) + s + t);
-  }
 }

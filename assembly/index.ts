@@ -3,6 +3,7 @@
 // are not kernels stay unexported in their files.
 export * from "./memory";
 export * from "./conv2d";
+export * from "./conv2d-direct";
 export * from "./gemm";
 export * from "./pool2d";
 export * from "./activation";
@@ -18,3 +19,4 @@ export * from "./pool2d-backward";
 export * from "./batchnorm-train";
 export * from "./gemv";
 export * from "./conv2d-backward";
+export * from "./conv2d-direct-backward";

@@ -82,10 +82,16 @@ export function lrn_f32_simd(xPtr: usize, yPtr: usize, colStart: i32, colEnd: i3
     }
     for (; s < s1; s++) {
       const o = base + (<usize>s << 2);
-      lrnBlock(xPtr + o, yPtr + o, C, cBytes, before, after, aos, beta, k, threeQuarters, false);
+      lrnTail(xPtr + o, yPtr + o, C, cBytes, before, after, aos, beta, k, threeQuarters);
     }
     q = n * HW + s1;
   }
+}
+
+// The leftover positions (HW mod 4, one at a time) through one function for both beta forms: a
+// tail does not need its own specialised copies.
+function lrnTail(xp: usize, yp: usize, C: i32, cBytes: usize, before: i32, after: i32, aos: f32, beta: f32, k: f32, threeQuarters: bool): void {
+  lrnBlock(xp, yp, C, cBytes, before, after, aos, beta, k, threeQuarters, false);
 }
 
 /** One column block (4 positions, or 1 in lane 0) through all C channels. */
@@ -170,10 +176,15 @@ export function lrn_bwd_f32_simd(dyPtr: usize, xPtr: usize, dxPtr: usize, scratc
     }
     for (; s < s1; s++) {
       const o = base + (<usize>s << 2);
-      lrnBwdBlock(dyPtr + o, xPtr + o, dxPtr + o, u, C, cBytes, before, after, aos, beta, k, threeQuarters, false);
+      lrnBwdTail(dyPtr + o, xPtr + o, dxPtr + o, u, C, cBytes, before, after, aos, beta, k, threeQuarters);
     }
     q = n * HW + s1;
   }
+}
+
+/** lrnTail's backward. */
+function lrnBwdTail(dyp: usize, xp: usize, dxp: usize, u: usize, C: i32, cBytes: usize, before: i32, after: i32, aos: f32, beta: f32, k: f32, threeQuarters: bool): void {
+  lrnBwdBlock(dyp, xp, dxp, u, C, cBytes, before, after, aos, beta, k, threeQuarters, false);
 }
 
 /** One column block (4 positions, or 1 in lane 0) through all C channels, both passes. */

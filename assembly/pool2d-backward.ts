@@ -107,7 +107,8 @@ export function maxpool2d_bwd_f32_recompute_simd(dyPtr: usize, xPtr: usize, dxPt
 }
 
 /** The argmax (ih·W + iw) of one window with every tap bounds-checked; −1 without real taps. */
-@inline function argmaxAt(xp: usize, W: i32, ih0: i32, khLo: i32, khHi: i32, DH: i32, iw0: i32, KW: i32, DW: i32): i32 {
+// (border columns only: a function of its own rather than inlined at every call site)
+function argmaxAt(xp: usize, W: i32, ih0: i32, khLo: i32, khHi: i32, DH: i32, iw0: i32, KW: i32, DW: i32): i32 {
   const kwLo = firstTap(iw0, DW), kwHi = endTap(iw0, DW, KW, W);
   let m: f32 = -Infinity;
   let ix: i32 = -1;
@@ -193,7 +194,8 @@ export function avgpool2d_bwd_f32_simd(dyPtr: usize, dxPtr: usize, rowPtr: usize
 }
 
 /** One output column's share dy/divisor added over the window's real columns of t. */
-@inline function spreadAt(t: usize, dy: f32, wstart: i32, W: i32, KW: i32, PR: i32, rowsDiv: i32, includePad: bool): void {
+// (border columns only: not inlined, as argmaxAt)
+function spreadAt(t: usize, dy: f32, wstart: i32, W: i32, KW: i32, PR: i32, rowsDiv: i32, includePad: bool): void {
   const wendPad = min(wstart + KW, W + PR);
   const ws = max(wstart, 0), we = min(wendPad, W);
   if (ws >= we) return;

@@ -6,10 +6,12 @@
 // A plane is one (n, c) slice; kernels process planes [planeStart, planeEnd) so threads can split.
 // Output columns whose window lies inside the input run 4 at a time in SIMD (stride 1: one load,
 // stride 2: two loads deinterleaved, other strides: lanes gathered); border columns run scalar.
+// Max pooling's common 2×2 and 3×3 stride-2 windows have rows of their own (pool2d-common.ts).
 import { storeLanes } from "./vmath";
 import {
   G_H, G_W, G_OH, G_OW, G_KH, G_KW, G_SH, G_SW, G_DH, G_DW, G_PT, G_PL, G_PB, G_PR, G_CIP,
   load4, firstTap, endTap, addRow, winStart, winEnd, align4, windowTable, gatherSum4,
+  rowsMax2x2s2, rowsArgmax2x2s2, rowsMax3x3s2, rowsArgmax3x3s2,
 } from "./pool2d-common";
 
 /**
@@ -17,78 +19,192 @@ import {
  * padding taps ignored (−∞); NaN wins (PyTorch). xPtr: f32 [planes, H, W]; yPtr: f32
  * [planes, OH, OW]; geomPtr: the i32 geometry block above. idxPtr: 0, or i32 [planes, OH, OW]
  * receiving the argmax as ih·W + iw within the plane (first maximum in row-major window order,
- * −1 for a window with no real element). Any sizes; border and leftover columns scalar.
+ * −1 for a window with no real element). Any sizes. Undilated 2×2 and 3×3 windows at stride 2
+ * run the rows whose window rows are all inside the plane through the specialised row kernels of
+ * pool2d-common.ts (rowsMax2x2s2 …); other rows and windows run 4 interior columns per step (the
+ * last step overlapping the one before it when the count is not a multiple of 4), border columns
+ * scalar. Reads at most one float past the input's last row (stride-2 column loads).
  */
 export function maxpool2d_f32_simd(xPtr: usize, yPtr: usize, idxPtr: usize, geomPtr: usize, planeStart: i32, planeEnd: i32): void {
-  const sw = load<i32>(geomPtr, G_SW);
-  // specialise the column loads and the argmax bookkeeping out of the inner loops
+  const g = geomPtr;
+  const sw = load<i32>(g, G_SW);
+  const undilated = load<i32>(g, G_DH) == 1 && load<i32>(g, G_DW) == 1 && load<i32>(g, G_SH) == 2 && sw == 2;
+  const kh = load<i32>(g, G_KH), kw = load<i32>(g, G_KW);
+  const fast = undilated && kh == kw && (kh == 2 || kh == 3) ? kh : 0;
+  // specialise the column loads, the window shape and the argmax bookkeeping out of the inner
+  // loops: one function per variant (small functions also get better register allocation in V8)
   if (idxPtr == 0) {
-    if (sw == 1) maxPlanes(xPtr, yPtr, 0, geomPtr, planeStart, planeEnd, 1, false);
-    else if (sw == 2) maxPlanes(xPtr, yPtr, 0, geomPtr, planeStart, planeEnd, 2, false);
-    else maxPlanes(xPtr, yPtr, 0, geomPtr, planeStart, planeEnd, 0, false);
+    if (fast == 2) max2x2s2(xPtr, yPtr, geomPtr, planeStart, planeEnd);
+    else if (fast == 3) max3x3s2(xPtr, yPtr, geomPtr, planeStart, planeEnd);
+    else if (sw == 1) maxS1(xPtr, yPtr, geomPtr, planeStart, planeEnd);
+    else if (sw == 2) maxS2(xPtr, yPtr, geomPtr, planeStart, planeEnd);
+    else maxAny(xPtr, yPtr, geomPtr, planeStart, planeEnd);
   } else {
-    if (sw == 1) maxPlanes(xPtr, yPtr, idxPtr, geomPtr, planeStart, planeEnd, 1, true);
-    else if (sw == 2) maxPlanes(xPtr, yPtr, idxPtr, geomPtr, planeStart, planeEnd, 2, true);
-    else maxPlanes(xPtr, yPtr, idxPtr, geomPtr, planeStart, planeEnd, 0, true);
+    if (fast == 2) argmax2x2s2(xPtr, yPtr, idxPtr, geomPtr, planeStart, planeEnd);
+    else if (fast == 3) argmax3x3s2(xPtr, yPtr, idxPtr, geomPtr, planeStart, planeEnd);
+    else if (sw == 1) argmaxS1(xPtr, yPtr, idxPtr, geomPtr, planeStart, planeEnd);
+    else if (sw == 2) argmaxS2(xPtr, yPtr, idxPtr, geomPtr, planeStart, planeEnd);
+    else argmaxAny(xPtr, yPtr, idxPtr, geomPtr, planeStart, planeEnd);
   }
 }
 
-@inline function maxPlanes(xPtr: usize, yPtr: usize, idxPtr: usize, g: usize, planeStart: i32, planeEnd: i32, mode: i32, withIdx: bool): void {
+function max2x2s2(x: usize, y: usize, g: usize, p0: i32, p1: i32): void { maxPlanes(x, y, 0, g, p0, p1, 2, false, 2); }
+function max3x3s2(x: usize, y: usize, g: usize, p0: i32, p1: i32): void { maxPlanes(x, y, 0, g, p0, p1, 2, false, 3); }
+function maxS1(x: usize, y: usize, g: usize, p0: i32, p1: i32): void { maxPlanes(x, y, 0, g, p0, p1, 1, false, 0); }
+function maxS2(x: usize, y: usize, g: usize, p0: i32, p1: i32): void { maxPlanes(x, y, 0, g, p0, p1, 2, false, 0); }
+function maxAny(x: usize, y: usize, g: usize, p0: i32, p1: i32): void { maxPlanes(x, y, 0, g, p0, p1, 0, false, 0); }
+function argmax2x2s2(x: usize, y: usize, i: usize, g: usize, p0: i32, p1: i32): void { maxPlanes(x, y, i, g, p0, p1, 2, true, 2); }
+function argmax3x3s2(x: usize, y: usize, i: usize, g: usize, p0: i32, p1: i32): void { maxPlanes(x, y, i, g, p0, p1, 2, true, 3); }
+function argmaxS1(x: usize, y: usize, i: usize, g: usize, p0: i32, p1: i32): void { maxPlanes(x, y, i, g, p0, p1, 1, true, 0); }
+function argmaxS2(x: usize, y: usize, i: usize, g: usize, p0: i32, p1: i32): void { maxPlanes(x, y, i, g, p0, p1, 2, true, 0); }
+function argmaxAny(x: usize, y: usize, i: usize, g: usize, p0: i32, p1: i32): void { maxPlanes(x, y, i, g, p0, p1, 0, true, 0); }
+
+@inline function maxPlanes(xPtr: usize, yPtr: usize, idxPtr: usize, g: usize, planeStart: i32, planeEnd: i32, mode: i32, withIdx: bool, fast: i32): void {
   const H = load<i32>(g, G_H), W = load<i32>(g, G_W), OH = load<i32>(g, G_OH), OW = load<i32>(g, G_OW);
-  const KH = load<i32>(g, G_KH), KW = load<i32>(g, G_KW), SH = load<i32>(g, G_SH), SW = load<i32>(g, G_SW);
-  const DH = load<i32>(g, G_DH), DW = load<i32>(g, G_DW), PT = load<i32>(g, G_PT), PL = load<i32>(g, G_PL);
+  const KW = load<i32>(g, G_KW), SW = load<i32>(g, G_SW), DW = load<i32>(g, G_DW), PT = load<i32>(g, G_PT), PL = load<i32>(g, G_PL);
   // interior columns [a, b): every tap of the window inside [0, W)
   const a = min(OW, (PL + SW - 1) / SW);
   const reach = W - 1 + PL - (KW - 1) * DW;
   const b = max(a, min(OW, reach < 0 ? 0 : reach / SW + 1));
-  const swBytes = <usize>SW << 2;
-  const lanes = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(0), 1, SW), 2, 2 * SW), 3, 3 * SW);
-  const negInf = f32x4.splat(-Infinity);
+  // specialised rows [fLo, fHi): all `fast` window rows inside the plane (stride 2)
+  let fLo = 0, fHi = 0;
+  if (fast != 0 && b - a >= 4) {
+    fLo = min(OH, (PT + 1) >> 1);
+    const room = H - fast + PT;
+    fHi = room < 0 ? fLo : max(fLo, min(OH, (room >> 1) + 1));
+  }
+  if (fast == 2 && !withIdx && fLo == 0 && fHi == OH && H == 2 * OH && a == 0 && b == OW) {
+    // every row of every plane is specialised and the planes' row pairs are contiguous: one run
+    // over all of them (no per-plane work), interrupted only to redo a row exactly
+    const total = (planeEnd - planeStart) * OH;
+    const x0 = xPtr + ((<usize>planeStart * <usize>H * <usize>W) << 2);
+    const y0 = yPtr + ((<usize>planeStart * <usize>OH * <usize>OW) << 2);
+    let r = 0;
+    while (r < total) {
+      r += rowsMax2x2s2(x0 + ((<usize>r * <usize>(2 * W)) << 2), y0 + ((<usize>r * <usize>OW) << 2), OW, total - r, W, OW);
+      if (r < total) {
+        const p = planeStart + r / OH;
+        const xp = xPtr + ((<usize>p * <usize>H * <usize>W) << 2);
+        const yRow = yPtr + ((<usize>p * <usize>OH * <usize>OW) << 2);
+        rowOf(xp, yRow, 0, g, r % OH, 0, OW, a, b, mode, false);
+        r++;
+      }
+    }
+    return;
+  }
   for (let p = planeStart; p < planeEnd; p++) {
     const xp = xPtr + ((<usize>p * <usize>H * <usize>W) << 2);
-    const yBase = <usize>p * <usize>OH * <usize>OW;
-    for (let oh = 0; oh < OH; oh++) {
-      const ih0 = oh * SH - PT;
-      const khLo = firstTap(ih0, DH), khHi = endTap(ih0, DH, KH, H);
-      const yp = yPtr + ((yBase + <usize>oh * <usize>OW) << 2);
-      const ip = idxPtr + ((yBase + <usize>oh * <usize>OW) << 2);
-      let ow = 0;
-      for (; ow < a; ow++) maxAt(xp, yp, ip, ow, W, ih0, khLo, khHi, DH, ow * SW - PL, KW, DW, withIdx);
-      for (; ow + 4 <= b; ow += 4) {
-        const iw0 = ow * SW - PL;
-        let m = negInf;
-        let nan = v128.splat<i32>(0);
-        let ix = i32x4.splat(-1);
-        if (withIdx && khLo < khHi) ix = i32x4.add(i32x4.splat((ih0 + khLo * DH) * W + iw0), lanes);
-        for (let kh = khLo; kh < khHi; kh++) {
-          const rowStart = (ih0 + kh * DH) * W + iw0;
-          const rp = xp + (<usize>rowStart << 2);
-          for (let kw = 0; kw < KW; kw++) {
-            const v = load4(rp + (<usize>(kw * DW) << 2), mode, swBytes);
-            if (withIdx) {
-              // strictly greater keeps the first maximum; NaN always takes over (PyTorch)
-              const take = v128.or(f32x4.gt(v, m), f32x4.ne(v, v));
-              m = v128.bitselect(v, m, take);
-              ix = v128.bitselect(i32x4.add(i32x4.splat(rowStart + kw * DW), lanes), ix, take);
-            } else {
-              // pmax is one instruction where max is a NaN-fixing sequence; NaN lanes are
-              // tracked on the side and restored below
-              m = f32x4.pmax(m, v);
-              nan = v128.or(nan, f32x4.ne(v, v));
-            }
+    const yRow = yPtr + ((<usize>p * <usize>OH * <usize>OW) << 2);
+    const iRow = idxPtr + ((<usize>p * <usize>OH * <usize>OW) << 2);
+    let oh = 0;
+    while (oh < OH) {
+      if (fast != 0 && oh >= fLo && oh < fHi) {
+        const rows = fHi - oh;
+        const start = (2 * oh - PT) * W + 2 * a - PL;
+        const o = (<usize>(oh * OW + a)) << 2;
+        const n = b - a;
+        // rows done before one that may hold a NaN (that one is redone exactly below)
+        const done = fast == 2
+          ? (withIdx ? rowsArgmax2x2s2(xp, yRow + o, iRow + o, start, n, rows, W, OW) : rowsMax2x2s2(xp + (<usize>start << 2), yRow + o, n, rows, W, OW))
+          : (withIdx ? rowsArgmax3x3s2(xp, yRow + o, iRow + o, start, n, rows, W, OW) : rowsMax3x3s2(xp + (<usize>start << 2), yRow + o, n, rows, W, OW));
+        if (a > 0 || b < OW) {
+          for (let r = oh; r < oh + done; r++) {
+            rowOf(xp, yRow, iRow, g, r, 0, a, a, b, mode, withIdx);
+            rowOf(xp, yRow, iRow, g, r, b, OW, a, b, mode, withIdx);
           }
         }
-        if (!withIdx) m = v128.or(m, nan); // all-ones bits are a NaN
-        v128.store(yp + (<usize>ow << 2), m);
-        if (withIdx) v128.store(ip + (<usize>ow << 2), ix);
+        oh += done;
+        if (done < rows) rowOf(xp, yRow, iRow, g, oh++, 0, OW, a, b, mode, withIdx);
+        continue;
       }
-      for (; ow < OW; ow++) maxAt(xp, yp, ip, ow, W, ih0, khLo, khHi, DH, ow * SW - PL, KW, DW, withIdx);
+      rowOf(xp, yRow, iRow, g, oh++, 0, OW, a, b, mode, withIdx);
     }
   }
 }
 
+// One row through a function of its own per (column mode, argmax) pair: maxRow inlined once each
+// (rather than at each of maxPlanes' call sites in every variant) keeps the module small, and a
+// call per output row costs nothing next to the row.
+function rowMax0(xp: usize, yRow: usize, iRow: usize, g: usize, oh: i32, from: i32, to: i32, a: i32, b: i32): void { maxRow(xp, yRow, iRow, g, oh, from, to, a, b, 0, false); }
+function rowMax1(xp: usize, yRow: usize, iRow: usize, g: usize, oh: i32, from: i32, to: i32, a: i32, b: i32): void { maxRow(xp, yRow, iRow, g, oh, from, to, a, b, 1, false); }
+function rowMax2(xp: usize, yRow: usize, iRow: usize, g: usize, oh: i32, from: i32, to: i32, a: i32, b: i32): void { maxRow(xp, yRow, iRow, g, oh, from, to, a, b, 2, false); }
+function rowArg0(xp: usize, yRow: usize, iRow: usize, g: usize, oh: i32, from: i32, to: i32, a: i32, b: i32): void { maxRow(xp, yRow, iRow, g, oh, from, to, a, b, 0, true); }
+function rowArg1(xp: usize, yRow: usize, iRow: usize, g: usize, oh: i32, from: i32, to: i32, a: i32, b: i32): void { maxRow(xp, yRow, iRow, g, oh, from, to, a, b, 1, true); }
+function rowArg2(xp: usize, yRow: usize, iRow: usize, g: usize, oh: i32, from: i32, to: i32, a: i32, b: i32): void { maxRow(xp, yRow, iRow, g, oh, from, to, a, b, 2, true); }
+
+/** maxRow through the function of its (mode, withIdx): both are constants where it is inlined. */
+@inline function rowOf(xp: usize, yRow: usize, iRow: usize, g: usize, oh: i32, from: i32, to: i32, a: i32, b: i32, mode: i32, withIdx: bool): void {
+  if (withIdx) {
+    if (mode == 1) rowArg1(xp, yRow, iRow, g, oh, from, to, a, b);
+    else if (mode == 2) rowArg2(xp, yRow, iRow, g, oh, from, to, a, b);
+    else rowArg0(xp, yRow, iRow, g, oh, from, to, a, b);
+  } else {
+    if (mode == 1) rowMax1(xp, yRow, iRow, g, oh, from, to, a, b);
+    else if (mode == 2) rowMax2(xp, yRow, iRow, g, oh, from, to, a, b);
+    else rowMax0(xp, yRow, iRow, g, oh, from, to, a, b);
+  }
+}
+
+/**
+ * Output columns [from, to) of row oh of one plane (yRow, iRow: the plane's first output row),
+ * interior columns [a, b) 4 per step, the rest scalar.
+ */
+@inline function maxRow(xp: usize, yRow: usize, iRow: usize, g: usize, oh: i32, from: i32, to: i32, a: i32, b: i32, mode: i32, withIdx: bool): void {
+  const H = load<i32>(g, G_H), W = load<i32>(g, G_W), OW = load<i32>(g, G_OW);
+  const KH = load<i32>(g, G_KH), KW = load<i32>(g, G_KW), SH = load<i32>(g, G_SH), SW = load<i32>(g, G_SW);
+  const DH = load<i32>(g, G_DH), DW = load<i32>(g, G_DW), PT = load<i32>(g, G_PT), PL = load<i32>(g, G_PL);
+  const ih0 = oh * SH - PT;
+  const khLo = firstTap(ih0, DH), khHi = endTap(ih0, DH, KH, H);
+  const yp = yRow + ((<usize>oh * <usize>OW) << 2);
+  const ip = iRow + ((<usize>oh * <usize>OW) << 2);
+  let ow = from;
+  const lo = min(to, max(from, a)), hi = min(to, b);
+  for (; ow < lo; ow++) maxAt(xp, yp, ip, ow, W, ih0, khLo, khHi, DH, ow * SW - PL, KW, DW, withIdx);
+  if (hi - ow >= 4) {
+    for (; ow + 4 <= hi; ow += 4) maxCols4(xp, yp, ip, ow, W, ih0, khLo, khHi, DH, SW, PL, KW, DW, mode, withIdx);
+    // the last few columns as one more step overlapping the previous one (same values rewritten)
+    if (ow < hi) maxCols4(xp, yp, ip, hi - 4, W, ih0, khLo, khHi, DH, SW, PL, KW, DW, mode, withIdx);
+    ow = hi;
+  }
+  for (; ow < to; ow++) maxAt(xp, yp, ip, ow, W, ih0, khLo, khHi, DH, ow * SW - PL, KW, DW, withIdx);
+}
+
+/** Four interior output columns from ow (every tap of their windows inside the row). */
+@inline function maxCols4(xp: usize, yp: usize, ip: usize, ow: i32, W: i32, ih0: i32, khLo: i32, khHi: i32, DH: i32, SW: i32, PL: i32, KW: i32, DW: i32, mode: i32, withIdx: bool): void {
+  const swBytes = <usize>SW << 2;
+  const lanes = i32x4(0, SW, 2 * SW, 3 * SW);
+  const iw0 = ow * SW - PL;
+  let m = f32x4.splat(-Infinity);
+  let nan = v128.splat<i32>(0);
+  let ix = i32x4.splat(-1);
+  if (withIdx && khLo < khHi) ix = i32x4.add(i32x4.splat((ih0 + khLo * DH) * W + iw0), lanes);
+  for (let kh = khLo; kh < khHi; kh++) {
+    const rowStart = (ih0 + kh * DH) * W + iw0;
+    const rp = xp + (<usize>rowStart << 2);
+    for (let kw = 0; kw < KW; kw++) {
+      const v = load4(rp + (<usize>(kw * DW) << 2), mode, swBytes);
+      if (withIdx) {
+        // strictly greater keeps the first maximum; NaN always takes over (PyTorch)
+        const take = v128.or(f32x4.gt(v, m), f32x4.ne(v, v));
+        m = v128.bitselect(v, m, take);
+        ix = v128.bitselect(i32x4.add(i32x4.splat(rowStart + kw * DW), lanes), ix, take);
+      } else {
+        // pmax is one instruction where max is a NaN-fixing sequence; NaN lanes are tracked on
+        // the side and restored below
+        m = f32x4.pmax(m, v);
+        nan = v128.or(nan, f32x4.ne(v, v));
+      }
+    }
+  }
+  if (!withIdx) m = v128.or(m, nan); // all-ones bits are a NaN
+  v128.store(yp + (<usize>ow << 2), m);
+  if (withIdx) v128.store(ip + (<usize>ow << 2), ix);
+}
+
 /** One output column of max pooling with every tap bounds-checked. */
-@inline function maxAt(xp: usize, yp: usize, ip: usize, ow: i32, W: i32, ih0: i32, khLo: i32, khHi: i32, DH: i32, iw0: i32, KW: i32, DW: i32, withIdx: bool): void {
+// (border columns only: a function of its own, withIdx decided per tap, rather than inlined at
+// every call site of every variant)
+function maxAt(xp: usize, yp: usize, ip: usize, ow: i32, W: i32, ih0: i32, khLo: i32, khHi: i32, DH: i32, iw0: i32, KW: i32, DW: i32, withIdx: bool): void {
   const kwLo = firstTap(iw0, DW), kwHi = endTap(iw0, DW, KW, W);
   let m: f32 = -Infinity;
   let ix: i32 = -1;
@@ -167,7 +283,8 @@ export function avgpool2d_f32_simd(xPtr: usize, yPtr: usize, geomPtr: usize, pla
 }
 
 /** One output column of average pooling with PyTorch's divisor rule. */
-@inline function avgAt(xp: usize, yp: usize, ow: i32, W: i32, hs: i32, he: i32, rowsDiv: i32, wstart: i32, KW: i32, PR: i32, includePad: bool): void {
+// (border columns only: not inlined, as maxAt)
+function avgAt(xp: usize, yp: usize, ow: i32, W: i32, hs: i32, he: i32, rowsDiv: i32, wstart: i32, KW: i32, PR: i32, includePad: bool): void {
   const wendPad = min(wstart + KW, W + PR);
   const ws = max(wstart, 0), we = min(wendPad, W);
   const colsDiv = includePad ? wendPad - wstart : we - ws;

@@ -176,8 +176,8 @@ export function log_softmax_f32_simd(xPtr: usize, yPtr: usize, rows: i32, n: i32
     const x = xPtr + base, y = yPtr + base;
     let j = 0;
     for (; j + 16 <= inner; j += 16) cols16(x + (<usize>j << 2), y + (<usize>j << 2), c, stride, log);
-    for (; j + 4 <= inner; j += 4) cols4(x + (<usize>j << 2), y + (<usize>j << 2), c, stride, log, 4);
-    if (j < inner) cols4(x + (<usize>j << 2), y + (<usize>j << 2), c, stride, log, inner - j);
+    // 4 at a time, the last 1–3 in the same code (a lane count decided per store, not a copy)
+    for (; j < inner; j += 4) cols4(x + (<usize>j << 2), y + (<usize>j << 2), c, stride, log, min(4, inner - j));
   }
 }
 
@@ -320,13 +320,9 @@ export function log_softmax_bwd_f32_simd(dyPtr: usize, yPtr: usize, dxPtr: usize
       const b = <usize>j << 2;
       colsBwd16(dy + b, y + b, dx + b, c, stride, log);
     }
-    for (; j + 4 <= inner; j += 4) {
+    for (; j < inner; j += 4) {
       const b = <usize>j << 2;
-      colsBwd4(dy + b, y + b, dx + b, c, stride, log, 4);
-    }
-    if (j < inner) {
-      const b = <usize>j << 2;
-      colsBwd4(dy + b, y + b, dx + b, c, stride, log, inner - j);
+      colsBwd4(dy + b, y + b, dx + b, c, stride, log, min(4, inner - j));
     }
   }
 }

@@ -164,6 +164,47 @@ describe('conv2d backward: central differences and the reference over the forwar
   });
 });
 
+describe('conv2d backward: the direct filter gradient (stride 1 along the width, no padding, ow ≥ 12 or a multiple of 4)', () => {
+  it('kernel widths 1–9 (runs of 4 columns and the rest), odd and even output channel counts, row tails', () => {
+    let i = 0;
+    for (let kw = 1; kw <= 9; kw++) {
+      for (const o of [1, 2, 3, 5]) {
+        const ow = [4, 8, 12, 13, 14, 15, 16, 17][i++ % 8];
+        check({ n: 2, c: 2, o, h: 3 + (kw % 3), w: ow + kw - 1, kh: 1 + (kw % 3), kw }, kw === 5 && o === 3 ? 30 : 0);
+      }
+    }
+  });
+
+  it('dilation, stride along the height, groups, batch, LeNet-5 conv1', () => {
+    check({ n: 3, c: 3, o: 4, h: 9, w: 21, kh: 3, dilation: [2, 3] }, 30); // ow = 15, taps 3 floats apart
+    check({ n: 2, c: 2, o: 5, h: 11, w: 16, kh: 2, kw: 6, dilation: 2 }, 30); // ow = 6: not direct (mixed in for contrast)
+    check({ n: 2, c: 2, o: 3, h: 11, w: 17, kh: 3, kw: 2, stride: [2, 1] }, 30);
+    check({ n: 2, c: 4, o: 6, h: 6, w: 19, kh: 3, groups: 2 }, 30);
+    check({ n: 2, c: 1, o: 6, h: 32, w: 32, kh: 5 }, 20);
+    check({ c: 2, o: 3, h: 40, w: 40, kh: 3 }, 20); // 38 × 38 pixels: runs of 26 rows
+  });
+
+  it('the tap-table kernel (unpadded, other strides or short rows): tap and channel tails, runs of 256 pixels', () => {
+    for (const o of [1, 3, 6, 7, 8, 10, 13, 17]) check({ n: 2, c: 3, o, h: 7, w: 9, kh: 3, stride: [1, 2] }, o === 10 ? 30 : 0); // K = 27
+    check({ c: 3, o: 10, h: 40, w: 39, kh: 3, stride: [1, 2] }, 30); // 38 × 19 pixels: runs of 13 rows
+    check({ n: 2, c: 6, o: 16, h: 14, w: 14, kh: 5 }, 30); // LeNet-5 C3 (rows of 10)
+    check({ n: 2, c: 2, o: 5, h: 12, w: 13, kh: 2, kw: 3, dilation: [3, 2], stride: 3 }, 30);
+  });
+});
+
+describe('conv2d backward: window = whole input (the dense-layer schedule)', () => {
+  it('batch 1 (transposed GEMV), batches of images, x and W read in place or packed, dy packed', () => {
+    for (const n of [1, 2, 3, 8, 9, 17]) {
+      check({ n, c: 16, o: 12, h: 5, w: 5, kh: 5 }, n === 3 ? 30 : 0, n === 3); // K = 400: in place
+      check({ n, c: 3, o: 5, h: 5, w: 5, kh: 5 }, n === 2 ? 30 : 0); // K = 75: packed
+      check({ n, c: 1, o: 3, h: 1, w: 1, kh: 1, stride: 2 }); // K = 1 (stride 2: not the pointwise path)
+    }
+    check({ n: 5, c: 2, o: 128, h: 3, w: 4, kh: 3, kw: 4 }, 20); // 128 outputs: dy packed for the filter gradient
+    check({ n: 4, c: 48, o: 6, h: 5, w: 5, kh: 5 }, 20); // K = 1200: W packed in strips for dx
+    check({ n: 3, c: 2, o: 7, h: 4, w: 4, kh: 4, stride: 3, padding: [0, 0, 2, 1] }, 20); // padding past the window
+  });
+});
+
 describe('conv2d backward against the reference on larger shapes', () => {
   it('LeNet-5 conv1 and conv2 at batch 4', () => {
     check({ n: 4, c: 1, o: 6, h: 32, w: 32, kh: 5 });

@@ -139,6 +139,41 @@ describe('conv2d against the reference', () => {
     check({ c: 2, o: 3, h: 10, w: 10, kh: 2, kw: 4, stride: [3, 2], padding: [1, 0, 2, 3] });
   });
 
+  it('the direct stride-1 kernel (no padding): every channel count, row tails of 1–7 columns, dilation, stride along the height, groups, batch, clamp', () => {
+    for (const co of CH) check({ c: 2, o: co, h: 5, w: 13, kh: 3, bias: co % 2 === 0 }); // ow = 11: 8 + a 3-column tile
+    for (const ow of [4, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 21, 28]) {
+      check({ n: 2, c: 3, o: 6, h: 4 + (ow % 3), w: ow + 4, kh: 2 + (ow % 2), kw: 5 });
+    }
+    for (const ci of CH) check({ c: ci, o: 5, h: 6, w: 19, kh: 2, kw: 4 }); // ow = 16
+    check({ n: 3, c: 3, o: 7, h: 11, w: 24, kh: 3, dilation: [2, 3] }); // ow = 18
+    check({ n: 2, c: 2, o: 9, h: 13, w: 21, kh: 3, kw: 2, stride: [2, 1] });
+    check({ n: 2, c: 6, o: 8, h: 7, w: 20, kh: 3, groups: 2 });
+    check({ n: 2, c: 1, o: 6, h: 32, w: 32, kh: 5, clamp: [0, Infinity] }); // LeNet-5 C1 with its ReLU
+    check({ n: 2, c: 6, o: 12, h: 14, w: 14, kh: 5, clamp: [-0.5, 0.5] }); // rows of 10, 12 channels: im2col + GEMM
+  });
+
+  it('the direct stride-1 kernel with channels in the lanes (full panels, rows that fill 8-column tiles poorly): pixel and channel tails', () => {
+    for (const o of [7, 8, 14, 15, 16, 24]) {
+      for (const ow of [1, 2, 3, 5, 6, 9, 10]) check({ n: 2, c: 2, o, h: 4, w: ow + 2, kh: 2, kw: 3, bias: (o + ow) % 3 !== 0 });
+    }
+    check({ n: 3, c: 3, o: 16, h: 11, w: 14, kh: 3, dilation: [2, 2] }); // ow = 10
+    check({ n: 2, c: 4, o: 16, h: 9, w: 13, kh: 3, kw: 4, stride: [2, 1], clamp: [0, Infinity] });
+    check({ n: 2, c: 6, o: 32, h: 8, w: 9, kh: 3, groups: 2 }); // 16 channels per group, ow = 7
+    check({ n: 3, c: 6, o: 16, h: 14, w: 14, kh: 5, clamp: [0, Infinity] }); // LeNet-5 C3 with its ReLU
+  });
+
+  it('window = whole input (a dense layer over the batch): GEMV at batch 1, panels of images, chunks of 320 images', () => {
+    for (const n of [1, 2, 3, 7, 8, 9, 17]) {
+      for (const [c, h, w, o] of [[16, 5, 5, 120], [1, 1, 1, 3], [3, 2, 3, 9], [5, 3, 1, 17]]) {
+        check({ n, c, o, h, w, kh: h, kw: w, bias: (n + c) % 2 === 0 });
+      }
+    }
+    check({ n: 5, c: 16, o: 12, h: 5, w: 5, kh: 5, clamp: [0, Infinity] });
+    check({ n: 1, c: 16, o: 12, h: 5, w: 5, kh: 5, clamp: [-0.25, 0.25] });
+    check({ n: 3, c: 2, o: 7, h: 4, w: 4, kh: 4, stride: 3, padding: [0, 0, 2, 1] }); // padding past the window: unused
+    check({ n: 333, c: 16, o: 10, h: 5, w: 5, kh: 5 }); // K = 400: 320 images per GEMM call, then 13
+  });
+
   it('large K, M and P: K chunks, row blocks and pixel blocks of the GEMM', () => {
     check({ c: 32, o: 133, h: 18, w: 18, kh: 3 }); // K = 288, M = 133, P = 256
     check({ c: 300, o: 7, h: 4, w: 4, kh: 1 }); // K = 300, x read in place

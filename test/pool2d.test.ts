@@ -195,6 +195,40 @@ describe('maxPool2d', () => {
     for (const t of [hand, r.output, r.indices]) t.dispose();
   });
 
+  it('2×2 and 3×3 stride-2 rows (the specialised paths), with and without indices: widths mod 8, ties, NaN and ±∞ rows', () => {
+    const configs: RefPoolOptions[] = [
+      { kernelSize: 2 }, { kernelSize: 2, stride: 2, padding: 1 }, { kernelSize: 2, stride: 2, padding: 1, ceilMode: true },
+      { kernelSize: 3, stride: 2 }, { kernelSize: 3, stride: 2, padding: 1 }, { kernelSize: 3, stride: 2, ceilMode: true },
+      { kernelSize: 3, stride: 2, padding: 1, ceilMode: true },
+    ];
+    let seed = 500;
+    for (const o of configs) {
+      const k = o.kernelSize as number;
+      for (let w = k; w < k + 2 * 12; w++) {
+        for (const special of ['ties', 'nan', 'inf'] as const) {
+          const shape = [2, (w % 3) + 1, k + 1 + (w % 4), w];
+          const data = randArray(sizeOf(shape), seed++);
+          // few distinct values: ties everywhere, so the first-maximum rule decides most indices
+          if (special === 'ties') for (let i = 0; i < data.length; i++) data[i] = Math.round(data[i] * 2);
+          // a NaN in some rows at every column parity (propagated or sent to the exact loop)
+          if (special === 'nan') for (let i = (w * 7) % 13; i < data.length; i += 3 * w + 5) data[i] = NaN;
+          // +∞ and −∞ in one row: their sum is NaN, which also sends the row to the exact loop
+          if (special === 'inf') for (let i = w % 5; i < data.length; i += 2 * w + 3) data[i] = i % 2 ? Infinity : -Infinity;
+          const what = `${JSON.stringify(o)} ${shape.join('x')} ${special}`;
+          const ref = refMaxPool2d(data, shape, o);
+          run('max', shape, o, data, `max ${what}`);
+          const x = Tensor.from(data, shape);
+          const { output, indices } = ops.maxPool2dWithIndices(x, o);
+          expectCanariesIntact(`argmax ${what}`);
+          expectClose(output.toFloat32Array(), ref.y, ref.shape, `argmax values ${what}`);
+          const got = indices.toInt32Array();
+          for (let i = 0; i < got.length; i++) if (got[i] !== ref.idx[i]) expect(got[i], `argmax ${what} at flat ${i}`).toBe(ref.idx[i]);
+          for (const t of [x, output, indices]) t.dispose();
+        }
+      }
+    }
+  });
+
   it('rejects bad arguments with specific messages, before running anything', () => {
     const x = Tensor.zeros([1, 2, 3, 3]);
     const before = bytesInUse();

@@ -89,7 +89,10 @@ interface ConvCase {
 const pair = (v: Pair | undefined): [number, number] => (v === undefined ? [1, 1] : typeof v === 'number' ? [v, v] : v);
 
 const CONV: [string, ConvCase][] = [
-  ['LeNet-5 conv1', { x: [3, 1, 32, 32], o: 6, kh: 5 }],
+  ['LeNet-5 conv1 (direct, pixels in the lanes)', { x: [3, 1, 32, 32], o: 6, kh: 5 }],
+  ['LeNet-5 conv2 (direct, channels in the lanes), ReLU', { x: [2, 6, 14, 14], o: 16, kh: 5, clamp: [0, Infinity] }],
+  ['LeNet-5 conv3 (window = whole input: dense)', { x: [3, 16, 5, 5], o: 12, kh: 5 }],
+  ['window = whole input at batch 1 (GEMV), no bias', { x: [1, 16, 5, 5], o: 7, kh: 5, bias: false }],
   ['3×3 pad 1, ReLU', { x: [2, 5, 9, 11], o: 7, kh: 3, padding: 1, clamp: [0, Infinity] }],
   ["stride 2 'same', no bias", { x: [2, 3, 13, 10], o: 9, kh: 3, stride: 2, padding: 'same', bias: false }],
   ['dilation 2, asymmetric padding', { x: [1, 4, 12, 15], o: 5, kh: 3, kw: 2, dilation: 2, padding: [1, 0, 2, 3] }],

@@ -1,6 +1,7 @@
 // simdnet as an adapter of the same shape as the peers, on the built package (dist/).
 // Tensors stay in wasm memory between calls; the timed call disposes its output unread
-// (pass `readback: true` to copy it out with toFloat32Array()).
+// (pass `readback: true` to copy it out with toFloat32Array()). LeNet-5 inference runs a compiled
+// plan (sd.compile), whose output is a view the plan owns.
 import { LENET_INPUT } from './common.mjs';
 
 export async function createSimdnet(distUrl, { readback = false } = {}) {
@@ -60,13 +61,20 @@ export async function createSimdnet(distUrl, { readback = false } = {}) {
     },
 
     lenetInfer(c, d) {
+      if (typeof sd.compile !== 'function') throw new Error('sd.compile is not in this build of dist/');
       const { model, same } = lenet(d.params);
       const x = Tensor.from(d.x, [c.batch, ...LENET_INPUT]);
-      const t = task(() => model.predict(x), [x]);
-      if (!same) delete t.output; // different weights: nothing to compare
-      const dispose = t.dispose;
-      t.dispose = () => { dispose(); model.dispose?.(); };
-      return t;
+      // the compiled plan (packed weights, one arena, fused ReLU); run() returns a view into the
+      // plan's arena that the next run overwrites, so nothing is disposed per call
+      const plan = sd.compile(model, { batchSize: c.batch });
+      return {
+        run() {
+          const y = plan.run(x);
+          if (readback) y.toFloat32Array();
+        },
+        output: same ? () => plan.run(x).toFloat32Array() : undefined,
+        dispose() { plan.dispose(); x.dispose(); model.dispose?.(); },
+      };
     },
 
     lenetTrain(c, d) {

@@ -26,6 +26,7 @@ interface Step {
   prepared: Prepared;
   inputs: number[]; // value ids
   output: number; // value id
+  args: number[]; // the inputs' addresses, refilled per run (no array allocated per call)
 }
 
 export interface PlanInfo {
@@ -84,9 +85,11 @@ export class CompiledModel {
     const addr = this.addr;
     addr[0] = t.ptr;
     const scratch = this.scratch;
-    for (const s of this.steps) {
-      const ins = s.inputs.map((v) => addr[v]);
-      s.prepared.run(ins, addr[s.output], scratch);
+    const steps = this.steps;
+    for (let i = 0; i < steps.length; i++) {
+      const s = steps[i], ins = s.inputs, args = s.args;
+      for (let j = 0; j < ins.length; j++) args[j] = addr[ins[j]];
+      s.prepared.run(args, addr[s.output], scratch);
     }
     if (this.view === null || this.view.disposed) this.view = viewTensor(addr[this.outValue], this.outputShape);
     return this.view;
@@ -170,7 +173,7 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
       const prepared = lower(node.layer, inShapes, clamp, folded);
       const out = shapes.length;
       shapes.push(prepared.outShape);
-      steps.push({ name: node.name, prepared, inputs: ins, output: out });
+      steps.push({ name: node.name, prepared, inputs: ins, output: out, args: ins.map(() => 0) });
       stepInfo.push({ name: node.name, fused });
       valueOf.set(node.name, out);
       shapeOf.set(node.name, prepared.outShape);

@@ -4,15 +4,19 @@
 //
 // Forward plan per image and group: im2col of a block of output rows into a row-major [K, pixels]
 // matrix, then the SIMD GEMM out[o, p] = Σ_k W[o, k]·col[k, p] (reading col's rows as 8-column
-// panels in place) with the bias fused into its store. A 1×1 stride-1 unpadded convolution skips
-// im2col (the input already is the [C, H·W] matrix); a depthwise convolution (one input channel
-// per group) runs a direct kernel.
+// panels in place) with the bias fused into its store. Shortcuts: a 1×1 stride-1 unpadded
+// convolution skips im2col (the input already is the [C, H·W] matrix); a window that is the whole
+// input is a dense layer over the batch (linear.ts's schedule); an unpadded stride-1 convolution
+// with few taps runs a direct kernel over the whole batch (the GEMM's tile reading x in place,
+// output pixels or channels in the lanes, whichever fills them better); a depthwise convolution
+// (one input channel per group) runs its own direct kernel.
 import { Tensor, type Shape } from '../tensor.js';
 import { kernels } from '../wasm/engine.js';
 import { fmtShape, intArg, knownOptions, rankArg, tensorArg, xShapeArg } from './validate.js';
 import { window2d, type Padding2d } from './shape.js';
 import { paramBlock, releaseAll, runOnce, type Prepared } from './prepared.js';
-import { depthwiseBlock, im2colBlock, isDepthwise, isPointwise, runBackwardData, runBackwardFilter, type ConvGeom } from './conv2d-backward.js';
+import { denseRun } from './linear.js';
+import { depthwiseBlock, im2colBlock, isDepthwise, isPointwise, wholeInput, runBackwardData, runBackwardFilter, type ConvGeom } from './conv2d-backward.js';
 
 export interface Conv2dOptions {
   /** Step between windows: a number or [h, w]. Default 1. */
@@ -129,12 +133,35 @@ function forwardPlan(p: ConvGeom, wp: number, bp: number, min: number, max: numb
   const outShape = [p.n, p.o, g.oh, g.ow];
   if (isDepthwise(p)) {
     const params = paramBlock(depthwiseBlock(p));
-    return prepared(outShape, 0, [params], ([xp], yp) => {
+    return prepared(outShape, 0, [params], (inputs, yp) => {
+      const xp = inputs[0];
       for (let n = 0; n < p.n; n++) k.dwconv2d_f32_minmax_simd(xp + n * p.c * hw * 4, wp, bp, yp + n * p.o * P * 4, params, min, max);
     });
   }
+  if (wholeInput(p)) {
+    // one output pixel whose window is the whole input: the image flattened is its im2col column,
+    // so the convolution is a dense layer over the batch (LeNet's C5)
+    const d = denseRun(p.n, K, p.o, wp, bp, min, max);
+    return prepared(outShape, d.scratchBytes, [], (inputs, yp, scratch) => d.run(inputs[0], yp, scratch));
+  }
+  const direct = directConv(p);
+  if (direct !== null) {
+    // no im2col: the weights packed into 8-channel panels (per run, so the Prepared sees weight
+    // updates as the other paths do), then one call per group for the whole batch
+    const panel = Math.ceil(p.og / 8) * 8 * K;
+    const block = paramBlock([p.cg, p.h, p.wd, p.og, g.kh, g.kw, g.sh, g.dh, g.dw, g.oh, g.ow, p.n, p.c * hw, p.o * P]);
+    const conv = direct === 'pixels' ? k.conv2d_f32_s1_4x8_minmax_simd : k.conv2d_f32_s1_ct_4x8_minmax_simd;
+    return prepared(outShape, panel * 4, [block], (inputs, yp, packed) => {
+      const xp = inputs[0];
+      for (let gi = 0; gi < p.groups; gi++) {
+        k.gemm_pack_f32_t_p8_simd(wp + gi * p.og * K * 4, K, packed, p.og, K);
+        conv(xp + gi * p.cg * hw * 4, packed, bp === 0 ? 0 : bp + gi * p.og * 4, yp + gi * p.og * P * 4, block, min, max);
+      }
+    });
+  }
   if (isPointwise(g) && inPlace(P)) {
-    return prepared(outShape, 0, [], ([xp], yp) => {
+    return prepared(outShape, 0, [], (inputs, yp) => {
+      const xp = inputs[0];
       for (let n = 0; n < p.n; n++) {
         for (let gi = 0; gi < p.groups; gi++) {
           k.gemm_f32_4x8_minmax_simd(
@@ -152,7 +179,8 @@ function forwardPlan(p: ConvGeom, wp: number, bp: number, min: number, max: numb
   const rows = Math.min(g.oh, Math.max(Math.ceil(MIN_BLOCK / g.ow), Math.floor(COL_BYTES / (K * 4 * g.ow))));
   // + 8 columns for a padded row stride, + 32 bytes: the GEMM reads up to 7 floats past the last row
   const colBytes = (rows * g.ow + 8) * K * 4 + 32;
-  return prepared(outShape, colBytes, [params], ([xp], yp, col) => {
+  return prepared(outShape, colBytes, [params], (inputs, yp, col) => {
+    const xp = inputs[0];
     for (let n = 0; n < p.n; n++) {
       for (let gi = 0; gi < p.groups; gi++) {
         const xg = xp + (n * p.c + gi * p.cg) * hw * 4;
@@ -168,6 +196,27 @@ function forwardPlan(p: ConvGeom, wp: number, bp: number, min: number, max: numb
       }
     }
   });
+}
+
+/**
+ * Which direct kernel, if any, replaces im2col + GEMM: stride 1 along the width, no padding, not
+ * 1×1 (whose GEMM reads x in place), at most 256 taps per output. 'pixels'
+ * (conv2d_f32_s1_4x8_minmax_simd: output columns in the lanes, 8- and 4-column tiles per row) or
+ * 'channels' (conv2d_f32_s1_ct_4x8_minmax_simd: output channels in the lanes, 8 per panel), by
+ * the share of computed lanes that are real outputs, when that is at least 85% (a row of 10
+ * computes 12 in the first: no faster than im2col + GEMM).
+ */
+function directConv(p: ConvGeom): 'pixels' | 'channels' | null {
+  const { g } = p;
+  if (g.sw !== 1 || g.padTop !== 0 || g.padLeft !== 0 || g.padBottom !== 0 || g.padRight !== 0 || isPointwise(g)) return null;
+  // one accumulator per output sums all K taps: keep K within the GEMM's K chunk (its rounding),
+  // and leave long reductions (where im2col costs little per multiply-add) to the GEMM
+  if (p.cg * g.kh * g.kw > 256) return null;
+  const r = g.ow % 8;
+  const pixels = g.ow / (g.ow - r + (r > 4 ? 8 : r > 0 ? 4 : 0));
+  const channels = p.og / (Math.ceil(p.og / 8) * 8);
+  if (Math.max(pixels, channels) < 0.85) return null;
+  return channels > pixels ? 'channels' : 'pixels';
 }
 
 /** A Prepared that frees `owned` (parameter blocks) once on dispose(). */

@@ -20,6 +20,13 @@ export function indexSelect(x: Tensor, indices: ArrayLike<number>): Tensor {
   const y = Tensor.empty([indices.length, ...t.shape.slice(1)]);
   const k = kernels();
   const src = t.ptr, dst = y.ptr;
-  for (let j = 0; j < indices.length; j++) k.copy_f32_simd(src + indices[j] * row * 4, dst + j * row * 4, row);
+  // one copy per run of consecutive indices (an unshuffled batch is a single copy)
+  for (let j = 0; j < indices.length; ) {
+    const first = indices[j];
+    let end = j + 1;
+    while (end < indices.length && indices[end] === first + (end - j)) end++;
+    k.copy_f32_simd(src + first * row * 4, dst + j * row * 4, (end - j) * row);
+    j = end;
+  }
   return y;
 }

@@ -65,20 +65,38 @@ export function prepareLinear(xShape: Shape, weight: Tensor, bias?: Tensor | nul
     throw new RangeError(`${op}: bias has shape ${fmtShape(b.shape)} but weight ${fmtShape(w.shape)} has ${out} outputs; bias must be [${out}]`);
   }
   const [min, max] = clampArg(op, clamp);
-  const k = kernels();
-  const wp = w.ptr, bp = b ? b.ptr : 0;
   const outShape = xs.length === 2 ? [n, out] : [out];
-  const plan = (scratchBytes: number, run: Prepared['run']): Prepared => ({ outShape, scratchBytes, run, dispose() {} });
-  if (n <= 1) return plan(0, ([xp], yp) => { if (n === 1) k.gemv_f32_minmax_simd(wp, inF, xp, yp, bp, out, inF, min, max); });
+  const d = denseRun(n, inF, out, w.ptr, b ? b.ptr : 0, min, max);
+  return { outShape, scratchBytes: d.scratchBytes, run: (inputs, yp, scratch) => d.run(inputs[0], yp, scratch), dispose() {} };
+}
+
+/** The kernel schedule of a dense layer: run(x, y, scratch) with x [n, inF], y [n, out] (byte addresses). */
+export interface DenseRun {
+  scratchBytes: number;
+  run(xp: number, yp: number, scratch: number): void;
+}
+
+/**
+ * y [n, out] = clamp(x [n, inF]·Wᵀ + b) with W [out, inF] at wp and b at bp (or 0), checked by the
+ * caller. Also the schedule of a convolution whose single output pixel's window is its whole input
+ * (conv2d.ts). Batch 1: one GEMV; larger batches: rows of x packed into panels, then the GEMM with
+ * C stored transposed.
+ */
+export function denseRun(n: number, inF: number, out: number, wp: number, bp: number, min: number, max: number): DenseRun {
+  const k = kernels();
+  if (n <= 1) return { scratchBytes: 0, run: (xp, yp) => { if (n === 1) k.gemv_f32_minmax_simd(wp, inF, xp, yp, bp, out, inF, min, max); } };
   // rows of x per GEMM call: the packed panels stay within PACK_BYTES (W is streamed once per call)
   const rows = Math.min(Math.ceil(n / 8) * 8, Math.max(8, Math.floor(PACK_BYTES / (inF * 4 * 8)) * 8));
-  return plan(rows * inF * 4, ([xp], yp, packed) => {
-    for (let r0 = 0; r0 < n; r0 += rows) {
-      const cnt = Math.min(rows, n - r0);
-      k.gemm_pack_f32_t_p8_simd(xp + r0 * inF * 4, inF, packed, cnt, inF);
-      k.gemm_f32_ct_4x8_minmax_simd(wp, inF, packed, 8, 8 * inF, yp + r0 * out * 4, out, bp, out, cnt, inF, min, max);
-    }
-  });
+  return {
+    scratchBytes: rows * inF * 4,
+    run(xp, yp, packed) {
+      for (let r0 = 0; r0 < n; r0 += rows) {
+        const cnt = Math.min(rows, n - r0);
+        k.gemm_pack_f32_t_p8_simd(xp + r0 * inF * 4, inF, packed, cnt, inF);
+        k.gemm_f32_ct_4x8_minmax_simd(wp, inF, packed, 8, 8 * inF, yp + r0 * out * 4, out, bp, out, cnt, inF, min, max);
+      }
+    },
+  };
 }
 
 // ── Backward ─────────────────────────────────────────────────────────────────────────────────
@@ -134,6 +152,57 @@ const packDy = (out: number) => out > 1024 || out % 128 === 0;
 const STRIP_FLOATS = 256 * 1024;
 
 /**
+ * dx [n, inF] = dy [n, out]·W [out, inF] (overwrites dx); byte addresses, shapes checked by the
+ * caller; `alloc(floats)` hands out scratch the caller frees. Also the data gradient of a
+ * convolution whose window is its whole input (conv2d-backward.ts).
+ */
+export function denseBackwardData(n: number, inF: number, out: number, dyp: number, wp: number, dxp: number, alloc: (floats: number) => number): void {
+  const k = kernels();
+  if (n === 1) {
+    // dx = Wᵀ·dy: W streamed row by row
+    k.gemv_t_f32_simd(wp, inF, dyp, dxp, inF, out);
+  } else if (n > 1) {
+    // W's rows are read as panels in place when short, else packed strip by strip (a long row
+    // stride makes every panel row a new cache line)
+    if (inPlace(inF)) {
+      k.gemm_f32_4x8_minmax_simd(dyp, out, wp, inF, 8, dxp, inF, 0, n, inF, out, -Infinity, Infinity);
+    } else {
+      const strip = Math.max(8, Math.floor(STRIP_FLOATS / out / 8) * 8);
+      const packed = alloc(Math.min(strip, Math.ceil(inF / 8) * 8) * out);
+      for (let j = 0; j < inF; j += strip) {
+        const nc = Math.min(strip, inF - j);
+        k.gemm_pack_f32_p8_simd(wp + j * 4, inF, packed, out, nc);
+        k.gemm_f32_4x8_minmax_simd(dyp, out, packed, 8, 8 * out, dxp + j * 4, inF, 0, n, nc, out, -Infinity, Infinity);
+      }
+    }
+  }
+}
+
+/**
+ * dW [out, inF] += dyᵀ [out, n]·x [n, inF] (accumulates), n ≥ 1; as denseBackwardData. Also a
+ * whole-input convolution's filter gradient.
+ */
+export function denseBackwardWeight(n: number, inF: number, out: number, dyp: number, xp: number, dwp: number, alloc: (floats: number) => number): void {
+  const k = kernels();
+  // dy is read transposed, packed when its rows are long
+  let ap = dyp, lda = out, aps = 8;
+  if (packDy(out)) {
+    ap = alloc(Math.ceil(out / 8) * 8 * n);
+    k.gemm_pack_f32_p8_simd(dyp, out, ap, n, out);
+    lda = 8;
+    aps = 8 * n;
+  }
+  let bp = xp, rs = inF, ps = 8;
+  if (!inPlace(inF)) {
+    bp = alloc(Math.ceil(inF / 8) * 8 * n);
+    k.gemm_pack_f32_p8_simd(xp, inF, bp, n, inF);
+    rs = 8;
+    ps = 8 * n;
+  }
+  k.gemm_f32_ta_4x8_inc_simd(ap, lda, aps, bp, rs, ps, dwp, inF, out, inF, n);
+}
+
+/**
  * Gradients of y = x·wᵀ + b: dx = dy·w, dw += dyᵀ·x, db += Σ_n dy[n, ·].
  * dy [N, out] (or [out] when x is [in]); x [N, in] (or [in]); w [out, in]. dw and db are added
  * into weightGradInto / biasGradInto when given (and those tensors returned), else returned as new
@@ -180,42 +249,8 @@ export function linearBackward(dy: Tensor, x: Tensor, w: Tensor, options?: Linea
     if (dw && !wInto) made.push(dw);
     const db = wantDb ? bInto ?? Tensor.zeros([out]) : null;
     if (db && !bInto) made.push(db);
-    if (dx && n === 1) {
-      // dx = Wᵀ·dy: W streamed row by row
-      k.gemv_t_f32_simd(wt.ptr, inF, d.ptr, dx.ptr, inF, out);
-    } else if (dx && n > 1) {
-      // dx [N, in] = dy [N, out] · W [out, in]; W's rows are read as panels in place when short,
-      // else packed strip by strip (a long row stride makes every panel row a new cache line)
-      if (inPlace(inF)) {
-        k.gemm_f32_4x8_minmax_simd(d.ptr, out, wt.ptr, inF, 8, dx.ptr, inF, 0, n, inF, out, -Infinity, Infinity);
-      } else {
-        const strip = Math.max(8, Math.floor(STRIP_FLOATS / out / 8) * 8);
-        const packed = alloc(Math.min(strip, Math.ceil(inF / 8) * 8) * out);
-        for (let j = 0; j < inF; j += strip) {
-          const nc = Math.min(strip, inF - j);
-          k.gemm_pack_f32_p8_simd(wt.ptr + j * 4, inF, packed, out, nc);
-          k.gemm_f32_4x8_minmax_simd(d.ptr, out, packed, 8, 8 * out, dx.ptr + j * 4, inF, 0, n, nc, out, -Infinity, Infinity);
-        }
-      }
-    }
-    if (dw && n > 0) {
-      // dW [out, in] += dyᵀ [out, N] · x [N, in], dy read transposed (packed when its rows are long)
-      let ap = d.ptr, lda = out, aps = 8;
-      if (packDy(out)) {
-        ap = alloc(Math.ceil(out / 8) * 8 * n);
-        k.gemm_pack_f32_p8_simd(d.ptr, out, ap, n, out);
-        lda = 8;
-        aps = 8 * n;
-      }
-      let bp = xt.ptr, rs = inF, ps = 8;
-      if (!inPlace(inF)) {
-        bp = alloc(Math.ceil(inF / 8) * 8 * n);
-        k.gemm_pack_f32_p8_simd(xt.ptr, inF, bp, n, inF);
-        rs = 8;
-        ps = 8 * n;
-      }
-      k.gemm_f32_ta_4x8_inc_simd(ap, lda, aps, bp, rs, ps, dw.ptr, inF, out, inF, n);
-    }
+    if (dx) denseBackwardData(n, inF, out, d.ptr, wt.ptr, dx.ptr, alloc);
+    if (dw && n > 0) denseBackwardWeight(n, inF, out, d.ptr, xt.ptr, dw.ptr, alloc);
     if (db && n > 0) k.bias_bwd_f32_simd(d.ptr, db.ptr, n, out, 1);
     return { dx, dw, db };
   } catch (e) {

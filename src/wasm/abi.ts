@@ -7,9 +7,8 @@ export interface Kernels {
   fill_f32_simd(yPtr: number, n: number, value: number): void;
   conv2d_im2col_f32_simd(xPtr: number, colPtr: number, ldCol: number, paramPtr: number, oyStart: number, oyCount: number): void;
   dwconv2d_f32_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, paramPtr: number, minv: number, maxv: number): void;
-  conv2d_col2im_f32_simd(colPtr: number, xPtr: number, paramPtr: number, oyStart: number, oyCount: number): void;
-  dwconv2d_bwd_data_f32_simd(dyPtr: number, wPtr: number, dxPtr: number, paramPtr: number): void;
-  dwconv2d_bwd_filter_f32_simd(xPtr: number, dyPtr: number, dwPtr: number, paramPtr: number): void;
+  conv2d_f32_s1_4x8_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, paramPtr: number, minv: number, maxv: number): void;
+  conv2d_f32_s1_ct_4x8_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, paramPtr: number, minv: number, maxv: number): void;
   gemm_f32_4x8_minmax_simd(aPtr: number, lda: number, bPtr: number, bRowStride: number, bPanelStride: number, cPtr: number, ldc: number, biasPtr: number, M: number, N: number, K: number, minv: number, maxv: number): void;
   gemm_f32_ct_4x8_minmax_simd(aPtr: number, lda: number, bPtr: number, bRowStride: number, bPanelStride: number, cPtr: number, ldc: number, biasPtr: number, M: number, N: number, K: number, minv: number, maxv: number): void;
   gemm_f32_ta_4x8_simd(aPtr: number, lda: number, aPanelStride: number, bPtr: number, bRowStride: number, bPanelStride: number, cPtr: number, ldc: number, M: number, N: number, K: number): void;
@@ -17,9 +16,6 @@ export interface Kernels {
   gemm_f32_ct_4x8_inc_simd(aPtr: number, lda: number, bPtr: number, bRowStride: number, bPanelStride: number, cPtr: number, ldc: number, M: number, N: number, K: number): void;
   gemm_pack_f32_t_p8_simd(xPtr: number, ldx: number, pPtr: number, N: number, K: number): void;
   gemm_pack_f32_p8_simd(bPtr: number, ldb: number, pPtr: number, K: number, N: number): void;
-  gemv_f32_minmax_simd(aPtr: number, lda: number, xPtr: number, yPtr: number, biasPtr: number, M: number, K: number, minv: number, maxv: number): void;
-  gemv_t_f32_simd(aPtr: number, lda: number, xPtr: number, yPtr: number, M: number, K: number): void;
-  bias_bwd_f32_simd(dyPtr: number, dbPtr: number, N: number, C: number, P: number): void;
   maxpool2d_f32_simd(xPtr: number, yPtr: number, idxPtr: number, geomPtr: number, planeStart: number, planeEnd: number): void;
   avgpool2d_f32_simd(xPtr: number, yPtr: number, geomPtr: number, planeStart: number, planeEnd: number): void;
   global_avgpool2d_f32_simd(xPtr: number, yPtr: number, hw: number, planeStart: number, planeEnd: number): void;
@@ -76,6 +72,14 @@ export interface Kernels {
   batchnorm_bwd_reduce_f32_simd(dyPtr: number, xPtr: number, meanPtr: number, sumsPtr: number, N: number, C: number, hw: number, cStart: number, cEnd: number): void;
   batchnorm_bwd_fold_f32_simd(sumsPtr: number, meanPtr: number, invStdPtr: number, weightPtr: number, coefPtr: number, dWeightPtr: number, dBiasPtr: number, C: number, invM: number): void;
   batchnorm_bwd_data_f32_simd(dyPtr: number, xPtr: number, dxPtr: number, coefPtr: number, C: number, hw: number, planeStart: number, planeEnd: number): void;
+  gemv_f32_minmax_simd(aPtr: number, lda: number, xPtr: number, yPtr: number, biasPtr: number, M: number, K: number, minv: number, maxv: number): void;
+  gemv_t_f32_simd(aPtr: number, lda: number, xPtr: number, yPtr: number, M: number, K: number): void;
+  bias_bwd_f32_simd(dyPtr: number, dbPtr: number, N: number, C: number, P: number): void;
+  conv2d_col2im_f32_simd(colPtr: number, xPtr: number, paramPtr: number, oyStart: number, oyCount: number): void;
+  dwconv2d_bwd_data_f32_simd(dyPtr: number, wPtr: number, dxPtr: number, paramPtr: number): void;
+  dwconv2d_bwd_filter_f32_simd(xPtr: number, dyPtr: number, dwPtr: number, paramPtr: number): void;
+  conv2d_bwd_filter_f32_s1_2x4_simd(xPtr: number, dyPtr: number, dwPtr: number, paramPtr: number): void;
+  conv2d_bwd_filter_f32_ct_4x8_simd(xPtr: number, dyPtr: number, dwPtr: number, offsetsPtr: number, paramPtr: number): void;
 }
 
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
@@ -84,9 +88,8 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'fill_f32_simd',
   'conv2d_im2col_f32_simd',
   'dwconv2d_f32_minmax_simd',
-  'conv2d_col2im_f32_simd',
-  'dwconv2d_bwd_data_f32_simd',
-  'dwconv2d_bwd_filter_f32_simd',
+  'conv2d_f32_s1_4x8_minmax_simd',
+  'conv2d_f32_s1_ct_4x8_minmax_simd',
   'gemm_f32_4x8_minmax_simd',
   'gemm_f32_ct_4x8_minmax_simd',
   'gemm_f32_ta_4x8_simd',
@@ -94,9 +97,6 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'gemm_f32_ct_4x8_inc_simd',
   'gemm_pack_f32_t_p8_simd',
   'gemm_pack_f32_p8_simd',
-  'gemv_f32_minmax_simd',
-  'gemv_t_f32_simd',
-  'bias_bwd_f32_simd',
   'maxpool2d_f32_simd',
   'avgpool2d_f32_simd',
   'global_avgpool2d_f32_simd',
@@ -153,4 +153,12 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'batchnorm_bwd_reduce_f32_simd',
   'batchnorm_bwd_fold_f32_simd',
   'batchnorm_bwd_data_f32_simd',
+  'gemv_f32_minmax_simd',
+  'gemv_t_f32_simd',
+  'bias_bwd_f32_simd',
+  'conv2d_col2im_f32_simd',
+  'dwconv2d_bwd_data_f32_simd',
+  'dwconv2d_bwd_filter_f32_simd',
+  'conv2d_bwd_filter_f32_s1_2x4_simd',
+  'conv2d_bwd_filter_f32_ct_4x8_simd',
 ];
