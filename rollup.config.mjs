@@ -5,7 +5,8 @@
 //   dist/node.js      node import          dist/node.cjs   node require
 //   dist/browser.js   browser (pages, Web Workers, bundlers): fetches ./simdnet.wasm
 //   dist/workerd.js   workerd, worker: imports ./simdnet.wasm as a module
-//   dist/deno.js      deno: `import source` of ./simdnet.wasm (no permissions needed)
+//   dist/deno.js      deno: `import source` of the ./simdnet*.wasm files (no permissions needed)
+//   dist/worker.js    the threads' module worker (browsers, Deno); dist/worker-node.js: Node's
 //   dist/index.d.ts   types (dist/index.d.cts: the same for require)
 //
 // Each build is a single file (no shared chunks) so that what differs per runtime can differ:
@@ -35,17 +36,19 @@ function noNodeBuiltins(runtime) {
   };
 }
 
-/** Keeps `./simdnet.wasm` an import of the file beside the bundle; `source` makes it a source-phase import. */
+/** Keeps each `./simdnet*.wasm` an import of the file beside the bundle; `source` makes them source-phase imports. */
 function wasmModuleImport({ source }) {
+  const isWasm = (id) => /^\.\/simdnet(-[a-z-]+)?\.wasm$/.test(id);
   return {
     name: 'wasm-module-import',
     resolveId(id) {
-      return id === WASM ? { id: WASM, external: true } : null;
+      return isWasm(id) ? { id, external: true } : null;
     },
     renderChunk(code) {
-      const re = /^import (\w+) from '\.\/simdnet\.wasm';$/m;
+      const re = /^import (\w+) from '(\.\/simdnet(?:-[a-z-]+)?\.wasm)';$/gm;
       if (!re.test(code)) this.error(`expected an import of ${WASM} in the bundle`);
-      return source ? { code: code.replace(re, `import source $1 from '${WASM}';`), map: null } : null;
+      re.lastIndex = 0;
+      return source ? { code: code.replace(re, "import source $1 from '$2';"), map: null } : null;
     },
   };
 }
@@ -113,6 +116,9 @@ export default [
   esm('src/entries/browser.ts', 'dist/browser.js', [noNodeBuiltins('browser')], []),
   esm('src/entries/workerd.ts', 'dist/workerd.js', [noNodeBuiltins('workerd'), wasmModuleImport({ source: false })], []),
   esm('src/entries/deno.ts', 'dist/deno.js', [wasmModuleImport({ source: true })]),
+  // the threaded build's worker scripts: module workers (browsers, Deno) and worker_threads (Node)
+  esm('src/entries/worker.ts', 'dist/worker.js', [noNodeBuiltins('browser')], []),
+  esm('src/entries/worker-node.ts', 'dist/worker-node.js'),
   {
     input: 'src/index.ts',
     output: { file: 'dist/index.d.ts', format: 'es' },

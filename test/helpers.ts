@@ -2,15 +2,42 @@
 // mismatch with its coordinates, and heap checks.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { expect } from 'vitest';
 import { init, memoryInfo } from '../src/index.js';
-import { heap } from '../src/wasm/engine.js';
+import { heap, initWithDefault, type BuildName } from '../src/wasm/engine.js';
+import { threadSupport } from '../src/threads/pool.js';
+import { nodeSpawner } from '../src/threads/spawn-node.js';
+import { setSplitThreshold } from '../src/threads/split.js';
 
 export const WASM_PATH = fileURLToPath(new URL('../dist/simdnet.wasm', import.meta.url));
 
-/** Starts the engine from the freshly built dist/simdnet.wasm. */
+/**
+ * The build the suite runs on: SIMDNET_BUILD = simd (default) | relaxed | threads |
+ * threads-relaxed (scripts/test-builds.mjs runs the suite once per build). Threaded builds run
+ * SIMDNET_THREADS threads (default 2) and split every kernel that can be split, however small,
+ * so that the reference tests check each split.
+ */
+export const BUILD = (process.env.SIMDNET_BUILD ?? 'simd') as BuildName;
+const FILES: Record<BuildName, string> = {
+  simd: 'simdnet.wasm', relaxed: 'simdnet-relaxed.wasm', threads: 'simdnet-threads.wasm', 'threads-relaxed': 'simdnet-threads-relaxed.wasm',
+};
+
+/** Starts the engine from the freshly built dist/*.wasm of the build under test. */
 export async function ready(): Promise<void> {
-  await init({ wasm: readFileSync(WASM_PATH) });
+  const bytes = readFileSync(fileURLToPath(new URL(`../dist/${FILES[BUILD]}`, import.meta.url)));
+  const relaxedSimd = BUILD.endsWith('relaxed');
+  if (!BUILD.startsWith('threads')) {
+    await init({ wasm: { [BUILD]: bytes }, relaxedSimd });
+    return;
+  }
+  setSplitThreshold(0);
+  const worker = new URL('../dist/worker-node.js', import.meta.url);
+  const info = await initWithDefault(
+    { wasm: () => bytes, threads: threadSupport(nodeSpawner(() => new Worker(worker))) },
+    { wasm: { [BUILD]: bytes }, threads: Number(process.env.SIMDNET_THREADS ?? 2), relaxedSimd },
+  );
+  if (info.build !== BUILD || info.threads < 2) throw new Error(`expected the ${BUILD} build on threads, got ${JSON.stringify(info)}`);
 }
 
 /** Deterministic uniform numbers in [lo, hi) (mulberry32). */

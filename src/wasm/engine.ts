@@ -13,26 +13,57 @@ export type WasmSource =
   | Response
   | PromiseLike<Response>;
 
+/** The four builds of the kernels: plain or relaxed SIMD, single-thread or over a shared memory. */
+export type BuildName = 'simd' | 'relaxed' | 'threads' | 'threads-relaxed';
+
 export interface InitOptions {
-  /** The simdnet.wasm to run; defaults to the file shipped beside this module. */
-  wasm?: WasmSource;
   /**
-   * Worker threads over a shared memory: a number or 'auto'. This release runs the
-   * single-thread build; any value other than 1 is recorded and engineInfo() says why it is off.
+   * The wasm to run: one module (its imports tell whether it is a threaded build), or one per
+   * build. Defaults to the files shipped beside this module.
+   */
+  wasm?: WasmSource | Partial<Record<BuildName, WasmSource>>;
+  /**
+   * Worker threads over one shared memory: a number (1 = no workers) or 'auto' (the core count,
+   * at most 8). Threads need SharedArrayBuffer (a cross-origin-isolated page) and workers; when
+   * either is missing the single-thread build runs and engineInfo().off.threads says why.
+   * Default: 1.
    */
   threads?: number | 'auto';
+  /** Use the relaxed-SIMD build (fused multiply-add) where the runtime has it: default 'auto'. */
+  relaxedSimd?: boolean | 'auto';
 }
 
 export interface EngineInfo {
-  /** The build that runs: 'simd', 'relaxed' or 'threads'. */
-  build: 'simd' | 'relaxed' | 'threads';
+  /** The build that runs. */
+  build: BuildName;
+  /** Threads computing kernels (the calling thread included). */
   threads: number;
-  /** Why each build that does not run is off. */
+  /** Why each feature that is not in use is off. */
   off: { relaxed?: string; threads?: string };
   /** What the runtime supports, whatever runs. */
-  runtime: { simd: boolean; relaxedSimd: boolean; sharedMemory: boolean; crossOriginIsolated: boolean | null };
+  runtime: { simd: boolean; relaxedSimd: boolean; sharedMemory: boolean; crossOriginIsolated: boolean | null; cores: number | null };
   /** Bytes of the wasm module, when known. */
   wasmBytes: number | null;
+}
+
+/** A running worker pool as the engine sees it (src/threads implements it). */
+export interface ThreadPool {
+  /** Threads in use now, the caller included (fewer while a replaced worker starts). */
+  readonly size: number;
+  /** The kernel table to hand out: splittable kernels run across the pool. */
+  readonly kernels: Kernels;
+  /** Called once the heap exists (the pool keeps per-thread scratch there). */
+  attach(heap: Heap): void;
+  terminate(): void;
+}
+
+/** How a runtime starts workers over a shared memory (src/threads; absent where there are none). */
+export interface ThreadSupport {
+  /** Why this runtime cannot run workers, or null. */
+  unavailable(): string | null;
+  /** The number of cores, or null when unknown. */
+  cores(): number | null;
+  start(module: WebAssembly.Module, memory: WebAssembly.Memory, exports: Kernels, threads: number): Promise<ThreadPool>;
 }
 
 interface Engine {
@@ -40,6 +71,7 @@ interface Engine {
   memory: WebAssembly.Memory;
   heap: Heap;
   info: EngineInfo;
+  pool: ThreadPool | null;
 }
 
 let engine: Engine | null = null;
@@ -70,77 +102,189 @@ function notInitialised(): Error {
  * running engine's info (pass a different `wasm` only before the first call).
  */
 export function init(options: InitOptions = {}): Promise<EngineInfo> {
-  return initWithDefault(defaultWasmUrl, options);
+  return initWithDefault({ wasm: defaultWasmUrl }, options);
 }
 
 /**
- * A runtime's default source for simdnet.wasm, asked for only when init() runs without
- * `options.wasm`: Node reads the file, browsers fetch it, Deno and workerd hand over the module
- * they imported (those runtimes forbid or restrict compiling from bytes).
+ * A runtime's default source for each build, asked for only when init() needs it: Node reads
+ * the file, browsers fetch it, Deno and workerd hand over the modules they imported (those
+ * runtimes forbid or restrict compiling from bytes).
  */
-export type DefaultWasm = () => WasmSource | Promise<WasmSource>;
+export type DefaultWasm = (build: BuildName) => WasmSource | Promise<WasmSource>;
+
+/** What a runtime entry (src/entries/*) supplies: its wasm files and, where it has workers, threads. */
+export interface RuntimeDefaults {
+  wasm: DefaultWasm;
+  threads?: ThreadSupport;
+}
 
 /**
- * init() with a runtime entry's default source (src/entries/*). Each entry exports its own
- * `init` that calls this, rather than setting a default at import time: an entry's top-level
- * statement could be dropped by bundlers under `sideEffects: false`.
+ * init() with a runtime entry's defaults (src/entries/*). Each entry exports its own `init` that
+ * calls this, rather than setting a default at import time: an entry's top-level statement could
+ * be dropped by bundlers under `sideEffects: false`.
  */
-export function initWithDefault(defaultWasm: DefaultWasm, options: InitOptions = {}): Promise<EngineInfo> {
+export function initWithDefault(defaults: RuntimeDefaults | (() => WasmSource | Promise<WasmSource>), options: InitOptions = {}): Promise<EngineInfo> {
   if (engine !== null) return Promise.resolve(engine.info);
   if (pending !== null) return pending;
-  pending = start(options, defaultWasm).catch((e) => {
+  const d: RuntimeDefaults = typeof defaults === 'function' ? { wasm: defaults } : defaults;
+  pending = start(options, d).catch((e) => {
     pending = null;
     throw e;
   });
   return pending;
 }
 
+/** The running worker pool, or null on one thread (tests and benchmarks reach it). */
+export function threadPool(): ThreadPool | null {
+  if (engine === null) throw notInitialised();
+  return engine.pool;
+}
+
 /** Which build runs and why the others are off. Throws before init(). */
 export function engineInfo(): EngineInfo {
   if (engine === null) throw notInitialised();
-  return structuredCloneInfo(engine.info);
+  return structuredCloneInfo({ ...engine.info, threads: engine.pool ? engine.pool.size : 1 });
 }
 
 function structuredCloneInfo(i: EngineInfo): EngineInfo {
   return { ...i, off: { ...i.off }, runtime: { ...i.runtime } };
 }
 
-async function start(options: InitOptions, defaultWasm: DefaultWasm): Promise<EngineInfo> {
+const MAX_AUTO_THREADS = 8;
+
+async function start(options: InitOptions, defaults: RuntimeDefaults): Promise<EngineInfo> {
   checkThreadsOption(options.threads);
+  checkRelaxedOption(options.relaxedSimd);
   const simd = WebAssembly.validate(SIMD_PROBE);
   if (!simd) {
     throw new Error(
       'simdnet needs WebAssembly SIMD, which this runtime lacks (Chrome 91+, Firefox 89+, Safari 16.4+, Node 16.4+, Deno)',
     );
   }
-  const { module, bytes } = await compile(options.wasm ?? (await defaultWasm()));
-  checkExports(module);
-  const instance = await WebAssembly.instantiate(module, {});
-  const exports = instance.exports as unknown as Kernels & { memory: WebAssembly.Memory };
-  const memory = exports.memory;
-  const heap = new Heap(memory, exports.heap_base());
-  const relaxed = WebAssembly.validate(RELAXED_PROBE);
+  const relaxedSupported = WebAssembly.validate(RELAXED_PROBE);
   const sab = typeof SharedArrayBuffer === 'function';
-  const coi = typeof (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === 'boolean'
-    ? (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated!
-    : null;
-  const wanted = options.threads === undefined ? 1 : options.threads;
+  const g = globalThis as { crossOriginIsolated?: boolean };
+  const coi = typeof g.crossOriginIsolated === 'boolean' ? g.crossOriginIsolated : null;
+  const cores = defaults.threads?.cores() ?? null;
+  const runtime = { simd, relaxedSimd: relaxedSupported, sharedMemory: sab, crossOriginIsolated: coi, cores };
+
+  const sources = sourcesOf(options.wasm);
+  const off: EngineInfo['off'] = {};
+  // relaxed SIMD: asked for, supported, and a relaxed module at hand
+  const wantRelaxed = options.relaxedSimd ?? 'auto';
+  let relaxed = false;
+  if (wantRelaxed === false) off.relaxed = 'relaxedSimd: false was asked for';
+  else if (!relaxedSupported) {
+    if (wantRelaxed === true) throw new Error('init: relaxedSimd: true was asked for, but this runtime does not support relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd; Chrome 114+, Deno and workerd have it)');
+    off.relaxed = 'the runtime does not support relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd)';
+  } else if (sources.single) off.relaxed = 'options.wasm gave one module: it runs as given';
+  else relaxed = true;
+
+  // threads: asked for, and the runtime has shared memory and workers
+  const wanted = options.threads === 'auto' ? Math.max(1, Math.min(cores ?? 1, MAX_AUTO_THREADS)) : options.threads ?? 1;
+  let why: string | null = null;
+  if (wanted === 1) why = options.threads === 'auto' ? `threads: 'auto' found ${cores ?? 'an unknown number of'} core(s)` : 'threads: 1 was asked for (the default)';
+  else if (!sab || coi === false) {
+    why = 'SharedArrayBuffer is not available: a page needs cross-origin isolation (serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)';
+  } else if (!defaults.threads) why = 'this runtime has no workers to run threads on';
+  else why = defaults.threads.unavailable();
+
+  let loaded: Loaded | null = null;
+  if (why === null) {
+    const build: BuildName = relaxed ? 'threads-relaxed' : 'threads';
+    try {
+      loaded = await instantiate(await compile(await sourceFor(build, sources, defaults)), build, sources.single);
+    } catch (e) {
+      if (sources.single) throw e;
+      why = `the threaded build could not load: ${(e as Error).message}`;
+    }
+    if (loaded !== null && !loaded.shared) {
+      why = 'options.wasm is a single-thread build';
+    } else if (loaded !== null) {
+      try {
+        loaded.pool = await defaults.threads!.start(loaded.module, loaded.memory, loaded.exports, wanted);
+      } catch (e) {
+        why = `workers could not start: ${(e as Error).message}`;
+        loaded = null;
+      }
+    }
+  }
+  if (loaded === null || loaded.pool === null) {
+    if (loaded === null) {
+      const build: BuildName = relaxed ? 'relaxed' : 'simd';
+      loaded = await instantiate(await compile(await sourceFor(build, sources, defaults)), build, sources.single);
+    }
+  }
+  if (why !== null) off.threads = why;
+  const heap = new Heap(loaded.memory, loaded.exports.heap_base());
+  loaded.pool?.attach(heap);
   const info: EngineInfo = {
-    build: 'simd',
-    threads: 1,
-    off: {
-      relaxed: relaxed
-        ? 'this release ships no relaxed-SIMD build yet (the runtime supports relaxed SIMD)'
-        : 'the runtime does not support relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd)',
-      threads: wanted === 1
-        ? 'threads: 1 was asked for (the default)'
-        : `threads: ${String(wanted)} was asked for, but this release ships no threaded build yet`,
-    },
-    runtime: { simd, relaxedSimd: relaxed, sharedMemory: sab, crossOriginIsolated: coi },
-    wasmBytes: bytes,
+    build: loaded.build,
+    threads: loaded.pool ? loaded.pool.size : 1,
+    off,
+    runtime,
+    wasmBytes: loaded.bytes,
   };
-  engine = { kernels: exports, memory, heap, info };
+  engine = { kernels: loaded.pool ? loaded.pool.kernels : loaded.exports, memory: loaded.memory, heap, info, pool: loaded.pool };
   return structuredCloneInfo(info);
+}
+
+interface Loaded {
+  module: WebAssembly.Module;
+  exports: Kernels;
+  memory: WebAssembly.Memory;
+  shared: boolean;
+  build: BuildName;
+  bytes: number | null;
+  pool: ThreadPool | null;
+}
+
+/** The sources options.wasm names: one module for whatever build it is, or one per build. */
+function sourcesOf(w: InitOptions['wasm']): { single: WasmSource | null; byBuild: Partial<Record<BuildName, WasmSource>> } {
+  if (w === undefined) return { single: null, byBuild: {} };
+  if (typeof w === 'object' && w !== null && !(w instanceof WebAssembly.Module) && !(w instanceof URL) &&
+    !ArrayBuffer.isView(w) && !(w instanceof ArrayBuffer) && !isResponseLike(w) && !isThenable(w)) {
+    const rec = w as Partial<Record<BuildName, WasmSource>>;
+    const bad = Object.keys(rec).filter((k) => !(BUILDS as readonly string[]).includes(k));
+    if (bad.length > 0) throw new TypeError(`init: options.wasm has unknown build name(s) ${bad.join(', ')}; the builds are ${BUILDS.join(', ')}`);
+    return { single: null, byBuild: rec };
+  }
+  return { single: w as WasmSource, byBuild: {} };
+}
+
+const BUILDS = ['simd', 'relaxed', 'threads', 'threads-relaxed'] as const;
+
+async function sourceFor(build: BuildName, s: ReturnType<typeof sourcesOf>, d: RuntimeDefaults): Promise<WasmSource> {
+  if (s.single !== null) return s.single;
+  return s.byBuild[build] ?? (await d.wasm(build));
+}
+
+/** Instantiates a module: a threaded build (it imports env.memory) gets a new shared memory. */
+async function instantiate(
+  c: { module: WebAssembly.Module; bytes: number | null }, build: BuildName, single: WasmSource | null,
+): Promise<Loaded> {
+  checkExports(c.module);
+  const imp = WebAssembly.Module.imports(c.module);
+  const shared = imp.some((i) => i.module === 'env' && i.name === 'memory' && i.kind === 'memory');
+  let memory: WebAssembly.Memory;
+  let exports: Kernels & { memory: WebAssembly.Memory };
+  if (shared) {
+    memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true });
+    const instance = await WebAssembly.instantiate(c.module, { env: { memory } });
+    exports = instance.exports as unknown as Kernels & { memory: WebAssembly.Memory };
+  } else {
+    const instance = await WebAssembly.instantiate(c.module, {});
+    exports = instance.exports as unknown as Kernels & { memory: WebAssembly.Memory };
+    memory = exports.memory;
+  }
+  // a single module given by the user is named by what it is (relaxed or not cannot be told)
+  const name: BuildName = single !== null ? (shared ? 'threads' : 'simd') : build;
+  return { module: c.module, exports, memory, shared, build: name, bytes: c.bytes, pool: null };
+}
+
+function checkRelaxedOption(r: InitOptions['relaxedSimd']): void {
+  if (r === undefined || r === 'auto' || r === true || r === false) return;
+  throw new TypeError(`init: relaxedSimd must be true, false or 'auto', got ${describe(r)}`);
 }
 
 function checkThreadsOption(t: InitOptions['threads']): void {
@@ -150,8 +294,21 @@ function checkThreadsOption(t: InitOptions['threads']): void {
   }
 }
 
-function defaultWasmUrl(): URL {
-  return new URL('./simdnet.wasm', import.meta.url);
+function defaultWasmUrl(build: BuildName): URL {
+  return wasmUrlOf(build);
+}
+
+/**
+ * The file of each build beside this module. Literal `new URL('./x.wasm', import.meta.url)`
+ * expressions, the pattern bundlers recognise and copy as assets.
+ */
+export function wasmUrlOf(build: BuildName): URL {
+  switch (build) {
+    case 'relaxed': return new URL('./simdnet-relaxed.wasm', import.meta.url);
+    case 'threads': return new URL('./simdnet-threads.wasm', import.meta.url);
+    case 'threads-relaxed': return new URL('./simdnet-threads-relaxed.wasm', import.meta.url);
+    default: return new URL('./simdnet.wasm', import.meta.url);
+  }
 }
 
 async function compile(src: WasmSource): Promise<{ module: WebAssembly.Module; bytes: number | null }> {
@@ -229,7 +386,8 @@ async function compileBytes(bytes: Uint8Array, what: string): Promise<{ module: 
 function checkExports(module: WebAssembly.Module): void {
   const have = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
   const missing = KERNEL_NAMES.filter((n) => !have.has(n));
-  if (!have.has('memory')) missing.unshift('memory' as never);
+  const imported = WebAssembly.Module.imports(module).some((i) => i.kind === 'memory');
+  if (!have.has('memory') && !imported) missing.unshift('memory' as never);
   if (missing.length > 0) {
     throw new Error(
       `init: the wasm module is not the simdnet.wasm this package expects (another version?): ` +

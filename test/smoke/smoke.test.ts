@@ -13,13 +13,17 @@ import { ensureDist, findTools, installPackage, ROOT, type Installed, type Tool 
 import { launchChromium, runChromium, runDeno, runNode, runWorkerd, type BrowserRuns } from './runtimes.js';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-const DIST_FILES = ['dist/index.js', 'dist/node.js', 'dist/node.cjs', 'dist/browser.js', 'dist/workerd.js', 'dist/deno.js', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/simdnet.wasm'];
+const WASM_FILES = ['dist/simdnet.wasm', 'dist/simdnet-relaxed.wasm', 'dist/simdnet-threads.wasm', 'dist/simdnet-threads-relaxed.wasm'];
+const DIST_FILES = [
+  'dist/index.js', 'dist/node.js', 'dist/node.cjs', 'dist/browser.js', 'dist/workerd.js', 'dist/deno.js',
+  'dist/worker.js', 'dist/worker-node.js', 'dist/index.d.ts', 'dist/index.d.cts', ...WASM_FILES,
+];
 const tools = await findTools();
 const ran: { runtime: string; entry: string; result: SmokeResult; ms: number }[] = [];
 let installed: Installed;
 
 beforeAll(async () => {
-  const [, buildMs] = await timed(() => ensureDist(DIST_FILES.filter((f) => f !== 'dist/simdnet.wasm')));
+  const [, buildMs] = await timed(() => ensureDist(DIST_FILES.filter((f) => !WASM_FILES.includes(f))));
   const [inst, packMs] = await timed(() => installPackage());
   installed = inst;
   console.log(`smoke: dist/ checked in ${buildMs} ms; npm pack (${(inst.tarballBytes / 1024).toFixed(0)} KiB) + install in ${packMs} ms`);

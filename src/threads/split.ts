@@ -1,0 +1,272 @@
+// How each kernel's work is cut across threads: by output range only, so every output element is
+// computed by the same code in the same order whatever the thread count (results are bitwise
+// identical to one thread). A splitter turns one call's arguments into the arguments of each part
+// (part 0 runs on the calling thread), or returns null when the call is too small to be worth
+// waking a worker (about 25 µs of single-thread work per part).
+//
+// Kernels that are not here run on the calling thread: reductions into one value (the losses),
+// scatter-adds whose output ranges overlap (col2im, the pooling backward that shares a row
+// scratch, the bias gradient's plane sums, adaptive pooling's window tables, LRN's backward
+// scratch), and the direct filter gradients, which accumulate over every image into one dW.
+import type { Kernels } from '../wasm/abi.js';
+import type { Heap } from '../wasm/heap.js';
+
+export interface SplitContext {
+  heap: Heap;
+  /** Byte address of thread t's parameter-block scratch (64 i32 slots). */
+  scratch(t: number): number;
+}
+
+export type Splitter = (a: number[], threads: number, ctx: SplitContext) => number[][] | null;
+
+/** Single-thread nanoseconds one part should at least hold. */
+let MIN_PART_NS = 25_000;
+
+/** Tests set 0: every call that can be split is split, so the reference tests check each split. */
+export function setSplitThreshold(ns: number): void {
+  MIN_PART_NS = ns;
+}
+/** Rough single-thread rates used to size the parts (not to promise speed). */
+const GEMM_FLOP_PER_NS = 40;
+
+function partsFor(workNs: number, threads: number, units: number): number {
+  const worth = MIN_PART_NS > 0 ? Math.floor(workNs / MIN_PART_NS) : threads;
+  return Math.max(1, Math.min(threads, worth, units));
+}
+
+/** p + 1 boundaries from 0 to total, inner ones multiples of align, as even as that allows. */
+function cuts(total: number, p: number, align: number): number[] {
+  const b = [0];
+  for (let i = 1; i < p; i++) {
+    const c = Math.round((total * i) / p / align) * align;
+    b.push(Math.min(total, Math.max(b[i - 1]!, c)));
+  }
+  b.push(total);
+  return b;
+}
+
+/** Parts from boundaries: make(part args copy, start, count, part index). Empty parts dropped. */
+function partsOf(a: number[], b: number[], make: (c: number[], start: number, count: number, t: number) => void): number[][] | null {
+  const out: number[][] = [];
+  for (let i = 0; i + 1 < b.length; i++) {
+    const count = b[i + 1]! - b[i]!;
+    if (count <= 0) continue;
+    const c = a.slice();
+    make(c, b[i]!, count, out.length);
+    out.push(c);
+  }
+  return out.length > 1 ? out : null;
+}
+
+/** Adds bytes to the pointer at c[i] unless it is 0 (an absent optional operand). */
+function bump(c: number[], i: number, bytes: number): void {
+  if (c[i] !== 0) c[i] = c[i]! + bytes;
+}
+
+/** Elementwise kernels: n elements at index nIdx, float pointers at ptrs. */
+function elementwise(ptrs: number[], nIdx: number, nsPerElement: number): Splitter {
+  return (a, threads) => {
+    const n = a[nIdx]!;
+    const p = partsFor(n * nsPerElement, threads, Math.ceil(n / 64));
+    if (p < 2) return null;
+    return partsOf(a, cuts(n, p, 16), (c, s, k) => {
+      for (const i of ptrs) bump(c, i, s * 4);
+      c[nIdx] = k;
+    });
+  };
+}
+
+/** Kernels over [start, end) at indexes lo, lo + 1 (planes, columns, channels). */
+function range(lo: number, align: number, nsPerUnit: (a: number[], ctx: SplitContext) => number): Splitter {
+  return (a, threads, ctx) => {
+    const s0 = a[lo]!, e0 = a[lo + 1]!;
+    const n = e0 - s0;
+    if (n < 2) return null;
+    const p = partsFor(n * nsPerUnit(a, ctx), threads, n);
+    if (p < 2) return null;
+    return partsOf(a, cuts(n, p, align), (c, s, k) => {
+      c[lo] = s0 + s;
+      c[lo + 1] = s0 + s + k;
+    });
+  };
+}
+
+/** Row kernels: `rows` at rowsIdx, each rowFloats(a) floats apart in every pointer of ptrs. */
+function rows(ptrs: number[], rowsIdx: number, rowFloats: (a: number[]) => number, nsPerFloat: number): Splitter {
+  return (a, threads) => {
+    const r = a[rowsIdx]!, f = rowFloats(a);
+    const p = partsFor(r * f * nsPerFloat, threads, r);
+    if (p < 2) return null;
+    return partsOf(a, cuts(r, p, 1), (c, s, k) => {
+      for (const i of ptrs) bump(c, i, s * f * 4);
+      c[rowsIdx] = k;
+    });
+  };
+}
+
+/** The i32 geometry slot i of the block at a[idx] (read on the calling thread). */
+function geom(ctx: SplitContext, ptr: number, i: number): number {
+  return ctx.heap.i32view()[(ptr >> 2) + i]!;
+}
+
+/** Copies the parameter block at ptr (len slots) to thread t's scratch with some slots changed. */
+function paramCopy(ctx: SplitContext, ptr: number, len: number, t: number, set: Record<number, number>): number {
+  const v = ctx.heap.i32view();
+  const d = ctx.scratch(t);
+  v.copyWithin(d >> 2, ptr >> 2, (ptr >> 2) + len);
+  for (const [k, val] of Object.entries(set)) v[(d >> 2) + Number(k)] = val;
+  return d;
+}
+
+/**
+ * GEMM forms: C (M × N) cut into column strips of whole 8-column panels when there are enough,
+ * else into row blocks (multiples of rowAlign). The callbacks move each part's operands.
+ */
+function gemm(
+  Mi: number, Ni: number, Ki: number, rowAlign: number,
+  byCols: (c: number[], j0: number) => void,
+  byRows: (c: number[], i0: number) => void,
+): Splitter {
+  return (a, threads) => {
+    const M = a[Mi]!, N = a[Ni]!, K = a[Ki]!;
+    const work = (2 * M * N * K) / GEMM_FLOP_PER_NS;
+    const panels = Math.ceil(N / 8);
+    if (panels >= 2 * threads || panels >= Math.ceil(M / rowAlign)) {
+      const p = partsFor(work, threads, panels);
+      if (p < 2) return null;
+      return partsOf(a, cuts(N, p, 8), (c, s, k) => { byCols(c, s); c[Ni] = k; });
+    }
+    const p = partsFor(work, threads, Math.ceil(M / rowAlign));
+    if (p < 2) return null;
+    return partsOf(a, cuts(M, p, rowAlign), (c, s, k) => { byRows(c, s); c[Mi] = k; });
+  };
+}
+
+/** Direct stride-1 convolutions: by image when there are enough, else by 8-channel panels. */
+const directConv: Splitter = (a, threads, ctx) => {
+  const pp = a[4]!;
+  const C = geom(ctx, pp, 0), O = geom(ctx, pp, 3), kh = geom(ctx, pp, 4), kw = geom(ctx, pp, 5);
+  const oh = geom(ctx, pp, 9), ow = geom(ctx, pp, 10), N = geom(ctx, pp, 11);
+  const xStride = geom(ctx, pp, 12), yStride = geom(ctx, pp, 13);
+  const K = C * kh * kw;
+  const work = (2 * N * O * oh * ow * K) / GEMM_FLOP_PER_NS;
+  if (N >= threads) {
+    const p = partsFor(work, threads, N);
+    if (p < 2) return null;
+    return partsOf(a, cuts(N, p, 1), (c, s, k, t) => {
+      c[0] = c[0]! + s * xStride * 4;
+      c[3] = c[3]! + s * yStride * 4;
+      c[4] = paramCopy(ctx, pp, 14, t, { 11: k });
+    });
+  }
+  const p = partsFor(work, threads, Math.ceil(O / 8));
+  if (p < 2) return null;
+  return partsOf(a, cuts(O, p, 8), (c, s, k, t) => {
+    c[1] = c[1]! + (s / 8) * K * 32;
+    bump(c, 2, s * 4);
+    c[3] = c[3]! + s * oh * ow * 4;
+    c[4] = paramCopy(ctx, pp, 14, t, { 3: k });
+  });
+};
+
+/** im2col by input channel (each channel's kh·kw rows of col are its own). */
+const im2col: Splitter = (a, threads, ctx) => {
+  const pp = a[3]!;
+  const C = geom(ctx, pp, 0), H = geom(ctx, pp, 1), W = geom(ctx, pp, 2), kh = geom(ctx, pp, 3), kw = geom(ctx, pp, 4);
+  const ow = geom(ctx, pp, 11);
+  const ldCol = a[2]!, count = a[5]!;
+  const p = partsFor(C * kh * kw * count * ow * 0.25, threads, C);
+  if (p < 2) return null;
+  return partsOf(a, cuts(C, p, 1), (c, s, k, t) => {
+    c[0] = c[0]! + s * H * W * 4;
+    c[1] = c[1]! + s * kh * kw * ldCol * 4;
+    c[3] = paramCopy(ctx, pp, 12, t, { 0: k });
+  });
+};
+
+/** ns per plane of a pooling geometry block at a[gi] (H·W input floats read). */
+const planeOf = (gi: number) => (a: number[], ctx: SplitContext): number => geom(ctx, a[gi]!, 0) * geom(ctx, a[gi]!, 1) * 0.2;
+
+export const SPLITTERS: Partial<Record<keyof Kernels, Splitter>> = {
+  copy_f32_simd: elementwise([0, 1], 2, 0.1),
+  fill_f32_simd: elementwise([0], 1, 0.05),
+  relu_f32_simd: elementwise([0, 1], 2, 0.1),
+  leaky_relu_f32_simd: elementwise([0, 1], 2, 0.1),
+  sigmoid_f32_simd: elementwise([0, 1], 2, 0.5),
+  tanh_f32_simd: elementwise([0, 1], 2, 0.5),
+  relu_bwd_f32_simd: elementwise([0, 1, 2], 3, 0.15),
+  leaky_relu_bwd_f32_simd: elementwise([0, 1, 2], 3, 0.15),
+  sigmoid_bwd_f32_simd: elementwise([0, 1, 2], 3, 0.15),
+  tanh_bwd_f32_simd: elementwise([0, 1, 2], 3, 0.15),
+  add_f32_simd: elementwise([0, 1, 2], 3, 0.15),
+  mul_f32_simd: elementwise([0, 1, 2], 3, 0.15),
+  scale_f32_simd: elementwise([0, 1], 2, 0.1),
+  add_inc_f32_simd: elementwise([0, 1], 2, 0.15),
+  sgd_f32_simd: elementwise([0, 1, 2], 3, 0.3),
+  adam_f32_simd: elementwise([0, 1, 2, 3], 4, 0.5),
+
+  softmax_f32_simd: rows([0, 1], 2, (a) => a[3]!, 1),
+  log_softmax_f32_simd: rows([0, 1], 2, (a) => a[3]!, 1),
+  softmax_bwd_f32_simd: rows([0, 1, 2], 3, (a) => a[4]!, 0.5),
+  log_softmax_bwd_f32_simd: rows([0, 1, 2], 3, (a) => a[4]!, 0.5),
+  softmax_f32_strided_simd: rows([0, 1], 2, (a) => a[3]! * a[4]!, 1),
+  log_softmax_f32_strided_simd: rows([0, 1], 2, (a) => a[3]! * a[4]!, 1),
+  softmax_bwd_f32_strided_simd: rows([0, 1, 2], 3, (a) => a[4]! * a[5]!, 0.5),
+  log_softmax_bwd_f32_strided_simd: rows([0, 1, 2], 3, (a) => a[4]! * a[5]!, 0.5),
+  add_f32_row_simd: rows([0, 2], 3, (a) => a[4]!, 0.15),
+  mul_f32_row_simd: rows([0, 2], 3, (a) => a[4]!, 0.15),
+  add_f32_channel_simd: rows([0, 2], 3, (a) => a[4]! * a[5]!, 0.15),
+  mul_f32_channel_simd: rows([0, 2], 3, (a) => a[4]! * a[5]!, 0.15),
+
+  maxpool2d_f32_simd: range(4, 1, planeOf(3)),
+  avgpool2d_f32_simd: range(3, 1, planeOf(2)),
+  global_avgpool2d_f32_simd: range(3, 1, (a) => a[2]! * 0.1),
+  maxpool2d_bwd_f32_simd: range(5, 1, (a) => a[3]! * 0.2),
+  maxpool2d_bwd_f32_recompute_simd: range(4, 1, planeOf(3)),
+  global_avgpool2d_bwd_f32_simd: range(3, 1, (a) => a[2]! * 0.1),
+  batchnorm_f32_simd: range(6, 1, (a) => a[5]! * 0.1),
+  batchnorm_train_f32_simd: range(7, 1, (a) => a[6]! * 0.1),
+  batchnorm_bwd_data_f32_simd: range(6, 1, (a) => a[5]! * 0.15),
+  batchnorm_stats_f32_simd: range(8, 4, (a) => a[4]! * a[6]! * 0.3),
+  batchnorm_bwd_reduce_f32_simd: range(7, 4, (a) => a[4]! * a[6]! * 0.3),
+  dropout_f32_simd: range(2, 16, () => 0.3),
+  dropout_f32_mask_simd: range(3, 16, () => 0.3),
+  lrn_f32_simd: range(2, 4, (a) => a[4]! * 2),
+
+  gemm_f32_4x8_minmax_simd: gemm(8, 9, 10, 4,
+    (c, j) => { c[2] = c[2]! + (j / 8) * c[4]! * 4; c[5] = c[5]! + j * 4; },
+    (c, i) => { c[0] = c[0]! + i * c[1]! * 4; c[5] = c[5]! + i * c[6]! * 4; bump(c, 7, i * 4); }),
+  gemm_f32_ct_4x8_minmax_simd: gemm(8, 9, 10, 4,
+    (c, j) => { c[2] = c[2]! + (j / 8) * c[4]! * 4; c[5] = c[5]! + j * c[6]! * 4; },
+    (c, i) => { c[0] = c[0]! + i * c[1]! * 4; c[5] = c[5]! + i * 4; bump(c, 7, i * 4); }),
+  gemm_f32_ta_4x8_simd: gemm(8, 9, 10, 8,
+    (c, j) => { c[3] = c[3]! + (j / 8) * c[5]! * 4; c[6] = c[6]! + j * 4; },
+    (c, i) => { c[0] = c[0]! + (i / 8) * c[2]! * 4; c[6] = c[6]! + i * c[7]! * 4; }),
+  gemm_f32_ta_4x8_inc_simd: gemm(8, 9, 10, 8,
+    (c, j) => { c[3] = c[3]! + (j / 8) * c[5]! * 4; c[6] = c[6]! + j * 4; },
+    (c, i) => { c[0] = c[0]! + (i / 8) * c[2]! * 4; c[6] = c[6]! + i * c[7]! * 4; }),
+  gemm_f32_ct_4x8_inc_simd: gemm(7, 8, 9, 4,
+    (c, j) => { c[2] = c[2]! + (j / 8) * c[4]! * 4; c[5] = c[5]! + j * c[6]! * 4; },
+    (c, i) => { c[0] = c[0]! + i * c[1]! * 4; c[5] = c[5]! + i * 4; }),
+  gemm_pack_f32_t_p8_simd: (a, threads) => {
+    const N = a[3]!, K = a[4]!;
+    const p = partsFor(N * K * 0.15, threads, Math.ceil(N / 8));
+    if (p < 2) return null;
+    return partsOf(a, cuts(N, p, 8), (c, s, k) => { c[0] = c[0]! + s * c[1]! * 4; c[2] = c[2]! + (s / 8) * K * 32; c[3] = k; });
+  },
+  gemm_pack_f32_p8_simd: (a, threads) => {
+    const K = a[3]!, N = a[4]!;
+    const p = partsFor(N * K * 0.15, threads, Math.ceil(N / 8));
+    if (p < 2) return null;
+    return partsOf(a, cuts(N, p, 8), (c, s, k) => { c[0] = c[0]! + s * 4; c[2] = c[2]! + (s / 8) * K * 32; c[4] = k; });
+  },
+  gemv_f32_minmax_simd: (a, threads) => {
+    const M = a[5]!, K = a[6]!;
+    const p = partsFor(M * K * 0.1, threads, Math.ceil(M / 4));
+    if (p < 2) return null;
+    return partsOf(a, cuts(M, p, 4), (c, s, k) => { c[0] = c[0]! + s * c[1]! * 4; c[3] = c[3]! + s * 4; bump(c, 4, s * 4); c[5] = k; });
+  },
+  conv2d_im2col_f32_simd: im2col,
+  conv2d_f32_s1_4x8_minmax_simd: directConv,
+  conv2d_f32_s1_ct_4x8_minmax_simd: directConv,
+};

@@ -1,0 +1,129 @@
+// The threaded build in Node whatever SIMDNET_BUILD says: results identical to one thread, a
+// kernel that traps in a worker or a worker that dies surfaces as an error on the call (or the
+// test hook's promise) without hanging, and the pool recovers.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Tensor, ops, memoryInfo } from '../src/index.js';
+import { engineInfo, initWithDefault, threadPool } from '../src/wasm/engine.js';
+import { Pool, threadSupport } from '../src/threads/pool.js';
+import { nodeSpawner } from '../src/threads/spawn-node.js';
+import { setSplitThreshold } from '../src/threads/split.js';
+import { randArray, expectCanariesIntact } from './helpers.js';
+
+const dist = (f: string): string => fileURLToPath(new URL(`../dist/${f}`, import.meta.url));
+let pool: Pool;
+
+beforeAll(async () => {
+  const bytes = readFileSync(dist('simdnet-threads.wasm'));
+  const worker = new URL('../dist/worker-node.js', import.meta.url);
+  await initWithDefault(
+    { wasm: () => bytes, threads: threadSupport(nodeSpawner(() => new Worker(worker))) },
+    { wasm: { threads: bytes }, threads: 2, relaxedSimd: false },
+  );
+  pool = threadPool() as Pool;
+});
+
+/** Runs f with every splittable kernel split (threshold 0) and with none split; both outputs. */
+function bothWays(f: () => Tensor): [Float32Array, Float32Array] {
+  setSplitThreshold(0);
+  const a = f();
+  setSplitThreshold(Number.POSITIVE_INFINITY);
+  const b = f();
+  setSplitThreshold(0);
+  const out: [Float32Array, Float32Array] = [a.toFloat32Array(), b.toFloat32Array()];
+  a.dispose();
+  b.dispose();
+  return out;
+}
+
+function expectBitwise(a: Float32Array, b: Float32Array): void {
+  expect(a.length).toBe(b.length);
+  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length), ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  let first = -1;
+  for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i]) { first = i; break; }
+  expect(first, first >= 0 ? `first difference at ${first}: ${a[first]} vs ${b[first]}` : '').toBe(-1);
+}
+
+describe('threaded build', () => {
+  it('runs the threads build on 2 threads and says so', () => {
+    const info = engineInfo();
+    expect(info.build).toBe('threads');
+    expect(info.threads).toBe(2);
+    expect(info.off.threads).toBeUndefined();
+    expect(info.runtime.sharedMemory).toBe(true);
+  });
+
+  it('gives bitwise the results of one thread (output-range splits only)', () => {
+    const x = Tensor.from(randArray(3 * 5 * 17 * 19, 1), [3, 5, 17, 19]);
+    const w = Tensor.from(randArray(9 * 5 * 3 * 3, 2), [9, 5, 3, 3]);
+    const b = Tensor.from(randArray(9, 3), [9]);
+    const xs = Tensor.from(randArray(16 * 3 * 20 * 20, 4), [16, 3, 20, 20]);
+    const ws = Tensor.from(randArray(12 * 3 * 5 * 5, 5), [12, 3, 5, 5]);
+    const a = Tensor.from(randArray(37 * 129, 6), [37, 129]);
+    const lw = Tensor.from(randArray(67 * 129, 7), [67, 129]);
+    const cases: [string, () => Tensor][] = [
+      ['conv2d padded (im2col + GEMM)', () => ops.conv2d(x, w, b, { padding: 1, stride: [1, 2] })],
+      ['conv2d unpadded stride 1 (direct)', () => ops.conv2d(xs, ws, null)],
+      ['linear (GEMM, C transposed)', () => ops.linear(a, lw, null)],
+      ['maxPool2d', () => ops.maxPool2d(x, { kernelSize: 2, stride: 2 })],
+      ['softmax', () => ops.softmax(a, 1)],
+      ['relu', () => ops.relu(a)],
+    ];
+    for (const [name, f] of cases) {
+      const [split, single] = bothWays(f);
+      expect(split.length, name).toBeGreaterThan(0);
+      expectBitwise(split, single);
+    }
+    for (const t of [x, w, b, xs, ws, a, lw]) t.dispose();
+    expectCanariesIntact();
+  });
+
+  it('reports a kernel that traps in a worker on the calling promise, and keeps working', async () => {
+    const before = memoryInfo().bytesInUse;
+    // a copy from far past the end of memory: the worker's instance traps
+    await expect(pool.runInWorkerForTest('copy_f32_simd', [0xffff0000, 0xffff8000, 64])).rejects.toThrow(
+      /kernel copy_f32_simd failed in worker thread 1: RuntimeError: memory access out of bounds/,
+    );
+    expect(engineInfo().threads).toBe(2);
+    const x = Tensor.from(randArray(64 * 64, 8), [64, 64]);
+    const [split, single] = bothWays(() => ops.relu(x));
+    expectBitwise(split, single);
+    x.dispose();
+    expect(memoryInfo().bytesInUse).toBe(before);
+  });
+
+  it('throws when a split kernel traps, on this thread and the worker alike, and keeps working', () => {
+    const k = pool.kernels;
+    // both parts read past the end of memory
+    expect(() => k.copy_f32_simd(0xffff0000, 0xffff8000, 1024)).toThrow(/memory access out of bounds/);
+    const x = Tensor.from(randArray(4096, 9), [4096]);
+    const [split, single] = bothWays(() => ops.relu(x));
+    expectBitwise(split, single);
+    x.dispose();
+  });
+
+  it('survives a worker that dies outside a kernel: the call fails, the worker is replaced', async () => {
+    await expect(pool.crashWorkerForTest(0)).rejects.toThrow(/worker thread \d+ died/);
+    await pool.whenFull();
+    expect(engineInfo().threads).toBe(2);
+    const x = Tensor.from(randArray(4096, 10), [4096]);
+    const [split, single] = bothWays(() => ops.relu(x));
+    expectBitwise(split, single);
+    x.dispose();
+  });
+
+  it('survives a worker thread ended from outside while idle: the next split call fails instead of hanging', async () => {
+    pool.killWorkerForTest(0);
+    const x = Tensor.from(randArray(1 << 16, 11), [1 << 16]);
+    const t0 = Date.now();
+    expect(() => ops.relu(x).dispose()).toThrow(/worker thread \d+ died/);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    await pool.whenFull();
+    const [split, single] = bothWays(() => ops.relu(x));
+    expectBitwise(split, single);
+    x.dispose();
+    expectCanariesIntact();
+  });
+});
