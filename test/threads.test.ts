@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Tensor, ops, memoryInfo } from '../src/index.js';
+import { Tensor, ops, memoryInfo, models, optim } from '../src/index.js';
 import { engineInfo, initWithDefault, threadPool } from '../src/wasm/engine.js';
 import { Pool, threadSupport } from '../src/threads/pool.js';
 import { nodeSpawner } from '../src/threads/spawn-node.js';
@@ -78,6 +78,35 @@ describe('threaded build', () => {
     }
     for (const t of [x, w, b, xs, ws, a, lw]) t.dispose();
     expectCanariesIntact();
+  });
+
+  it('trains bitwise as one thread does: a LeNet-5 step (forward, every backward kernel, Adam)', () => {
+    const step = (threshold: number): Uint32Array[] => {
+      setSplitThreshold(threshold);
+      const m = models.lenet5({ seed: 1 });
+      const x = Tensor.from(randArray(16 * 32 * 32, 12), [16, 1, 32, 32]);
+      const labels = Int32Array.from({ length: 16 }, (_, i) => i % 10);
+      const opt = new optim.Adam(m.parameters(), { lr: 0.01 });
+      for (let i = 0; i < 2; i++) {
+        const { output } = m.forward(x, { training: true });
+        const { grad, loss } = ops.softmaxCrossEntropy(output, labels);
+        m.backward(grad);
+        grad.dispose();
+        if (typeof loss === 'object' && loss !== null && 'dispose' in loss) (loss as Tensor).dispose();
+        opt.step();
+        m.zeroGrad();
+      }
+      const w = m.namedParams().map((p) => new Uint32Array(p.param.value.toFloat32Array().buffer));
+      opt.dispose();
+      x.dispose();
+      m.dispose();
+      return w;
+    };
+    const split = step(0);
+    const single = step(Number.POSITIVE_INFINITY);
+    setSplitThreshold(0);
+    expect(split.length).toBe(single.length);
+    split.forEach((w, i) => expect(Buffer.from(w.buffer).equals(Buffer.from(single[i]!.buffer)), `parameter ${i}`).toBe(true));
   });
 
   it('reports a kernel that traps in a worker on the calling promise, and keeps working', async () => {

@@ -4,10 +4,11 @@
 // (part 0 runs on the calling thread), or returns null when the call is too small to be worth
 // waking a worker (about 25 µs of single-thread work per part).
 //
-// Kernels that are not here run on the calling thread: reductions into one value (the losses),
-// scatter-adds whose output ranges overlap (col2im, the pooling backward that shares a row
-// scratch, the bias gradient's plane sums, adaptive pooling's window tables, LRN's backward
-// scratch), and the direct filter gradients, which accumulate over every image into one dW.
+// Weight gradients are split by output channel (each thread owns whole rows of dW and sums over
+// every image itself), so they too are reduced in one fixed order. Kernels that are not here run
+// on the calling thread: reductions into one value (the losses), the bias gradient (its plane
+// sums stride by the channel count), kernels that share one scratch buffer (average pooling's
+// backward row, adaptive pooling's window tables, LRN's backward), and depthwise convolutions.
 import type { Kernels } from '../wasm/abi.js';
 import type { Heap } from '../wasm/heap.js';
 
@@ -184,6 +185,51 @@ const im2col: Splitter = (a, threads, ctx) => {
   });
 };
 
+/** col2im by input channel: each part adds into whole planes of x only (its own end guard). */
+const col2im: Splitter = (a, threads, ctx) => {
+  const pp = a[2]!;
+  const C = geom(ctx, pp, 0), H = geom(ctx, pp, 1), W = geom(ctx, pp, 2), kh = geom(ctx, pp, 3), kw = geom(ctx, pp, 4);
+  const ow = geom(ctx, pp, 11);
+  const count = a[4]!;
+  const p = partsFor(C * kh * kw * count * ow * 0.3, threads, C);
+  if (p < 2) return null;
+  return partsOf(a, cuts(C, p, 1), (c, s, k, t) => {
+    c[0] = c[0]! + s * kh * kw * count * ow * 4;
+    c[1] = c[1]! + s * H * W * 4;
+    c[2] = paramCopy(ctx, pp, 12, t, { 0: k });
+  });
+};
+
+/** The direct filter gradient over a batch, by pairs of output channels (rows of dW). */
+const filterS1: Splitter = (a, threads, ctx) => {
+  const pp = a[3]!;
+  const C = geom(ctx, pp, 0), O = geom(ctx, pp, 3), kh = geom(ctx, pp, 4), kw = geom(ctx, pp, 5);
+  const oh = geom(ctx, pp, 9), ow = geom(ctx, pp, 10), N = geom(ctx, pp, 11);
+  const K = C * kh * kw;
+  const p = partsFor((2 * N * O * oh * ow * K) / GEMM_FLOP_PER_NS, threads, Math.ceil(O / 2));
+  if (p < 2) return null;
+  return partsOf(a, cuts(O, p, 2), (c, s, k, t) => {
+    c[1] = c[1]! + s * oh * ow * 4;
+    c[2] = c[2]! + s * K * 4;
+    c[3] = paramCopy(ctx, pp, 14, t, { 3: k });
+  });
+};
+
+/** The direct filter gradient of one image, by 8-channel panels of dy (rows of dW). */
+const filterCt: Splitter = (a, threads, ctx) => {
+  const pp = a[4]!;
+  const C = geom(ctx, pp, 0), O = geom(ctx, pp, 3), kh = geom(ctx, pp, 4), kw = geom(ctx, pp, 5);
+  const oh = geom(ctx, pp, 8), ow = geom(ctx, pp, 9);
+  const K = C * kh * kw, P = oh * ow;
+  const p = partsFor((2 * O * P * K) / GEMM_FLOP_PER_NS, threads, Math.ceil(O / 8));
+  if (p < 2) return null;
+  return partsOf(a, cuts(O, p, 8), (c, s, k, t) => {
+    c[1] = c[1]! + (s / 8) * P * 32;
+    c[2] = c[2]! + s * K * 4;
+    c[4] = paramCopy(ctx, pp, 10, t, { 3: k });
+  });
+};
+
 /** ns per plane of a pooling geometry block at a[gi] (H·W input floats read). */
 const planeOf = (gi: number) => (a: number[], ctx: SplitContext): number => geom(ctx, a[gi]!, 0) * geom(ctx, a[gi]!, 1) * 0.2;
 
@@ -267,6 +313,9 @@ export const SPLITTERS: Partial<Record<keyof Kernels, Splitter>> = {
     return partsOf(a, cuts(M, p, 4), (c, s, k) => { c[0] = c[0]! + s * c[1]! * 4; c[3] = c[3]! + s * 4; bump(c, 4, s * 4); c[5] = k; });
   },
   conv2d_im2col_f32_simd: im2col,
+  conv2d_col2im_f32_simd: col2im,
+  conv2d_bwd_filter_f32_s1_2x4_simd: filterS1,
+  conv2d_bwd_filter_f32_ct_4x8_simd: filterCt,
   conv2d_f32_s1_4x8_minmax_simd: directConv,
   conv2d_f32_s1_ct_4x8_minmax_simd: directConv,
 };

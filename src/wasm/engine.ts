@@ -210,10 +210,15 @@ async function start(options: InitOptions, defaults: RuntimeDefaults): Promise<E
     }
   }
   if (loaded === null || loaded.pool === null) {
-    if (loaded === null) {
-      const build: BuildName = relaxed ? 'relaxed' : 'simd';
-      loaded = await instantiate(await compile(await sourceFor(build, sources, defaults)), build, sources.single);
+    if (loaded === null && relaxed) {
+      // an app that copied only simdnet.wasm beside its bundle still starts, on the plain build
+      try {
+        loaded = await instantiate(await compile(await sourceFor('relaxed', sources, defaults)), 'relaxed', null);
+      } catch (e) {
+        off.relaxed = `the relaxed-SIMD build could not load (${(e as Error).message}); the plain SIMD build runs`;
+      }
     }
+    if (loaded === null) loaded = await instantiate(await compile(await sourceFor('simd', sources, defaults)), 'simd', sources.single);
   }
   if (why !== null) off.threads = why;
   const heap = new Heap(loaded.memory, loaded.exports.heap_base());

@@ -76,6 +76,7 @@ const smoke :Workerd.Worker = (
   modules = [
     (name = "worker.mjs", esModule = embed "workerd-bundle.mjs"),
     (name = "simdnet.wasm", wasm = embed "${wasm}"),
+    (name = "simdnet-relaxed.wasm", wasm = embed "${wasm.replace('simdnet.wasm', 'simdnet-relaxed.wasm')}"),
     (name = "simdnet-bytes.bin", data = embed "${wasm}"),
   ],
   compatibilityDate = "${compatibilityDate}",
@@ -148,8 +149,11 @@ export async function runChromium(dir: string, browser: Browser): Promise<Browse
     outfile: join(dir, 'bundled/app.js'),
     logLevel: 'silent',
   });
-  // esbuild leaves `new URL('./simdnet.wasm', import.meta.url)` alone: the file goes beside the bundle.
-  copyFileSync(join(dir, 'node_modules/simdnet/dist/simdnet.wasm'), join(dir, 'bundled/simdnet.wasm'));
+  // esbuild leaves `new URL('./simdnet.wasm', import.meta.url)` (and the other builds' and the
+  // worker's URLs) alone: the files go beside the bundle.
+  for (const f of ['simdnet.wasm', 'simdnet-relaxed.wasm', 'simdnet-threads.wasm', 'simdnet-threads-relaxed.wasm', 'worker.js']) {
+    copyFileSync(join(dir, `node_modules/simdnet/dist/${f}`), join(dir, `bundled/${f}`));
+  }
   writeFileSync(join(dir, 'bundled/index.html'), page('Chromium page, esbuild bundle', "import './app.js';"));
   writeFileSync(
     join(dir, 'worker.html'),
