@@ -1,8 +1,15 @@
 // The kernel and model test suite in headless Chromium (vitest browser mode, playwright-core
 // driving Debian's /usr/bin/chromium; nothing downloads a browser). `npm test` runs it after the
 // Node run through scripts/test-browser.mjs. Tests are not edited for it: imports of
-// test/helpers.ts get test/browser/helpers.ts (ready() fetches dist/simdnet.wasm), and node:fs /
-// node:url get small shims so fixtures load over HTTP.
+// test/helpers.ts get test/browser/helpers.ts (ready() fetches the build under test from dist/),
+// and node:fs / node:url get small shims so fixtures load over HTTP (node:worker_threads / node:os
+// stubs let the Node helpers load; their pool never starts in a page).
+//
+// SIMDNET_BUILD = simd (default) | relaxed | threads | threads-relaxed picks the build, as in
+// Node; threaded builds run SIMDNET_THREADS (default 2) Web Workers over dist/worker.js and split
+// every kernel. The server sends COOP same-origin + COEP require-corp on every response (the
+// orchestrator page, the test iframe, modules, wasm and the worker script), so the test iframe is
+// cross-origin isolated and has SharedArrayBuffer (test/browser/isolation.browser.ts checks).
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +23,19 @@ const BROWSER_DIR = here('./test/browser/');
 const SHIMS: Record<string, string> = {
   'node:fs': here('./test/browser/node-fs.ts'),
   'node:url': here('./test/browser/node-url.ts'),
+  'node:worker_threads': here('./test/browser/node-worker-threads.ts'),
+  'node:os': here('./test/browser/node-os.ts'),
+};
+
+const BUILDS = ['simd', 'relaxed', 'threads', 'threads-relaxed'];
+const BUILD = process.env.SIMDNET_BUILD || 'simd';
+if (!BUILDS.includes(BUILD)) throw new Error(`SIMDNET_BUILD=${BUILD}: the builds are ${BUILDS.join(', ')}`);
+const THREADS = Number(process.env.SIMDNET_THREADS || 2);
+
+/** What makes a page cross-origin isolated (SharedArrayBuffer, so threads). */
+export const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -30,6 +50,8 @@ const NODE_ONLY = [
   'test/simd.test.ts', // reads build/simdnet.wat
   'test/start.test.ts', // spawns node
   'test/demo.test.ts', // drives Chromium itself with playwright-core
+  'test/browser-threads.test.ts', // drives Chromium itself with playwright-core
+  'test/threads*.test.ts', // Node's worker_threads pool (the browser run covers Web Workers)
 ];
 
 function browserShims(): Plugin {
@@ -67,12 +89,15 @@ export default defineConfig({
   // Pre-bundled at start: a dependency found mid-run makes Vite reload the page and fail tests.
   optimizeDeps: { include: ['buffer', 'onnxruntime-web'] },
   define: {
-    // Tests read optional switches from process.env (SHOW_ONNX_ERRORS…): none are set in a page.
-    'process.env': '({})',
+    // Tests read optional switches from process.env (SHOW_ONNX_ERRORS…): only the build's are set.
+    'process.env': `(${JSON.stringify({ SIMDNET_BUILD: BUILD, SIMDNET_THREADS: String(THREADS) })})`,
     __SIMDNET_ROOT__: JSON.stringify(ROOT.replace(/\/$/, '')),
+    __SIMDNET_BUILD__: JSON.stringify(BUILD),
+    __SIMDNET_THREADS__: JSON.stringify(THREADS),
   },
+  server: { headers: ISOLATION_HEADERS },
   test: {
-    include: ['test/*.test.ts'],
+    include: ['test/*.test.ts', 'test/browser/*.browser.ts'],
     exclude: NODE_ONLY,
     setupFiles: ['test/browser/setup.ts'],
     testTimeout: 120_000,
