@@ -1,14 +1,17 @@
 // Deno entry (export condition deno). The .wasm files are imported as modules so that init()
 // needs no --allow-read or --allow-net: rollup.config.mjs turns these imports into source-phase
 // imports, `import source simd from './simdnet.wasm'` (a WebAssembly.Module, Deno 2.x), a syntax
-// TypeScript cannot parse yet. Threads run on Deno's module Web Workers over dist/worker.js.
+// TypeScript cannot parse yet. Threads run on Deno's node:worker_threads over dist/worker-node.js:
+// unlike its Web Workers they can be unref'd, so a script ends when its work does. Starting a
+// worker from a file needs read access to it (`--allow-read`, or `--allow-read=<the package's
+// dist/>`); without it init() runs one thread and engineInfo().off.threads says so.
 import simd from './simdnet.wasm';
 import relaxed from './simdnet-relaxed.wasm';
 import threads from './simdnet-threads.wasm';
 import threadsRelaxed from './simdnet-threads-relaxed.wasm';
 import { initWithDefault, type BuildName, type EngineInfo, type InitOptions } from '../wasm/engine.js';
 import { threadSupport } from '../threads/pool.js';
-import { webSpawner } from '../threads/spawn-web.js';
+import { nodeSpawner, Worker } from '../threads/spawn-node.js';
 
 export * from '../index.js';
 
@@ -19,7 +22,7 @@ export function init(options?: InitOptions): Promise<EngineInfo> {
   return initWithDefault(
     {
       wasm: (b) => MODULES[b],
-      threads: threadSupport(webSpawner(() => new Worker(new URL('./worker.js', import.meta.url), { type: 'module' }))),
+      threads: threadSupport(nodeSpawner(() => new Worker(new URL('./worker-node.js', import.meta.url)))),
     },
     options,
   );
