@@ -15,10 +15,8 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import os from 'node:os';
-import { Bench } from 'tinybench';
-import * as W from './workloads.mjs';
-import { fill, relError, lenetParams, lenetData, LENET_FLOPS } from './peers/common.mjs';
+import { fill, relError, LENET_FLOPS } from './peers/common.mjs';
+import { benchJobs, measure as measureTasks, valueOf, fmt, machineLine } from './harness.mjs';
 import { createSimdnet } from './peers/simdnet.mjs';
 import { createTfjs } from './peers/tfjs.mjs';
 import { createOrt } from './peers/ort.mjs';
@@ -64,34 +62,8 @@ const columns = COLUMNS.filter((c) => PEERS.includes(c));
 
 // ---- timing ---------------------------------------------------------------------------------------
 
-const median = (a) => { const s = [...a].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
-
-/**
- * Times tasks [{ key, run, activate? }] back to back, ROUNDS times, rotating their order each round
- * so that load from other processes falls on all of them alike; a task's figure is the median of
- * its per-round tinybench medians. Returns key → { ms, samples } or { error }.
- */
-async function measure(tasks) {
-  const p50 = new Map(tasks.map((t) => [t.key, []]));
-  const count = new Map(tasks.map((t) => [t.key, 0]));
-  const out = new Map();
-  for (let r = 0; r < ROUNDS; r++) {
-    // Slow tasks (seconds per call) get one sample per round; the first call, outside, warmed them.
-    const bench = new Bench({ time: TIME, iterations: 1, warmup: r === 0, warmupTime: Math.min(200, TIME / 2), warmupIterations: 1 });
-    const order = tasks.map((_, i) => tasks[(i + r) % tasks.length]);
-    for (const t of order) if (!out.has(t.key)) bench.add(t.key, t.run, t.activate ? { beforeAll: t.activate } : {});
-    await bench.run();
-    for (const t of bench.tasks) {
-      const res = t.result;
-      if (res.state === 'completed') {
-        p50.get(t.name).push(res.latency.p50);
-        count.set(t.name, count.get(t.name) + res.latency.samplesCount);
-      } else out.set(t.name, { error: res.error ? String(res.error?.message ?? res.error) : res.state });
-    }
-  }
-  for (const [k, v] of p50) if (!out.has(k)) out.set(k, { ms: median(v), samples: count.get(k) });
-  return out;
-}
+/** harness.measure with this run's --time and --rounds (key → { ms, samples } or { error }). */
+const measure = (tasks) => measureTasks(tasks, { time: TIME, rounds: ROUNDS });
 
 // ---- memory-copy bandwidth -----------------------------------------------------------------------
 
@@ -122,18 +94,7 @@ const copy = {};
 
 // ---- workloads -------------------------------------------------------------------------------------
 
-const jobs = [
-  ...W.conv2d.map((c) => ({ c, kind: 'conv2d', unit: 'GFLOP/s', work: c.flops, data: () => ({ x: fill(c.x, 1), w: fill(c.w, 2), b: fill([c.w[0]], 3) }) })),
-  ...W.linear.map((c) => ({ c, kind: 'linear', unit: 'GFLOP/s', work: c.flops, data: () => ({ x: fill(c.x, 4), w: fill(c.w, 5, 0.1), b: fill([c.w[0]], 6) }) })),
-  ...W.pool.map((c) => ({ c, kind: 'pool', unit: 'GB/s', work: c.bytes, data: () => ({ x: fill(c.x, 7) }) })),
-  ...W.elementwise.map((c) => ({ c, kind: 'elementwise', unit: 'GB/s', work: c.bytes, data: () => ({ x: fill(c.x, 8) }) })),
-  ...W.models.map((c) => ({
-    c, kind: c.kind,
-    unit: c.latency ? 'ms' : 'img/s',
-    work: c.batch * (c.steps ?? 1),
-    data: () => ({ params: lenetParams(), ...lenetData(c.batch * (c.steps ?? 1)) }),
-  })),
-].filter((j) => !FILTER || j.c.name.toLowerCase().includes(FILTER));
+const jobs = benchJobs({ filter: FILTER });
 
 const rows = [];
 for (const job of jobs) {
@@ -172,8 +133,7 @@ for (const job of jobs) {
   for (const [, t] of prepared) { try { t.dispose(); } catch {} }
   for (const [col, r] of times) {
     if (col.startsWith('memcpy')) continue;
-    const value = r.ms === undefined ? undefined : job.unit === 'ms' ? r.ms
-      : job.unit === 'img/s' ? job.work / (r.ms / 1e3) : job.work / (r.ms * 1e6);
+    const value = valueOf(job, r.ms);
     cells[col] = { ...cells[col], ...r, value };
     if (copyRow && value) Object.assign(cells[col], { ofCopy: value / copyRow.same, ofBigCopy: value / copyRow.big });
   }
@@ -189,10 +149,6 @@ for (const job of jobs) {
 
 // ---- report ------------------------------------------------------------------------------------------
 
-function fmt(v) {
-  if (v === undefined || v === null || Number.isNaN(v)) return '—';
-  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3);
-}
 const notes = [];
 const note = (text) => { let i = notes.indexOf(text); if (i < 0) { notes.push(text); i = notes.length - 1; } return `[${i + 1}]`; };
 function cell(x) {
@@ -203,10 +159,7 @@ function cell(x) {
   if (x.check !== undefined && !(x.check <= TOLERANCE)) s += ` ⚠ ${note(`output differs from ${x.against}'s by ${x.check.toExponential(1)} (max |Δ| ÷ max |${x.against}|)`)}`;
   return s;
 }
-const cpus = os.cpus();
-const machine = `${cpus[0]?.model ?? 'cpu'} × ${cpus.length}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.arch()}`;
-const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
-const date = new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+const { machine, load, date } = machineLine();
 const v = versions;
 const header = [
   `Machine: ${machine} · load average ${load} · Node ${process.versions.node} · ${date}`,

@@ -37,3 +37,13 @@ export const models = [
   { name: 'LeNet-5 inference, batch 256', kind: 'lenetInfer', batch: 256 },
   { name: 'LeNet-5 training, batch 64 (Adam)', kind: 'lenetTrain', batch: 64, steps: 1 },
 ];
+
+/**
+ * Whole models built by simdnet (sd.models[model]() with its seeded initial weights) and run as
+ * bench/models.mjs runs them (peers/models.mjs: a compiled plan, the same model through
+ * io.toONNX for onnxruntime-web, a tfjs interpreter of its graph). bench/threads.mjs times these
+ * beside the kernels; bench/models.mjs has its own, larger list.
+ */
+export const wholeModels = [
+  { name: 'ResNet-18, batch 1 (latency)', model: 'resnet18', input: [3, 224, 224], batch: 1, latency: true },
+];

@@ -1,15 +1,20 @@
 // onnxruntime-web peer: one ONNX model per workload, written by ../onnx-writer.mjs, run with the
-// wasm execution provider on one thread (ort-wasm-simd-threaded.wasm:
-// the package ships only SIMD wasm builds; with numThreads = 1 it starts no workers).
+// wasm execution provider, on one thread unless asked (ort-wasm-simd-threaded.wasm: the package
+// ships only SIMD wasm builds; with numThreads = 1 it starts no workers, with n it starts n − 1).
 //
 // session.run() copies the inputs into ORT's wasm heap and the outputs back out on every call:
 // that is part of its API, so it is part of what we time (it matters only for memory-bound ops).
 import { OnnxGraph } from '../onnx-writer.mjs';
 import { LENET, LENET_INPUT, LENET_CLASSES, outDim } from './common.mjs';
 
-export async function createOrt() {
+/**
+ * `threads` sets ort.env.wasm.numThreads. ORT falls back to one thread, with a console.warn, where
+ * it finds no SharedArrayBuffer; it then resets numThreads to 1, so read ort.env.wasm.numThreads
+ * (returned as `ort`) after the first session to know what runs.
+ */
+export async function createOrt({ threads = 1 } = {}) {
   const ort = await import('onnxruntime-web');
-  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.numThreads = threads;
   ort.env.wasm.proxy = false;
   // In Node, ORT finds ort-wasm-simd-threaded.{mjs,wasm} next to its own bundle in node_modules;
   // set ort.env.wasm.wasmPaths to a directory URL here if a bundler ever moves them.
@@ -63,7 +68,7 @@ export async function createOrt() {
       throw new Error('n/a (training needs the onnxruntime-training build)');
     },
   };
-  return { info: { version: ort.env.versions.web, wasm: 'simd, threads 1' }, adapters: [adapter] };
+  return { ort, info: { version: ort.env.versions.web, wasm: `simd, threads ${threads}` }, adapters: [adapter] };
 }
 
 /** LeNet-5 as an ONNX model (Conv/Relu/MaxPool/Flatten/Gemm) with the given weights. */

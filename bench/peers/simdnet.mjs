@@ -4,11 +4,12 @@
 // plan (sd.compile), whose output is a view the plan owns.
 import { LENET_INPUT } from './common.mjs';
 
-export async function createSimdnet(distUrl, { readback = false } = {}) {
+/** `threads`: passed to sd.init({ threads }) (default: sd.init()'s own default, one thread). */
+export async function createSimdnet(distUrl, { readback = false, threads } = {}) {
   const sd = await import(distUrl);
   const missing = ['conv2d', 'linear', 'maxPool2d', 'relu'].filter((k) => typeof sd.ops?.[k] !== 'function');
   if (missing.length) throw new Error(`${distUrl} has no ops.${missing.join(', ops.')}: dist/ is older than src/ (npm run build)`);
-  const engine = await sd.init();
+  const engine = await sd.init(threads === undefined ? undefined : { threads });
   const { ops, Tensor } = sd;
 
   const task = (op, owned) => ({

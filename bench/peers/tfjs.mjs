@@ -1,4 +1,4 @@
-// TensorFlow.js peers: @tensorflow/tfjs-backend-wasm (XNNPACK, SIMD, 1 thread) and
+// TensorFlow.js peers: @tensorflow/tfjs-backend-wasm (XNNPACK, SIMD, 1 thread unless asked) and
 // @tensorflow/tfjs-backend-cpu (plain JS). tfjs is channels-last, so inputs are NHWC and filters
 // HWIO (same FLOPs); outputs are converted back to NCHW only for the cross-check.
 //
@@ -22,23 +22,43 @@ const HOOK = `export async function resolve(spec, ctx, next) {
   return next(spec, ctx);
 }`;
 
-/** Loads tfjs and returns the two adapters [tfjs-wasm, tfjs-cpu]. */
-export async function createTfjs({ readback = false } = {}) {
+/**
+ * Loads tfjs and returns the two adapters [tfjs-wasm, tfjs-cpu] (and `tf` itself).
+ *
+ * `threads` > 1 asks for tfjs-backend-wasm's threaded build (setThreadsCount). tfjs 4.22 turns
+ * that build off in Node (its WASM_HAS_MULTITHREAD_SUPPORT flag answers false when IS_NODE,
+ * tfjs#3830), so the flag is set to true here to try it anyway; if the backend then fails to
+ * initialise, this throws 'cannot run threads: <tfjs's own error>' instead of silently timing one
+ * thread.
+ */
+export async function createTfjs({ readback = false, threads = 1 } = {}) {
   register('data:text/javascript,' + encodeURIComponent(HOOK));
   const tf = await import('@tensorflow/tfjs-core');
   await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
   await import('@tensorflow/tfjs-backend-cpu');
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  if (threads > 1) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+  wasm.setThreadsCount(threads);
+  // A failed backend init only shows as a console.warn (which prod mode silences) and
+  // setBackend resolving false: keep prod mode off until the backend is up, and catch the warning.
+  const warned = [];
+  const warn = console.warn;
+  console.warn = (...a) => warned.push(a.map((x) => (x instanceof Error ? `${x.name}: ${x.message}` : String(x))).join(' '));
+  let ok;
+  try { ok = await tf.setBackend('wasm'); } finally { console.warn = warn; }
   tf.enableProdMode(); // no debug checks, no "use tfjs-node" banner
-  wasm.setThreadsCount(1);
-  await tf.setBackend('wasm');
+  if (!ok) {
+    const why = warned.filter((w) => !/^Initialization of backend wasm failed/.test(w)).map((w) => w.split('\n')[0]).join('; ') || 'setBackend("wasm") returned false';
+    throw new Error(`${threads > 1 ? 'cannot run threads: ' : ''}${why}`);
+  }
   const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
   const info = {
     version: tf.version_core,
     wasm: `simd ${simd ? 'on' : 'OFF'}, threads ${wasm.getThreadsCount()}`,
+    threads: wasm.getThreadsCount(),
   };
   if (!simd) throw new Error('tfjs-backend-wasm: SIMD is not supported here');
-  return { info, adapters: [adapter(tf, 'wasm', readback), adapter(tf, 'cpu', readback)] };
+  return { tf, info, adapters: [adapter(tf, 'wasm', readback), adapter(tf, 'cpu', readback)] };
 }
 
 function adapter(tf, backend, readback) {
