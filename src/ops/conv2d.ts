@@ -16,6 +16,7 @@ import { fmtShape, intArg, knownOptions, rankArg, tensorArg, xShapeArg } from '.
 import { window2d, type Padding2d } from './shape.js';
 import { paramBlock, releaseAll, runOnce, type Prepared } from './prepared.js';
 import { denseRun } from './linear.js';
+import { opThreads, perThread, evenRange } from '../threads/parallel.js';
 import { depthwiseBlock, im2colBlock, isDepthwise, isPointwise, wholeInput, runBackwardData, runBackwardFilter, type ConvGeom } from './conv2d-backward.js';
 
 export interface Conv2dOptions {
@@ -178,7 +179,30 @@ function forwardPlan(p: ConvGeom, wp: number, bp: number, min: number, max: numb
   // blocks of whole output rows, at least MIN_BLOCK pixels so each pass over W does enough work
   const rows = Math.min(g.oh, Math.max(Math.ceil(MIN_BLOCK / g.ow), Math.floor(COL_BYTES / (K * 4 * g.ow))));
   // + 8 columns for a padded row stride, + 32 bytes: the GEMM reads up to 7 floats past the last row
-  const colBytes = (rows * g.ow + 8) * K * 4 + 32;
+  const colBytes = Math.ceil(((rows * g.ow + 8) * K * 4 + 32) / 64) * 64;
+  // On threads, the blocks of every image and group are cut into one range per thread, each
+  // with its own im2col buffer: one hand-out per layer, not one per block's kernel call.
+  const perImage = Math.ceil(g.oh / rows);
+  const blocks = p.n * p.groups * perImage;
+  const T = opThreads((2 * p.n * p.o * P * K) / 40, blocks);
+  if (T > 1) {
+    const at = evenRange(blocks, T);
+    return prepared(outShape, colBytes * T, [params], (inputs, yp, col) => {
+      const xp = inputs[0];
+      perThread(T, (t, emit) => {
+        const cb = col + t * colBytes;
+        for (let b = at(t); b < at(t + 1); b++) {
+          const img = Math.floor(b / perImage), oy = (b % perImage) * rows;
+          const n = Math.floor(img / p.groups), gi = img % p.groups;
+          const r = Math.min(rows, g.oh - oy), cnt = r * g.ow;
+          const ld = cnt % 128 === 0 ? cnt + 8 : cnt;
+          emit('conv2d_im2col_f32_simd', xp + (n * p.c + gi * p.cg) * hw * 4, cb, ld, params, oy, r);
+          emit('gemm_f32_4x8_minmax_simd', wp + gi * p.og * K * 4, K, cb, ld, 8, yp + ((n * p.o + gi * p.og) * P + oy * g.ow) * 4, P,
+            bp === 0 ? 0 : bp + gi * p.og * 4, p.og, cnt, K, min, max);
+        }
+      });
+    });
+  }
   return prepared(outShape, colBytes, [params], (inputs, yp, col) => {
     const xp = inputs[0];
     for (let n = 0; n < p.n; n++) {

@@ -12,7 +12,7 @@ import type { ThreadPool, ThreadSupport } from '../wasm/engine.js';
 import type { Heap } from '../wasm/heap.js';
 import { canBlock } from '../wasm/shared.js';
 import {
-  CONTROL_BYTES, MAX_WORKERS, MAX_ARGS, PENDING, GEN, KERNEL, NARGS, STATUS, DONE, STARTED, OK, TRAPPED, DEAD, STOP, TEST_CRASH,
+  CONTROL_BYTES, MAX_WORKERS, MAX_ARGS, PROGRAM_F64, BATCH, PENDING, GEN, KERNEL, NARGS, STATUS, DONE, STARTED, OK, TRAPPED, DEAD, STOP, TEST_CRASH,
   controlViews, slot, readMessage, writeMessage, type ControlViews, type WorkerInit, type WorkerReply,
 } from './protocol.js';
 import { SPLITTERS, type SplitContext } from './split.js';
@@ -45,6 +45,8 @@ const WAIT_SLICE_MS = 50;
  * its slot): it is treated as dead. Once a part has started it may run as long as it needs.
  */
 const PICKUP_TIMEOUT_MS = 5_000;
+/** Polls of the pending count before the caller sleeps. */
+const SPIN = 20_000;
 /** Bytes of parameter-block scratch per thread (split.ts rewrites copies of blocks there). */
 const SCRATCH_BYTES = 256;
 
@@ -188,6 +190,43 @@ export class Pool implements ThreadPool {
     Atomics.notify(this.v.i32, i + GEN);
   }
 
+  /**
+   * Runs a list of kernel calls per thread: lists[0] here, lists[i] on the i-th worker, each list
+   * in order (an op cut into whole blocks: one hand-out per op rather than one per kernel call).
+   * A call is [kernel index in KERNEL_NAMES, ...arguments]. Returns when all lists are done.
+   */
+  runLists(lists: number[][][]): void {
+    const n = Math.min(lists.length, this.live.length + 1);
+    const own = lists[0] ?? [];
+    if (n <= 1 || this.busy) {
+      for (const l of lists) for (const c of l) this.rawCall(c);
+      return;
+    }
+    const used = this.live.slice(0, n - 1);
+    used.forEach((s, j) => {
+      const calls = lists[j + 1]!;
+      const base = s.index * PROGRAM_F64;
+      let q = base + 1;
+      for (const c of calls) {
+        if (q + c.length + 1 > base + PROGRAM_F64) throw new Error(`simdnet: a thread's list of ${calls.length} kernel calls does not fit its program space`);
+        this.v.program[q++] = c[0]!;
+        this.v.program[q++] = c.length - 1;
+        for (let i = 1; i < c.length; i++) this.v.program[q++] = c[i]!;
+      }
+      this.v.program[base] = calls.length;
+    });
+    // lists past the pool's size (a worker being replaced) run here after our own
+    const extra = lists.slice(n).flat();
+    void this.runParts(-1, BATCH, () => {
+      for (const c of own) this.rawCall(c);
+      for (const c of extra) this.rawCall(c);
+    }, [[], ...used.map(() => [])], used);
+  }
+
+  private rawCall(c: number[]): void {
+    (this.raw[KERNEL_NAMES[c[0]!]!] as unknown as Fn)(...c.slice(1));
+  }
+
   private wrap(): Kernels {
     const table: Record<string, unknown> = {};
     KERNEL_NAMES.forEach((name, id) => {
@@ -241,7 +280,7 @@ export class Pool implements ThreadPool {
         }
       }
       this.waitFor(used);
-      const name = id >= 0 ? KERNEL_NAMES[id] : 'a test command';
+      const name = id >= 0 ? KERNEL_NAMES[id] : k === BATCH ? 'a list of kernel calls' : 'a test command';
       const dead: Slot[] = [];
       for (const s of used) {
         const st = Atomics.load(v.i32, slot(s.index) + STATUS);
@@ -272,6 +311,8 @@ export class Pool implements ThreadPool {
   private waitFor(used: Slot[]): void {
     const v = this.v;
     const t0 = Date.now();
+    // the parts are about even: the workers usually finish within microseconds of this thread
+    for (let i = 0; i < SPIN && Atomics.load(v.i32, PENDING) !== 0; i++) { /* spin */ }
     for (;;) {
       const p = Atomics.load(v.i32, PENDING);
       if (p === 0) return;

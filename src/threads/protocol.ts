@@ -12,6 +12,8 @@
 //                                           by the worker or, for a dead worker, by the pool)
 //   Float64 args(w) [MAX_ARGS]              the arguments (every i32 and f32 fits a double exactly)
 //   Uint16 msg(w) [MAX_MSG]                 the error message's UTF-16 code units
+//   Float64 program(w) [PROGRAM_F64]        a BATCH job: call count, then per call the kernel's
+//                                           index, its argument count and its arguments
 export const MAX_WORKERS = 15;
 export const MAX_ARGS = 16;
 export const MAX_MSG = 480;
@@ -23,16 +25,20 @@ export const GEN = 0, KERNEL = 1, NARGS = 2, STATUS = 3, MSGLEN = 4, DONE = 5, S
 
 export const OK = 0, TRAPPED = 1, DEAD = 2;
 /** Commands in the KERNEL slot (kernels are ≥ 0). */
-export const STOP = -1, TEST_CRASH = -2;
+export const STOP = -1, TEST_CRASH = -2, BATCH = -3;
+/** Doubles of program space per worker (a BATCH job's calls). */
+export const PROGRAM_F64 = 16_384;
 
 const ARGS_BYTES = HEADER_INTS * 4 + MAX_WORKERS * SLOT_INTS * 4;
 const MSG_BYTES = ARGS_BYTES + MAX_WORKERS * MAX_ARGS * 8;
-export const CONTROL_BYTES = MSG_BYTES + MAX_WORKERS * MAX_MSG * 2;
+const PROGRAM_BYTES = MSG_BYTES + MAX_WORKERS * MAX_MSG * 2;
+export const CONTROL_BYTES = PROGRAM_BYTES + MAX_WORKERS * PROGRAM_F64 * 8;
 
 export interface ControlViews {
   i32: Int32Array;
   f64: Float64Array;
   u16: Uint16Array;
+  program: Float64Array;
 }
 
 export function controlViews(sab: SharedArrayBuffer): ControlViews {
@@ -40,6 +46,7 @@ export function controlViews(sab: SharedArrayBuffer): ControlViews {
     i32: new Int32Array(sab, 0, ARGS_BYTES / 4),
     f64: new Float64Array(sab, ARGS_BYTES, MAX_WORKERS * MAX_ARGS),
     u16: new Uint16Array(sab, MSG_BYTES, MAX_WORKERS * MAX_MSG),
+    program: new Float64Array(sab, PROGRAM_BYTES, MAX_WORKERS * PROGRAM_F64),
   };
 }
 

@@ -35,6 +35,11 @@ function partsFor(workNs: number, threads: number, units: number): number {
   return Math.max(1, Math.min(threads, worth, units));
 }
 
+/** Parts worth making of workNs single-thread ns on `threads` threads, at most `units` (for ops). */
+export function partsWorth(workNs: number, threads: number, units: number): number {
+  return partsFor(workNs, threads, units);
+}
+
 /** p + 1 boundaries from 0 to total, inner ones multiples of align, as even as that allows. */
 function cuts(total: number, p: number, align: number): number[] {
   const b = [0];

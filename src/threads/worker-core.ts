@@ -6,10 +6,13 @@ import { KERNEL_NAMES } from '../wasm/abi.js';
 import { instantiateShared } from '../wasm/shared.js';
 import {
   controlViews, slot, claimDone, writeMessage, type WorkerInit, type WorkerReply,
-  GEN, KERNEL, NARGS, STATUS, STARTED, OK, TRAPPED, DEAD, STOP, TEST_CRASH, MAX_ARGS,
+  GEN, KERNEL, NARGS, STATUS, STARTED, OK, TRAPPED, DEAD, STOP, TEST_CRASH, BATCH, MAX_ARGS, PROGRAM_F64,
 } from './protocol.js';
 
 type Fn = (...args: number[]) => unknown;
+
+/** Polls of the job slot before a worker sleeps (about 100–200 µs). */
+const SPIN = 20_000;
 
 /** Starts a worker from its init message; `post` sends replies to the pool. */
 export async function runWorker(init: WorkerInit, post: (r: WorkerReply) => void): Promise<void> {
@@ -39,7 +42,10 @@ function loop(init: WorkerInit, table: Fn[], first: number): void {
   let gen = seen;
   try {
     for (;;) {
-      Atomics.wait(v.i32, s + GEN, seen);
+      // Spin a little before sleeping: kernels come in bursts (a layer's blocks, a training
+      // step's ops), and waking from Atomics.wait costs tens of microseconds on a VM.
+      for (let i = 0; i < SPIN && Atomics.load(v.i32, s + GEN) === seen; i++) { /* spin */ }
+      if (Atomics.load(v.i32, s + GEN) === seen) Atomics.wait(v.i32, s + GEN, seen);
       gen = Atomics.load(v.i32, s + GEN);
       if (gen === seen) continue;
       seen = gen;
@@ -47,11 +53,15 @@ function loop(init: WorkerInit, table: Fn[], first: number): void {
       const k = Atomics.load(v.i32, s + KERNEL);
       if (k === STOP) return;
       if (k === TEST_CRASH) throw new Error('worker crash requested by a test (TEST_CRASH)');
-      const n = Atomics.load(v.i32, s + NARGS);
-      args.length = n;
-      for (let i = 0; i < n; i++) args[i] = v.f64[w * MAX_ARGS + i]!;
       try {
-        table[k]!(...args);
+        if (k === BATCH) {
+          runProgram(v.program, w * PROGRAM_F64, table, args);
+        } else {
+          const n = Atomics.load(v.i32, s + NARGS);
+          args.length = n;
+          for (let i = 0; i < n; i++) args[i] = v.f64[w * MAX_ARGS + i]!;
+          table[k]!(...args);
+        }
         Atomics.store(v.i32, s + STATUS, OK);
       } catch (e) {
         writeMessage(v, w, String((e as Error)?.stack ?? e).split('\n')[0]!);
@@ -65,5 +75,19 @@ function loop(init: WorkerInit, table: Fn[], first: number): void {
     Atomics.store(v.i32, s + STATUS, DEAD);
     claimDone(v, w, gen);
     throw e;
+  }
+}
+
+/** A BATCH job: [count, then per call: kernel index, argument count, arguments…] from `at`. */
+function runProgram(p: Float64Array, at: number, table: Fn[], args: number[]): void {
+  const calls = p[at]!;
+  let q = at + 1;
+  for (let c = 0; c < calls; c++) {
+    const k = p[q]!, n = p[q + 1]!;
+    q += 2;
+    args.length = n;
+    for (let i = 0; i < n; i++) args[i] = p[q + i]!;
+    q += n;
+    table[k]!(...args);
   }
 }
