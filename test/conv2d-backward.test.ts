@@ -4,6 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Tensor, ops } from '../src/index.js';
 import type { Conv2dOptions } from '../src/ops/conv2d.js';
+import { gradChunks, setGradChunkNs } from '../src/ops/conv2d-backward.js';
 import type { Padding2d } from '../src/ops/shape.js';
 import { bytesInUse, expectCanariesIntact, expectClose, fdCheck, randArray, ready, sizeOf } from './helpers.js';
 import { refConv2dBackwardBias, refConv2dBackwardData, refConv2dBackwardFilter, refPadding } from './ref/conv2d.js';
@@ -218,6 +219,39 @@ describe('conv2d backward against the reference on larger shapes', () => {
     check({ n: 2, c: 8, o: 12, h: 20, w: 21, kh: 1 }); // pointwise, P = 420
     check({ n: 2, c: 16, o: 20, h: 24, w: 23, kh: 3, stride: 2, padding: 1, groups: 4 });
     check({ n: 2, c: 24, o: 48, groups: 24, h: 30, w: 33, kh: 3, padding: 1 }); // depthwise, multiplier 2
+  });
+});
+
+describe('conv2d backward: filter gradients summed in chunks of images (partials added in order)', () => {
+  it('every filter-gradient path with the batch cut into chunks (forced), groups, odd batches', () => {
+    setGradChunkNs(0);
+    try {
+      check({ n: 5, c: 2, o: 5, h: 6, w: 17, kh: 3 }, 20); // direct (ow = 15)
+      check({ n: 7, c: 4, o: 6, h: 6, w: 19, kh: 3, groups: 2 }, 20); // direct, groups
+      check({ n: 6, c: 6, o: 16, h: 14, w: 14, kh: 5 }, 20); // tap table (LeNet-5 C3)
+      check({ n: 3, c: 3, o: 10, h: 9, w: 11, kh: 3, stride: [1, 2] }, 20); // tap table, stride 2
+      check({ n: 5, c: 3, o: 5, h: 8, w: 9, kh: 3, padding: 1 }, 20); // im2col + GEMM
+      check({ n: 4, c: 6, o: 9, h: 8, w: 8, kh: 3, groups: 3, padding: 1 }, 20); // im2col, groups
+      check({ n: 9, c: 8, o: 4, h: 4, w: 4, kh: 1 }, 20); // pointwise
+      check({ n: 17, c: 3, o: 6, groups: 3, h: 11, w: 19, kh: 3, stride: 2, padding: 1 }, 20); // depthwise, 16 chunks
+    } finally {
+      setGradChunkNs(undefined);
+    }
+  });
+
+  it('chunks chosen by work alone (LeNet-5 C1 and C3 at batch 64), and added into accumulateInto', () => {
+    expect(gradChunks(64, (2 * 64 * 16 * 100 * 150) / 40, 16 * 150 * 4)).toBeGreaterThan(1);
+    check({ n: 64, c: 6, o: 16, h: 14, w: 14, kh: 5 });
+    check({ n: 64, c: 1, o: 6, h: 32, w: 32, kh: 5 });
+    const x = Tensor.from(randArray(64 * 6 * 14 * 14, 91), [64, 6, 14, 14]);
+    const dy = Tensor.from(randArray(64 * 16 * 10 * 10, 92), [64, 16, 10, 10]);
+    const init = randArray(16 * 6 * 5 * 5, 93);
+    const into = Tensor.from(init, [16, 6, 5, 5]);
+    const dw = ops.conv2dBackwardFilter(x, dy, [16, 6, 5, 5], { accumulateInto: into });
+    expect(dw).toBe(into);
+    const ref = refConv2dBackwardFilter(x.toFloat32Array(), [64, 6, 14, 14], dy.toFloat32Array(), [16, 6, 5, 5], { stride: [1, 1], dilation: [1, 1], padding: [0, 0, 0, 0], groups: 1 }).data;
+    expectClose(dw.toFloat32Array(), Float64Array.from(ref, (v, i) => v + init[i]!), [16, 6, 5, 5], 'LeNet C3 dw accumulated');
+    for (const t of [x, dy, into]) t.dispose();
   });
 });
 

@@ -16,7 +16,7 @@ import { fmtShape, intArg, knownOptions, rankArg, tensorArg, xShapeArg } from '.
 import { window2d, type Padding2d } from './shape.js';
 import { paramBlock, releaseAll, runOnce, type Prepared } from './prepared.js';
 import { denseRun } from './linear.js';
-import { opThreads, perThread, evenRange } from '../threads/parallel.js';
+import { evenRange, runTasks, taskCount, threadCount } from '../threads/parallel.js';
 import { depthwiseBlock, im2colBlock, isDepthwise, isPointwise, wholeInput, runBackwardData, runBackwardFilter, type ConvGeom } from './conv2d-backward.js';
 
 export interface Conv2dOptions {
@@ -177,48 +177,36 @@ function forwardPlan(p: ConvGeom, wp: number, bp: number, min: number, max: numb
   }
   const params = paramBlock(im2colBlock(p));
   // blocks of whole output rows, at least MIN_BLOCK pixels so each pass over W does enough work
-  const rows = Math.min(g.oh, Math.max(Math.ceil(MIN_BLOCK / g.ow), Math.floor(COL_BYTES / (K * 4 * g.ow))));
+  const threads = threadCount();
+  let rows = Math.min(g.oh, Math.max(Math.ceil(MIN_BLOCK / g.ow), Math.floor(COL_BYTES / (K * 4 * g.ow))));
+  // on threads, blocks small enough for a few per thread (a batch of one image has few blocks)
+  if (threads > 1) rows = Math.max(1, Math.min(rows, Math.floor((p.n * p.groups * g.oh) / (4 * threads))));
   // + 8 columns for a padded row stride, + 32 bytes: the GEMM reads up to 7 floats past the last row
   const colBytes = Math.ceil(((rows * g.ow + 8) * K * 4 + 32) / 64) * 64;
-  // On threads, the blocks of every image and group are cut into one range per thread, each
-  // with its own im2col buffer: one hand-out per layer, not one per block's kernel call.
+  // Tasks of consecutive blocks (over every image and group) that the threads claim one at a
+  // time, each thread with its own im2col buffer: one hand-out per layer, not one per kernel call.
   const perImage = Math.ceil(g.oh / rows);
   const blocks = p.n * p.groups * perImage;
-  const T = opThreads((2 * p.n * p.o * P * K) / 40, blocks);
-  if (T > 1) {
-    const at = evenRange(blocks, T);
-    return prepared(outShape, colBytes * T, [params], (inputs, yp, col) => {
-      const xp = inputs[0];
-      perThread(T, (t, emit) => {
-        const cb = col + t * colBytes;
-        for (let b = at(t); b < at(t + 1); b++) {
+  const workNs = (2 * p.n * p.o * P * K) / 40;
+  const count = taskCount(workNs, blocks, threads);
+  const at = evenRange(blocks, count);
+  return prepared(outShape, colBytes * threads, [params], (inputs, yp, col) => {
+    const xp = inputs[0];
+    runTasks('conv2d (im2col + GEMM)', count, workNs, threads, col, colBytes, (t) => {
+      for (let i = 0; i < count; i++) {
+        t.task();
+        for (let b = at(i); b < at(i + 1); b++) {
           const img = Math.floor(b / perImage), oy = (b % perImage) * rows;
           const n = Math.floor(img / p.groups), gi = img % p.groups;
           const r = Math.min(rows, g.oh - oy), cnt = r * g.ow;
           const ld = cnt % 128 === 0 ? cnt + 8 : cnt;
-          emit('conv2d_im2col_f32_simd', xp + (n * p.c + gi * p.cg) * hw * 4, cb, ld, params, oy, r);
-          emit('gemm_f32_4x8_minmax_simd', wp + gi * p.og * K * 4, K, cb, ld, 8, yp + ((n * p.o + gi * p.og) * P + oy * g.ow) * 4, P,
+          // the column buffer (argument 1 of im2col, 2 of the GEMM) is the running thread's
+          t.scratchCall('conv2d_im2col_f32_simd', 0b10, xp + (n * p.c + gi * p.cg) * hw * 4, 0, ld, params, oy, r);
+          t.scratchCall('gemm_f32_4x8_minmax_simd', 0b100, wp + gi * p.og * K * 4, K, 0, ld, 8, yp + ((n * p.o + gi * p.og) * P + oy * g.ow) * 4, P,
             bp === 0 ? 0 : bp + gi * p.og * 4, p.og, cnt, K, min, max);
         }
-      });
-    });
-  }
-  return prepared(outShape, colBytes, [params], (inputs, yp, col) => {
-    const xp = inputs[0];
-    for (let n = 0; n < p.n; n++) {
-      for (let gi = 0; gi < p.groups; gi++) {
-        const xg = xp + (n * p.c + gi * p.cg) * hw * 4;
-        const wg = wp + gi * p.og * K * 4;
-        const bg = bp === 0 ? 0 : bp + gi * p.og * 4;
-        const yg = yp + (n * p.o + gi * p.og) * P * 4;
-        for (let oy = 0; oy < g.oh; oy += rows) {
-          const r = Math.min(rows, g.oh - oy), cnt = r * g.ow;
-          const ld = cnt % 128 === 0 ? cnt + 8 : cnt;
-          k.conv2d_im2col_f32_simd(xg, col, ld, params, oy, r);
-          k.gemm_f32_4x8_minmax_simd(wg, K, col, ld, 8, yg + oy * g.ow * 4, P, bg, p.og, cnt, K, min, max);
-        }
       }
-    }
+    });
   });
 }
 

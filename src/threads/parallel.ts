@@ -1,45 +1,70 @@
-// Op-level threading: an op that would otherwise call kernels block by block (im2col + GEMM over
-// row blocks of every image) cuts its blocks into one contiguous range per thread and hands each
-// thread its whole list of calls at once, so a layer costs one hand-out instead of one per
-// kernel call. Each block's calls are those of one thread, so results do not depend on the cut.
+// Op-level jobs: an op that calls kernels block by block (im2col + GEMM over the row blocks of
+// every image, a backward pass image by image) describes each block as one task, and the pool's
+// threads claim the tasks one at a time (src/threads/pool.ts): one hand-out per op instead of one
+// per kernel call, each thread on its own blocks, a slower thread taking fewer. Every block is
+// computed by the same calls whichever thread runs it, so results do not depend on the threads.
 import { KERNEL_NAMES, type Kernels } from '../wasm/abi.js';
 import { kernels, threadPool } from '../wasm/engine.js';
-import type { Pool } from './pool.js';
-import { partsWorth } from './split.js';
+import type { Pool, TaskSink } from './pool.js';
+import { tasksWorth } from './split.js';
 
 const ID = new Map<string, number>(KERNEL_NAMES.map((n, i) => [n, i]));
 
-/** Records one kernel call for a thread's list. */
-export type Emit = (name: keyof Kernels, ...args: number[]) => void;
+/** Writes a job's tasks (see runTasks). */
+export interface Tasks {
+  /** Starts the next task: the calls until the next task() run in order on one thread. */
+  task(): void;
+  call(name: keyof Kernels, ...args: number[]): void;
+  /**
+   * A call whose arguments with their bit set in `mask` are byte offsets into the job's
+   * per-thread scratch: the buffer of the thread that runs the task is added to them.
+   */
+  scratchCall(name: keyof Kernels, mask: number, ...args: number[]): void;
+}
 
-/**
- * Threads worth giving an op of `workNs` single-thread nanoseconds cut into at most `units`
- * pieces: 1 on a single-thread build or for small work.
- */
-export function opThreads(workNs: number, units: number): number {
-  const pool = threadPool();
-  if (pool === null) return 1;
-  return partsWorth(workNs, pool.size, units);
+/** Threads a job can use now: an op sizes its per-thread scratch by this. */
+export function threadCount(): number {
+  return threadPool()?.size ?? 1;
 }
 
 /**
- * Runs body(t, emit) for t < T: the calls body emits for t run in order on thread t (t = 0 on
- * this one); returns once every thread is done. On one thread, the calls simply run in order.
+ * How many tasks to cut `units` equal pieces of work (workNs single-thread ns in all) into for
+ * `threads` threads: a few per thread while each stays worth handing out; 1 on one thread.
  */
-export function perThread(T: number, body: (t: number, emit: Emit) => void): void {
+export function taskCount(workNs: number, units: number, threads = threadCount()): number {
+  return threads < 2 ? 1 : tasksWorth(workNs, threads, units);
+}
+
+/**
+ * Runs a job of `count` tasks (about `workNs` single-thread ns in all) that body writes. Thread t
+ * (t < threads) has scratch at base + t·stride bytes. On one thread, or when the job is too small
+ * to hand out, the calls run at once in order with the scratch of thread 0.
+ */
+export function runTasks(label: string, count: number, workNs: number, threads: number, base: number, stride: number, body: (t: Tasks) => void): void {
   const pool = threadPool() as Pool | null;
-  if (pool === null || T <= 1) {
+  if (pool === null) {
     const k = kernels() as unknown as Record<string, (...a: number[]) => unknown>;
-    for (let t = 0; t < T; t++) body(t, (name, ...args) => { k[name]!(...args); });
+    const args: number[] = [];
+    body({
+      task() {},
+      call(name, ...a) { k[name]!(...a); },
+      scratchCall(name, mask, ...a) {
+        args.length = a.length;
+        for (let i = 0; i < a.length; i++) args[i] = ((mask >>> i) & 1) === 1 ? a[i]! + base : a[i]!;
+        k[name]!(...args);
+      },
+    });
     return;
   }
-  const lists: number[][][] = [];
-  for (let t = 0; t < T; t++) {
-    const list: number[][] = [];
-    body(t, (name, ...args) => { list.push([ID.get(name)!, ...args]); });
-    lists.push(list);
-  }
-  pool.runLists(lists);
+  pool.runJob(label, count, workNs, threads, base, stride, (sink: TaskSink) => body(wrapSink(sink)));
+}
+
+function wrapSink(sink: TaskSink): Tasks {
+  return {
+    task: () => sink.task(),
+    call: (name, ...a) => sink.call(ID.get(name)!, 0, a),
+    scratchCall: (name, mask, ...a) => sink.call(ID.get(name)!, mask, a),
+  };
 }
 
 /** Splits [0, n) into T contiguous ranges as even as possible: range t is [at(t), at(t + 1)). */

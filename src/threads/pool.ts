@@ -1,21 +1,27 @@
 // The worker pool over the one shared memory. Every worker instantiates the same module over the
-// same WebAssembly.Memory; a kernel call that is worth splitting is cut into output ranges
-// (src/threads/split.ts), the calling thread runs the first and each worker one more, and the
-// call returns when all are done: ops stay synchronous, as on one thread.
+// same WebAssembly.Memory. Work is handed out as jobs of independent tasks (src/threads/protocol.ts):
+// a kernel call worth splitting is cut into output ranges (src/threads/split.ts), an op with many
+// blocks (src/threads/parallel.ts) gives one task per block, and every thread, the calling one
+// included, claims tasks until none is left. A thread that is slower (a core shared with another
+// program, a worker still waking up) simply takes fewer. Calls stay synchronous, as on one thread;
+// each output element is computed by the same code in the same order whichever thread runs its task.
 //
-// Failure never hangs the caller: a kernel that traps in a worker is reported through the
-// control block and thrown here (after every part has stopped writing); a worker that dies says
-// so on its way out (or is found dead by its handle while the caller waits), is replaced in the
-// background, and the call throws. The allocator stays on the calling thread.
+// Failure never hangs the caller: a kernel that traps in a worker is reported through the control
+// block and thrown here once every task has stopped; a worker that dies says so on its way out (or
+// is found dead by its handle while the caller waits), its task is counted as failed, it is
+// replaced in the background, and the call throws. A worker found dead between calls is replaced
+// and the call runs on the threads left. The allocator stays on the calling thread.
 import { KERNEL_NAMES, type Kernels } from '../wasm/abi.js';
 import type { ThreadPool, ThreadSupport } from '../wasm/engine.js';
 import type { Heap } from '../wasm/heap.js';
 import { canBlock } from '../wasm/shared.js';
 import {
-  CONTROL_BYTES, MAX_WORKERS, MAX_ARGS, PROGRAM_F64, BATCH, PENDING, GEN, KERNEL, NARGS, STATUS, DONE, STARTED, OK, TRAPPED, DEAD, STOP, TEST_CRASH,
-  controlViews, slot, readMessage, writeMessage, type ControlViews, type WorkerInit, type WorkerReply,
+  CONTROL_BYTES, MAX_WORKERS, MAX_TASKS, PROGRAM_F64, PROGRAM_HEADER,
+  GEN, NEXT, NTASKS, DONE, CMD, POOL_WAITS, TID, RUNNING, STATUS, MSGLEN, SLEEPING,
+  OK, TRAPPED, DEAD, RUN, STOP, TEST_CRASH,
+  controlViews, slot, tagged, claim, runTask, finishTask, readMessage, type ControlViews, type WorkerInit, type WorkerReply,
 } from './protocol.js';
-import { SPLITTERS, type SplitContext } from './split.js';
+import { SPLITTERS, MAX_PARTS, jobPolicy, type SplitContext } from './split.js';
 
 /** A started worker as the pool drives it: Node's worker_threads or a Web Worker behind one face. */
 export interface WorkerHandle {
@@ -39,20 +45,30 @@ type Fn = (...args: number[]) => unknown;
 
 const READY_TIMEOUT_MS = 20_000;
 /** How often a waiting caller checks that the workers it waits for are still alive. */
-const WAIT_SLICE_MS = 50;
-/**
- * A live worker that has not even picked its part up after this long is stuck (not waiting on
- * its slot): it is treated as dead. Once a part has started it may run as long as it needs.
- */
-const PICKUP_TIMEOUT_MS = 5_000;
-/** Polls of the pending count before the caller sleeps. */
-const SPIN = 20_000;
-/** Bytes of parameter-block scratch per thread (split.ts rewrites copies of blocks there). */
+const WAIT_SLICE_MS = 20;
+/** How long the caller polls for the workers' last tasks before it sleeps. */
+const SPIN_MS = 1;
+/** Bytes of parameter-block scratch per part (split.ts rewrites copies of blocks there). */
 const SCRATCH_BYTES = 256;
+/** Program doubles a task may take at most (a new task starts only with this much room left). */
+const TASK_RESERVE = 1024;
+/** Task offsets a job may hold (a job with more runs as several). */
+const MAX_JOB_TASKS = 4096;
 
 interface Slot {
   handle: WorkerHandle;
   index: number;
+}
+
+/** Where a job's calls go: recorded as tasks for the threads, or run at once on this one. */
+export interface TaskSink {
+  /** Starts the next task (every call before the next task() belongs to it). */
+  task(): void;
+  /**
+   * Appends kernel `id`'s call to the task. Arguments whose bit is set in `mask` are offsets
+   * into the job's per-thread scratch: the running thread's buffer address is added to them.
+   */
+  call(id: number, mask: number, args: number[]): void;
 }
 
 export class Pool implements ThreadPool {
@@ -60,12 +76,25 @@ export class Pool implements ThreadPool {
   private readonly v: ControlViews;
   private readonly control: SharedArrayBuffer;
   private readonly block: boolean;
-  /** Workers ready to take jobs, in the order their parts are handed out. */
+  /** Workers ready to take jobs, in the order their thread indexes are given. */
   private live: Slot[] = [];
   private free: number[] = [];
   private ctx: SplitContext | null = null;
   private busy = false;
   private closed = false;
+  private gen: number;
+  // the job being written
+  private q = 0;
+  private ntasks = 0;
+  private jobLabel = '';
+  private jobThreads = 1;
+  private readonly inline: TaskSink;
+  private readonly rawTable: Fn[];
+  private readonly args: number[] = [];
+  private readonly record: TaskSink;
+  private inlineRel = 0;
+  /** Where the task being written starts in the program. */
+  private task0 = 0;
 
   private constructor(
     private readonly spawner: Spawner,
@@ -77,8 +106,32 @@ export class Pool implements ThreadPool {
     this.control = new SharedArrayBuffer(CONTROL_BYTES);
     this.v = controlViews(this.control);
     this.block = canBlock();
-    for (let w = MAX_WORKERS - 1; w >= 0; w--) this.free.push(w);
+    this.gen = Atomics.load(this.v.i32, GEN);
+    for (let w = MAX_WORKERS - 1; w >= 0; w--) {
+      this.free.push(w);
+      Atomics.store(this.v.i32, slot(w) + TID, -1);
+    }
     this.kernels = this.wrap();
+    this.rawTable = KERNEL_NAMES.map((n) => raw[n] as unknown as Fn);
+    // jobs run at once on this thread go through the splitting table: a single large call still splits
+    const table = KERNEL_NAMES.map((n) => this.kernels[n] as unknown as Fn);
+    const args: number[] = [];
+    this.inline = {
+      task: () => {},
+      call: (id, mask, a) => {
+        if (mask === 0) {
+          table[id]!(...a);
+          return;
+        }
+        args.length = a.length;
+        for (let i = 0; i < a.length; i++) args[i] = ((mask >>> i) & 1) === 1 ? a[i]! + this.inlineRel : a[i]!;
+        table[id]!(...args);
+      },
+    };
+    this.record = {
+      task: () => this.newTask(),
+      call: (id, mask, a) => this.addCall(id, mask, a),
+    };
   }
 
   /** Starts threads − 1 workers; rejects (terminating any started) if one cannot start. */
@@ -93,30 +146,69 @@ export class Pool implements ThreadPool {
     return pool;
   }
 
+  /** Threads that can take part in a job now, this one included. */
   get size(): number {
     return this.live.length + 1;
   }
 
-  /** The heap exists once the engine has made it: scratch for per-thread parameter blocks. */
+  /** The heap exists once the engine has made it: scratch for per-part parameter blocks. */
   attach(heap: Heap): void {
-    const base = heap.alloc(SCRATCH_BYTES * (MAX_WORKERS + 1));
-    this.ctx = { heap, scratch: (t: number) => base + t * SCRATCH_BYTES };
+    const base = heap.alloc(SCRATCH_BYTES * MAX_PARTS);
+    this.ctx = { heap, scratch: (t: number) => base + t * SCRATCH_BYTES, minPartNs: 0, maxParts: 1 };
   }
 
   terminate(): void {
     this.closed = true;
-    for (const s of this.live) {
-      this.command(s, STOP);
-      s.handle.terminate();
+    if (this.live.length > 0) {
+      Atomics.store(this.v.i32, CMD, STOP);
+      Atomics.add(this.v.i32, GEN, 1);
+      Atomics.notify(this.v.i32, GEN);
     }
+    for (const s of this.live) s.handle.terminate();
     this.live = [];
   }
 
-  /** Test hook: makes worker `which` (0-based) die outside any kernel on the next call. */
+  /**
+   * Runs a job of `count` tasks of about `workNs` single-thread nanoseconds in all: body writes
+   * the tasks into the sink. Tasks may use per-thread scratch at base + t × stride bytes for
+   * thread indexes t < threads (the op sized it). Run across the pool when that is worth it,
+   * else at once on this thread (through the splitting kernel table when `count` is 1, so one
+   * large call still splits). Throws the first failure once every task has stopped.
+   */
+  runJob(label: string, count: number, workNs: number, threads: number, base: number, stride: number, body: (sink: TaskSink) => void): void {
+    const n = Math.min(threads, this.size);
+    if (this.busy || n < 2 || count < 2 || !this.worth(workNs, count)) {
+      this.inlineRel = base;
+      body(this.inline);
+      return;
+    }
+    this.begin(label, n, base, stride);
+    try {
+      body(this.record);
+    } catch (e) {
+      this.busy = false;
+      throw e;
+    }
+    this.dispatch(-1);
+  }
+
+  /** Whether a job is worth handing out: workers awake take ~1 µs to start; asleep, far longer. */
+  private worth(workNs: number, count: number): boolean {
+    const p = jobPolicy();
+    if (p.minPartNs === 0) return true;
+    if (workNs < Math.min(2, count) * p.minPartNs) return false;
+    return workNs >= p.coldJobNs || this.awake();
+  }
+
+  /** Whether some worker is polling for work now (not asleep in Atomics.wait). */
+  private awake(): boolean {
+    for (const s of this.live) if (Atomics.load(this.v.i32, slot(s.index) + SLEEPING) === 0) return true;
+    return false;
+  }
+
+  /** Test hook: makes worker `which` (0-based) die outside any kernel on the next job. */
   crashWorkerForTest(which = 0): Promise<void> {
-    const s = this.live[which];
-    if (!s) return Promise.resolve();
-    return this.runParts(-1, TEST_CRASH, null, [[], []], [s]);
+    return this.targeted(which, TEST_CRASH, 'a test command', () => this.addCall(0, 0, []));
   }
 
   /** Test hook: ends worker `which`'s thread from outside, as an embedder or the OS might. */
@@ -126,10 +218,21 @@ export class Pool implements ThreadPool {
 
   /** Test hook: runs `name` with `args` in worker `which` only (a deliberately failing call). */
   runInWorkerForTest(name: keyof Kernels, args: number[], which = 0): Promise<void> {
+    return this.targeted(which, RUN, `kernel ${name}`, () => this.addCall(KERNEL_NAMES.indexOf(name), 0, args));
+  }
+
+  private targeted(which: number, cmd: number, label: string, write: () => void): Promise<void> {
     const s = this.live[which];
-    if (!s) return Promise.reject(new Error('no worker is running'));
-    const id = KERNEL_NAMES.indexOf(name);
-    return this.runParts(id, id, null, [[], args], [s]);
+    if (!s || this.busy) return Promise.reject(new Error('no worker is running'));
+    try {
+      this.begin(label, 2, 0, 0);
+      this.newTask();
+      write();
+      this.dispatch(s.index, cmd);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return Promise.resolve();
   }
 
   /** Resolves once the pool is back to the size it started with (after a replacement). */
@@ -145,10 +248,7 @@ export class Pool implements ThreadPool {
     const index = this.free.pop();
     if (index === undefined) return Promise.reject(new Error('too many workers'));
     const s = slot(index);
-    // a fresh slot: nothing pending, DONE caught up with GEN
-    Atomics.store(this.v.i32, s + DONE, Atomics.load(this.v.i32, s + GEN));
-    Atomics.store(this.v.i32, s + STARTED, Atomics.load(this.v.i32, s + GEN));
-    Atomics.store(this.v.i32, s + STATUS, OK);
+    for (const [k, val] of [[TID, -1], [RUNNING, 0], [STATUS, OK], [MSGLEN, 0], [SLEEPING, 0]] as const) Atomics.store(this.v.i32, s + k, val);
     let handle: WorkerHandle;
     try {
       handle = this.spawner.spawn();
@@ -182,49 +282,153 @@ export class Pool implements ThreadPool {
     });
   }
 
-  private command(s: Slot, k: number): void {
-    const i = slot(s.index);
-    Atomics.store(this.v.i32, i + KERNEL, k);
-    Atomics.store(this.v.i32, i + NARGS, 0);
-    Atomics.add(this.v.i32, i + GEN, 1);
-    Atomics.notify(this.v.i32, i + GEN);
+  // ── writing a job ───────────────────────────────────────────────────────────────────────────
+
+  private begin(label: string, threads: number, base: number, stride: number): void {
+    this.busy = true;
+    this.jobLabel = label;
+    this.jobThreads = threads;
+    this.v.program[0] = base;
+    this.v.program[1] = stride;
+    this.ntasks = 0;
+    this.q = PROGRAM_HEADER + MAX_JOB_TASKS;
+  }
+
+  private newTask(): void {
+    if (this.ntasks === MAX_JOB_TASKS || this.q + TASK_RESERVE > PROGRAM_F64) {
+      // the program is full: run what it holds, then go on with an empty one
+      this.dispatch(-1, RUN, true);
+      this.ntasks = 0;
+      this.q = PROGRAM_HEADER + MAX_JOB_TASKS;
+    }
+    const p = this.v.program;
+    p[PROGRAM_HEADER + this.ntasks++] = this.q;
+    p[this.q] = 0;
+    this.task0 = this.q++;
+  }
+
+  private addCall(id: number, mask: number, args: number[]): void {
+    const p = this.v.program;
+    if (this.q + 3 + args.length > this.task0 + TASK_RESERVE) {
+      throw new Error(`simdnet: a task of ${this.jobLabel} does not fit the pool's ${TASK_RESERVE}-double task space`);
+    }
+    p[this.q] = id;
+    p[this.q + 1] = args.length;
+    p[this.q + 2] = mask;
+    for (let i = 0; i < args.length; i++) p[this.q + 3 + i] = args[i]!;
+    this.q += 3 + args.length;
+    p[this.task0]!++;
+  }
+
+  // ── running a job ───────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Publishes the written tasks and runs them: on every live worker up to the job's thread count
+   * (target < 0) with this thread taking part, or on worker slot `target` alone. Waits until every
+   * task has stopped; throws the first failure. `more`: the job goes on after this (a full
+   * program), so the pool stays busy.
+   */
+  private dispatch(target: number, cmd = RUN, more = false): void {
+    const v = this.v, i32 = v.i32;
+    const ntasks = this.ntasks;
+    let failure: Error | null = null;
+    try {
+      if (ntasks === 0) return;
+      // workers found dead since the last job are replaced; this job runs on the others
+      for (const s of this.live.slice()) if (!s.handle.alive()) this.replace(s);
+      const used = target >= 0
+        ? this.live.filter((s) => s.index === target)
+        : this.live.slice(0, this.jobThreads - 1);
+      if (target >= 0 && used.length === 0) throw new Error(`simdnet: worker slot ${target + 1} is not running`);
+      const gen = (this.gen + 1) | 0;
+      // close the old job's counter before its task count changes, then publish
+      Atomics.store(i32, NEXT, tagged(gen, MAX_TASKS));
+      Atomics.store(i32, NTASKS, ntasks);
+      Atomics.store(i32, DONE, 0);
+      Atomics.store(i32, CMD, cmd);
+      for (const s of this.live) Atomics.store(i32, slot(s.index) + TID, -1);
+      used.forEach((s, j) => {
+        const b = slot(s.index);
+        Atomics.store(i32, b + STATUS, OK);
+        Atomics.store(i32, b + MSGLEN, 0);
+        Atomics.store(i32, b + TID, j + 1);
+      });
+      Atomics.store(i32, NEXT, tagged(gen, 0));
+      Atomics.store(i32, GEN, gen);
+      this.gen = gen;
+      if (used.some((s) => Atomics.load(i32, slot(s.index) + SLEEPING) === 1)) Atomics.notify(i32, GEN);
+      if (target < 0) failure = this.work(gen, ntasks);
+      const lost = this.waitFor(gen, ntasks, used, target >= 0);
+      failure = failure ?? lost;
+      for (const s of used) {
+        if (Atomics.load(i32, slot(s.index) + STATUS) === TRAPPED && failure === null) {
+          failure = new Error(`simdnet: ${this.jobLabel} failed in worker thread ${s.index + 1}: ${readMessage(v, s.index)}`);
+        }
+        if (Atomics.load(i32, slot(s.index) + STATUS) === DEAD || !s.handle.alive()) this.replace(s);
+      }
+    } finally {
+      if (!more || failure !== null) this.busy = false;
+    }
+    if (failure !== null) throw failure;
+  }
+
+  /** This thread's share: claims tasks until none is left. Returns a kernel's error, if any. */
+  private work(gen: number, ntasks: number): Error | null {
+    const i32 = this.v.i32;
+    for (let task = claim(i32, gen); task >= 0; task = claim(i32, gen)) {
+      try {
+        runTask(this.v.program, task, 0, this.rawTable, this.args);
+      } catch (e) {
+        // stop handing tasks out; the ones running finish
+        closeJob(i32, gen, ntasks);
+        Atomics.add(i32, DONE, 1);
+        return e as Error;
+      }
+      Atomics.add(i32, DONE, 1);
+    }
+    return null;
   }
 
   /**
-   * Runs a list of kernel calls per thread: lists[0] here, lists[i] on the i-th worker, each list
-   * in order (an op cut into whole blocks: one hand-out per op rather than one per kernel call).
-   * A call is [kernel index in KERNEL_NAMES, ...arguments]. Returns when all lists are done.
+   * Waits until all `ntasks` tasks are counted done, counting for workers found dead (their
+   * running task, and for a targeted job the unclaimed ones). Returns a failure to report, if any.
    */
-  runLists(lists: number[][][]): void {
-    const n = Math.min(lists.length, this.live.length + 1);
-    const own = lists[0] ?? [];
-    if (n <= 1 || this.busy) {
-      for (const l of lists) for (const c of l) this.rawCall(c);
-      return;
+  private waitFor(gen: number, ntasks: number, used: Slot[], targeted: boolean): Error | null {
+    const i32 = this.v.i32;
+    if (Atomics.load(i32, DONE) >= ntasks) return null;
+    const t0 = performance.now();
+    let spins = 0;
+    while (Atomics.load(i32, DONE) < ntasks) {
+      if ((++spins & 255) === 0 && performance.now() - t0 > SPIN_MS) break;
     }
-    const used = this.live.slice(0, n - 1);
-    used.forEach((s, j) => {
-      const calls = lists[j + 1]!;
-      const base = s.index * PROGRAM_F64;
-      let q = base + 1;
-      for (const c of calls) {
-        if (q + c.length + 1 > base + PROGRAM_F64) throw new Error(`simdnet: a thread's list of ${calls.length} kernel calls does not fit its program space`);
-        this.v.program[q++] = c[0]!;
-        this.v.program[q++] = c.length - 1;
-        for (let i = 1; i < c.length; i++) this.v.program[q++] = c[i]!;
+    let failure: Error | null = null;
+    for (;;) {
+      const d = Atomics.load(i32, DONE);
+      if (d >= ntasks) return failure;
+      if (this.block) {
+        Atomics.store(i32, POOL_WAITS, 1);
+        Atomics.wait(i32, DONE, d, WAIT_SLICE_MS);
+        Atomics.store(i32, POOL_WAITS, 0);
+      } else {
+        // a page's main thread may not block: poll the counter for up to one slice
+        const t1 = performance.now();
+        while (Atomics.load(i32, DONE) === d && performance.now() - t1 < WAIT_SLICE_MS) { /* spin */ }
       }
-      this.v.program[base] = calls.length;
-    });
-    // lists past the pool's size (a worker being replaced) run here after our own
-    const extra = lists.slice(n).flat();
-    void this.runParts(-1, BATCH, () => {
-      for (const c of own) this.rawCall(c);
-      for (const c of extra) this.rawCall(c);
-    }, [[], ...used.map(() => [])], used);
-  }
-
-  private rawCall(c: number[]): void {
-    (this.raw[KERNEL_NAMES[c[0]!]!] as unknown as Fn)(...c.slice(1));
+      if (Atomics.load(i32, DONE) >= ntasks) return failure;
+      for (const s of used) {
+        const b = slot(s.index);
+        if (s.handle.alive() && Atomics.load(i32, b + STATUS) !== DEAD) continue;
+        // the thread ended: count the task it was running, and for a job only it could run, the rest
+        const r = Atomics.load(i32, b + RUNNING);
+        const lost = (r !== 0 && finishTask(i32, s.index, r - 1)) || (targeted && closeJob(i32, gen, ntasks));
+        if (lost && failure === null) {
+          failure = new Error(
+            `simdnet: worker thread ${s.index + 1} died while running ${this.jobLabel} (${readMessage(this.v, s.index) || 'it ended'}); ` +
+              'it is being replaced, and this call\'s output is incomplete',
+          );
+        }
+      }
+    }
   }
 
   private wrap(): Kernels {
@@ -236,12 +440,21 @@ export class Pool implements ThreadPool {
         table[name] = fn;
         return;
       }
+      const label = `kernel ${name}`;
       table[name] = (...args: number[]): unknown => {
-        const n = this.live.length + 1;
-        if (n > 1 && this.ctx !== null && !this.busy) {
-          const parts = split(args, n, this.ctx);
+        const ctx = this.ctx;
+        if (this.live.length > 0 && ctx !== null && !this.busy) {
+          const p = jobPolicy();
+          ctx.maxParts = Math.min(MAX_PARTS, this.size * p.partsPerThread);
+          ctx.minPartNs = this.awake() ? p.minPartNs : p.coldPartNs;
+          const parts = split(args, this.size, ctx);
           if (parts !== null && parts.length > 1) {
-            void this.runParts(id, id, fn, parts, this.live);
+            this.begin(label, this.size, 0, 0);
+            for (const part of parts) {
+              this.newTask();
+              this.addCall(id, 0, part);
+            }
+            this.dispatch(-1);
             return undefined;
           }
         }
@@ -251,106 +464,31 @@ export class Pool implements ThreadPool {
     return table as unknown as Kernels;
   }
 
-  /**
-   * Runs parts[0] here (when fn is given) and parts[i] on workers[i − 1]; returns when all are
-   * done, throwing the first failure. Synchronous; the Promise type only serves the test hooks.
-   */
-  private runParts(id: number, k: number, fn: Fn | null, parts: number[][], workers: Slot[]): Promise<void> {
-    const v = this.v;
-    const used = workers.slice(0, parts.length - 1);
-    this.busy = true;
-    let failure: Error | null = null;
-    try {
-      Atomics.store(v.i32, PENDING, used.length);
-      used.forEach((s, j) => {
-        const a = parts[j + 1]!;
-        const i = slot(s.index);
-        for (let q = 0; q < a.length; q++) v.f64[s.index * MAX_ARGS + q] = a[q]!;
-        Atomics.store(v.i32, i + KERNEL, k);
-        Atomics.store(v.i32, i + NARGS, a.length);
-        Atomics.store(v.i32, i + STATUS, OK);
-        Atomics.add(v.i32, i + GEN, 1);
-        Atomics.notify(v.i32, i + GEN);
-      });
-      if (fn !== null) {
-        try {
-          fn(...parts[0]!);
-        } catch (e) {
-          failure = e as Error;
-        }
-      }
-      this.waitFor(used);
-      const name = id >= 0 ? KERNEL_NAMES[id] : k === BATCH ? 'a list of kernel calls' : 'a test command';
-      const dead: Slot[] = [];
-      for (const s of used) {
-        const st = Atomics.load(v.i32, slot(s.index) + STATUS);
-        if (st === TRAPPED && failure === null) {
-          failure = new Error(`simdnet: kernel ${name} failed in worker thread ${s.index + 1}: ${readMessage(v, s.index)}`);
-        } else if (st === DEAD) {
-          dead.push(s);
-          if (failure === null) {
-            failure = new Error(
-              `simdnet: worker thread ${s.index + 1} died while running ${name} (${readMessage(v, s.index) || 'it ended'}); ` +
-                'it is being replaced, and this call\'s output is incomplete',
-            );
-          }
-        }
-      }
-      for (const s of dead) this.replace(s);
-    } finally {
-      this.busy = false;
-    }
-    if (failure !== null) {
-      if (fn === null) return Promise.reject(failure);
-      throw failure;
-    }
-    return Promise.resolve();
-  }
-
-  /** Waits until every worker of `used` has finished its part or is found dead. */
-  private waitFor(used: Slot[]): void {
-    const v = this.v;
-    const t0 = Date.now();
-    // the parts are about even: the workers usually finish within microseconds of this thread
-    for (let i = 0; i < SPIN && Atomics.load(v.i32, PENDING) !== 0; i++) { /* spin */ }
-    for (;;) {
-      const p = Atomics.load(v.i32, PENDING);
-      if (p === 0) return;
-      if (this.block) {
-        Atomics.wait(v.i32, PENDING, p, WAIT_SLICE_MS);
-      } else {
-        // a page's main thread may not block: spin on the counter for up to one slice
-        const t0 = performance.now();
-        while (Atomics.load(v.i32, PENDING) === p && performance.now() - t0 < WAIT_SLICE_MS) { /* spin */ }
-      }
-      if (Atomics.load(v.i32, PENDING) === 0) return;
-      const late = Date.now() - t0 > PICKUP_TIMEOUT_MS;
-      for (const s of used) {
-        const i = slot(s.index);
-        const gen = Atomics.load(v.i32, i + GEN);
-        if (Atomics.load(v.i32, i + DONE) === gen) continue;
-        if (s.handle.alive() && !(late && Atomics.load(v.i32, i + STARTED) !== gen)) continue;
-        if (s.handle.alive()) {
-          writeMessage(v, s.index, `it did not pick its part up within ${PICKUP_TIMEOUT_MS} ms`);
-          s.handle.terminate();
-        }
-        // the thread ended without finishing: finish its part for it
-        if (Atomics.load(v.i32, i + STATUS) !== DEAD) Atomics.store(v.i32, i + STATUS, DEAD);
-        const prev = Atomics.load(v.i32, i + DONE);
-        if (Atomics.compareExchange(v.i32, i + DONE, prev, gen) === prev) Atomics.sub(v.i32, PENDING, 1);
-      }
-    }
-  }
-
   /** Drops a dead worker and starts another in the background. */
   private replace(s: Slot): void {
+    if (!this.live.includes(s)) return;
     this.live = this.live.filter((x) => x !== s);
     s.handle.terminate();
+    Atomics.store(this.v.i32, slot(s.index) + TID, -1);
     this.free.push(s.index);
     if (this.closed) return;
     this.startWorker().catch(() => {
       /* the pool runs with fewer threads; engineInfo().threads shows it */
     });
+  }
+}
+
+/** Stops handing out job `gen`'s tasks and counts the unclaimed ones done; true if there were any. */
+function closeJob(i32: Int32Array, gen: number, ntasks: number): boolean {
+  for (;;) {
+    const cur = Atomics.load(i32, NEXT);
+    const i = cur & MAX_TASKS;
+    if (cur !== tagged(gen, i) || i >= ntasks) return false;
+    if (Atomics.compareExchange(i32, NEXT, cur, tagged(gen, ntasks)) === cur) {
+      const done = Atomics.add(i32, DONE, ntasks - i) + ntasks - i;
+      if (done >= ntasks && Atomics.load(i32, POOL_WAITS) === 1) Atomics.notify(i32, DONE);
+      return true;
+    }
   }
 }
 

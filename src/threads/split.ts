@@ -14,31 +14,67 @@ import type { Heap } from '../wasm/heap.js';
 
 export interface SplitContext {
   heap: Heap;
-  /** Byte address of thread t's parameter-block scratch (64 i32 slots). */
+  /** Byte address of part t's parameter-block scratch (64 i32 slots), t < MAX_PARTS. */
   scratch(t: number): number;
+  /** Single-thread nanoseconds a part should at least hold now (the pool sets it per call). */
+  minPartNs: number;
+  /** Parts to aim for at most: a few per thread, so a slower thread takes fewer. */
+  maxParts: number;
 }
 
 export type Splitter = (a: number[], threads: number, ctx: SplitContext) => number[][] | null;
 
-/** Single-thread nanoseconds one part should at least hold. */
-let MIN_PART_NS = 25_000;
+/** Parts one call may be cut into at most (the pool's parameter-block scratch holds this many). */
+export const MAX_PARTS = 64;
 
-/** Tests set 0: every call that can be split is split, so the reference tests check each split. */
-export function setSplitThreshold(ns: number): void {
-  MIN_PART_NS = ns;
+/** When handing work to the threads pays (see jobPolicy). */
+export interface JobPolicy {
+  /** A part (a task) should hold at least this many single-thread ns while workers are awake. */
+  minPartNs: number;
+  /** ... and this many while they sleep (waking one costs 30–130 µs on a VM). */
+  coldPartNs: number;
+  /** A job is handed to sleeping workers only when it holds this many ns in all. */
+  coldJobNs: number;
+  /** Parts to aim for per thread: more balance a slow thread out, fewer cost less to hand out. */
+  partsPerThread: number;
+}
+
+const DEFAULT_POLICY: JobPolicy = { minPartNs: 6_000, coldPartNs: 40_000, coldJobNs: 120_000, partsPerThread: 4 };
+let policy: JobPolicy = DEFAULT_POLICY;
+
+export function jobPolicy(): JobPolicy {
+  return policy;
+}
+
+/**
+ * Tests set 0: every job and every call that can be split is split (into as many parts as the
+ * policy allows), so the reference tests check each split; Infinity: nothing is; undefined: the
+ * default policy.
+ */
+export function setSplitThreshold(ns: number | undefined): void {
+  policy = ns === undefined ? DEFAULT_POLICY : { minPartNs: ns, coldPartNs: ns, coldJobNs: ns, partsPerThread: DEFAULT_POLICY.partsPerThread };
 }
 /** Rough single-thread rates used to size the parts (not to promise speed). */
 const GEMM_FLOP_PER_NS = 40;
 
-function partsFor(workNs: number, threads: number, units: number): number {
-  const worth = MIN_PART_NS > 0 ? Math.floor(workNs / MIN_PART_NS) : threads;
-  return Math.max(1, Math.min(threads, worth, units));
+function partsFor(ctx: SplitContext, workNs: number, units: number): number {
+  const worth = ctx.minPartNs > 0 ? Math.floor(workNs / ctx.minPartNs) : ctx.maxParts;
+  return Math.max(1, Math.min(ctx.maxParts, worth, units));
 }
 
-/** Parts worth making of workNs single-thread ns on `threads` threads, at most `units` (for ops). */
-export function partsWorth(workNs: number, threads: number, units: number): number {
-  return partsFor(workNs, threads, units);
+/**
+ * Tasks worth making of workNs single-thread ns cut into at most `units` pieces (ops' jobs): as
+ * many as keep each above minTaskNs, so that a slower thread is balanced out to within one small
+ * task; at least `threads` when there are enough units.
+ */
+export function tasksWorth(workNs: number, threads: number, units: number): number {
+  const p = policy;
+  const worth = p.minPartNs > 0 ? Math.floor(workNs / Math.max(p.minPartNs, MIN_TASK_NS)) : units;
+  return Math.max(1, Math.min(units, Math.max(worth, Math.min(threads, Math.floor(workNs / Math.max(p.minPartNs, 1))))));
 }
+
+/** Single-thread ns an op's task should hold at least (a task costs about a microsecond). */
+const MIN_TASK_NS = 20_000;
 
 /** p + 1 boundaries from 0 to total, inner ones multiples of align, as even as that allows. */
 function cuts(total: number, p: number, align: number): number[] {
@@ -71,9 +107,9 @@ function bump(c: number[], i: number, bytes: number): void {
 
 /** Elementwise kernels: n elements at index nIdx, float pointers at ptrs. */
 function elementwise(ptrs: number[], nIdx: number, nsPerElement: number): Splitter {
-  return (a, threads) => {
+  return (a, threads, ctx) => {
     const n = a[nIdx]!;
-    const p = partsFor(n * nsPerElement, threads, Math.ceil(n / 64));
+    const p = partsFor(ctx, n * nsPerElement, Math.ceil(n / 64));
     if (p < 2) return null;
     return partsOf(a, cuts(n, p, 16), (c, s, k) => {
       for (const i of ptrs) bump(c, i, s * 4);
@@ -88,7 +124,7 @@ function range(lo: number, align: number, nsPerUnit: (a: number[], ctx: SplitCon
     const s0 = a[lo]!, e0 = a[lo + 1]!;
     const n = e0 - s0;
     if (n < 2) return null;
-    const p = partsFor(n * nsPerUnit(a, ctx), threads, n);
+    const p = partsFor(ctx, n * nsPerUnit(a, ctx), n);
     if (p < 2) return null;
     return partsOf(a, cuts(n, p, align), (c, s, k) => {
       c[lo] = s0 + s;
@@ -99,9 +135,9 @@ function range(lo: number, align: number, nsPerUnit: (a: number[], ctx: SplitCon
 
 /** Row kernels: `rows` at rowsIdx, each rowFloats(a) floats apart in every pointer of ptrs. */
 function rows(ptrs: number[], rowsIdx: number, rowFloats: (a: number[]) => number, nsPerFloat: number): Splitter {
-  return (a, threads) => {
+  return (a, threads, ctx) => {
     const r = a[rowsIdx]!, f = rowFloats(a);
-    const p = partsFor(r * f * nsPerFloat, threads, r);
+    const p = partsFor(ctx, r * f * nsPerFloat, r);
     if (p < 2) return null;
     return partsOf(a, cuts(r, p, 1), (c, s, k) => {
       for (const i of ptrs) bump(c, i, s * f * 4);
@@ -133,16 +169,16 @@ function gemm(
   byCols: (c: number[], j0: number) => void,
   byRows: (c: number[], i0: number) => void,
 ): Splitter {
-  return (a, threads) => {
+  return (a, threads, ctx) => {
     const M = a[Mi]!, N = a[Ni]!, K = a[Ki]!;
     const work = (2 * M * N * K) / GEMM_FLOP_PER_NS;
     const panels = Math.ceil(N / 8);
     if (panels >= 2 * threads || panels >= Math.ceil(M / rowAlign)) {
-      const p = partsFor(work, threads, panels);
+      const p = partsFor(ctx, work, panels);
       if (p < 2) return null;
       return partsOf(a, cuts(N, p, 8), (c, s, k) => { byCols(c, s); c[Ni] = k; });
     }
-    const p = partsFor(work, threads, Math.ceil(M / rowAlign));
+    const p = partsFor(ctx, work, Math.ceil(M / rowAlign));
     if (p < 2) return null;
     return partsOf(a, cuts(M, p, rowAlign), (c, s, k) => { byRows(c, s); c[Mi] = k; });
   };
@@ -157,7 +193,7 @@ const directConv: Splitter = (a, threads, ctx) => {
   const K = C * kh * kw;
   const work = (2 * N * O * oh * ow * K) / GEMM_FLOP_PER_NS;
   if (N >= threads) {
-    const p = partsFor(work, threads, N);
+    const p = partsFor(ctx, work, N);
     if (p < 2) return null;
     return partsOf(a, cuts(N, p, 1), (c, s, k, t) => {
       c[0] = c[0]! + s * xStride * 4;
@@ -165,7 +201,7 @@ const directConv: Splitter = (a, threads, ctx) => {
       c[4] = paramCopy(ctx, pp, 14, t, { 11: k });
     });
   }
-  const p = partsFor(work, threads, Math.ceil(O / 8));
+  const p = partsFor(ctx, work, Math.ceil(O / 8));
   if (p < 2) return null;
   return partsOf(a, cuts(O, p, 8), (c, s, k, t) => {
     c[1] = c[1]! + (s / 8) * K * 32;
@@ -181,7 +217,7 @@ const im2col: Splitter = (a, threads, ctx) => {
   const C = geom(ctx, pp, 0), H = geom(ctx, pp, 1), W = geom(ctx, pp, 2), kh = geom(ctx, pp, 3), kw = geom(ctx, pp, 4);
   const ow = geom(ctx, pp, 11);
   const ldCol = a[2]!, count = a[5]!;
-  const p = partsFor(C * kh * kw * count * ow * 0.25, threads, C);
+  const p = partsFor(ctx, C * kh * kw * count * ow * 0.25, C);
   if (p < 2) return null;
   return partsOf(a, cuts(C, p, 1), (c, s, k, t) => {
     c[0] = c[0]! + s * H * W * 4;
@@ -196,7 +232,7 @@ const col2im: Splitter = (a, threads, ctx) => {
   const C = geom(ctx, pp, 0), H = geom(ctx, pp, 1), W = geom(ctx, pp, 2), kh = geom(ctx, pp, 3), kw = geom(ctx, pp, 4);
   const ow = geom(ctx, pp, 11);
   const count = a[4]!;
-  const p = partsFor(C * kh * kw * count * ow * 0.3, threads, C);
+  const p = partsFor(ctx, C * kh * kw * count * ow * 0.3, C);
   if (p < 2) return null;
   return partsOf(a, cuts(C, p, 1), (c, s, k, t) => {
     c[0] = c[0]! + s * kh * kw * count * ow * 4;
@@ -211,7 +247,7 @@ const filterS1: Splitter = (a, threads, ctx) => {
   const C = geom(ctx, pp, 0), O = geom(ctx, pp, 3), kh = geom(ctx, pp, 4), kw = geom(ctx, pp, 5);
   const oh = geom(ctx, pp, 9), ow = geom(ctx, pp, 10), N = geom(ctx, pp, 11);
   const K = C * kh * kw;
-  const p = partsFor((2 * N * O * oh * ow * K) / GEMM_FLOP_PER_NS, threads, Math.ceil(O / 2));
+  const p = partsFor(ctx, (2 * N * O * oh * ow * K) / GEMM_FLOP_PER_NS, Math.ceil(O / 2));
   if (p < 2) return null;
   return partsOf(a, cuts(O, p, 2), (c, s, k, t) => {
     c[1] = c[1]! + s * oh * ow * 4;
@@ -226,7 +262,7 @@ const filterCt: Splitter = (a, threads, ctx) => {
   const C = geom(ctx, pp, 0), O = geom(ctx, pp, 3), kh = geom(ctx, pp, 4), kw = geom(ctx, pp, 5);
   const oh = geom(ctx, pp, 8), ow = geom(ctx, pp, 9);
   const K = C * kh * kw, P = oh * ow;
-  const p = partsFor((2 * O * P * K) / GEMM_FLOP_PER_NS, threads, Math.ceil(O / 8));
+  const p = partsFor(ctx, (2 * O * P * K) / GEMM_FLOP_PER_NS, Math.ceil(O / 8));
   if (p < 2) return null;
   return partsOf(a, cuts(O, p, 8), (c, s, k, t) => {
     c[1] = c[1]! + (s / 8) * P * 32;
@@ -299,21 +335,21 @@ export const SPLITTERS: Partial<Record<keyof Kernels, Splitter>> = {
   gemm_f32_ct_4x8_inc_simd: gemm(7, 8, 9, 4,
     (c, j) => { c[2] = c[2]! + (j / 8) * c[4]! * 4; c[5] = c[5]! + j * c[6]! * 4; },
     (c, i) => { c[0] = c[0]! + i * c[1]! * 4; c[5] = c[5]! + i * 4; }),
-  gemm_pack_f32_t_p8_simd: (a, threads) => {
+  gemm_pack_f32_t_p8_simd: (a, threads, ctx) => {
     const N = a[3]!, K = a[4]!;
-    const p = partsFor(N * K * 0.15, threads, Math.ceil(N / 8));
+    const p = partsFor(ctx, N * K * 0.15, Math.ceil(N / 8));
     if (p < 2) return null;
     return partsOf(a, cuts(N, p, 8), (c, s, k) => { c[0] = c[0]! + s * c[1]! * 4; c[2] = c[2]! + (s / 8) * K * 32; c[3] = k; });
   },
-  gemm_pack_f32_p8_simd: (a, threads) => {
+  gemm_pack_f32_p8_simd: (a, threads, ctx) => {
     const K = a[3]!, N = a[4]!;
-    const p = partsFor(N * K * 0.15, threads, Math.ceil(N / 8));
+    const p = partsFor(ctx, N * K * 0.15, Math.ceil(N / 8));
     if (p < 2) return null;
     return partsOf(a, cuts(N, p, 8), (c, s, k) => { c[0] = c[0]! + s * 4; c[2] = c[2]! + (s / 8) * K * 32; c[4] = k; });
   },
-  gemv_f32_minmax_simd: (a, threads) => {
+  gemv_f32_minmax_simd: (a, threads, ctx) => {
     const M = a[5]!, K = a[6]!;
-    const p = partsFor(M * K * 0.1, threads, Math.ceil(M / 4));
+    const p = partsFor(ctx, M * K * 0.1, Math.ceil(M / 4));
     if (p < 2) return null;
     return partsOf(a, cuts(M, p, 4), (c, s, k) => { c[0] = c[0]! + s * c[1]! * 4; c[3] = c[3]! + s * 4; bump(c, 4, s * 4); c[5] = k; });
   },

@@ -1,18 +1,23 @@
 // The body of every worker (src/entries/worker.ts for Web Workers and Deno, worker-node.ts for
 // Node's worker_threads): instantiate the module over the shared memory, say ready, then wait on
-// the control block for jobs, run each kernel on its range and report. No allocation, no state
-// beyond the instance: the heap is the main thread's.
+// the control block for jobs and claim their tasks until none is left. No allocation, no state
+// beyond the instance: the heap is the calling thread's.
 import { KERNEL_NAMES } from '../wasm/abi.js';
 import { instantiateShared } from '../wasm/shared.js';
 import {
-  controlViews, slot, claimDone, writeMessage, type WorkerInit, type WorkerReply,
-  GEN, KERNEL, NARGS, STATUS, STARTED, OK, TRAPPED, DEAD, STOP, TEST_CRASH, BATCH, MAX_ARGS, PROGRAM_F64,
+  controlViews, slot, claim, runTask, finishTask, writeMessage, type WorkerInit, type WorkerReply,
+  GEN, CMD, TID, RUNNING, STATUS, SLEEPING, TRAPPED, DEAD, STOP, TEST_CRASH,
 } from './protocol.js';
 
 type Fn = (...args: number[]) => unknown;
 
-/** Polls of the job slot before a worker sleeps (about 100–200 µs). */
-const SPIN = 20_000;
+/**
+ * How long a worker polls for the next job before it sleeps. Jobs come in bursts (a layer's
+ * tasks, a training step's kernels, one call after another in a loop), and waking a thread
+ * from Atomics.wait costs 30–130 µs on a virtual machine: polling through the short gaps keeps
+ * those hand-offs at about a microsecond.
+ */
+const SPIN_MS = 2;
 
 /** Starts a worker from its init message; `post` sends replies to the pool. */
 export async function runWorker(init: WorkerInit, post: (r: WorkerReply) => void): Promise<void> {
@@ -24,70 +29,60 @@ export async function runWorker(init: WorkerInit, post: (r: WorkerReply) => void
     post({ type: 'error', message: `worker ${init.index + 1} could not instantiate the module: ${(e as Error).message}` });
     return;
   }
-  // The generation seen is read before saying ready: a job handed out the moment the pool hears
+  // The generation seen is read before saying ready: a job published the moment the pool hears
   // of us is then one generation later, never missed.
-  const seen = Atomics.load(controlViews(init.control).i32, slot(init.index) + GEN);
+  const seen = Atomics.load(controlViews(init.control).i32, GEN);
   post({ type: 'ready' });
   // Leave the message handler first (a Node worker's 'message' turn), then block for good.
   await Promise.resolve();
   loop(init, table, seen);
 }
 
+const now = (): number => performance.now();
+
 function loop(init: WorkerInit, table: Fn[], first: number): void {
   const v = controlViews(init.control);
+  const i32 = v.i32;
   const w = init.index;
   const s = slot(w);
-  const args: number[] = new Array(MAX_ARGS).fill(0);
+  const args: number[] = [];
   let seen = first;
-  let gen = seen;
   try {
     for (;;) {
-      // Spin a little before sleeping: kernels come in bursts (a layer's blocks, a training
-      // step's ops), and waking from Atomics.wait costs tens of microseconds on a VM.
-      for (let i = 0; i < SPIN && Atomics.load(v.i32, s + GEN) === seen; i++) { /* spin */ }
-      if (Atomics.load(v.i32, s + GEN) === seen) Atomics.wait(v.i32, s + GEN, seen);
-      gen = Atomics.load(v.i32, s + GEN);
-      if (gen === seen) continue;
-      seen = gen;
-      Atomics.store(v.i32, s + STARTED, gen);
-      const k = Atomics.load(v.i32, s + KERNEL);
-      if (k === STOP) return;
-      if (k === TEST_CRASH) throw new Error('worker crash requested by a test (TEST_CRASH)');
-      try {
-        if (k === BATCH) {
-          runProgram(v.program, w * PROGRAM_F64, table, args);
-        } else {
-          const n = Atomics.load(v.i32, s + NARGS);
-          args.length = n;
-          for (let i = 0; i < n; i++) args[i] = v.f64[w * MAX_ARGS + i]!;
-          table[k]!(...args);
+      let gen = Atomics.load(i32, GEN);
+      if (gen === seen) {
+        let t0 = now();
+        for (let spins = 1; (gen = Atomics.load(i32, GEN)) === seen; spins++) {
+          if ((spins & 255) !== 0 || now() - t0 < SPIN_MS) continue;
+          // Say we sleep before the last look at GEN: the pool bumps GEN before it looks at
+          // SLEEPING, so one of us sees the other.
+          Atomics.store(i32, s + SLEEPING, 1);
+          Atomics.wait(i32, GEN, seen);
+          Atomics.store(i32, s + SLEEPING, 0);
+          t0 = now();
         }
-        Atomics.store(v.i32, s + STATUS, OK);
-      } catch (e) {
-        writeMessage(v, w, String((e as Error)?.stack ?? e).split('\n')[0]!);
-        Atomics.store(v.i32, s + STATUS, TRAPPED);
       }
-      claimDone(v, w, gen);
+      seen = gen;
+      const cmd = Atomics.load(i32, CMD);
+      if (cmd === STOP) return;
+      const tid = Atomics.load(i32, s + TID);
+      if (tid < 0) continue;
+      if (cmd === TEST_CRASH) throw new Error('worker crash requested by a test (TEST_CRASH)');
+      for (let task = claim(i32, gen); task >= 0; task = claim(i32, gen)) {
+        Atomics.store(i32, s + RUNNING, task + 1);
+        try {
+          runTask(v.program, task, tid, table, args);
+        } catch (e) {
+          writeMessage(v, w, String((e as Error)?.stack ?? e).split('\n')[0]!);
+          Atomics.store(i32, s + STATUS, TRAPPED);
+        }
+        finishTask(i32, w, task);
+      }
     }
   } catch (e) {
-    // Anything outside a kernel call ends this worker: say so, so that the pool never waits for it.
-    writeMessage(v, w, (e as Error)?.message ?? String(e));
-    Atomics.store(v.i32, s + STATUS, DEAD);
-    claimDone(v, w, gen);
+    // dying (a test's crash, an engine error): say so, and let the pool count our task
+    writeMessage(v, w, String((e as Error)?.message ?? e));
+    Atomics.store(i32, s + STATUS, DEAD);
     throw e;
-  }
-}
-
-/** A BATCH job: [count, then per call: kernel index, argument count, arguments…] from `at`. */
-function runProgram(p: Float64Array, at: number, table: Fn[], args: number[]): void {
-  const calls = p[at]!;
-  let q = at + 1;
-  for (let c = 0; c < calls; c++) {
-    const k = p[q]!, n = p[q + 1]!;
-    q += 2;
-    args.length = n;
-    for (let i = 0; i < n; i++) args[i] = p[q + i]!;
-    q += n;
-    table[k]!(...args);
   }
 }
