@@ -161,8 +161,11 @@ function paramCopy(ctx: SplitContext, ptr: number, len: number, t: number, set: 
 }
 
 /**
- * GEMM forms: C (M × N) cut into column strips of whole 8-column panels when there are enough,
- * else into row blocks (multiples of rowAlign). The callbacks move each part's operands.
+ * GEMM forms: C (M × N) cut along the longer side, so that each part re-reads the smaller
+ * operand: column strips of whole 8-column panels re-read all of A (M·K), row blocks (multiples
+ * of rowAlign) all of B (K·N). A dense layer's W [out, in] as A is read once in all that way,
+ * not once per part. The other side is cut when the longer one has too few units. The callbacks
+ * move each part's operands.
  */
 function gemm(
   Mi: number, Ni: number, Ki: number, rowAlign: number,
@@ -172,8 +175,9 @@ function gemm(
   return (a, threads, ctx) => {
     const M = a[Mi]!, N = a[Ni]!, K = a[Ki]!;
     const work = (2 * M * N * K) / GEMM_FLOP_PER_NS;
-    const panels = Math.ceil(N / 8);
-    if (panels >= 2 * threads || panels >= Math.ceil(M / rowAlign)) {
+    const panels = Math.ceil(N / 8), rowBlocks = Math.ceil(M / rowAlign);
+    const colsFirst = N >= M ? panels >= threads || panels >= rowBlocks : rowBlocks < threads && panels > rowBlocks;
+    if (colsFirst) {
       const p = partsFor(ctx, work, panels);
       if (p < 2) return null;
       return partsOf(a, cuts(N, p, 8), (c, s, k) => { byCols(c, s); c[Ni] = k; });
