@@ -6,9 +6,9 @@
 // profiler (node:inspector, the calling thread only, after a warm-up) and attributes every sample
 // to the wasm kernel on the stack (function index → export name, read from the .wasm's export
 // section), to the wait for the worker threads (the pool's waitFor), to handing the parts out
-// (the pool's runParts outside the kernel and the wait: arguments, Atomics.notify), or to
+// (the pool's dispatch outside the kernels and the wait: writing the job, Atomics.notify), or to
 // JavaScript (graph, allocation, GC). (The buckets go by the names of src/threads/pool.ts's methods
-// runParts and waitFor, which the bundle keeps: rename them there, rename them here.) A kernel that is split across the threads takes about half its 1-thread time on
+// dispatch and waitFor, which the bundle keeps: rename them there, rename them here.) A kernel that is split across the threads takes about half its 1-thread time on
 // the calling thread at 2 threads; one that is not takes all of it. The table gives both, and an
 // Amdahl bound: 1 ÷ (serial + parallel ÷ 2), where serial = JavaScript + the kernels whose calling-thread
 // time does not drop below 75% of their 1-thread time.
@@ -76,12 +76,12 @@ function attribute(profile, names) {
       const m = /^(?:wasm-function\[|\$?func)(\d+)/.exec(f.functionName);
       if (m && f.url.startsWith('wasm://')) top = Number(m[1]);
       if (f.functionName === 'waitFor') waiting = true;
-      if (f.functionName === 'runParts') dispatch = true;
+      if (f.functionName === 'dispatch') dispatch = true;
       cur = parent.get(cur);
     }
     const b = top !== null ? (names.get(top) ?? `wasm function ${top}`)
       : waiting ? 'waiting for workers'
-        : dispatch ? 'handing parts out (runParts: arguments, Atomics.notify)'
+        : dispatch ? 'handing tasks out (dispatch: writing the job, Atomics.notify)'
         : leaf === '(idle)' || leaf === '(program)' ? leaf
           : leaf === '(garbage collector)' ? 'JavaScript: GC' : 'JavaScript';
     memo.set(id, b);
@@ -146,7 +146,7 @@ if (argv.includes('--wake')) {
   const post = (m, p) => new Promise((res, rej) => session.post(m, p, (e, v) => (e ? rej(e) : res(v))));
   await post('Profiler.enable');
   await post('Profiler.setSamplingInterval', { interval: 100 });
-  // parts handed to workers = Atomics.notify calls on this thread (the pool wakes one worker per part)
+  // wake-ups = Atomics.notify calls on this thread (the pool notifies only when a worker sleeps)
   let notifies = 0, waits = 0;
   const { notify, wait } = Atomics;
   Atomics.notify = (...a) => { notifies++; return notify(...a); };
@@ -184,7 +184,7 @@ if (argv.includes('--wake')) {
   const t1 = total(perCall[0]);
   console.log(`${runs[0].name}: calling-thread time per call, sampled by V8 (node:inspector) over ${runs.map((r) => `${r.calls} calls at ${r.threads} thread(s) ('${r.build}')`).join(', ')}.`);
   console.log(`Wall time per call: ${runs.map((r) => `${r.threads}T ${(r.wall / r.calls).toFixed(3)} ms`).join(', ')}. ` +
-    `Parts handed to a worker per call (Atomics.notify on the calling thread): ${runs.map((r) => `${r.threads}T ${(r.notifies / r.calls).toFixed(1)}`).join(', ')}; ` +
+    `Wake-ups of a sleeping worker per call (Atomics.notify on the calling thread): ${runs.map((r) => `${r.threads}T ${(r.notifies / r.calls).toFixed(1)}`).join(', ')}; ` +
     `Atomics.wait per call: ${runs.map((r) => `${r.threads}T ${(r.waits / r.calls).toFixed(1)}`).join(', ')}.\n`);
   console.log(`| where | ${runs.map((r) => `${r.threads}T ms/call`).join(' | ')} | share at 1T |${runs.length > 1 ? ` ${runs[1].threads}T ÷ 1T |` : ''}`);
   console.log(`|---|${runs.map(() => '---:').join('|')}|---:|${runs.length > 1 ? '---:|' : ''}`);

@@ -22,9 +22,9 @@ export interface Tasks {
   scratchCall(name: keyof Kernels, mask: number, ...args: number[]): void;
 }
 
-/** Threads a job can use now: an op sizes its per-thread scratch by this. */
+/** Threads a job can use (the pool's capacity): an op sizes its per-thread scratch by this. */
 export function threadCount(): number {
-  return threadPool()?.size ?? 1;
+  return threadPool()?.capacity ?? 1;
 }
 
 /**

@@ -16,10 +16,10 @@ import type { ThreadPool, ThreadSupport } from '../wasm/engine.js';
 import type { Heap } from '../wasm/heap.js';
 import { canBlock } from '../wasm/shared.js';
 import {
-  CONTROL_BYTES, MAX_WORKERS, MAX_TASKS, PROGRAM_F64, PROGRAM_HEADER,
-  GEN, NEXT, NTASKS, DONE, CMD, POOL_WAITS, TID, RUNNING, STATUS, MSGLEN, SLEEPING,
-  OK, TRAPPED, DEAD, RUN, STOP, TEST_CRASH,
-  controlViews, slot, tagged, claim, runTask, finishTask, readMessage, type ControlViews, type WorkerInit, type WorkerReply,
+  CONTROL_BYTES, MAX_WORKERS, PROGRAM_F64, PROGRAM_HEADER,
+  GEN, NTASKS, DONE, CMD, POOL_WAITS, THREADS, STEAL, RANGE, TID, RUNNING, STATUS, MSGLEN, SLEEPING,
+  OK, TRAPPED, DEAD, RUN, STOP, TEST_CRASH, FENCED,
+  controlViews, slot, range, claim, closeRanges, countDone, runTask, readMessage, type ControlViews, type WorkerInit, type WorkerReply,
 } from './protocol.js';
 import { SPLITTERS, MAX_PARTS, jobPolicy, type SplitContext } from './split.js';
 
@@ -87,7 +87,6 @@ export class Pool implements ThreadPool {
   private q = 0;
   private ntasks = 0;
   private jobLabel = '';
-  private jobThreads = 1;
   private readonly inline: TaskSink;
   private readonly rawTable: Fn[];
   private readonly args: number[] = [];
@@ -107,10 +106,7 @@ export class Pool implements ThreadPool {
     this.v = controlViews(this.control);
     this.block = canBlock();
     this.gen = Atomics.load(this.v.i32, GEN);
-    for (let w = MAX_WORKERS - 1; w >= 0; w--) {
-      this.free.push(w);
-      Atomics.store(this.v.i32, slot(w) + TID, -1);
-    }
+    for (let w = MAX_WORKERS - 1; w >= 0; w--) this.free.push(w);
     this.kernels = this.wrap();
     this.rawTable = KERNEL_NAMES.map((n) => raw[n] as unknown as Fn);
     // jobs run at once on this thread go through the splitting table: a single large call still splits
@@ -151,6 +147,11 @@ export class Pool implements ThreadPool {
     return this.live.length + 1;
   }
 
+  /** Threads the pool was started with (and returns to after replacing a worker). */
+  get capacity(): number {
+    return this.wanted;
+  }
+
   /** The heap exists once the engine has made it: scratch for per-part parameter blocks. */
   attach(heap: Heap): void {
     const base = heap.alloc(SCRATCH_BYTES * MAX_PARTS);
@@ -171,18 +172,18 @@ export class Pool implements ThreadPool {
   /**
    * Runs a job of `count` tasks of about `workNs` single-thread nanoseconds in all: body writes
    * the tasks into the sink. Tasks may use per-thread scratch at base + t × stride bytes for
-   * thread indexes t < threads (the op sized it). Run across the pool when that is worth it,
+   * thread indexes t < threads (the op sized it for the pool's capacity). Run across the pool when that is worth it,
    * else at once on this thread (through the splitting kernel table when `count` is 1, so one
    * large call still splits). Throws the first failure once every task has stopped.
    */
   runJob(label: string, count: number, workNs: number, threads: number, base: number, stride: number, body: (sink: TaskSink) => void): void {
-    const n = Math.min(threads, this.size);
-    if (this.busy || n < 2 || count < 2 || !this.worth(workNs, count)) {
+    // every live thread takes part, so a job with per-thread scratch needs a buffer for each
+    if (this.busy || this.size < 2 || count < 2 || (stride > 0 && threads < this.size) || !this.worth(workNs, count)) {
       this.inlineRel = base;
       body(this.inline);
       return;
     }
-    this.begin(label, n, base, stride);
+    this.begin(label, base, stride);
     try {
       body(this.record);
     } catch (e) {
@@ -225,7 +226,7 @@ export class Pool implements ThreadPool {
     const s = this.live[which];
     if (!s || this.busy) return Promise.reject(new Error('no worker is running'));
     try {
-      this.begin(label, 2, 0, 0);
+      this.begin(label, 0, 0);
       this.newTask();
       write();
       this.dispatch(s.index, cmd);
@@ -284,10 +285,9 @@ export class Pool implements ThreadPool {
 
   // ── writing a job ───────────────────────────────────────────────────────────────────────────
 
-  private begin(label: string, threads: number, base: number, stride: number): void {
+  private begin(label: string, base: number, stride: number): void {
     this.busy = true;
     this.jobLabel = label;
-    this.jobThreads = threads;
     this.v.program[0] = base;
     this.v.program[1] = stride;
     this.ntasks = 0;
@@ -336,35 +336,39 @@ export class Pool implements ThreadPool {
       if (ntasks === 0) return;
       // workers found dead since the last job are replaced; this job runs on the others
       for (const s of this.live.slice()) if (!s.handle.alive()) this.replace(s);
-      const used = target >= 0
-        ? this.live.filter((s) => s.index === target)
-        : this.live.slice(0, this.jobThreads - 1);
-      if (target >= 0 && used.length === 0) throw new Error(`simdnet: worker slot ${target + 1} is not running`);
-      const gen = (this.gen + 1) | 0;
-      // close the old job's counter before its task count changes, then publish
-      Atomics.store(i32, NEXT, tagged(gen, MAX_TASKS));
+      const used = this.live.slice();
+      const targetAt = target >= 0 ? used.findIndex((s) => s.index === target) : -1;
+      if (target >= 0 && targetAt < 0) throw new Error(`simdnet: worker slot ${target + 1} is not running`);
+      const threads = used.length + 1;
       Atomics.store(i32, NTASKS, ntasks);
       Atomics.store(i32, DONE, 0);
       Atomics.store(i32, CMD, cmd);
-      for (const s of this.live) Atomics.store(i32, slot(s.index) + TID, -1);
+      Atomics.store(i32, THREADS, threads);
+      Atomics.store(i32, STEAL, target >= 0 ? 0 : 1);
       used.forEach((s, j) => {
         const b = slot(s.index);
         Atomics.store(i32, b + STATUS, OK);
         Atomics.store(i32, b + MSGLEN, 0);
         Atomics.store(i32, b + TID, j + 1);
       });
-      Atomics.store(i32, NEXT, tagged(gen, 0));
-      Atomics.store(i32, GEN, gen);
-      this.gen = gen;
+      // ranges last: contiguous shares (thread t the t-th), or all to the one target
+      for (let t = 0; t <= MAX_WORKERS; t++) {
+        const r = t >= threads ? range(0, 0)
+          : target >= 0 ? (t === targetAt + 1 ? range(0, ntasks) : range(0, 0))
+            : range(Math.floor((ntasks * t) / threads), Math.floor((ntasks * (t + 1)) / threads));
+        Atomics.store(i32, RANGE + t, r);
+      }
+      this.gen = (this.gen + 1) | 0;
+      Atomics.store(i32, GEN, this.gen);
       if (used.some((s) => Atomics.load(i32, slot(s.index) + SLEEPING) === 1)) Atomics.notify(i32, GEN);
-      if (target < 0) failure = this.work(gen, ntasks);
-      const lost = this.waitFor(gen, ntasks, used, target >= 0);
+      if (target < 0) failure = this.work();
+      const lost = this.waitFor(ntasks, used, target >= 0);
       failure = failure ?? lost;
       for (const s of used) {
         if (Atomics.load(i32, slot(s.index) + STATUS) === TRAPPED && failure === null) {
           failure = new Error(`simdnet: ${this.jobLabel} failed in worker thread ${s.index + 1}: ${readMessage(v, s.index)}`);
         }
-        if (Atomics.load(i32, slot(s.index) + STATUS) === DEAD || !s.handle.alive()) this.replace(s);
+        if (Atomics.load(i32, slot(s.index) + STATUS) === DEAD || Atomics.load(i32, slot(s.index) + RUNNING) === FENCED || !s.handle.alive()) this.replace(s);
       }
     } finally {
       if (!more || failure !== null) this.busy = false;
@@ -372,28 +376,28 @@ export class Pool implements ThreadPool {
     if (failure !== null) throw failure;
   }
 
-  /** This thread's share: claims tasks until none is left. Returns a kernel's error, if any. */
-  private work(gen: number, ntasks: number): Error | null {
+  /** This thread's share (thread 0): takes tasks until none is left. Returns a kernel's error, if any. */
+  private work(): Error | null {
     const i32 = this.v.i32;
-    for (let task = claim(i32, gen); task >= 0; task = claim(i32, gen)) {
+    for (let task = claim(i32, 0); task >= 0; task = claim(i32, 0)) {
       try {
         runTask(this.v.program, task, 0, this.rawTable, this.args);
       } catch (e) {
-        // stop handing tasks out; the ones running finish
-        closeJob(i32, gen, ntasks);
-        Atomics.add(i32, DONE, 1);
+        // stop handing tasks out (they count as done); the ones running finish
+        countDone(i32, closeRanges(i32) + 1);
         return e as Error;
       }
-      Atomics.add(i32, DONE, 1);
+      countDone(i32);
     }
     return null;
   }
 
   /**
-   * Waits until all `ntasks` tasks are counted done, counting for workers found dead (their
-   * running task, and for a targeted job the unclaimed ones). Returns a failure to report, if any.
+   * Waits until all `ntasks` tasks are counted done. A worker found dead while holding a task (or,
+   * for a job aimed at it, at all) is written off: no task is handed out any more, the live
+   * workers finish theirs, and the job ends with a failure to report.
    */
-  private waitFor(gen: number, ntasks: number, used: Slot[], targeted: boolean): Error | null {
+  private waitFor(ntasks: number, used: Slot[], targeted: boolean): Error | null {
     const i32 = this.v.i32;
     if (Atomics.load(i32, DONE) >= ntasks) return null;
     const t0 = performance.now();
@@ -401,33 +405,43 @@ export class Pool implements ThreadPool {
     while (Atomics.load(i32, DONE) < ntasks) {
       if ((++spins & 255) === 0 && performance.now() - t0 > SPIN_MS) break;
     }
-    let failure: Error | null = null;
     for (;;) {
       const d = Atomics.load(i32, DONE);
-      if (d >= ntasks) return failure;
-      if (this.block) {
-        Atomics.store(i32, POOL_WAITS, 1);
-        Atomics.wait(i32, DONE, d, WAIT_SLICE_MS);
-        Atomics.store(i32, POOL_WAITS, 0);
-      } else {
-        // a page's main thread may not block: poll the counter for up to one slice
-        const t1 = performance.now();
-        while (Atomics.load(i32, DONE) === d && performance.now() - t1 < WAIT_SLICE_MS) { /* spin */ }
-      }
-      if (Atomics.load(i32, DONE) >= ntasks) return failure;
+      if (d >= ntasks) return null;
+      this.sleepOn(d);
+      if (Atomics.load(i32, DONE) >= ntasks) return null;
       for (const s of used) {
         const b = slot(s.index);
-        if (s.handle.alive() && Atomics.load(i32, b + STATUS) !== DEAD) continue;
-        // the thread ended: count the task it was running, and for a job only it could run, the rest
         const r = Atomics.load(i32, b + RUNNING);
-        const lost = (r !== 0 && finishTask(i32, s.index, r - 1)) || (targeted && closeJob(i32, gen, ntasks));
-        if (lost && failure === null) {
-          failure = new Error(
-            `simdnet: worker thread ${s.index + 1} died while running ${this.jobLabel} (${readMessage(this.v, s.index) || 'it ended'}); ` +
-              'it is being replaced, and this call\'s output is incomplete',
-          );
+        if (r === FENCED || (s.handle.alive() && Atomics.load(i32, b + STATUS) !== DEAD)) continue;
+        // the thread ended; write it off so that nothing it might still do counts
+        if (Atomics.compareExchange(i32, b + RUNNING, r, FENCED) !== r) continue;
+        if (r === 0 && !targeted) continue; // it held no task: the others take its range
+        closeRanges(i32);
+        const live = used.filter((x) => x !== s);
+        while (live.some((x) => Atomics.load(i32, slot(x.index) + RUNNING) > 0 || Atomics.load(i32, slot(x.index) + RUNNING) === -1)) {
+          this.sleepOn(Atomics.load(i32, DONE));
         }
+        Atomics.store(i32, DONE, ntasks);
+        return new Error(
+          `simdnet: worker thread ${s.index + 1} died while running ${this.jobLabel} (${readMessage(this.v, s.index) || 'it ended'}); ` +
+            'it is being replaced, and this call\'s output is incomplete',
+        );
       }
+    }
+  }
+
+  /** Sleeps (or, where this thread may not block, polls) until DONE moves from d, or a slice passes. */
+  private sleepOn(d: number): void {
+    const i32 = this.v.i32;
+    if (this.block) {
+      Atomics.store(i32, POOL_WAITS, 1);
+      Atomics.wait(i32, DONE, d, WAIT_SLICE_MS);
+      Atomics.store(i32, POOL_WAITS, 0);
+    } else {
+      // a page's main thread may not block: poll the counter for up to one slice
+      const t1 = performance.now();
+      while (Atomics.load(i32, DONE) === d && performance.now() - t1 < WAIT_SLICE_MS) { /* spin */ }
     }
   }
 
@@ -449,7 +463,7 @@ export class Pool implements ThreadPool {
           ctx.minPartNs = this.awake() ? p.minPartNs : p.coldPartNs;
           const parts = split(args, this.size, ctx);
           if (parts !== null && parts.length > 1) {
-            this.begin(label, this.size, 0, 0);
+            this.begin(label, 0, 0);
             for (const part of parts) {
               this.newTask();
               this.addCall(id, 0, part);
@@ -469,26 +483,12 @@ export class Pool implements ThreadPool {
     if (!this.live.includes(s)) return;
     this.live = this.live.filter((x) => x !== s);
     s.handle.terminate();
-    Atomics.store(this.v.i32, slot(s.index) + TID, -1);
-    this.free.push(s.index);
+    // reused last: the ended thread may still be stopping
+    this.free.unshift(s.index);
     if (this.closed) return;
     this.startWorker().catch(() => {
       /* the pool runs with fewer threads; engineInfo().threads shows it */
     });
-  }
-}
-
-/** Stops handing out job `gen`'s tasks and counts the unclaimed ones done; true if there were any. */
-function closeJob(i32: Int32Array, gen: number, ntasks: number): boolean {
-  for (;;) {
-    const cur = Atomics.load(i32, NEXT);
-    const i = cur & MAX_TASKS;
-    if (cur !== tagged(gen, i) || i >= ntasks) return false;
-    if (Atomics.compareExchange(i32, NEXT, cur, tagged(gen, ntasks)) === cur) {
-      const done = Atomics.add(i32, DONE, ntasks - i) + ntasks - i;
-      if (done >= ntasks && Atomics.load(i32, POOL_WAITS) === 1) Atomics.notify(i32, DONE);
-      return true;
-    }
   }
 }
 

@@ -1,46 +1,54 @@
 // The control block shared by the pool (the calling thread) and its workers: a SharedArrayBuffer
 // of its own (never wasm memory, so growing the heap never moves it).
 //
-// A job is a list of independent tasks (each a short list of kernel calls) that every thread
-// taking part claims one at a time from a shared counter, so a thread that runs slower (a busy
-// core, a late wake-up) simply takes fewer tasks. The calling thread claims tasks too.
+// A job is a list of independent tasks (each a short list of kernel calls). Each thread taking
+// part (the calling thread is thread 0) owns a contiguous range of them and takes tasks from its
+// front; a thread whose range is empty takes tasks from the back of the others' ranges. So each
+// thread keeps to its own images or rows (from one layer to the next, the same images stay on
+// the same core's caches), and a thread that runs slower (a busy core, a late wake-up) ends up
+// with fewer tasks.
 //
-//   Int32 [GEN]          bumped by the pool to publish a job; workers spin, then sleep, on it
-//   Int32 [NEXT]         the claim counter: (GEN & TAG_MASK) << TAG_SHIFT | next task index; a
-//                        worker claims with compareExchange only while the tag is its job's
+//   Int32 [GEN]          bumped by the pool to publish a job; workers poll, then sleep, on it
 //   Int32 [NTASKS]       tasks in the job
-//   Int32 [DONE]         tasks finished (a worker that ran the last one notifies it if the pool sleeps)
+//   Int32 [DONE]         tasks finished (the thread that finishes the last one notifies DONE if the pool sleeps)
 //   Int32 [CMD]          RUN, or a command (STOP, TEST_CRASH)
 //   Int32 [POOL_WAITS]   1 while the pool sleeps on DONE
-//   Int32 [slot(w) + TID]      w's thread index in this job (1 … threads − 1), or −1: sit it out
-//   Int32 [slot(w) + RUNNING]  task + 1 while w runs it, else 0 (cleared with compareExchange by w
-//                              or, for a dead worker, by the pool: whoever clears it counts DONE)
+//   Int32 [THREADS]      threads taking part (ranges 0 … THREADS − 1)
+//   Int32 [STEAL]        1: threads may take tasks from other ranges (0 for a job aimed at one worker)
+//   Int32 [RANGE + t]    thread t's range: first task << 16 | end; changed only by compareExchange
+//   Int32 [slot(w) + TID]      w's thread index (1 … THREADS − 1) in the current job
+//   Int32 [slot(w) + RUNNING]  task + 1 while w runs it, CLAIMING while it looks for one, else 0;
+//                              w changes it only by compareExchange, so once the pool has written
+//                              a dead worker off (FENCED) nothing it still does is counted
 //   Int32 [slot(w) + STATUS]   OK, TRAPPED (a kernel threw) or DEAD (the worker died)
 //   Int32 [slot(w) + MSGLEN]   characters of the error message
 //   Int32 [slot(w) + SLEEPING] 1 while w sleeps in Atomics.wait (the pool then notifies GEN)
 //   Uint16 msg(w) [MAX_MSG]    the error message's UTF-16 code units
 //   Float64 program [PROGRAM_F64]:
 //     [0] scratch base, [1] scratch bytes per thread: an argument marked in a call's mask gets
-//         base + thread index × stride added (each thread's own buffer, whoever runs the task);
-//     [2 .. 2 + tasks) each task's offset in the program; at each task: its call count, then per
-//     call the kernel's index in KERNEL_NAMES, the argument count, the mask, the arguments
-//     (every i32, u32 and f32 argument fits a double exactly).
+//         base + thread index × stride added (each thread's own buffer, whoever's range the task
+//         came from); [2 .. 2 + tasks) each task's offset in the program; at each task: its call
+//         count, then per call the kernel's index in KERNEL_NAMES, the argument count, the mask,
+//         the arguments (every i32, u32 and f32 argument fits a double exactly).
+// A job is published in this order: program, NTASKS, DONE, CMD, TIDs, ranges, GEN. A worker that
+// still runs behind (it saw an earlier GEN) can only take a task out of a range, and ranges are
+// filled last; a job cannot end while one of its tasks is taken, so whatever the worker reads
+// after taking one (its TID, the program) belongs to that task's job.
 export const MAX_WORKERS = 15;
 export const MAX_MSG = 480;
 
-export const GEN = 0, NEXT = 1, NTASKS = 2, DONE = 3, CMD = 4, POOL_WAITS = 5;
-const HEADER_INTS = 8;
+export const GEN = 0, NTASKS = 1, DONE = 2, CMD = 3, POOL_WAITS = 4, THREADS = 5, STEAL = 6, RANGE = 8;
+const HEADER_INTS = RANGE + MAX_WORKERS + 1;
 const SLOT_INTS = 8;
 export const TID = 0, RUNNING = 1, STATUS = 2, MSGLEN = 3, SLEEPING = 4;
 
 export const OK = 0, TRAPPED = 1, DEAD = 2;
+/** RUNNING while a worker looks for a task, and once the pool has written a dead worker off. */
+export const CLAIMING = -1, FENCED = -2;
 export const RUN = 0, STOP = -1, TEST_CRASH = -2;
 
-/** The claim counter keeps the job's tag in its high bits. */
-export const TAG_SHIFT = 20;
-export const TAG_MASK = (1 << (31 - TAG_SHIFT)) - 1;
-/** Tasks per job at most (the index part of the claim counter). */
-export const MAX_TASKS = (1 << TAG_SHIFT) - 1;
+/** Tasks per job at most (a range packs its first and end task into 16 bits each). */
+export const MAX_TASKS = 0xffff;
 /** Doubles of program space (a job that needs more is run as several). */
 export const PROGRAM_F64 = 65_536;
 /** Where the task offsets start in the program. */
@@ -69,24 +77,63 @@ export function slot(w: number): number {
   return HEADER_INTS + w * SLOT_INTS;
 }
 
-/** The claim counter's value for task `i` of the job published as generation `gen`. */
-export function tagged(gen: number, i: number): number {
-  return ((gen & TAG_MASK) << TAG_SHIFT) | i;
+/** A range word: tasks [first, end). */
+export const range = (first: number, end: number): number => (first << 16) | end;
+
+/** Whether thread t's own range still holds a task. */
+export function hasOwn(i32: Int32Array, t: number): boolean {
+  const r = Atomics.load(i32, RANGE + t);
+  return r >>> 16 < (r & 0xffff);
+}
+
+/** Takes the first task of range t, or −1 when it is empty. */
+function takeFront(i32: Int32Array, t: number): number {
+  for (;;) {
+    const r = Atomics.load(i32, RANGE + t);
+    const first = r >>> 16, end = r & 0xffff;
+    if (first >= end) return -1;
+    if (Atomics.compareExchange(i32, RANGE + t, r, range(first + 1, end)) === r) return first;
+  }
+}
+
+/** Takes the last task of range t, or −1 when it is empty. */
+function takeBack(i32: Int32Array, t: number): number {
+  for (;;) {
+    const r = Atomics.load(i32, RANGE + t);
+    const first = r >>> 16, end = r & 0xffff;
+    if (first >= end) return -1;
+    if (Atomics.compareExchange(i32, RANGE + t, r, range(first, end - 1)) === r) return end - 1;
+  }
 }
 
 /**
- * Claims the next task of job `gen` for a thread: its index, or −1 when the job has no task
- * left or is no longer the current one.
+ * The next task for thread t: from the front of its own range, else (when the job allows it) from
+ * the back of another's, the next thread's first; −1 when no range holds one.
  */
-export function claim(i32: Int32Array, gen: number): number {
-  const tag = (gen & TAG_MASK) << TAG_SHIFT;
-  for (;;) {
-    const cur = Atomics.load(i32, NEXT);
-    if ((cur & ~MAX_TASKS) !== tag) return -1;
-    const i = cur & MAX_TASKS;
-    if (i >= Atomics.load(i32, NTASKS)) return -1;
-    if (Atomics.compareExchange(i32, NEXT, cur, cur + 1) === cur) return i;
+export function claim(i32: Int32Array, t: number): number {
+  const own = takeFront(i32, t);
+  if (own >= 0 || Atomics.load(i32, STEAL) === 0) return own;
+  const n = Atomics.load(i32, THREADS);
+  for (let k = 1; k < n; k++) {
+    const task = takeBack(i32, (t + k) % n);
+    if (task >= 0) return task;
   }
+  return -1;
+}
+
+/** Empties every range (no task is taken after this); returns how many tasks they still held. */
+export function closeRanges(i32: Int32Array): number {
+  let left = 0;
+  const n = Atomics.load(i32, THREADS);
+  for (let t = 0; t < n; t++) {
+    for (;;) {
+      const r = Atomics.load(i32, RANGE + t);
+      const first = r >>> 16, end = r & 0xffff;
+      if (first >= end) break;
+      if (Atomics.compareExchange(i32, RANGE + t, r, range(end, end)) === r) { left += end - first; break; }
+    }
+  }
+  return left;
 }
 
 /**
@@ -107,12 +154,18 @@ export function runTask(p: Float64Array, i: number, tid: number, table: ((...a: 
   }
 }
 
-/** Marks the task a thread ran (RUNNING = task + 1) finished; true when this call counted it. */
-export function finishTask(i32: Int32Array, w: number, task: number): boolean {
-  if (Atomics.compareExchange(i32, slot(w) + RUNNING, task + 1, 0) !== task + 1) return false;
-  const done = Atomics.add(i32, DONE, 1) + 1;
+/**
+ * Worker w's state change `from` → `to` in RUNNING; false when the pool has fenced it off (the
+ * worker then stops).
+ */
+export function setRunning(i32: Int32Array, w: number, from: number, to: number): boolean {
+  return Atomics.compareExchange(i32, slot(w) + RUNNING, from, to) === from;
+}
+
+/** Counts one finished task; wakes the pool when it was the last and the pool sleeps. */
+export function countDone(i32: Int32Array, n = 1): void {
+  const done = Atomics.add(i32, DONE, n) + n;
   if (done >= Atomics.load(i32, NTASKS) && Atomics.load(i32, POOL_WAITS) === 1) Atomics.notify(i32, DONE);
-  return true;
 }
 
 /** Writes an error message into worker w's message area (truncated to MAX_MSG). */

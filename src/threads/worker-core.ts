@@ -5,8 +5,8 @@
 import { KERNEL_NAMES } from '../wasm/abi.js';
 import { instantiateShared } from '../wasm/shared.js';
 import {
-  controlViews, slot, claim, runTask, finishTask, writeMessage, type WorkerInit, type WorkerReply,
-  GEN, CMD, TID, RUNNING, STATUS, SLEEPING, TRAPPED, DEAD, STOP, TEST_CRASH,
+  controlViews, slot, claim, hasOwn, runTask, setRunning, countDone, writeMessage, type WorkerInit, type WorkerReply,
+  GEN, CMD, TID, STATUS, SLEEPING, TRAPPED, DEAD, STOP, TEST_CRASH, CLAIMING,
 } from './protocol.js';
 
 type Fn = (...args: number[]) => unknown;
@@ -65,18 +65,28 @@ function loop(init: WorkerInit, table: Fn[], first: number): void {
       seen = gen;
       const cmd = Atomics.load(i32, CMD);
       if (cmd === STOP) return;
-      const tid = Atomics.load(i32, s + TID);
-      if (tid < 0) continue;
-      if (cmd === TEST_CRASH) throw new Error('worker crash requested by a test (TEST_CRASH)');
-      for (let task = claim(i32, gen); task >= 0; task = claim(i32, gen)) {
-        Atomics.store(i32, s + RUNNING, task + 1);
+      // a worker that has not taken part yet (it started while the pool was running) sits out
+      if (Atomics.load(i32, s + TID) < 0) continue;
+      if (cmd === TEST_CRASH && hasOwn(i32, Atomics.load(i32, s + TID))) throw new Error('worker crash requested by a test (TEST_CRASH)');
+      // Take tasks until no range holds one. Every state change is a compareExchange: once the
+      // pool has written this worker off (it was thought dead), it stops here.
+      for (;;) {
+        if (!setRunning(i32, w, 0, CLAIMING)) return;
+        const task = claim(i32, Atomics.load(i32, s + TID));
+        if (task < 0) {
+          if (!setRunning(i32, w, CLAIMING, 0)) return;
+          break;
+        }
+        if (!setRunning(i32, w, CLAIMING, task + 1)) return;
         try {
-          runTask(v.program, task, tid, table, args);
+          // the thread index of the task's job: this job's, whatever GEN this loop saw
+          runTask(v.program, task, Atomics.load(i32, s + TID), table, args);
         } catch (e) {
           writeMessage(v, w, String((e as Error)?.stack ?? e).split('\n')[0]!);
           Atomics.store(i32, s + STATUS, TRAPPED);
         }
-        finishTask(i32, w, task);
+        if (!setRunning(i32, w, task + 1, 0)) return;
+        countDone(i32);
       }
     }
   } catch (e) {

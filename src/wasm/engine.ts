@@ -50,6 +50,8 @@ export interface EngineInfo {
 export interface ThreadPool {
   /** Threads in use now, the caller included (fewer while a replaced worker starts). */
   readonly size: number;
+  /** Threads it was started with (size returns to it after a worker is replaced). */
+  readonly capacity: number;
   /** The kernel table to hand out: splittable kernels run across the pool. */
   readonly kernels: Kernels;
   /** Called once the heap exists (the pool keeps per-thread scratch there). */

@@ -47,12 +47,12 @@ describe(`the browser run (${BUILD})`, () => {
   });
 
   it.runIf(THREADED)('splits even a tiny kernel call across the threads (split threshold 0)', () => {
-    // Pool's private runParts hands out the parts of one split call: count its calls.
-    const pool = threadPool() as unknown as { runParts: (...a: unknown[]) => unknown };
-    const original = pool.runParts;
-    expect(typeof original, 'Pool.runParts (src/threads/pool.ts) was renamed: update this test').toBe('function');
+    // Pool's private dispatch publishes the tasks of one split call: count its calls.
+    const pool = threadPool() as unknown as { dispatch: (...a: unknown[]) => unknown };
+    const original = pool.dispatch;
+    expect(typeof original, 'Pool.dispatch (src/threads/pool.ts) was renamed: update this test').toBe('function');
     let splits = 0;
-    pool.runParts = function (this: unknown, ...a: unknown[]) { splits++; return original.apply(this, a); };
+    pool.dispatch = function (this: unknown, ...a: unknown[]) { splits++; return original.apply(this, a); };
     try {
       const x = Tensor.from(randArray(200, 4), [200]);
       const y = ops.relu(x);
@@ -61,9 +61,9 @@ describe(`the browser run (${BUILD})`, () => {
       x.dispose();
       y.dispose();
     } finally {
-      delete (pool as { runParts?: unknown }).runParts; // back to the prototype's
+      delete (pool as { dispatch?: unknown }).dispatch; // back to the prototype's
     }
-    expect(pool.runParts).toBe(original);
+    expect(pool.dispatch).toBe(original);
   });
 
   it('computes a convolution that is split across the workers (threaded builds) correctly', () => {
