@@ -20,6 +20,7 @@ import { benchJobs, measure as measureTasks, valueOf, fmt, machineLine } from '.
 import { createSimdnet } from './peers/simdnet.mjs';
 import { createTfjs } from './peers/tfjs.mjs';
 import { createOrt } from './peers/ort.mjs';
+import { peakTask } from './peak.mjs';
 
 const argv = process.argv.slice(2);
 const arg = (k, d) => { const i = argv.indexOf(`--${k}`); return i >= 0 && i + 1 < argv.length ? argv[i + 1] : d; };
@@ -95,6 +96,7 @@ const copy = {};
 // ---- workloads -------------------------------------------------------------------------------------
 
 const jobs = benchJobs({ filter: FILTER });
+const peak = peakTask();
 
 const rows = [];
 for (const job of jobs) {
@@ -127,15 +129,19 @@ for (const job of jobs) {
   // (cache-resident like the workload) and 64 MiB (DRAM). GB/s counts read + write, as theirs do.
   const copySrc = job.unit === 'GB/s' ? data.x : null, copyDst = copySrc && new Float32Array(copySrc.length);
   if (copySrc) tasks.push(bigCopy, { key: 'memcpy same size', run: () => copyDst.set(copySrc) });
+  // Compute-bound workloads get the core's wasm SIMD peak timed beside them (bench/peak.mjs).
+  if (job.unit === 'GFLOP/s') tasks.push(peak);
   const times = await measure(tasks);
   const gbps = (key, bytes) => (times.get(key)?.ms ? bytes / (times.get(key).ms * 1e6) : undefined);
   const copyRow = copySrc ? { big: gbps('memcpy 64 MiB', 2 * BIG), same: gbps('memcpy same size', 2 * copySrc.byteLength) } : undefined;
+  const peakRow = job.unit === 'GFLOP/s' && times.get(peak.key)?.ms ? peak.flops / (times.get(peak.key).ms * 1e6) : undefined;
   for (const [, t] of prepared) { try { t.dispose(); } catch {} }
   for (const [col, r] of times) {
-    if (col.startsWith('memcpy')) continue;
+    if (col.startsWith('memcpy') || col === peak.key) continue;
     const value = valueOf(job, r.ms);
     cells[col] = { ...cells[col], ...r, value };
     if (copyRow && value) Object.assign(cells[col], { ofCopy: value / copyRow.same, ofBigCopy: value / copyRow.big });
+    if (peakRow && value) cells[col].ofPeak = value / peakRow;
   }
   const sd = cells.simdnet?.value;
   const ratios = {};
@@ -143,7 +149,7 @@ for (const job of jobs) {
     const v = cells[col]?.value;
     if (sd && v) ratios[col] = job.unit === 'ms' ? v / sd : sd / v;
   }
-  rows.push({ name: c.name, kind: job.kind, unit: job.unit, work: job.work, cells, ratios, copy: copyRow });
+  rows.push({ name: c.name, kind: job.kind, unit: job.unit, work: job.work, cells, ratios, copy: copyRow, peak: peakRow });
   process.stderr.write(` ${columns.map((col) => `${col} ${fmt(cells[col]?.value)}`).join(', ')}\n`);
 }
 
@@ -156,6 +162,7 @@ function cell(x) {
   if (x.error) return x.error.startsWith('n/a') ? 'n/a' : `error ${note(x.error)}`;
   let s = fmt(x.value);
   if (x.ofCopy !== undefined) s += ` (${Math.round(100 * x.ofCopy)}% / ${Math.round(100 * x.ofBigCopy)}%)`;
+  if (x.ofPeak !== undefined) s += ` (${Math.round(100 * x.ofPeak)}%)`;
   if (x.check !== undefined && !(x.check <= TOLERANCE)) s += ` ⚠ ${note(`output differs from ${x.against}'s by ${x.check.toExponential(1)} (max |Δ| ÷ max |${x.against}|)`)}`;
   return s;
 }
@@ -178,7 +185,9 @@ for (const r of rows) {
 }
 const footer = [
   'Ratios: simdnet\'s throughput ÷ the peer\'s (for the latency row, the peer\'s ms ÷ simdnet\'s); above 1 = simdnet faster.',
-  `LeNet-5: ${(LENET_FLOPS / 1e6).toFixed(2)} MFLOP per image forward. Training: Adam, softmax cross-entropy; simdnet's row is one sd.fit() epoch.`,
+  `LeNet-5: ${(LENET_FLOPS / 1e6).toFixed(2)} MFLOP per image forward. Training: Adam (one optimizer for the run), softmax cross-entropy; simdnet's row is one sd.fit() epoch of one batch.`,
+  ...(rows.some((r) => r.peak) ? [`GFLOP/s (p%): of this core's wasm SIMD128 peak timed beside the workload in the same round (bench/peak.mjs: 12 chains of 128-bit multiplies and adds in registers): ` +
+    rows.filter((r) => r.peak).map((r) => `${fmt(r.peak)}`).join(', ') + ' GFLOP/s for the rows above in order. No engine\'s kernels can pass it on one thread.'] : []),
   ...rows.filter((r) => r.copy).map((r) => `GB/s (a% / b%): a = of a copy of the same bytes as the input (${fmt(r.copy.same)} GB/s), ` +
     `b = of a 64 MiB copy (${fmt(r.copy.big)} GB/s), both timed beside ${r.name}.`),
   ...notes.map((n, i) => `[${i + 1}] ${n}`),

@@ -386,8 +386,11 @@ async function parent() {
       // 2 threads ÷ 1 thread in throughput (1T ms ÷ 2T ms), overall and per round
       const a = cell[one], b = cell[two];
       if (!a?.ms || !b?.ms) return undefined;
+      // paired: the two were timed within a round of each other, so the host's slow spells (they
+      // last seconds on this VM) fall on both; the median of the rounds' ratios, not the ratio of
+      // the medians, which pairs figures from different moments
       const per = a.rounds.map((x, r) => (x && b.rounds[r] ? x / b.rounds[r] : undefined)).filter((x) => x !== undefined);
-      return { x: a.ms / b.ms, min: Math.min(...per), max: Math.max(...per) };
+      return { x: median(per), min: Math.min(...per), max: Math.max(...per), ofMedians: a.ms / b.ms };
     };
     let ceiling;
     if (!pair.error && pair.a.length && cell.sd1?.rounds.length) {
@@ -469,7 +472,7 @@ async function parent() {
       `${PEERS.includes('tfjs-wasm') ? ` · tfjs ${inf('tfjs-wasm1')?.version ?? '?'} wasm (1T: ${inf('tfjs-wasm1')?.wasm ?? fatal['tfjs-wasm1'] ?? '?'}; 2T: ${inf('tfjs-wasm2')?.wasm ?? 'cannot run threads'})` : ''}` +
       `${PEERS.includes('onnxruntime-web') ? ` · onnxruntime-web ${inf('onnxruntime-web1')?.version ?? '?'} wasm EP (2T: numThreads = 2 asked, env.wasm.numThreads after the first session = ${ortThreads.join('/') || '?'}; OS threads of the process ${ortOs('onnxruntime-web1').join('/') || '?'} at 1T, ${ortOs('onnxruntime-web2').join('/') || '?'} at 2T)` : ''}`,
     `Median over ${ROUNDS} rounds of tinybench's median call (--time ${TIME} ms per process per round); processes timed one at a time, order rotated per round. ` +
-      `(rounds) = the smallest and largest per-round ratio.` +
+      `speed-up and ceiling are medians of per-round ratios (each round times 1T, 2T and the pair back to back); (rounds) = the smallest and largest of them.` +
       (QUIET === null ? ' No waiting for a quiet machine (--quiet off).'
         : ` --quiet ${QUIET}: each round waited for other processes to use < ${QUIET} cores (${rows.reduce((a, r) => a + r.waitedForQuiet, 0)} s of waiting in all) and was redone when they used more while it ran (${rows.reduce((a, r) => a + r.redone, 0)} round(s) redone, at most ${RETRIES} per round; after that a round is kept whatever the load).`),
   ];

@@ -83,10 +83,13 @@ export async function createSimdnet(distUrl, { readback = false, threads } = {})
       const { model } = lenet(d.params);
       const x = Tensor.from(d.x, [c.batch * c.steps, ...LENET_INPUT]);
       const y = d.y;
-      const options = { epochs: 1, batchSize: c.batch, verbose: false, shuffle: false };
+      // one Adam (lr 1e-3) for the whole run, as the tfjs adapter keeps one tf.train.adam: its
+      // moment buffers persist from step to step instead of being made anew by every fit() call
+      const optimizer = new sd.optim.Adam(model.parameters(), { lr: 1e-3 });
+      const options = { epochs: 1, batchSize: c.batch, verbose: false, shuffle: false, optimizer };
       return {
         run: () => sd.fit(model, { x, y }, options),
-        dispose() { x.dispose(); model.dispose?.(); },
+        dispose() { optimizer.dispose(); x.dispose(); model.dispose?.(); },
       };
     },
   };

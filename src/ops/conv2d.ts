@@ -180,7 +180,11 @@ function forwardPlan(p: ConvGeom, wp: number, bp: number, min: number, max: numb
   const threads = threadCount();
   let rows = Math.min(g.oh, Math.max(Math.ceil(MIN_BLOCK / g.ow), Math.floor(COL_BYTES / (K * 4 * g.ow))));
   // on threads, blocks small enough for a few per thread (a batch of one image has few blocks)
-  if (threads > 1) rows = Math.max(1, Math.min(rows, Math.floor((p.n * p.groups * g.oh) / (4 * threads))));
+  if (threads > 1) {
+    rows = Math.max(1, Math.min(rows, Math.floor((p.n * p.groups * g.oh) / (4 * threads))));
+    // a block of whole 8-column panels when a slightly smaller one allows it (no tail panel)
+    for (let r = rows; r > Math.max(0, rows / 2) && (rows * g.ow) % 8 !== 0; r--) if ((r * g.ow) % 8 === 0) rows = r;
+  }
   // + 8 columns for a padded row stride, + 32 bytes: the GEMM reads up to 7 floats past the last row
   const colBytes = Math.ceil(((rows * g.ow + 8) * K * 4 + 32) / 64) * 64;
   // Tasks of consecutive blocks (over every image and group) that the threads claim one at a
