@@ -186,7 +186,7 @@ for (const r of rows) {
 const footer = [
   'Ratios: simdnet\'s throughput ÷ the peer\'s (for the latency row, the peer\'s ms ÷ simdnet\'s); above 1 = simdnet faster.',
   `LeNet-5: ${(LENET_FLOPS / 1e6).toFixed(2)} MFLOP per image forward. Training: Adam (one optimizer for the run), softmax cross-entropy; simdnet's row is one sd.fit() epoch of one batch.`,
-  ...(rows.some((r) => r.peak) ? [`GFLOP/s (p%): of this core's wasm SIMD128 peak timed beside the workload in the same round (bench/peak.mjs: 12 chains of 128-bit multiplies and adds in registers): ` +
+  ...(rows.some((r) => r.peak) ? [`GFLOP/s (p%): of this core's wasm SIMD128 peak timed beside the workload in the same round (bench/peak.mjs: a GEMM inner loop of f32x4 multiply + add pairs on L1-resident operands, nothing else): ` +
     rows.filter((r) => r.peak).map((r) => `${fmt(r.peak)}`).join(', ') + ' GFLOP/s for the rows above in order. No engine\'s kernels can pass it on one thread.'] : []),
   ...rows.filter((r) => r.copy).map((r) => `GB/s (a% / b%): a = of a copy of the same bytes as the input (${fmt(r.copy.same)} GB/s), ` +
     `b = of a 64 MiB copy (${fmt(r.copy.big)} GB/s), both timed beside ${r.name}.`),
