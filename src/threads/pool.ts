@@ -5,6 +5,7 @@
 // included, claims tasks until none is left. A thread that is slower (a core shared with another
 // program, a worker still waking up) simply takes fewer. Calls stay synchronous, as on one thread;
 // each output element is computed by the same code in the same order whichever thread runs its task.
+// (Writing, publishing and waiting for a job: jobs.ts; the control block's layout: protocol.ts.)
 //
 // Failure never hangs the caller: a kernel that traps in a worker is reported through the control
 // block and thrown here once every task has stopped; a worker that dies says so on its way out (or
@@ -16,12 +17,11 @@ import type { ThreadPool, ThreadSupport } from '../wasm/engine.js';
 import type { Heap } from '../wasm/heap.js';
 import { canBlock } from '../wasm/shared.js';
 import {
-  CONTROL_BYTES, MAX_WORKERS, PROGRAM_F64, PROGRAM_HEADER,
-  GEN, NTASKS, DONE, CMD, POOL_WAITS, THREADS, STEAL, RANGE, TID, RUNNING, STATUS, MSGLEN, SLEEPING,
-  OK, TRAPPED, DEAD, RUN, STOP, TEST_CRASH, FENCED,
-  controlViews, slot, range, claim, closeRanges, countDone, runTask, readMessage, type ControlViews, type WorkerInit, type WorkerReply,
+  CONTROL_BYTES, MAX_WORKERS, GEN, CMD, TID, RUNNING, STATUS, MSGLEN, SLEEPING, OK, RUN, STOP, TEST_CRASH,
+  controlViews, slot, type ControlViews, type WorkerInit, type WorkerReply,
 } from './protocol.js';
 import { SPLITTERS, MAX_PARTS, jobPolicy, type SplitContext } from './split.js';
+import { JobBoard } from './jobs.js';
 
 /** A started worker as the pool drives it: Node's worker_threads or a Web Worker behind one face. */
 export interface WorkerHandle {
@@ -44,16 +44,8 @@ export interface Spawner {
 type Fn = (...args: number[]) => unknown;
 
 const READY_TIMEOUT_MS = 20_000;
-/** How often a waiting caller checks that the workers it waits for are still alive. */
-const WAIT_SLICE_MS = 20;
-/** How long the caller polls for the workers' last tasks before it sleeps. */
-const SPIN_MS = 1;
 /** Bytes of parameter-block scratch per part (split.ts rewrites copies of blocks there). */
 const SCRATCH_BYTES = 256;
-/** Program doubles a task may take at most (a new task starts only with this much room left). */
-const TASK_RESERVE = 1024;
-/** Task offsets a job may hold (a job with more runs as several). */
-const MAX_JOB_TASKS = 4096;
 
 interface Slot {
   handle: WorkerHandle;
@@ -82,18 +74,10 @@ export class Pool implements ThreadPool {
   private ctx: SplitContext | null = null;
   private busy = false;
   private closed = false;
-  private gen: number;
-  // the job being written
-  private q = 0;
-  private ntasks = 0;
-  private jobLabel = '';
   private readonly inline: TaskSink;
-  private readonly rawTable: Fn[];
-  private readonly args: number[] = [];
+  private readonly board: JobBoard;
   private readonly record: TaskSink;
   private inlineRel = 0;
-  /** Where the task being written starts in the program. */
-  private task0 = 0;
 
   private constructor(
     private readonly spawner: Spawner,
@@ -105,10 +89,9 @@ export class Pool implements ThreadPool {
     this.control = new SharedArrayBuffer(CONTROL_BYTES);
     this.v = controlViews(this.control);
     this.block = canBlock();
-    this.gen = Atomics.load(this.v.i32, GEN);
     for (let w = MAX_WORKERS - 1; w >= 0; w--) this.free.push(w);
     this.kernels = this.wrap();
-    this.rawTable = KERNEL_NAMES.map((n) => raw[n] as unknown as Fn);
+    this.board = new JobBoard(this.v, raw, this.block);
     // jobs run at once on this thread go through the splitting table: a single large call still splits
     const table = KERNEL_NAMES.map((n) => this.kernels[n] as unknown as Fn);
     const args: number[] = [];
@@ -283,166 +266,43 @@ export class Pool implements ThreadPool {
     });
   }
 
-  // ── writing a job ───────────────────────────────────────────────────────────────────────────
+  // ── jobs ────────────────────────────────────────────────────────────────────────────────────
 
   private begin(label: string, base: number, stride: number): void {
     this.busy = true;
-    this.jobLabel = label;
-    this.v.program[0] = base;
-    this.v.program[1] = stride;
-    this.ntasks = 0;
-    this.q = PROGRAM_HEADER + MAX_JOB_TASKS;
+    this.board.begin(label, base, stride);
   }
 
   private newTask(): void {
-    if (this.ntasks === MAX_JOB_TASKS || this.q + TASK_RESERVE > PROGRAM_F64) {
+    if (this.board.full) {
       // the program is full: run what it holds, then go on with an empty one
       this.dispatch(-1, RUN, true);
-      this.ntasks = 0;
-      this.q = PROGRAM_HEADER + MAX_JOB_TASKS;
+      this.board.restart();
     }
-    const p = this.v.program;
-    p[PROGRAM_HEADER + this.ntasks++] = this.q;
-    p[this.q] = 0;
-    this.task0 = this.q++;
+    this.board.newTask();
   }
 
   private addCall(id: number, mask: number, args: number[]): void {
-    const p = this.v.program;
-    if (this.q + 3 + args.length > this.task0 + TASK_RESERVE) {
-      throw new Error(`simdnet: a task of ${this.jobLabel} does not fit the pool's ${TASK_RESERVE}-double task space`);
-    }
-    p[this.q] = id;
-    p[this.q + 1] = args.length;
-    p[this.q + 2] = mask;
-    for (let i = 0; i < args.length; i++) p[this.q + 3 + i] = args[i]!;
-    this.q += 3 + args.length;
-    p[this.task0]!++;
+    this.board.addCall(id, mask, args);
   }
 
-  // ── running a job ───────────────────────────────────────────────────────────────────────────
-
   /**
-   * Publishes the written tasks and runs them: on every live worker up to the job's thread count
-   * (target < 0) with this thread taking part, or on worker slot `target` alone. Waits until every
-   * task has stopped; throws the first failure. `more`: the job goes on after this (a full
-   * program), so the pool stays busy.
+   * Runs the written job on every live worker and this thread (target < 0), or on worker slot
+   * `target` alone; replaces the workers found dead and throws the first failure. `more`: the
+   * job goes on after this (a full program was flushed), so the pool stays busy.
    */
   private dispatch(target: number, cmd = RUN, more = false): void {
-    const v = this.v, i32 = v.i32;
-    const ntasks = this.ntasks;
     let failure: Error | null = null;
     try {
-      if (ntasks === 0) return;
       // workers found dead since the last job are replaced; this job runs on the others
       for (const s of this.live.slice()) if (!s.handle.alive()) this.replace(s);
-      const used = this.live.slice();
-      const targetAt = target >= 0 ? used.findIndex((s) => s.index === target) : -1;
-      if (target >= 0 && targetAt < 0) throw new Error(`simdnet: worker slot ${target + 1} is not running`);
-      const threads = used.length + 1;
-      Atomics.store(i32, NTASKS, ntasks);
-      Atomics.store(i32, DONE, 0);
-      Atomics.store(i32, CMD, cmd);
-      Atomics.store(i32, THREADS, threads);
-      Atomics.store(i32, STEAL, target >= 0 ? 0 : 1);
-      used.forEach((s, j) => {
-        const b = slot(s.index);
-        Atomics.store(i32, b + STATUS, OK);
-        Atomics.store(i32, b + MSGLEN, 0);
-        Atomics.store(i32, b + TID, j + 1);
-      });
-      // ranges last: contiguous shares (thread t the t-th), or all to the one target
-      for (let t = 0; t <= MAX_WORKERS; t++) {
-        const r = t >= threads ? range(0, 0)
-          : target >= 0 ? (t === targetAt + 1 ? range(0, ntasks) : range(0, 0))
-            : range(Math.floor((ntasks * t) / threads), Math.floor((ntasks * (t + 1)) / threads));
-        Atomics.store(i32, RANGE + t, r);
-      }
-      this.gen = (this.gen + 1) | 0;
-      Atomics.store(i32, GEN, this.gen);
-      if (used.some((s) => Atomics.load(i32, slot(s.index) + SLEEPING) === 1)) Atomics.notify(i32, GEN);
-      if (target < 0) failure = this.work();
-      const lost = this.waitFor(ntasks, used, target >= 0);
-      failure = failure ?? lost;
-      for (const s of used) {
-        if (Atomics.load(i32, slot(s.index) + STATUS) === TRAPPED && failure === null) {
-          failure = new Error(`simdnet: ${this.jobLabel} failed in worker thread ${s.index + 1}: ${readMessage(v, s.index)}`);
-        }
-        if (Atomics.load(i32, slot(s.index) + STATUS) === DEAD || Atomics.load(i32, slot(s.index) + RUNNING) === FENCED || !s.handle.alive()) this.replace(s);
-      }
+      const outcome = this.board.run(this.live.slice(), target, cmd);
+      failure = outcome.failure;
+      for (const s of outcome.dead) this.replace(s as Slot);
     } finally {
       if (!more || failure !== null) this.busy = false;
     }
     if (failure !== null) throw failure;
-  }
-
-  /** This thread's share (thread 0): takes tasks until none is left. Returns a kernel's error, if any. */
-  private work(): Error | null {
-    const i32 = this.v.i32;
-    for (let task = claim(i32, 0); task >= 0; task = claim(i32, 0)) {
-      try {
-        runTask(this.v.program, task, 0, this.rawTable, this.args);
-      } catch (e) {
-        // stop handing tasks out (they count as done); the ones running finish
-        countDone(i32, closeRanges(i32) + 1);
-        return e as Error;
-      }
-      countDone(i32);
-    }
-    return null;
-  }
-
-  /**
-   * Waits until all `ntasks` tasks are counted done. A worker found dead while holding a task (or,
-   * for a job aimed at it, at all) is written off: no task is handed out any more, the live
-   * workers finish theirs, and the job ends with a failure to report.
-   */
-  private waitFor(ntasks: number, used: Slot[], targeted: boolean): Error | null {
-    const i32 = this.v.i32;
-    if (Atomics.load(i32, DONE) >= ntasks) return null;
-    const t0 = performance.now();
-    let spins = 0;
-    while (Atomics.load(i32, DONE) < ntasks) {
-      if ((++spins & 255) === 0 && performance.now() - t0 > SPIN_MS) break;
-    }
-    for (;;) {
-      const d = Atomics.load(i32, DONE);
-      if (d >= ntasks) return null;
-      this.sleepOn(d);
-      if (Atomics.load(i32, DONE) >= ntasks) return null;
-      for (const s of used) {
-        const b = slot(s.index);
-        const r = Atomics.load(i32, b + RUNNING);
-        if (r === FENCED || (s.handle.alive() && Atomics.load(i32, b + STATUS) !== DEAD)) continue;
-        // the thread ended; write it off so that nothing it might still do counts
-        if (Atomics.compareExchange(i32, b + RUNNING, r, FENCED) !== r) continue;
-        if (r === 0 && !targeted) continue; // it held no task: the others take its range
-        closeRanges(i32);
-        const live = used.filter((x) => x !== s);
-        while (live.some((x) => Atomics.load(i32, slot(x.index) + RUNNING) > 0 || Atomics.load(i32, slot(x.index) + RUNNING) === -1)) {
-          this.sleepOn(Atomics.load(i32, DONE));
-        }
-        Atomics.store(i32, DONE, ntasks);
-        return new Error(
-          `simdnet: worker thread ${s.index + 1} died while running ${this.jobLabel} (${readMessage(this.v, s.index) || 'it ended'}); ` +
-            'it is being replaced, and this call\'s output is incomplete',
-        );
-      }
-    }
-  }
-
-  /** Sleeps (or, where this thread may not block, polls) until DONE moves from d, or a slice passes. */
-  private sleepOn(d: number): void {
-    const i32 = this.v.i32;
-    if (this.block) {
-      Atomics.store(i32, POOL_WAITS, 1);
-      Atomics.wait(i32, DONE, d, WAIT_SLICE_MS);
-      Atomics.store(i32, POOL_WAITS, 0);
-    } else {
-      // a page's main thread may not block: poll the counter for up to one slice
-      const t1 = performance.now();
-      while (Atomics.load(i32, DONE) === d && performance.now() - t1 < WAIT_SLICE_MS) { /* spin */ }
-    }
   }
 
   private wrap(): Kernels {

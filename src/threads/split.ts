@@ -1,14 +1,17 @@
 // How each kernel's work is cut across threads: by output range only, so every output element is
 // computed by the same code in the same order whatever the thread count (results are bitwise
 // identical to one thread). A splitter turns one call's arguments into the arguments of each part
-// (part 0 runs on the calling thread), or returns null when the call is too small to be worth
-// waking a worker (about 25 µs of single-thread work per part).
+// (the pool's threads take the parts as tasks, a few per thread so that a slower thread is
+// balanced out), or returns null when the call is too small: a part should hold minPartNs of
+// single-thread work (6 µs while the workers poll for work, 40 µs once they sleep; see
+// jobPolicy). Ops with many blocks make their own tasks (parallel.ts, tasksWorth).
 //
 // Weight gradients are split by output channel (each thread owns whole rows of dW and sums over
 // every image itself), so they too are reduced in one fixed order. Kernels that are not here run
 // on the calling thread: reductions into one value (the losses), the bias gradient (its plane
 // sums stride by the channel count), kernels that share one scratch buffer (average pooling's
-// backward row, adaptive pooling's window tables, LRN's backward), and depthwise convolutions.
+// backward row, adaptive pooling's window tables, LRN's backward), and depthwise convolutions
+// (their ops cut them by image instead).
 import type { Kernels } from '../wasm/abi.js';
 import type { Heap } from '../wasm/heap.js';
 
