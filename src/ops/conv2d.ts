@@ -134,9 +134,18 @@ function forwardPlan(p: ConvGeom, wp: number, bp: number, min: number, max: numb
   const outShape = [p.n, p.o, g.oh, g.ow];
   if (isDepthwise(p)) {
     const params = paramBlock(depthwiseBlock(p));
+    // tasks of consecutive images
+    const workNs = (2 * p.n * p.o * P * g.kh * g.kw) / 10;
+    const count = taskCount(workNs, p.n);
+    const at = evenRange(p.n, count);
     return prepared(outShape, 0, [params], (inputs, yp) => {
       const xp = inputs[0];
-      for (let n = 0; n < p.n; n++) k.dwconv2d_f32_minmax_simd(xp + n * p.c * hw * 4, wp, bp, yp + n * p.o * P * 4, params, min, max);
+      runTasks('conv2d (depthwise)', count, workNs, threadCount(), 0, 0, (t) => {
+        for (let i = 0; i < count; i++) {
+          t.task();
+          for (let n = at(i); n < at(i + 1); n++) t.call('dwconv2d_f32_minmax_simd', xp + n * p.c * hw * 4, wp, bp, yp + n * p.o * P * 4, params, min, max);
+        }
+      });
     });
   }
   if (wholeInput(p)) {
