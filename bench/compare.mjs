@@ -1,4 +1,4 @@
-// npm run bench:compare [-- --filter conv --time 300 --rounds 3 --peers simdnet,tfjs-wasm --readback]
+// npm run bench [-- --filter conv --time 300 --rounds 3 --peers simdnet,tfjs-wasm --readback]   (also npm run bench:compare)
 //
 // simdnet against its peers in ONE run: for every workload of bench/workloads.mjs the runtimes
 // are timed back to back in a few short rounds (tinybench, order rotated each round, so load on
@@ -41,6 +41,29 @@ if (!existsSync(distPath)) {
   execSync('npm run build', { cwd: root, stdio: 'inherit' });
 }
 const adapters = new Map(); // column → adapter
+let modelSd = null; // whole models are built by simdnet, for every runtime (peers/models.mjs)
+
+/**
+ * An adapter with a `model` method: a whole model of workloads.wholeModels (sd.models[c.model]()
+ * with its seeded weights) through peers/models.mjs, as threads.mjs and models.mjs run them.
+ */
+function withModels(a, r) {
+  a.model = async (c, d) => {
+    const M = await import('./peers/models.mjs');
+    if (a.name === 'tfjs-cpu') throw new Error('n/a: tfjs-cpu runs whole models in plain JavaScript (minutes per call)');
+    if (!modelSd) {
+      modelSd = await import(pathToFileURL(distPath).href);
+      await modelSd.init();
+    }
+    const model = modelSd.models[c.model]();
+    let t;
+    if (a.name === 'simdnet') t = M.simdnetModelTask(r.sd, model, c.batch, d.x);
+    else if (a.name === 'onnxruntime-web') t = await M.ortModelTask(r.ort, modelSd, model, c.batch, d.x);
+    else { await r.tf.setBackend('wasm'); t = { ...M.tfjsModelTask(r.tf, model, c.batch, d.x), activate: () => r.tf.setBackend('wasm') }; }
+    return { ...t, dispose() { t.dispose(); model.dispose?.(); } };
+  };
+  return a;
+}
 const versions = {};
 const loadErrors = {};
 for (const [label, make] of [
@@ -52,7 +75,7 @@ for (const [label, make] of [
   try {
     const r = await make();
     versions[label] = r.info;
-    for (const a of r.adapters) if (PEERS.includes(a.name)) adapters.set(a.name, a);
+    for (const a of r.adapters) if (PEERS.includes(a.name)) adapters.set(a.name, withModels(a, r));
   } catch (e) {
     const msg = String(e?.message ?? e).split('\n')[0];
     for (const col of COLUMNS) if (col.startsWith(label)) loadErrors[col] = msg;
@@ -95,7 +118,7 @@ const copy = {};
 
 // ---- workloads -------------------------------------------------------------------------------------
 
-const jobs = benchJobs({ filter: FILTER });
+const jobs = benchJobs({ filter: FILTER, wholeModels: true });
 const peak = peakTask();
 
 const rows = [];

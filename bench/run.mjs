@@ -1,5 +1,5 @@
 // The same benchmark entry for Node and Deno, on the built package (dist/):
-//   npm run bench [-- --filter conv --time 1000]
+//   npm run bench:simdnet [-- --filter conv --time 1000]
 //   npx deno run --allow-read --allow-write --allow-env --allow-sys bench/run.mjs [--filter conv]
 // prints a Markdown table and writes bench/results/latest.json. The browser runs the same suite
 // from bench/browser.html (npm run bench:browser).
