@@ -190,9 +190,13 @@ function forwardPlan(p: ConvGeom, wp: number, bp: number, min: number, max: numb
   let rows = Math.min(g.oh, Math.max(Math.ceil(MIN_BLOCK / g.ow), Math.floor(COL_BYTES / (K * 4 * g.ow))));
   // on threads, blocks small enough for a few per thread (a batch of one image has few blocks)
   if (threads > 1) {
-    rows = Math.max(1, Math.min(rows, Math.floor((p.n * p.groups * g.oh) / (4 * threads))));
-    // a block of whole 8-column panels when a slightly smaller one allows it (no tail panel)
-    for (let r = rows; r > Math.max(0, rows / 2) && (rows * g.ow) % 8 !== 0; r--) if ((r * g.ow) % 8 === 0) rows = r;
+    // on threads, blocks small enough for about a dozen per thread (a batch of one image has few
+    // blocks), so that what a slower thread leaves is one small block, not a tenth of the layer;
+    // up to twice that when it makes a block of whole 8-column panels (no tail panel to waste)
+    const r = Math.max(1, Math.min(rows, Math.floor((p.n * p.groups * g.oh) / (12 * threads))));
+    let whole = r;
+    for (let q = r; q <= Math.min(rows, 2 * r) && (whole * g.ow) % 8 !== 0; q++) if ((q * g.ow) % 8 === 0) whole = q;
+    rows = (whole * g.ow) % 8 === 0 ? whole : r;
   }
   // + 8 columns for a padded row stride, + 32 bytes: the GEMM reads up to 7 floats past the last row
   const colBytes = Math.ceil(((rows * g.ow + 8) * K * 4 + 32) / 64) * 64;
