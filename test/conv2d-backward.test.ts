@@ -234,6 +234,8 @@ describe('conv2d backward: filter gradients summed in chunks of images (partials
       check({ n: 4, c: 6, o: 9, h: 8, w: 8, kh: 3, groups: 3, padding: 1 }, 20); // im2col, groups
       check({ n: 9, c: 8, o: 4, h: 4, w: 4, kh: 1 }, 20); // pointwise
       check({ n: 17, c: 3, o: 6, groups: 3, h: 11, w: 19, kh: 3, stride: 2, padding: 1 }, 20); // depthwise, 16 chunks
+      // an image of 50 row blocks: a task of ~150 kernel calls (on threads, more than 2,000 doubles of program)
+      check({ n: 2, c: 512, o: 4, h: 150, w: 8, kh: 3, padding: 1 });
     } finally {
       setGradChunkNs(undefined);
     }

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Tensor, ops, memoryInfo, models, optim } from '../src/index.js';
-import { engineInfo, initWithDefault, threadPool } from '../src/wasm/engine.js';
+import { engineInfo, heap, initWithDefault, threadPool } from '../src/wasm/engine.js';
+import { runTasks } from '../src/threads/parallel.js';
 import { Pool, threadSupport } from '../src/threads/pool.js';
 import { nodeSpawner } from '../src/threads/spawn-node.js';
 import { setSplitThreshold } from '../src/threads/split.js';
@@ -107,6 +108,40 @@ describe('threaded build', () => {
     setSplitThreshold(0);
     expect(split.length).toBe(single.length);
     split.forEach((w, i) => expect(Buffer.from(w.buffer).equals(Buffer.from(single[i]!.buffer)), `parameter ${i}`).toBe(true));
+  });
+
+  it('runs jobs larger than the program: tasks of thousands of calls, more tasks than a program holds', () => {
+    const h = heap();
+    const n = 4 * 3000 + 5000;
+    const p = h.alloc(n * 4);
+    try {
+      setSplitThreshold(0);
+      // 4 tasks of 3,000 one-element fills (18,000 doubles each: the fourth no longer fits the
+      // program and moves to the front of a new one once the first three have run)
+      runTasks('big tasks', 4, 1e9, 2, 0, 0, (t) => {
+        for (let i = 0; i < 4; i++) {
+          t.task();
+          for (let j = 0; j < 3000; j++) t.call('fill_f32_simd', p + (i * 3000 + j) * 4, 1, i + 1);
+        }
+      });
+      // 5,000 tasks of one call: more than a program's 4,096 task slots
+      runTasks('many tasks', 5000, 1e9, 2, 0, 0, (t) => {
+        for (let i = 0; i < 5000; i++) {
+          t.task();
+          t.call('fill_f32_simd', p + (12000 + i) * 4, 1, 10 + (i % 7));
+        }
+      });
+      const got = h.f32view().subarray(p >> 2, (p >> 2) + n);
+      let bad = -1;
+      for (let i = 0; i < n; i++) {
+        const want = i < 12000 ? Math.floor(i / 3000) + 1 : 10 + ((i - 12000) % 7);
+        if (got[i] !== want) { bad = i; break; }
+      }
+      expect(bad, bad >= 0 ? `element ${bad}: ${got[bad]}` : '').toBe(-1);
+    } finally {
+      h.release(p);
+    }
+    expectCanariesIntact();
   });
 
   it('reports a kernel that traps in a worker on the calling promise, and keeps working', async () => {

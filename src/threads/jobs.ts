@@ -18,8 +18,6 @@ type Fn = (...args: number[]) => unknown;
 const WAIT_SLICE_MS = 20;
 /** How long the caller polls for the workers' last tasks before it sleeps. */
 const SPIN_MS = 1;
-/** Program doubles a task may take at most (a new task starts only with this much room left). */
-const TASK_RESERVE = 1024;
 /** Task offsets a job may hold (a job with more runs as several). */
 const MAX_JOB_TASKS = 4096;
 
@@ -70,35 +68,56 @@ export class JobBoard {
     return this.ntasks;
   }
 
-  /** Whether the program has room for one more task; when not, run what it holds and start over. */
-  get full(): boolean {
-    return this.ntasks === MAX_JOB_TASKS || this.q + TASK_RESERVE > PROGRAM_F64;
-  }
-
-  /** Empties the program after a flush (the job's scratch stays). */
-  restart(): void {
-    this.ntasks = 0;
-    this.q = PROGRAM_HEADER + MAX_JOB_TASKS;
-  }
-
-  newTask(): void {
+  /**
+   * Starts the next task. `flush` runs the tasks written so far when the program is full (the
+   * pool's dispatch); the job then goes on in an empty program.
+   */
+  newTask(flush: () => void): void {
+    if (this.ntasks === MAX_JOB_TASKS || this.q + 1 > PROGRAM_F64) {
+      flush();
+      this.restart();
+    }
     const p = this.v.program;
     p[PROGRAM_HEADER + this.ntasks++] = this.q;
     p[this.q] = 0;
     this.task0 = this.q++;
   }
 
-  addCall(id: number, mask: number, args: number[]): void {
-    const p = this.v.program;
-    if (this.q + 3 + args.length > this.task0 + TASK_RESERVE) {
-      throw new Error(`simdnet: a task of ${this.label} does not fit the pool's ${TASK_RESERVE}-double task space`);
+  /**
+   * Appends a call to the task being written. When the program is full, the tasks before this
+   * one are run (flush) and this one moves to the front of an empty program: a task may hold any
+   * number of calls up to the whole program (a convolution's image with dozens of row blocks).
+   */
+  addCall(id: number, mask: number, args: number[], flush: () => void): void {
+    const need = 3 + args.length;
+    if (this.q + need > PROGRAM_F64) {
+      const start = PROGRAM_HEADER + MAX_JOB_TASKS;
+      if (this.task0 === start || this.q - this.task0 + need > PROGRAM_F64 - start) {
+        throw new Error(`simdnet: a task of ${this.label} needs more than the pool's ${PROGRAM_F64 - start} doubles of program`);
+      }
+      const partial = this.v.program.slice(this.task0, this.q);
+      this.ntasks--;
+      flush();
+      this.restart();
+      this.v.program.set(partial, start);
+      this.v.program[PROGRAM_HEADER] = start;
+      this.ntasks = 1;
+      this.task0 = start;
+      this.q = start + partial.length;
     }
+    const p = this.v.program;
     p[this.q] = id;
     p[this.q + 1] = args.length;
     p[this.q + 2] = mask;
     for (let i = 0; i < args.length; i++) p[this.q + 3 + i] = args[i]!;
-    this.q += 3 + args.length;
+    this.q += need;
     p[this.task0]!++;
+  }
+
+  /** Empties the program after a flush (the job's scratch stays). */
+  private restart(): void {
+    this.ntasks = 0;
+    this.q = PROGRAM_HEADER + MAX_JOB_TASKS;
   }
 
   /**

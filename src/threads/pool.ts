@@ -274,17 +274,15 @@ export class Pool implements ThreadPool {
   }
 
   private newTask(): void {
-    if (this.board.full) {
-      // the program is full: run what it holds, then go on with an empty one
-      this.dispatch(-1, RUN, true);
-      this.board.restart();
-    }
-    this.board.newTask();
+    this.board.newTask(this.flush);
   }
 
   private addCall(id: number, mask: number, args: number[]): void {
-    this.board.addCall(id, mask, args);
+    this.board.addCall(id, mask, args, this.flush);
   }
+
+  /** Runs the tasks written so far when the program is full; the job goes on after it. */
+  private readonly flush = (): void => this.dispatch(-1, RUN, true);
 
   /**
    * Runs the written job on every live worker and this thread (target < 0), or on worker slot
