@@ -15,7 +15,7 @@ import type { Tensor } from '../tensor.js';
 import { heap, kernels } from '../wasm/engine.js';
 import type { Window2d } from './shape.js';
 import { paramBlock, releaseAll } from './prepared.js';
-import { evenRange, runTasks, taskCount, threadCount, type Tasks } from '../threads/parallel.js';
+import { evenRange, gemmNs, runTasks, taskCount, threadCount, type Tasks } from '../threads/parallel.js';
 import { denseBackwardData, denseBackwardWeight } from './linear.js';
 
 /** A checked convolution geometry: input [n, c, h, wd], o output channels in `groups` groups. */
@@ -94,8 +94,6 @@ export function im2colBlock(p: ConvGeom): number[] {
 /** Bytes rounded up to whole cache lines, plus a line: pieces of one thread's scratch never share one. */
 const lines = (bytes: number) => Math.ceil(bytes / 64) * 64 + 64;
 
-/** Single-thread ns of a GEMM-like pass of `flops` floating-point operations (to size tasks). */
-const gemmNs = (flops: number) => flops / 40;
 
 /**
  * dx [N, C, H, W] = the data gradient of dy [N, O, oh, ow] through weights w (overwrites dx).

@@ -16,7 +16,7 @@ import { fmtShape, intArg, knownOptions, rankArg, tensorArg, xShapeArg } from '.
 import { window2d, type Padding2d } from './shape.js';
 import { paramBlock, releaseAll, runOnce, type Prepared } from './prepared.js';
 import { denseRun } from './linear.js';
-import { evenRange, runTasks, taskCount, threadCount } from '../threads/parallel.js';
+import { evenRange, gemmNs, runTasks, taskCount, threadCount } from '../threads/parallel.js';
 import { depthwiseBlock, im2colBlock, isDepthwise, isPointwise, wholeInput, runBackwardData, runBackwardFilter, type ConvGeom } from './conv2d-backward.js';
 
 export interface Conv2dOptions {
@@ -134,8 +134,8 @@ function forwardPlan(p: ConvGeom, wp: number, bp: number, min: number, max: numb
   const outShape = [p.n, p.o, g.oh, g.ow];
   if (isDepthwise(p)) {
     const params = paramBlock(depthwiseBlock(p));
-    // tasks of consecutive images
-    const workNs = (2 * p.n * p.o * P * g.kh * g.kw) / 10;
+    // tasks of consecutive images (the direct depthwise kernel runs at roughly a quarter of the GEMM's rate)
+    const workNs = 4 * gemmNs(2 * p.n * p.o * P * g.kh * g.kw);
     const count = taskCount(workNs, p.n);
     const at = evenRange(p.n, count);
     return prepared(outShape, 0, [params], (inputs, yp) => {
@@ -188,7 +188,6 @@ function forwardPlan(p: ConvGeom, wp: number, bp: number, min: number, max: numb
   // blocks of whole output rows, at least MIN_BLOCK pixels so each pass over W does enough work
   const threads = threadCount();
   let rows = Math.min(g.oh, Math.max(Math.ceil(MIN_BLOCK / g.ow), Math.floor(COL_BYTES / (K * 4 * g.ow))));
-  // on threads, blocks small enough for a few per thread (a batch of one image has few blocks)
   if (threads > 1) {
     // on threads, blocks small enough for about a dozen per thread (a batch of one image has few
     // blocks), so that what a slower thread leaves is one small block, not a tenth of the layer;
@@ -204,7 +203,7 @@ function forwardPlan(p: ConvGeom, wp: number, bp: number, min: number, max: numb
   // time, each thread with its own im2col buffer: one hand-out per layer, not one per kernel call.
   const perImage = Math.ceil(g.oh / rows);
   const blocks = p.n * p.groups * perImage;
-  const workNs = (2 * p.n * p.o * P * K) / 40;
+  const workNs = gemmNs(2 * p.n * p.o * P * K);
   const count = taskCount(workNs, blocks, threads);
   const at = evenRange(blocks, count);
   return prepared(outShape, colBytes * threads, [params], (inputs, yp, col) => {

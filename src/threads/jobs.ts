@@ -8,7 +8,7 @@ import { KERNEL_NAMES } from '../wasm/abi.js';
 import {
   MAX_WORKERS, PROGRAM_F64, PROGRAM_HEADER,
   GEN, NTASKS, DONE, CMD, POOL_WAITS, THREADS, STEAL, RANGE, TID, RUNNING, STATUS, MSGLEN, SLEEPING,
-  OK, TRAPPED, DEAD, FENCED,
+  OK, TRAPPED, DEAD, FENCED, CLAIMING,
   slot, range, claim, closeRanges, countDone, runTask, readMessage, type ControlViews,
 } from './protocol.js';
 
@@ -61,11 +61,6 @@ export class JobBoard {
     this.v.program[1] = stride;
     this.ntasks = 0;
     this.q = PROGRAM_HEADER + MAX_JOB_TASKS;
-  }
-
-  /** Tasks written so far (since begin or the last flush). */
-  get tasks(): number {
-    return this.ntasks;
   }
 
   /**
@@ -210,7 +205,8 @@ export class JobBoard {
         if (r === 0 && !targeted) continue; // it held no task: the others take its range
         closeRanges(i32);
         const live = used.filter((x) => x !== s);
-        while (live.some((x) => Atomics.load(i32, slot(x.index) + RUNNING) > 0 || Atomics.load(i32, slot(x.index) + RUNNING) === -1)) {
+        const busy = (x: JobWorker) => { const rx = Atomics.load(i32, slot(x.index) + RUNNING); return rx > 0 || rx === CLAIMING; };
+        while (live.some(busy)) {
           this.sleepOn(Atomics.load(i32, DONE));
         }
         Atomics.store(i32, DONE, ntasks);

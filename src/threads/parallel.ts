@@ -7,6 +7,9 @@ import { KERNEL_NAMES, type Kernels } from '../wasm/abi.js';
 import { kernels, threadPool } from '../wasm/engine.js';
 import type { Pool, TaskSink } from './pool.js';
 import { tasksWorth } from './split.js';
+import { relocate } from './protocol.js';
+
+export { gemmNs } from './split.js';
 
 const ID = new Map<string, number>(KERNEL_NAMES.map((n, i) => [n, i]));
 
@@ -48,11 +51,7 @@ export function runTasks(label: string, count: number, workNs: number, threads: 
     body({
       task() {},
       call(name, ...a) { k[name]!(...a); },
-      scratchCall(name, mask, ...a) {
-        args.length = a.length;
-        for (let i = 0; i < a.length; i++) args[i] = ((mask >>> i) & 1) === 1 ? a[i]! + base : a[i]!;
-        k[name]!(...args);
-      },
+      scratchCall(name, mask, ...a) { k[name]!(...relocate(a, 0, a.length, mask, base, args)); },
     });
     return;
   }

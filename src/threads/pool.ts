@@ -18,7 +18,7 @@ import type { Heap } from '../wasm/heap.js';
 import { canBlock } from '../wasm/shared.js';
 import {
   CONTROL_BYTES, MAX_WORKERS, GEN, CMD, TID, RUNNING, STATUS, MSGLEN, SLEEPING, OK, RUN, STOP, TEST_CRASH,
-  controlViews, slot, type ControlViews, type WorkerInit, type WorkerReply,
+  controlViews, slot, relocate, type ControlViews, type WorkerInit, type WorkerReply,
 } from './protocol.js';
 import { SPLITTERS, MAX_PARTS, jobPolicy, type SplitContext } from './split.js';
 import { JobBoard } from './jobs.js';
@@ -97,15 +97,7 @@ export class Pool implements ThreadPool {
     const args: number[] = [];
     this.inline = {
       task: () => {},
-      call: (id, mask, a) => {
-        if (mask === 0) {
-          table[id]!(...a);
-          return;
-        }
-        args.length = a.length;
-        for (let i = 0; i < a.length; i++) args[i] = ((mask >>> i) & 1) === 1 ? a[i]! + this.inlineRel : a[i]!;
-        table[id]!(...args);
-      },
+      call: (id, mask, a) => { table[id]!(...(mask === 0 ? a : relocate(a, 0, a.length, mask, this.inlineRel, args))); },
     };
     this.record = {
       task: () => this.newTask(),

@@ -137,6 +137,16 @@ export function closeRanges(i32: Int32Array): number {
 }
 
 /**
+ * Copies n arguments from src[from …] into `out` (reused, returned), adding `rel` (a thread's
+ * scratch address) to those whose bit is set in `mask`.
+ */
+export function relocate(src: ArrayLike<number>, from: number, n: number, mask: number, rel: number, out: number[]): number[] {
+  out.length = n;
+  for (let i = 0; i < n; i++) out[i] = ((mask >>> i) & 1) === 1 ? src[from + i]! + rel : src[from + i]!;
+  return out;
+}
+
+/**
  * Runs task `i` of the program on thread `tid` with the kernel table `table` (args: a reusable
  * array). Throws what the kernel throws.
  */
@@ -146,11 +156,8 @@ export function runTask(p: Float64Array, i: number, tid: number, table: ((...a: 
   const calls = p[q++]!;
   for (let c = 0; c < calls; c++) {
     const k = p[q]!, n = p[q + 1]!, mask = p[q + 2]!;
-    q += 3;
-    args.length = n;
-    for (let a = 0; a < n; a++) args[a] = mask !== 0 && ((mask >>> a) & 1) === 1 ? p[q + a]! + rel : p[q + a]!;
-    q += n;
-    table[k]!(...args);
+    table[k]!(...relocate(p, q + 3, n, mask, rel, args));
+    q += 3 + n;
   }
 }
 

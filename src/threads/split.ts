@@ -57,27 +57,32 @@ export function jobPolicy(): JobPolicy {
 export function setSplitThreshold(ns: number | undefined): void {
   policy = ns === undefined ? DEFAULT_POLICY : { minPartNs: ns, coldPartNs: ns, coldJobNs: ns, partsPerThread: DEFAULT_POLICY.partsPerThread };
 }
-/** Rough single-thread rates used to size the parts (not to promise speed). */
+/** Rough single-thread rate of the GEMM-like kernels, used to size parts and tasks (not to promise speed). */
 const GEMM_FLOP_PER_NS = 40;
+
+/** Single-thread ns of a GEMM-like pass of `flops` floating-point operations. */
+export const gemmNs = (flops: number): number => flops / GEMM_FLOP_PER_NS;
 
 function partsFor(ctx: SplitContext, workNs: number, units: number): number {
   const worth = ctx.minPartNs > 0 ? Math.floor(workNs / ctx.minPartNs) : ctx.maxParts;
   return Math.max(1, Math.min(ctx.maxParts, worth, units));
 }
 
-/**
- * Tasks worth making of workNs single-thread ns cut into at most `units` pieces (ops' jobs): as
- * many as keep each above minTaskNs, so that a slower thread is balanced out to within one small
- * task; at least `threads` when there are enough units.
- */
-export function tasksWorth(workNs: number, threads: number, units: number): number {
-  const p = policy;
-  const worth = p.minPartNs > 0 ? Math.floor(workNs / Math.max(p.minPartNs, MIN_TASK_NS)) : units;
-  return Math.max(1, Math.min(units, Math.max(worth, Math.min(threads, Math.floor(workNs / Math.max(p.minPartNs, 1))))));
-}
-
 /** Single-thread ns an op's task should hold at least (a task costs about a microsecond). */
 const MIN_TASK_NS = 20_000;
+
+/**
+ * Tasks worth making of workNs single-thread ns cut into at most `units` pieces (ops' jobs): as
+ * many as keep each above MIN_TASK_NS, so that a slower thread is balanced out to within one small
+ * task, and at least one per thread while each still holds minPartNs.
+ */
+export function tasksWorth(workNs: number, threads: number, units: number): number {
+  const { minPartNs } = policy;
+  if (minPartNs === 0) return Math.max(1, units);
+  const small = Math.floor(workNs / Math.max(minPartNs, MIN_TASK_NS));
+  const perThread = Math.min(threads, Math.floor(workNs / minPartNs));
+  return Math.max(1, Math.min(units, Math.max(small, perThread)));
+}
 
 /** p + 1 boundaries from 0 to total, inner ones multiples of align, as even as that allows. */
 function cuts(total: number, p: number, align: number): number[] {
@@ -110,7 +115,7 @@ function bump(c: number[], i: number, bytes: number): void {
 
 /** Elementwise kernels: n elements at index nIdx, float pointers at ptrs. */
 function elementwise(ptrs: number[], nIdx: number, nsPerElement: number): Splitter {
-  return (a, threads, ctx) => {
+  return (a, _threads, ctx) => {
     const n = a[nIdx]!;
     const p = partsFor(ctx, n * nsPerElement, Math.ceil(n / 64));
     if (p < 2) return null;
@@ -123,7 +128,7 @@ function elementwise(ptrs: number[], nIdx: number, nsPerElement: number): Splitt
 
 /** Kernels over [start, end) at indexes lo, lo + 1 (planes, columns, channels). */
 function range(lo: number, align: number, nsPerUnit: (a: number[], ctx: SplitContext) => number): Splitter {
-  return (a, threads, ctx) => {
+  return (a, _threads, ctx) => {
     const s0 = a[lo]!, e0 = a[lo + 1]!;
     const n = e0 - s0;
     if (n < 2) return null;
@@ -138,7 +143,7 @@ function range(lo: number, align: number, nsPerUnit: (a: number[], ctx: SplitCon
 
 /** Row kernels: `rows` at rowsIdx, each rowFloats(a) floats apart in every pointer of ptrs. */
 function rows(ptrs: number[], rowsIdx: number, rowFloats: (a: number[]) => number, nsPerFloat: number): Splitter {
-  return (a, threads, ctx) => {
+  return (a, _threads, ctx) => {
     const r = a[rowsIdx]!, f = rowFloats(a);
     const p = partsFor(ctx, r * f * nsPerFloat, r);
     if (p < 2) return null;
@@ -177,7 +182,7 @@ function gemm(
 ): Splitter {
   return (a, threads, ctx) => {
     const M = a[Mi]!, N = a[Ni]!, K = a[Ki]!;
-    const work = (2 * M * N * K) / GEMM_FLOP_PER_NS;
+    const work = gemmNs(2 * M * N * K);
     const panels = Math.ceil(N / 8), rowBlocks = Math.ceil(M / rowAlign);
     const colsFirst = N >= M ? panels >= threads || panels >= rowBlocks : rowBlocks < threads && panels > rowBlocks;
     if (colsFirst) {
@@ -198,7 +203,7 @@ const directConv: Splitter = (a, threads, ctx) => {
   const oh = geom(ctx, pp, 9), ow = geom(ctx, pp, 10), N = geom(ctx, pp, 11);
   const xStride = geom(ctx, pp, 12), yStride = geom(ctx, pp, 13);
   const K = C * kh * kw;
-  const work = (2 * N * O * oh * ow * K) / GEMM_FLOP_PER_NS;
+  const work = gemmNs(2 * N * O * oh * ow * K);
   if (N >= threads) {
     const p = partsFor(ctx, work, N);
     if (p < 2) return null;
@@ -219,7 +224,7 @@ const directConv: Splitter = (a, threads, ctx) => {
 };
 
 /** im2col by input channel (each channel's kh·kw rows of col are its own). */
-const im2col: Splitter = (a, threads, ctx) => {
+const im2col: Splitter = (a, _threads, ctx) => {
   const pp = a[3]!;
   const C = geom(ctx, pp, 0), H = geom(ctx, pp, 1), W = geom(ctx, pp, 2), kh = geom(ctx, pp, 3), kw = geom(ctx, pp, 4);
   const ow = geom(ctx, pp, 11);
@@ -234,7 +239,7 @@ const im2col: Splitter = (a, threads, ctx) => {
 };
 
 /** col2im by input channel: each part adds into whole planes of x only (its own end guard). */
-const col2im: Splitter = (a, threads, ctx) => {
+const col2im: Splitter = (a, _threads, ctx) => {
   const pp = a[2]!;
   const C = geom(ctx, pp, 0), H = geom(ctx, pp, 1), W = geom(ctx, pp, 2), kh = geom(ctx, pp, 3), kw = geom(ctx, pp, 4);
   const ow = geom(ctx, pp, 11);
@@ -249,12 +254,12 @@ const col2im: Splitter = (a, threads, ctx) => {
 };
 
 /** The direct filter gradient over a batch, by pairs of output channels (rows of dW). */
-const filterS1: Splitter = (a, threads, ctx) => {
+const filterS1: Splitter = (a, _threads, ctx) => {
   const pp = a[3]!;
   const C = geom(ctx, pp, 0), O = geom(ctx, pp, 3), kh = geom(ctx, pp, 4), kw = geom(ctx, pp, 5);
   const oh = geom(ctx, pp, 9), ow = geom(ctx, pp, 10), N = geom(ctx, pp, 11);
   const K = C * kh * kw;
-  const p = partsFor(ctx, (2 * N * O * oh * ow * K) / GEMM_FLOP_PER_NS, Math.ceil(O / 2));
+  const p = partsFor(ctx, gemmNs(2 * N * O * oh * ow * K), Math.ceil(O / 2));
   if (p < 2) return null;
   return partsOf(a, cuts(O, p, 2), (c, s, k, t) => {
     c[1] = c[1]! + s * oh * ow * 4;
@@ -264,12 +269,12 @@ const filterS1: Splitter = (a, threads, ctx) => {
 };
 
 /** The direct filter gradient of one image, by 8-channel panels of dy (rows of dW). */
-const filterCt: Splitter = (a, threads, ctx) => {
+const filterCt: Splitter = (a, _threads, ctx) => {
   const pp = a[4]!;
   const C = geom(ctx, pp, 0), O = geom(ctx, pp, 3), kh = geom(ctx, pp, 4), kw = geom(ctx, pp, 5);
   const oh = geom(ctx, pp, 8), ow = geom(ctx, pp, 9);
   const K = C * kh * kw, P = oh * ow;
-  const p = partsFor(ctx, (2 * O * P * K) / GEMM_FLOP_PER_NS, Math.ceil(O / 8));
+  const p = partsFor(ctx, gemmNs(2 * O * P * K), Math.ceil(O / 8));
   if (p < 2) return null;
   return partsOf(a, cuts(O, p, 8), (c, s, k, t) => {
     c[1] = c[1]! + (s / 8) * P * 32;
@@ -342,19 +347,19 @@ export const SPLITTERS: Partial<Record<keyof Kernels, Splitter>> = {
   gemm_f32_ct_4x8_inc_simd: gemm(7, 8, 9, 4,
     (c, j) => { c[2] = c[2]! + (j / 8) * c[4]! * 4; c[5] = c[5]! + j * c[6]! * 4; },
     (c, i) => { c[0] = c[0]! + i * c[1]! * 4; c[5] = c[5]! + i * 4; }),
-  gemm_pack_f32_t_p8_simd: (a, threads, ctx) => {
+  gemm_pack_f32_t_p8_simd: (a, _threads, ctx) => {
     const N = a[3]!, K = a[4]!;
     const p = partsFor(ctx, N * K * 0.15, Math.ceil(N / 8));
     if (p < 2) return null;
     return partsOf(a, cuts(N, p, 8), (c, s, k) => { c[0] = c[0]! + s * c[1]! * 4; c[2] = c[2]! + (s / 8) * K * 32; c[3] = k; });
   },
-  gemm_pack_f32_p8_simd: (a, threads, ctx) => {
+  gemm_pack_f32_p8_simd: (a, _threads, ctx) => {
     const K = a[3]!, N = a[4]!;
     const p = partsFor(ctx, N * K * 0.15, Math.ceil(N / 8));
     if (p < 2) return null;
     return partsOf(a, cuts(N, p, 8), (c, s, k) => { c[0] = c[0]! + s * 4; c[2] = c[2]! + (s / 8) * K * 32; c[4] = k; });
   },
-  gemv_f32_minmax_simd: (a, threads, ctx) => {
+  gemv_f32_minmax_simd: (a, _threads, ctx) => {
     const M = a[5]!, K = a[6]!;
     const p = partsFor(ctx, M * K * 0.1, Math.ceil(M / 4));
     if (p < 2) return null;
