@@ -9,10 +9,7 @@ import type { Graph } from '../graph/graph.js';
 import { planArena, type Lifetime } from '../graph/liveness.js';
 import { tensorArg, intArg, knownOptions } from '../ops/validate.js';
 import type { Prepared } from '../ops/prepared.js';
-import { Conv2d } from '../nn/conv2d.js';
-import { BatchNorm2d } from '../nn/batchnorm2d.js';
-import { ReLU } from '../nn/relu.js';
-import { lower, isAlias, takesClamp, foldBatchNorm, type Clamp } from './lower.js';
+import type { Clamp, Folded } from '../nn/lowering.js';
 
 export interface CompileOptions {
   /** The batch size the plan is built for (default 1). */
@@ -141,36 +138,40 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
       if (skip.has(node.name)) continue;
       const ins = node.inputs.map((n) => valueOf.get(n)!);
       const inShapes = node.inputs.map((n) => shapeOf.get(n)!);
-      if (isAlias(node.layer)) {
+      if (node.layer.isAlias) {
         valueOf.set(node.name, ins[0]);
         shapeOf.set(node.name, [batch, ...node.outputShape]);
         continue;
       }
       const fused: string[] = [];
-      let folded: { weight: Tensor; bias: Tensor } | undefined;
+      let folded: Folded | undefined;
       let clamp: Clamp | undefined;
       let last = node;
       const next = (n: typeof node) => nodes.find((m) => m.inputs.length === 1 && m.inputs[0] === n.name);
-      if (fuse && node.layer instanceof Conv2d && single(node.name)) {
-        const bn = next(node);
-        if (bn && bn.layer instanceof BatchNorm2d) {
-          folded = foldBatchNorm(node.layer, bn.layer);
-          owned.push(folded.weight, folded.bias);
-          fused.push(bn.name);
-          skip.add(bn.name);
-          last = bn;
+      // each layer says what it can absorb: a following batch norm folded into a convolution's
+      // weights, a following activation clamped in the store
+      if (fuse && single(node.name)) {
+        const nx = next(node);
+        const f = nx ? node.layer.fold(nx.layer) : null;
+        if (nx && f) {
+          folded = f;
+          owned.push(f.weight, f.bias);
+          fused.push(nx.name);
+          skip.add(nx.name);
+          last = nx;
         }
       }
-      if (fuse && takesClamp(node.layer) && single(last.name)) {
+      if (fuse && node.layer.takesClamp && single(last.name)) {
         const act = next(last);
-        if (act && act.layer instanceof ReLU) {
-          clamp = { min: 0, max: Infinity };
+        const c = act ? act.layer.clampAtInference() : null;
+        if (act && c) {
+          clamp = c;
           fused.push(act.name);
           skip.add(act.name);
           last = act;
         }
       }
-      const prepared = lower(node.layer, inShapes, clamp, folded);
+      const prepared = node.layer.lower(inShapes, { clamp, folded });
       const out = shapes.length;
       shapes.push(prepared.outShape);
       steps.push({ name: node.name, prepared, inputs: ins, output: out, args: ins.map(() => 0) });

@@ -14,9 +14,10 @@
 // Declared sizes are checked against the file size before anything is allocated; a file that fails
 // any check is refused with an error that says which, and nothing is built.
 import { Graph } from '../graph/graph.js';
-import type { Layer } from '../nn/layer.js';
+import { Layer } from '../nn/layer.js';
 import { crc32 } from './crc32.js';
-import { LAYERS } from './registry.js';
+import { layerFactory } from '../nn/registry.js';
+import { describe } from '../ops/validate.js';
 
 const MAGIC = [0x53, 0x49, 0x4d, 0x44, 0x4e, 0x45, 0x54, 0x00]; // "SIMDNET\0"
 export const FORMAT_VERSION = 1;
@@ -132,14 +133,22 @@ function build(json: FileJson, u8: Uint8Array, base: number, weightLen: number):
   try {
     const nodes = g.nodes.map((n, i) => {
       if (!isObj(n) || typeof n.name !== 'string' || typeof n.type !== 'string' || !Array.isArray(n.inputs)) throw bad(`node ${i} needs name, type and inputs`);
-      const make = Object.prototype.hasOwnProperty.call(LAYERS, n.type) ? LAYERS[n.type] : undefined;
-      if (!make) throw new ModelFileError(`node '${n.name}' has unknown layer type '${n.type}'`);
-      let layer: Layer;
+      const make = layerFactory(n.type);
+      if (!make) {
+        throw new ModelFileError(
+          `node '${n.name}' has unknown layer type '${n.type}' (neither built in nor registered): ` +
+            `if it is a layer of your own, call nn.registerLayer('${n.type}', (config, name) => new YourLayer(…)) before loading`,
+        );
+      }
+      let layer: unknown;
       try {
         layer = make(isObj(n.config) ? n.config : {}, n.name);
       } catch (e) {
         throw new ModelFileError(`node '${n.name}' (${n.type}) has an invalid config: ${(e as Error).message}`);
       }
+      if (!(layer instanceof Layer)) throw new ModelFileError(`node '${n.name}': the factory registered for '${n.type}' returned ${describe(layer)}, not an nn.Layer`);
+      if (layer.type !== n.type) throw new ModelFileError(`node '${n.name}': the factory registered for '${n.type}' built a layer of type '${layer.type}'`);
+      if (!layer.name) layer.name = n.name;
       layers.push(layer);
       return { name: n.name, layer, inputs: n.inputs as string[] };
     });

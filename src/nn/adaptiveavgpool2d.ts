@@ -1,6 +1,8 @@
-import { Layer } from './layer.js';
+import { Layer, cfg, type LayerConfig } from './layer.js';
+import { attr, type OnnxEmitter } from './lowering.js';
+import type { Prepared } from '../ops/prepared.js';
 import type { Tensor, Shape } from '../tensor.js';
-import { adaptiveAvgPool2d, adaptiveAvgPool2dBackward } from '../ops/pool2d.js';
+import { adaptiveAvgPool2d, adaptiveAvgPool2dBackward, prepareAdaptiveAvgPool2d } from '../ops/pool2d.js';
 import { pairArg } from '../ops/validate.js';
 
 /**
@@ -8,7 +10,11 @@ import { pairArg } from '../ops/validate.js';
  * rows ⌊i·H/oh⌋ … ⌈(i+1)·H/oh⌉ − 1 (and likewise for columns).
  */
 export class AdaptiveAvgPool2d extends Layer {
-  readonly type = 'AdaptiveAvgPool2d';
+  static readonly type = 'AdaptiveAvgPool2d';
+  readonly type = AdaptiveAvgPool2d.type;
+  static fromConfig(c: LayerConfig, name: string): AdaptiveAvgPool2d {
+    return new AdaptiveAvgPool2d(cfg(c.outputSize), { name });
+  }
   readonly outputSize: [number, number];
   private xShape: Shape | null = null;
   constructor(outputSize: number | [number, number], options: { name?: string } = {}) {
@@ -30,6 +36,18 @@ export class AdaptiveAvgPool2d extends Layer {
   }
   release(): void {
     this.xShape = null;
+  }
+  lower(inputs: readonly Shape[]): Prepared {
+    return prepareAdaptiveAvgPool2d(inputs[0], this.outputSize);
+  }
+  toOnnx(e: OnnxEmitter): void {
+    const s = e.inputShapes[0];
+    const [oh, ow] = this.outputSize;
+    if (oh === 1 && ow === 1) e.op('GlobalAveragePool', [e.inputs[0]]);
+    else if (s[1] % oh === 0 && s[2] % ow === 0) {
+      const k = [s[1] / oh, s[2] / ow];
+      e.op('AveragePool', [e.inputs[0]], [attr.ints('kernel_shape', k), attr.ints('strides', k)]);
+    } else throw e.refuse(`adaptive pooling of ${s[1]}×${s[2]} to ${oh}×${ow} has uneven windows, which ONNX pooling cannot express`);
   }
   config() {
     return { outputSize: this.outputSize };

@@ -1,10 +1,16 @@
-import { Layer } from './layer.js';
+import { Layer, type LayerConfig } from './layer.js';
+import type { OnnxEmitter } from './lowering.js';
+import type { Prepared } from '../ops/prepared.js';
 import type { Tensor, Shape } from '../tensor.js';
-import { add } from '../ops/add.js';
+import { add, prepareAdd } from '../ops/add.js';
 
 /** Sums two or more inputs of the same shape: the residual connection of ResNet. */
 export class Add extends Layer {
-  readonly type = 'Add';
+  static readonly type = 'Add';
+  readonly type = Add.type;
+  static fromConfig(_c: LayerConfig, name: string): Add {
+    return new Add({ name });
+  }
   readonly inputs = [2, 64] as const;
   constructor(options: { name?: string } = {}) {
     super(options.name);
@@ -37,6 +43,26 @@ export class Add extends Layer {
       acc = next;
     }
     return acc;
+  }
+  /** n-ary Add as a chain of binary adds into the output buffer (out = a + b, out += c, …). */
+  lower(inputs: readonly Shape[]): Prepared {
+    const first = prepareAdd(inputs[0], inputs[1]);
+    const rest = inputs.slice(2).map((s) => prepareAdd(first.outShape, s));
+    return {
+      outShape: first.outShape,
+      scratchBytes: Math.max(first.scratchBytes, ...rest.map((r) => r.scratchBytes)),
+      run(ins, out, scratch) {
+        first.run([ins[0], ins[1]], out, scratch);
+        rest.forEach((r, i) => r.run([out, ins[i + 2]], out, scratch));
+      },
+      dispose() {
+        first.dispose();
+        for (const r of rest) r.dispose();
+      },
+    };
+  }
+  toOnnx(e: OnnxEmitter): void {
+    e.op(e.inputs.length === 2 ? 'Add' : 'Sum', e.inputs);
   }
   config() {
     return {};

@@ -1,7 +1,10 @@
 import { ElementwiseLayer } from './activation-base.js';
 import type { Param } from './param.js';
 import type { Tensor, Shape } from '../tensor.js';
-import { batchNorm, batchNormTrain, batchNormBackward } from '../ops/batchnorm.js';
+import { cfg, type LayerConfig } from './layer.js';
+import { attr, type ChannelAffine, type OnnxEmitter } from './lowering.js';
+import type { Prepared } from '../ops/prepared.js';
+import { prepareBatchNorm, batchNorm, batchNormTrain, batchNormBackward } from '../ops/batchnorm.js';
 import { intArg, numberArg, knownOptions } from '../ops/validate.js';
 
 export interface BatchNorm2dOptions {
@@ -16,7 +19,11 @@ export interface BatchNorm2dOptions {
  * weight and bias are trained; runningMean and runningVar are buffers (not counted as parameters).
  */
 export class BatchNorm2d extends ElementwiseLayer {
-  readonly type = 'BatchNorm2d';
+  static readonly type = 'BatchNorm2d';
+  readonly type = BatchNorm2d.type;
+  static fromConfig(c: LayerConfig, name: string): BatchNorm2d {
+    return new BatchNorm2d(cfg(c.numFeatures), { eps: cfg(c.eps), momentum: cfg(c.momentum), affine: cfg(c.affine), name });
+  }
   readonly numFeatures: number;
   readonly eps: number;
   readonly momentum: number;
@@ -82,6 +89,32 @@ export class BatchNorm2d extends ElementwiseLayer {
     return out.reduce((a, b) => a * b, 1);
   }
 
+  /** At inference: y = x·s + t per channel, s = γ/√(var + eps), t = β − mean·s (what a convolution before it folds in). */
+  channelAffine(): ChannelAffine {
+    const c = this.numFeatures;
+    const mean = this.runningMean.value.toFloat32Array();
+    const v = this.runningVar.value.toFloat32Array();
+    const gamma = this.weight ? this.weight.value.toFloat32Array() : new Float32Array(c).fill(1);
+    const beta = this.bias ? this.bias.value.toFloat32Array() : new Float32Array(c);
+    const scale = new Float32Array(c), shift = new Float32Array(c);
+    for (let o = 0; o < c; o++) {
+      const s = gamma[o] / Math.sqrt(v[o] + this.eps);
+      scale[o] = s;
+      shift[o] = beta[o] - mean[o] * s;
+    }
+    return { scale, shift };
+  }
+  lower(inputs: readonly Shape[]): Prepared {
+    return prepareBatchNorm(inputs[0], this.runningMean.value, this.runningVar.value, this.weight?.value ?? null, this.bias?.value ?? null, { eps: this.eps });
+  }
+  toOnnx(e: OnnxEmitter): void {
+    const c = this.numFeatures;
+    const vals = (p: Param | null, d: number) => (p ? p.value.toFloat32Array() : new Float32Array(c).fill(d));
+    e.op('BatchNormalization', [
+      e.inputs[0], e.weight('weight', vals(this.weight, 1), [c]), e.weight('bias', vals(this.bias, 0), [c]),
+      e.weight('runningMean', this.runningMean.value.toFloat32Array(), [c]), e.weight('runningVar', this.runningVar.value.toFloat32Array(), [c]),
+    ], [attr.f('epsilon', this.eps)]);
+  }
   config() {
     return { numFeatures: this.numFeatures, eps: this.eps, momentum: this.momentum, affine: this.weight !== null };
   }

@@ -1,11 +1,17 @@
-import { Layer } from './layer.js';
+import { Layer, cfg, type LayerConfig } from './layer.js';
+import { attr, type OnnxEmitter } from './lowering.js';
+import type { Prepared } from '../ops/prepared.js';
 import type { Tensor, Shape } from '../tensor.js';
-import { concat, concatBackward } from '../ops/concat.js';
+import { concat, concatBackward, prepareConcat } from '../ops/concat.js';
 import { intArg } from '../ops/validate.js';
 
 /** Concatenates inputs along `dim` of the batched tensor (1 = channels): the inception join. */
 export class Concat extends Layer {
-  readonly type = 'Concat';
+  static readonly type = 'Concat';
+  readonly type = Concat.type;
+  static fromConfig(c: LayerConfig, name: string): Concat {
+    return new Concat(cfg(c.dim), { name });
+  }
   readonly inputs = [1, 64] as const;
   readonly dim: number;
   constructor(dim = 1, options: { name?: string } = {}) {
@@ -38,6 +44,12 @@ export class Concat extends Layer {
   }
   release(): void {
     this.shapes = null;
+  }
+  lower(inputs: readonly Shape[]): Prepared {
+    return prepareConcat(inputs, this.dim);
+  }
+  toOnnx(e: OnnxEmitter): void {
+    e.op('Concat', e.inputs, [attr.i('axis', this.dim)]);
   }
   config() {
     return { dim: this.dim };

@@ -1,7 +1,11 @@
-import { Layer } from './layer.js';
+import { Layer, cfg, type LayerConfig } from './layer.js';
 import type { Param } from './param.js';
-import type { Tensor, Shape } from '../tensor.js';
-import { conv2d, conv2dBackwardData, conv2dBackwardFilter, conv2dBackwardBias } from '../ops/conv2d.js';
+import type { Shape } from '../tensor.js';
+import { Tensor, keep } from '../tensor.js';
+import { conv2d, conv2dBackwardData, conv2dBackwardFilter, conv2dBackwardBias, prepareConv2d } from '../ops/conv2d.js';
+import type { Prepared } from '../ops/prepared.js';
+import { window2d } from '../ops/shape.js';
+import { attr, type Folded, type LowerOptions, type OnnxEmitter } from './lowering.js';
 import { pairArg, intArg, knownOptions } from '../ops/validate.js';
 import type { Padding2d } from '../ops/shape.js';
 import type { WeightInit } from './init.js';
@@ -21,7 +25,15 @@ const KEYS = ['stride', 'padding', 'dilation', 'groups', 'bias', 'weightInit', '
 
 /** 2-D convolution, as torch.nn.Conv2d: weight [out, in/groups, kh, kw], bias [out]. */
 export class Conv2d extends Layer {
-  readonly type = 'Conv2d';
+  static readonly type = 'Conv2d';
+  readonly type = Conv2d.type;
+
+  static fromConfig(c: LayerConfig, name: string): Conv2d {
+    return new Conv2d(cfg(c.inChannels), cfg(c.outChannels), cfg(c.kernelSize), {
+      stride: cfg(c.stride), padding: cfg(c.padding), dilation: cfg(c.dilation), groups: cfg(c.groups), bias: cfg(c.bias), name,
+    });
+  }
+
   readonly inChannels: number;
   readonly outChannels: number;
   readonly kernelSize: [number, number];
@@ -96,6 +108,43 @@ export class Conv2d extends Layer {
 
   notes(inputs: readonly Shape[]): string[] {
     return floorDrops(inputs[0], this.window(inputs[0]), 'floor');
+  }
+
+  get takesClamp(): boolean {
+    return true;
+  }
+
+  /** Folds a following per-channel affine map (batch norm at inference): w'[o] = w[o]·s[o], b'[o] = b[o]·s[o] + t[o]. */
+  fold(next: Layer): Folded | null {
+    const aff = next.channelAffine();
+    if (aff === null || aff.scale.length !== this.outChannels) return null;
+    const w = this.weight.value.toFloat32Array();
+    const b = this.bias ? this.bias.value.toFloat32Array() : new Float32Array(this.outChannels);
+    const per = w.length / this.outChannels;
+    const w2 = new Float32Array(w.length);
+    const b2 = new Float32Array(this.outChannels);
+    for (let o = 0; o < this.outChannels; o++) {
+      const s = aff.scale[o];
+      for (let k = 0; k < per; k++) w2[o * per + k] = w[o * per + k] * s;
+      b2[o] = b[o] * s + aff.shift[o];
+    }
+    return { weight: keep(Tensor.from(w2, this.weight.shape)), bias: keep(Tensor.from(b2, [this.outChannels])) };
+  }
+
+  lower(inputs: readonly Shape[], options: LowerOptions = {}): Prepared {
+    const f = options.folded;
+    return prepareConv2d(inputs[0], f ? f.weight : this.weight.value, f ? f.bias : this.bias ? this.bias.value : null, this.opts, options.clamp);
+  }
+
+  toOnnx(e: OnnxEmitter): void {
+    const s = e.inputShapes[0];
+    const g = window2d('toONNX', s[1], s[2], { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, dilation: this.dilation });
+    const ins = [e.inputs[0], e.weight('weight', this.weight.value.toFloat32Array(), this.weight.shape)];
+    if (this.bias) ins.push(e.weight('bias', this.bias.value.toFloat32Array(), this.bias.shape));
+    e.op('Conv', ins, [
+      attr.ints('kernel_shape', this.kernelSize), attr.ints('strides', this.stride), attr.ints('dilations', this.dilation),
+      attr.ints('pads', [g.padTop, g.padLeft, g.padBottom, g.padRight]), attr.i('group', this.groups),
+    ]);
   }
 
   config() {

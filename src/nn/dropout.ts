@@ -1,5 +1,7 @@
 import { ElementwiseLayer } from './activation-base.js';
 import type { Tensor } from '../tensor.js';
+import { cfg, type LayerConfig } from './layer.js';
+import type { OnnxEmitter } from './lowering.js';
 import { dropout, dropoutBackward } from '../ops/dropout.js';
 import { numberArg } from '../ops/validate.js';
 import { mixSeed } from './init.js';
@@ -10,7 +12,11 @@ import { mixSeed } from './init.js';
  * Each training call draws a fresh mask from the layer's seed and a call counter.
  */
 export class Dropout extends ElementwiseLayer {
-  readonly type = 'Dropout';
+  static readonly type = 'Dropout';
+  readonly type = Dropout.type;
+  static fromConfig(c: LayerConfig, name: string): Dropout {
+    return new Dropout(cfg(c.p), { name });
+  }
   readonly p: number;
   private seedBase = 0;
   private calls = 0;
@@ -35,6 +41,13 @@ export class Dropout extends ElementwiseLayer {
   }
   release(): void {
     this.lastSeed = null;
+  }
+  /** At inference the input passes through: compile() gives it no step. */
+  get isAlias(): boolean {
+    return true;
+  }
+  toOnnx(e: OnnxEmitter): void {
+    e.op('Dropout', [e.inputs[0], e.weight('ratio', Float32Array.of(this.p), [])]);
   }
   config() {
     return { p: this.p };

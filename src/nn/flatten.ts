@@ -1,11 +1,16 @@
-import { Layer } from './layer.js';
+import { Layer, cfg, type LayerConfig } from './layer.js';
+import { attr, type OnnxEmitter } from './lowering.js';
 import type { Tensor, Shape } from '../tensor.js';
 import { flatten, flattenBackward } from '../ops/concat.js';
 import { intArg } from '../ops/validate.js';
 
 /** Flattens dims startDim…endDim of the batched tensor into one, as torch.nn.Flatten (1, −1). */
 export class Flatten extends Layer {
-  readonly type = 'Flatten';
+  static readonly type = 'Flatten';
+  readonly type = Flatten.type;
+  static fromConfig(c: LayerConfig, name: string): Flatten {
+    return new Flatten(cfg(c.startDim), cfg(c.endDim), { name });
+  }
   readonly startDim: number;
   readonly endDim: number;
   constructor(startDim = 1, endDim = -1, options: { name?: string } = {}) {
@@ -39,6 +44,16 @@ export class Flatten extends Layer {
   }
   release(): void {
     this.xShape = null;
+  }
+  /** Contiguous data under a new shape: compile() gives it no step. */
+  get isAlias(): boolean {
+    return true;
+  }
+  toOnnx(e: OnnxEmitter): void {
+    const r = e.inputShapes[0].length + 1;
+    const whole = (this.startDim === 1 || this.startDim === 1 - r) && (this.endDim === -1 || this.endDim === r - 1);
+    if (whole) e.op('Flatten', [e.inputs[0]], [attr.i('axis', 1)]);
+    else e.op('Reshape', [e.inputs[0], e.int64s('shape', [0, ...e.outputShape])]);
   }
   config() {
     return { startDim: this.startDim, endDim: this.endDim };

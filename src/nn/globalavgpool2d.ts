@@ -1,10 +1,16 @@
-import { Layer } from './layer.js';
+import { Layer, type LayerConfig } from './layer.js';
+import type { OnnxEmitter } from './lowering.js';
+import type { Prepared } from '../ops/prepared.js';
 import type { Tensor, Shape } from '../tensor.js';
-import { globalAvgPool2d, globalAvgPool2dBackward } from '../ops/pool2d.js';
+import { globalAvgPool2d, globalAvgPool2dBackward, prepareGlobalAvgPool2d } from '../ops/pool2d.js';
 
 /** Mean over each channel's H × W: [C, H, W] → [C, 1, 1] (as nn.AdaptiveAvgPool2d(1) and ONNX GlobalAveragePool). */
 export class GlobalAvgPool2d extends Layer {
-  readonly type = 'GlobalAvgPool2d';
+  static readonly type = 'GlobalAvgPool2d';
+  readonly type = GlobalAvgPool2d.type;
+  static fromConfig(_c: LayerConfig, name: string): GlobalAvgPool2d {
+    return new GlobalAvgPool2d({ name });
+  }
   constructor(options: { name?: string } = {}) {
     super(options.name);
   }
@@ -27,6 +33,12 @@ export class GlobalAvgPool2d extends Layer {
 
   release(): void {
     this.xShape = null;
+  }
+  lower(inputs: readonly Shape[]): Prepared {
+    return prepareGlobalAvgPool2d(inputs[0]);
+  }
+  toOnnx(e: OnnxEmitter): void {
+    e.op('GlobalAveragePool', [e.inputs[0]]);
   }
   config() {
     return {};

@@ -1,12 +1,18 @@
 import { ElementwiseLayer } from './activation-base.js';
 import type { Tensor } from '../tensor.js';
+import type { LayerConfig } from './layer.js';
+import type { OnnxEmitter } from './lowering.js';
 
 /**
  * Passes its input through unchanged, as torch.nn.Identity (and ONNX Identity): at inference it
  * hands back the input tensor itself (the graph counts owners), as Dropout does.
  */
 export class Identity extends ElementwiseLayer {
-  readonly type = 'Identity';
+  static readonly type = 'Identity';
+  readonly type = Identity.type;
+  static fromConfig(_c: LayerConfig, name: string): Identity {
+    return new Identity({ name });
+  }
   constructor(options: { name?: string } = {}) {
     super(options.name);
   }
@@ -21,6 +27,12 @@ export class Identity extends ElementwiseLayer {
   }
   release(): void {
     this.trained = false;
+  }
+  get isAlias(): boolean {
+    return true;
+  }
+  toOnnx(e: OnnxEmitter): void {
+    e.op('Identity', [e.inputs[0]]);
   }
   config() {
     return {};

@@ -1,23 +1,7 @@
-// The layers, constructed as in PyTorch.
-export { Layer, ShapeError } from './layer.js';
+// The layers, constructed as in PyTorch, and what a user needs to define layers of their own.
+export { Layer, ShapeError, type LayerConfig } from './layer.js';
 export { Param } from './param.js';
-export { Conv2d, type Conv2dOptions } from './conv2d.js';
-export { Linear, type LinearOptions } from './linear.js';
-export { MaxPool2d, type MaxPool2dOptions } from './maxpool2d.js';
-export { AvgPool2d, type AvgPool2dOptions } from './avgpool2d.js';
-export { GlobalAvgPool2d } from './globalavgpool2d.js';
-export { AdaptiveAvgPool2d } from './adaptiveavgpool2d.js';
-export { ReLU } from './relu.js';
-export { LeakyReLU } from './leakyrelu.js';
-export { Sigmoid } from './sigmoid.js';
-export { Tanh } from './tanh.js';
-export { Softmax, LogSoftmax } from './softmax.js';
-export { Dropout } from './dropout.js';
-export { LocalResponseNorm, type LocalResponseNormOptions } from './localresponsenorm.js';
-export { BatchNorm2d, type BatchNorm2dOptions } from './batchnorm2d.js';
-export { Flatten } from './flatten.js';
-export { Add } from './add.js';
-export { Concat } from './concat.js';
-export { Reshape } from './reshape.js';
-export { Identity } from './identity.js';
+export * from './layers.js';
+export { registerLayer, layerTypes, type LayerFactory } from './registry.js';
+export type { Clamp, ChannelAffine, Folded, LowerOptions, OnnxEmitter, OnnxAttr } from './lowering.js';
 export { Rng, initArray, type WeightInit } from './init.js';

@@ -3,6 +3,8 @@
 import type { Tensor, Shape } from '../tensor.js';
 import { Param, type ParamSpec } from './param.js';
 import { mixSeed } from './init.js';
+import type { Prepared } from '../ops/prepared.js';
+import { forwardLowering, type ChannelAffine, type Clamp, type Folded, type LowerOptions, type OnnxEmitter } from './lowering.js';
 
 export class ShapeError extends RangeError {
   constructor(message: string) {
@@ -10,6 +12,16 @@ export class ShapeError extends RangeError {
     this.name = 'ShapeError';
   }
 }
+
+/** A layer's config() as stored in model files: plain JSON values. */
+export type LayerConfig = Record<string, unknown>;
+
+/**
+ * A config value handed to a constructor as is: model files are untrusted, and the constructors'
+ * own argument checks are what stand between a hostile value and the engine.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const cfg = (v: unknown): any => v;
 
 export abstract class Layer {
   /** Set by the model that holds the layer (or by the `name` option). */
@@ -87,7 +99,51 @@ export abstract class Layer {
     return inputs[0];
   }
 
+  // ── Inference: how the layer lowers into a compiled plan ──────────────────────────────────
+
+  /** True when at inference the output is the input's bytes under another shape (Flatten, Dropout, Reshape, Identity): compile() gives it no step. */
+  get isAlias(): boolean {
+    return false;
+  }
+
+  /** True when lower() takes `options.clamp`: an activation fused into this layer's store (Conv2d, Linear). */
+  get takesClamp(): boolean {
+    return false;
+  }
+
+  /** This layer as a clamp the layer before it can fuse into its store (ReLU: [0, ∞), ReLU6: [0, 6]), or null. */
+  clampAtInference(): Clamp | null {
+    return null;
+  }
+
+  /** This layer at inference as a per-channel affine map the layer before can absorb (BatchNorm2d), or null. */
+  channelAffine(): ChannelAffine | null {
+    return null;
+  }
+
+  /** This layer's weights with `next` folded in (a convolution absorbing a batch norm), or null when it cannot. */
+  fold(_next: Layer): Folded | null {
+    return null;
+  }
+
+  /**
+   * The Prepared kernel call(s) of this layer at inference, for batched input shapes. A layer
+   * that does not override it runs its own forward inside the plan (correct, not allocation-free).
+   */
+  lower(inputs: readonly Shape[], options: LowerOptions = {}): Prepared {
+    if (options.clamp || options.folded) throw new Error(`compile: layer '${this.name || this.type}' (${this.type}) cannot take a fused activation or folded weights`);
+    return forwardLowering(this, inputs);
+  }
+
+  // ── ONNX ───────────────────────────────────────────────────────────────────────────────────
+
+  /** Writes this layer as ONNX operators. A layer type without an ONNX form refuses (the default). */
+  toOnnx(e: OnnxEmitter): void {
+    throw e.refuse(`layer type '${this.type}' has no ONNX form (a user-defined layer can give one by overriding toOnnx(emitter))`);
+  }
+
   dispose(): void {
+    this.release();
     for (const p of this.paramList) p.dispose();
   }
 }

@@ -1,11 +1,18 @@
 import { ElementwiseLayer } from './activation-base.js';
-import type { Tensor } from '../tensor.js';
-import { leakyRelu, leakyReluBackward } from '../ops/activation.js';
+import type { Tensor, Shape } from '../tensor.js';
+import { cfg, type LayerConfig } from './layer.js';
+import { attr, type OnnxEmitter } from './lowering.js';
+import type { Prepared } from '../ops/prepared.js';
+import { prepareLeakyRelu, leakyRelu, leakyReluBackward } from '../ops/activation.js';
 import { numberArg } from '../ops/validate.js';
 
 /** max(x, 0) + negativeSlope·min(x, 0), as torch.nn.LeakyReLU (slope 0.01 by default). */
 export class LeakyReLU extends ElementwiseLayer {
-  readonly type = 'LeakyReLU';
+  static readonly type = 'LeakyReLU';
+  readonly type = LeakyReLU.type;
+  static fromConfig(c: LayerConfig, name: string): LeakyReLU {
+    return new LeakyReLU(cfg(c.negativeSlope), { name });
+  }
   readonly negativeSlope: number;
   constructor(negativeSlope = 0.01, options: { name?: string } = {}) {
     super(options.name);
@@ -22,6 +29,12 @@ export class LeakyReLU extends ElementwiseLayer {
   }
   release(): void {
     this.saved = null;
+  }
+  lower(inputs: readonly Shape[]): Prepared {
+    return prepareLeakyRelu(inputs[0], this.negativeSlope);
+  }
+  toOnnx(e: OnnxEmitter): void {
+    e.op('LeakyRelu', [e.inputs[0]], [attr.f('alpha', this.negativeSlope)]);
   }
   config() {
     return { negativeSlope: this.negativeSlope };

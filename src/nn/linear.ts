@@ -1,7 +1,9 @@
-import { Layer } from './layer.js';
+import { Layer, cfg, type LayerConfig } from './layer.js';
 import type { Param } from './param.js';
 import type { Tensor, Shape } from '../tensor.js';
-import { linear, linearBackward } from '../ops/linear.js';
+import { linear, linearBackward, prepareLinear } from '../ops/linear.js';
+import type { Prepared } from '../ops/prepared.js';
+import { attr, type LowerOptions, type OnnxEmitter } from './lowering.js';
 import { intArg, knownOptions } from '../ops/validate.js';
 import type { WeightInit } from './init.js';
 
@@ -13,7 +15,13 @@ export interface LinearOptions {
 
 /** Fully connected layer, as torch.nn.Linear: y = x·Wᵀ + b with W [out, in]. */
 export class Linear extends Layer {
-  readonly type = 'Linear';
+  static readonly type = 'Linear';
+  readonly type = Linear.type;
+
+  static fromConfig(c: LayerConfig, name: string): Linear {
+    return new Linear(cfg(c.inFeatures), cfg(c.outFeatures), { bias: cfg(c.bias), name });
+  }
+
   readonly inFeatures: number;
   readonly outFeatures: number;
   readonly weight: Param;
@@ -64,6 +72,21 @@ export class Linear extends Layer {
 
   macs(): number {
     return this.inFeatures * this.outFeatures;
+  }
+
+  get takesClamp(): boolean {
+    return true;
+  }
+
+  lower(inputs: readonly Shape[], options: LowerOptions = {}): Prepared {
+    if (options.folded) throw new Error(`compile: layer '${this.name}' (Linear) takes no folded weights`);
+    return prepareLinear(inputs[0], this.weight.value, this.bias ? this.bias.value : null, options.clamp);
+  }
+
+  toOnnx(e: OnnxEmitter): void {
+    const ins = [e.inputs[0], e.weight('weight', this.weight.value.toFloat32Array(), this.weight.shape)];
+    if (this.bias) ins.push(e.weight('bias', this.bias.value.toFloat32Array(), this.bias.shape));
+    e.op('Gemm', ins, [attr.i('transB', 1)]);
   }
 
   config() {

@@ -1,6 +1,9 @@
 import { ElementwiseLayer } from './activation-base.js';
 import type { Tensor, Shape } from '../tensor.js';
-import { localResponseNorm, localResponseNormBackward } from '../ops/lrn.js';
+import { cfg, type LayerConfig } from './layer.js';
+import { attr, type OnnxEmitter } from './lowering.js';
+import type { Prepared } from '../ops/prepared.js';
+import { prepareLocalResponseNorm, localResponseNorm, localResponseNormBackward } from '../ops/lrn.js';
 import { intArg, numberArg, knownOptions } from '../ops/validate.js';
 
 export interface LocalResponseNormOptions {
@@ -20,7 +23,11 @@ export interface LocalResponseNormOptions {
  * b_c = a_c · (k + alpha/size · Σ a²)^−beta over `size` neighbouring channels (AlexNet: 5, 1e-4, 0.75, 2).
  */
 export class LocalResponseNorm extends ElementwiseLayer {
-  readonly type = 'LocalResponseNorm';
+  static readonly type = 'LocalResponseNorm';
+  readonly type = LocalResponseNorm.type;
+  static fromConfig(c: LayerConfig, name: string): LocalResponseNorm {
+    return new LocalResponseNorm(cfg(c.size), { alpha: cfg(c.alpha), beta: cfg(c.beta), k: cfg(c.k), lrnWindow: cfg(c.lrnWindow), name });
+  }
   readonly size: number;
   readonly alpha: number;
   readonly beta: number;
@@ -62,6 +69,17 @@ export class LocalResponseNorm extends ElementwiseLayer {
   }
   release(): void {
     this.saved = null;
+  }
+  lower(inputs: readonly Shape[]): Prepared {
+    return prepareLocalResponseNorm(inputs[0], this.opts);
+  }
+  toOnnx(e: OnnxEmitter): void {
+    const [before, after] = this.lrnWindow;
+    const want = [Math.floor((this.size - 1) / 2), Math.ceil((this.size - 1) / 2)];
+    if (before !== want[0] || after !== want[1]) {
+      throw e.refuse(`its window [${before}, ${after}] differs from ONNX LRN's [${want[0]}, ${want[1]}] for size ${this.size}`);
+    }
+    e.op('LRN', [e.inputs[0]], [attr.i('size', this.size), attr.f('alpha', this.alpha), attr.f('beta', this.beta), attr.f('bias', this.k)]);
   }
   config() {
     return { size: this.size, alpha: this.alpha, beta: this.beta, k: this.k, lrnWindow: [...this.lrnWindow] };

@@ -1,6 +1,9 @@
 import { Pool2dLayer, type Pool2dOptions } from './pool2d-base.js';
-import type { Tensor } from '../tensor.js';
-import { maxPool2d, maxPool2dWithIndices, maxPool2dBackward } from '../ops/pool2d.js';
+import type { Tensor, Shape } from '../tensor.js';
+import { cfg, type LayerConfig } from './layer.js';
+import type { OnnxEmitter } from './lowering.js';
+import type { Prepared } from '../ops/prepared.js';
+import { maxPool2d, maxPool2dWithIndices, maxPool2dBackward, prepareMaxPool2d } from '../ops/pool2d.js';
 
 export interface MaxPool2dOptions extends Pool2dOptions {
   dilation?: number | [number, number];
@@ -8,7 +11,11 @@ export interface MaxPool2dOptions extends Pool2dOptions {
 
 /** Max pooling, as torch.nn.MaxPool2d (stride defaults to the kernel size). */
 export class MaxPool2d extends Pool2dLayer {
-  readonly type = 'MaxPool2d';
+  static readonly type = 'MaxPool2d';
+  readonly type = MaxPool2d.type;
+  static fromConfig(c: LayerConfig, name: string): MaxPool2d {
+    return new MaxPool2d(cfg(c.kernelSize), { stride: cfg(c.stride), padding: cfg(c.padding), dilation: cfg(c.dilation), ceilMode: cfg(c.ceilMode), name });
+  }
   constructor(kernelSize: number | [number, number], options: MaxPool2dOptions = {}) {
     super('nn.MaxPool2d', kernelSize, options, ['stride', 'padding', 'dilation', 'ceilMode', 'name']);
   }
@@ -36,6 +43,14 @@ export class MaxPool2d extends Pool2dLayer {
     this.saved?.indices.dispose();
     this.saved = null;
   }
+  lower(inputs: readonly Shape[]): Prepared {
+    return prepareMaxPool2d(inputs[0], this.opts);
+  }
+
+  toOnnx(e: OnnxEmitter): void {
+    this.poolToOnnx(e, true, false);
+  }
+
   config() {
     return { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode };
   }

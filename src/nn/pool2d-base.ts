@@ -3,6 +3,8 @@ import { Layer } from './layer.js';
 import type { Shape } from '../tensor.js';
 import { pairArg, knownOptions } from '../ops/validate.js';
 import { layerWindow, floorDrops } from './window.js';
+import { window2d } from '../ops/shape.js';
+import { attr, type OnnxEmitter } from './lowering.js';
 
 export interface Pool2dOptions {
   stride?: number | [number, number];
@@ -43,6 +45,32 @@ export abstract class Pool2dLayer extends Layer {
     if (s.length !== 3) throw this.shapeError(inputs, 'it needs a [C, H, W] image (rank 3 per sample)');
     const w = this.window(s);
     return [s[0], w.oh, w.ow];
+  }
+
+  /**
+   * Pooling written so that any runtime computes PyTorch's numbers: ceil rounding becomes explicit
+   * extra end padding that never counts (MaxPool's −∞, AveragePool without count_include_pad), and
+   * counted zero padding (average pooling) becomes an explicit Pad, as PyTorch's exporter does.
+   */
+  protected poolToOnnx(e: OnnxEmitter, max: boolean, countIncludePad: boolean): void {
+    const s = e.inputShapes[0];
+    const g = window2d('toONNX', s[1], s[2], {
+      kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, dilation: this.dilation, rounding: this.ceilMode ? 'ceil' : 'floor',
+    });
+    const countedPad = !max && countIncludePad && (this.padding[0] > 0 || this.padding[1] > 0);
+    const [ph, pw] = countedPad ? [0, 0] : this.padding;
+    const h = s[1] + (countedPad ? 2 * this.padding[0] : 0), w = s[2] + (countedPad ? 2 * this.padding[1] : 0);
+    // extra end padding so that floor rounding gives our (PyTorch's) window count
+    const extra = (o: number, st: number, k: number, d: number, n: number, p: number) => Math.max(0, (o - 1) * st + d * (k - 1) + 1 - n - 2 * p);
+    const eh = extra(g.oh, g.sh, g.kh, g.dh, h, ph), ew = extra(g.ow, g.sw, g.kw, g.dw, w, pw);
+    let src = e.inputs[0];
+    if (countedPad) {
+      const p = e.int64s('pads', [0, 0, this.padding[0], this.padding[1], 0, 0, this.padding[0], this.padding[1]]);
+      src = e.op('Pad', [src, p], [attr.s('mode', 'constant')], `${e.name}/pad`);
+    }
+    const attrs = [attr.ints('kernel_shape', this.kernelSize), attr.ints('strides', this.stride), attr.ints('pads', [ph, pw, ph + eh, pw + ew])];
+    attrs.push(max ? attr.ints('dilations', this.dilation) : attr.i('count_include_pad', 0));
+    e.op(max ? 'MaxPool' : 'AveragePool', [src], attrs);
   }
 
   notes(inputs: readonly Shape[]): string[] {

@@ -1,10 +1,17 @@
 import { ElementwiseLayer } from './activation-base.js';
-import type { Tensor } from '../tensor.js';
-import { relu, reluBackward } from '../ops/activation.js';
+import type { Tensor, Shape } from '../tensor.js';
+import type { LayerConfig } from './layer.js';
+import type { Clamp, OnnxEmitter } from './lowering.js';
+import type { Prepared } from '../ops/prepared.js';
+import { prepareRelu, relu, reluBackward } from '../ops/activation.js';
 
 /** Rectified linear unit max(x, 0), as torch.nn.ReLU. */
 export class ReLU extends ElementwiseLayer {
-  readonly type = 'ReLU';
+  static readonly type = 'ReLU';
+  readonly type = ReLU.type;
+  static fromConfig(_c: LayerConfig, name: string): ReLU {
+    return new ReLU({ name });
+  }
   private saved: Tensor | null = null;
   constructor(options: { name?: string } = {}) {
     super(options.name);
@@ -19,6 +26,15 @@ export class ReLU extends ElementwiseLayer {
   }
   release(): void {
     this.saved = null;
+  }
+  lower(inputs: readonly Shape[]): Prepared {
+    return prepareRelu(inputs[0]);
+  }
+  clampAtInference(): Clamp | null {
+    return { min: 0, max: Infinity };
+  }
+  toOnnx(e: OnnxEmitter): void {
+    e.op('Relu', [e.inputs[0]]);
   }
   config() {
     return {};

@@ -1,4 +1,5 @@
-import { Layer } from './layer.js';
+import { Layer, cfg, type LayerConfig } from './layer.js';
+import type { OnnxEmitter } from './lowering.js';
 import type { Tensor, Shape } from '../tensor.js';
 import { describe } from '../ops/validate.js';
 
@@ -7,7 +8,11 @@ import { describe } from '../ops/validate.js';
  * as x.reshape(N, …shape) in PyTorch; one entry may be −1 (inferred). The data is copied.
  */
 export class Reshape extends Layer {
-  readonly type = 'Reshape';
+  static readonly type = 'Reshape';
+  readonly type = Reshape.type;
+  static fromConfig(c: LayerConfig, name: string): Reshape {
+    return new Reshape(cfg(c.shape), { name });
+  }
   /** The per-sample target shape as given (may hold one −1). */
   readonly shape: readonly number[];
   constructor(shape: readonly number[], options: { name?: string } = {}) {
@@ -50,6 +55,13 @@ export class Reshape extends Layer {
   }
   release(): void {
     this.xShape = null;
+  }
+  /** Contiguous data under a new shape: compile() gives it no step. */
+  get isAlias(): boolean {
+    return true;
+  }
+  toOnnx(e: OnnxEmitter): void {
+    e.op('Reshape', [e.inputs[0], e.int64s('shape', [0, ...e.outputShape])]);
   }
   config() {
     return { shape: this.shape.slice() };

@@ -1,10 +1,17 @@
 import { ElementwiseLayer } from './activation-base.js';
-import type { Tensor } from '../tensor.js';
-import { sigmoid, sigmoidBackward } from '../ops/activation.js';
+import type { Tensor, Shape } from '../tensor.js';
+import type { LayerConfig } from './layer.js';
+import type { OnnxEmitter } from './lowering.js';
+import type { Prepared } from '../ops/prepared.js';
+import { prepareSigmoid, sigmoid, sigmoidBackward } from '../ops/activation.js';
 
 /** Logistic sigmoid 1 / (1 + e^−x), as torch.nn.Sigmoid. */
 export class Sigmoid extends ElementwiseLayer {
-  readonly type = 'Sigmoid';
+  static readonly type = 'Sigmoid';
+  readonly type = Sigmoid.type;
+  static fromConfig(_c: LayerConfig, name: string): Sigmoid {
+    return new Sigmoid({ name });
+  }
   private saved: Tensor | null = null;
   constructor(options: { name?: string } = {}) {
     super(options.name);
@@ -20,6 +27,12 @@ export class Sigmoid extends ElementwiseLayer {
   }
   release(): void {
     this.saved = null;
+  }
+  lower(inputs: readonly Shape[]): Prepared {
+    return prepareSigmoid(inputs[0]);
+  }
+  toOnnx(e: OnnxEmitter): void {
+    e.op('Sigmoid', [e.inputs[0]]);
   }
   config() {
     return {};

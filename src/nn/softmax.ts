@@ -1,6 +1,9 @@
 import { ElementwiseLayer } from './activation-base.js';
 import type { Tensor, Shape } from '../tensor.js';
-import { softmax, logSoftmax, softmaxBackward, logSoftmaxBackward } from '../ops/softmax.js';
+import { cfg, type LayerConfig } from './layer.js';
+import { attr, type OnnxEmitter } from './lowering.js';
+import type { Prepared } from '../ops/prepared.js';
+import { prepareSoftmax, prepareLogSoftmax, softmax, logSoftmax, softmaxBackward, logSoftmaxBackward } from '../ops/softmax.js';
 import { intArg } from '../ops/validate.js';
 
 /**
@@ -8,6 +11,10 @@ import { intArg } from '../ops/validate.js';
  * [N, classes] or the channel axis of NCHW). `log: true` gives LogSoftmax.
  */
 export class Softmax extends ElementwiseLayer {
+  static readonly type: string = 'Softmax';
+  static fromConfig(c: LayerConfig, name: string): Softmax {
+    return new Softmax(cfg(c.dim), { name });
+  }
   readonly type: string;
   readonly dim: number;
   readonly log: boolean;
@@ -38,6 +45,12 @@ export class Softmax extends ElementwiseLayer {
   release(): void {
     this.saved = null;
   }
+  lower(inputs: readonly Shape[]): Prepared {
+    return this.log ? prepareLogSoftmax(inputs[0], this.dim) : prepareSoftmax(inputs[0], this.dim);
+  }
+  toOnnx(e: OnnxEmitter): void {
+    e.op(this.log ? 'LogSoftmax' : 'Softmax', [e.inputs[0]], [attr.i('axis', this.dim)]);
+  }
   config() {
     return { dim: this.dim, log: this.log };
   }
@@ -45,6 +58,10 @@ export class Softmax extends ElementwiseLayer {
 
 /** LogSoftmax over `dim`, as torch.nn.LogSoftmax. */
 export class LogSoftmax extends Softmax {
+  static readonly type: string = 'LogSoftmax';
+  static fromConfig(c: LayerConfig, name: string): LogSoftmax {
+    return new LogSoftmax(cfg(c.dim), { name });
+  }
   constructor(dim = 1, options: { name?: string } = {}) {
     super(dim, { ...options, log: true });
   }

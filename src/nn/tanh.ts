@@ -1,10 +1,17 @@
 import { ElementwiseLayer } from './activation-base.js';
-import type { Tensor } from '../tensor.js';
-import { tanh, tanhBackward } from '../ops/activation.js';
+import type { Tensor, Shape } from '../tensor.js';
+import type { LayerConfig } from './layer.js';
+import type { OnnxEmitter } from './lowering.js';
+import type { Prepared } from '../ops/prepared.js';
+import { prepareTanh, tanh, tanhBackward } from '../ops/activation.js';
 
 /** Hyperbolic tangent, as torch.nn.Tanh. */
 export class Tanh extends ElementwiseLayer {
-  readonly type = 'Tanh';
+  static readonly type = 'Tanh';
+  readonly type = Tanh.type;
+  static fromConfig(_c: LayerConfig, name: string): Tanh {
+    return new Tanh({ name });
+  }
   private saved: Tensor | null = null;
   constructor(options: { name?: string } = {}) {
     super(options.name);
@@ -20,6 +27,12 @@ export class Tanh extends ElementwiseLayer {
   }
   release(): void {
     this.saved = null;
+  }
+  lower(inputs: readonly Shape[]): Prepared {
+    return prepareTanh(inputs[0]);
+  }
+  toOnnx(e: OnnxEmitter): void {
+    e.op('Tanh', [e.inputs[0]]);
   }
   config() {
     return {};
