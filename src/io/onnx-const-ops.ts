@@ -7,9 +7,8 @@
 // shape cannot make the importer allocate more than the file could describe.
 import type { OnnxNode, OnnxTensor } from './onnx-proto.js';
 import { DT, dtName, tensorFloats, tensorInts } from './onnx-proto.js';
-import type { Const, Ctx, Sym, Value } from './onnx-import.js';
+import type { Const, Ctx, Sym, Value, Handler } from './onnx-context.js';
 
-type Handler = (c: Ctx, n: OnnxNode) => void;
 export type Elem = number | 'N';
 const prod = (a: readonly number[]) => a.reduce((x, y) => x * y, 1);
 const fmt = (a: readonly unknown[]) => `[${a.join(', ')}]`;

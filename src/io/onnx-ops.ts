@@ -19,11 +19,10 @@ import { Concat } from '../nn/concat.js';
 import { Reshape } from '../nn/reshape.js';
 import type { Layer } from '../nn/layer.js';
 import type { OnnxNode } from './onnx-proto.js';
-import type { Act, Const, Ctx } from './onnx-import.js';
+import type { Act, Const, Ctx, Handler } from './onnx-context.js';
 import { SHAPE_HANDLERS, reshapeLayer } from './onnx-shape-ops.js';
 import { constBinary, constConcat, normAxis } from './onnx-const-ops.js';
 
-type Handler = (c: Ctx, n: OnnxNode) => void;
 const prod = (a: readonly number[]) => a.reduce((x, y) => x * y, 1);
 const fmt = (a: readonly number[]) => `[${a.join(', ')}]`;
 
