@@ -28,6 +28,11 @@ export interface Spec {
   params: Record<string, Float32Array>;
 }
 
+/** The product of dims (1 for none). */
+export const prod = (a: readonly number[]) => a.reduce((x, y) => x * y, 1);
+/** Dims (or vector elements) as messages print them: [a, b, c]. */
+export const fmt = (a: readonly unknown[]) => `[${a.join(', ')}]`;
+
 /** An operator handler: maps node n (the context's current node) into layers or values. */
 export type Handler = (c: Ctx, n: OnnxNode) => void;
 
