@@ -1,6 +1,6 @@
 // The augmentations AlexNet used, seeded: random crops from zero-padded images and horizontal flips.
 import type { Dataset } from './dataset.js';
-import { Rng } from '../nn/init.js';
+import { Rng } from '../random.js';
 
 export interface AugmentOptions {
   /** Zero-pad by this much, then crop back to the original size at a random offset. */

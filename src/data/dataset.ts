@@ -1,7 +1,7 @@
 // An in-memory labelled image set (NCHW float32 + int32 labels), splitting, seeded shuffling and
 // batching into tensors.
 import { Tensor } from '../tensor.js';
-import { Rng } from '../nn/init.js';
+import { Rng } from '../random.js';
 
 export interface Dataset {
   /** Images, NCHW, row-major: N × C × H × W floats. */

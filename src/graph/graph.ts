@@ -3,7 +3,7 @@
 import { Tensor, type Shape } from '../tensor.js';
 import type { Layer } from '../nn/layer.js';
 import type { Param } from '../nn/param.js';
-import { mixSeed } from '../nn/init.js';
+import { mixSeed } from '../random.js';
 import { tensorArg } from '../ops/validate.js';
 import { accumulate } from '../ops/index.js';
 import { buildTopology, GraphError, type GraphNode, type NodeSpec } from './topology.js';

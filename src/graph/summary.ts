@@ -1,7 +1,19 @@
 // summary(): the lecture's arithmetic for a whole model — output shapes, parameters and
 // multiply-adds per layer, totals, and memory for weights and activations at a batch size.
-import type { Graph } from './graph.js';
+import type { Shape } from '../tensor.js';
 import { planArena } from './liveness.js';
+import type { GraphNode } from './topology.js';
+
+/**
+ * What summarize() reads of a model: a Graph has all of it (named here rather than imported, as
+ * graph.ts imports this file for Graph.summary()).
+ */
+export interface SummarySource {
+  readonly inputShapes: Readonly<Record<string, Shape>>;
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  readonly nodes: readonly GraphNode[];
+}
 
 export interface SummaryOptions {
   /** Batch size for the activation memory figures (default 1). */
@@ -38,7 +50,7 @@ const n = (x: number) => x.toLocaleString('en-US');
 const mib = (b: number) => (b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(2)} MiB` : `${(b / 1024).toFixed(1)} KiB`);
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
-export function summarize(g: Graph, options: SummaryOptions = {}): Summary {
+export function summarize(g: SummarySource, options: SummaryOptions = {}): Summary {
   const batch = options.batchSize ?? 1;
   if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`summary: batchSize must be a positive integer, got ${batch}`);
   const rows: SummaryRow[] = g.nodes.map((node) => {

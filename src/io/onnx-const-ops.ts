@@ -7,12 +7,9 @@
 // shape cannot make the importer allocate more than the file could describe.
 import type { OnnxNode, OnnxTensor } from './onnx-proto.js';
 import { DT, dtName, tensorFloats, tensorInts } from './onnx-proto.js';
-import type { Const, Ctx, Sym, Value } from './onnx-import.js';
+import { fmt, prod, type Const, type Ctx, type Sym, type Value, type Handler } from './onnx-context.js';
 
-type Handler = (c: Ctx, n: OnnxNode) => void;
 export type Elem = number | 'N';
-const prod = (a: readonly number[]) => a.reduce((x, y) => x * y, 1);
-const fmt = (a: readonly unknown[]) => `[${a.join(', ')}]`;
 
 /** A constant from a TensorProto (initializer or Constant's value). */
 export function constOf(t: OnnxTensor, limit: number): Const {
@@ -131,7 +128,6 @@ function cast(c: Ctx): void {
   }
   throw c.fail(`casting to ${dtName(to)} is not supported`);
 }
-
 
 /** ConstantOfShape: a constant of the given shape filled with `value` (default float 0). */
 function constantOfShape(c: Ctx): void {

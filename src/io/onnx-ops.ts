@@ -19,13 +19,9 @@ import { Concat } from '../nn/concat.js';
 import { Reshape } from '../nn/reshape.js';
 import type { Layer } from '../nn/layer.js';
 import type { OnnxNode } from './onnx-proto.js';
-import type { Act, Const, Ctx } from './onnx-import.js';
+import { fmt, prod, type Act, type Const, type Ctx, type Handler } from './onnx-context.js';
 import { SHAPE_HANDLERS, reshapeLayer } from './onnx-shape-ops.js';
 import { constBinary, constConcat, normAxis } from './onnx-const-ops.js';
-
-type Handler = (c: Ctx, n: OnnxNode) => void;
-const prod = (a: readonly number[]) => a.reduce((x, y) => x * y, 1);
-const fmt = (a: readonly number[]) => `[${a.join(', ')}]`;
 
 /** A pair attribute (strides, dilations) of a 2-D window, default [d, d]. */
 function pair(c: Ctx, name: string, d: number): [number, number] {

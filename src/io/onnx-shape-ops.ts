@@ -3,13 +3,8 @@
 import { Flatten } from '../nn/flatten.js';
 import { Reshape } from '../nn/reshape.js';
 import type { Layer } from '../nn/layer.js';
-import type { OnnxNode } from './onnx-proto.js';
-import type { Act, Ctx, Value } from './onnx-import.js';
+import { fmt, prod, type Act, type Ctx, type Value, type Handler } from './onnx-context.js';
 import { ivec, normAxis, CONST_HANDLERS, type Elem } from './onnx-const-ops.js';
-
-type Handler = (c: Ctx, n: OnnxNode) => void;
-const prod = (a: readonly number[]) => a.reduce((x, y) => x * y, 1);
-const fmt = (a: readonly unknown[]) => `[${a.join(', ')}]`;
 
 /** Axes from the attribute (before `fromOpset`) or input 1. */
 function axesOf(c: Ctx, fromOpset: number): number[] | null {

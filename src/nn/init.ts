@@ -1,53 +1,10 @@
 // Seeded weight initialisation: He/Kaiming and Xavier/Glorot, uniform or normal.
+import { Rng } from '../random.js';
 import type { Shape } from '../tensor.js';
 
+export { Rng, mixSeed } from '../random.js';
+
 export type WeightInit = 'kaimingUniform' | 'kaimingNormal' | 'xavierUniform' | 'xavierNormal' | 'zeros' | 'ones';
-
-/** A small, fast, seedable generator (mulberry32) with a Box–Muller normal. */
-export class Rng {
-  private s: number;
-  private spare: number | null = null;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  normal(): number {
-    if (this.spare !== null) {
-      const v = this.spare;
-      this.spare = null;
-      return v;
-    }
-    let u = 0;
-    while (u === 0) u = this.next();
-    const v = this.next();
-    const r = Math.sqrt(-2 * Math.log(u));
-    this.spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
-  }
-  /** An integer in [0, n). */
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-}
-
-/** Mixes a seed with indices into a new 32-bit seed (so every parameter gets its own stream). */
-export function mixSeed(...xs: number[]): number {
-  let h = 0x9e3779b9;
-  for (const x of xs) {
-    h = Math.imul(h ^ (x >>> 0), 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    h ^= h >>> 16;
-  }
-  return h >>> 0;
-}
 
 /** fan_in and fan_out of a weight shape: [out, in, ...kernel] (conv OIHW, dense [out, in]). */
 export function fans(shape: Shape): { fanIn: number; fanOut: number } {

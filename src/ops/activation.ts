@@ -1,10 +1,10 @@
 // Elementwise activations (PyTorch semantics): relu, leakyRelu, sigmoid, tanh. Any shape; each
 // returns a new Tensor of the same shape. NaN in gives NaN out. Each has a prepared form
 // (prepareRelu, …) for compiled plans, which may also run in place (output = input).
-import { Tensor, checkShape, type Shape } from '../tensor.js';
+import { Tensor, type Shape } from '../tensor.js';
 import { kernels } from '../wasm/engine.js';
 import { type Prepared, runOnce } from './prepared.js';
-import { describe, fmtShape, numberArg, tensorArg, shapeArg } from './validate.js';
+import { fmtShape, numberArg, tensorArg, shapeArg } from './validate.js';
 
 type Unary = 'relu_f32_simd' | 'sigmoid_f32_simd' | 'tanh_f32_simd';
 

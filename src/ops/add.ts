@@ -9,10 +9,10 @@
 // addBackward reduces dy over each operand's broadcast dims with the same simplification
 // (add_bwd_f32_row/channel/strided_simd); scale and accumulate are the plain helpers training
 // needs (x·s, and target += x in place for gradient fan-in).
-import { Tensor, checkShape, type Shape } from '../tensor.js';
+import { Tensor, type Shape } from '../tensor.js';
 import { heap, kernels } from '../wasm/engine.js';
 import { type Prepared, paramBlock, releaseAll, runOnce } from './prepared.js';
-import { describe, fmtShape, numberArg, sameShape, tensorArg, shapeArg } from './validate.js';
+import { fmtShape, numberArg, sameShape, tensorArg, shapeArg } from './validate.js';
 
 /** The broadcast of two shapes, or a RangeError naming both and the first clashing dimension. */
 function broadcastShapes(op: string, a: readonly number[], b: readonly number[]): number[] {

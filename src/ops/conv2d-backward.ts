@@ -1,5 +1,6 @@
 // Kernel schedules of the convolution's backward passes. The public ops, their validation and
-// the forward pass live in conv2d.ts; this file only runs kernels on checked geometry.
+// the forward pass live in conv2d.ts, the geometry they share in conv2d-common.ts; this file only
+// runs kernels on checked geometry.
 //
 // Data gradient, per image and group, in blocks of output rows: dcol = Wᵀ·dy (the GEMM reads W
 // transposed, packed once per call; the dy block is packed into 8-column panels), then col2im
@@ -13,35 +14,13 @@
 // window that is the whole input runs the dense layer's backward (linear.ts) for both.
 import type { Tensor } from '../tensor.js';
 import { heap, kernels } from '../wasm/engine.js';
-import type { Window2d } from './shape.js';
-import { paramBlock, releaseAll } from './prepared.js';
+import { paramBlock, releaseAll, withScratch } from './prepared.js';
+import { depthwiseBlock, im2colBlock, isDepthwise, isPointwise, unpadded, wholeInput, type ConvGeom } from './conv2d-common.js';
 import { evenRange, gemmNs, runTasks, taskCount, threadCount, type Tasks } from '../threads/parallel.js';
 import { denseBackwardData, denseBackwardWeight } from './linear.js';
 
-/** A checked convolution geometry: input [n, c, h, wd], o output channels in `groups` groups. */
-export interface ConvGeom {
-  n: number; c: number; h: number; wd: number;
-  o: number; groups: number; cg: number; og: number;
-  g: Window2d;
-}
-
 /** Column scratch per block of output rows (L2-sized, so a block stays warm between its kernels). */
 const COL_BYTES = 512 * 1024;
-
-export function isDepthwise(p: ConvGeom): boolean {
-  return p.cg === 1 && p.groups > 1;
-}
-
-/**
- * One group whose single output pixel's window is the whole input, read once in order (no
- * padding or dilation inside it): each image flattened is its im2col column, and the convolution
- * is a dense layer over the batch (LeNet's C5), forward and backward.
- */
-export function wholeInput(p: ConvGeom): boolean {
-  const { g } = p;
-  return p.groups === 1 && g.oh === 1 && g.ow === 1 && g.kh === p.h && g.kw === p.wd && g.dh === 1 && g.dw === 1 &&
-    g.padTop === 0 && g.padLeft === 0;
-}
 
 /**
  * The direct filter gradient (conv2d_bwd_filter_f32_s1_2x4_simd) instead of im2col + GEMM:
@@ -53,42 +32,8 @@ function directFilter(p: ConvGeom): boolean {
   return g.sw === 1 && unpadded(g) && (g.ow >= 12 || g.ow % 4 === 0) && !isPointwise(g) && !isDepthwise(p);
 }
 
-const unpadded = (g: Window2d) => g.padTop === 0 && g.padLeft === 0 && g.padBottom === 0 && g.padRight === 0;
-
-/** 1×1, stride 1, no padding: the input already is the [C, H·W] column matrix. */
-export function isPointwise(g: Window2d): boolean {
-  return g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 &&
-    g.padTop === 0 && g.padLeft === 0 && g.padBottom === 0 && g.padRight === 0;
-}
-
-/** Runs f with a scratch allocator whose blocks are freed afterwards. */
-function withScratch(f: (alloc: (floats: number) => number) => void): void {
-  const blocks: number[] = [];
-  try {
-    f((floats) => {
-      const ptr = heap().alloc(floats * 4);
-      blocks.push(ptr);
-      return ptr;
-    });
-  } finally {
-    for (const ptr of blocks) heap().release(ptr);
-  }
-}
-
 function rowsPerBlock(p: ConvGeom, floatsPerPixel: number): number {
   return Math.max(1, Math.min(p.g.oh, Math.floor(COL_BYTES / (floatsPerPixel * p.g.ow * 4))));
-}
-
-/** The depthwise parameter block (see assembly/conv2d.ts): one input channel per group, multiplier og. */
-export function depthwiseBlock(p: ConvGeom): number[] {
-  const { g } = p;
-  return [p.c, p.h, p.wd, p.og, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padTop, g.padLeft, g.oh, g.ow];
-}
-
-/** The im2col / col2im parameter block (one group's channels). */
-export function im2colBlock(p: ConvGeom): number[] {
-  const { g } = p;
-  return [p.cg, p.h, p.wd, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padTop, g.padLeft, g.ow];
 }
 
 /** Bytes rounded up to whole cache lines, plus a line: pieces of one thread's scratch never share one. */

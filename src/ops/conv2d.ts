@@ -12,12 +12,15 @@
 // (one input channel per group) runs its own direct kernel.
 import { Tensor, type Shape } from '../tensor.js';
 import { kernels } from '../wasm/engine.js';
-import { fmtShape, intArg, knownOptions, rankArg, tensorArg, xShapeArg } from './validate.js';
-import { window2d, type Padding2d } from './shape.js';
-import { paramBlock, releaseAll, runOnce, type Prepared } from './prepared.js';
+import { clampArg, fmtShape, intArg, intoArg, knownOptions, rankArg, tensorArg, xShapeArg, type ClampBounds } from './validate.js';
+import type { Padding2d } from './shape.js';
+import { paramBlock, prepared, runOnce, type Prepared } from './prepared.js';
 import { denseRun } from './linear.js';
 import { evenRange, gemmNs, runTasks, taskCount, threadCount } from '../threads/parallel.js';
-import { depthwiseBlock, im2colBlock, isDepthwise, isPointwise, wholeInput, runBackwardData, runBackwardFilter, type ConvGeom } from './conv2d-backward.js';
+import { depthwiseBlock, geometry, im2colBlock, isDepthwise, isPointwise, unpadded, wholeInput, type ConvGeom } from './conv2d-common.js';
+import { runBackwardData, runBackwardFilter } from './conv2d-backward.js';
+
+export type { ClampBounds } from './validate.js';
 
 export interface Conv2dOptions {
   /** Step between windows: a number or [h, w]. Default 1. */
@@ -42,22 +45,6 @@ const MIN_BLOCK = 64;
  * stride that is a multiple of 512 bytes would map a panel's rows onto a few cache sets.
  */
 const inPlace = (n: number) => (n % 8 === 0 || n % 8 >= 5) && n % 128 !== 0;
-
-/** Bounds of a clamp fused into the store (ReLU is { min: 0, max: Infinity }). */
-export interface ClampBounds {
-  min: number;
-  max: number;
-}
-
-/** [min, max] of an optional clamp, checked. (The same check as linear.ts's; a candidate for validate.ts.) */
-function clampArg(op: string, clamp: ClampBounds | undefined): [number, number] {
-  if (clamp === undefined) return [-Infinity, Infinity];
-  const { min, max } = clamp;
-  if (typeof min !== 'number' || typeof max !== 'number' || Number.isNaN(min) || Number.isNaN(max) || min > max) {
-    throw new RangeError(`${op}: clamp bounds must be numbers with min ≤ max, got [${min}, ${max}]`);
-  }
-  return [min, max];
-}
 
 /**
  * y = conv2d(x, weight) + bias, as PyTorch's F.conv2d (cross-correlation, floor rounding).
@@ -97,33 +84,6 @@ export function prepareConv2d(
   }
   const [min, max] = clampArg(op, clamp);
   return forwardPlan(p, w.ptr, b ? b.ptr : 0, min, max);
-}
-
-/**
- * Checks an input shape [N, C, H, W] against a weight shape [O, C/groups, kh, kw] and the options
- * (stride, padding, dilation, groups), and resolves the window. xName / wName: the arguments'
- * names in the messages.
- */
-function geometry(op: string, xs: readonly number[], xName: string, ws: readonly number[], wName: string, o: Record<string, unknown>): ConvGeom {
-  const groups = intArg(op, 'groups', o.groups ?? 1, 1);
-  const [n, c, h, wd] = xs;
-  const [oc, cg, kh, kw] = ws;
-  if (c < 1 || h < 1 || wd < 1) throw new RangeError(`${op}: ${xName} ${fmtShape(xs)} must have at least one channel, row and column`);
-  if (oc < 1 || cg < 1 || kh < 1 || kw < 1) throw new RangeError(`${op}: ${wName} ${fmtShape(ws)} must not have a zero dimension`);
-  if (c % groups !== 0) {
-    throw new RangeError(`${op}: ${xName} has ${c} channels (shape ${fmtShape(xs)}), which groups = ${groups} does not divide`);
-  }
-  if (oc % groups !== 0) {
-    throw new RangeError(`${op}: ${wName} has ${oc} output channels (shape ${fmtShape(ws)}), which groups = ${groups} does not divide`);
-  }
-  if (cg * groups !== c) {
-    throw new RangeError(
-      `${op}: ${wName} ${fmtShape(ws)} expects ${cg} input channels per group × groups ${groups} = ${cg * groups} channels, ` +
-        `but ${xName} ${fmtShape(xs)} has ${c}`,
-    );
-  }
-  const g = window2d(op, h, wd, { kernelSize: [kh, kw], stride: o.stride, padding: o.padding, dilation: o.dilation });
-  return { n, c, h, wd, o: oc, groups, cg, og: oc / groups, g };
 }
 
 /** The forward kernels for a checked geometry, weights at wp, bias at bp (or 0). */
@@ -236,7 +196,7 @@ function forwardPlan(p: ConvGeom, wp: number, bp: number, min: number, max: numb
  */
 function directConv(p: ConvGeom): 'pixels' | 'channels' | null {
   const { g } = p;
-  if (g.sw !== 1 || g.padTop !== 0 || g.padLeft !== 0 || g.padBottom !== 0 || g.padRight !== 0 || isPointwise(g)) return null;
+  if (g.sw !== 1 || !unpadded(g) || isPointwise(g)) return null;
   // one accumulator per output sums all K taps: keep K within the GEMM's K chunk (its rounding),
   // and leave long reductions (where im2col costs little per multiply-add) to the GEMM
   if (p.cg * g.kh * g.kw > 256) return null;
@@ -245,20 +205,6 @@ function directConv(p: ConvGeom): 'pixels' | 'channels' | null {
   const channels = p.og / (Math.ceil(p.og / 8) * 8);
   if (Math.max(pixels, channels) < 0.85) return null;
   return channels > pixels ? 'channels' : 'pixels';
-}
-
-/** A Prepared that frees `owned` (parameter blocks) once on dispose(). */
-function prepared(outShape: number[], scratchBytes: number, owned: number[], run: Prepared['run']): Prepared {
-  let live = true;
-  return {
-    outShape,
-    scratchBytes,
-    run,
-    dispose() {
-      if (live) releaseAll(owned);
-      live = false;
-    },
-  };
 }
 
 // ── Backward ─────────────────────────────────────────────────────────────────────────────────
@@ -301,12 +247,7 @@ function checkDy(op: string, dy: Tensor, p: ConvGeom, xs: readonly number[], ws:
 
 /** The tensor to accumulate into (checked against `shape`), or a new zero-filled one. */
 function gradTarget(op: string, into: unknown, shape: readonly number[], what: string): Tensor {
-  if (into === undefined) return Tensor.zeros(shape);
-  const t = tensorArg(op, 'accumulateInto', into);
-  if (t.rank !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-    throw new RangeError(`${op}: accumulateInto has shape ${fmtShape(t.shape)} but the ${what} has shape ${fmtShape(shape)}; they must match`);
-  }
-  return t;
+  return intoArg(op, 'accumulateInto', into, shape, `the ${what}`) ?? Tensor.zeros(shape);
 }
 
 /**

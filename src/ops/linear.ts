@@ -8,21 +8,9 @@
 // dW += dyᵀ·x (the GEMM reads dy transposed, B = x's rows, C accumulated), db += column sums of
 // dy. Operands whose rows are long or cache-aliased are packed into panels first.
 import { Tensor, type Shape } from '../tensor.js';
-import { heap, kernels } from '../wasm/engine.js';
-import { describe, fmtShape, knownOptions, rankArg, tensorArg, xShapeArg } from './validate.js';
-import { runOnce, type Prepared } from './prepared.js';
-import type { ClampBounds } from './conv2d.js';
-
-/** [min, max] of an optional clamp, checked. (The same check as conv2d.ts's; a candidate for validate.ts.) */
-function clampArg(op: string, clamp: ClampBounds | undefined): [number, number] {
-  if (clamp === undefined) return [-Infinity, Infinity];
-  const { min, max } = clamp;
-  if (typeof min !== 'number' || typeof max !== 'number' || Number.isNaN(min) || Number.isNaN(max) || min > max) {
-    throw new RangeError(`${op}: clamp bounds must be numbers with min ≤ max, got [${min}, ${max}]`);
-  }
-  return [min, max];
-}
-
+import { kernels } from '../wasm/engine.js';
+import { boolArg, clampArg, fmtShape, intoArg, knownOptions, rankArg, tensorArg, xShapeArg, type ClampBounds } from './validate.js';
+import { runOnce, withScratch, type Prepared } from './prepared.js';
 /** Scratch for packed rows of x, per GEMM call. */
 const PACK_BYTES = 4 * 1024 * 1024;
 
@@ -122,21 +110,6 @@ export interface LinearGrads {
 
 const BWD_KEYS = ['weightGradInto', 'biasGradInto', 'inputGrad', 'weightGrad', 'biasGrad'] as const;
 
-function flag(op: string, name: string, v: unknown): boolean {
-  if (v === undefined) return true;
-  if (typeof v !== 'boolean') throw new TypeError(`${op}: ${name} must be a boolean, got ${describe(v)}`);
-  return v;
-}
-
-function into(op: string, name: string, v: unknown, shape: readonly number[], what: string): Tensor | null {
-  if (v === undefined) return null;
-  const t = tensorArg(op, name, v);
-  if (t.rank !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-    throw new RangeError(`${op}: ${name} has shape ${fmtShape(t.shape)} but ${what} has shape ${fmtShape(shape)}; they must match`);
-  }
-  return t;
-}
-
 /**
  * True when the GEMM may read a row-major [rows, n] matrix as 8-column panels in place: it
  * over-reads ≤ 3 floats past the last row (n mod 8 = 0 or ≥ 5), and walking down a panel does
@@ -214,9 +187,9 @@ export function linearBackward(dy: Tensor, x: Tensor, w: Tensor, options?: Linea
   const xt = rankArg(op, 'x', x, [1, 2], '[N, in] or [in]');
   const wt = rankArg(op, 'w', w, 2, 'out, in');
   const o = knownOptions(op, options, BWD_KEYS);
-  const wantDx = flag(op, 'inputGrad', o.inputGrad);
-  const wantDw = flag(op, 'weightGrad', o.weightGrad);
-  const wantDb = flag(op, 'biasGrad', o.biasGrad);
+  const wantDx = boolArg(op, 'inputGrad', o.inputGrad, true);
+  const wantDw = boolArg(op, 'weightGrad', o.weightGrad, true);
+  const wantDb = boolArg(op, 'biasGrad', o.biasGrad, true);
   const [out, inF] = wt.shape;
   if (out < 1 || inF < 1) throw new RangeError(`${op}: w ${fmtShape(wt.shape)} must have at least one row and one column`);
   const n = xt.rank === 2 ? xt.shape[0] : 1;
@@ -229,19 +202,12 @@ export function linearBackward(dy: Tensor, x: Tensor, w: Tensor, options?: Linea
       `${op}: dy has shape ${fmtShape(d.shape)} but the forward output of x ${fmtShape(xt.shape)} with w ${fmtShape(wt.shape)} is ${fmtShape(yShape)}; dy must have that shape`,
     );
   }
-  const wInto = into(op, 'weightGradInto', o.weightGradInto, [out, inF], 'the weight gradient (w)');
-  const bInto = into(op, 'biasGradInto', o.biasGradInto, [out], 'the bias gradient ([out])');
+  const wInto = intoArg(op, 'weightGradInto', o.weightGradInto, [out, inF], 'the weight gradient (w)');
+  const bInto = intoArg(op, 'biasGradInto', o.biasGradInto, [out], 'the bias gradient ([out])');
   if (wInto && !wantDw) throw new RangeError(`${op}: weightGradInto is given but weightGrad is false`);
   if (bInto && !wantDb) throw new RangeError(`${op}: biasGradInto is given but biasGrad is false`);
 
-  const k = kernels();
   const made: Tensor[] = [];
-  const scratch: number[] = [];
-  const alloc = (floats: number) => {
-    const p = heap().alloc(floats * 4);
-    scratch.push(p);
-    return p;
-  };
   try {
     const dx = wantDx ? Tensor.empty(xt.shape) : null;
     if (dx) made.push(dx);
@@ -249,14 +215,14 @@ export function linearBackward(dy: Tensor, x: Tensor, w: Tensor, options?: Linea
     if (dw && !wInto) made.push(dw);
     const db = wantDb ? bInto ?? Tensor.zeros([out]) : null;
     if (db && !bInto) made.push(db);
-    if (dx) denseBackwardData(n, inF, out, d.ptr, wt.ptr, dx.ptr, alloc);
-    if (dw && n > 0) denseBackwardWeight(n, inF, out, d.ptr, xt.ptr, dw.ptr, alloc);
-    if (db && n > 0) k.bias_bwd_f32_simd(d.ptr, db.ptr, n, out, 1);
+    withScratch((alloc) => {
+      if (dx) denseBackwardData(n, inF, out, d.ptr, wt.ptr, dx.ptr, alloc);
+      if (dw && n > 0) denseBackwardWeight(n, inF, out, d.ptr, xt.ptr, dw.ptr, alloc);
+    });
+    if (db && n > 0) kernels().bias_bwd_f32_simd(d.ptr, db.ptr, n, out, 1);
     return { dx, dw, db };
   } catch (e) {
     for (const t of made) t.dispose();
     throw e;
-  } finally {
-    for (const p of scratch) heap().release(p);
   }
 }

@@ -2,9 +2,9 @@
 // and its backward. The forward is a prepare function (shape and options → a Prepared that only
 // calls the kernel; what a compiled plan runs) plus the eager wrapper `runOnce` around it.
 import { Tensor, type Shape } from '../tensor.js';
-import { heap, kernels } from '../wasm/engine.js';
-import { describe, fmtShape, intArg, knownOptions, numberArg, rankArg, sameShape, tensorArg, xShapeArg } from './validate.js';
-import { runOnce, type Prepared } from './prepared.js';
+import { kernels } from '../wasm/engine.js';
+import { describe, intArg, knownOptions, numberArg, rankArg, sameShape, tensorArg, xShapeArg } from './validate.js';
+import { runOnce, withScratch, type Prepared } from './prepared.js';
 
 export interface LocalResponseNormOptions {
   /** Number of neighbouring channels in the window (required), e.g. 5 in AlexNet. */
@@ -60,11 +60,6 @@ function params(op: string, options: unknown): Lrn {
 const LAYOUT = 'N, C, then spatial dims';
 
 /**
- * x's shape handed to a prepare function: an array of integers ≥ 0 whose rank the eager op accepts
- * (the same rank message as the eager op's rankArg on a tensor of that shape).
- */
-
-/**
  * Prepares localResponseNorm for inputs of shape xShape ([N, C], [N, C, L] or [N, C, H, W]):
  * validates like localResponseNorm (same messages). run([x], y) fills y (x's shape); no scratch,
  * nothing owned.
@@ -112,15 +107,14 @@ export function localResponseNormBackward(dy: Tensor, x: Tensor, options: LocalR
   const hw = t.shape.slice(2).reduce((a, b) => a * b, 1);
   const dx = Tensor.empty(t.shape);
   if (c === 0 || hw === 0 || n === 0) return dx;
-  let scratch = -1;
   try {
-    scratch = heap().alloc(c * 16);
-    kernels().lrn_bwd_f32_simd(g.ptr, t.ptr, dx.ptr, scratch, 0, n * hw, c, hw, p.before, p.after, p.alphaOverSize, p.beta, p.k);
+    withScratch((alloc) => {
+      // 16 bytes a channel
+      kernels().lrn_bwd_f32_simd(g.ptr, t.ptr, dx.ptr, alloc(c * 4), 0, n * hw, c, hw, p.before, p.after, p.alphaOverSize, p.beta, p.k);
+    });
   } catch (e) {
     dx.dispose();
     throw e;
-  } finally {
-    if (scratch >= 0) heap().release(scratch);
   }
   return dx;
 }

@@ -3,7 +3,7 @@
 // belongs to the caller: tensors of the parameter's shape, zero-filled before the first step.
 import { Tensor } from '../tensor.js';
 import { kernels } from '../wasm/engine.js';
-import { describe, intArg, knownOptions, numberArg, sameShape, tensorArg } from './validate.js';
+import { boolArg, describe, intArg, knownOptions, numberArg, sameShape, tensorArg } from './validate.js';
 
 export interface SgdUpdateOptions {
   /** Learning rate ≥ 0 (required). */
@@ -39,12 +39,6 @@ export interface AdamUpdateOptions {
 
 const SGD_KEYS = ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'firstStep'] as const;
 const ADAM_KEYS = ['lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'decoupled', 'step'] as const;
-
-function boolArg(op: string, name: string, v: unknown, dflt: boolean): boolean {
-  if (v === undefined) return dflt;
-  if (typeof v !== 'boolean') throw new TypeError(`${op}: ${name} must be a boolean, got ${describe(v)}`);
-  return v;
-}
 
 function requiredNumber(op: string, name: string, v: unknown, min: number, max = Infinity): number {
   if (v === undefined) throw new TypeError(`${op}: options.${name} is required`);

@@ -5,9 +5,9 @@
 // only calls kernels; what a compiled plan runs) plus the eager wrapper `runOnce` around it.
 import { Tensor, type Shape } from '../tensor.js';
 import { heap, kernels } from '../wasm/engine.js';
-import { describe, fmtShape, knownOptions, pairArg, rankArg, tensorArg } from './validate.js';
+import { boolArg, describe, fmtShape, knownOptions, pairArg, rankArg, tensorArg, xShapeArg } from './validate.js';
 import { window2d, type Window2d } from './shape.js';
-import { paramBlock, releaseAll, runOnce, type Prepared } from './prepared.js';
+import { paramBlock, prepared, runOnce, withScratch, type Prepared } from './prepared.js';
 
 export interface MaxPool2dOptions {
   /** Window size (required): a number or [h, w]. */
@@ -49,24 +49,6 @@ interface Pooling extends PoolGeom {
   x: Tensor;
 }
 
-function boolArg(op: string, name: string, v: unknown, dflt: boolean): boolean {
-  if (v === undefined) return dflt;
-  if (typeof v !== 'boolean') throw new TypeError(`${op}: ${name} must be a boolean, got ${describe(v)}`);
-  return v;
-}
-
-/**
- * x's shape handed to a prepare function: an array of integers ≥ 0 whose rank the eager op accepts
- * (the same rank message as the eager op's rankArg on a tensor of that shape).
- */
-function xShapeArg(op: string, v: unknown, ranks: readonly number[], layout: string): number[] {
-  if (!Array.isArray(v) || v.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 0)) {
-    throw new TypeError(`${op}: xShape must be an array of integers ≥ 0 (x's shape), got ${describe(v)}`);
-  }
-  if (!ranks.includes(v.length)) throw new RangeError(`${op}: x must have rank ${ranks.join(' or ')} (${layout}), got shape ${fmtShape(v)}`);
-  return (v as number[]).slice();
-}
-
 /** Validates x and the window options and resolves the geometry (PyTorch's rules). */
 function resolve(op: string, x: unknown, o: Record<string, unknown>, dilation: boolean): Pooling {
   const t = rankArg(op, 'x', x, [3, 4], LAYOUT);
@@ -99,20 +81,6 @@ function resolveShape(op: string, shape: Shape, o: Record<string, unknown>, dila
 function geometryBlock(pool: PoolGeom, countIncludePad: boolean): number {
   const { g } = pool;
   return paramBlock([pool.h, pool.w, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padTop, g.padLeft, g.padBottom, g.padRight, countIncludePad ? 1 : 0]);
-}
-
-/** A Prepared that owns `owned` (freed once, however often dispose() is called). */
-function prepared(outShape: number[], scratchBytes: number, owned: number[], run: Prepared['run']): Prepared {
-  let live = true;
-  return {
-    outShape,
-    scratchBytes,
-    run,
-    dispose() {
-      if (live) releaseAll(owned);
-      live = false;
-    },
-  };
 }
 
 // ---- forward: prepare --------------------------------------------------------------------
@@ -257,7 +225,7 @@ export interface MaxPool2dBackwardOptions extends MaxPool2dOptions {
 }
 
 /** A forward input's shape: 3 or 4 integers ≥ 0 (NCHW, or CHW unbatched). */
-function shapeArg(op: string, name: string, v: unknown): number[] {
+function forwardShapeArg(op: string, name: string, v: unknown): number[] {
   if (!Array.isArray(v)) throw new TypeError(`${op}: ${name} must be an array of dims (the forward input's shape), got ${describe(v)}`);
   if (v.length !== 3 && v.length !== 4) {
     throw new RangeError(`${op}: ${name} must have 3 or 4 dims (NCHW, or CHW unbatched), got ${describe(v)}`);
@@ -326,22 +294,20 @@ export function maxPool2dBackward(dy: Tensor, x: Tensor, options: MaxPool2dBackw
 export function avgPool2dBackward(dy: Tensor, xShape: Shape, options: AvgPool2dOptions): Tensor {
   const op = 'avgPool2dBackward';
   const o = knownOptions(op, options, AVG_KEYS);
-  const xs = shapeArg(op, 'xShape', xShape);
+  const xs = forwardShapeArg(op, 'xShape', xShape);
   const pool = resolveShape(op, xs, o, false);
   const include = boolArg(op, 'countIncludePad', o.countIncludePad, true);
   const d = dyArg(op, dy, pool.outShape, xs, ' with these options');
   const dx = Tensor.empty(xs);
-  let geom = -1, row = -1;
+  let geom = -1;
   try {
     geom = geometryBlock(pool, include);
-    row = heap().alloc((pool.w + 8) * 4);
-    kernels().avgpool2d_bwd_f32_simd(d.ptr, dx.ptr, row, geom, 0, pool.planes);
+    withScratch((alloc) => kernels().avgpool2d_bwd_f32_simd(d.ptr, dx.ptr, alloc(pool.w + 8), geom, 0, pool.planes));
   } catch (e) {
     dx.dispose();
     throw e;
   } finally {
     if (geom >= 0) heap().release(geom);
-    if (row >= 0) heap().release(row);
   }
   return dx;
 }
@@ -349,7 +315,7 @@ export function avgPool2dBackward(dy: Tensor, xShape: Shape, options: AvgPool2dO
 /** Gradient of globalAvgPool2d: dy [N, C, 1, 1] (or [C, 1, 1]) → dx of shape xShape, dy/(H·W) everywhere. */
 export function globalAvgPool2dBackward(dy: Tensor, xShape: Shape): Tensor {
   const op = 'globalAvgPool2dBackward';
-  const xs = shapeArg(op, 'xShape', xShape);
+  const xs = forwardShapeArg(op, 'xShape', xShape);
   const h = xs[xs.length - 2], w = xs[xs.length - 1];
   if (h * w === 0) throw new RangeError(`${op}: xShape ${fmtShape(xs)} has an empty ${h}×${w} plane`);
   const d = dyArg(op, dy, [...xs.slice(0, -2), 1, 1], xs, '');
@@ -364,7 +330,7 @@ export function globalAvgPool2dBackward(dy: Tensor, xShape: Shape): Tensor {
  */
 export function adaptiveAvgPool2dBackward(dy: Tensor, xShape: Shape): Tensor {
   const op = 'adaptiveAvgPool2dBackward';
-  const xs = shapeArg(op, 'xShape', xShape);
+  const xs = forwardShapeArg(op, 'xShape', xShape);
   const h = xs[xs.length - 2], w = xs[xs.length - 1];
   if (h * w === 0) throw new RangeError(`${op}: xShape ${fmtShape(xs)} has an empty ${h}×${w} plane`);
   const t = tensorArg(op, 'dy', dy);
@@ -376,15 +342,14 @@ export function adaptiveAvgPool2dBackward(dy: Tensor, xShape: Shape): Tensor {
     );
   }
   const dx = Tensor.empty(xs);
-  let scratch = -1;
   try {
-    scratch = heap().alloc(4 * (align4(ow + 4) + 3 * align4(w) + align4(ow)));
-    kernels().adaptive_avgpool2d_bwd_f32_simd(t.ptr, dx.ptr, scratch, h, w, oh, ow, 0, t.size / (oh * ow));
+    withScratch((alloc) => {
+      const scratch = alloc(align4(ow + 4) + 3 * align4(w) + align4(ow));
+      kernels().adaptive_avgpool2d_bwd_f32_simd(t.ptr, dx.ptr, scratch, h, w, oh, ow, 0, t.size / (oh * ow));
+    });
   } catch (e) {
     dx.dispose();
     throw e;
-  } finally {
-    if (scratch >= 0) heap().release(scratch);
   }
   return dx;
 }

@@ -50,3 +50,31 @@ export function runOnce<T>(p: Prepared, inputs: readonly number[], allocOut: (sh
     p.dispose();
   }
 }
+
+/** A Prepared that frees `owned` (parameter blocks) once, however often dispose() is called. */
+export function prepared(outShape: number[], scratchBytes: number, owned: number[], run: Prepared['run']): Prepared {
+  let live = true;
+  return {
+    outShape,
+    scratchBytes,
+    run,
+    dispose() {
+      if (live) releaseAll(owned);
+      live = false;
+    },
+  };
+}
+
+/** Runs f with a scratch allocator (sizes in floats) whose blocks are all freed afterwards. */
+export function withScratch<T>(f: (alloc: (floats: number) => number) => T): T {
+  const blocks: number[] = [];
+  try {
+    return f((floats) => {
+      const ptr = heap().alloc(floats * 4);
+      blocks.push(ptr);
+      return ptr;
+    });
+  } finally {
+    for (const ptr of blocks) heap().release(ptr);
+  }
+}

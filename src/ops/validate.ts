@@ -86,3 +86,39 @@ export function xShapeArg(op: string, v: unknown, ranks: readonly number[], layo
   if (!ranks.includes(v.length)) throw new RangeError(`${op}: x must have rank ${ranks.join(' or ')} (${layout}), got shape ${fmtShape(v)}`);
   return (v as number[]).slice();
 }
+
+/** Bounds of a clamp fused into the store (ReLU is { min: 0, max: Infinity }). */
+export interface ClampBounds {
+  min: number;
+  max: number;
+}
+
+/** [min, max] of an optional clamp, checked. */
+export function clampArg(op: string, clamp: ClampBounds | undefined): [number, number] {
+  if (clamp === undefined) return [-Infinity, Infinity];
+  const { min, max } = clamp;
+  if (typeof min !== 'number' || typeof max !== 'number' || Number.isNaN(min) || Number.isNaN(max) || min > max) {
+    throw new RangeError(`${op}: clamp bounds must be numbers with min ≤ max, got [${min}, ${max}]`);
+  }
+  return [min, max];
+}
+
+/** An optional boolean option (dflt when undefined). */
+export function boolArg(op: string, name: string, v: unknown, dflt: boolean): boolean {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'boolean') throw new TypeError(`${op}: ${name} must be a boolean, got ${describe(v)}`);
+  return v;
+}
+
+/**
+ * An optional tensor to write or add a result into: null when undefined, else a live float32
+ * tensor of exactly `shape` (`what` names that shape in the message).
+ */
+export function intoArg(op: string, name: string, v: unknown, shape: readonly number[], what: string): Tensor | null {
+  if (v === undefined) return null;
+  const t = tensorArg(op, name, v);
+  if (t.rank !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    throw new RangeError(`${op}: ${name} has shape ${fmtShape(t.shape)} but ${what} has shape ${fmtShape(shape)}; they must match`);
+  }
+  return t;
+}

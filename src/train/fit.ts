@@ -2,7 +2,7 @@
 // metrics, callbacks, early stopping and a progress bar; batched inference.
 import { Tensor, type Shape } from '../tensor.js';
 import type { Graph } from '../graph/graph.js';
-import { mixSeed } from '../nn/init.js';
+import { mixSeed } from '../random.js';
 import { permutation } from '../data/dataset.js';
 import { augmentBatch } from '../data/augment.js';
 import { indexSelect } from '../ops/gather.js';

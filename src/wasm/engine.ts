@@ -1,20 +1,16 @@
-// init(): loads simdnet.wasm from any source, checks it, and owns the one instance, its memory
-// and the heap. The only room (with heap.ts) that touches WebAssembly.* and memory.buffer.
+// init(): picks a build, instantiates what load.ts compiled, and owns the one instance, its
+// memory and the heap. With heap.ts and load.ts, the only files that touch WebAssembly.* and
+// memory.buffer.
 import { Heap } from './heap.js';
-import { KERNEL_NAMES, type Kernels } from './abi.js';
+import type { Kernels } from './abi.js';
+import { describe } from './describe.js';
+import {
+  checkExports, compile, defaultWasmUrl, simdSupport, sourceFor, sourcesOf,
+  type BuildName, type DefaultWasm, type WasmSource,
+} from './load.js';
 
-/** Where the wasm comes from: a compiled module, its bytes, a URL (or URL string) or a Response. */
-export type WasmSource =
-  | WebAssembly.Module
-  | ArrayBuffer
-  | ArrayBufferView
-  | URL
-  | string
-  | Response
-  | PromiseLike<Response>;
-
-/** The four builds of the kernels: plain or relaxed SIMD, single-thread or over a shared memory. */
-export type BuildName = 'simd' | 'relaxed' | 'threads' | 'threads-relaxed';
+export { describe };
+export { wasmUrlOf, type BuildName, type DefaultWasm, type WasmSource } from './load.js';
 
 export interface InitOptions {
   /**
@@ -107,13 +103,6 @@ export function init(options: InitOptions = {}): Promise<EngineInfo> {
   return initWithDefault({ wasm: defaultWasmUrl }, options);
 }
 
-/**
- * A runtime's default source for each build, asked for only when init() needs it: Node reads
- * the file, browsers fetch it, Deno and workerd hand over the modules they imported (those
- * runtimes forbid or restrict compiling from bytes).
- */
-export type DefaultWasm = (build: BuildName) => WasmSource | Promise<WasmSource>;
-
 /** What a runtime entry (src/entries/*) supplies: its wasm files and, where it has workers, threads. */
 export interface RuntimeDefaults {
   wasm: DefaultWasm;
@@ -157,13 +146,12 @@ const MAX_AUTO_THREADS = 8;
 async function start(options: InitOptions, defaults: RuntimeDefaults): Promise<EngineInfo> {
   checkThreadsOption(options.threads);
   checkRelaxedOption(options.relaxedSimd);
-  const simd = WebAssembly.validate(SIMD_PROBE);
+  const { simd, relaxedSimd: relaxedSupported } = simdSupport();
   if (!simd) {
     throw new Error(
       'simdnet needs WebAssembly SIMD, which this runtime lacks (Chrome 91+, Firefox 89+, Safari 16.4+, Node 16.4+, Deno)',
     );
   }
-  const relaxedSupported = WebAssembly.validate(RELAXED_PROBE);
   const sab = typeof SharedArrayBuffer === 'function';
   const g = globalThis as { crossOriginIsolated?: boolean };
   const coi = typeof g.crossOriginIsolated === 'boolean' ? g.crossOriginIsolated : null;
@@ -246,26 +234,6 @@ interface Loaded {
   pool: ThreadPool | null;
 }
 
-/** The sources options.wasm names: one module for whatever build it is, or one per build. */
-function sourcesOf(w: InitOptions['wasm']): { single: WasmSource | null; byBuild: Partial<Record<BuildName, WasmSource>> } {
-  if (w === undefined) return { single: null, byBuild: {} };
-  if (typeof w === 'object' && w !== null && !(w instanceof WebAssembly.Module) && !(w instanceof URL) &&
-    !ArrayBuffer.isView(w) && !(w instanceof ArrayBuffer) && !isResponseLike(w) && !isThenable(w)) {
-    const rec = w as Partial<Record<BuildName, WasmSource>>;
-    const bad = Object.keys(rec).filter((k) => !(BUILDS as readonly string[]).includes(k));
-    if (bad.length > 0) throw new TypeError(`init: options.wasm has unknown build name(s) ${bad.join(', ')}; the builds are ${BUILDS.join(', ')}`);
-    return { single: null, byBuild: rec };
-  }
-  return { single: w as WasmSource, byBuild: {} };
-}
-
-const BUILDS = ['simd', 'relaxed', 'threads', 'threads-relaxed'] as const;
-
-async function sourceFor(build: BuildName, s: ReturnType<typeof sourcesOf>, d: RuntimeDefaults): Promise<WasmSource> {
-  if (s.single !== null) return s.single;
-  return s.byBuild[build] ?? (await d.wasm(build));
-}
-
 /** Instantiates a module: a threaded build (it imports env.memory) gets a new shared memory. */
 async function instantiate(
   c: { module: WebAssembly.Module; bytes: number | null }, build: BuildName, single: WasmSource | null,
@@ -300,150 +268,6 @@ function checkThreadsOption(t: InitOptions['threads']): void {
     throw new TypeError(`init: threads must be a positive integer or 'auto', got ${describe(t)}`);
   }
 }
-
-function defaultWasmUrl(build: BuildName): URL {
-  return wasmUrlOf(build);
-}
-
-/**
- * The file of each build beside this module. Literal `new URL('./x.wasm', import.meta.url)`
- * expressions, the pattern bundlers recognise and copy as assets.
- */
-export function wasmUrlOf(build: BuildName): URL {
-  switch (build) {
-    case 'relaxed': return new URL('./simdnet-relaxed.wasm', import.meta.url);
-    case 'threads': return new URL('./simdnet-threads.wasm', import.meta.url);
-    case 'threads-relaxed': return new URL('./simdnet-threads-relaxed.wasm', import.meta.url);
-    default: return new URL('./simdnet.wasm', import.meta.url);
-  }
-}
-
-async function compile(src: WasmSource): Promise<{ module: WebAssembly.Module; bytes: number | null }> {
-  if (src instanceof WebAssembly.Module) return { module: src, bytes: null };
-  if (typeof src === 'string' || src instanceof URL) return compileBytes(await fetchBytes(new URL(src, baseUrl())), String(src));
-  if (isResponseLike(src)) return compileResponse(src);
-  if (isThenable(src)) return compileResponse(await src);
-  if (src instanceof ArrayBuffer) return compileBytes(new Uint8Array(src), 'an ArrayBuffer');
-  if (ArrayBuffer.isView(src)) {
-    return compileBytes(new Uint8Array(src.buffer, src.byteOffset, src.byteLength), `a ${src.constructor.name}`);
-  }
-  throw new TypeError(
-    `init: options.wasm must be a WebAssembly.Module, bytes (ArrayBuffer or a typed array), a URL or a Response; got ${describe(src)}`,
-  );
-}
-
-function baseUrl(): string | undefined {
-  const loc = (globalThis as { location?: { href: string } }).location;
-  return loc ? loc.href : import.meta.url;
-}
-
-async function fetchBytes(url: URL): Promise<Uint8Array> {
-  if (url.protocol === 'file:') {
-    const fs = await import('node:fs/promises');
-    try {
-      return new Uint8Array(await fs.readFile(url));
-    } catch (e) {
-      throw new Error(`init: cannot read ${url.href}: ${(e as Error).message}`);
-    }
-  }
-  const res = await fetch(url);
-  return bytesOfResponse(res, url.href);
-}
-
-async function compileResponse(res: Response): Promise<{ module: WebAssembly.Module; bytes: number | null }> {
-  const what = res.url || 'the Response';
-  return compileBytes(await bytesOfResponse(res, what), what);
-}
-
-async function bytesOfResponse(res: Response, what: string): Promise<Uint8Array> {
-  const bytes = new Uint8Array(await res.arrayBuffer());
-  if (!res.ok) {
-    throw new Error(
-      `init: fetching ${what} failed with HTTP ${res.status} ${res.statusText}; received ${preview(bytes)} instead of simdnet.wasm`,
-    );
-  }
-  return bytes;
-}
-
-async function compileBytes(bytes: Uint8Array, what: string): Promise<{ module: WebAssembly.Module; bytes: number }> {
-  const magic = bytes.length >= 8 && bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d;
-  if (!magic) {
-    throw new Error(
-      `init: ${what} is not a WebAssembly module (expected simdnet.wasm, starting with \\0asm); received ${preview(bytes)}`,
-    );
-  }
-  try {
-    // Copy into a plain ArrayBuffer: compile() rejects SharedArrayBuffer-backed views.
-    return { module: await WebAssembly.compile(bytes.slice().buffer), bytes: bytes.length };
-  } catch (e) {
-    const message = (e as Error).message;
-    // workerd (Cloudflare Workers) refuses any compile from bytes, while WebAssembly.validate
-    // still says true; a page's Content-Security-Policy without 'wasm-unsafe-eval' does the same.
-    if (/disallowed by embedder|wasm-unsafe-eval|unsafe-eval/.test(message)) {
-      throw new Error(
-        `init: this runtime forbids compiling WebAssembly from bytes (${message}), so ${what} cannot be used; ` +
-          `import simdnet.wasm as a module and pass that WebAssembly.Module as options.wasm, or call init() ` +
-          `without options.wasm (the workerd entry imports it for you), or allow 'wasm-unsafe-eval' in the page's CSP`,
-      );
-    }
-    throw new Error(`init: ${what} (${bytes.length} bytes) is not a valid simdnet.wasm, perhaps truncated or corrupt: ${message}`);
-  }
-}
-
-function checkExports(module: WebAssembly.Module): void {
-  const have = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
-  const missing = KERNEL_NAMES.filter((n) => !have.has(n));
-  const imported = WebAssembly.Module.imports(module).some((i) => i.kind === 'memory');
-  if (!have.has('memory') && !imported) missing.unshift('memory' as never);
-  if (missing.length > 0) {
-    throw new Error(
-      `init: the wasm module is not the simdnet.wasm this package expects (another version?): ` +
-        `it lacks ${missing.length} of ${KERNEL_NAMES.length + 1} exports, e.g. ${missing.slice(0, 5).join(', ')}`,
-    );
-  }
-}
-
-function preview(bytes: Uint8Array): string {
-  if (bytes.length === 0) return 'an empty body (0 bytes)';
-  const head = bytes.subarray(0, 48);
-  const text = Array.from(head, (b) => (b >= 32 && b < 127 ? String.fromCharCode(b) : '.')).join('');
-  const printable = head.every((b) => (b >= 32 && b < 127) || b === 9 || b === 10 || b === 13);
-  const kind = printable ? (/^\s*</.test(text) ? 'an HTML/XML document' : 'text') : 'binary data';
-  return `${bytes.length} bytes of ${kind} beginning ${JSON.stringify(text)}`;
-}
-
-function isResponseLike(x: unknown): x is Response {
-  return typeof Response === 'function' && x instanceof Response;
-}
-
-function isThenable(x: unknown): x is PromiseLike<Response> {
-  return typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function';
-}
-
-export function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return `an array [${v.slice(0, 6).map((e) => describe(e)).join(', ')}${v.length > 6 ? ', …' : ''}]`;
-  if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : String(v);
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'object') return `a ${(v as object).constructor?.name ?? 'object'}`;
-  return `${typeof v} ${String(v)}`;
-}
-
-// (func (result v128) v128.const 0 f32x4.add ...) — a minimal module using SIMD
-const SIMD_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 43, 1, 41, 0,
-  253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  253, 228, 1, 11,
-]);
-// the same with three operands and f32x4.relaxed_madd (0xfd 0x105)
-const RELAXED_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 61, 1, 59, 0,
-  253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  253, 133, 2, 11,
-]);
 
 /** Memory accounting for leak checks and reports. */
 export function memoryInfo(): { bytesInUse: number; bytesReserved: number; liveTensors: number; liveBlocks: number } {
