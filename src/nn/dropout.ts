@@ -4,7 +4,7 @@ import { cfg, type LayerConfig } from './layer.js';
 import type { OnnxEmitter } from './lowering.js';
 import { dropout, dropoutBackward } from '../ops/dropout.js';
 import { numberArg } from '../ops/validate.js';
-import { mixSeed } from './init.js';
+import { mixSeed } from '../random.js';
 
 /**
  * Inverted dropout, as torch.nn.Dropout: while training, zeroes each element with probability p

@@ -2,7 +2,7 @@
 // pass over batched tensors, parameters, and the arithmetic that summary() reports.
 import type { Tensor, Shape } from '../tensor.js';
 import { Param, type ParamSpec } from './param.js';
-import { mixSeed } from './init.js';
+import { mixSeed } from '../random.js';
 import type { Prepared } from '../ops/prepared.js';
 import { forwardLowering, type ChannelAffine, type Clamp, type Folded, type LowerOptions, type OnnxEmitter } from './lowering.js';
 
