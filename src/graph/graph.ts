@@ -7,6 +7,7 @@ import { mixSeed } from '../random.js';
 import { tensorArg } from '../ops/validate.js';
 import { accumulate } from '../ops/index.js';
 import { buildTopology, GraphError, type GraphNode, type NodeSpec } from './topology.js';
+import { ancestors, gradientNeeds, replacedSpecs, selectNodes, type LayerSelector } from './surgery.js';
 import { summarize, type SummaryOptions } from './summary.js';
 
 export interface GraphSpec {
@@ -24,6 +25,11 @@ export interface ForwardOptions {
   training?: boolean;
   /** Node names whose outputs to return as well (they are not freed); '*' keeps every node. */
   keep?: readonly string[] | '*';
+  /**
+   * A training pass that backward() will be asked for input gradients (default false): frozen
+   * layers before the first trainable one then record what their backward needs.
+   */
+  inputGrads?: boolean;
 }
 
 export interface ForwardResult {
@@ -41,30 +47,96 @@ export class Graph {
   readonly inputShapes: Readonly<Record<string, Shape>>;
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
-  readonly nodes: readonly GraphNode[];
+  #nodes: readonly GraphNode[] = [];
   /** Free-form facts saved with the model file (dataset, accuracy, input normalisation, …). */
   metadata: Record<string, unknown> = {};
-  private readonly index: Map<string, number>;
-  private readonly lastUse: Map<string, number>;
-  /** What a training forward keeps for backward(): every value it made, and the batch's inputs. */
-  private tape: { values: Map<string, Tensor>; inputs: GraphInput } | null = null;
+  private index = new Map<string, number>();
+  private lastUse = new Map<string, number>();
+  private seedValue = 0;
+  /** What a training forward keeps for backward(): every value it made, the batch's inputs, which nodes need a gradient. */
+  private tape: { values: Map<string, Tensor>; inputs: GraphInput; need: boolean[]; ran: boolean[] } | null = null;
 
   constructor(spec: GraphSpec) {
     if (spec === null || typeof spec !== 'object') throw new GraphError('Graph: give { inputs, nodes, outputs }');
     const outputs = typeof spec.outputs === 'string' ? [spec.outputs] : [...(spec.outputs ?? [])];
-    this.nodes = buildTopology(spec.inputs ?? {}, spec.nodes ?? [], outputs);
+    this.setNodes(buildTopology(spec.inputs ?? {}, spec.nodes ?? [], outputs));
     this.inputShapes = Object.fromEntries(Object.entries(spec.inputs).map(([k, v]) => [k, Object.freeze(v.slice())]));
     this.inputNames = Object.keys(spec.inputs);
     this.outputNames = outputs;
-    this.index = new Map(this.nodes.map((n, i) => [n.name, i]));
-    this.lastUse = new Map();
-    this.nodes.forEach((n, i) => n.inputs.forEach((x) => this.lastUse.set(x, i)));
     this.seed(spec.seed ?? 0);
+  }
+
+  /** The nodes in topological order, with their inferred shapes. */
+  get nodes(): readonly GraphNode[] {
+    return this.#nodes;
+  }
+
+  private setNodes(nodes: readonly GraphNode[]): void {
+    this.#nodes = nodes;
+    this.index = new Map(nodes.map((n, i) => [n.name, i]));
+    this.lastUse = new Map();
+    nodes.forEach((n, i) => n.inputs.forEach((x) => this.lastUse.set(x, i)));
   }
 
   /** Re-seeds the initialisation of every parameter that is not materialised yet, and dropout masks. */
   seed(seed: number): void {
+    this.seedValue = seed >>> 0;
     this.nodes.forEach((n, i) => n.layer.seed(mixSeed(seed, i)));
+  }
+
+  /**
+   * Freezes layers: node names, a predicate (layer, name) => boolean, or nothing for every layer.
+   * Frozen parameters keep their values through fit, get no gradient (their weight-gradient kernels
+   * are skipped, and so is the backward pass of every frozen layer before the first trainable one),
+   * and a frozen layer computes as at inference in training passes (see Layer.trainable).
+   */
+  freeze(which?: LayerSelector): this {
+    for (const n of selectNodes(this.nodes, 'freeze', which)) n.layer.trainable = false;
+    return this;
+  }
+
+  /** Makes layers trainable again (same selectors as freeze). */
+  unfreeze(which?: LayerSelector): this {
+    for (const n of selectNodes(this.nodes, 'unfreeze', which)) n.layer.trainable = true;
+    return this;
+  }
+
+  /**
+   * Puts `layer` in node `name`'s place (as PyTorch's `model.fc = …`) and re-runs shape inference;
+   * when the new layer does not fit, throws a GraphError saying why and leaves the model as it was.
+   * Returns the layer it replaced, which the caller now owns (dispose it, or use it elsewhere).
+   */
+  replace(name: string, layer: Layer): Layer {
+    const old = this.node(name).layer;
+    if (layer === null || typeof layer !== 'object' || typeof layer.outputShape !== 'function') {
+      throw new TypeError(`replace: give a layer for node '${name}', got ${typeof layer === 'object' ? String(layer) : typeof layer}`);
+    }
+    let nodes: GraphNode[];
+    try {
+      nodes = buildTopology(this.inputShapes, replacedSpecs(this.nodes, name, layer), this.outputNames);
+    } catch (e) {
+      throw new GraphError(`replace: the new ${layer.type} layer does not fit in place of node '${name}' (${old.type}): ${(e as Error).message}`);
+    }
+    this.releaseActivations();
+    if (!layer.name) layer.name = name;
+    layer.seed(mixSeed(this.seedValue, this.index.get(name)!, 0x5e1ace));
+    this.setNodes(nodes);
+    return old;
+  }
+
+  /**
+   * A new model that ends at node `name` (a feature extractor): the nodes it depends on, sharing
+   * their layers and parameters with this model (training one trains the other; dispose only one
+   * of them). Metadata is copied, except classNames (the cut model no longer ends in the classes).
+   */
+  truncate(name: string): Graph {
+    this.node(name);
+    this.build(); // materialise every parameter, so that the new graph's seeding changes nothing
+    const { specs, inputs } = ancestors(this.nodes, this.inputNames, name);
+    const g = new Graph({ inputs: Object.fromEntries(inputs.map((n) => [n, this.inputShapes[n]])), nodes: specs, outputs: [name], seed: this.seedValue });
+    const { classNames: _drop, ...meta } = this.metadata;
+    g.metadata = structuredClone(meta);
+    return g;
   }
 
   /** The node by name. */
@@ -120,7 +192,11 @@ export class Graph {
    */
   forward(x: GraphInput, options: ForwardOptions = {}): ForwardResult {
     const training = options.training ?? false;
+    const inputGrads = options.inputGrads ?? false;
     this.releaseActivations();
+    // frozen layers before the first trainable one (a fine-tuned backbone) run as at inference
+    const need = training ? gradientNeeds(this.nodes, this.inputNames, inputGrads) : [];
+    const ran = this.nodes.map((n, i) => training && (need[i] || n.layer.trainable));
     const keepAll = options.keep === '*';
     const keepList = keepAll ? this.nodes.map((n) => n.name) : [...(options.keep ?? [])];
     for (const k of keepList) if (!this.index.has(k)) throw new GraphError(`forward: keep names '${k}', which is not a node of this model`);
@@ -145,7 +221,7 @@ export class Graph {
     try {
       this.nodes.forEach((node, i) => {
         const args = node.inputs.map((n) => values.get(n)!);
-        const y = node.layer.forward(args, training);
+        const y = node.layer.forward(args, ran[i]);
         const want = [batch, ...node.outputShape];
         if (y.rank !== want.length || y.shape.some((d, k) => d !== want[k])) {
           throw new GraphError(`node '${node.name}' (${node.layer.type}) produced [${y.shape.join(', ')}], expected [${want.join(', ')}]`);
@@ -161,7 +237,7 @@ export class Graph {
       for (const n of this.nodes) n.layer.release();
       throw e;
     }
-    if (training) this.tape = { values, inputs: x };
+    if (training) this.tape = { values, inputs: x, need, ran };
     const outputs: Record<string, Tensor> = {};
     for (const o of this.outputNames) outputs[o] = values.get(o)!;
     const kept: Record<string, Tensor> = {};
@@ -193,14 +269,23 @@ export class Graph {
       grads.set(name, t.clone());
     }
     const wantInputs = options.inputGrads ?? false;
+    const need = wantInputs ? gradientNeeds(this.nodes, this.inputNames, true) : tape.need;
+    const stale = this.nodes.findIndex((_, i) => need[i] && !tape.ran[i]);
+    if (stale >= 0) {
+      throw new GraphError(`backward: input gradients through the frozen layer '${this.nodes[stale].name}' need forward(x, { training: true, inputGrads: true })`);
+    }
     try {
       for (let i = this.nodes.length - 1; i >= 0; i--) {
         const node = this.nodes[i];
         const g = grads.get(node.name);
         if (g === undefined) continue; // nothing downstream of this node reached the loss
         grads.delete(node.name);
+        if (!need[i]) {
+          g.dispose(); // frozen, and so is everything before it: no gradient to compute here
+          continue;
+        }
         let dxs: (Tensor | null)[];
-        const needs = node.inputs.map((name) => wantInputs || !this.inputNames.includes(name));
+        const needs = node.inputs.map((name) => (this.inputNames.includes(name) ? wantInputs : need[this.index.get(name)!]));
         try {
           dxs = node.layer.backward(g, needs);
         } finally {

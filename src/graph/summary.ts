@@ -25,7 +25,10 @@ export interface SummaryRow {
   type: string;
   inputs: string[];
   outputShape: number[];
+  /** Learned parameters (frozen ones included). */
   params: number;
+  /** Of those, frozen ones (layer.trainable false or param.trainable false). */
+  frozen: number;
   buffers: number;
   macs: number;
   notes: string[];
@@ -35,6 +38,9 @@ export interface Summary {
   rows: SummaryRow[];
   totalParams: number;
   trainableParams: number;
+  /** Learned parameters that are frozen. */
+  frozenParams: number;
+  /** Frozen parameters and buffers (running statistics). */
   nonTrainable: number;
   totalMacs: number;
   weightBytes: number;
@@ -60,13 +66,16 @@ export function summarize(g: SummarySource, options: SummaryOptions = {}): Summa
       type: node.layer.type,
       inputs: [...node.inputs],
       outputShape: [...node.outputShape],
-      params: ps.filter((p) => p.trainable).reduce((a, p) => a + p.size, 0),
-      buffers: ps.filter((p) => !p.trainable).reduce((a, p) => a + p.size, 0),
+      params: ps.filter((p) => !p.buffer).reduce((a, p) => a + p.size, 0),
+      frozen: ps.filter((p) => !p.buffer && !p.trainable).reduce((a, p) => a + p.size, 0),
+      buffers: ps.filter((p) => p.buffer).reduce((a, p) => a + p.size, 0),
       macs: node.layer.macs(node.inputShapes, node.outputShape),
       notes: node.layer.notes(node.inputShapes),
     };
   });
-  const trainable = rows.reduce((a, r) => a + r.params, 0);
+  const learned = rows.reduce((a, r) => a + r.params, 0);
+  const frozen = rows.reduce((a, r) => a + r.frozen, 0);
+  const trainable = learned - frozen;
   const buffers = rows.reduce((a, r) => a + r.buffers, 0);
   const macs = rows.reduce((a, r) => a + r.macs, 0);
 
@@ -88,7 +97,7 @@ export function summarize(g: SummarySource, options: SummaryOptions = {}): Summa
   const header = ['Layer', 'Type', 'Output shape', 'Params', 'Mult-adds'];
   const table = rows.map((r) => [
     r.name + (r.notes.length ? ' (!)' : ''),
-    r.type,
+    r.type + (r.params > 0 && r.frozen === r.params ? ' (frozen)' : r.frozen > 0 ? ' (part frozen)' : ''),
     `[${r.outputShape.join(', ')}]`,
     n(r.params + r.buffers),
     n(r.macs),
@@ -99,11 +108,13 @@ export function summarize(g: SummarySource, options: SummaryOptions = {}): Summa
   const line = (row: string[]) => row.map((cell, c) => (c >= 3 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ');
   const rule = '─'.repeat(widths.reduce((a, b) => a + b + 2, -2));
   const lines = [rule, line(header), rule, ...inputRows.map(line), ...table.map(line), rule];
-  lines.push(`Total params: ${n(trainable + buffers)}`);
+  const nonTrainable = frozen + buffers;
+  const why = [frozen ? `${n(frozen)} frozen` : '', buffers ? `${n(buffers)} running statistics` : ''].filter(Boolean).join(', ');
+  lines.push(`Total params: ${n(learned + buffers)}`);
   lines.push(`Trainable params: ${n(trainable)}`);
-  lines.push(`Non-trainable params: ${n(buffers)}${buffers ? ' (running statistics)' : ''}`);
+  lines.push(`Non-trainable params: ${n(nonTrainable)}${why ? ` (${why})` : ''}`);
   lines.push(`Multiply-adds per sample: ${n(macs)} (${(macs / 1e9).toFixed(3)} G)`);
-  lines.push(`Weights: ${mib(4 * (trainable + buffers))}`);
+  lines.push(`Weights: ${mib(4 * (learned + buffers))}`);
   lines.push(`Activations at batch ${batch}: ${mib(activationBytes)} in all, ${mib(arena.size)} at peak when buffers are reused`);
   const noted = rows.filter((r) => r.notes.length);
   if (noted.length) {
@@ -112,11 +123,12 @@ export function summarize(g: SummarySource, options: SummaryOptions = {}): Summa
   }
   return {
     rows,
-    totalParams: trainable + buffers,
+    totalParams: learned + buffers,
     trainableParams: trainable,
-    nonTrainable: buffers,
+    frozenParams: frozen,
+    nonTrainable,
     totalMacs: macs,
-    weightBytes: 4 * (trainable + buffers),
+    weightBytes: 4 * (learned + buffers),
     activationBytes,
     peakActivationBytes: arena.size,
     batchSize: batch,

@@ -1,6 +1,7 @@
 import { ElementwiseLayer } from './activation-base.js';
 import type { Param } from './param.js';
-import type { Tensor, Shape } from '../tensor.js';
+import { Tensor, type Shape } from '../tensor.js';
+import { mul } from '../ops/add.js';
 import { cfg, type LayerConfig } from './layer.js';
 import { attr, type ChannelAffine, type OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
@@ -55,6 +56,8 @@ export class BatchNorm2d extends ElementwiseLayer {
   }
 
   private saved: { x: Tensor; mean: Tensor; invStd: Tensor } | null = null;
+  /** A frozen layer's training pass: the per-channel factor γ/√(var + eps) its backward multiplies by. */
+  private frozenScale: Tensor | null = null;
 
   /**
    * Training: normalises with the batch's statistics (biased variance) and moves the running
@@ -63,26 +66,40 @@ export class BatchNorm2d extends ElementwiseLayer {
   forward(inputs: readonly Tensor[], training = false): Tensor {
     this.release();
     const w = this.weight?.value ?? null, b = this.bias?.value ?? null;
-    if (!training) return batchNorm(inputs[0], this.runningMean.value, this.runningVar.value, w, b, { eps: this.eps });
+    if (!training || !this.trainable) {
+      // frozen: as at inference (running statistics used and kept); backward is then dy·γ/√(var + eps)
+      if (training) {
+        const per = [this.numFeatures, ...inputs[0].shape.slice(2).map(() => 1)];
+        this.frozenScale = Tensor.from(this.channelAffine().scale, per);
+      }
+      return batchNorm(inputs[0], this.runningMean.value, this.runningVar.value, w, b, { eps: this.eps });
+    }
     const r = batchNormTrain(inputs[0], w, b, this.runningMean.value, this.runningVar.value, { momentum: this.momentum, eps: this.eps });
     this.saved = { x: inputs[0], mean: r.mean, invStd: r.invStd };
     return r.output;
   }
 
   backward(dy: Tensor): Tensor[] {
+    if (this.frozenScale !== null) return [mul(dy, this.frozenScale)];
     const s = this.saved;
     if (s === null) throw this.notTrained();
-    const { dx } = batchNormBackward(dy, s.x, this.weight?.value ?? null, s.mean, s.invStd, {
-      weightGradInto: this.weight?.gradBuffer(),
-      biasGradInto: this.bias?.gradBuffer(),
+    const tw = this.weight?.trainable === true, tb = this.bias?.trainable === true;
+    const r = batchNormBackward(dy, s.x, this.weight?.value ?? null, s.mean, s.invStd, {
+      weightGradInto: tw ? this.weight!.gradBuffer() : undefined,
+      biasGradInto: tb ? this.bias!.gradBuffer() : undefined,
     });
-    return [dx];
+    // a parameter frozen by hand: its gradient was computed into a temporary, dropped here
+    if (!tw) r.dWeight?.dispose();
+    if (!tb) r.dBias?.dispose();
+    return [r.dx];
   }
 
   release(): void {
     this.saved?.mean.dispose();
     this.saved?.invStd.dispose();
     this.saved = null;
+    this.frozenScale?.dispose();
+    this.frozenScale = null;
   }
 
   macs(_i: readonly Shape[], out: Shape): number {

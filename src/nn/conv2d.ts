@@ -93,8 +93,9 @@ export class Conv2d extends Layer {
   backward(dy: Tensor, needs?: readonly boolean[]): (Tensor | null)[] {
     const x = this.saved;
     if (x === null) throw new Error(`layer '${this.name}' (Conv2d): backward needs a forward pass with training true first`);
-    conv2dBackwardFilter(x, dy, this.weight.shape, { ...this.opts, accumulateInto: this.weight.gradBuffer() });
-    if (this.bias) conv2dBackwardBias(dy, { accumulateInto: this.bias.gradBuffer() });
+    // frozen parameters get no gradient: their kernels are skipped
+    if (this.weight.trainable) conv2dBackwardFilter(x, dy, this.weight.shape, { ...this.opts, accumulateInto: this.weight.gradBuffer() });
+    if (this.bias?.trainable) conv2dBackwardBias(dy, { accumulateInto: this.bias.gradBuffer() });
     return [needs?.[0] === false ? null : conv2dBackwardData(dy, this.weight.value, x.shape, this.opts)];
   }
 

@@ -31,7 +31,7 @@ export class Dropout extends ElementwiseLayer {
   private lastSeed: number | null = null;
   forward(inputs: readonly Tensor[], training = false): Tensor {
     this.lastSeed = null;
-    if (!training || this.p === 0) return inputs[0];
+    if (!training || this.p === 0 || !this.trainable) return inputs[0]; // frozen: as at inference
     this.lastSeed = mixSeed(this.seedBase, this.calls++);
     return dropout(inputs[0], this.p, { training: true, seed: this.lastSeed });
   }

@@ -56,6 +56,24 @@ export abstract class Layer {
     return new Error(`layer '${this.name || this.type}' (${this.type}): backward needs a forward pass with training true first`);
   }
 
+  #trainable = true;
+
+  /**
+   * Whether training changes this layer (default true). A frozen layer (false) keeps its
+   * parameters: they get no gradient (and keep no .grad), and in a training pass it computes as at
+   * inference (BatchNorm2d uses and keeps its running statistics, Dropout passes its input
+   * through), as Keras does; gradients still flow through it to trainable layers before it.
+   */
+  get trainable(): boolean {
+    return this.#trainable;
+  }
+
+  set trainable(v: boolean) {
+    if (typeof v !== 'boolean') throw new TypeError(`layer '${this.name || this.type}' (${this.type}): trainable must be true or false, got ${String(v)}`);
+    this.#trainable = v;
+    for (const p of this.paramList) if (!p.buffer) p.trainable = v;
+  }
+
   /** Forgets what the last training forward saved. */
   release(): void {}
 

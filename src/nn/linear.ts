@@ -57,10 +57,13 @@ export class Linear extends Layer {
   backward(dy: Tensor, needs?: readonly boolean[]): (Tensor | null)[] {
     const x = this.saved;
     if (x === null) throw new Error(`layer '${this.name}' (Linear): backward needs a forward pass with training true first`);
+    // frozen parameters get no gradient: their kernels are skipped
+    const tw = this.weight.trainable, tb = this.bias?.trainable === true;
     const { dx } = linearBackward(dy, x, this.weight.value, {
-      weightGradInto: this.weight.gradBuffer(),
-      biasGradInto: this.bias ? this.bias.gradBuffer() : undefined,
-      biasGrad: this.bias !== null,
+      weightGradInto: tw ? this.weight.gradBuffer() : undefined,
+      weightGrad: tw,
+      biasGradInto: tb ? this.bias!.gradBuffer() : undefined,
+      biasGrad: tb,
       inputGrad: needs?.[0] !== false,
     });
     return [dx];

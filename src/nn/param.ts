@@ -6,7 +6,7 @@ import { initArray, type WeightInit } from './init.js';
 export interface ParamSpec {
   name: string;
   shape: Shape;
-  /** Buffers (running statistics) are not trained and not counted as parameters. */
+  /** false: a buffer (running statistics), never trained and not counted as a parameter. */
   trainable?: boolean;
   init: WeightInit;
   /** The shape whose fans scale the initialisation (a bias uses its weight's). */
@@ -17,7 +17,9 @@ export class Param {
   readonly name: string;
   readonly shape: Shape;
   readonly size: number;
-  readonly trainable: boolean;
+  /** A buffer (batch norm's running statistics): never trained, not counted as a parameter. */
+  readonly buffer: boolean;
+  #trainable: boolean;
   readonly initKind: WeightInit;
   private readonly fanShape: Shape;
   private seed = 0;
@@ -29,9 +31,28 @@ export class Param {
     this.name = spec.name;
     this.shape = spec.shape.slice();
     this.size = spec.shape.reduce((a, b) => a * b, 1);
-    this.trainable = spec.trainable ?? true;
+    this.buffer = spec.trainable === false;
+    this.#trainable = !this.buffer;
     this.initKind = spec.init;
     this.fanShape = spec.fanShape ?? spec.shape;
+  }
+
+  /**
+   * Whether training updates this parameter (false: frozen, or a buffer). Freezing drops the
+   * gradient: a frozen parameter keeps no .grad and backward passes compute none for it.
+   */
+  get trainable(): boolean {
+    return this.#trainable;
+  }
+
+  set trainable(v: boolean) {
+    if (typeof v !== 'boolean') throw new TypeError(`parameter ${this.name}: trainable must be true or false, got ${String(v)}`);
+    if (v && this.buffer) throw new TypeError(`parameter ${this.name} is a buffer (running statistics): it cannot be trained`);
+    this.#trainable = v;
+    if (!v) {
+      this.grad?.dispose();
+      this.grad = null;
+    }
   }
 
   /** Sets the seed used when the value is first materialised. */

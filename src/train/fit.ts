@@ -158,6 +158,10 @@ export async function fit(model: Graph, train: LabelledData, options: FitOptions
   const t0 = now();
   let step = 0, seen = 0;
   model.seed(seed);
+  // gradients left by anything before (a backward outside fit, an optimizer over some of the
+  // parameters) must not leak into the first step
+  for (const p of model.namedParams()) if (!p.param.trainable && p.param.grad !== null) p.param.trainable = false;
+  model.zeroGrad();
 
   try {
     for (let epoch = 0; epoch < epochs; epoch++) {
@@ -191,6 +195,7 @@ export async function fit(model: Graph, train: LabelledData, options: FitOptions
         }
         optimizer.step();
         optimizer.zeroGrad();
+        if (!ownOptimizer) model.zeroGrad(); // parameters the given optimizer does not hold keep no sums
         step++;
         seen += idx.length;
         lossSum += loss * idx.length;
