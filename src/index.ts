@@ -20,6 +20,8 @@ export { io };
 import * as data from './data/index.js';
 export { data };
 export { fit, evaluate, predict } from './train/fit.js';
+export { predictTopK, type TopKEntry, type TopKOptions } from './train/topk.js';
+export type { Preprocess } from './graph/metadata.js';
 export type { FitOptions, History, EpochLogs, BatchLogs, LabelledData, EvaluateResult } from './train/fit.js';
 import * as optim from './train/optim-exports.js';
 export { optim };

@@ -17,6 +17,7 @@ import { Graph } from '../graph/graph.js';
 import { Layer } from '../nn/layer.js';
 import { crc32 } from './crc32.js';
 import { layerFactory } from '../nn/registry.js';
+import { checkMetadata } from '../graph/metadata.js';
 import { describe } from '../ops/validate.js';
 
 const MAGIC = [0x53, 0x49, 0x4d, 0x44, 0x4e, 0x45, 0x54, 0x00]; // "SIMDNET\0"
@@ -56,6 +57,9 @@ export function save(model: Graph, options: { metadata?: Record<string, unknown>
     tensors.push({ name: p.name, shape: [...p.param.shape], offset: off });
     off += align16(p.param.size * 4);
   }
+  const metadata = { ...model.metadata, ...(options.metadata ?? {}) };
+  const outShape = model.outputShape;
+  checkMetadata('io.save', metadata, outShape.length === 1 ? outShape[0] : undefined);
   const json: FileJson = {
     format: 'simdnet',
     version: FORMAT_VERSION,
@@ -65,7 +69,7 @@ export function save(model: Graph, options: { metadata?: Record<string, unknown>
       outputs: [...model.outputNames],
     },
     tensors,
-    metadata: { ...model.metadata, ...(options.metadata ?? {}) },
+    metadata,
   };
   const text = new TextEncoder().encode(JSON.stringify(json));
   const jsonLen = align16(text.length);
@@ -178,7 +182,16 @@ function build(json: FileJson, u8: Uint8Array, base: number, weightLen: number):
     model.dispose();
     throw e;
   }
-  if (isObj(json.metadata)) model.metadata = json.metadata;
+  if (isObj(json.metadata)) {
+    const out = model.outputShape;
+    try {
+      checkMetadata('metadata', json.metadata, out.length === 1 ? out[0] : undefined);
+    } catch (e) {
+      model.dispose();
+      throw new ModelFileError((e as Error).message);
+    }
+    model.metadata = json.metadata;
+  }
   return model;
 }
 

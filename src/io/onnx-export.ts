@@ -4,6 +4,7 @@
 import { Graph } from '../graph/graph.js';
 import type { GraphNode } from '../graph/topology.js';
 import type { OnnxEmitter } from '../nn/lowering.js';
+import { checkMetadata } from '../graph/metadata.js';
 import { OnnxError } from './onnx-proto.js';
 import { encodeModel, type NodeOut, type TensorOut } from './onnx-write.js';
 
@@ -23,6 +24,13 @@ export function toONNX(model: Graph, options: ToOnnxOptions = {}): Uint8Array {
   if (!(typeof batch === 'string' && batch !== '') && !(Number.isInteger(batch) && (batch as number) > 0)) {
     throw new TypeError(`io.toONNX: options.batch must be a dimension name or a positive integer, got ${String(batch)}`);
   }
+  // metadata travels as metadata_props, each value JSON (preprocess and classNames checked first);
+  // 'onnx' is what an import recorded about its source file, not carried on
+  const out = model.outputShape;
+  checkMetadata('io.toONNX', model.metadata, out.length === 1 ? out[0] : undefined);
+  const metadata = Object.entries(model.metadata)
+    .filter(([k, v]) => k !== 'onnx' && v !== undefined)
+    .map(([key, v]) => ({ key, value: JSON.stringify(v) }));
   const nodes: NodeOut[] = [];
   const inits: TensorOut[] = [];
   for (const node of model.nodes) node.layer.toOnnx(emitter(node, nodes, inits));
@@ -36,6 +44,7 @@ export function toONNX(model: Graph, options: ToOnnxOptions = {}): Uint8Array {
     initializers: inits,
     inputs: model.inputNames.map((n) => ({ name: n, dims: [batch, ...model.inputShapes[n]] })),
     outputs: model.outputNames.map((n) => ({ name: n, dims: [batch, ...model.node(n).outputShape] })),
+    metadata,
   });
 }
 

@@ -5,6 +5,7 @@
 // batch dimension is dropped), so every layer's shape inference runs as the graph is built, and
 // no tensor is allocated until the whole graph is known: weights go in last. The state the
 // handlers share (values, layers made so far, the current node) is onnx-context.ts's Ctx.
+import { checkMetadata } from '../graph/metadata.js';
 import { Graph } from '../graph/graph.js';
 import { Identity } from '../nn/identity.js';
 import { OnnxError, decodeModel, DT, dtName } from './onnx-proto.js';
@@ -96,7 +97,14 @@ export function fromONNX(bytes: Uint8Array | ArrayBuffer, options: FromOnnxOptio
       throw c.fail((e as Error).message);
     }
   });
-  return assemble(c, inputs, g.outputs.map((o) => o.name), { producer: m.producer, opset, irVersion: m.irVersion });
+  const model = assemble(c, inputs, g.outputs.map((o) => o.name), { producer: m.producer, opset, irVersion: m.irVersion });
+  try {
+    Object.assign(model.metadata, readMetadataProps(m.metadata, model.outputShape));
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  return model;
 }
 
 function assemble(c: Ctx, inputs: Record<string, number[]>, outputs: string[], info: Record<string, unknown>): Graph {
@@ -152,4 +160,28 @@ function assemble(c: Ctx, inputs: Record<string, number[]>, outputs: string[], i
   }
   model.metadata = { onnx: { ...info, inputs: Object.keys(inputs), outputs } };
   return model;
+}
+
+/**
+ * metadata_props → metadata: JSON values parsed (a value that is not JSON stays a string), the
+ * keys the engine reads (preprocess, classNames) checked; 'onnx' is kept for the import's own record.
+ */
+function readMetadataProps(props: readonly { key: string; value: string }[], out: readonly number[]): Record<string, unknown> {
+  const meta: Record<string, unknown> = {};
+  for (const { key, value } of props) {
+    if (key === 'onnx' || key === '__proto__') continue;
+    let v: unknown = value;
+    try {
+      v = JSON.parse(value);
+    } catch {
+      // a plain string (other exporters write free text)
+    }
+    meta[key] = v;
+  }
+  try {
+    checkMetadata('metadata_props', meta, out.length === 1 ? out[0] : undefined);
+  } catch (e) {
+    throw new OnnxError((e as Error).message);
+  }
+  return meta;
 }

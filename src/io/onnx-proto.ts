@@ -84,6 +84,8 @@ export interface OnnxModelProto {
   producer: string;
   opsets: { domain: string; version: number }[];
   graph: OnnxGraphProto | null;
+  /** metadata_props, in file order. */
+  metadata: { key: string; value: string }[];
 }
 
 /** Decodes a ModelProto; malformed bytes become an OnnxError saying where. */
@@ -97,7 +99,7 @@ export function decodeModel(bytes: Uint8Array): OnnxModelProto {
 }
 
 function model(r: Reader): OnnxModelProto {
-  const m: OnnxModelProto = { irVersion: 0, producer: '', opsets: [], graph: null };
+  const m: OnnxModelProto = { irVersion: 0, producer: '', opsets: [], graph: null, metadata: [] };
   while (!r.done) {
     const f = r.key();
     if (f === 1 && r.wire === WIRE_VARINT) m.irVersion = r.int64();
@@ -113,6 +115,16 @@ function model(r: Reader): OnnxModelProto {
         else s.skip();
       }
       m.opsets.push(o);
+    } else if (f === 14 && r.wire === WIRE_LEN) {
+      const s = r.message();
+      const e = { key: '', value: '' };
+      while (!s.done) {
+        const g = s.key();
+        if (g === 1 && s.wire === WIRE_LEN) e.key = s.string();
+        else if (g === 2 && s.wire === WIRE_LEN) e.value = s.string();
+        else s.skip();
+      }
+      m.metadata.push(e);
     } else r.skip();
   }
   return m;

@@ -32,6 +32,8 @@ export interface ModelOut {
   initializers: readonly TensorOut[];
   inputs: readonly ValueOut[];
   outputs: readonly ValueOut[];
+  /** ModelProto.metadata_props: key → value strings. */
+  metadata?: readonly { key: string; value: string }[];
 }
 
 const LE = new Uint8Array(new Float32Array([1]).buffer)[3] === 0x3f;
@@ -102,5 +104,6 @@ export function encodeModel(m: ModelOut): Uint8Array {
     for (const v of m.outputs) g.message(12, (vw) => writeValue(vw, v));
   });
   w.message(8, (o) => o.string(1, '').int(2, m.opset));
+  for (const p of m.metadata ?? []) w.message(14, (e) => e.string(1, p.key).string(2, p.value));
   return w.finish();
 }
