@@ -21,6 +21,13 @@ import * as data from './data/index.js';
 export { data };
 export { fit, evaluate, predict } from './train/fit.js';
 export { predictTopK, type TopKEntry, type TopKOptions } from './train/topk.js';
+import { reduceLROnPlateau, historyToCSV } from './train/callbacks.js';
+import { modelCheckpoint } from './io/checkpoint.js';
+/** Keras-style fit callbacks. */
+export const callbacks = { modelCheckpoint, reduceLROnPlateau };
+export { historyToCSV };
+export type { FitContext, ReduceLROnPlateauOptions, Monitor } from './train/callbacks.js';
+export type { ModelCheckpointOptions } from './io/checkpoint.js';
 export type { Preprocess } from './graph/metadata.js';
 export type { FitOptions, History, EpochLogs, BatchLogs, LabelledData, EvaluateResult } from './train/fit.js';
 import * as optim from './train/optim-exports.js';

@@ -11,6 +11,7 @@ import { softmaxCrossEntropy } from '../ops/loss.js';
 import { tensorArg, intArg, numberArg, knownOptions, describe } from '../ops/validate.js';
 import { Optimizer, SGD, Adam, AdamW } from './optim.js';
 import type { Schedule } from './schedule.js';
+import type { FitContext } from './callbacks.js';
 import { topKCorrect } from './metrics.js';
 import { defaultSink, bar, duration, type LogSink } from './progress.js';
 
@@ -36,9 +37,9 @@ export interface EpochLogs {
 export interface History { epochs: EpochLogs[]; stoppedEarly: boolean; seconds: number; imagesPerSecond: number }
 
 export interface FitCallbacks {
-  onBatchEnd?(logs: BatchLogs): void;
-  /** Return false to stop training after this epoch. */
-  onEpochEnd?(logs: EpochLogs): void | boolean;
+  onBatchEnd?(logs: BatchLogs, ctx: FitContext): void;
+  /** Return (or resolve to) false to stop training after this epoch; fit awaits a promise. */
+  onEpochEnd?(logs: EpochLogs, ctx: FitContext): void | boolean | Promise<void | boolean>;
 }
 
 export interface EarlyStopping {
@@ -68,7 +69,8 @@ export interface FitOptions {
   topK?: number;
   augment?: { cropPadding?: number; flip?: boolean };
   earlyStopping?: EarlyStopping;
-  callbacks?: FitCallbacks;
+  /** One callback object or several (callbacks.modelCheckpoint, callbacks.reduceLROnPlateau, your own). */
+  callbacks?: FitCallbacks | readonly FitCallbacks[];
   /** Progress bar and per-epoch lines (a Node terminal gets a live bar). */
   verbose?: boolean;
   log?: LogSink;
@@ -157,6 +159,9 @@ export async function fit(model: Graph, train: LabelledData, options: FitOptions
   const imageShape: Shape = train.x.shape.slice(1);
   const t0 = now();
   let step = 0, seen = 0;
+  const cbs: FitCallbacks[] = options.callbacks === undefined ? [] : Array.isArray(options.callbacks) ? [...options.callbacks] : [options.callbacks as FitCallbacks];
+  for (const [i, cb] of cbs.entries()) if (cb === null || typeof cb !== 'object') throw new TypeError(`fit: callbacks[${i}] must be an object with onEpochEnd / onBatchEnd, got ${describe(cb)}`);
+  const ctx: FitContext = { model, optimizer };
   model.seed(seed);
   // gradients left by anything before (a backward outside fit, an optimizer over some of the
   // parameters) must not leak into the first step
@@ -199,7 +204,8 @@ export async function fit(model: Graph, train: LabelledData, options: FitOptions
         step++;
         seen += idx.length;
         lossSum += loss * idx.length;
-        options.callbacks?.onBatchEnd?.({ epoch, batch: b, batches, step, loss, accuracy: r2(correct, (b * batchSize) + idx.length), lr: optimizer.lr });
+        const bl: BatchLogs = { epoch, batch: b, batches, step, loss, accuracy: r2(correct, (b * batchSize) + idx.length), lr: optimizer.lr };
+        for (const cb of cbs) cb.onBatchEnd?.(bl, ctx);
         if (sink && (b % 4 === 0 || b === batches - 1)) {
           const el = (now() - te) / 1000;
           const done = b * batchSize + idx.length;
@@ -225,7 +231,8 @@ export async function fit(model: Graph, train: LabelledData, options: FitOptions
           ` ${logs.imagesPerSecond.toFixed(0)} img/s ${duration(seconds)}`,
         false,
       );
-      const stop = options.callbacks?.onEpochEnd?.(logs) === false;
+      let stop = false;
+      for (const cb of cbs) if ((await cb.onEpochEnd?.(logs, ctx)) === false) stop = true;
       if (es) {
         const value = monitor === 'valLoss' ? logs.valLoss : monitor === 'valAccuracy' ? -(logs.valAccuracy ?? NaN) : monitor === 'loss' ? logs.loss : -logs.accuracy;
         if (value === undefined || Number.isNaN(value)) throw new Error(`fit: earlyStopping monitors '${monitor}', which needs validation data`);

@@ -5,13 +5,20 @@ export type LogSink = (line: string, transient: boolean) => void;
 
 interface Proc { stderr?: { isTTY?: boolean; write(s: string): unknown; columns?: number } }
 
-/** The default sink: rewrites one line on a TTY, prints finished lines otherwise. */
-export function defaultSink(): LogSink {
+/**
+ * The default sink: rewrites one line on a TTY; elsewhere (piped, CI, a browser console) prints
+ * the progress line at most every `everyMs` (default 5 s) and every finished line.
+ */
+export function defaultSink(everyMs = 5000): LogSink {
   const proc = (globalThis as { process?: Proc }).process;
   const tty = proc?.stderr?.isTTY === true;
+  let last = Date.now();
   return (line, transient) => {
     if (tty) proc!.stderr!.write(`\r\x1b[2K${line}${transient ? '' : '\n'}`);
-    else if (!transient) console.log(line);
+    else if (!transient || Date.now() - last >= everyMs) {
+      console.log(line);
+      last = Date.now();
+    }
   };
 }
 
