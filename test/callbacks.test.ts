@@ -67,6 +67,19 @@ describe('fit callbacks', () => {
     m.dispose(); d.x.dispose();
   });
 
+  it('Keras habits: model.fit, model.evaluate and model.predict({ batchSize }) as methods', async () => {
+    const { m, d } = setup(5);
+    const h = await m.fit(d, { epochs: 2, batchSize: 8, seed: 1 });
+    expect(h.epochs).toHaveLength(2);
+    const e = m.evaluate(d);
+    expect(e.count).toBe(32);
+    const all = m.predict(d.x);
+    const sliced = m.predict(d.x, { batchSize: 5 });
+    expect(Array.from(sliced.toFloat32Array())).toEqual(Array.from(all.toFloat32Array()));
+    expect(() => m.predict(d.x, { batchSize: 0 })).toThrow(/predict: batchSize must be ≥ 1/);
+    all.dispose(); sliced.dispose(); m.dispose(); d.x.dispose();
+  });
+
   it('progress without a terminal: a line every few seconds, and every finished line', () => {
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     const now = vi.spyOn(Date, 'now');

@@ -4,7 +4,8 @@ import { Tensor, type Shape } from '../tensor.js';
 import type { Layer } from '../nn/layer.js';
 import type { Param } from '../nn/param.js';
 import { mixSeed } from '../random.js';
-import { tensorArg } from '../ops/validate.js';
+import { tensorArg, intArg, knownOptions } from '../ops/validate.js';
+import { predictInBatches } from './batching.js';
 import { accumulate } from '../ops/index.js';
 import { buildTopology, GraphError, type GraphNode, type NodeSpec } from './topology.js';
 import { ancestors, gradientNeeds, replacedSpecs, selectNodes, type LayerSelector } from './surgery.js';
@@ -181,9 +182,15 @@ export class Graph {
     return this;
   }
 
-  /** Inference: the first output for a batch. Intermediates are freed; the caller disposes the result. */
-  predict(x: GraphInput): Tensor {
-    return this.forward(x).output;
+  /**
+   * Inference: the first output for a batch. Intermediates are freed; the caller disposes the
+   * result. `batchSize` runs a large single-input batch that many samples at a time.
+   */
+  predict(x: GraphInput, options: { batchSize?: number } = {}): Tensor {
+    knownOptions('predict', options, ['batchSize']);
+    if (options.batchSize === undefined || !(x instanceof Tensor)) return this.forward(x).output;
+    const bs = intArg('predict', 'batchSize', options.batchSize, 1);
+    return predictInBatches((xb) => this.forward(xb).output, tensorArg('predict', 'x', x), bs);
   }
 
   /**

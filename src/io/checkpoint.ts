@@ -33,8 +33,8 @@ export function modelCheckpoint(options: ModelCheckpointOptions) {
   const higher = name === 'accuracy' || name === 'valAccuracy';
   let best = Infinity;
   return {
-    async onEpochEnd(logs: { epoch: number } & Record<string, unknown>, ctx: { model: Graph }): Promise<void> {
-      const raw = logs[name];
+    async onEpochEnd(logs: { epoch: number }, ctx: { model: Graph }): Promise<void> {
+      const raw = (logs as unknown as Record<string, unknown>)[name];
       if (typeof raw !== 'number') throw new Error(`${op}: monitors '${name}', which needs validation data (validationData or validationSplit)`);
       const v = higher ? -raw : raw;
       if (bestOnly && !(v < best)) return;
@@ -44,7 +44,7 @@ export function modelCheckpoint(options: ModelCheckpointOptions) {
         const fs = await import('node:fs/promises');
         await fs.writeFile(options.path, bytes);
       }
-      await options.onSave?.(bytes, logs);
+      await options.onSave?.(bytes, logs as unknown as Record<string, unknown>);
     },
   };
 }

@@ -84,8 +84,9 @@ export function reduceLROnPlateau(options: ReduceLROnPlateauOptions = {}) {
 }
 
 /** The per-epoch history as CSV (a header line, then one line per epoch). */
-export function historyToCSV(history: { epochs: readonly Record<string, unknown>[] }): string {
-  const cols = [...new Set(history.epochs.flatMap((e) => Object.keys(e)))];
+export function historyToCSV(history: { epochs: readonly object[] }): string {
+  const rows = history.epochs as readonly Record<string, unknown>[];
+  const cols = [...new Set(rows.flatMap((e) => Object.keys(e)))];
   const cell = (v: unknown) => (v === undefined ? '' : typeof v === 'number' ? String(v) : JSON.stringify(v));
-  return [cols.join(','), ...history.epochs.map((e) => cols.map((c) => cell(e[c])).join(','))].join('\n') + '\n';
+  return [cols.join(','), ...rows.map((e) => cols.map((c) => cell(e[c])).join(','))].join('\n') + '\n';
 }

@@ -1,12 +1,11 @@
 // fit(), evaluate() and predict(): mini-batch training with seeded shuffling, validation,
 // metrics, callbacks, early stopping and a progress bar; batched inference.
 import { Tensor, type Shape } from '../tensor.js';
-import type { Graph } from '../graph/graph.js';
+import { Graph as GraphClass, type Graph } from '../graph/graph.js';
 import { mixSeed } from '../random.js';
 import { permutation } from '../data/dataset.js';
 import { augmentBatch } from '../data/augment.js';
 import { indexSelect } from '../ops/gather.js';
-import { concat } from '../ops/concat.js';
 import { softmaxCrossEntropy } from '../ops/loss.js';
 import { tensorArg, intArg, numberArg, knownOptions, describe } from '../ops/validate.js';
 import { Optimizer, SGD, Adam, AdamW } from './optim.js';
@@ -302,21 +301,23 @@ export function evaluate(model: Graph, d: LabelledData, options: { batchSize?: n
 /** The model's first output for every sample of x, computed in batches (inference mode). */
 export function predict(model: Graph, x: Tensor, options: { batchSize?: number } = {}): Tensor {
   const t = tensorArg('predict', 'x', x);
-  const bs = intArg('predict', 'batchSize', options.batchSize ?? 128, 1);
-  const n = t.shape[0];
-  if (n <= bs) return model.predict(t);
-  const parts: Tensor[] = [];
-  try {
-    for (let s = 0; s < n; s += bs) {
-      const xb = indexSelect(t, Uint32Array.from({ length: Math.min(bs, n - s) }, (_, i) => s + i));
-      try {
-        parts.push(model.predict(xb));
-      } finally {
-        xb.dispose();
-      }
-    }
-    return concat(parts, 0);
-  } finally {
-    for (const p of parts) p.dispose();
+  return model.predict(t, { batchSize: intArg('predict', 'batchSize', options.batchSize ?? 128, 1) });
+}
+
+// ── Keras habits: model.fit / model.evaluate as methods ─────────────────────────────────────
+// Graph lives below train/ and cannot import it; the methods are declared on it here and
+// installed when this module loads (it always does: the package's entry re-exports fit).
+declare module '../graph/graph.js' {
+  interface Graph {
+    /** fit(this, data, options): trains the model (see fit). */
+    fit(data: LabelledData, options?: FitOptions): Promise<History>;
+    /** evaluate(this, data, options): loss and accuracies on labelled data (see evaluate). */
+    evaluate(data: LabelledData, options?: { batchSize?: number; topK?: number }): EvaluateResult;
   }
 }
+GraphClass.prototype.fit = function (this: Graph, data: LabelledData, options?: FitOptions) {
+  return fit(this, data, options);
+};
+GraphClass.prototype.evaluate = function (this: Graph, data: LabelledData, options?: { batchSize?: number; topK?: number }) {
+  return evaluate(this, data, options);
+};
