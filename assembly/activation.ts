@@ -4,22 +4,7 @@
 // vector: it reads one v128 past the end (the allocator's padding allows it) and stores only
 // the valid lanes.
 
-import { expNeg, expm1Neg, storeLanes } from "./vmath";
-
-/** sigmoid: 1/(1 + e) for x ≥ 0 and e/(1 + e) for x < 0, with e = exp(−|x|) ∈ (0, 1]. */
-@inline function sigmoidv(x: v128): v128 {
-  const e = expNeg(v128.or(x, i32x4.splat(<i32>0x80000000))); // −|x|
-  const inv = f32x4.div(f32x4.splat(1.0), f32x4.add(f32x4.splat(1.0), e));
-  return v128.bitselect(f32x4.mul(e, inv), inv, f32x4.lt(x, f32x4.splat(0.0)));
-}
-
-/** tanh: sign(x)·(−m)/(2 + m) with m = expm1(−2|x|) ∈ (−1, 0]; no cancellation near 0. */
-@inline function tanhv(x: v128): v128 {
-  const m = expm1Neg(f32x4.mul(f32x4.abs(x), f32x4.splat(-2.0)));
-  // m/(2 + m) ≤ 0; abs() rather than a negation keeps tanh(+0) = +0
-  const t = f32x4.abs(f32x4.div(m, f32x4.add(f32x4.splat(2.0), m)));
-  return v128.or(t, v128.and(x, i32x4.splat(<i32>0x80000000)));
-}
+import { sigmoidv, storeLanes, tanhv } from "./vmath";
 
 @inline function relu_v(x: v128): v128 {
   // x < 0 ? 0 : x — NaN passes through, −0 stays −0

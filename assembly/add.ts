@@ -1,117 +1,14 @@
-// Elementwise arithmetic with broadcasting: add and mul (forward), scale, in-place accumulation,
-// and add's backward (the reductions of dy over broadcast dims). The TypeScript op reduces every
-// pair of shapes to one of four layouts (dims of size 1 dropped, neighbouring dims merged,
+// Elementwise arithmetic with broadcasting: add and mul (forward; the loops are binary-common's,
+// shared with sub/div/pow in binary.ts), scale, in-place accumulation, and add's backward (the
+// reductions of dy over broadcast dims). The TypeScript op reduces every pair of shapes to one of four layouts (dims of size 1 dropped, neighbouring dims merged,
 // operands swapped so that a is the full one); all pointers are byte addresses of f32 arrays,
 // all counts in elements, and y never overlaps a or b unless it equals one of them exactly.
 
-/** a + b or a·b; `mul` is a constant at every call site, so the choice folds away. */
-@inline function op4(a: v128, b: v128, mul: bool): v128 {
-  return mul ? f32x4.mul(a, b) : f32x4.add(a, b);
-}
-
-@inline function op1(a: f32, b: f32, mul: bool): f32 {
-  return mul ? a * b : a + b;
-}
-
-/** y[i] = a[i] ∘ b[i] for i in [0, n). Tail (n mod 4): scalar. */
-@inline function same(aPtr: usize, bPtr: usize, yPtr: usize, n: i32, mul: bool): void {
-  let i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const o = <usize>i << 2;
-    const a0 = v128.load(aPtr + o), a1 = v128.load(aPtr + o, 16), a2 = v128.load(aPtr + o, 32), a3 = v128.load(aPtr + o, 48);
-    const b0 = v128.load(bPtr + o), b1 = v128.load(bPtr + o, 16), b2 = v128.load(bPtr + o, 32), b3 = v128.load(bPtr + o, 48);
-    v128.store(yPtr + o, op4(a0, b0, mul));
-    v128.store(yPtr + o, op4(a1, b1, mul), 16);
-    v128.store(yPtr + o, op4(a2, b2, mul), 32);
-    v128.store(yPtr + o, op4(a3, b3, mul), 48);
-  }
-  for (; i + 4 <= n; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(yPtr + o, op4(v128.load(aPtr + o), v128.load(bPtr + o), mul));
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(yPtr + o, op1(load<f32>(aPtr + o), load<f32>(bPtr + o), mul));
-  }
-}
-
-/** y[i] = a[i] ∘ s for i in [0, n), s a splatted scalar. */
-@inline function splat(aPtr: usize, s: v128, yPtr: usize, n: i32, mul: bool): void {
-  let i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const o = <usize>i << 2;
-    const a0 = v128.load(aPtr + o), a1 = v128.load(aPtr + o, 16), a2 = v128.load(aPtr + o, 32), a3 = v128.load(aPtr + o, 48);
-    v128.store(yPtr + o, op4(a0, s, mul));
-    v128.store(yPtr + o, op4(a1, s, mul), 16);
-    v128.store(yPtr + o, op4(a2, s, mul), 32);
-    v128.store(yPtr + o, op4(a3, s, mul), 48);
-  }
-  for (; i + 4 <= n; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(yPtr + o, op4(v128.load(aPtr + o), s, mul));
-  }
-  const sf = f32x4.extract_lane(s, 0);
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(yPtr + o, op1(load<f32>(aPtr + o), sf, mul));
-  }
-}
-
-@inline function row(aPtr: usize, bPtr: usize, yPtr: usize, outer: i32, inner: i32, mul: bool): void {
-  const rowBytes = <usize>inner << 2;
-  for (let r = 0; r < outer; r++) {
-    const off = <usize>r * rowBytes;
-    same(aPtr + off, bPtr, yPtr + off, inner, mul);
-  }
-}
-
-@inline function channel(aPtr: usize, bPtr: usize, yPtr: usize, outer: i32, c: i32, inner: i32, mul: bool): void {
-  const rowBytes = <usize>inner << 2;
-  let off: usize = 0;
-  for (let o = 0; o < outer; o++) {
-    for (let k = 0; k < c; k++, off += rowBytes) {
-      splat(aPtr + off, v128.load32_splat(bPtr + (<usize>k << 2)), yPtr + off, inner, mul);
-    }
-  }
-}
-
-@inline function strided(aPtr: usize, bPtr: usize, yPtr: usize, paramsPtr: usize, mul: bool): void {
-  const r = load<i32>(paramsPtr);
-  const dims = paramsPtr + 4;
-  const aStr = dims + (<usize>r << 2);
-  const bStr = aStr + (<usize>r << 2);
-  const ctr = bStr + (<usize>r << 2);
-  const inner = load<i32>(dims + (<usize>(r - 1) << 2));
-  const bContig = load<i32>(bStr + (<usize>(r - 1) << 2)) != 0;
-  let rows = 1;
-  for (let d = 0; d < r - 1; d++) {
-    rows *= load<i32>(dims + (<usize>d << 2));
-    store<i32>(ctr + (<usize>d << 2), 0);
-  }
-  let aOff: isize = 0, bOff: isize = 0;
-  let y = yPtr;
-  const rowBytes = <usize>inner << 2;
-  for (let row = 0; row < rows; row++, y += rowBytes) {
-    const a = aPtr + (<usize>aOff << 2), b = bPtr + (<usize>bOff << 2);
-    if (bContig) same(a, b, y, inner, mul);
-    else splat(a, v128.load32_splat(b), y, inner, mul);
-    // odometer over the outer dims
-    for (let d = r - 2; d >= 0; d--) {
-      const dp = <usize>d << 2;
-      const c = load<i32>(ctr + dp) + 1;
-      aOff += load<i32>(aStr + dp);
-      bOff += load<i32>(bStr + dp);
-      if (c < load<i32>(dims + dp)) { store<i32>(ctr + dp, c); break; }
-      aOff -= <isize>load<i32>(aStr + dp) * c;
-      bOff -= <isize>load<i32>(bStr + dp) * c;
-      store<i32>(ctr + dp, 0);
-    }
-  }
-}
+import { ADD, MUL, channel, row, same, splat, walk } from "./binary-common";
 
 /** y[i] = a[i] + b[i] for i in [0, n). Tail (n mod 4): scalar. */
 export function add_f32_simd(aPtr: usize, bPtr: usize, yPtr: usize, n: i32): void {
-  same(aPtr, bPtr, yPtr, n, false);
+  same(aPtr, bPtr, yPtr, n, ADD);
 }
 
 /**
@@ -119,7 +16,7 @@ export function add_f32_simd(aPtr: usize, bPtr: usize, yPtr: usize, n: i32): voi
  * [inner] (e.g. [N, F] + [F], or [N, C, H, W] + [W]). Tail (inner mod 4): scalar.
  */
 export function add_f32_row_simd(aPtr: usize, bPtr: usize, yPtr: usize, outer: i32, inner: i32): void {
-  row(aPtr, bPtr, yPtr, outer, inner, false);
+  row(aPtr, bPtr, yPtr, outer, inner, ADD);
 }
 
 /**
@@ -128,7 +25,7 @@ export function add_f32_row_simd(aPtr: usize, bPtr: usize, yPtr: usize, outer: i
  * Tail (inner mod 4): scalar.
  */
 export function add_f32_channel_simd(aPtr: usize, bPtr: usize, yPtr: usize, outer: i32, c: i32, inner: i32): void {
-  channel(aPtr, bPtr, yPtr, outer, c, inner, false);
+  channel(aPtr, bPtr, yPtr, outer, c, inner, ADD);
 }
 
 /**
@@ -139,37 +36,37 @@ export function add_f32_channel_simd(aPtr: usize, bPtr: usize, yPtr: usize, oute
  * The innermost dim is vectorized (scalar tail).
  */
 export function add_f32_strided_simd(aPtr: usize, bPtr: usize, yPtr: usize, paramsPtr: usize): void {
-  strided(aPtr, bPtr, yPtr, paramsPtr, false);
+  walk(aPtr, bPtr, yPtr, paramsPtr, ADD, 0, 0);
 }
 
 /** y[i] = a[i]·b[i] for i in [0, n). Tail (n mod 4): scalar. */
 export function mul_f32_simd(aPtr: usize, bPtr: usize, yPtr: usize, n: i32): void {
-  same(aPtr, bPtr, yPtr, n, true);
+  same(aPtr, bPtr, yPtr, n, MUL);
 }
 
 /** y[o, i] = a[o, i]·b[i]; layout and tail as add_f32_row_simd. */
 export function mul_f32_row_simd(aPtr: usize, bPtr: usize, yPtr: usize, outer: i32, inner: i32): void {
-  row(aPtr, bPtr, yPtr, outer, inner, true);
+  row(aPtr, bPtr, yPtr, outer, inner, MUL);
 }
 
 /** y[o, k, i] = a[o, k, i]·b[k]; layout and tail as add_f32_channel_simd. */
 export function mul_f32_channel_simd(aPtr: usize, bPtr: usize, yPtr: usize, outer: i32, c: i32, inner: i32): void {
-  channel(aPtr, bPtr, yPtr, outer, c, inner, true);
+  channel(aPtr, bPtr, yPtr, outer, c, inner, MUL);
 }
 
 /** y = a·b through element strides; parameter block and tail as add_f32_strided_simd. */
 export function mul_f32_strided_simd(aPtr: usize, bPtr: usize, yPtr: usize, paramsPtr: usize): void {
-  strided(aPtr, bPtr, yPtr, paramsPtr, true);
+  walk(aPtr, bPtr, yPtr, paramsPtr, MUL, 0, 0);
 }
 
 /** y[i] = x[i]·s for i in [0, n) (x and y may be the same array). Tail (n mod 4): scalar. */
 export function scale_f32_simd(xPtr: usize, yPtr: usize, n: i32, s: f32): void {
-  splat(xPtr, f32x4.splat(s), yPtr, n, true);
+  splat(xPtr, f32x4.splat(s), yPtr, n, MUL);
 }
 
 /** y[i] += x[i] for i in [0, n) (gradient fan-in; x may be y). Tail (n mod 4): scalar. */
 export function add_inc_f32_simd(xPtr: usize, yPtr: usize, n: i32): void {
-  same(yPtr, xPtr, yPtr, n, false);
+  same(yPtr, xPtr, yPtr, n, ADD);
 }
 
 // ── Backward ─────────────────────────────────────────────────────────────────────────────────

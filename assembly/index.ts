@@ -20,3 +20,7 @@ export * from "./batchnorm-train";
 export * from "./gemv";
 export * from "./conv2d-backward";
 export * from "./conv2d-direct-backward";
+export * from "./binary";
+export * from "./unary";
+export * from "./clip";
+export * from "./gated";

@@ -13,3 +13,7 @@ export * from './dropout.js';
 export * from './loss.js';
 export * from './optim.js';
 export * from './gather.js';
+export * from './binary.js';
+export * from './unary.js';
+export * from './clip.js';
+export * from './gated.js';

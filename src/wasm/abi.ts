@@ -80,6 +80,37 @@ export interface Kernels {
   dwconv2d_bwd_filter_f32_simd(xPtr: number, dyPtr: number, dwPtr: number, paramPtr: number): void;
   conv2d_bwd_filter_f32_s1_2x4_simd(xPtr: number, dyPtr: number, dwPtr: number, paramPtr: number): void;
   conv2d_bwd_filter_f32_ct_4x8_simd(xPtr: number, dyPtr: number, dwPtr: number, offsetsPtr: number, paramPtr: number): void;
+  binary_f32_simd(aPtr: number, bPtr: number, yPtr: number, n: number, op: number): void;
+  binary_f32_row_simd(aPtr: number, bPtr: number, yPtr: number, outer: number, inner: number, op: number): void;
+  binary_f32_channel_simd(aPtr: number, bPtr: number, yPtr: number, outer: number, c: number, inner: number, op: number): void;
+  binary_f32_strided_simd(aPtr: number, bPtr: number, yPtr: number, paramsPtr: number, op: number): void;
+  binary_bwd_f32_strided_simd(dyPtr: number, aPtr: number, bPtr: number, gaPtr: number, gbPtr: number, paramsPtr: number, op: number): void;
+  sqrt_f32_simd(xPtr: number, yPtr: number, n: number): void;
+  exp_f32_simd(xPtr: number, yPtr: number, n: number): void;
+  neg_f32_simd(xPtr: number, yPtr: number, n: number): void;
+  reciprocal_f32_simd(xPtr: number, yPtr: number, n: number): void;
+  abs_f32_simd(xPtr: number, yPtr: number, n: number): void;
+  erf_f32_simd(xPtr: number, yPtr: number, n: number): void;
+  sqrt_bwd_f32_simd(dyPtr: number, yPtr: number, dxPtr: number, n: number): void;
+  exp_bwd_f32_simd(dyPtr: number, yPtr: number, dxPtr: number, n: number): void;
+  reciprocal_bwd_f32_simd(dyPtr: number, yPtr: number, dxPtr: number, n: number): void;
+  abs_bwd_f32_simd(dyPtr: number, xPtr: number, dxPtr: number, n: number): void;
+  erf_bwd_f32_simd(dyPtr: number, xPtr: number, dxPtr: number, n: number): void;
+  clip_f32_simd(xPtr: number, yPtr: number, n: number, lo: number, hi: number): void;
+  hardsigmoid_f32_simd(xPtr: number, yPtr: number, n: number, alpha: number, beta: number): void;
+  hardswish_f32_simd(xPtr: number, yPtr: number, n: number): void;
+  clip_bwd_f32_simd(dyPtr: number, xPtr: number, dxPtr: number, n: number, lo: number, hi: number): void;
+  hardtanh_bwd_f32_simd(dyPtr: number, xPtr: number, dxPtr: number, n: number, lo: number, hi: number): void;
+  hardsigmoid_bwd_f32_simd(dyPtr: number, xPtr: number, dxPtr: number, n: number, alpha: number, beta: number): void;
+  hardswish_bwd_f32_simd(dyPtr: number, xPtr: number, dxPtr: number, n: number): void;
+  silu_f32_simd(xPtr: number, yPtr: number, n: number): void;
+  gelu_f32_simd(xPtr: number, yPtr: number, n: number): void;
+  gelu_f32_tanh_simd(xPtr: number, yPtr: number, n: number): void;
+  mish_f32_simd(xPtr: number, yPtr: number, n: number): void;
+  silu_bwd_f32_simd(dyPtr: number, xPtr: number, dxPtr: number, n: number): void;
+  gelu_bwd_f32_simd(dyPtr: number, xPtr: number, dxPtr: number, n: number): void;
+  gelu_bwd_f32_tanh_simd(dyPtr: number, xPtr: number, dxPtr: number, n: number): void;
+  mish_bwd_f32_simd(dyPtr: number, xPtr: number, dxPtr: number, n: number): void;
 }
 
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
@@ -161,4 +192,35 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'dwconv2d_bwd_filter_f32_simd',
   'conv2d_bwd_filter_f32_s1_2x4_simd',
   'conv2d_bwd_filter_f32_ct_4x8_simd',
+  'binary_f32_simd',
+  'binary_f32_row_simd',
+  'binary_f32_channel_simd',
+  'binary_f32_strided_simd',
+  'binary_bwd_f32_strided_simd',
+  'sqrt_f32_simd',
+  'exp_f32_simd',
+  'neg_f32_simd',
+  'reciprocal_f32_simd',
+  'abs_f32_simd',
+  'erf_f32_simd',
+  'sqrt_bwd_f32_simd',
+  'exp_bwd_f32_simd',
+  'reciprocal_bwd_f32_simd',
+  'abs_bwd_f32_simd',
+  'erf_bwd_f32_simd',
+  'clip_f32_simd',
+  'hardsigmoid_f32_simd',
+  'hardswish_f32_simd',
+  'clip_bwd_f32_simd',
+  'hardtanh_bwd_f32_simd',
+  'hardsigmoid_bwd_f32_simd',
+  'hardswish_bwd_f32_simd',
+  'silu_f32_simd',
+  'gelu_f32_simd',
+  'gelu_f32_tanh_simd',
+  'mish_f32_simd',
+  'silu_bwd_f32_simd',
+  'gelu_bwd_f32_simd',
+  'gelu_bwd_f32_tanh_simd',
+  'mish_bwd_f32_simd',
 ];

@@ -19,7 +19,10 @@ function readAt(x: ArrayLike<number>, shape: readonly number[], coord: number[])
   return x[idx];
 }
 
-export function addRef(a: ArrayLike<number>, as: readonly number[], b: ArrayLike<number>, bs: readonly number[]): { y: Float64Array; shape: number[] } {
+/** Reference broadcasting y = f(a, b) (float64): every output coordinate reads each operand at it. */
+export function broadcastRef(
+  f: (x: number, y: number) => number, a: ArrayLike<number>, as: readonly number[], b: ArrayLike<number>, bs: readonly number[],
+): { y: Float64Array; shape: number[] } {
   const shape = broadcastShapeRef(as, bs);
   if (shape === null) throw new Error('reference: shapes do not broadcast');
   const n = shape.reduce((p, d) => p * d, 1);
@@ -28,24 +31,18 @@ export function addRef(a: ArrayLike<number>, as: readonly number[], b: ArrayLike
     const coord: number[] = [];
     let rest = i;
     for (let d = shape.length - 1; d >= 0; d--) { coord.unshift(rest % shape[d]); rest = Math.floor(rest / shape[d]); }
-    y[i] = readAt(a, as, coord) + readAt(b, bs, coord);
+    y[i] = f(readAt(a, as, coord), readAt(b, bs, coord));
   }
   return { y, shape };
 }
 
-/** Reference elementwise product with broadcasting (the same coordinate walk as addRef). */
+export function addRef(a: ArrayLike<number>, as: readonly number[], b: ArrayLike<number>, bs: readonly number[]): { y: Float64Array; shape: number[] } {
+  return broadcastRef((x, y) => x + y, a, as, b, bs);
+}
+
+/** Reference elementwise product with broadcasting. */
 export function mulRef(a: ArrayLike<number>, as: readonly number[], b: ArrayLike<number>, bs: readonly number[]): { y: Float64Array; shape: number[] } {
-  const shape = broadcastShapeRef(as, bs);
-  if (shape === null) throw new Error('reference: shapes do not broadcast');
-  const n = shape.reduce((p, d) => p * d, 1);
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const coord: number[] = [];
-    let rest = i;
-    for (let d = shape.length - 1; d >= 0; d--) { coord.unshift(rest % shape[d]); rest = Math.floor(rest / shape[d]); }
-    y[i] = readAt(a, as, coord) * readAt(b, bs, coord);
-  }
-  return { y, shape };
+  return broadcastRef((x, y) => x * y, a, as, b, bs);
 }
 
 /**
