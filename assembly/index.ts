@@ -20,3 +20,6 @@ export * from "./batchnorm-train";
 export * from "./gemv";
 export * from "./conv2d-backward";
 export * from "./conv2d-direct-backward";
+export * from "./reduce";
+export * from "./layernorm";
+export * from "./transpose";

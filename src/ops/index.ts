@@ -13,3 +13,8 @@ export * from './dropout.js';
 export * from './loss.js';
 export * from './optim.js';
 export * from './gather.js';
+export * from './reduce.js';
+export * from './layernorm.js';
+export * from './transpose.js';
+export * from './slice.js';
+export * from './matmul.js';

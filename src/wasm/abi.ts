@@ -80,6 +80,16 @@ export interface Kernels {
   dwconv2d_bwd_filter_f32_simd(xPtr: number, dyPtr: number, dwPtr: number, paramPtr: number): void;
   conv2d_bwd_filter_f32_s1_2x4_simd(xPtr: number, dyPtr: number, dwPtr: number, paramPtr: number): void;
   conv2d_bwd_filter_f32_ct_4x8_simd(xPtr: number, dyPtr: number, dwPtr: number, offsetsPtr: number, paramPtr: number): void;
+  reduce_sum_f32_simd(xPtr: number, yPtr: number, outer: number, r: number, inner: number, scale: number): void;
+  reduce_max_f32_simd(xPtr: number, yPtr: number, outer: number, r: number, inner: number): void;
+  reduce_bwd_f32_simd(dyPtr: number, dxPtr: number, outer: number, r: number, inner: number, scale: number): void;
+  reduce_max_bwd_f32_simd(xPtr: number, yPtr: number, dyPtr: number, dxPtr: number, outer: number, r: number, inner: number): void;
+  layernorm_f32_simd(xPtr: number, yPtr: number, wPtr: number, bPtr: number, meanPtr: number, rstdPtr: number, rows: number, n: number, eps: number): void;
+  layernorm_f32_cf_simd(xPtr: number, yPtr: number, wPtr: number, bPtr: number, meanPtr: number, rstdPtr: number, outer: number, c: number, inner: number, eps: number): void;
+  layernorm_bwd_f32_simd(dyPtr: number, xPtr: number, wPtr: number, meanPtr: number, rstdPtr: number, dxPtr: number, dwPtr: number, dbPtr: number, rows: number, n: number): void;
+  layernorm_bwd_f32_cf_simd(dyPtr: number, xPtr: number, wPtr: number, meanPtr: number, rstdPtr: number, dxPtr: number, dwPtr: number, dbPtr: number, outer: number, c: number, inner: number): void;
+  copy_f32_strided_simd(srcPtr: number, dstPtr: number, paramsPtr: number): void;
+  transpose_f32_4x4_simd(xPtr: number, yPtr: number, batch: number, rows: number, cols: number): void;
 }
 
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
@@ -161,4 +171,14 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'dwconv2d_bwd_filter_f32_simd',
   'conv2d_bwd_filter_f32_s1_2x4_simd',
   'conv2d_bwd_filter_f32_ct_4x8_simd',
+  'reduce_sum_f32_simd',
+  'reduce_max_f32_simd',
+  'reduce_bwd_f32_simd',
+  'reduce_max_bwd_f32_simd',
+  'layernorm_f32_simd',
+  'layernorm_f32_cf_simd',
+  'layernorm_bwd_f32_simd',
+  'layernorm_bwd_f32_cf_simd',
+  'copy_f32_strided_simd',
+  'transpose_f32_4x4_simd',
 ];
