@@ -130,7 +130,7 @@ function splitSizes(op: string, v: unknown, n: number, xs: number[], ax: number)
     throw new TypeError(`${op}: sizes must be a positive integer (a count) or a non-empty array of integers ≥ 0, got ${describe(v)}`);
   }
   const total = v.reduce((a: number, b: number) => a + b, 0);
-  if (total !== n) throw new RangeError(`${op}: sizes ${describe(v)} add up to ${total} but x ${fmtShape(xs)} has ${n} along axis ${ax}`);
+  if (total !== n) throw new RangeError(`${op}: sizes [${v.join(', ')}] add up to ${total} but x ${fmtShape(xs)} has ${n} along axis ${ax}`);
   return v.slice();
 }
 

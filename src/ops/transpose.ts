@@ -21,7 +21,7 @@ function permArg(op: string, perm: unknown, r: number): number[] {
   return perm.map((p: number, i) => {
     const a = p < 0 ? p + r : p;
     if (a < 0 || a >= r || seen[a]) {
-      throw new RangeError(`${op}: perm ${describe(perm)} is not a permutation of 0..${r - 1} (perm[${i}] = ${p})`);
+      throw new RangeError(`${op}: perm [${perm.join(', ')}] is not a permutation of 0..${r - 1} (perm[${i}] = ${p})`);
     }
     seen[a] = true;
     return a;
