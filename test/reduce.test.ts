@@ -34,10 +34,12 @@ function forward(kind: Kind, data: Float32Array, shape: number[], axes: number[]
 const SHAPES = [
   [5], [4], [17], [3, 7], [4, 8], [2, 9], [6, 1], [1, 13], [2, 3, 5], [3, 4, 6], [2, 7, 9], [1, 5, 1],
   [2, 3, 4, 5], [2, 5, 3, 7], [3, 2, 6, 6], [2, 17, 1, 3], [1, 4, 9, 10],
+  // ranks 5 and 6: up to three reduced runs (two ping-pong scratch buffers)
+  [2, 3, 2, 5, 2], [3, 2, 2, 3, 2, 5],
 ];
 
 describe('reduceSum / reduceMean / reduceMax', () => {
-  it('every axis combination of ranks 1–4, keepdims both ways, against the float64 reference', () => {
+  it('every axis combination of ranks 1–6, keepdims both ways, against the float64 reference', () => {
     let cases = 0;
     for (const shape of SHAPES) {
       const d = randArray(sizeOf(shape), shape.length * 31 + shape[0], -3, 3);
@@ -148,7 +150,7 @@ describe('reduction backward', () => {
   ];
   it('matches the reference and central differences of L = Σ y⊙r for sum, mean and max', () => {
     for (const kind of KINDS) {
-      for (const [shape, axes] of cases) {
+      for (const [shape, axes] of [...cases, [[2, 3, 2, 3, 2], [0, 2, 4]] as [number[], number[]]]) {
         for (const keep of [true, false]) {
           const all = axes.length === 0 ? shape.map((_, i) => i) : axes;
           const d = kind === 'max' ? distinctArray(sizeOf(shape), sizeOf(shape) + 1, 0.1) : randArray(sizeOf(shape), 9);
