@@ -38,7 +38,7 @@ function sliceGeometry(op: string, xShape: unknown, starts: unknown, ends: unkno
     seen.add(a);
     const n = xs[a], s = sp[i];
     if (s === 0 || !Number.isFinite(s)) throw new RangeError(`${op}: steps[${i}] must be a non-zero integer, got ${s}`);
-    // the spec's clamping, as onnxruntime: with a negative step a start before the first element
+    // the spec text's clamping: with a negative step, a start before the first element
     // clamps to 0 (and so takes element 0), where NumPy's slicing would give nothing
     let b = st[i] < 0 ? st[i] + n : st[i], e = en[i] < 0 ? en[i] + n : en[i];
     if (s > 0) {
