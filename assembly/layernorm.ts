@@ -75,17 +75,59 @@ export function layernorm_f32_simd(xPtr: usize, yPtr: usize, wPtr: usize, bPtr: 
   }
 }
 
+/** 16 inner positions (four vectors) of one channels-first slice: four independent add chains per pass. */
+@inline function cf16(x: usize, y: usize, w: usize, b: usize, mean: usize, rstd: usize, c: i32, stride: usize, inv: v128, eps: v128): void {
+  const z = f32x4.splat(0);
+  let s0 = z, s1 = z, s2 = z, s3 = z;
+  let p = x;
+  for (let k = 0; k < c; k++, p += stride) {
+    s0 = f32x4.add(s0, v128.load(p)); s1 = f32x4.add(s1, v128.load(p, 16));
+    s2 = f32x4.add(s2, v128.load(p, 32)); s3 = f32x4.add(s3, v128.load(p, 48));
+  }
+  const m0 = f32x4.mul(s0, inv), m1 = f32x4.mul(s1, inv), m2 = f32x4.mul(s2, inv), m3 = f32x4.mul(s3, inv);
+  let q0 = z, q1 = z, q2 = z, q3 = z;
+  p = x;
+  for (let k = 0; k < c; k++, p += stride) {
+    const d0 = f32x4.sub(v128.load(p), m0), d1 = f32x4.sub(v128.load(p, 16), m1);
+    const d2 = f32x4.sub(v128.load(p, 32), m2), d3 = f32x4.sub(v128.load(p, 48), m3);
+    q0 = f32x4.add(q0, f32x4.mul(d0, d0)); q1 = f32x4.add(q1, f32x4.mul(d1, d1));
+    q2 = f32x4.add(q2, f32x4.mul(d2, d2)); q3 = f32x4.add(q3, f32x4.mul(d3, d3));
+  }
+  const one = f32x4.splat(1);
+  const r0 = f32x4.div(one, f32x4.sqrt(f32x4.add(f32x4.mul(q0, inv), eps)));
+  const r1 = f32x4.div(one, f32x4.sqrt(f32x4.add(f32x4.mul(q1, inv), eps)));
+  const r2 = f32x4.div(one, f32x4.sqrt(f32x4.add(f32x4.mul(q2, inv), eps)));
+  const r3 = f32x4.div(one, f32x4.sqrt(f32x4.add(f32x4.mul(q3, inv), eps)));
+  if (mean != 0) { v128.store(mean, m0); v128.store(mean, m1, 16); v128.store(mean, m2, 32); v128.store(mean, m3, 48); }
+  if (rstd != 0) { v128.store(rstd, r0); v128.store(rstd, r1, 16); v128.store(rstd, r2, 32); v128.store(rstd, r3, 48); }
+  p = x;
+  let d = y;
+  for (let k = 0; k < c; k++, p += stride, d += stride) {
+    const wv = w != 0 ? v128.load32_splat(w + (<usize>k << 2)) : one;
+    const bv = b != 0 ? v128.load32_splat(b + (<usize>k << 2)) : z;
+    v128.store(d, f32x4.add(f32x4.mul(f32x4.mul(f32x4.sub(v128.load(p), m0), r0), wv), bv));
+    v128.store(d, f32x4.add(f32x4.mul(f32x4.mul(f32x4.sub(v128.load(p, 16), m1), r1), wv), bv), 16);
+    v128.store(d, f32x4.add(f32x4.mul(f32x4.mul(f32x4.sub(v128.load(p, 32), m2), r2), wv), bv), 32);
+    v128.store(d, f32x4.add(f32x4.mul(f32x4.mul(f32x4.sub(v128.load(p, 48), m3), r3), wv), bv), 48);
+  }
+}
+
 /**
  * Channels-first layer norm of x [outer, c, inner] over c (y may be x); w, b: c f32 or 0;
- * meanPtr, rstdPtr: outer·inner f32 or 0. Four inner positions per step; the inner mod 4 tail
+ * meanPtr, rstdPtr: outer·inner f32 or 0. Sixteen, then four inner positions per step; the inner mod 4 tail
  * reads past the slice (into the next row or the padding) and stores only its valid lanes.
  */
 export function layernorm_f32_cf_simd(xPtr: usize, yPtr: usize, wPtr: usize, bPtr: usize, meanPtr: usize, rstdPtr: usize, outer: i32, c: i32, inner: i32, eps: f32): void {
   const stride = <usize>inner << 2;
-  const inv = f32x4.splat(<f32>1 / <f32>c);
+  const inv = f32x4.splat(<f32>1 / <f32>c), epsv = f32x4.splat(eps);
   for (let o = 0; o < outer; o++) {
     const base = <usize>o * <usize>c * stride;
-    for (let j = 0; j < inner; j += 4) {
+    let j = 0;
+    for (; j + 16 <= inner; j += 16) {
+      const jb = <usize>j << 2, st = <usize>o * stride + jb;
+      cf16(xPtr + base + jb, yPtr + base + jb, wPtr, bPtr, meanPtr != 0 ? meanPtr + st : 0, rstdPtr != 0 ? rstdPtr + st : 0, c, stride, inv, epsv);
+    }
+    for (; j < inner; j += 4) {
       const lanes = min(4, inner - j);
       const jb = <usize>j << 2;
       const x = xPtr + base + jb, y = yPtr + base + jb;

@@ -30,7 +30,7 @@ for (let n = 1; n <= 20; n++) CASES.push({ shape: [3, n], norm: [n] });
 for (const n of [31, 64, 67, 768]) CASES.push({ shape: [2, n], norm: [n] });
 CASES.push({ shape: [2, 3, 5], norm: [3, 5] }, { shape: [2, 3, 4, 7], norm: [7] }, { shape: [2, 3, 4, 7], norm: [4, 7] }, { shape: [2, 3, 4, 7], norm: [3, 4, 7] }, { shape: [9], norm: [9] });
 for (const c of [1, 2, 3, 4, 5, 7, 8, 9, 16, 17]) for (const hw of [[1, 1], [1, 3], [2, 2], [3, 3], [1, 5], [2, 3], [4, 5]]) CASES.push({ shape: [2, c, ...hw], norm: null });
-CASES.push({ shape: [3, 5], norm: null }, { shape: [2, 6, 7], norm: null });
+CASES.push({ shape: [3, 5], norm: null }, { shape: [2, 6, 7], norm: null }, { shape: [2, 5, 4, 4], norm: null }, { shape: [2, 3, 5, 7], norm: null }, { shape: [1, 17, 6, 6], norm: null });
 
 describe('layerNorm / layerNorm2d', () => {
   it('every normalised size 1..20 and larger, channels-first over C with every H·W remainder, with and without weight/bias', () => {
@@ -87,7 +87,7 @@ describe('layerNorm / layerNorm2d', () => {
 describe('layerNorm backward', () => {
   const cases: Case[] = [
     { shape: [3, 5], norm: [5] }, { shape: [2, 8], norm: [8] }, { shape: [2, 3, 7], norm: [3, 7] }, { shape: [4, 1], norm: [1] },
-    { shape: [2, 3, 2, 3], norm: null }, { shape: [2, 5, 7], norm: null }, { shape: [1, 4, 3, 3], norm: null }, { shape: [3, 9], norm: null },
+    { shape: [2, 3, 2, 3], norm: null }, { shape: [2, 5, 7], norm: null }, { shape: [1, 4, 3, 3], norm: null }, { shape: [3, 9], norm: null }, { shape: [2, 3, 19], norm: null },
   ];
   it('dx, dWeight, dBias against central differences of L = Σ y⊙r (float64 loss), with and without weight', () => {
     for (const c of cases) {
