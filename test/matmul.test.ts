@@ -80,7 +80,7 @@ describe('matmul', () => {
 
 describe('matmul backward', () => {
   it('da and db (reduced over broadcast batch dims) by central differences of L = Σ y⊙r', () => {
-    const cases: [number[], number[]][] = [[[3, 5], [5, 4]], [[1, 6], [6, 9]], [[5, 3], [3, 1]], ...BATCHED];
+    const cases: [number[], number[]][] = [[[3, 5], [5, 4]], [[1, 6], [6, 9]], [[5, 3], [3, 1]], [[2, 3, 6], [2, 6, 128]], [[3, 2, 5, 4], [2, 4, 9]], ...BATCHED];
     for (const [as, bs] of cases) {
       const a = randArray(sizeOf(as), 21), b = randArray(sizeOf(bs), 22);
       const out = matmulRef(a, as, b, bs);

@@ -139,6 +139,15 @@ export function matmulBackward(dc: Tensor, a: Tensor, b: Tensor): MatmulGrads {
     scratch.push(p);
     return p;
   };
+  // the weight-gradient schedule asks for the same scratch in the same order for every batch:
+  // hand the same blocks out again instead of allocating per batch
+  const slots: { p: number; floats: number }[] = [];
+  let slot = 0;
+  const reuse = (floats: number) => {
+    const s = slots[slot];
+    if (s === undefined || s.floats < floats) slots[slot] = { p: alloc(floats), floats };
+    return slots[slot++].p;
+  };
   try {
     const da = Tensor.zeros(ta.shape);
     made.push(da);
@@ -162,7 +171,8 @@ export function matmulBackward(dc: Tensor, a: Tensor, b: Tensor): MatmulGrads {
         k.add_inc_f32_simd(tmp, dap, M * K);
       }
       // dB += Aᵀ·dC: dense weight gradient with dy = A [m, K] and x = dC [m, N]
-      denseBackwardWeight(m, N, K, ap, dcp, dbT.ptr + g.bOff[t] * 4, alloc);
+      slot = 0;
+      denseBackwardWeight(m, N, K, ap, dcp, dbT.ptr + g.bOff[t] * 4, reuse);
     }
     return { da, db: dbT };
   } catch (e) {
