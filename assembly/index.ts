@@ -24,3 +24,6 @@ export * from "./binary";
 export * from "./unary";
 export * from "./clip";
 export * from "./gated";
+export * from "./reduce";
+export * from "./layernorm";
+export * from "./transpose";

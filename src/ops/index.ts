@@ -17,3 +17,8 @@ export * from './binary.js';
 export * from './unary.js';
 export * from './clip.js';
 export * from './gated.js';
+export * from './reduce.js';
+export * from './layernorm.js';
+export * from './transpose.js';
+export * from './slice.js';
+export * from './matmul.js';

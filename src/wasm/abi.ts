@@ -111,6 +111,16 @@ export interface Kernels {
   gelu_bwd_f32_simd(dyPtr: number, xPtr: number, dxPtr: number, n: number): void;
   gelu_bwd_f32_tanh_simd(dyPtr: number, xPtr: number, dxPtr: number, n: number): void;
   mish_bwd_f32_simd(dyPtr: number, xPtr: number, dxPtr: number, n: number): void;
+  reduce_sum_f32_simd(xPtr: number, yPtr: number, outer: number, r: number, inner: number, scale: number): void;
+  reduce_max_f32_simd(xPtr: number, yPtr: number, outer: number, r: number, inner: number): void;
+  reduce_bwd_f32_simd(dyPtr: number, dxPtr: number, outer: number, r: number, inner: number, scale: number): void;
+  reduce_max_bwd_f32_simd(xPtr: number, yPtr: number, dyPtr: number, dxPtr: number, outer: number, r: number, inner: number): void;
+  layernorm_f32_simd(xPtr: number, yPtr: number, wPtr: number, bPtr: number, meanPtr: number, rstdPtr: number, rows: number, n: number, eps: number): void;
+  layernorm_f32_cf_simd(xPtr: number, yPtr: number, wPtr: number, bPtr: number, meanPtr: number, rstdPtr: number, outer: number, c: number, inner: number, eps: number): void;
+  layernorm_bwd_f32_simd(dyPtr: number, xPtr: number, wPtr: number, meanPtr: number, rstdPtr: number, dxPtr: number, dwPtr: number, dbPtr: number, rows: number, n: number): void;
+  layernorm_bwd_f32_cf_simd(dyPtr: number, xPtr: number, wPtr: number, meanPtr: number, rstdPtr: number, dxPtr: number, dwPtr: number, dbPtr: number, outer: number, c: number, inner: number): void;
+  copy_f32_strided_simd(srcPtr: number, dstPtr: number, paramsPtr: number): void;
+  transpose_f32_4x4_simd(xPtr: number, yPtr: number, batch: number, rows: number, cols: number): void;
 }
 
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
@@ -223,4 +233,14 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'gelu_bwd_f32_simd',
   'gelu_bwd_f32_tanh_simd',
   'mish_bwd_f32_simd',
+  'reduce_sum_f32_simd',
+  'reduce_max_f32_simd',
+  'reduce_bwd_f32_simd',
+  'reduce_max_bwd_f32_simd',
+  'layernorm_f32_simd',
+  'layernorm_f32_cf_simd',
+  'layernorm_bwd_f32_simd',
+  'layernorm_bwd_f32_cf_simd',
+  'copy_f32_strided_simd',
+  'transpose_f32_4x4_simd',
 ];
