@@ -228,7 +228,7 @@ const im2col: Splitter = (a, _threads, ctx) => {
   const pp = a[3]!;
   const C = geom(ctx, pp, 0), H = geom(ctx, pp, 1), W = geom(ctx, pp, 2), kh = geom(ctx, pp, 3), kw = geom(ctx, pp, 4);
   const ow = geom(ctx, pp, 11);
-  const ldCol = a[2]!, count = a[5]!;
+  const ldCol = a[2]!, count = a[5]! - a[4]!;
   const p = partsFor(ctx, C * kh * kw * count * ow * 0.25, C);
   if (p < 2) return null;
   return partsOf(a, cuts(C, p, 1), (c, s, k, t) => {
@@ -243,7 +243,7 @@ const col2im: Splitter = (a, _threads, ctx) => {
   const pp = a[2]!;
   const C = geom(ctx, pp, 0), H = geom(ctx, pp, 1), W = geom(ctx, pp, 2), kh = geom(ctx, pp, 3), kw = geom(ctx, pp, 4);
   const ow = geom(ctx, pp, 11);
-  const count = a[4]!;
+  const count = a[4]! - a[3]!;
   const p = partsFor(ctx, C * kh * kw * count * ow * 0.3, C);
   if (p < 2) return null;
   return partsOf(a, cuts(C, p, 1), (c, s, k, t) => {

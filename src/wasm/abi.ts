@@ -5,7 +5,7 @@ export interface Kernels {
   heap_base(): number;
   copy_f32_simd(xPtr: number, yPtr: number, n: number): void;
   fill_f32_simd(yPtr: number, n: number, value: number): void;
-  conv2d_im2col_f32_simd(xPtr: number, colPtr: number, ldCol: number, paramPtr: number, oyStart: number, oyCount: number): void;
+  conv2d_im2col_f32_simd(xPtr: number, colPtr: number, ldCol: number, paramPtr: number, oyStart: number, oyEnd: number): void;
   dwconv2d_f32_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, paramPtr: number, minv: number, maxv: number): void;
   conv2d_f32_s1_4x8_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, paramPtr: number, minv: number, maxv: number): void;
   conv2d_f32_s1_ct_4x8_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, paramPtr: number, minv: number, maxv: number): void;
@@ -55,8 +55,8 @@ export interface Kernels {
   lrn_bwd_f32_simd(dyPtr: number, xPtr: number, dxPtr: number, scratchPtr: number, colStart: number, colEnd: number, C: number, HW: number, before: number, after: number, alphaOverSize: number, beta: number, k: number): void;
   batchnorm_fold_f32_simd(meanPtr: number, varPtr: number, weightPtr: number, biasPtr: number, scalePtr: number, shiftPtr: number, C: number, eps: number): void;
   batchnorm_f32_simd(xPtr: number, yPtr: number, scalePtr: number, shiftPtr: number, C: number, hw: number, planeStart: number, planeEnd: number): void;
-  dropout_f32_simd(xPtr: number, yPtr: number, start: number, end: number, threshold: number, scale: number, seed: number): void;
-  dropout_f32_mask_simd(xPtr: number, yPtr: number, maskPtr: number, start: number, end: number, threshold: number, scale: number, seed: number): void;
+  dropout_f32_simd(xPtr: number, yPtr: number, iStart: number, iEnd: number, threshold: number, scale: number, seed: number): void;
+  dropout_f32_mask_simd(xPtr: number, yPtr: number, maskPtr: number, iStart: number, iEnd: number, threshold: number, scale: number, seed: number): void;
   softmax_cross_entropy_f32_simd(xPtr: number, labelsPtr: number, gPtr: number, rows: number, c: number, smoothing: number, gradScale: number, correctPtr: number): number;
   mse_loss_f32_simd(pPtr: number, tPtr: number, gPtr: number, n: number, gradScale: number): number;
   sgd_f32_simd(pPtr: number, gPtr: number, bufPtr: number, n: number, lr: number, momentum: number, dampening: number, weightDecay: number, flags: number): void;
@@ -75,7 +75,7 @@ export interface Kernels {
   gemv_f32_minmax_simd(aPtr: number, lda: number, xPtr: number, yPtr: number, biasPtr: number, M: number, K: number, minv: number, maxv: number): void;
   gemv_t_f32_simd(aPtr: number, lda: number, xPtr: number, yPtr: number, M: number, K: number): void;
   bias_bwd_f32_simd(dyPtr: number, dbPtr: number, N: number, C: number, P: number): void;
-  conv2d_col2im_f32_simd(colPtr: number, xPtr: number, paramPtr: number, oyStart: number, oyCount: number): void;
+  conv2d_col2im_f32_simd(colPtr: number, xPtr: number, paramPtr: number, oyStart: number, oyEnd: number): void;
   dwconv2d_bwd_data_f32_simd(dyPtr: number, wPtr: number, dxPtr: number, paramPtr: number): void;
   dwconv2d_bwd_filter_f32_simd(xPtr: number, dyPtr: number, dwPtr: number, paramPtr: number): void;
   conv2d_bwd_filter_f32_s1_2x4_simd(xPtr: number, dyPtr: number, dwPtr: number, paramPtr: number): void;
