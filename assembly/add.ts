@@ -109,7 +109,10 @@
   }
 }
 
-/** y[i] = a[i] + b[i] for i in [0, n). Tail (n mod 4): scalar. */
+/**
+ * y[i] = a[i] + b[i] for i in [0, n). Tail (n mod 4): scalar.
+ * @split rows count=n move=aPtr,bPtr,yPtr align=16 grain=64 cost=0.15
+ */
 export function add_f32_simd(aPtr: usize, bPtr: usize, yPtr: usize, n: i32): void {
   same(aPtr, bPtr, yPtr, n, false);
 }
@@ -117,6 +120,7 @@ export function add_f32_simd(aPtr: usize, bPtr: usize, yPtr: usize, n: i32): voi
 /**
  * b repeats along the outer dim: y[o, i] = a[o, i] + b[i] for a, y of [outer, inner] and b of
  * [inner] (e.g. [N, F] + [F], or [N, C, H, W] + [W]). Tail (inner mod 4): scalar.
+ * @split rows count=outer move=aPtr*inner,yPtr*inner cost=inner*0.15
  */
 export function add_f32_row_simd(aPtr: usize, bPtr: usize, yPtr: usize, outer: i32, inner: i32): void {
   row(aPtr, bPtr, yPtr, outer, inner, false);
@@ -126,6 +130,7 @@ export function add_f32_row_simd(aPtr: usize, bPtr: usize, yPtr: usize, outer: i
  * One value per channel: y[o, k, i] = a[o, k, i] + b[k] for a, y of [outer, c, inner] and b of
  * [c] (e.g. [N, C, H, W] + [1, C, 1, 1] or + [C, 1, 1]; a scalar b is outer = c = 1).
  * Tail (inner mod 4): scalar.
+ * @split rows count=outer move=aPtr*c*inner,yPtr*c*inner cost=c*inner*0.15
  */
 export function add_f32_channel_simd(aPtr: usize, bPtr: usize, yPtr: usize, outer: i32, c: i32, inner: i32): void {
   channel(aPtr, bPtr, yPtr, outer, c, inner, false);
@@ -142,17 +147,26 @@ export function add_f32_strided_simd(aPtr: usize, bPtr: usize, yPtr: usize, para
   strided(aPtr, bPtr, yPtr, paramsPtr, false);
 }
 
-/** y[i] = a[i]·b[i] for i in [0, n). Tail (n mod 4): scalar. */
+/**
+ * y[i] = a[i]·b[i] for i in [0, n). Tail (n mod 4): scalar.
+ * @split rows count=n move=aPtr,bPtr,yPtr align=16 grain=64 cost=0.15
+ */
 export function mul_f32_simd(aPtr: usize, bPtr: usize, yPtr: usize, n: i32): void {
   same(aPtr, bPtr, yPtr, n, true);
 }
 
-/** y[o, i] = a[o, i]·b[i]; layout and tail as add_f32_row_simd. */
+/**
+ * y[o, i] = a[o, i]·b[i]; layout and tail as add_f32_row_simd.
+ * @split rows count=outer move=aPtr*inner,yPtr*inner cost=inner*0.15
+ */
 export function mul_f32_row_simd(aPtr: usize, bPtr: usize, yPtr: usize, outer: i32, inner: i32): void {
   row(aPtr, bPtr, yPtr, outer, inner, true);
 }
 
-/** y[o, k, i] = a[o, k, i]·b[k]; layout and tail as add_f32_channel_simd. */
+/**
+ * y[o, k, i] = a[o, k, i]·b[k]; layout and tail as add_f32_channel_simd.
+ * @split rows count=outer move=aPtr*c*inner,yPtr*c*inner cost=c*inner*0.15
+ */
 export function mul_f32_channel_simd(aPtr: usize, bPtr: usize, yPtr: usize, outer: i32, c: i32, inner: i32): void {
   channel(aPtr, bPtr, yPtr, outer, c, inner, true);
 }
@@ -162,12 +176,18 @@ export function mul_f32_strided_simd(aPtr: usize, bPtr: usize, yPtr: usize, para
   strided(aPtr, bPtr, yPtr, paramsPtr, true);
 }
 
-/** y[i] = x[i]·s for i in [0, n) (x and y may be the same array). Tail (n mod 4): scalar. */
+/**
+ * y[i] = x[i]·s for i in [0, n) (x and y may be the same array). Tail (n mod 4): scalar.
+ * @split rows count=n move=xPtr,yPtr align=16 grain=64 cost=0.1
+ */
 export function scale_f32_simd(xPtr: usize, yPtr: usize, n: i32, s: f32): void {
   splat(xPtr, f32x4.splat(s), yPtr, n, true);
 }
 
-/** y[i] += x[i] for i in [0, n) (gradient fan-in; x may be y). Tail (n mod 4): scalar. */
+/**
+ * y[i] += x[i] for i in [0, n) (gradient fan-in; x may be y). Tail (n mod 4): scalar.
+ * @split rows count=n move=xPtr,yPtr align=16 grain=64 cost=0.15
+ */
 export function add_inc_f32_simd(xPtr: usize, yPtr: usize, n: i32): void {
   same(yPtr, xPtr, yPtr, n, false);
 }

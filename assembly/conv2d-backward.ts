@@ -14,6 +14,7 @@ import { Im2colBlock, tapColLo, tapColHi, tapRowLo, tapRowHi, tapOffset } from "
  * a whole vector with the extra lanes adding 0 (a partial one at the end of x); stride 2: four
  * columns spread over two vectors (the skipped columns get + 0); larger strides one by one.
  * Writes only inside x; reads ≤ 3 floats past col's end.
+ * @split col2im col=colPtr x=xPtr params=paramPtr start=oyStart end=oyEnd
  */
 export function conv2d_col2im_f32_simd(colPtr: usize, xPtr: usize, paramPtr: usize, oyStart: i32, oyEnd: i32): void {
   const g = changetype<Im2colBlock>(paramPtr);

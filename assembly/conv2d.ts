@@ -15,6 +15,7 @@ import { Im2colBlock, tapColLo, tapColHi, tapRowLo, tapRowHi, tapOffset } from "
  * whose ≤ 3 extra floats the next piece overwrites, except at the very end), pairs of loads for
  * stride 2, 4-lane gathers for larger strides; padding columns and rows are zero-filled. Writes
  * only inside col; reads at most 3 floats past the last input row.
+ * @split im2col x=xPtr col=colPtr ldCol=ldCol params=paramPtr start=oyStart end=oyEnd
  */
 export function conv2d_im2col_f32_simd(xPtr: usize, colPtr: usize, ldCol: i32, paramPtr: usize, oyStart: i32, oyEnd: i32): void {
   const g = changetype<Im2colBlock>(paramPtr);

@@ -62,6 +62,7 @@ import { storeLanes } from "./vmath";
  * y[i] = x[i]·m_i for i in [iStart, iEnd), m_i = scale if h(seed, i) ≥ threshold else 0.
  * xPtr, yPtr: byte addresses of the whole f32 arrays (element 0), so the sub-range keeps the
  * global index i. A dropped NaN/±Infinity gives NaN (x·0, as in PyTorch). Tail: partial vector.
+ * @split range start=iStart end=iEnd align=16 cost=0.3
  */
 export function dropout_f32_simd(xPtr: usize, yPtr: usize, iStart: i32, iEnd: i32, threshold: u32, scale: f32, seed: u32): void {
   run(xPtr, yPtr, 0, iStart, iEnd, threshold, scale, seed, false);
@@ -70,6 +71,7 @@ export function dropout_f32_simd(xPtr: usize, yPtr: usize, iStart: i32, iEnd: i3
 /**
  * As dropout_f32_simd, and also writes the mask: mask[i] = m_i (f32 0 or scale), so that
  * backward is dx = dy·mask. maskPtr: byte address of the whole f32 mask array.
+ * @split range start=iStart end=iEnd align=16 cost=0.3
  */
 export function dropout_f32_mask_simd(xPtr: usize, yPtr: usize, maskPtr: usize, iStart: i32, iEnd: i32, threshold: u32, scale: f32, seed: u32): void {
   run(xPtr, yPtr, maskPtr, iStart, iEnd, threshold, scale, seed, true);

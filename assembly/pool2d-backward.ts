@@ -31,6 +31,7 @@ import {
  * [0, hw), such as −1, are skipped); dxPtr: f32 [planes, hw], zero-filled here then added into.
  * hw = H·W and ohw = OH·OW in elements. The fill is v128 stores; the scatter reads 4 dy and 4
  * indices per v128 load and adds lane by lane (4 lanes may hit one element); tails scalar.
+ * @split range start=planeStart end=planeEnd cost=hw*0.2
  */
 export function maxpool2d_bwd_f32_simd(dyPtr: usize, idxPtr: usize, dxPtr: usize, hw: i32, ohw: i32, planeStart: i32, planeEnd: i32): void {
   for (let p = planeStart; p < planeEnd; p++) {
@@ -56,6 +57,7 @@ export function maxpool2d_bwd_f32_simd(dyPtr: usize, idxPtr: usize, dxPtr: usize
  * dyPtr: f32 [planes, OH, OW]; xPtr: f32 [planes, H, W]; dxPtr: f32 [planes, H, W] (overwritten);
  * geomPtr: the geometry block. Interior columns find 4 argmaxes per v128 pass as the forward;
  * border and leftover columns scalar.
+ * @split range start=planeStart end=planeEnd cost=geomPtr[0]*geomPtr[1]*0.2
  */
 export function maxpool2d_bwd_f32_recompute_simd(dyPtr: usize, xPtr: usize, dxPtr: usize, geomPtr: usize, planeStart: i32, planeEnd: i32): void {
   const sw = load<i32>(geomPtr, G_SW);
@@ -202,6 +204,7 @@ function spreadAt(t: usize, dy: f32, ow: i32, g: usize, rowsDiv: i32): void {
 /**
  * dx[p, i] = dy[p] / hw for i in [0, hw): the transpose of global_avgpool2d_f32_simd. dyPtr: f32
  * [planes]; dxPtr: f32 [planes, hw] (overwritten). 16 then 4 floats per store step, scalar tail.
+ * @split range start=planeStart end=planeEnd cost=hw*0.1
  */
 export function global_avgpool2d_bwd_f32_simd(dyPtr: usize, dxPtr: usize, hw: i32, planeStart: i32, planeEnd: i32): void {
   const inv: f32 = 1 / <f32>hw;

@@ -24,6 +24,7 @@ import {
  * pool2d-common.ts (rowsMax2x2s2 …); other rows and windows run 4 interior columns per step (the
  * last step overlapping the one before it when the count is not a multiple of 4), border columns
  * scalar. Reads at most one float past the input's last row (stride-2 column loads).
+ * @split range start=planeStart end=planeEnd cost=geomPtr[0]*geomPtr[1]*0.2
  */
 export function maxpool2d_f32_simd(xPtr: usize, yPtr: usize, idxPtr: usize, geomPtr: usize, planeStart: i32, planeEnd: i32): void {
   const g = geomPtr;
@@ -229,6 +230,7 @@ function maxAt(xp: usize, yp: usize, ip: usize, ow: i32, W: i32, ih0: i32, khLo:
  * (hend − hstart)·(wend − wstart) when countIncludePad, else the number of real taps; a window
  * without real taps gives 0. xPtr: f32 [planes, H, W]; yPtr: f32 [planes, OH, OW]; geomPtr: the
  * geometry block (dilation ignored). Any sizes; border and leftover columns scalar.
+ * @split range start=planeStart end=planeEnd cost=geomPtr[0]*geomPtr[1]*0.2
  */
 export function avgpool2d_f32_simd(xPtr: usize, yPtr: usize, geomPtr: usize, planeStart: i32, planeEnd: i32): void {
   const sw = load<i32>(geomPtr, G_SW);
@@ -293,6 +295,7 @@ function avgAt(xp: usize, yp: usize, ow: i32, g: usize, hs: i32, he: i32, rowsDi
 /**
  * y[p] = (1/hw)·Σ_i x[p, i] for planes p in [planeStart, planeEnd). xPtr: f32 [planes, hw];
  * yPtr: f32 [planes]; hw in elements (≥ 1). Four v128 accumulators, then a scalar tail.
+ * @split range start=planeStart end=planeEnd cost=hw*0.1
  */
 export function global_avgpool2d_f32_simd(xPtr: usize, yPtr: usize, hw: i32, planeStart: i32, planeEnd: i32): void {
   const inv: f32 = 1 / <f32>hw;

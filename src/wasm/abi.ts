@@ -162,3 +162,78 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'conv2d_bwd_filter_f32_s1_2x4_simd',
   'conv2d_bwd_filter_f32_ct_4x8_simd',
 ];
+
+/** A factor of a size or cost: a number, argument `arg`, or i32 slot `slot` of the block at argument `arg`. */
+export type SplitFactor = number | { readonly arg: number; readonly slot?: number };
+/** A pointer argument that advances by the product of `by` floats per unit cut off. */
+export interface SplitMove { readonly arg: number; readonly by: readonly SplitFactor[] }
+/** How a kernel may be cut across threads (scripts/split-tags.mjs): argument indices by role. */
+export type SplitSpec =
+  | { readonly kind: 'rows'; readonly count: number; readonly move: readonly SplitMove[]; readonly align: number; readonly grain: number; readonly cost: readonly SplitFactor[]; }
+  | { readonly kind: 'range'; readonly start: number; readonly end: number; readonly align: number; readonly cost: readonly SplitFactor[]; }
+  | { readonly kind: 'gemm'; readonly m: number; readonly n: number; readonly k: number; readonly a: number; readonly aRow?: number; readonly aPanel?: number; readonly b: number; readonly bPanel: number; readonly c: number; readonly cRow?: number; readonly cCol?: number; readonly bias?: number; }
+  | { readonly kind: 'conv2d_direct'; readonly x: number; readonly w: number; readonly bias: number; readonly y: number; readonly params: number; }
+  | { readonly kind: 'im2col'; readonly x: number; readonly col: number; readonly ldCol: number; readonly params: number; readonly start: number; readonly end: number; }
+  | { readonly kind: 'col2im'; readonly col: number; readonly x: number; readonly params: number; readonly start: number; readonly end: number; }
+  | { readonly kind: 'filter_s1'; readonly dy: number; readonly dw: number; readonly params: number; }
+  | { readonly kind: 'filter_ct'; readonly dy: number; readonly dw: number; readonly params: number; };
+
+/** The kernels threads may cut, from their `@split` tags; the rest run whole on one thread. */
+export const SPLIT_SPECS: { readonly [K in keyof Kernels]?: SplitSpec } = {
+  copy_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }], align: 16, grain: 64, cost: [0.1] },
+  fill_f32_simd: { kind: 'rows', count: 1, move: [{ arg: 0, by: [] }], align: 16, grain: 64, cost: [0.05] },
+  conv2d_im2col_f32_simd: { kind: 'im2col', x: 0, col: 1, ldCol: 2, params: 3, start: 4, end: 5 },
+  conv2d_f32_s1_4x8_minmax_simd: { kind: 'conv2d_direct', x: 0, w: 1, bias: 2, y: 3, params: 4 },
+  conv2d_f32_s1_ct_4x8_minmax_simd: { kind: 'conv2d_direct', x: 0, w: 1, bias: 2, y: 3, params: 4 },
+  gemm_f32_4x8_minmax_simd: { kind: 'gemm', m: 8, n: 9, k: 10, a: 0, aRow: 1, b: 2, bPanel: 4, c: 5, cRow: 6, bias: 7 },
+  gemm_f32_ct_4x8_minmax_simd: { kind: 'gemm', m: 8, n: 9, k: 10, a: 0, aRow: 1, b: 2, bPanel: 4, c: 5, cCol: 6, bias: 7 },
+  gemm_f32_ta_4x8_simd: { kind: 'gemm', m: 8, n: 9, k: 10, a: 0, aPanel: 2, b: 3, bPanel: 5, c: 6, cRow: 7 },
+  gemm_f32_ta_4x8_inc_simd: { kind: 'gemm', m: 8, n: 9, k: 10, a: 0, aPanel: 2, b: 3, bPanel: 5, c: 6, cRow: 7 },
+  gemm_f32_ct_4x8_inc_simd: { kind: 'gemm', m: 7, n: 8, k: 9, a: 0, aRow: 1, b: 2, bPanel: 4, c: 5, cCol: 6 },
+  gemm_pack_f32_t_p8_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [{ arg: 1 }] }, { arg: 2, by: [{ arg: 4 }] }], align: 8, cost: [{ arg: 4 }, 0.15], grain: 8 },
+  gemm_pack_f32_p8_simd: { kind: 'rows', count: 4, move: [{ arg: 0, by: [] }, { arg: 2, by: [{ arg: 3 }] }], align: 8, cost: [{ arg: 3 }, 0.15], grain: 8 },
+  maxpool2d_f32_simd: { kind: 'range', start: 4, end: 5, cost: [{ arg: 3, slot: 0 }, { arg: 3, slot: 1 }, 0.2], align: 1 },
+  avgpool2d_f32_simd: { kind: 'range', start: 3, end: 4, cost: [{ arg: 2, slot: 0 }, { arg: 2, slot: 1 }, 0.2], align: 1 },
+  global_avgpool2d_f32_simd: { kind: 'range', start: 3, end: 4, cost: [{ arg: 2 }, 0.1], align: 1 },
+  relu_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }], align: 16, grain: 64, cost: [0.1] },
+  leaky_relu_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }], align: 16, grain: 64, cost: [0.1] },
+  sigmoid_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }], align: 16, grain: 64, cost: [0.5] },
+  tanh_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }], align: 16, grain: 64, cost: [0.5] },
+  relu_bwd_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }], align: 16, grain: 64, cost: [0.15] },
+  leaky_relu_bwd_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }], align: 16, grain: 64, cost: [0.15] },
+  sigmoid_bwd_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }], align: 16, grain: 64, cost: [0.15] },
+  tanh_bwd_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }], align: 16, grain: 64, cost: [0.15] },
+  softmax_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [{ arg: 3 }] }, { arg: 1, by: [{ arg: 3 }] }], cost: [{ arg: 3 }], align: 1, grain: 1 },
+  log_softmax_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [{ arg: 3 }] }, { arg: 1, by: [{ arg: 3 }] }], cost: [{ arg: 3 }], align: 1, grain: 1 },
+  softmax_f32_strided_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [{ arg: 3 }, { arg: 4 }] }, { arg: 1, by: [{ arg: 3 }, { arg: 4 }] }], cost: [{ arg: 3 }, { arg: 4 }], align: 1, grain: 1 },
+  log_softmax_f32_strided_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [{ arg: 3 }, { arg: 4 }] }, { arg: 1, by: [{ arg: 3 }, { arg: 4 }] }], cost: [{ arg: 3 }, { arg: 4 }], align: 1, grain: 1 },
+  softmax_bwd_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [{ arg: 4 }] }, { arg: 1, by: [{ arg: 4 }] }, { arg: 2, by: [{ arg: 4 }] }], cost: [{ arg: 4 }, 0.5], align: 1, grain: 1 },
+  log_softmax_bwd_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [{ arg: 4 }] }, { arg: 1, by: [{ arg: 4 }] }, { arg: 2, by: [{ arg: 4 }] }], cost: [{ arg: 4 }, 0.5], align: 1, grain: 1 },
+  softmax_bwd_f32_strided_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [{ arg: 4 }, { arg: 5 }] }, { arg: 1, by: [{ arg: 4 }, { arg: 5 }] }, { arg: 2, by: [{ arg: 4 }, { arg: 5 }] }], cost: [{ arg: 4 }, { arg: 5 }, 0.5], align: 1, grain: 1 },
+  log_softmax_bwd_f32_strided_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [{ arg: 4 }, { arg: 5 }] }, { arg: 1, by: [{ arg: 4 }, { arg: 5 }] }, { arg: 2, by: [{ arg: 4 }, { arg: 5 }] }], cost: [{ arg: 4 }, { arg: 5 }, 0.5], align: 1, grain: 1 },
+  add_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }], align: 16, grain: 64, cost: [0.15] },
+  add_f32_row_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [{ arg: 4 }] }, { arg: 2, by: [{ arg: 4 }] }], cost: [{ arg: 4 }, 0.15], align: 1, grain: 1 },
+  add_f32_channel_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [{ arg: 4 }, { arg: 5 }] }, { arg: 2, by: [{ arg: 4 }, { arg: 5 }] }], cost: [{ arg: 4 }, { arg: 5 }, 0.15], align: 1, grain: 1 },
+  mul_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }], align: 16, grain: 64, cost: [0.15] },
+  mul_f32_row_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [{ arg: 4 }] }, { arg: 2, by: [{ arg: 4 }] }], cost: [{ arg: 4 }, 0.15], align: 1, grain: 1 },
+  mul_f32_channel_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [{ arg: 4 }, { arg: 5 }] }, { arg: 2, by: [{ arg: 4 }, { arg: 5 }] }], cost: [{ arg: 4 }, { arg: 5 }, 0.15], align: 1, grain: 1 },
+  scale_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }], align: 16, grain: 64, cost: [0.1] },
+  add_inc_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }], align: 16, grain: 64, cost: [0.15] },
+  lrn_f32_simd: { kind: 'range', start: 2, end: 3, align: 4, cost: [{ arg: 4 }, 2] },
+  batchnorm_f32_simd: { kind: 'range', start: 6, end: 7, cost: [{ arg: 5 }, 0.1], align: 1 },
+  dropout_f32_simd: { kind: 'range', start: 2, end: 3, align: 16, cost: [0.3] },
+  dropout_f32_mask_simd: { kind: 'range', start: 3, end: 4, align: 16, cost: [0.3] },
+  sgd_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }], align: 16, grain: 64, cost: [0.3] },
+  adam_f32_simd: { kind: 'rows', count: 4, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }, { arg: 3, by: [] }], align: 16, grain: 64, cost: [0.5] },
+  maxpool2d_bwd_f32_simd: { kind: 'range', start: 5, end: 6, cost: [{ arg: 3 }, 0.2], align: 1 },
+  maxpool2d_bwd_f32_recompute_simd: { kind: 'range', start: 4, end: 5, cost: [{ arg: 3, slot: 0 }, { arg: 3, slot: 1 }, 0.2], align: 1 },
+  global_avgpool2d_bwd_f32_simd: { kind: 'range', start: 3, end: 4, cost: [{ arg: 2 }, 0.1], align: 1 },
+  batchnorm_stats_f32_simd: { kind: 'range', start: 8, end: 9, align: 4, cost: [{ arg: 4 }, { arg: 6 }, 0.3] },
+  batchnorm_train_f32_simd: { kind: 'range', start: 7, end: 8, cost: [{ arg: 6 }, 0.1], align: 1 },
+  batchnorm_bwd_reduce_f32_simd: { kind: 'range', start: 7, end: 8, align: 4, cost: [{ arg: 4 }, { arg: 6 }, 0.3] },
+  batchnorm_bwd_data_f32_simd: { kind: 'range', start: 6, end: 7, cost: [{ arg: 5 }, 0.15], align: 1 },
+  gemv_f32_minmax_simd: { kind: 'rows', count: 5, move: [{ arg: 0, by: [{ arg: 1 }] }, { arg: 3, by: [] }, { arg: 4, by: [] }], align: 4, cost: [{ arg: 6 }, 0.1], grain: 4 },
+  conv2d_col2im_f32_simd: { kind: 'col2im', col: 0, x: 1, params: 2, start: 3, end: 4 },
+  conv2d_bwd_filter_f32_s1_2x4_simd: { kind: 'filter_s1', dy: 1, dw: 2, params: 3 },
+  conv2d_bwd_filter_f32_ct_4x8_simd: { kind: 'filter_ct', dy: 1, dw: 2, params: 4 },
+};
