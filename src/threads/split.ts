@@ -235,35 +235,22 @@ function directConv(s: Extract<SplitSpec, { kind: 'conv2d_direct' }>): Splitter 
   };
 }
 
-/** im2col by input channel (each channel's kh·kw rows of col are its own). */
-function im2col(s: Extract<SplitSpec, { kind: 'im2col' }>): Splitter {
-  return (a, _threads, ctx) => {
-    const pp = a[s.params]!;
-    const C = geom(ctx, pp, 0), H = geom(ctx, pp, 1), W = geom(ctx, pp, 2), kh = geom(ctx, pp, 3), kw = geom(ctx, pp, 4);
-    const ow = geom(ctx, pp, 11);
-    const ldCol = a[s.ldCol]!, rowsOut = a[s.end]! - a[s.start]!;
-    const p = partsFor(ctx, C * kh * kw * rowsOut * ow * 0.25, C);
-    if (p < 2) return null;
-    return partsOf(a, cuts(C, p, 1), (c, ch, k, t) => {
-      c[s.x] = a[s.x]! + ch * H * W * 4;
-      c[s.col] = a[s.col]! + ch * kh * kw * ldCol * 4;
-      c[s.params] = paramCopy(ctx, pp, 12, t, { 0: k });
-    });
-  };
-}
-
-/** col2im by input channel: each part adds into whole planes of x only (its own end guard). */
-function col2im(s: Extract<SplitSpec, { kind: 'col2im' }>): Splitter {
+/**
+ * im2col and col2im by input channel: each channel's kh·kw rows of col and its plane of x belong
+ * to one part (col2im's parts add into whole planes of x only, each with its own end guard).
+ */
+function byChannel(s: Extract<SplitSpec, { kind: 'im2col' | 'col2im' }>, nsPerFloat: number): Splitter {
   return (a, _threads, ctx) => {
     const pp = a[s.params]!;
     const C = geom(ctx, pp, 0), H = geom(ctx, pp, 1), W = geom(ctx, pp, 2), kh = geom(ctx, pp, 3), kw = geom(ctx, pp, 4);
     const ow = geom(ctx, pp, 11);
     const rowsOut = a[s.end]! - a[s.start]!;
-    const p = partsFor(ctx, C * kh * kw * rowsOut * ow * 0.3, C);
+    const ldCol = s.kind === 'im2col' ? a[s.ldCol]! : rowsOut * ow;
+    const p = partsFor(ctx, C * kh * kw * rowsOut * ow * nsPerFloat, C);
     if (p < 2) return null;
     return partsOf(a, cuts(C, p, 1), (c, ch, k, t) => {
-      c[s.col] = a[s.col]! + ch * kh * kw * rowsOut * ow * 4;
       c[s.x] = a[s.x]! + ch * H * W * 4;
+      c[s.col] = a[s.col]! + ch * kh * kw * ldCol * 4;
       c[s.params] = paramCopy(ctx, pp, 12, t, { 0: k });
     });
   };
@@ -310,8 +297,8 @@ export function splitterOf(s: SplitSpec): Splitter {
     case 'range': return range(s);
     case 'gemm': return gemm(s);
     case 'conv2d_direct': return directConv(s);
-    case 'im2col': return im2col(s);
-    case 'col2im': return col2im(s);
+    case 'im2col': return byChannel(s, 0.25);
+    case 'col2im': return byChannel(s, 0.3);
     case 'filter_s1': return filterS1(s);
     case 'filter_ct': return filterCt(s);
   }
