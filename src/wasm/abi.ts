@@ -80,6 +80,7 @@ export interface Kernels {
   dwconv2d_bwd_filter_f32_simd(xPtr: number, dyPtr: number, dwPtr: number, paramPtr: number): void;
   conv2d_bwd_filter_f32_s1_2x4_simd(xPtr: number, dyPtr: number, dwPtr: number, paramPtr: number): void;
   conv2d_bwd_filter_f32_ct_4x8_simd(xPtr: number, dyPtr: number, dwPtr: number, offsetsPtr: number, paramPtr: number): void;
+  augment_crop_flip_f32_simd(xPtr: number, yPtr: number, n: number, c: number, h: number, w: number, paramsPtr: number): void;
 }
 
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
@@ -161,6 +162,7 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'dwconv2d_bwd_filter_f32_simd',
   'conv2d_bwd_filter_f32_s1_2x4_simd',
   'conv2d_bwd_filter_f32_ct_4x8_simd',
+  'augment_crop_flip_f32_simd',
 ];
 
 /** A factor of a size or cost: a number, argument `arg`, or i32 slot `slot` of the block at argument `arg`. */
@@ -236,4 +238,5 @@ export const SPLIT_SPECS: { readonly [K in keyof Kernels]?: SplitSpec } = {
   conv2d_col2im_f32_simd: { kind: 'col2im', col: 0, x: 1, params: 2, start: 3, end: 4 },
   conv2d_bwd_filter_f32_s1_2x4_simd: { kind: 'filter_s1', dy: 1, dw: 2, params: 3 },
   conv2d_bwd_filter_f32_ct_4x8_simd: { kind: 'filter_ct', dy: 1, dw: 2, params: 4 },
+  augment_crop_flip_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [{ arg: 3 }, { arg: 4 }, { arg: 5 }] }, { arg: 1, by: [{ arg: 3 }, { arg: 4 }, { arg: 5 }] }, { arg: 6, by: [3] }], cost: [{ arg: 3 }, { arg: 4 }, { arg: 5 }, 0.15], align: 1, grain: 1 },
 };
