@@ -1,8 +1,7 @@
-// GEMM family: C = A·B (+ bias per row of C), clamped to [min, max], on WebAssembly SIMD128.
-// (Matrix-vector products and the bias gradient are in assembly/gemv.ts; shared inline helpers in
-// assembly/gemm-common.ts.)
-// One register-tiled core (4 rows × 8 columns = 8 f32x4 accumulators: a broadcast A scalar times a
-// B vector) serves convolution (out[o, p] = Σ_k W[o, k]·col[k, p]) and dense layers.
+// GEMM family: C = A·B (+ bias per row of C), clamped to [min, max], on WebAssembly SIMD128 (GEMV
+// and the bias gradient: assembly/gemv.ts; shared inline helpers: assembly/gemm-common.ts). One
+// register-tiled core (4 rows × 8 columns = 8 f32x4 accumulators: a broadcast A scalar times a B
+// vector) serves convolution (out[o, p] = Σ_k W[o, k]·col[k, p]) and dense layers.
 //
 // B is read in panels of 8 columns: element (k, j) of panel nb lives at
 //   bPtr + 4·(nb·bPanelStride + k·bRowStride + j mod 8).

@@ -11,7 +11,7 @@
 // names every argument by its index, so nothing here counts argument positions.
 //
 // Weight gradients are split by output channel (each thread owns whole rows of dW and sums over
-// every image itself), so they too are reduced in one fixed order. Kernels that are not here run
+// every image itself), so they too are reduced in one fixed order. Kernels without a tag run
 // on the calling thread: reductions into one value (the losses), the bias gradient (its plane
 // sums stride by the channel count), kernels that share one scratch buffer (average pooling's
 // backward row, adaptive pooling's window tables, LRN's backward), and depthwise convolutions
