@@ -15,7 +15,10 @@ import { sigmoidv, storeLanes, tanhv } from "./vmath";
   return v128.bitselect(x, f32x4.mul(x, s), f32x4.gt(x, f32x4.splat(0.0)));
 }
 
-/** y[i] = max(x[i], 0) (NaN stays NaN). */
+/**
+ * y[i] = max(x[i], 0) (NaN stays NaN).
+ * @split rows count=n move=xPtr,yPtr align=16 grain=64 cost=0.1
+ */
 export function relu_f32_simd(xPtr: usize, yPtr: usize, n: i32): void {
   let i = 0;
   for (; i + 16 <= n; i += 16) {
@@ -34,7 +37,10 @@ export function relu_f32_simd(xPtr: usize, yPtr: usize, n: i32): void {
   if (i < n) storeLanes(yPtr + (<usize>i << 2), relu_v(v128.load(xPtr + (<usize>i << 2))), n - i);
 }
 
-/** y[i] = x[i] > 0 ? x[i] : negativeSlope·x[i] (NaN stays NaN). */
+/**
+ * y[i] = x[i] > 0 ? x[i] : negativeSlope·x[i] (NaN stays NaN).
+ * @split rows count=n move=xPtr,yPtr align=16 grain=64 cost=0.1
+ */
 export function leaky_relu_f32_simd(xPtr: usize, yPtr: usize, n: i32, negativeSlope: f32): void {
   const s = f32x4.splat(negativeSlope);
   let i = 0;
@@ -57,6 +63,7 @@ export function leaky_relu_f32_simd(xPtr: usize, yPtr: usize, n: i32, negativeSl
 /**
  * y[i] = 1/(1 + exp(−x[i])). Max relative error ≈ 3e-7; exactly 0 below x ≈ −87.7 and exactly 1
  * above x ≈ 17; NaN stays NaN.
+ * @split rows count=n move=xPtr,yPtr align=16 grain=64 cost=0.5
  */
 export function sigmoid_f32_simd(xPtr: usize, yPtr: usize, n: i32): void {
   let i = 0;
@@ -79,6 +86,7 @@ export function sigmoid_f32_simd(xPtr: usize, yPtr: usize, n: i32): void {
 /**
  * y[i] = tanh(x[i]). Max relative error ≈ 3e-7 (also for tiny |x|: tanh(x) ≈ x); exactly ±1
  * beyond |x| ≈ 9; tanh(−0) = −0; NaN stays NaN.
+ * @split rows count=n move=xPtr,yPtr align=16 grain=64 cost=0.5
  */
 export function tanh_f32_simd(xPtr: usize, yPtr: usize, n: i32): void {
   let i = 0;
@@ -141,22 +149,34 @@ const TANH = 3;
   }
 }
 
-/** dx[i] = x[i] > 0 ? dy[i] : 0, or rather 0 where x[i] ≤ 0 (PyTorch: a NaN x passes dy). u = x. */
+/**
+ * dx[i] = x[i] > 0 ? dy[i] : 0, or rather 0 where x[i] ≤ 0 (PyTorch: a NaN x passes dy). u = x.
+ * @split rows count=n move=dyPtr,xPtr,dxPtr align=16 grain=64 cost=0.15
+ */
 export function relu_bwd_f32_simd(dyPtr: usize, xPtr: usize, dxPtr: usize, n: i32): void {
   bwd(RELU, dyPtr, xPtr, dxPtr, n, 0);
 }
 
-/** dx[i] = x[i] > 0 ? dy[i] : negativeSlope·dy[i]. u = x. */
+/**
+ * dx[i] = x[i] > 0 ? dy[i] : negativeSlope·dy[i]. u = x.
+ * @split rows count=n move=dyPtr,xPtr,dxPtr align=16 grain=64 cost=0.15
+ */
 export function leaky_relu_bwd_f32_simd(dyPtr: usize, xPtr: usize, dxPtr: usize, n: i32, negativeSlope: f32): void {
   bwd(LEAKY, dyPtr, xPtr, dxPtr, n, negativeSlope);
 }
 
-/** dx[i] = dy[i]·(1 − y[i])·y[i] with y the forward output sigmoid(x). */
+/**
+ * dx[i] = dy[i]·(1 − y[i])·y[i] with y the forward output sigmoid(x).
+ * @split rows count=n move=dyPtr,yPtr,dxPtr align=16 grain=64 cost=0.15
+ */
 export function sigmoid_bwd_f32_simd(dyPtr: usize, yPtr: usize, dxPtr: usize, n: i32): void {
   bwd(SIGMOID, dyPtr, yPtr, dxPtr, n, 0);
 }
 
-/** dx[i] = dy[i]·(1 − y[i]²) with y the forward output tanh(x). */
+/**
+ * dx[i] = dy[i]·(1 − y[i]²) with y the forward output tanh(x).
+ * @split rows count=n move=dyPtr,yPtr,dxPtr align=16 grain=64 cost=0.15
+ */
 export function tanh_bwd_f32_simd(dyPtr: usize, yPtr: usize, dxPtr: usize, n: i32): void {
   bwd(TANH, dyPtr, yPtr, dxPtr, n, 0);
 }

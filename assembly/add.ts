@@ -6,7 +6,10 @@
 
 import { ADD, MUL, channel, row, same, splat, walk } from "./binary-common";
 
-/** y[i] = a[i] + b[i] for i in [0, n). Tail (n mod 4): scalar. */
+/**
+ * y[i] = a[i] + b[i] for i in [0, n). Tail (n mod 4): scalar.
+ * @split rows count=n move=aPtr,bPtr,yPtr align=16 grain=64 cost=0.15
+ */
 export function add_f32_simd(aPtr: usize, bPtr: usize, yPtr: usize, n: i32): void {
   same(aPtr, bPtr, yPtr, n, ADD);
 }
@@ -14,6 +17,7 @@ export function add_f32_simd(aPtr: usize, bPtr: usize, yPtr: usize, n: i32): voi
 /**
  * b repeats along the outer dim: y[o, i] = a[o, i] + b[i] for a, y of [outer, inner] and b of
  * [inner] (e.g. [N, F] + [F], or [N, C, H, W] + [W]). Tail (inner mod 4): scalar.
+ * @split rows count=outer move=aPtr*inner,yPtr*inner cost=inner*0.15
  */
 export function add_f32_row_simd(aPtr: usize, bPtr: usize, yPtr: usize, outer: i32, inner: i32): void {
   row(aPtr, bPtr, yPtr, outer, inner, ADD);
@@ -23,6 +27,7 @@ export function add_f32_row_simd(aPtr: usize, bPtr: usize, yPtr: usize, outer: i
  * One value per channel: y[o, k, i] = a[o, k, i] + b[k] for a, y of [outer, c, inner] and b of
  * [c] (e.g. [N, C, H, W] + [1, C, 1, 1] or + [C, 1, 1]; a scalar b is outer = c = 1).
  * Tail (inner mod 4): scalar.
+ * @split rows count=outer move=aPtr*c*inner,yPtr*c*inner cost=c*inner*0.15
  */
 export function add_f32_channel_simd(aPtr: usize, bPtr: usize, yPtr: usize, outer: i32, c: i32, inner: i32): void {
   channel(aPtr, bPtr, yPtr, outer, c, inner, ADD);
@@ -39,17 +44,26 @@ export function add_f32_strided_simd(aPtr: usize, bPtr: usize, yPtr: usize, para
   walk(aPtr, bPtr, yPtr, paramsPtr, ADD, 0, 0);
 }
 
-/** y[i] = a[i]·b[i] for i in [0, n). Tail (n mod 4): scalar. */
+/**
+ * y[i] = a[i]·b[i] for i in [0, n). Tail (n mod 4): scalar.
+ * @split rows count=n move=aPtr,bPtr,yPtr align=16 grain=64 cost=0.15
+ */
 export function mul_f32_simd(aPtr: usize, bPtr: usize, yPtr: usize, n: i32): void {
   same(aPtr, bPtr, yPtr, n, MUL);
 }
 
-/** y[o, i] = a[o, i]·b[i]; layout and tail as add_f32_row_simd. */
+/**
+ * y[o, i] = a[o, i]·b[i]; layout and tail as add_f32_row_simd.
+ * @split rows count=outer move=aPtr*inner,yPtr*inner cost=inner*0.15
+ */
 export function mul_f32_row_simd(aPtr: usize, bPtr: usize, yPtr: usize, outer: i32, inner: i32): void {
   row(aPtr, bPtr, yPtr, outer, inner, MUL);
 }
 
-/** y[o, k, i] = a[o, k, i]·b[k]; layout and tail as add_f32_channel_simd. */
+/**
+ * y[o, k, i] = a[o, k, i]·b[k]; layout and tail as add_f32_channel_simd.
+ * @split rows count=outer move=aPtr*c*inner,yPtr*c*inner cost=c*inner*0.15
+ */
 export function mul_f32_channel_simd(aPtr: usize, bPtr: usize, yPtr: usize, outer: i32, c: i32, inner: i32): void {
   channel(aPtr, bPtr, yPtr, outer, c, inner, MUL);
 }
@@ -59,12 +73,18 @@ export function mul_f32_strided_simd(aPtr: usize, bPtr: usize, yPtr: usize, para
   walk(aPtr, bPtr, yPtr, paramsPtr, MUL, 0, 0);
 }
 
-/** y[i] = x[i]·s for i in [0, n) (x and y may be the same array). Tail (n mod 4): scalar. */
+/**
+ * y[i] = x[i]·s for i in [0, n) (x and y may be the same array). Tail (n mod 4): scalar.
+ * @split rows count=n move=xPtr,yPtr align=16 grain=64 cost=0.1
+ */
 export function scale_f32_simd(xPtr: usize, yPtr: usize, n: i32, s: f32): void {
   splat(xPtr, f32x4.splat(s), yPtr, n, MUL);
 }
 
-/** y[i] += x[i] for i in [0, n) (gradient fan-in; x may be y). Tail (n mod 4): scalar. */
+/**
+ * y[i] += x[i] for i in [0, n) (gradient fan-in; x may be y). Tail (n mod 4): scalar.
+ * @split rows count=n move=xPtr,yPtr align=16 grain=64 cost=0.15
+ */
 export function add_inc_f32_simd(xPtr: usize, yPtr: usize, n: i32): void {
   same(yPtr, xPtr, yPtr, n, ADD);
 }

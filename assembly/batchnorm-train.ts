@@ -16,6 +16,7 @@ import { BLOCK, sum64, devsums64, wideLo, wideHi, narrow, storeFirst } from "./b
  * (8 per step) correct the mean and give the variance. hw = 1 ([N, C]): 4 channels per v128 down
  * the rows in f64 lanes; the last group reads up to 3 floats past the row (the next row or the
  * padding) and stores only its own channels.
+ * @split range start=cStart end=cEnd align=4 cost=N*hw*0.3
  */
 export function batchnorm_stats_f32_simd(xPtr: usize, meanPtr: usize, invStdPtr: usize, statsPtr: usize, N: i32, C: i32, hw: i32, eps: f64, cStart: i32, cEnd: i32): void {
   const M = <f64>N * <f64>hw;
@@ -98,6 +99,7 @@ export function batchnorm_update_running_f32_simd(meanPtr: usize, varPtr: usize,
  * multiplies only the small deviation (x·scale + (shift − mean·scale) would cancel). xPtr, yPtr:
  * f32 [N, C, hw] (in place is fine); meanPtr, scalePtr, shiftPtr: f32 [C]. hw ≥ 2 along the
  * plane (8 then 4 per step, scalar tail); hw = 1 across channels 4 at a time, scalar tail.
+ * @split range start=planeStart end=planeEnd cost=hw*0.1
  */
 export function batchnorm_train_f32_simd(xPtr: usize, yPtr: usize, meanPtr: usize, scalePtr: usize, shiftPtr: usize, C: i32, hw: i32, planeStart: i32, planeEnd: i32): void {
   if (hw == 1) {
@@ -151,6 +153,7 @@ export function batchnorm_train_f32_simd(xPtr: usize, yPtr: usize, meanPtr: usiz
  * with f64 totals; the last lets the fold recover the mean's f32 rounding). dyPtr, xPtr: f32
  * [N, C, hw]; meanPtr: f32 [C]; sumsPtr: f32 [3, C]. Layouts and tails as batchnorm_stats_f32_simd
  * (hw = 1 also reads up to 3 floats past mean).
+ * @split range start=cStart end=cEnd align=4 cost=N*hw*0.3
  */
 export function batchnorm_bwd_reduce_f32_simd(dyPtr: usize, xPtr: usize, meanPtr: usize, sumsPtr: usize, N: i32, C: i32, hw: i32, cStart: i32, cEnd: i32): void {
   const row = <usize>C << 2;
@@ -279,6 +282,7 @@ export function batchnorm_bwd_fold_f32_simd(sumsPtr: usize, meanPtr: usize, invS
  * p = n·C + c in [planeStart, planeEnd). dyPtr, xPtr, dxPtr: f32 [N, C, hw] (dx may be dy);
  * coefPtr: f32 [5, C] from batchnorm_bwd_fold_f32_simd. hw ≥ 2 along the plane (8 then 4 per
  * step, scalar tail); hw = 1 across channels 4 at a time, scalar tail.
+ * @split range start=planeStart end=planeEnd cost=hw*0.15
  */
 export function batchnorm_bwd_data_f32_simd(dyPtr: usize, xPtr: usize, dxPtr: usize, coefPtr: usize, C: i32, hw: i32, planeStart: i32, planeEnd: i32): void {
   const row = <usize>C << 2;

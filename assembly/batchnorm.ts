@@ -34,6 +34,7 @@ export function batchnorm_fold_f32_simd(meanPtr: usize, varPtr: usize, weightPtr
  * and i in [0, hw). xPtr, yPtr: f32 [N, C, hw] (may be the same address: in place is fine);
  * scalePtr, shiftPtr: f32 [C]. hw ≥ 2 runs along the plane (16 then 4 per step, scalar tail);
  * hw = 1 ([N, C] input) runs across channels 4 at a time, scalar tail.
+ * @split range start=planeStart end=planeEnd cost=hw*0.1
  */
 export function batchnorm_f32_simd(xPtr: usize, yPtr: usize, scalePtr: usize, shiftPtr: usize, C: i32, hw: i32, planeStart: i32, planeEnd: i32): void {
   if (hw == 1) {

@@ -11,7 +11,10 @@ import {
   ADD, DIV, DIV_BWD, MUL, MUL_BWD, POW, POW_BWD, RDIV, RPOW, RSUB, SUB, channel, row, same, walk,
 } from "./binary-common";
 
-/** y[i] = a[i] ∘ b[i] for i in [0, n). Tail (n mod 4): scalar. */
+/**
+ * y[i] = a[i] ∘ b[i] for i in [0, n). Tail (n mod 4): scalar.
+ * @split rows count=n move=aPtr,bPtr,yPtr align=16 grain=64 cost=0.15
+ */
 export function binary_f32_simd(aPtr: usize, bPtr: usize, yPtr: usize, n: i32, op: i32): void {
   if (op == ADD) same(aPtr, bPtr, yPtr, n, ADD);
   else if (op == MUL) same(aPtr, bPtr, yPtr, n, MUL);
@@ -23,7 +26,10 @@ export function binary_f32_simd(aPtr: usize, bPtr: usize, yPtr: usize, n: i32, o
   else if (op == RPOW) same(aPtr, bPtr, yPtr, n, RPOW);
 }
 
-/** y[o, i] = a[o, i] ∘ b[i] for a, y of [outer, inner] and b of [inner]. Tail (inner mod 4): scalar. */
+/**
+ * y[o, i] = a[o, i] ∘ b[i] for a, y of [outer, inner] and b of [inner]. Tail (inner mod 4): scalar.
+ * @split rows count=outer move=aPtr*inner,yPtr*inner cost=inner*0.15
+ */
 export function binary_f32_row_simd(aPtr: usize, bPtr: usize, yPtr: usize, outer: i32, inner: i32, op: i32): void {
   if (op == ADD) row(aPtr, bPtr, yPtr, outer, inner, ADD);
   else if (op == MUL) row(aPtr, bPtr, yPtr, outer, inner, MUL);
@@ -38,6 +44,7 @@ export function binary_f32_row_simd(aPtr: usize, bPtr: usize, yPtr: usize, outer
 /**
  * y[o, k, i] = a[o, k, i] ∘ b[k] for a, y of [outer, c, inner] and b of [c] (a scalar b is
  * outer = c = 1). pow by exactly 2 or 0.5 runs a·a or √a loops. Tail (inner mod 4): scalar.
+ * @split rows count=outer move=aPtr*c*inner,yPtr*c*inner cost=c*inner*0.15
  */
 export function binary_f32_channel_simd(aPtr: usize, bPtr: usize, yPtr: usize, outer: i32, c: i32, inner: i32, op: i32): void {
   if (op == ADD) channel(aPtr, bPtr, yPtr, outer, c, inner, ADD);

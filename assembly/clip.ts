@@ -19,17 +19,26 @@ class HardSwish {
   }
 }
 
-/** y[i] = min(max(x[i], lo), hi) (lo > hi gives hi everywhere, as torch.clamp; ±∞ for an absent bound). */
+/**
+ * y[i] = min(max(x[i], lo), hi) (lo > hi gives hi everywhere, as torch.clamp; ±∞ for an absent bound).
+ * @split rows count=n move=xPtr,yPtr align=16 grain=64 cost=0.1
+ */
 export function clip_f32_simd(xPtr: usize, yPtr: usize, n: i32, lo: f32, hi: f32): void {
   map<Clip>(xPtr, yPtr, n, lo, hi);
 }
 
-/** y[i] = min(max(alpha·x[i] + beta, 0), 1) (torch's Hardsigmoid: alpha = 1/6, beta = 0.5; ONNX's default alpha = 0.2). */
+/**
+ * y[i] = min(max(alpha·x[i] + beta, 0), 1) (torch's Hardsigmoid: alpha = 1/6, beta = 0.5; ONNX's default alpha = 0.2).
+ * @split rows count=n move=xPtr,yPtr align=16 grain=64 cost=0.1
+ */
 export function hardsigmoid_f32_simd(xPtr: usize, yPtr: usize, n: i32, alpha: f32, beta: f32): void {
   map<HardSigmoid>(xPtr, yPtr, n, alpha, beta);
 }
 
-/** y[i] = x[i]·min(max(x[i] + 3, 0), 6)/6. */
+/**
+ * y[i] = x[i]·min(max(x[i] + 3, 0), 6)/6.
+ * @split rows count=n move=xPtr,yPtr align=16 grain=64 cost=0.1
+ */
 export function hardswish_f32_simd(xPtr: usize, yPtr: usize, n: i32): void {
   map<HardSwish>(xPtr, yPtr, n, 0, 0);
 }
@@ -65,22 +74,34 @@ class HardSwishBwd {
   }
 }
 
-/** clip's gradient (torch.clamp): dx[i] = lo ≤ x[i] ≤ hi ? dy[i] : 0. */
+/**
+ * clip's gradient (torch.clamp): dx[i] = lo ≤ x[i] ≤ hi ? dy[i] : 0.
+ * @split rows count=n move=dyPtr,xPtr,dxPtr align=16 grain=64 cost=0.2
+ */
 export function clip_bwd_f32_simd(dyPtr: usize, xPtr: usize, dxPtr: usize, n: i32, lo: f32, hi: f32): void {
   map2<ClipBwd>(dyPtr, xPtr, dxPtr, n, lo, hi);
 }
 
-/** hardtanh's gradient (relu6 = hardtanh(0, 6)): dx[i] = (x[i] ≤ lo or x[i] ≥ hi) ? 0 : dy[i]. */
+/**
+ * hardtanh's gradient (relu6 = hardtanh(0, 6)): dx[i] = (x[i] ≤ lo or x[i] ≥ hi) ? 0 : dy[i].
+ * @split rows count=n move=dyPtr,xPtr,dxPtr align=16 grain=64 cost=0.2
+ */
 export function hardtanh_bwd_f32_simd(dyPtr: usize, xPtr: usize, dxPtr: usize, n: i32, lo: f32, hi: f32): void {
   map2<HardtanhBwd>(dyPtr, xPtr, dxPtr, n, lo, hi);
 }
 
-/** hardsigmoid's gradient: dx[i] = 0 < alpha·x[i] + beta < 1 ? alpha·dy[i] : 0. */
+/**
+ * hardsigmoid's gradient: dx[i] = 0 < alpha·x[i] + beta < 1 ? alpha·dy[i] : 0.
+ * @split rows count=n move=dyPtr,xPtr,dxPtr align=16 grain=64 cost=0.2
+ */
 export function hardsigmoid_bwd_f32_simd(dyPtr: usize, xPtr: usize, dxPtr: usize, n: i32, alpha: f32, beta: f32): void {
   map2<HardSigmoidBwd>(dyPtr, xPtr, dxPtr, n, alpha, beta);
 }
 
-/** hardswish's gradient: dx[i] = x < −3 ? 0 : x ≤ 3 ? dy·(x/3 + 1/2) : dy. */
+/**
+ * hardswish's gradient: dx[i] = x < −3 ? 0 : x ≤ 3 ? dy·(x/3 + 1/2) : dy.
+ * @split rows count=n move=dyPtr,xPtr,dxPtr align=16 grain=64 cost=0.2
+ */
 export function hardswish_bwd_f32_simd(dyPtr: usize, xPtr: usize, dxPtr: usize, n: i32): void {
   map2<HardSwishBwd>(dyPtr, xPtr, dxPtr, n, 0, 0);
 }

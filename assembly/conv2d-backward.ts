@@ -3,41 +3,37 @@
 // data and filter gradients. The direct filter gradients of unpadded layers are in
 // assembly/conv2d-direct-backward.ts; parameter blocks and shared helpers in assembly/gemm-common.ts.
 import { param, loadN, storeN, oxFirst, oxEnd, zeroN, loadStrided, hsum4 } from "./gemm-common";
+import { Im2colBlock, tapColLo, tapColHi, tapRowLo, tapRowHi, tapOffset } from "./conv2d-common";
 
 /**
  * x[c, oy·sh − padTop + ki·dh, ox·sw − padLeft + kj·dw] += col[k, (oy − oyStart)·ow + ox] for
- * every tap that lands inside the input (k, oy, ox as in conv2d_im2col_f32_simd): the adjoint of
- * im2col, ADDING into x (the caller zeroes it before the first block of rows). colPtr: row-major
- * [K, oyCount·ow]; xPtr: one image (or group) [C, H, W]; paramPtr: the im2col block. Stride 1:
- * v128 adds, the end of a run as a whole vector with the extra lanes adding 0 (a partial one at
- * the end of x); stride 2: four columns spread over two vectors (the skipped columns get + 0);
- * larger strides one by one. Writes only inside x; reads ≤ 3 floats past col's end.
+ * every tap that lands inside the input (k, oy, ox as in conv2d_im2col_f32_simd, oy in [oyStart,
+ * oyEnd)): the adjoint of im2col, ADDING into x (the caller zeroes it before the first block of
+ * rows). colPtr: row-major [K, (oyEnd − oyStart)·ow]; xPtr: one image (or group) [C, H, W];
+ * paramPtr: the im2col block (assembly/conv2d-common.ts). Stride 1: v128 adds, the end of a run as
+ * a whole vector with the extra lanes adding 0 (a partial one at the end of x); stride 2: four
+ * columns spread over two vectors (the skipped columns get + 0); larger strides one by one.
+ * Writes only inside x; reads ≤ 3 floats past col's end.
+ * @split col2im col=colPtr x=xPtr params=paramPtr start=oyStart end=oyEnd
  */
-export function conv2d_col2im_f32_simd(colPtr: usize, xPtr: usize, paramPtr: usize, oyStart: i32, oyCount: i32): void {
-  const C = param(paramPtr, 0), H = param(paramPtr, 1), W = param(paramPtr, 2);
-  const kh = param(paramPtr, 3), kw = param(paramPtr, 4);
-  const sh = param(paramPtr, 5), sw = param(paramPtr, 6);
-  const dh = param(paramPtr, 7), dw = param(paramPtr, 8);
-  const pt = param(paramPtr, 9), pl = param(paramPtr, 10), ow = param(paramPtr, 11);
-  const plane = <usize>(H * W) << 2;
+export function conv2d_col2im_f32_simd(colPtr: usize, xPtr: usize, paramPtr: usize, oyStart: i32, oyEnd: i32): void {
+  const g = changetype<Im2colBlock>(paramPtr);
+  const C = g.C, kh = g.kh, kw = g.kw, sw = g.sw, ow = g.ow;
+  const plane = <usize>(g.H * g.W) << 2;
   const ow4 = <usize>ow << 2;
   const one = f32x4.splat(1);
   const end = xPtr + <usize>C * plane;
+  const rowStep = <usize>(g.sh * g.W) << 2;
+  const tapBytes = <usize>(oyEnd - oyStart) * ow4;
   let s = colPtr;
   for (let c = 0; c < C; c++) {
     const xc = xPtr + <usize>c * plane;
     for (let ki = 0; ki < kh; ki++) {
       for (let kj = 0; kj < kw; kj++) {
-        const ix0 = kj * dw - pl;
-        const lo = oxFirst(ix0, sw, ow);
-        const hi = oxEnd(ix0, sw, W, ow, lo);
-        const iy0 = ki * dh - pt;
-        const oyEnd = oyStart + oyCount;
-        const oyLo = max(oyStart, oxFirst(iy0, sh, oyEnd));
-        const oyHi = oxEnd(iy0, sh, H, oyEnd, oyLo);
+        const lo = tapColLo(g, kj), hi = tapColHi(g, kj, lo);
+        const oyLo = tapRowLo(g, ki, oyStart, oyEnd), oyHi = tapRowHi(g, ki, oyEnd, oyLo);
         let src = s + <usize>(oyLo - oyStart) * ow4 + (<usize>lo << 2);
-        let dst = xc + (<usize>((oyLo * sh + iy0) * W + ix0 + lo * sw) << 2);
-        const rowStep = <usize>(sh * W) << 2;
+        let dst = xc + tapOffset(g, ki, kj, oyLo, lo);
         const n = hi - lo;
         if (sw == 1 && n == ow && dst + <usize>(oyHi - oyLo - 1) * rowStep + (<usize>(n + 3 & ~3) << 2) <= end) {
           // the common interior case: whole vectors, the last one masked to add 0 past the run
@@ -62,7 +58,7 @@ export function conv2d_col2im_f32_simd(colPtr: usize, xPtr: usize, paramPtr: usi
             dst += rowStep;
           }
         }
-        s += <usize>oyCount * ow4;
+        s += tapBytes;
       }
     }
   }

@@ -14,6 +14,7 @@ import { param, loadN, storeN, hsum4, madd } from "./gemm-common";
  * unaligned at the kj·dw offsets), summed across lanes into dw (per ≤ 1024 pixels); a last
  * partial group of columns is masked to zero. (2 × 5 accumulators would not fit V8's x64
  * registers.) Reads ≤ 3 floats past the last row of x and of dy.
+ * @split filter_s1 dy=dyPtr dw=dwPtr params=paramPtr
  */
 export function conv2d_bwd_filter_f32_s1_2x4_simd(xPtr: usize, dyPtr: usize, dwPtr: usize, paramPtr: usize): void {
   const C = param(paramPtr, 0), H = param(paramPtr, 1), W = param(paramPtr, 2), O = param(paramPtr, 3);
@@ -148,6 +149,7 @@ export function conv2d_bwd_filter_f32_s1_2x4_simd(xPtr: usize, dyPtr: usize, dwP
  * offsetsPtr: i32[K] tap offsets in bytes; paramPtr: i32 [C, H, W, O, kh, kw, sh, sw, oh, ow]. Tap
  * tails in 2- and 1-tap tiles, a last panel of fewer than 8 channels stores only those; the pixels
  * are summed in runs of ≤ 256 (whole output rows, as the GEMM's K chunks) before dw is updated.
+ * @split filter_ct dy=dyPtr dw=dwPtr params=paramPtr
  */
 export function conv2d_bwd_filter_f32_ct_4x8_simd(xPtr: usize, dyPtr: usize, dwPtr: usize, offsetsPtr: usize, paramPtr: usize): void {
   const C = param(paramPtr, 0), H = param(paramPtr, 1), W = param(paramPtr, 2), O = param(paramPtr, 3);

@@ -15,6 +15,7 @@ import { param, loadN, storeN, madd } from "./gemm-common";
  * B operand two unaligned loads from the input row of each tap; channel tails in 2- and 1-channel
  * tiles, a row's last 1–7 columns in an 8- or 4-column tile storing only those. Reads at most 3
  * floats past the last input row (the lanes of a partial tile past its last column).
+ * @split conv2d_direct x=xPtr w=wPtr bias=biasPtr y=yPtr params=paramPtr
  */
 export function conv2d_f32_s1_4x8_minmax_simd(
   xPtr: usize, wPtr: usize, biasPtr: usize, yPtr: usize, paramPtr: usize, minv: f32, maxv: f32,
@@ -141,6 +142,7 @@ export function conv2d_f32_s1_4x8_minmax_simd(
  * 1-pixel tiles, a last panel of fewer than 8 channels stores only those. For layers whose
  * channel count fills the panels better than their row width fills 8-column tiles (LeNet's C3:
  * 16 channels, rows of 10). Reads only inside x and the packed weights (and bias).
+ * @split conv2d_direct x=xPtr w=wPtr bias=biasPtr y=yPtr params=paramPtr
  */
 export function conv2d_f32_s1_ct_4x8_minmax_simd(
   xPtr: usize, wPtr: usize, biasPtr: usize, yPtr: usize, paramPtr: usize, minv: f32, maxv: f32,

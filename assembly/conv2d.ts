@@ -3,45 +3,40 @@
 // direct depthwise convolution. Direct convolutions of unpadded stride-1 rows are in
 // assembly/conv2d-direct.ts, the backward kernels in assembly/conv2d-backward.ts; the parameter
 // blocks' layouts and the shared inline helpers in assembly/gemm-common.ts.
-import { param, loadN, storeN, oxFirst, oxEnd, zeroN, loadStrided } from "./gemm-common";
+import { param, loadN, storeN, zeroN, loadStrided } from "./gemm-common";
+import { Im2colBlock, tapColLo, tapColHi, tapRowLo, tapRowHi, tapOffset } from "./conv2d-common";
 
 /**
  * col[k, (oy − oyStart)·ow + ox] = x[c, oy·sh − padTop + ki·dh, ox·sw − padLeft + kj·dw] (0 outside
- * the input) for k = (c·kh + ki)·kw + kj < K = C·kh·kw and output rows oy in
- * [oyStart, oyStart + oyCount). xPtr: one image (or group) [C, H, W]; colPtr: row-major [K, ldCol]
- * (ldCol ≥ oyCount·ow; columns past oyCount·ow are scratch); paramPtr: the im2col block. The
+ * the input) for k = (c·kh + ki)·kw + kj < K = C·kh·kw and output rows oy in [oyStart, oyEnd).
+ * xPtr: one image (or group) [C, H, W]; colPtr: row-major [K, ldCol] (ldCol ≥ (oyEnd − oyStart)·ow;
+ * columns past that are scratch); paramPtr: the im2col block (assembly/conv2d-common.ts). The
  * (k, oy) segments of ow floats are written in order: v128 copies for stride 1 (whole vectors,
  * whose ≤ 3 extra floats the next piece overwrites, except at the very end), pairs of loads for
  * stride 2, 4-lane gathers for larger strides; padding columns and rows are zero-filled. Writes
  * only inside col; reads at most 3 floats past the last input row.
+ * @split im2col x=xPtr col=colPtr ldCol=ldCol params=paramPtr start=oyStart end=oyEnd
  */
-export function conv2d_im2col_f32_simd(xPtr: usize, colPtr: usize, ldCol: i32, paramPtr: usize, oyStart: i32, oyCount: i32): void {
-  const C = param(paramPtr, 0), H = param(paramPtr, 1), W = param(paramPtr, 2);
-  const kh = param(paramPtr, 3), kw = param(paramPtr, 4);
-  const sh = param(paramPtr, 5), sw = param(paramPtr, 6);
-  const dh = param(paramPtr, 7), dw = param(paramPtr, 8);
-  const pt = param(paramPtr, 9), pl = param(paramPtr, 10), ow = param(paramPtr, 11);
-  const plane = <usize>(H * W) << 2;
+export function conv2d_im2col_f32_simd(xPtr: usize, colPtr: usize, ldCol: i32, paramPtr: usize, oyStart: i32, oyEnd: i32): void {
+  const g = changetype<Im2colBlock>(paramPtr);
+  const C = g.C, kh = g.kh, kw = g.kw, sw = g.sw, ow = g.ow;
+  const plane = <usize>(g.H * g.W) << 2;
   const ow4 = <usize>ow << 2;
-  const end = colPtr + (<usize>(C * kh * kw - 1) * <usize>ldCol + <usize>(oyCount * ow) << 2);
-  const gap = <usize>(ldCol - oyCount * ow) << 2;
+  const run = (oyEnd - oyStart) * ow;
+  const end = colPtr + (<usize>(C * kh * kw - 1) * <usize>ldCol + <usize>run << 2);
+  const gap = <usize>(ldCol - run) << 2;
+  const rowStep = <usize>(g.sh * g.W) << 2;
   let d = colPtr;
   for (let c = 0; c < C; c++) {
     const xc = xPtr + <usize>c * plane;
     for (let ki = 0; ki < kh; ki++) {
       for (let kj = 0; kj < kw; kj++, d += gap) {
-        const ix0 = kj * dw - pl;
-        const lo = oxFirst(ix0, sw, ow);
-        const hi = oxEnd(ix0, sw, W, ow, lo);
+        const lo = tapColLo(g, kj), hi = tapColHi(g, kj, lo);
         // output rows [oyLo, oyHi) of the block read inside the input; the others are zero
-        const iy0 = ki * dh - pt;
-        const oyEnd = oyStart + oyCount;
-        const oyLo = max(oyStart, oxFirst(iy0, sh, oyEnd));
-        const oyHi = oxEnd(iy0, sh, H, oyEnd, oyLo);
+        const oyLo = tapRowLo(g, ki, oyStart, oyEnd), oyHi = tapRowHi(g, ki, oyEnd, oyLo);
         zeroN(d, (oyLo - oyStart) * ow, end);
         d += <usize>(oyLo - oyStart) * ow4;
-        let src = xc + (<usize>((oyLo * sh + iy0) * W + ix0 + lo * sw) << 2);
-        const rowStep = <usize>(sh * W) << 2;
+        let src = xc + tapOffset(g, ki, kj, oyLo, lo);
         const last = d + <usize>(oyHi - oyLo) * ow4;
         if (sw == 1 && lo == 0 && hi == ow && last + 12 <= end) {
           // the common interior case: whole-vector copies, each spill overwritten by the next row

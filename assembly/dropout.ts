@@ -1,7 +1,7 @@
 // Inverted dropout with a counter-based RNG: element i is kept iff h(seed, i) ≥ threshold (u32
 // compare), where h is two rounds of the murmur3 32-bit finalizer over i mixed with keys drawn
 // from the seed. So the mask is a pure function of (seed, i): a backward pass can regenerate it,
-// and a thread can take any sub-range [start, end) and draw the same numbers.
+// and a thread can take any sub-range [iStart, iEnd) and draw the same numbers.
 // threshold = round(p·2^32) (P(keep) = 1 − threshold/2^32); scale = 1/(1 − p).
 
 import { storeLanes } from "./vmath";
@@ -59,18 +59,20 @@ import { storeLanes } from "./vmath";
 }
 
 /**
- * y[i] = x[i]·m_i for i in [start, end), m_i = scale if h(seed, i) ≥ threshold else 0.
+ * y[i] = x[i]·m_i for i in [iStart, iEnd), m_i = scale if h(seed, i) ≥ threshold else 0.
  * xPtr, yPtr: byte addresses of the whole f32 arrays (element 0), so the sub-range keeps the
  * global index i. A dropped NaN/±Infinity gives NaN (x·0, as in PyTorch). Tail: partial vector.
+ * @split range start=iStart end=iEnd align=16 cost=0.3
  */
-export function dropout_f32_simd(xPtr: usize, yPtr: usize, start: i32, end: i32, threshold: u32, scale: f32, seed: u32): void {
-  run(xPtr, yPtr, 0, start, end, threshold, scale, seed, false);
+export function dropout_f32_simd(xPtr: usize, yPtr: usize, iStart: i32, iEnd: i32, threshold: u32, scale: f32, seed: u32): void {
+  run(xPtr, yPtr, 0, iStart, iEnd, threshold, scale, seed, false);
 }
 
 /**
  * As dropout_f32_simd, and also writes the mask: mask[i] = m_i (f32 0 or scale), so that
  * backward is dx = dy·mask. maskPtr: byte address of the whole f32 mask array.
+ * @split range start=iStart end=iEnd align=16 cost=0.3
  */
-export function dropout_f32_mask_simd(xPtr: usize, yPtr: usize, maskPtr: usize, start: i32, end: i32, threshold: u32, scale: f32, seed: u32): void {
-  run(xPtr, yPtr, maskPtr, start, end, threshold, scale, seed, true);
+export function dropout_f32_mask_simd(xPtr: usize, yPtr: usize, maskPtr: usize, iStart: i32, iEnd: i32, threshold: u32, scale: f32, seed: u32): void {
+  run(xPtr, yPtr, maskPtr, iStart, iEnd, threshold, scale, seed, true);
 }

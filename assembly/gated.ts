@@ -34,7 +34,10 @@ class Gelu { @inline f(x: v128, p: v128, q: v128): v128 { return f32x4.mul(x, no
 class GeluTanh { @inline f(x: v128, p: v128, q: v128): v128 { return f32x4.mul(x, sigmoidv(geluTanhArg(x))); } }
 class Mish { @inline f(x: v128, p: v128, q: v128): v128 { return f32x4.mul(x, mishGate(x, expNeg(negAbs(x)))); } }
 
-/** y[i] = x[i]·sigmoid(x[i]) (SiLU, swish). */
+/**
+ * y[i] = x[i]·sigmoid(x[i]) (SiLU, swish).
+ * @split rows count=n move=xPtr,yPtr align=16 grain=64 cost=0.5
+ */
 export function silu_f32_simd(xPtr: usize, yPtr: usize, n: i32): void {
   map<Silu>(xPtr, yPtr, n, 0, 0);
 }
@@ -42,17 +45,24 @@ export function silu_f32_simd(xPtr: usize, yPtr: usize, n: i32): void {
 /**
  * y[i] = x[i]·Φ(x[i]) = x·(1 + erf(x/√2))/2 (exact GELU). Φ far left comes from erfc directly,
  * so y stays accurate relative to itself down to where it underflows (x ≈ −14).
+ * @split rows count=n move=xPtr,yPtr align=16 grain=64 cost=1
  */
 export function gelu_f32_simd(xPtr: usize, yPtr: usize, n: i32): void {
   map<Gelu>(xPtr, yPtr, n, 0, 0);
 }
 
-/** y[i] = x·(1 + tanh(√(2/π)(x + 0.044715x³)))/2, computed as x·sigmoid(2·…) (GELU, approximate = 'tanh'). */
+/**
+ * y[i] = x·(1 + tanh(√(2/π)(x + 0.044715x³)))/2, computed as x·sigmoid(2·…) (GELU, approximate = 'tanh').
+ * @split rows count=n move=xPtr,yPtr align=16 grain=64 cost=1
+ */
 export function gelu_f32_tanh_simd(xPtr: usize, yPtr: usize, n: i32): void {
   map<GeluTanh>(xPtr, yPtr, n, 0, 0);
 }
 
-/** y[i] = x[i]·tanh(softplus(x[i])) (Mish); softplus never formed, so no overflow for large x. */
+/**
+ * y[i] = x[i]·tanh(softplus(x[i])) (Mish); softplus never formed, so no overflow for large x.
+ * @split rows count=n move=xPtr,yPtr align=16 grain=64 cost=1
+ */
 export function mish_f32_simd(xPtr: usize, yPtr: usize, n: i32): void {
   map<Mish>(xPtr, yPtr, n, 0, 0);
 }
@@ -96,22 +106,34 @@ class MishBwd {
   }
 }
 
-/** silu's gradient: dx = dy·s·(1 + x·(1 − s)), s = sigmoid(x). */
+/**
+ * silu's gradient: dx = dy·s·(1 + x·(1 − s)), s = sigmoid(x).
+ * @split rows count=n move=dyPtr,xPtr,dxPtr align=16 grain=64 cost=0.2
+ */
 export function silu_bwd_f32_simd(dyPtr: usize, xPtr: usize, dxPtr: usize, n: i32): void {
   map2<SiluBwd>(dyPtr, xPtr, dxPtr, n, 0, 0);
 }
 
-/** gelu's gradient: dx = dy·(Φ(x) + x·φ(x)). */
+/**
+ * gelu's gradient: dx = dy·(Φ(x) + x·φ(x)).
+ * @split rows count=n move=dyPtr,xPtr,dxPtr align=16 grain=64 cost=0.2
+ */
 export function gelu_bwd_f32_simd(dyPtr: usize, xPtr: usize, dxPtr: usize, n: i32): void {
   map2<GeluBwd>(dyPtr, xPtr, dxPtr, n, 0, 0);
 }
 
-/** gelu (tanh)'s gradient: dx = dy·(s + 2x·s(1 − s)·√(2/π)(1 + 3·0.044715x²)), s = (1 + tanh z)/2. */
+/**
+ * gelu (tanh)'s gradient: dx = dy·(s + 2x·s(1 − s)·√(2/π)(1 + 3·0.044715x²)), s = (1 + tanh z)/2.
+ * @split rows count=n move=dyPtr,xPtr,dxPtr align=16 grain=64 cost=0.2
+ */
 export function gelu_bwd_f32_tanh_simd(dyPtr: usize, xPtr: usize, dxPtr: usize, n: i32): void {
   map2<GeluTanhBwd>(dyPtr, xPtr, dxPtr, n, 0, 0);
 }
 
-/** mish's gradient: dx = dy·(t + x·sigmoid(x)·(1 − t²)), t = tanh(softplus(x)). */
+/**
+ * mish's gradient: dx = dy·(t + x·sigmoid(x)·(1 − t²)), t = tanh(softplus(x)).
+ * @split rows count=n move=dyPtr,xPtr,dxPtr align=16 grain=64 cost=0.2
+ */
 export function mish_bwd_f32_simd(dyPtr: usize, xPtr: usize, dxPtr: usize, n: i32): void {
   map2<MishBwd>(dyPtr, xPtr, dxPtr, n, 0, 0);
 }

@@ -46,7 +46,8 @@
 
 // ── Convolution geometry ─────────────────────────────────────────────────────────────────────
 // Parameter blocks are i32 arrays written by the TypeScript ops (src/ops/conv2d*.ts):
-//   im2col / col2im: [C, H, W, kh, kw, sh, sw, dh, dw, padTop, padLeft, ow]
+//   im2col / col2im: [C, H, W, kh, kw, sh, sw, dh, dw, padTop, padLeft, ow] (read as
+//                    Im2colBlock, with the taps' bounds, in assembly/conv2d-common.ts)
 //   depthwise:       [C, H, W, mult, kh, kw, sh, sw, dh, dw, padTop, padLeft, oh, ow]
 
 /** Slot i of an i32 parameter block. */

@@ -1,8 +1,7 @@
-// GEMM family: C = A·B (+ bias per row of C), clamped to [min, max], on WebAssembly SIMD128.
-// (Matrix-vector products and the bias gradient are in assembly/gemv.ts; shared inline helpers in
-// assembly/gemm-common.ts.)
-// One register-tiled core (4 rows × 8 columns = 8 f32x4 accumulators: a broadcast A scalar times a
-// B vector) serves convolution (out[o, p] = Σ_k W[o, k]·col[k, p]) and dense layers.
+// GEMM family: C = A·B (+ bias per row of C), clamped to [min, max], on WebAssembly SIMD128 (GEMV
+// and the bias gradient: assembly/gemv.ts; shared inline helpers: assembly/gemm-common.ts). One
+// register-tiled core (4 rows × 8 columns = 8 f32x4 accumulators: a broadcast A scalar times a B
+// vector) serves convolution (out[o, p] = Σ_k W[o, k]·col[k, p]) and dense layers.
 //
 // B is read in panels of 8 columns: element (k, j) of panel nb lives at
 //   bPtr + 4·(nb·bPanelStride + k·bRowStride + j mod 8).
@@ -248,6 +247,7 @@ import { madd, loadN, storeN } from "./gemm-common";
  * [M, ldc]; biasPtr: f32[M] or 0 for none. Counts and strides in elements. Row tails use 2- and
  * 1-row tiles, column tails store only the valid lanes; nothing past C's N columns is written.
  * Pass minv = -Infinity, maxv = +Infinity for no clamp; NaN propagates.
+ * @split gemm m=M n=N k=K a=aPtr aRow=lda b=bPtr bPanel=bPanelStride c=cPtr cRow=ldc bias=biasPtr
  */
 export function gemm_f32_4x8_minmax_simd(
   aPtr: usize, lda: i32, bPtr: usize, bRowStride: i32, bPanelStride: i32,
@@ -260,6 +260,7 @@ export function gemm_f32_4x8_minmax_simd(
  * As gemm_f32_4x8_minmax_simd, but C is stored transposed: element (i, j) goes to
  * cPtr + 4·(j·ldc + i). With A = W [out, in] and B = packed X rows this computes a dense layer
  * y[n, o] = Σ_i x[n, i]·W[o, i] + b[o] straight into y [N, out] without repacking W.
+ * @split gemm m=M n=N k=K a=aPtr aRow=lda b=bPtr bPanel=bPanelStride c=cPtr cCol=ldc bias=biasPtr
  */
 export function gemm_f32_ct_4x8_minmax_simd(
   aPtr: usize, lda: i32, bPtr: usize, bRowStride: i32, bPanelStride: i32,
@@ -275,6 +276,7 @@ export function gemm_f32_ct_4x8_minmax_simd(
  * gemm_pack_f32_p8_simd has lda = 8, aPanelStride = 8·K (each row tile then reads contiguous
  * memory, whatever the row length). bPtr: B panels as above; cPtr: C row-major [M, ldc]. Tails as
  * gemm_f32_4x8_minmax_simd; A is read only at k < K, i < M.
+ * @split gemm m=M n=N k=K a=aPtr aPanel=aPanelStride b=bPtr bPanel=bPanelStride c=cPtr cRow=ldc
  */
 export function gemm_f32_ta_4x8_simd(
   aPtr: usize, lda: i32, aPanelStride: i32, bPtr: usize, bRowStride: i32, bPanelStride: i32,
@@ -283,7 +285,10 @@ export function gemm_f32_ta_4x8_simd(
   gemmTA(aPtr, lda, aPanelStride, bPtr, bRowStride, bPanelStride, cPtr, ldc, M, N, K, false);
 }
 
-/** As gemm_f32_ta_4x8_simd, but C[i, j] += Σ_k A[k, i]·B[k, j] (accumulates into C). */
+/**
+ * As gemm_f32_ta_4x8_simd, but C[i, j] += Σ_k A[k, i]·B[k, j] (accumulates into C).
+ * @split gemm m=M n=N k=K a=aPtr aPanel=aPanelStride b=bPtr bPanel=bPanelStride c=cPtr cRow=ldc
+ */
 export function gemm_f32_ta_4x8_inc_simd(
   aPtr: usize, lda: i32, aPanelStride: i32, bPtr: usize, bRowStride: i32, bPanelStride: i32,
   cPtr: usize, ldc: i32, M: i32, N: i32, K: i32,
@@ -305,6 +310,7 @@ function gemmTA(
  * C[j, i] += Σ_k A[i, k]·B[k, j] for i < M, j < N: accumulates into C stored transposed
  * (element (i, j) at cPtr + 4·(j·ldc + i)). aPtr: A row-major [M, lda]; bPtr: B panels. With
  * A = im2col [K, P] and B = packed dy rows this adds a filter gradient dW [O, K] += dy·colᵀ.
+ * @split gemm m=M n=N k=K a=aPtr aRow=lda b=bPtr bPanel=bPanelStride c=cPtr cCol=ldc
  */
 export function gemm_f32_ct_4x8_inc_simd(
   aPtr: usize, lda: i32, bPtr: usize, bRowStride: i32, bPanelStride: i32,
@@ -325,6 +331,7 @@ function gemmCT(
  * Packs rows of X into 8-column B panels: P[nb][k][r] = X[8·nb + r, k] for k < K.
  * xPtr: X row-major [N, ldx]; pPtr: f32[⌈N/8⌉·K·8]. Lanes of rows ≥ N repeat row N − 1 (they are
  * never stored by the GEMM). A K tail (K mod 4) reads and writes only the valid elements.
+ * @split rows count=N move=xPtr*ldx,pPtr*K align=8 cost=K*0.15
  */
 export function gemm_pack_f32_t_p8_simd(xPtr: usize, ldx: i32, pPtr: usize, N: i32, K: i32): void {
   if (N <= 0 || K <= 0) return;
@@ -352,6 +359,7 @@ export function gemm_pack_f32_t_p8_simd(xPtr: usize, ldx: i32, pPtr: usize, N: i
  * Packs a row-major B into 8-column panels without transposing: P[nb][k][j] = B[k, 8·nb + j]
  * for k < K, j < 8 (lanes of columns ≥ N are zero). bPtr: B row-major [K, ldb]; pPtr:
  * f32[⌈N/8⌉·K·8]. Reads only columns < N.
+ * @split rows count=N move=bPtr,pPtr*K align=8 cost=K*0.15
  */
 export function gemm_pack_f32_p8_simd(bPtr: usize, ldb: i32, pPtr: usize, K: i32, N: i32): void {
   if (N <= 0 || K <= 0) return;

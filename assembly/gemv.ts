@@ -11,6 +11,7 @@ const GEMV_T_BLOCK: i32 = 4096;
  * y[i] = clamp(Σ_k A[i, k]·x[k] + bias[i], minv, maxv) for i < M (overwrites y).
  * aPtr: A row-major [M, lda]; xPtr: f32[K]; yPtr: f32[M]; biasPtr: f32[M] or 0. Four rows at a
  * time with two accumulators each; a K tail (K mod 8) is one partial vector step; row tail one by one.
+ * @split rows count=M move=aPtr*lda,yPtr,biasPtr align=4 cost=K*0.1
  */
 export function gemv_f32_minmax_simd(
   aPtr: usize, lda: i32, xPtr: usize, yPtr: usize, biasPtr: usize, M: i32, K: i32, minv: f32, maxv: f32,

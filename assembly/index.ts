@@ -1,6 +1,8 @@
 // THE ABI of simdnet.wasm: only `export … from` lines. Every exported name is a kernel
 // (plus heap_base, which tells the TypeScript allocator where static data ends). Helpers that
-// are not kernels stay unexported in their files.
+// are not kernels stay unexported in their files. Names follow
+// <op>[_<pass>]_<dtype>[_<layout>][_<tile>][_<fusion>]_<isa>; every token is in the glossary of
+// docs/kernels.md, with the grammar of the `@split` tags that tell the threads how to cut a kernel.
 export * from "./memory";
 export * from "./conv2d";
 export * from "./conv2d-direct";
@@ -27,3 +29,4 @@ export * from "./gated";
 export * from "./reduce";
 export * from "./layernorm";
 export * from "./transpose";
+export * from "./augment";

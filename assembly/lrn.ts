@@ -60,6 +60,7 @@ const SQRT2: f32 = 1.4142135623730951;
  * square, drop the leaving one) over 4 spatial positions per v128, accumulated in f64 and clamped
  * at 0 so rounding never makes it negative. Needs k > 0. Leftover positions (HW mod 4) go through the same code in
  * lane 0.
+ * @split range start=colStart end=colEnd align=4 cost=C*2
  */
 export function lrn_f32_simd(xPtr: usize, yPtr: usize, colStart: i32, colEnd: i32, C: i32, HW: i32, before: i32, after: i32, alphaOverSize: f32, beta: f32, k: f32): void {
   if (beta == 0.75) lrnColumns(xPtr, yPtr, colStart, colEnd, C, HW, before, after, alphaOverSize, beta, k, true);

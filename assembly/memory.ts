@@ -9,6 +9,7 @@ export function heap_base(): usize {
 /**
  * y[i] = x[i] for i in [0, n). xPtr, yPtr: byte addresses of f32 arrays; n in elements.
  * Regions must not overlap. Tail (n mod 4) copied one element at a time.
+ * @split rows count=n move=xPtr,yPtr align=16 grain=64 cost=0.1
  */
 export function copy_f32_simd(xPtr: usize, yPtr: usize, n: i32): void {
   let i = 0;
@@ -29,7 +30,10 @@ export function copy_f32_simd(xPtr: usize, yPtr: usize, n: i32): void {
   }
 }
 
-/** y[i] = value for i in [0, n). yPtr: byte address of an f32 array; n in elements. */
+/**
+ * y[i] = value for i in [0, n). yPtr: byte address of an f32 array; n in elements.
+ * @split rows count=n move=yPtr align=16 grain=64 cost=0.05
+ */
 export function fill_f32_simd(yPtr: usize, n: i32, value: f32): void {
   const v = f32x4.splat(value);
   let i = 0;

@@ -80,6 +80,7 @@ const SGD_DECAY = 8; // weightDecay ≠ 0 (skipped otherwise, so an infinite p g
  *   p = p − lr·g
  * flags: 1 momentum buffer in use (bufPtr ignored without it), 2 first step, 4 nesterov,
  * 8 weight decay. gPtr is only read. Tail: scalar.
+ * @split rows count=n move=pPtr,gPtr,bufPtr align=16 grain=64 cost=0.3
  */
 export function sgd_f32_simd(
   pPtr: usize, gPtr: usize, bufPtr: usize, n: i32, lr: f64, momentum: f64, dampening: f64, weightDecay: f64, flags: i32,
@@ -143,6 +144,7 @@ export function sgd_f32_simd(
  *   p = p − stepSize·m / (√v / bc2Sqrt + eps)
  * with stepSize = lr/(1 − beta1^step) and bc2Sqrt = √(1 − beta2^step) from the op (f64).
  * gPtr is only read; m and v are updated in place. Square root by f32x4.sqrt. Tail: scalar.
+ * @split rows count=n move=pPtr,gPtr,mPtr,vPtr align=16 grain=64 cost=0.5
  */
 export function adam_f32_simd(
   pPtr: usize, gPtr: usize, mPtr: usize, vPtr: usize, n: i32,

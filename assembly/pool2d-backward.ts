@@ -5,7 +5,7 @@
 // A plane is one (n, c) slice; kernels process planes [planeStart, planeEnd) so threads can split.
 import {
   G_H, G_W, G_OH, G_OW, G_KH, G_KW, G_SH, G_SW, G_DH, G_DW, G_PT, G_PL, G_PB, G_PR, G_CIP,
-  load4, firstTap, endTap, zeroF32, addRow, winStart, winEnd, align4, windowTable, gatherSum4,
+  load4, firstTap, endTap, zeroF32, addRow, interiorLo, interiorHi, avgStart, avgEnd, avgDivisor, winStart, winEnd, align4, windowTable, gatherSum4,
 } from "./pool2d-common";
 
 /** dxp[i] += g for an argmax i of the plane; i outside [0, hw) (−1: a window without real taps) is skipped. */
@@ -31,6 +31,7 @@ import {
  * [0, hw), such as −1, are skipped); dxPtr: f32 [planes, hw], zero-filled here then added into.
  * hw = H·W and ohw = OH·OW in elements. The fill is v128 stores; the scatter reads 4 dy and 4
  * indices per v128 load and adds lane by lane (4 lanes may hit one element); tails scalar.
+ * @split range start=planeStart end=planeEnd cost=hw*0.2
  */
 export function maxpool2d_bwd_f32_simd(dyPtr: usize, idxPtr: usize, dxPtr: usize, hw: i32, ohw: i32, planeStart: i32, planeEnd: i32): void {
   for (let p = planeStart; p < planeEnd; p++) {
@@ -56,6 +57,7 @@ export function maxpool2d_bwd_f32_simd(dyPtr: usize, idxPtr: usize, dxPtr: usize
  * dyPtr: f32 [planes, OH, OW]; xPtr: f32 [planes, H, W]; dxPtr: f32 [planes, H, W] (overwritten);
  * geomPtr: the geometry block. Interior columns find 4 argmaxes per v128 pass as the forward;
  * border and leftover columns scalar.
+ * @split range start=planeStart end=planeEnd cost=geomPtr[0]*geomPtr[1]*0.2
  */
 export function maxpool2d_bwd_f32_recompute_simd(dyPtr: usize, xPtr: usize, dxPtr: usize, geomPtr: usize, planeStart: i32, planeEnd: i32): void {
   const sw = load<i32>(geomPtr, G_SW);
@@ -68,9 +70,7 @@ export function maxpool2d_bwd_f32_recompute_simd(dyPtr: usize, xPtr: usize, dxPt
   const H = load<i32>(g, G_H), W = load<i32>(g, G_W), OH = load<i32>(g, G_OH), OW = load<i32>(g, G_OW);
   const KH = load<i32>(g, G_KH), KW = load<i32>(g, G_KW), SH = load<i32>(g, G_SH), SW = load<i32>(g, G_SW);
   const DH = load<i32>(g, G_DH), DW = load<i32>(g, G_DW), PT = load<i32>(g, G_PT), PL = load<i32>(g, G_PL);
-  const a = min(OW, (PL + SW - 1) / SW);
-  const reach = W - 1 + PL - (KW - 1) * DW;
-  const b = max(a, min(OW, reach < 0 ? 0 : reach / SW + 1));
+  const a = interiorLo(g), b = interiorHi(g, a, DW);
   const swBytes = <usize>SW << 2;
   const hw = H * W;
   const lanes = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(0), 1, SW), 2, 2 * SW), 3, 3 * SW);
@@ -159,35 +159,30 @@ export function avgpool2d_bwd_f32_simd(dyPtr: usize, dxPtr: usize, rowPtr: usize
 
 @inline function avgBwdPlanes(dyPtr: usize, dxPtr: usize, t: usize, g: usize, planeStart: i32, planeEnd: i32, mode: i32): void {
   const H = load<i32>(g, G_H), W = load<i32>(g, G_W), OH = load<i32>(g, G_OH), OW = load<i32>(g, G_OW);
-  const KH = load<i32>(g, G_KH), KW = load<i32>(g, G_KW), SH = load<i32>(g, G_SH), SW = load<i32>(g, G_SW);
-  const PT = load<i32>(g, G_PT), PL = load<i32>(g, G_PL), PB = load<i32>(g, G_PB), PR = load<i32>(g, G_PR);
-  const includePad = load<i32>(g, G_CIP) != 0;
+  const KW = load<i32>(g, G_KW), SW = load<i32>(g, G_SW), PL = load<i32>(g, G_PL);
   // interior columns [a, b) as in the forward: KW real taps, the last at ≤ W − 1, so a stride-2
   // spread (8 floats from the first tap) ends at ≤ W: inside the W + 8 floats of t
-  const a = min(OW, (PL + SW - 1) / SW);
-  const reach = W - KW + PL;
-  const b = max(a, min(OW, reach < 0 ? 0 : reach / SW + 1));
+  const a = interiorLo(g), b = interiorHi(g, a, 1);
   const swBytes = <usize>SW << 2;
   for (let p = planeStart; p < planeEnd; p++) {
     const dxp = dxPtr + ((<usize>p * <usize>H * <usize>W) << 2);
     zeroF32(dxp, H * W);
     for (let oh = 0; oh < OH; oh++) {
-      const hstart = oh * SH - PT;
-      const hendPad = min(hstart + KH, H + PB);
-      const hs = max(hstart, 0), he = min(hendPad, H);
+      const hstart = avgStart(g, 0, oh);
+      const hs = max(hstart, 0), he = avgEnd(g, 0, hstart);
       if (hs >= he) continue; // the forward wrote 0 there: no gradient flows
-      const rowsDiv = includePad ? hendPad - hstart : he - hs;
+      const rowsDiv = avgDivisor(g, 0, hstart);
       const dyp = dyPtr + ((<usize>p * <usize>OH * <usize>OW + <usize>oh * <usize>OW) << 2);
       zeroF32(t, W);
       let ow = 0;
-      for (; ow < a; ow++) spreadAt(t, load<f32>(dyp + (<usize>ow << 2)), ow * SW - PL, W, KW, PR, rowsDiv, includePad);
+      for (; ow < a; ow++) spreadAt(t, load<f32>(dyp + (<usize>ow << 2)), ow, g, rowsDiv);
       const div = f32x4.splat(<f32>(rowsDiv * KW));
       for (; ow + 4 <= b; ow += 4) {
         const gv = f32x4.div(v128.load(dyp + (<usize>ow << 2)), div);
         const q = t + (<usize>(ow * SW - PL) << 2);
         for (let kw = 0; kw < KW; kw++) spread4(q + (<usize>kw << 2), gv, mode, swBytes);
       }
-      for (; ow < OW; ow++) spreadAt(t, load<f32>(dyp + (<usize>ow << 2)), ow * SW - PL, W, KW, PR, rowsDiv, includePad);
+      for (; ow < OW; ow++) spreadAt(t, load<f32>(dyp + (<usize>ow << 2)), ow, g, rowsDiv);
       for (let ih = hs; ih < he; ih++) addRow(dxp + (<usize>(ih * W) << 2), t, W);
     }
   }
@@ -195,21 +190,21 @@ export function avgpool2d_bwd_f32_simd(dyPtr: usize, dxPtr: usize, rowPtr: usize
 
 /** One output column's share dy/divisor added over the window's real columns of t. */
 // (border columns only: not inlined, as argmaxAt)
-function spreadAt(t: usize, dy: f32, wstart: i32, W: i32, KW: i32, PR: i32, rowsDiv: i32, includePad: bool): void {
-  const wendPad = min(wstart + KW, W + PR);
-  const ws = max(wstart, 0), we = min(wendPad, W);
+function spreadAt(t: usize, dy: f32, ow: i32, g: usize, rowsDiv: i32): void {
+  const wstart = avgStart(g, 1, ow);
+  const ws = max(wstart, 0), we = avgEnd(g, 1, wstart);
   if (ws >= we) return;
-  const colsDiv = includePad ? wendPad - wstart : we - ws;
-  const g = dy / <f32>(rowsDiv * colsDiv);
+  const g1 = dy / <f32>(rowsDiv * avgDivisor(g, 1, wstart));
   for (let iw = ws; iw < we; iw++) {
     const q = t + (<usize>iw << 2);
-    store<f32>(q, load<f32>(q) + g);
+    store<f32>(q, load<f32>(q) + g1);
   }
 }
 
 /**
  * dx[p, i] = dy[p] / hw for i in [0, hw): the transpose of global_avgpool2d_f32_simd. dyPtr: f32
  * [planes]; dxPtr: f32 [planes, hw] (overwritten). 16 then 4 floats per store step, scalar tail.
+ * @split range start=planeStart end=planeEnd cost=hw*0.1
  */
 export function global_avgpool2d_bwd_f32_simd(dyPtr: usize, dxPtr: usize, hw: i32, planeStart: i32, planeEnd: i32): void {
   const inv: f32 = 1 / <f32>hw;

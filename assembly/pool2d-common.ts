@@ -44,6 +44,51 @@ export const G_DH = 32, G_DW = 36, G_PT = 40, G_PL = 44, G_PB = 48, G_PR = 52, G
   return room < 0 ? 0 : min(k, (d == 1 ? room : room / d) + 1);
 }
 
+// ---- window geometry -------------------------------------------------------------------------
+// Written once for the forward and backward kernels. `axis` 0 reads the block's row slots (H, KH,
+// SH, PT, PB), 1 its column slots (W, KW, SW, PL, PR): each pair sits one slot apart.
+
+/** First output column whose window starts inside the input (at most OW): the interior's start. */
+@inline export function interiorLo(g: usize): i32 {
+  const SW = load<i32>(g, G_SW);
+  return min(load<i32>(g, G_OW), (load<i32>(g, G_PL) + SW - 1) / SW);
+}
+
+/**
+ * One past the last output column (≥ lo, ≤ OW) whose window, KW taps DW apart (average pooling
+ * passes DW = 1: it ignores dilation), ends inside the input: interior columns [lo, hi) have every
+ * tap in [0, W).
+ */
+@inline export function interiorHi(g: usize, lo: i32, DW: i32): i32 {
+  const reach = load<i32>(g, G_W) - 1 + load<i32>(g, G_PL) - (load<i32>(g, G_KW) - 1) * DW;
+  return max(lo, min(load<i32>(g, G_OW), reach < 0 ? 0 : reach / load<i32>(g, G_SW) + 1));
+}
+
+/** Where output i's window starts along `axis` (i·stride − padding before; may be negative). */
+@inline export function avgStart(g: usize, axis: i32, i: i32): i32 {
+  const a = g + (<usize>axis << 2);
+  return i * load<i32>(a, G_SH) - load<i32>(a, G_PT);
+}
+
+/** One past the last input index of the average window from `start` along `axis` (real inputs end at min(start + K, n + padAfter, n)). */
+@inline export function avgEnd(g: usize, axis: i32, start: i32): i32 {
+  const a = g + (<usize>axis << 2);
+  const n = load<i32>(a, G_H);
+  return min(min(start + load<i32>(a, G_KH), n + load<i32>(a, G_PB)), n);
+}
+
+/**
+ * The average window's extent along `axis` in PyTorch's divisor: clipped to the padded input
+ * (min(start + K, n + padAfter) − start) when countIncludePad, else the real inputs
+ * [max(start, 0), avgEnd).
+ */
+@inline export function avgDivisor(g: usize, axis: i32, start: i32): i32 {
+  const a = g + (<usize>axis << 2);
+  const n = load<i32>(a, G_H);
+  const endPad = min(start + load<i32>(a, G_KH), n + load<i32>(a, G_PB));
+  return load<i32>(g, G_CIP) != 0 ? endPad - start : min(endPad, n) - max(start, 0);
+}
+
 /** Zeroes n floats at p (bulk memory's fill: V8 runs it as memset). */
 @inline export function zeroF32(p: usize, n: i32): void {
   memory.fill(p, 0, <usize>n << 2);

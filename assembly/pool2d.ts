@@ -10,7 +10,7 @@
 import { storeLanes } from "./vmath";
 import {
   G_H, G_W, G_OH, G_OW, G_KH, G_KW, G_SH, G_SW, G_DH, G_DW, G_PT, G_PL, G_PB, G_PR, G_CIP,
-  load4, firstTap, endTap, addRow, winStart, winEnd, align4, windowTable, gatherSum4,
+  load4, firstTap, endTap, addRow, interiorLo, interiorHi, avgStart, avgEnd, avgDivisor, winStart, winEnd, align4, windowTable, gatherSum4,
   rowsMax2x2s2, rowsArgmax2x2s2, rowsMax3x3s2, rowsArgmax3x3s2,
 } from "./pool2d-common";
 
@@ -24,6 +24,7 @@ import {
  * pool2d-common.ts (rowsMax2x2s2 …); other rows and windows run 4 interior columns per step (the
  * last step overlapping the one before it when the count is not a multiple of 4), border columns
  * scalar. Reads at most one float past the input's last row (stride-2 column loads).
+ * @split range start=planeStart end=planeEnd cost=geomPtr[0]*geomPtr[1]*0.2
  */
 export function maxpool2d_f32_simd(xPtr: usize, yPtr: usize, idxPtr: usize, geomPtr: usize, planeStart: i32, planeEnd: i32): void {
   const g = geomPtr;
@@ -63,9 +64,7 @@ function argmaxAny(x: usize, y: usize, i: usize, g: usize, p0: i32, p1: i32): vo
   const H = load<i32>(g, G_H), W = load<i32>(g, G_W), OH = load<i32>(g, G_OH), OW = load<i32>(g, G_OW);
   const KW = load<i32>(g, G_KW), SW = load<i32>(g, G_SW), DW = load<i32>(g, G_DW), PT = load<i32>(g, G_PT), PL = load<i32>(g, G_PL);
   // interior columns [a, b): every tap of the window inside [0, W)
-  const a = min(OW, (PL + SW - 1) / SW);
-  const reach = W - 1 + PL - (KW - 1) * DW;
-  const b = max(a, min(OW, reach < 0 ? 0 : reach / SW + 1));
+  const a = interiorLo(g), b = interiorHi(g, a, DW);
   // specialised rows [fLo, fHi): all `fast` window rows inside the plane (stride 2)
   let fLo = 0, fHi = 0;
   if (fast != 0 && b - a >= 4) {
@@ -231,6 +230,7 @@ function maxAt(xp: usize, yp: usize, ip: usize, ow: i32, W: i32, ih0: i32, khLo:
  * (hend − hstart)·(wend − wstart) when countIncludePad, else the number of real taps; a window
  * without real taps gives 0. xPtr: f32 [planes, H, W]; yPtr: f32 [planes, OH, OW]; geomPtr: the
  * geometry block (dilation ignored). Any sizes; border and leftover columns scalar.
+ * @split range start=planeStart end=planeEnd cost=geomPtr[0]*geomPtr[1]*0.2
  */
 export function avgpool2d_f32_simd(xPtr: usize, yPtr: usize, geomPtr: usize, planeStart: i32, planeEnd: i32): void {
   const sw = load<i32>(geomPtr, G_SW);
@@ -241,24 +241,19 @@ export function avgpool2d_f32_simd(xPtr: usize, yPtr: usize, geomPtr: usize, pla
 
 @inline function avgPlanes(xPtr: usize, yPtr: usize, g: usize, planeStart: i32, planeEnd: i32, mode: i32): void {
   const H = load<i32>(g, G_H), W = load<i32>(g, G_W), OH = load<i32>(g, G_OH), OW = load<i32>(g, G_OW);
-  const KH = load<i32>(g, G_KH), KW = load<i32>(g, G_KW), SH = load<i32>(g, G_SH), SW = load<i32>(g, G_SW);
-  const PT = load<i32>(g, G_PT), PL = load<i32>(g, G_PL), PB = load<i32>(g, G_PB), PR = load<i32>(g, G_PR);
-  const includePad = load<i32>(g, G_CIP) != 0;
-  const a = min(OW, (PL + SW - 1) / SW);
-  const reach = W - KW + PL;
-  const b = max(a, min(OW, reach < 0 ? 0 : reach / SW + 1));
+  const KW = load<i32>(g, G_KW), SW = load<i32>(g, G_SW), PL = load<i32>(g, G_PL);
+  const a = interiorLo(g), b = interiorHi(g, a, 1);
   const swBytes = <usize>SW << 2;
   for (let p = planeStart; p < planeEnd; p++) {
     const xp = xPtr + ((<usize>p * <usize>H * <usize>W) << 2);
     const yBase = <usize>p * <usize>OH * <usize>OW;
     for (let oh = 0; oh < OH; oh++) {
-      const hstart = oh * SH - PT;
-      const hendPad = min(hstart + KH, H + PB);
-      const hs = max(hstart, 0), he = min(hendPad, H);
-      const rowsDiv = includePad ? hendPad - hstart : he - hs;
+      const hstart = avgStart(g, 0, oh);
+      const hs = max(hstart, 0), he = avgEnd(g, 0, hstart);
+      const rowsDiv = avgDivisor(g, 0, hstart);
       const yp = yPtr + ((yBase + <usize>oh * <usize>OW) << 2);
       let ow = 0;
-      for (; ow < a; ow++) avgAt(xp, yp, ow, W, hs, he, rowsDiv, ow * SW - PL, KW, PR, includePad);
+      for (; ow < a; ow++) avgAt(xp, yp, ow, g, hs, he, rowsDiv);
       // interior columns span KW real taps in both modes
       const div = f32x4.splat(<f32>(rowsDiv * KW));
       for (; ow + 4 <= b; ow += 4) {
@@ -277,17 +272,18 @@ export function avgpool2d_f32_simd(xPtr: usize, yPtr: usize, geomPtr: usize, pla
         const s = f32x4.add(s0, s1);
         v128.store(yp + (<usize>ow << 2), hs < he ? f32x4.div(s, div) : f32x4.splat(0));
       }
-      for (; ow < OW; ow++) avgAt(xp, yp, ow, W, hs, he, rowsDiv, ow * SW - PL, KW, PR, includePad);
+      for (; ow < OW; ow++) avgAt(xp, yp, ow, g, hs, he, rowsDiv);
     }
   }
 }
 
 /** One output column of average pooling with PyTorch's divisor rule. */
 // (border columns only: not inlined, as maxAt)
-function avgAt(xp: usize, yp: usize, ow: i32, W: i32, hs: i32, he: i32, rowsDiv: i32, wstart: i32, KW: i32, PR: i32, includePad: bool): void {
-  const wendPad = min(wstart + KW, W + PR);
-  const ws = max(wstart, 0), we = min(wendPad, W);
-  const colsDiv = includePad ? wendPad - wstart : we - ws;
+function avgAt(xp: usize, yp: usize, ow: i32, g: usize, hs: i32, he: i32, rowsDiv: i32): void {
+  const W = load<i32>(g, G_W);
+  const wstart = avgStart(g, 1, ow);
+  const ws = max(wstart, 0), we = avgEnd(g, 1, wstart);
+  const colsDiv = avgDivisor(g, 1, wstart);
   let s: f32 = 0;
   for (let ih = hs; ih < he; ih++) {
     const rp = xp + (<usize>(ih * W) << 2);
@@ -299,6 +295,7 @@ function avgAt(xp: usize, yp: usize, ow: i32, W: i32, hs: i32, he: i32, rowsDiv:
 /**
  * y[p] = (1/hw)·Σ_i x[p, i] for planes p in [planeStart, planeEnd). xPtr: f32 [planes, hw];
  * yPtr: f32 [planes]; hw in elements (≥ 1). Four v128 accumulators, then a scalar tail.
+ * @split range start=planeStart end=planeEnd cost=hw*0.1
  */
 export function global_avgpool2d_f32_simd(xPtr: usize, yPtr: usize, hw: i32, planeStart: i32, planeEnd: i32): void {
   const inv: f32 = 1 / <f32>hw;

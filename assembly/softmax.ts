@@ -77,6 +77,7 @@ import { expNeg, hmax, hsum, laneMask, logv, storeLanes } from "./vmath";
  * Softmax of each of `rows` contiguous rows of n elements (the last axis).
  * xPtr, yPtr: byte addresses of rows·n f32. Tail (n mod 4): one partial vector read into the
  * padding after the row, its dead lanes masked out of the reductions and never stored.
+ * @split rows count=rows move=xPtr*n,yPtr*n cost=n
  */
 export function softmax_f32_simd(xPtr: usize, yPtr: usize, rows: i32, n: i32): void {
   for (let r = 0; r < rows; r++) {
@@ -85,7 +86,10 @@ export function softmax_f32_simd(xPtr: usize, yPtr: usize, rows: i32, n: i32): v
   }
 }
 
-/** Log-softmax of each of `rows` contiguous rows of n elements; layout and tails as softmax_f32_simd. */
+/**
+ * Log-softmax of each of `rows` contiguous rows of n elements; layout and tails as softmax_f32_simd.
+ * @split rows count=rows move=xPtr*n,yPtr*n cost=n
+ */
 export function log_softmax_f32_simd(xPtr: usize, yPtr: usize, rows: i32, n: i32): void {
   for (let r = 0; r < rows; r++) {
     const o = <usize>r * <usize>n << 2;
@@ -186,12 +190,16 @@ export function log_softmax_f32_simd(xPtr: usize, yPtr: usize, rows: i32, n: i32
  * outer = N, c = C, inner = H·W). xPtr, yPtr: byte addresses of outer·c·inner f32.
  * Reduces 16 inner positions at a time, then 4; the inner mod 4 tail is one partial vector
  * whose dead lanes are never stored.
+ * @split rows count=outer move=xPtr*c*inner,yPtr*c*inner cost=c*inner
  */
 export function softmax_f32_strided_simd(xPtr: usize, yPtr: usize, outer: i32, c: i32, inner: i32): void {
   strided(xPtr, yPtr, outer, c, inner, false);
 }
 
-/** Log-softmax along the middle axis of [outer, c, inner]; layout and tails as softmax_f32_strided_simd. */
+/**
+ * Log-softmax along the middle axis of [outer, c, inner]; layout and tails as softmax_f32_strided_simd.
+ * @split rows count=outer move=xPtr*c*inner,yPtr*c*inner cost=c*inner
+ */
 export function log_softmax_f32_strided_simd(xPtr: usize, yPtr: usize, outer: i32, c: i32, inner: i32): void {
   strided(xPtr, yPtr, outer, c, inner, true);
 }
@@ -259,6 +267,7 @@ export function log_softmax_f32_strided_simd(xPtr: usize, yPtr: usize, outer: i3
  * Softmax backward over `rows` contiguous rows of n: dx = y ⊙ (dy − Σ dy⊙y) per row.
  * dyPtr, yPtr, dxPtr: byte addresses of rows·n f32. Tail (n mod 4): one partial vector read
  * into the padding after the row, its dead lanes masked out of the sum and never stored.
+ * @split rows count=rows move=dyPtr*n,yPtr*n,dxPtr*n cost=n*0.5
  */
 export function softmax_bwd_f32_simd(dyPtr: usize, yPtr: usize, dxPtr: usize, rows: i32, n: i32): void {
   for (let r = 0; r < rows; r++) {
@@ -267,7 +276,10 @@ export function softmax_bwd_f32_simd(dyPtr: usize, yPtr: usize, dxPtr: usize, ro
   }
 }
 
-/** Log-softmax backward over contiguous rows: dx = dy − exp(y)·Σ dy; layout and tails as softmax_bwd_f32_simd. */
+/**
+ * Log-softmax backward over contiguous rows: dx = dy − exp(y)·Σ dy; layout and tails as softmax_bwd_f32_simd.
+ * @split rows count=rows move=dyPtr*n,yPtr*n,dxPtr*n cost=n*0.5
+ */
 export function log_softmax_bwd_f32_simd(dyPtr: usize, yPtr: usize, dxPtr: usize, rows: i32, n: i32): void {
   for (let r = 0; r < rows; r++) {
     const o = <usize>r * <usize>n << 2;
@@ -331,12 +343,16 @@ export function log_softmax_bwd_f32_simd(dyPtr: usize, yPtr: usize, dxPtr: usize
  * Softmax backward along the middle axis of [outer, c, inner]: dx = y ⊙ (dy − Σ_c dy⊙y).
  * dyPtr, yPtr, dxPtr: byte addresses of outer·c·inner f32. 16 inner positions at a time, then 4;
  * the inner mod 4 tail is one partial vector whose dead lanes are never stored.
+ * @split rows count=outer move=dyPtr*c*inner,yPtr*c*inner,dxPtr*c*inner cost=c*inner*0.5
  */
 export function softmax_bwd_f32_strided_simd(dyPtr: usize, yPtr: usize, dxPtr: usize, outer: i32, c: i32, inner: i32): void {
   stridedBwd(dyPtr, yPtr, dxPtr, outer, c, inner, false);
 }
 
-/** Log-softmax backward along the middle axis of [outer, c, inner]: dx = dy − exp(y)·Σ_c dy; tails as above. */
+/**
+ * Log-softmax backward along the middle axis of [outer, c, inner]: dx = dy − exp(y)·Σ_c dy; tails as above.
+ * @split rows count=outer move=dyPtr*c*inner,yPtr*c*inner,dxPtr*c*inner cost=c*inner*0.5
+ */
 export function log_softmax_bwd_f32_strided_simd(dyPtr: usize, yPtr: usize, dxPtr: usize, outer: i32, c: i32, inner: i32): void {
   stridedBwd(dyPtr, yPtr, dxPtr, outer, c, inner, true);
 }

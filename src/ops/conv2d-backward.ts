@@ -99,7 +99,7 @@ export function runBackwardData(p: ConvGeom, dy: Tensor, w: Tensor, dx: Tensor):
               t.scratchCall('gemm_f32_ta_4x8_simd', 0b1000, wg, 8, 8 * p.og, 0, 8, 8 * p.og, dxg + p0 * 4, P, K, cnt, p.og);
             } else {
               t.scratchCall('gemm_f32_ta_4x8_simd', 0b1001000, wg, 8, 8 * p.og, 0, 8, 8 * p.og, packedBytes, cnt, K, cnt, p.og);
-              t.scratchCall('conv2d_col2im_f32_simd', 0b1, packedBytes, dxg, params, oy, r);
+              t.scratchCall('conv2d_col2im_f32_simd', 0b1, packedBytes, dxg, params, oy, oy + r);
             }
           }
         }
@@ -249,7 +249,7 @@ export function runBackwardFilter(p: ConvGeom, x: Tensor, dy: Tensor, dw: Tensor
             if (pointwise) {
               t.scratchCall('gemm_f32_ct_4x8_inc_simd', 0b100, xg + p0 * 4, P, p0 * 32, 8, 8 * P, dwg, K, K, p.og, cnt);
             } else {
-              t.scratchCall('conv2d_im2col_f32_simd', 0b10, xg, panelsBytes, cnt, params, oy, r);
+              t.scratchCall('conv2d_im2col_f32_simd', 0b10, xg, panelsBytes, cnt, params, oy, oy + r);
               t.scratchCall('gemm_f32_ct_4x8_inc_simd', 0b101, panelsBytes, cnt, p0 * 32, 8, 8 * P, dwg, K, K, p.og, cnt);
             }
           }

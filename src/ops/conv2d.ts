@@ -177,7 +177,7 @@ function forwardPlan(p: ConvGeom, wp: number, bp: number, min: number, max: numb
           const r = Math.min(rows, g.oh - oy), cnt = r * g.ow;
           const ld = cnt % 128 === 0 ? cnt + 8 : cnt;
           // the column buffer (argument 1 of im2col, 2 of the GEMM) is the running thread's
-          t.scratchCall('conv2d_im2col_f32_simd', 0b10, xp + (n * p.c + gi * p.cg) * hw * 4, 0, ld, params, oy, r);
+          t.scratchCall('conv2d_im2col_f32_simd', 0b10, xp + (n * p.c + gi * p.cg) * hw * 4, 0, ld, params, oy, oy + r);
           t.scratchCall('gemm_f32_4x8_minmax_simd', 0b100, wp + gi * p.og * K * 4, K, 0, ld, 8, yp + ((n * p.o + gi * p.og) * P + oy * g.ow) * 4, P,
             bp === 0 ? 0 : bp + gi * p.og * 4, p.og, cnt, K, min, max);
         }

@@ -6,13 +6,17 @@
 // single-thread work (6 µs while the workers poll for work, 40 µs once they sleep; see
 // jobPolicy). Ops with many blocks make their own tasks (parallel.ts, tasksWorth).
 //
+// Which kernels split, and how, is written beside each kernel as a `@split` tag (grammar in
+// docs/kernels.md); scripts/gen-abi.mjs turns the tags into SPLIT_SPECS (src/wasm/abi.ts), which
+// names every argument by its index, so nothing here counts argument positions.
+//
 // Weight gradients are split by output channel (each thread owns whole rows of dW and sums over
-// every image itself), so they too are reduced in one fixed order. Kernels that are not here run
+// every image itself), so they too are reduced in one fixed order. Kernels without a tag run
 // on the calling thread: reductions into one value (the losses), the bias gradient (its plane
 // sums stride by the channel count), kernels that share one scratch buffer (average pooling's
 // backward row, adaptive pooling's window tables, LRN's backward), and depthwise convolutions
 // (their ops cut them by image instead).
-import type { Kernels } from '../wasm/abi.js';
+import { SPLIT_SPECS, type Kernels, type SplitSpec, type SplitFactor } from '../wasm/abi.js';
 import type { Heap } from '../wasm/heap.js';
 
 export interface SplitContext {
@@ -113,43 +117,43 @@ function bump(c: number[], i: number, bytes: number): void {
   if (c[i] !== 0) c[i] = c[i]! + bytes;
 }
 
-/** Elementwise kernels: n elements at index nIdx, float pointers at ptrs. */
-function elementwise(ptrs: number[], nIdx: number, nsPerElement: number): Splitter {
+/** The value of a size or cost factor for the call with arguments a. */
+function factor(f: SplitFactor, a: number[], ctx: SplitContext): number {
+  if (typeof f === 'number') return f;
+  return f.slot === undefined ? a[f.arg]! : geom(ctx, a[f.arg]!, f.slot);
+}
+
+function product(fs: readonly SplitFactor[], a: number[], ctx: SplitContext): number {
+  let p = 1;
+  for (const f of fs) p *= factor(f, a, ctx);
+  return p;
+}
+
+/** Cuts the count at s.count into multiples of s.align (at least s.grain a part), moving s.move's pointers. */
+function rows(s: Extract<SplitSpec, { kind: 'rows' }>): Splitter {
   return (a, _threads, ctx) => {
-    const n = a[nIdx]!;
-    const p = partsFor(ctx, n * nsPerElement, Math.ceil(n / 64));
+    const r = a[s.count]!;
+    const p = partsFor(ctx, r * product(s.cost, a, ctx), Math.ceil(r / s.grain));
     if (p < 2) return null;
-    return partsOf(a, cuts(n, p, 16), (c, s, k) => {
-      for (const i of ptrs) bump(c, i, s * 4);
-      c[nIdx] = k;
+    const floats = s.move.map((m) => product(m.by, a, ctx));
+    return partsOf(a, cuts(r, p, s.align), (c, start, k) => {
+      s.move.forEach((m, i) => bump(c, m.arg, start * floats[i]! * 4));
+      c[s.count] = k;
     });
   };
 }
 
-/** Kernels over [start, end) at indexes lo, lo + 1 (planes, columns, channels). */
-function range(lo: number, align: number, nsPerUnit: (a: number[], ctx: SplitContext) => number): Splitter {
+/** Cuts the output range [a[s.start], a[s.end]) into multiples of s.align (planes, columns, channels). */
+function range(s: Extract<SplitSpec, { kind: 'range' }>): Splitter {
   return (a, _threads, ctx) => {
-    const s0 = a[lo]!, e0 = a[lo + 1]!;
+    const s0 = a[s.start]!, e0 = a[s.end]!;
     const n = e0 - s0;
     if (n < 2) return null;
-    const p = partsFor(ctx, n * nsPerUnit(a, ctx), n);
+    const p = partsFor(ctx, n * product(s.cost, a, ctx), n);
     if (p < 2) return null;
-    return partsOf(a, cuts(n, p, align), (c, s, k) => {
-      c[lo] = s0 + s;
-      c[lo + 1] = s0 + s + k;
-    });
-  };
-}
-
-/** Row kernels: `rows` at rowsIdx, each rowFloats(a) floats apart in every pointer of ptrs. */
-function rows(ptrs: number[], rowsIdx: number, rowFloats: (a: number[]) => number, nsPerFloat: number): Splitter {
-  return (a, _threads, ctx) => {
-    const r = a[rowsIdx]!, f = rowFloats(a);
-    const p = partsFor(ctx, r * f * nsPerFloat, r);
-    if (p < 2) return null;
-    return partsOf(a, cuts(r, p, 1), (c, s, k) => {
-      for (const i of ptrs) bump(c, i, s * f * 4);
-      c[rowsIdx] = k;
+    return partsOf(a, cuts(n, p, s.align), (c, start, k) => {
+      c[s.start] = s0 + start;
+      c[s.end] = s0 + start + k;
     });
   };
 }
@@ -171,220 +175,136 @@ function paramCopy(ctx: SplitContext, ptr: number, len: number, t: number, set: 
 /**
  * GEMM forms: C (M × N) cut along the longer side, so that each part re-reads the smaller
  * operand: column strips of whole 8-column panels re-read all of A (M·K), row blocks (multiples
- * of rowAlign) all of B (K·N). A dense layer's W [out, in] as A is read once in all that way,
- * not once per part. The other side is cut when the longer one has too few units. The callbacks
- * move each part's operands.
+ * of 4 rows, of 8 when A comes in 8-row panels) all of B (K·N). A dense layer's W [out, in] as A
+ * is read once in all that way, not once per part. The other side is cut when the longer one has
+ * too few units.
  */
-function gemm(
-  Mi: number, Ni: number, Ki: number, rowAlign: number,
-  byCols: (c: number[], j0: number) => void,
-  byRows: (c: number[], i0: number) => void,
-): Splitter {
+function gemm(s: Extract<SplitSpec, { kind: 'gemm' }>): Splitter {
+  const rowAlign = s.aPanel === undefined ? 4 : 8;
   return (a, threads, ctx) => {
-    const M = a[Mi]!, N = a[Ni]!, K = a[Ki]!;
+    const M = a[s.m]!, N = a[s.n]!, K = a[s.k]!;
     const work = gemmNs(2 * M * N * K);
     const panels = Math.ceil(N / 8), rowBlocks = Math.ceil(M / rowAlign);
     const colsFirst = N >= M ? panels >= threads || panels >= rowBlocks : rowBlocks < threads && panels > rowBlocks;
     if (colsFirst) {
       const p = partsFor(ctx, work, panels);
       if (p < 2) return null;
-      return partsOf(a, cuts(N, p, 8), (c, s, k) => { byCols(c, s); c[Ni] = k; });
+      return partsOf(a, cuts(N, p, 8), (c, j, k) => {
+        c[s.b] = a[s.b]! + (j / 8) * a[s.bPanel]! * 4;
+        c[s.c] = a[s.c]! + j * (s.cCol === undefined ? 1 : a[s.cCol]!) * 4;
+        c[s.n] = k;
+      });
     }
-    const p = partsFor(ctx, work, Math.ceil(M / rowAlign));
+    const p = partsFor(ctx, work, rowBlocks);
     if (p < 2) return null;
-    return partsOf(a, cuts(M, p, rowAlign), (c, s, k) => { byRows(c, s); c[Mi] = k; });
+    return partsOf(a, cuts(M, p, rowAlign), (c, i, k) => {
+      c[s.a] = a[s.a]! + (s.aPanel === undefined ? i * a[s.aRow!]! : (i / 8) * a[s.aPanel]!) * 4;
+      c[s.c] = a[s.c]! + i * (s.cRow === undefined ? 1 : a[s.cRow]!) * 4;
+      if (s.bias !== undefined) bump(c, s.bias, i * 4);
+      c[s.m] = k;
+    });
   };
 }
 
 /** Direct stride-1 convolutions: by image when there are enough, else by 8-channel panels. */
-const directConv: Splitter = (a, threads, ctx) => {
-  const pp = a[4]!;
-  const C = geom(ctx, pp, 0), O = geom(ctx, pp, 3), kh = geom(ctx, pp, 4), kw = geom(ctx, pp, 5);
-  const oh = geom(ctx, pp, 9), ow = geom(ctx, pp, 10), N = geom(ctx, pp, 11);
-  const xStride = geom(ctx, pp, 12), yStride = geom(ctx, pp, 13);
-  const K = C * kh * kw;
-  const work = gemmNs(2 * N * O * oh * ow * K);
-  if (N >= threads) {
-    const p = partsFor(ctx, work, N);
+function directConv(s: Extract<SplitSpec, { kind: 'conv2d_direct' }>): Splitter {
+  return (a, threads, ctx) => {
+    const pp = a[s.params]!;
+    const C = geom(ctx, pp, 0), O = geom(ctx, pp, 3), kh = geom(ctx, pp, 4), kw = geom(ctx, pp, 5);
+    const oh = geom(ctx, pp, 9), ow = geom(ctx, pp, 10), N = geom(ctx, pp, 11);
+    const xStride = geom(ctx, pp, 12), yStride = geom(ctx, pp, 13);
+    const K = C * kh * kw;
+    const work = gemmNs(2 * N * O * oh * ow * K);
+    if (N >= threads) {
+      const p = partsFor(ctx, work, N);
+      if (p < 2) return null;
+      return partsOf(a, cuts(N, p, 1), (c, n, k, t) => {
+        c[s.x] = a[s.x]! + n * xStride * 4;
+        c[s.y] = a[s.y]! + n * yStride * 4;
+        c[s.params] = paramCopy(ctx, pp, 14, t, { 11: k });
+      });
+    }
+    const p = partsFor(ctx, work, Math.ceil(O / 8));
     if (p < 2) return null;
-    return partsOf(a, cuts(N, p, 1), (c, s, k, t) => {
-      c[0] = c[0]! + s * xStride * 4;
-      c[3] = c[3]! + s * yStride * 4;
-      c[4] = paramCopy(ctx, pp, 14, t, { 11: k });
+    return partsOf(a, cuts(O, p, 8), (c, o, k, t) => {
+      c[s.w] = a[s.w]! + (o / 8) * K * 32;
+      bump(c, s.bias, o * 4);
+      c[s.y] = a[s.y]! + o * oh * ow * 4;
+      c[s.params] = paramCopy(ctx, pp, 14, t, { 3: k });
     });
-  }
-  const p = partsFor(ctx, work, Math.ceil(O / 8));
-  if (p < 2) return null;
-  return partsOf(a, cuts(O, p, 8), (c, s, k, t) => {
-    c[1] = c[1]! + (s / 8) * K * 32;
-    bump(c, 2, s * 4);
-    c[3] = c[3]! + s * oh * ow * 4;
-    c[4] = paramCopy(ctx, pp, 14, t, { 3: k });
-  });
-};
+  };
+}
 
-/** im2col by input channel (each channel's kh·kw rows of col are its own). */
-const im2col: Splitter = (a, _threads, ctx) => {
-  const pp = a[3]!;
-  const C = geom(ctx, pp, 0), H = geom(ctx, pp, 1), W = geom(ctx, pp, 2), kh = geom(ctx, pp, 3), kw = geom(ctx, pp, 4);
-  const ow = geom(ctx, pp, 11);
-  const ldCol = a[2]!, count = a[5]!;
-  const p = partsFor(ctx, C * kh * kw * count * ow * 0.25, C);
-  if (p < 2) return null;
-  return partsOf(a, cuts(C, p, 1), (c, s, k, t) => {
-    c[0] = c[0]! + s * H * W * 4;
-    c[1] = c[1]! + s * kh * kw * ldCol * 4;
-    c[3] = paramCopy(ctx, pp, 12, t, { 0: k });
-  });
-};
-
-/** col2im by input channel: each part adds into whole planes of x only (its own end guard). */
-const col2im: Splitter = (a, _threads, ctx) => {
-  const pp = a[2]!;
-  const C = geom(ctx, pp, 0), H = geom(ctx, pp, 1), W = geom(ctx, pp, 2), kh = geom(ctx, pp, 3), kw = geom(ctx, pp, 4);
-  const ow = geom(ctx, pp, 11);
-  const count = a[4]!;
-  const p = partsFor(ctx, C * kh * kw * count * ow * 0.3, C);
-  if (p < 2) return null;
-  return partsOf(a, cuts(C, p, 1), (c, s, k, t) => {
-    c[0] = c[0]! + s * kh * kw * count * ow * 4;
-    c[1] = c[1]! + s * H * W * 4;
-    c[2] = paramCopy(ctx, pp, 12, t, { 0: k });
-  });
-};
+/**
+ * im2col and col2im by input channel: each channel's kh·kw rows of col and its plane of x belong
+ * to one part (col2im's parts add into whole planes of x only, each with its own end guard).
+ */
+function byChannel(s: Extract<SplitSpec, { kind: 'im2col' | 'col2im' }>, nsPerFloat: number): Splitter {
+  return (a, _threads, ctx) => {
+    const pp = a[s.params]!;
+    const C = geom(ctx, pp, 0), H = geom(ctx, pp, 1), W = geom(ctx, pp, 2), kh = geom(ctx, pp, 3), kw = geom(ctx, pp, 4);
+    const ow = geom(ctx, pp, 11);
+    const rowsOut = a[s.end]! - a[s.start]!;
+    const ldCol = s.kind === 'im2col' ? a[s.ldCol]! : rowsOut * ow;
+    const p = partsFor(ctx, C * kh * kw * rowsOut * ow * nsPerFloat, C);
+    if (p < 2) return null;
+    return partsOf(a, cuts(C, p, 1), (c, ch, k, t) => {
+      c[s.x] = a[s.x]! + ch * H * W * 4;
+      c[s.col] = a[s.col]! + ch * kh * kw * ldCol * 4;
+      c[s.params] = paramCopy(ctx, pp, 12, t, { 0: k });
+    });
+  };
+}
 
 /** The direct filter gradient over a batch, by pairs of output channels (rows of dW). */
-const filterS1: Splitter = (a, _threads, ctx) => {
-  const pp = a[3]!;
-  const C = geom(ctx, pp, 0), O = geom(ctx, pp, 3), kh = geom(ctx, pp, 4), kw = geom(ctx, pp, 5);
-  const oh = geom(ctx, pp, 9), ow = geom(ctx, pp, 10), N = geom(ctx, pp, 11);
-  const K = C * kh * kw;
-  const p = partsFor(ctx, gemmNs(2 * N * O * oh * ow * K), Math.ceil(O / 2));
-  if (p < 2) return null;
-  return partsOf(a, cuts(O, p, 2), (c, s, k, t) => {
-    c[1] = c[1]! + s * oh * ow * 4;
-    c[2] = c[2]! + s * K * 4;
-    c[3] = paramCopy(ctx, pp, 14, t, { 3: k });
-  });
-};
+function filterS1(s: Extract<SplitSpec, { kind: 'filter_s1' }>): Splitter {
+  return (a, _threads, ctx) => {
+    const pp = a[s.params]!;
+    const C = geom(ctx, pp, 0), O = geom(ctx, pp, 3), kh = geom(ctx, pp, 4), kw = geom(ctx, pp, 5);
+    const oh = geom(ctx, pp, 9), ow = geom(ctx, pp, 10), N = geom(ctx, pp, 11);
+    const K = C * kh * kw;
+    const p = partsFor(ctx, gemmNs(2 * N * O * oh * ow * K), Math.ceil(O / 2));
+    if (p < 2) return null;
+    return partsOf(a, cuts(O, p, 2), (c, o, k, t) => {
+      c[s.dy] = a[s.dy]! + o * oh * ow * 4;
+      c[s.dw] = a[s.dw]! + o * K * 4;
+      c[s.params] = paramCopy(ctx, pp, 14, t, { 3: k });
+    });
+  };
+}
 
 /** The direct filter gradient of one image, by 8-channel panels of dy (rows of dW). */
-const filterCt: Splitter = (a, _threads, ctx) => {
-  const pp = a[4]!;
-  const C = geom(ctx, pp, 0), O = geom(ctx, pp, 3), kh = geom(ctx, pp, 4), kw = geom(ctx, pp, 5);
-  const oh = geom(ctx, pp, 8), ow = geom(ctx, pp, 9);
-  const K = C * kh * kw, P = oh * ow;
-  const p = partsFor(ctx, gemmNs(2 * O * P * K), Math.ceil(O / 8));
-  if (p < 2) return null;
-  return partsOf(a, cuts(O, p, 8), (c, s, k, t) => {
-    c[1] = c[1]! + (s / 8) * P * 32;
-    c[2] = c[2]! + s * K * 4;
-    c[4] = paramCopy(ctx, pp, 10, t, { 3: k });
-  });
-};
-
-/** ns per plane of a pooling geometry block at a[gi] (H·W input floats read). */
-const planeOf = (gi: number) => (a: number[], ctx: SplitContext): number => geom(ctx, a[gi]!, 0) * geom(ctx, a[gi]!, 1) * 0.2;
-
-export const SPLITTERS: Partial<Record<keyof Kernels, Splitter>> = {
-  copy_f32_simd: elementwise([0, 1], 2, 0.1),
-  fill_f32_simd: elementwise([0], 1, 0.05),
-  relu_f32_simd: elementwise([0, 1], 2, 0.1),
-  leaky_relu_f32_simd: elementwise([0, 1], 2, 0.1),
-  sigmoid_f32_simd: elementwise([0, 1], 2, 0.5),
-  tanh_f32_simd: elementwise([0, 1], 2, 0.5),
-  relu_bwd_f32_simd: elementwise([0, 1, 2], 3, 0.15),
-  leaky_relu_bwd_f32_simd: elementwise([0, 1, 2], 3, 0.15),
-  sigmoid_bwd_f32_simd: elementwise([0, 1, 2], 3, 0.15),
-  tanh_bwd_f32_simd: elementwise([0, 1, 2], 3, 0.15),
-  add_f32_simd: elementwise([0, 1, 2], 3, 0.15),
-  mul_f32_simd: elementwise([0, 1, 2], 3, 0.15),
-  scale_f32_simd: elementwise([0, 1], 2, 0.1),
-  add_inc_f32_simd: elementwise([0, 1], 2, 0.15),
-  binary_f32_simd: elementwise([0, 1, 2], 3, 0.15),
-  sqrt_f32_simd: elementwise([0, 1], 2, 0.1),
-  exp_f32_simd: elementwise([0, 1], 2, 0.5),
-  neg_f32_simd: elementwise([0, 1], 2, 0.1),
-  reciprocal_f32_simd: elementwise([0, 1], 2, 0.1),
-  abs_f32_simd: elementwise([0, 1], 2, 0.1),
-  erf_f32_simd: elementwise([0, 1], 2, 1),
-  clip_f32_simd: elementwise([0, 1], 2, 0.1),
-  hardsigmoid_f32_simd: elementwise([0, 1], 2, 0.1),
-  hardswish_f32_simd: elementwise([0, 1], 2, 0.1),
-  silu_f32_simd: elementwise([0, 1], 2, 0.5),
-  gelu_f32_simd: elementwise([0, 1], 2, 1),
-  gelu_f32_tanh_simd: elementwise([0, 1], 2, 0.5),
-  mish_f32_simd: elementwise([0, 1], 2, 0.5),
-  sgd_f32_simd: elementwise([0, 1, 2], 3, 0.3),
-  adam_f32_simd: elementwise([0, 1, 2, 3], 4, 0.5),
-
-  softmax_f32_simd: rows([0, 1], 2, (a) => a[3]!, 1),
-  log_softmax_f32_simd: rows([0, 1], 2, (a) => a[3]!, 1),
-  softmax_bwd_f32_simd: rows([0, 1, 2], 3, (a) => a[4]!, 0.5),
-  log_softmax_bwd_f32_simd: rows([0, 1, 2], 3, (a) => a[4]!, 0.5),
-  softmax_f32_strided_simd: rows([0, 1], 2, (a) => a[3]! * a[4]!, 1),
-  log_softmax_f32_strided_simd: rows([0, 1], 2, (a) => a[3]! * a[4]!, 1),
-  softmax_bwd_f32_strided_simd: rows([0, 1, 2], 3, (a) => a[4]! * a[5]!, 0.5),
-  log_softmax_bwd_f32_strided_simd: rows([0, 1, 2], 3, (a) => a[4]! * a[5]!, 0.5),
-  add_f32_row_simd: rows([0, 2], 3, (a) => a[4]!, 0.15),
-  mul_f32_row_simd: rows([0, 2], 3, (a) => a[4]!, 0.15),
-  add_f32_channel_simd: rows([0, 2], 3, (a) => a[4]! * a[5]!, 0.15),
-  mul_f32_channel_simd: rows([0, 2], 3, (a) => a[4]! * a[5]!, 0.15),
-  binary_f32_row_simd: rows([0, 2], 3, (a) => a[4]!, 0.15),
-  binary_f32_channel_simd: rows([0, 2], 3, (a) => a[4]! * a[5]!, 0.15),
-
-  maxpool2d_f32_simd: range(4, 1, planeOf(3)),
-  avgpool2d_f32_simd: range(3, 1, planeOf(2)),
-  global_avgpool2d_f32_simd: range(3, 1, (a) => a[2]! * 0.1),
-  maxpool2d_bwd_f32_simd: range(5, 1, (a) => a[3]! * 0.2),
-  maxpool2d_bwd_f32_recompute_simd: range(4, 1, planeOf(3)),
-  global_avgpool2d_bwd_f32_simd: range(3, 1, (a) => a[2]! * 0.1),
-  batchnorm_f32_simd: range(6, 1, (a) => a[5]! * 0.1),
-  batchnorm_train_f32_simd: range(7, 1, (a) => a[6]! * 0.1),
-  batchnorm_bwd_data_f32_simd: range(6, 1, (a) => a[5]! * 0.15),
-  batchnorm_stats_f32_simd: range(8, 4, (a) => a[4]! * a[6]! * 0.3),
-  batchnorm_bwd_reduce_f32_simd: range(7, 4, (a) => a[4]! * a[6]! * 0.3),
-  dropout_f32_simd: range(2, 16, () => 0.3),
-  dropout_f32_mask_simd: range(3, 16, () => 0.3),
-  lrn_f32_simd: range(2, 4, (a) => a[4]! * 2),
-
-  gemm_f32_4x8_minmax_simd: gemm(8, 9, 10, 4,
-    (c, j) => { c[2] = c[2]! + (j / 8) * c[4]! * 4; c[5] = c[5]! + j * 4; },
-    (c, i) => { c[0] = c[0]! + i * c[1]! * 4; c[5] = c[5]! + i * c[6]! * 4; bump(c, 7, i * 4); }),
-  gemm_f32_ct_4x8_minmax_simd: gemm(8, 9, 10, 4,
-    (c, j) => { c[2] = c[2]! + (j / 8) * c[4]! * 4; c[5] = c[5]! + j * c[6]! * 4; },
-    (c, i) => { c[0] = c[0]! + i * c[1]! * 4; c[5] = c[5]! + i * 4; bump(c, 7, i * 4); }),
-  gemm_f32_ta_4x8_simd: gemm(8, 9, 10, 8,
-    (c, j) => { c[3] = c[3]! + (j / 8) * c[5]! * 4; c[6] = c[6]! + j * 4; },
-    (c, i) => { c[0] = c[0]! + (i / 8) * c[2]! * 4; c[6] = c[6]! + i * c[7]! * 4; }),
-  gemm_f32_ta_4x8_inc_simd: gemm(8, 9, 10, 8,
-    (c, j) => { c[3] = c[3]! + (j / 8) * c[5]! * 4; c[6] = c[6]! + j * 4; },
-    (c, i) => { c[0] = c[0]! + (i / 8) * c[2]! * 4; c[6] = c[6]! + i * c[7]! * 4; }),
-  gemm_f32_ct_4x8_inc_simd: gemm(7, 8, 9, 4,
-    (c, j) => { c[2] = c[2]! + (j / 8) * c[4]! * 4; c[5] = c[5]! + j * c[6]! * 4; },
-    (c, i) => { c[0] = c[0]! + i * c[1]! * 4; c[5] = c[5]! + i * 4; }),
-  gemm_pack_f32_t_p8_simd: (a, _threads, ctx) => {
-    const N = a[3]!, K = a[4]!;
-    const p = partsFor(ctx, N * K * 0.15, Math.ceil(N / 8));
+function filterCt(s: Extract<SplitSpec, { kind: 'filter_ct' }>): Splitter {
+  return (a, _threads, ctx) => {
+    const pp = a[s.params]!;
+    const C = geom(ctx, pp, 0), O = geom(ctx, pp, 3), kh = geom(ctx, pp, 4), kw = geom(ctx, pp, 5);
+    const oh = geom(ctx, pp, 8), ow = geom(ctx, pp, 9);
+    const K = C * kh * kw, P = oh * ow;
+    const p = partsFor(ctx, gemmNs(2 * O * P * K), Math.ceil(O / 8));
     if (p < 2) return null;
-    return partsOf(a, cuts(N, p, 8), (c, s, k) => { c[0] = c[0]! + s * c[1]! * 4; c[2] = c[2]! + (s / 8) * K * 32; c[3] = k; });
-  },
-  gemm_pack_f32_p8_simd: (a, _threads, ctx) => {
-    const K = a[3]!, N = a[4]!;
-    const p = partsFor(ctx, N * K * 0.15, Math.ceil(N / 8));
-    if (p < 2) return null;
-    return partsOf(a, cuts(N, p, 8), (c, s, k) => { c[0] = c[0]! + s * 4; c[2] = c[2]! + (s / 8) * K * 32; c[4] = k; });
-  },
-  gemv_f32_minmax_simd: (a, _threads, ctx) => {
-    const M = a[5]!, K = a[6]!;
-    const p = partsFor(ctx, M * K * 0.1, Math.ceil(M / 4));
-    if (p < 2) return null;
-    return partsOf(a, cuts(M, p, 4), (c, s, k) => { c[0] = c[0]! + s * c[1]! * 4; c[3] = c[3]! + s * 4; bump(c, 4, s * 4); c[5] = k; });
-  },
-  conv2d_im2col_f32_simd: im2col,
-  conv2d_col2im_f32_simd: col2im,
-  conv2d_bwd_filter_f32_s1_2x4_simd: filterS1,
-  conv2d_bwd_filter_f32_ct_4x8_simd: filterCt,
-  conv2d_f32_s1_4x8_minmax_simd: directConv,
-  conv2d_f32_s1_ct_4x8_minmax_simd: directConv,
-};
+    return partsOf(a, cuts(O, p, 8), (c, o, k, t) => {
+      c[s.dy] = a[s.dy]! + (o / 8) * P * 32;
+      c[s.dw] = a[s.dw]! + o * K * 4;
+      c[s.params] = paramCopy(ctx, pp, 10, t, { 3: k });
+    });
+  };
+}
+
+/** The splitter a spec describes (exported for the tests of the tags). */
+export function splitterOf(s: SplitSpec): Splitter {
+  switch (s.kind) {
+    case 'rows': return rows(s);
+    case 'range': return range(s);
+    case 'gemm': return gemm(s);
+    case 'conv2d_direct': return directConv(s);
+    case 'im2col': return byChannel(s, 0.25);
+    case 'col2im': return byChannel(s, 0.3);
+    case 'filter_s1': return filterS1(s);
+    case 'filter_ct': return filterCt(s);
+  }
+}
+
+/** The kernels' splitters, from the `@split` tags of assembly/ (SPLIT_SPECS, scripts/gen-abi.mjs). */
+export const SPLITTERS: Partial<Record<keyof Kernels, Splitter>> = Object.fromEntries(
+  Object.entries(SPLIT_SPECS).map(([name, spec]) => [name, splitterOf(spec)]),
+);

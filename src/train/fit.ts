@@ -4,7 +4,7 @@ import { Tensor, type Shape } from '../tensor.js';
 import { Graph as GraphClass, type Graph } from '../graph/graph.js';
 import { mixSeed } from '../random.js';
 import { permutation } from '../data/dataset.js';
-import { augmentBatch } from '../data/augment.js';
+import { augmentImages } from '../data/augment.js';
 import { indexSelect } from '../ops/gather.js';
 import { softmaxCrossEntropy } from '../ops/loss.js';
 import { tensorArg, intArg, numberArg, knownOptions, describe } from '../ops/validate.js';
@@ -264,9 +264,8 @@ function permuteIndices(idx: Uint32Array, seed: number): Uint32Array {
 
 function augmentTensor(x: Tensor, imageShape: Shape, aug: { cropPadding?: number; flip?: boolean }, seed: number): Tensor {
   if (imageShape.length !== 3) throw new RangeError('fit: augment needs [N, C, H, W] images');
-  const data = x.toFloat32Array();
-  augmentBatch(data, x.shape[0], imageShape as [number, number, number], { ...aug, seed });
-  const out = Tensor.from(data, x.shape);
+  // the batch stays in wasm memory: the crops and flips are a kernel over it
+  const out = augmentImages(x, { ...aug, seed });
   x.dispose();
   return out;
 }

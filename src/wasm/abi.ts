@@ -5,7 +5,7 @@ export interface Kernels {
   heap_base(): number;
   copy_f32_simd(xPtr: number, yPtr: number, n: number): void;
   fill_f32_simd(yPtr: number, n: number, value: number): void;
-  conv2d_im2col_f32_simd(xPtr: number, colPtr: number, ldCol: number, paramPtr: number, oyStart: number, oyCount: number): void;
+  conv2d_im2col_f32_simd(xPtr: number, colPtr: number, ldCol: number, paramPtr: number, oyStart: number, oyEnd: number): void;
   dwconv2d_f32_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, paramPtr: number, minv: number, maxv: number): void;
   conv2d_f32_s1_4x8_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, paramPtr: number, minv: number, maxv: number): void;
   conv2d_f32_s1_ct_4x8_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, paramPtr: number, minv: number, maxv: number): void;
@@ -55,8 +55,8 @@ export interface Kernels {
   lrn_bwd_f32_simd(dyPtr: number, xPtr: number, dxPtr: number, scratchPtr: number, colStart: number, colEnd: number, C: number, HW: number, before: number, after: number, alphaOverSize: number, beta: number, k: number): void;
   batchnorm_fold_f32_simd(meanPtr: number, varPtr: number, weightPtr: number, biasPtr: number, scalePtr: number, shiftPtr: number, C: number, eps: number): void;
   batchnorm_f32_simd(xPtr: number, yPtr: number, scalePtr: number, shiftPtr: number, C: number, hw: number, planeStart: number, planeEnd: number): void;
-  dropout_f32_simd(xPtr: number, yPtr: number, start: number, end: number, threshold: number, scale: number, seed: number): void;
-  dropout_f32_mask_simd(xPtr: number, yPtr: number, maskPtr: number, start: number, end: number, threshold: number, scale: number, seed: number): void;
+  dropout_f32_simd(xPtr: number, yPtr: number, iStart: number, iEnd: number, threshold: number, scale: number, seed: number): void;
+  dropout_f32_mask_simd(xPtr: number, yPtr: number, maskPtr: number, iStart: number, iEnd: number, threshold: number, scale: number, seed: number): void;
   softmax_cross_entropy_f32_simd(xPtr: number, labelsPtr: number, gPtr: number, rows: number, c: number, smoothing: number, gradScale: number, correctPtr: number): number;
   mse_loss_f32_simd(pPtr: number, tPtr: number, gPtr: number, n: number, gradScale: number): number;
   sgd_f32_simd(pPtr: number, gPtr: number, bufPtr: number, n: number, lr: number, momentum: number, dampening: number, weightDecay: number, flags: number): void;
@@ -75,7 +75,7 @@ export interface Kernels {
   gemv_f32_minmax_simd(aPtr: number, lda: number, xPtr: number, yPtr: number, biasPtr: number, M: number, K: number, minv: number, maxv: number): void;
   gemv_t_f32_simd(aPtr: number, lda: number, xPtr: number, yPtr: number, M: number, K: number): void;
   bias_bwd_f32_simd(dyPtr: number, dbPtr: number, N: number, C: number, P: number): void;
-  conv2d_col2im_f32_simd(colPtr: number, xPtr: number, paramPtr: number, oyStart: number, oyCount: number): void;
+  conv2d_col2im_f32_simd(colPtr: number, xPtr: number, paramPtr: number, oyStart: number, oyEnd: number): void;
   dwconv2d_bwd_data_f32_simd(dyPtr: number, wPtr: number, dxPtr: number, paramPtr: number): void;
   dwconv2d_bwd_filter_f32_simd(xPtr: number, dyPtr: number, dwPtr: number, paramPtr: number): void;
   conv2d_bwd_filter_f32_s1_2x4_simd(xPtr: number, dyPtr: number, dwPtr: number, paramPtr: number): void;
@@ -121,6 +121,7 @@ export interface Kernels {
   layernorm_bwd_f32_cf_simd(dyPtr: number, xPtr: number, wPtr: number, meanPtr: number, rstdPtr: number, dxPtr: number, dwPtr: number, dbPtr: number, outer: number, c: number, inner: number): void;
   copy_f32_strided_simd(srcPtr: number, dstPtr: number, paramsPtr: number): void;
   transpose_f32_4x4_simd(xPtr: number, yPtr: number, batch: number, rows: number, cols: number): void;
+  augment_crop_flip_f32_simd(xPtr: number, yPtr: number, n: number, c: number, h: number, w: number, paramsPtr: number): void;
 }
 
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
@@ -243,4 +244,110 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'layernorm_bwd_f32_cf_simd',
   'copy_f32_strided_simd',
   'transpose_f32_4x4_simd',
+  'augment_crop_flip_f32_simd',
 ];
+
+/** A factor of a size or cost: a number, argument `arg`, or i32 slot `slot` of the block at argument `arg`. */
+export type SplitFactor = number | { readonly arg: number; readonly slot?: number };
+/** A pointer argument that advances by the product of `by` floats per unit cut off. */
+export interface SplitMove { readonly arg: number; readonly by: readonly SplitFactor[] }
+/** How a kernel may be cut across threads (scripts/split-tags.mjs): argument indices by role. */
+export type SplitSpec =
+  | { readonly kind: 'rows'; readonly count: number; readonly move: readonly SplitMove[]; readonly align: number; readonly grain: number; readonly cost: readonly SplitFactor[]; }
+  | { readonly kind: 'range'; readonly start: number; readonly end: number; readonly align: number; readonly cost: readonly SplitFactor[]; }
+  | { readonly kind: 'gemm'; readonly m: number; readonly n: number; readonly k: number; readonly a: number; readonly aRow?: number; readonly aPanel?: number; readonly b: number; readonly bPanel: number; readonly c: number; readonly cRow?: number; readonly cCol?: number; readonly bias?: number; }
+  | { readonly kind: 'conv2d_direct'; readonly x: number; readonly w: number; readonly bias: number; readonly y: number; readonly params: number; }
+  | { readonly kind: 'im2col'; readonly x: number; readonly col: number; readonly ldCol: number; readonly params: number; readonly start: number; readonly end: number; }
+  | { readonly kind: 'col2im'; readonly col: number; readonly x: number; readonly params: number; readonly start: number; readonly end: number; }
+  | { readonly kind: 'filter_s1'; readonly dy: number; readonly dw: number; readonly params: number; }
+  | { readonly kind: 'filter_ct'; readonly dy: number; readonly dw: number; readonly params: number; };
+
+/** The kernels threads may cut, from their `@split` tags; the rest run whole on one thread. */
+export const SPLIT_SPECS: { readonly [K in keyof Kernels]?: SplitSpec } = {
+  copy_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }], align: 16, grain: 64, cost: [0.1] },
+  fill_f32_simd: { kind: 'rows', count: 1, move: [{ arg: 0, by: [] }], align: 16, grain: 64, cost: [0.05] },
+  conv2d_im2col_f32_simd: { kind: 'im2col', x: 0, col: 1, ldCol: 2, params: 3, start: 4, end: 5 },
+  conv2d_f32_s1_4x8_minmax_simd: { kind: 'conv2d_direct', x: 0, w: 1, bias: 2, y: 3, params: 4 },
+  conv2d_f32_s1_ct_4x8_minmax_simd: { kind: 'conv2d_direct', x: 0, w: 1, bias: 2, y: 3, params: 4 },
+  gemm_f32_4x8_minmax_simd: { kind: 'gemm', m: 8, n: 9, k: 10, a: 0, aRow: 1, b: 2, bPanel: 4, c: 5, cRow: 6, bias: 7 },
+  gemm_f32_ct_4x8_minmax_simd: { kind: 'gemm', m: 8, n: 9, k: 10, a: 0, aRow: 1, b: 2, bPanel: 4, c: 5, cCol: 6, bias: 7 },
+  gemm_f32_ta_4x8_simd: { kind: 'gemm', m: 8, n: 9, k: 10, a: 0, aPanel: 2, b: 3, bPanel: 5, c: 6, cRow: 7 },
+  gemm_f32_ta_4x8_inc_simd: { kind: 'gemm', m: 8, n: 9, k: 10, a: 0, aPanel: 2, b: 3, bPanel: 5, c: 6, cRow: 7 },
+  gemm_f32_ct_4x8_inc_simd: { kind: 'gemm', m: 7, n: 8, k: 9, a: 0, aRow: 1, b: 2, bPanel: 4, c: 5, cCol: 6 },
+  gemm_pack_f32_t_p8_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [{ arg: 1 }] }, { arg: 2, by: [{ arg: 4 }] }], align: 8, cost: [{ arg: 4 }, 0.15], grain: 8 },
+  gemm_pack_f32_p8_simd: { kind: 'rows', count: 4, move: [{ arg: 0, by: [] }, { arg: 2, by: [{ arg: 3 }] }], align: 8, cost: [{ arg: 3 }, 0.15], grain: 8 },
+  maxpool2d_f32_simd: { kind: 'range', start: 4, end: 5, cost: [{ arg: 3, slot: 0 }, { arg: 3, slot: 1 }, 0.2], align: 1 },
+  avgpool2d_f32_simd: { kind: 'range', start: 3, end: 4, cost: [{ arg: 2, slot: 0 }, { arg: 2, slot: 1 }, 0.2], align: 1 },
+  global_avgpool2d_f32_simd: { kind: 'range', start: 3, end: 4, cost: [{ arg: 2 }, 0.1], align: 1 },
+  relu_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }], align: 16, grain: 64, cost: [0.1] },
+  leaky_relu_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }], align: 16, grain: 64, cost: [0.1] },
+  sigmoid_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }], align: 16, grain: 64, cost: [0.5] },
+  tanh_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }], align: 16, grain: 64, cost: [0.5] },
+  relu_bwd_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }], align: 16, grain: 64, cost: [0.15] },
+  leaky_relu_bwd_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }], align: 16, grain: 64, cost: [0.15] },
+  sigmoid_bwd_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }], align: 16, grain: 64, cost: [0.15] },
+  tanh_bwd_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }], align: 16, grain: 64, cost: [0.15] },
+  softmax_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [{ arg: 3 }] }, { arg: 1, by: [{ arg: 3 }] }], cost: [{ arg: 3 }], align: 1, grain: 1 },
+  log_softmax_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [{ arg: 3 }] }, { arg: 1, by: [{ arg: 3 }] }], cost: [{ arg: 3 }], align: 1, grain: 1 },
+  softmax_f32_strided_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [{ arg: 3 }, { arg: 4 }] }, { arg: 1, by: [{ arg: 3 }, { arg: 4 }] }], cost: [{ arg: 3 }, { arg: 4 }], align: 1, grain: 1 },
+  log_softmax_f32_strided_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [{ arg: 3 }, { arg: 4 }] }, { arg: 1, by: [{ arg: 3 }, { arg: 4 }] }], cost: [{ arg: 3 }, { arg: 4 }], align: 1, grain: 1 },
+  softmax_bwd_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [{ arg: 4 }] }, { arg: 1, by: [{ arg: 4 }] }, { arg: 2, by: [{ arg: 4 }] }], cost: [{ arg: 4 }, 0.5], align: 1, grain: 1 },
+  log_softmax_bwd_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [{ arg: 4 }] }, { arg: 1, by: [{ arg: 4 }] }, { arg: 2, by: [{ arg: 4 }] }], cost: [{ arg: 4 }, 0.5], align: 1, grain: 1 },
+  softmax_bwd_f32_strided_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [{ arg: 4 }, { arg: 5 }] }, { arg: 1, by: [{ arg: 4 }, { arg: 5 }] }, { arg: 2, by: [{ arg: 4 }, { arg: 5 }] }], cost: [{ arg: 4 }, { arg: 5 }, 0.5], align: 1, grain: 1 },
+  log_softmax_bwd_f32_strided_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [{ arg: 4 }, { arg: 5 }] }, { arg: 1, by: [{ arg: 4 }, { arg: 5 }] }, { arg: 2, by: [{ arg: 4 }, { arg: 5 }] }], cost: [{ arg: 4 }, { arg: 5 }, 0.5], align: 1, grain: 1 },
+  add_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }], align: 16, grain: 64, cost: [0.15] },
+  add_f32_row_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [{ arg: 4 }] }, { arg: 2, by: [{ arg: 4 }] }], cost: [{ arg: 4 }, 0.15], align: 1, grain: 1 },
+  add_f32_channel_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [{ arg: 4 }, { arg: 5 }] }, { arg: 2, by: [{ arg: 4 }, { arg: 5 }] }], cost: [{ arg: 4 }, { arg: 5 }, 0.15], align: 1, grain: 1 },
+  mul_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }], align: 16, grain: 64, cost: [0.15] },
+  mul_f32_row_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [{ arg: 4 }] }, { arg: 2, by: [{ arg: 4 }] }], cost: [{ arg: 4 }, 0.15], align: 1, grain: 1 },
+  mul_f32_channel_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [{ arg: 4 }, { arg: 5 }] }, { arg: 2, by: [{ arg: 4 }, { arg: 5 }] }], cost: [{ arg: 4 }, { arg: 5 }, 0.15], align: 1, grain: 1 },
+  scale_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }], align: 16, grain: 64, cost: [0.1] },
+  add_inc_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }], align: 16, grain: 64, cost: [0.15] },
+  lrn_f32_simd: { kind: 'range', start: 2, end: 3, align: 4, cost: [{ arg: 4 }, 2] },
+  batchnorm_f32_simd: { kind: 'range', start: 6, end: 7, cost: [{ arg: 5 }, 0.1], align: 1 },
+  dropout_f32_simd: { kind: 'range', start: 2, end: 3, align: 16, cost: [0.3] },
+  dropout_f32_mask_simd: { kind: 'range', start: 3, end: 4, align: 16, cost: [0.3] },
+  sgd_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }], align: 16, grain: 64, cost: [0.3] },
+  adam_f32_simd: { kind: 'rows', count: 4, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }, { arg: 3, by: [] }], align: 16, grain: 64, cost: [0.5] },
+  maxpool2d_bwd_f32_simd: { kind: 'range', start: 5, end: 6, cost: [{ arg: 3 }, 0.2], align: 1 },
+  maxpool2d_bwd_f32_recompute_simd: { kind: 'range', start: 4, end: 5, cost: [{ arg: 3, slot: 0 }, { arg: 3, slot: 1 }, 0.2], align: 1 },
+  global_avgpool2d_bwd_f32_simd: { kind: 'range', start: 3, end: 4, cost: [{ arg: 2 }, 0.1], align: 1 },
+  batchnorm_stats_f32_simd: { kind: 'range', start: 8, end: 9, align: 4, cost: [{ arg: 4 }, { arg: 6 }, 0.3] },
+  batchnorm_train_f32_simd: { kind: 'range', start: 7, end: 8, cost: [{ arg: 6 }, 0.1], align: 1 },
+  batchnorm_bwd_reduce_f32_simd: { kind: 'range', start: 7, end: 8, align: 4, cost: [{ arg: 4 }, { arg: 6 }, 0.3] },
+  batchnorm_bwd_data_f32_simd: { kind: 'range', start: 6, end: 7, cost: [{ arg: 5 }, 0.15], align: 1 },
+  gemv_f32_minmax_simd: { kind: 'rows', count: 5, move: [{ arg: 0, by: [{ arg: 1 }] }, { arg: 3, by: [] }, { arg: 4, by: [] }], align: 4, cost: [{ arg: 6 }, 0.1], grain: 4 },
+  conv2d_col2im_f32_simd: { kind: 'col2im', col: 0, x: 1, params: 2, start: 3, end: 4 },
+  conv2d_bwd_filter_f32_s1_2x4_simd: { kind: 'filter_s1', dy: 1, dw: 2, params: 3 },
+  conv2d_bwd_filter_f32_ct_4x8_simd: { kind: 'filter_ct', dy: 1, dw: 2, params: 4 },
+  binary_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }], align: 16, grain: 64, cost: [0.15] },
+  binary_f32_row_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [{ arg: 4 }] }, { arg: 2, by: [{ arg: 4 }] }], cost: [{ arg: 4 }, 0.15], align: 1, grain: 1 },
+  binary_f32_channel_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [{ arg: 4 }, { arg: 5 }] }, { arg: 2, by: [{ arg: 4 }, { arg: 5 }] }], cost: [{ arg: 4 }, { arg: 5 }, 0.15], align: 1, grain: 1 },
+  sqrt_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }], align: 16, grain: 64, cost: [0.1] },
+  exp_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }], align: 16, grain: 64, cost: [0.5] },
+  neg_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }], align: 16, grain: 64, cost: [0.1] },
+  reciprocal_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }], align: 16, grain: 64, cost: [0.1] },
+  abs_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }], align: 16, grain: 64, cost: [0.1] },
+  erf_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }], align: 16, grain: 64, cost: [1] },
+  sqrt_bwd_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }], align: 16, grain: 64, cost: [0.2] },
+  exp_bwd_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }], align: 16, grain: 64, cost: [0.2] },
+  reciprocal_bwd_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }], align: 16, grain: 64, cost: [0.2] },
+  abs_bwd_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }], align: 16, grain: 64, cost: [0.2] },
+  erf_bwd_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }], align: 16, grain: 64, cost: [0.2] },
+  clip_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }], align: 16, grain: 64, cost: [0.1] },
+  hardsigmoid_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }], align: 16, grain: 64, cost: [0.1] },
+  hardswish_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }], align: 16, grain: 64, cost: [0.1] },
+  clip_bwd_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }], align: 16, grain: 64, cost: [0.2] },
+  hardtanh_bwd_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }], align: 16, grain: 64, cost: [0.2] },
+  hardsigmoid_bwd_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }], align: 16, grain: 64, cost: [0.2] },
+  hardswish_bwd_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }], align: 16, grain: 64, cost: [0.2] },
+  silu_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }], align: 16, grain: 64, cost: [0.5] },
+  gelu_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }], align: 16, grain: 64, cost: [1] },
+  gelu_f32_tanh_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }], align: 16, grain: 64, cost: [1] },
+  mish_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }], align: 16, grain: 64, cost: [1] },
+  silu_bwd_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }], align: 16, grain: 64, cost: [0.2] },
+  gelu_bwd_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }], align: 16, grain: 64, cost: [0.2] },
+  gelu_bwd_f32_tanh_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }], align: 16, grain: 64, cost: [0.2] },
+  mish_bwd_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }], align: 16, grain: 64, cost: [0.2] },
+  augment_crop_flip_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [{ arg: 3 }, { arg: 4 }, { arg: 5 }] }, { arg: 1, by: [{ arg: 3 }, { arg: 4 }, { arg: 5 }] }, { arg: 6, by: [3] }], cost: [{ arg: 3 }, { arg: 4 }, { arg: 5 }, 0.15], align: 1, grain: 1 },
+};
