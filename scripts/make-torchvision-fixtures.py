@@ -10,7 +10,9 @@ Each model is built with torch.manual_seed(seed) and weights=None (googlenet and
 aux_logits=False, init_weights=True); every BatchNorm is then given a random weight and bias, every
 LayerNorm a random weight and bias and ConvNeXt's layer scales values far from their 1e-6 start
 (randomize_norms of make-op-fixtures.py); the BatchNorm running_mean/running_var are then measured
-on 4 random images (calibrate: random statistics make deep nets' activations explode); eval mode. Input: one seeded image [1, 3, res, res] (inception_v3: at least 75, its smallest size).
+on 4 random images (calibrate: random statistics make deep nets' activations explode); eval mode.
+Input: one seeded image [1, 3, res, res] (inception_v3 at least 75, alexnet and vgg11_bn at least
+224: see MIN_RES).
 
 Written to DIR (default test-artifacts/torchvision/, git-ignored):
   <arch>.opset<k>.onnx   torch.onnx.export, dynamic batch axis 'N', input 'input', output 'output'
@@ -48,7 +50,9 @@ ARCHS = ['resnet18', 'resnet50', 'alexnet', 'vgg11_bn', 'squeezenet1_1', 'densen
          'shufflenet_v2_x1_0', 'mnasnet1_0', 'convnext_tiny']
 KWARGS = {'googlenet': {'aux_logits': False, 'init_weights': True},
           'inception_v3': {'aux_logits': False, 'init_weights': True}}
-MIN_RES = {'inception_v3': 75}
+# the smallest input each exports at: inception_v3's stem needs 75; AlexNet's and VGG's
+# adaptive_avg_pool2d to 6×6 / 7×7 exports only when the feature map is a multiple of that (224)
+MIN_RES = {'inception_v3': 75, 'alexnet': 224, 'vgg11_bn': 224}
 
 
 def b64(a, dtype):
