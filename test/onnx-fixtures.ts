@@ -13,6 +13,8 @@ export interface Fixture {
   opsets: number[];
   input: { name: string; shape: number[]; data: string };
   output: { name: string; shape: number[]; data: string };
+  /** PyTorch's output of the model in float64 (base64 little-endian float64), where computed. */
+  output64?: { name: string; shape: number[]; dtype: 'float64'; data: string };
 }
 
 /** Little-endian float32 values from base64. */
@@ -23,10 +25,24 @@ export function f32(b64: string): Float32Array {
   return out;
 }
 
-export const fixtures: Fixture[] = readdirSync(DIR)
-  .filter((f) => f.endsWith('.json'))
-  .sort()
-  .map((f) => JSON.parse(readFileSync(DIR + f, 'utf8')));
+/** Little-endian float64 values from base64 (the fixtures' output64). */
+export function f64(b64: string): Float64Array {
+  const b = Buffer.from(b64, 'base64');
+  const out = new Float64Array(b.length / 8);
+  for (let i = 0; i < out.length; i++) out[i] = b.readDoubleLE(8 * i);
+  return out;
+}
+
+/** The fixtures (<name>.json) of a folder, sorted by file name; `dir` ends with a slash. */
+export function readFixtures(dir: string): Fixture[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(dir + f, 'utf8')));
+}
+
+/** The fixtures of test/fixtures/onnx/ (scripts/make-onnx-fixtures.py). */
+export const fixtures: Fixture[] = readFixtures(DIR);
 
 /** max |a − b| / max(1, |b|) (NaN counts as infinite). */
 export function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
