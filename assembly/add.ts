@@ -1,48 +1,10 @@
-// Elementwise arithmetic with broadcasting: add and mul (forward; the loops are binary-common's,
+// Elementwise arithmetic with broadcasting: mul (the loops are binary-common's,
 // shared with sub/div/pow in binary.ts), scale, in-place accumulation, and add's backward (the
 // reductions of dy over broadcast dims). The TypeScript op reduces every pair of shapes to one of four layouts (dims of size 1 dropped, neighbouring dims merged,
 // operands swapped so that a is the full one); all pointers are byte addresses of f32 arrays,
 // all counts in elements, and y never overlaps a or b unless it equals one of them exactly.
 
-import { ADD, MUL, channel, row, same, splat, walk } from "./binary-common";
-
-/**
- * y[i] = a[i] + b[i] for i in [0, n). Tail (n mod 4): scalar.
- * @split rows count=n move=aPtr,bPtr,yPtr align=16 grain=64 cost=0.15
- */
-export function add_f32_simd(aPtr: usize, bPtr: usize, yPtr: usize, n: i32): void {
-  same(aPtr, bPtr, yPtr, n, ADD);
-}
-
-/**
- * b repeats along the outer dim: y[o, i] = a[o, i] + b[i] for a, y of [outer, inner] and b of
- * [inner] (e.g. [N, F] + [F], or [N, C, H, W] + [W]). Tail (inner mod 4): scalar.
- * @split rows count=outer move=aPtr*inner,yPtr*inner cost=inner*0.15
- */
-export function add_f32_row_simd(aPtr: usize, bPtr: usize, yPtr: usize, outer: i32, inner: i32): void {
-  row(aPtr, bPtr, yPtr, outer, inner, ADD);
-}
-
-/**
- * One value per channel: y[o, k, i] = a[o, k, i] + b[k] for a, y of [outer, c, inner] and b of
- * [c] (e.g. [N, C, H, W] + [1, C, 1, 1] or + [C, 1, 1]; a scalar b is outer = c = 1).
- * Tail (inner mod 4): scalar.
- * @split rows count=outer move=aPtr*c*inner,yPtr*c*inner cost=c*inner*0.15
- */
-export function add_f32_channel_simd(aPtr: usize, bPtr: usize, yPtr: usize, outer: i32, c: i32, inner: i32): void {
-  channel(aPtr, bPtr, yPtr, outer, c, inner, ADD);
-}
-
-/**
- * General broadcasting: y (contiguous, dims d[0..r)) = a + b where a and b are read through
- * element strides (0 along broadcast dims). paramsPtr: i32 block
- *   [r, d[0..r), aStride[0..r), bStride[0..r), counter[0..r)]
- * where aStride[r−1] = 1 and bStride[r−1] ∈ {0, 1}; counter is scratch the kernel overwrites.
- * The innermost dim is vectorized (scalar tail).
- */
-export function add_f32_strided_simd(aPtr: usize, bPtr: usize, yPtr: usize, paramsPtr: usize): void {
-  walk(aPtr, bPtr, yPtr, paramsPtr, ADD, 0, 0);
-}
+import { ADD, MUL, same, splat } from "./binary-common";
 
 /**
  * y[i] = a[i]·b[i] for i in [0, n). Tail (n mod 4): scalar.
@@ -50,27 +12,6 @@ export function add_f32_strided_simd(aPtr: usize, bPtr: usize, yPtr: usize, para
  */
 export function mul_f32_simd(aPtr: usize, bPtr: usize, yPtr: usize, n: i32): void {
   same(aPtr, bPtr, yPtr, n, MUL);
-}
-
-/**
- * y[o, i] = a[o, i]·b[i]; layout and tail as add_f32_row_simd.
- * @split rows count=outer move=aPtr*inner,yPtr*inner cost=inner*0.15
- */
-export function mul_f32_row_simd(aPtr: usize, bPtr: usize, yPtr: usize, outer: i32, inner: i32): void {
-  row(aPtr, bPtr, yPtr, outer, inner, MUL);
-}
-
-/**
- * y[o, k, i] = a[o, k, i]·b[k]; layout and tail as add_f32_channel_simd.
- * @split rows count=outer move=aPtr*c*inner,yPtr*c*inner cost=c*inner*0.15
- */
-export function mul_f32_channel_simd(aPtr: usize, bPtr: usize, yPtr: usize, outer: i32, c: i32, inner: i32): void {
-  channel(aPtr, bPtr, yPtr, outer, c, inner, MUL);
-}
-
-/** y = a·b through element strides; parameter block and tail as add_f32_strided_simd. */
-export function mul_f32_strided_simd(aPtr: usize, bPtr: usize, yPtr: usize, paramsPtr: usize): void {
-  walk(aPtr, bPtr, yPtr, paramsPtr, MUL, 0, 0);
 }
 
 /**

@@ -36,14 +36,7 @@ export interface Kernels {
   log_softmax_bwd_f32_simd(dyPtr: number, yPtr: number, dxPtr: number, rows: number, n: number): void;
   softmax_bwd_f32_strided_simd(dyPtr: number, yPtr: number, dxPtr: number, outer: number, c: number, inner: number): void;
   log_softmax_bwd_f32_strided_simd(dyPtr: number, yPtr: number, dxPtr: number, outer: number, c: number, inner: number): void;
-  add_f32_simd(aPtr: number, bPtr: number, yPtr: number, n: number): void;
-  add_f32_row_simd(aPtr: number, bPtr: number, yPtr: number, outer: number, inner: number): void;
-  add_f32_channel_simd(aPtr: number, bPtr: number, yPtr: number, outer: number, c: number, inner: number): void;
-  add_f32_strided_simd(aPtr: number, bPtr: number, yPtr: number, paramsPtr: number): void;
   mul_f32_simd(aPtr: number, bPtr: number, yPtr: number, n: number): void;
-  mul_f32_row_simd(aPtr: number, bPtr: number, yPtr: number, outer: number, inner: number): void;
-  mul_f32_channel_simd(aPtr: number, bPtr: number, yPtr: number, outer: number, c: number, inner: number): void;
-  mul_f32_strided_simd(aPtr: number, bPtr: number, yPtr: number, paramsPtr: number): void;
   scale_f32_simd(xPtr: number, yPtr: number, n: number, s: number): void;
   add_inc_f32_simd(xPtr: number, yPtr: number, n: number): void;
   add_bwd_f32_row_simd(dyPtr: number, dbPtr: number, outer: number, inner: number): void;
@@ -159,14 +152,7 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'log_softmax_bwd_f32_simd',
   'softmax_bwd_f32_strided_simd',
   'log_softmax_bwd_f32_strided_simd',
-  'add_f32_simd',
-  'add_f32_row_simd',
-  'add_f32_channel_simd',
-  'add_f32_strided_simd',
   'mul_f32_simd',
-  'mul_f32_row_simd',
-  'mul_f32_channel_simd',
-  'mul_f32_strided_simd',
   'scale_f32_simd',
   'add_inc_f32_simd',
   'add_bwd_f32_row_simd',
@@ -295,12 +281,7 @@ export const SPLIT_SPECS: { readonly [K in keyof Kernels]?: SplitSpec } = {
   log_softmax_bwd_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [{ arg: 4 }] }, { arg: 1, by: [{ arg: 4 }] }, { arg: 2, by: [{ arg: 4 }] }], cost: [{ arg: 4 }, 0.5], align: 1, grain: 1 },
   softmax_bwd_f32_strided_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [{ arg: 4 }, { arg: 5 }] }, { arg: 1, by: [{ arg: 4 }, { arg: 5 }] }, { arg: 2, by: [{ arg: 4 }, { arg: 5 }] }], cost: [{ arg: 4 }, { arg: 5 }, 0.5], align: 1, grain: 1 },
   log_softmax_bwd_f32_strided_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [{ arg: 4 }, { arg: 5 }] }, { arg: 1, by: [{ arg: 4 }, { arg: 5 }] }, { arg: 2, by: [{ arg: 4 }, { arg: 5 }] }], cost: [{ arg: 4 }, { arg: 5 }, 0.5], align: 1, grain: 1 },
-  add_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }], align: 16, grain: 64, cost: [0.15] },
-  add_f32_row_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [{ arg: 4 }] }, { arg: 2, by: [{ arg: 4 }] }], cost: [{ arg: 4 }, 0.15], align: 1, grain: 1 },
-  add_f32_channel_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [{ arg: 4 }, { arg: 5 }] }, { arg: 2, by: [{ arg: 4 }, { arg: 5 }] }], cost: [{ arg: 4 }, { arg: 5 }, 0.15], align: 1, grain: 1 },
   mul_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }], align: 16, grain: 64, cost: [0.15] },
-  mul_f32_row_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [{ arg: 4 }] }, { arg: 2, by: [{ arg: 4 }] }], cost: [{ arg: 4 }, 0.15], align: 1, grain: 1 },
-  mul_f32_channel_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [{ arg: 4 }, { arg: 5 }] }, { arg: 2, by: [{ arg: 4 }, { arg: 5 }] }], cost: [{ arg: 4 }, { arg: 5 }, 0.15], align: 1, grain: 1 },
   scale_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }], align: 16, grain: 64, cost: [0.1] },
   add_inc_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }], align: 16, grain: 64, cost: [0.15] },
   lrn_f32_simd: { kind: 'range', start: 2, end: 3, align: 4, cost: [{ arg: 4 }, 2] },
