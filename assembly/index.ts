@@ -20,3 +20,4 @@ export * from "./batchnorm-train";
 export * from "./gemv";
 export * from "./conv2d-backward";
 export * from "./conv2d-direct-backward";
+export * from "./pixels";

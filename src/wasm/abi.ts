@@ -80,6 +80,7 @@ export interface Kernels {
   dwconv2d_bwd_filter_f32_simd(xPtr: number, dyPtr: number, dwPtr: number, paramPtr: number): void;
   conv2d_bwd_filter_f32_s1_2x4_simd(xPtr: number, dyPtr: number, dwPtr: number, paramPtr: number): void;
   conv2d_bwd_filter_f32_ct_4x8_simd(xPtr: number, dyPtr: number, dwPtr: number, offsetsPtr: number, paramPtr: number): void;
+  pixels_rgba8_to_nchw_f32_simd(srcPtr: number, tablesPtr: number, dstPtr: number, outH: number, outW: number, channels: number): void;
 }
 
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
@@ -161,4 +162,5 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'dwconv2d_bwd_filter_f32_simd',
   'conv2d_bwd_filter_f32_s1_2x4_simd',
   'conv2d_bwd_filter_f32_ct_4x8_simd',
+  'pixels_rgba8_to_nchw_f32_simd',
 ];
