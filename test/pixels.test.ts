@@ -174,7 +174,7 @@ describe('Tensor.fromPixels', () => {
 
   it('frees the output and the scratch when a copy fails midway through a batch', () => {
     class Failing extends Uint8Array {
-      override subarray(): Uint8Array { throw new Error('read failed'); }
+      override subarray(): Uint8Array<ArrayBuffer> { throw new Error('read failed'); }
     }
     const bad = { data: new Failing(4 * 6 * 4), width: 6, height: 4 };
     const before = memoryInfo();
