@@ -89,7 +89,7 @@ export class Tensor {
    * See FromPixelsOptions (src/tensor-pixels.ts, which also says why the body lives there).
    */
   static fromPixels(source: PixelSource | readonly PixelSource[], options?: FromPixelsOptions): Tensor {
-    return fromPixels(source, options, (shape) => Tensor.empty(shape));
+    return fromPixels(source, options, (shape) => (checkShape(shape, 'Tensor.fromPixels'), Tensor.empty(shape)));
   }
 
   /** Byte offset in wasm memory. Throws when the tensor was disposed. */

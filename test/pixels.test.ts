@@ -164,6 +164,7 @@ describe('Tensor.fromPixels', () => {
       [ok, { mean: NaN }, /options\.mean must be .* got NaN/],
       [ok, { sise: [2, 2] }, /unknown option "sise"; the options are size, resize, crop, channels, mean, std/],
       [ok, 'fast', /options must be an object, got "fast"/],
+      [ok, { size: [40000, 40000] }, /Tensor\.fromPixels: shape \[1, 3, 40000, 40000\] has 4800000000 elements, more than a wasm32 memory holds/],
     ];
     const before = memoryInfo();
     for (const [src, o, re] of bad) {
