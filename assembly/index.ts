@@ -30,3 +30,4 @@ export * from "./reduce";
 export * from "./layernorm";
 export * from "./transpose";
 export * from "./augment";
+export * from "./pixels";

@@ -115,6 +115,7 @@ export interface Kernels {
   copy_f32_strided_simd(srcPtr: number, dstPtr: number, paramsPtr: number): void;
   transpose_f32_4x4_simd(xPtr: number, yPtr: number, batch: number, rows: number, cols: number): void;
   augment_crop_flip_f32_simd(xPtr: number, yPtr: number, n: number, c: number, h: number, w: number, paramsPtr: number): void;
+  pixels_rgba8_to_nchw_f32_simd(srcPtr: number, tablesPtr: number, dstPtr: number, outH: number, outW: number, channels: number): void;
 }
 
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
@@ -231,6 +232,7 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'copy_f32_strided_simd',
   'transpose_f32_4x4_simd',
   'augment_crop_flip_f32_simd',
+  'pixels_rgba8_to_nchw_f32_simd',
 ];
 
 /** A factor of a size or cost: a number, argument `arg`, or i32 slot `slot` of the block at argument `arg`. */
