@@ -17,6 +17,7 @@ import { BatchNorm2d } from '../nn/batchnorm2d.js';
 import { Add } from '../nn/add.js';
 import { Concat } from '../nn/concat.js';
 import { Reshape } from '../nn/reshape.js';
+import { PixelShuffle } from '../nn/pixelshuffle.js';
 import type { Layer } from '../nn/layer.js';
 import type { OnnxNode } from './onnx-proto.js';
 import { fmt, prod, type Act, type Const, type Ctx, type Handler } from './onnx-context.js';
@@ -332,7 +333,17 @@ function sum(c: Ctx, n: OnnxNode): void {
   c.addLayer(new Add(), xs);
 }
 
+/** DepthToSpace (blocksize, mode DCR or CRD) on an image: a PixelShuffle. */
+function depthToSpace(c: Ctx): void {
+  const x = c.act(0);
+  image(c, x);
+  const mode = c.attrString('mode', 'DCR');
+  if (mode !== 'DCR' && mode !== 'CRD') throw c.fail(`mode '${mode}' is not DCR or CRD`);
+  c.addLayer(new PixelShuffle(c.attrInt('blocksize', 0), { mode }), [x]);
+}
+
 export const OPS: Record<string, Handler> = {
+  DepthToSpace: depthToSpace,
   Conv: conv,
   MaxPool: (c) => pool(c, 'max'),
   AveragePool: (c) => pool(c, 'avg'),

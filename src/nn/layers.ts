@@ -19,3 +19,4 @@ export { Add } from './add.js';
 export { Concat } from './concat.js';
 export { Reshape } from './reshape.js';
 export { Identity } from './identity.js';
+export { PixelShuffle, type DepthToSpaceMode } from './pixelshuffle.js';
