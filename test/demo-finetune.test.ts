@@ -91,11 +91,11 @@ describe.skipIf(!chromiumAvailable)('draw-digit demo: teach new symbols', () => 
       const r = await drawStrokes(page, SHAPES[name](EXAMPLES + 1), 3);
       expect(r.mode).toBe('custom');
       expect(r.top.map((e) => e.label).sort()).toEqual([...NAMES].sort());
-      seen.push(r.top[0].label);
+      seen.push(`${r.top[0].label} (${(100 * r.top[0].probability).toFixed(0)}%)`);
       if (name === NAMES.at(-1)) expect(await page.textContent('#guess1')).toBe(r.top[0].label);
     }
     console.log(`guesses for ${NAMES.join(', ')}: ${seen.join(', ')}`);
-    expect(seen.filter((g, i) => g === NAMES[i]).length).toBeGreaterThanOrEqual(2);
+    expect(seen.filter((g, i) => g.startsWith(`${NAMES[i]} `)).length).toBeGreaterThanOrEqual(2);
     expect(await page.textContent('.layer[data-node="probs"] .title')).toMatch(/new head, 3 classes/);
 
     // every maps layer has a colour bar with its value range
@@ -119,6 +119,15 @@ describe.skipIf(!chromiumAvailable)('draw-digit demo: teach new symbols', () => 
     await page.click('#mode-teach');
     const again = await drawStrokes(page, SHAPES.cross(EXAMPLES + 2), 3);
     expect(again.mode).toBe('custom');
+    // renaming a symbol relabels the trained head's answers; a new symbol needs training first
+    await rows.nth(2).locator('input').fill('line');
+    expect((await drawStrokes(page, SHAPES.bar(EXAMPLES + 2), 3)).top.map((e) => e.label)).toContain('line');
+    await page.click('#add-class');
+    expect(await rows.count()).toBe(4);
+    expect(await page.isDisabled('#train')).toBe(true);
+    const stale = await drawStrokes(page, SHAPES.bar(EXAMPLES + 3), 3);
+    expect(stale.mode).toBe('digits');
+    expect(await page.textContent('#guess1')).toBe('–');
     expect(session.errors).toEqual([]);
     expect((await hooks(page)).error).toBeUndefined();
   }, 180_000);

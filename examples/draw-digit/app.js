@@ -16,7 +16,7 @@ const LAYERS = [
   { node: 'probs', title: 'Output layer (10 classes)', kind: 'bars', labels: true },
 ];
 /** Fine-tuning: a fixed, small budget (about a second on one thread for 3 × 5 drawings). */
-const TRAIN = { epochs: 30, batchSize: 8, learningRate: 0.01 };
+const TRAIN = { epochs: 60, batchSize: 8, learningRate: 0.003 };
 const MIN_EXAMPLES = 5, MIN_CLASSES = 2, MAX_CLASSES = 5;
 const DEFAULT_NAMES = ['circle', 'triangle', 'star', 'A', 'B'];
 

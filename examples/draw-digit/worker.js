@@ -53,7 +53,8 @@ async function train({ x, labels, names, epochs, batchSize, learningRate }) {
   const k = names.length;
   // the frozen backbone: every layer, then a fresh trainable head on the 84 F6 features
   model.freeze();
-  const head = new nn.Linear(model.node(HEAD).layer.inFeatures, k);
+  // zero weights: every class starts equally likely (loss ln k), and the curve shows only learning
+  const head = new nn.Linear(model.node(HEAD).layer.inFeatures, k, { weightInit: 'zeros' });
   if (mode === 'digits') swapHead(head, 'digits');
   else model.replace(HEAD, head).dispose(); // the previous custom head is no longer wanted
   spare.custom?.dispose();
