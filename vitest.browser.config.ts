@@ -52,6 +52,7 @@ const NODE_ONLY = [
   'test/torchvision.test.ts', // runs Python exports from test-artifacts/
   'test/start.test.ts', // spawns node
   'test/demo.test.ts', // drives Chromium itself with playwright-core
+  'test/demo-finetune.test.ts', // drives Chromium itself with playwright-core
   'test/browser-threads.test.ts', // drives Chromium itself with playwright-core
   'test/threads*.test.ts', // Node's worker_threads pool (the browser run covers Web Workers)
 ];
