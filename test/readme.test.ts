@@ -19,13 +19,13 @@
 //   <!-- readme-test: files a/b c/d -->     copy these package files beside the page (a page with
 //                                           files runs in a folder of its own holding only them)
 // Chromium, deno and workerd missing: skipped with a message, except in CI (CI=true) where that fails.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { ensureDist, findTools, installPackage, ROOT, type Installed, type Tool } from './smoke/fixture.js';
-import { launchChromium } from './smoke/runtimes.js';
+import { freePort, launchChromium, workerdFetch } from './smoke/runtimes.js';
 import { serveStatic, type StaticServer } from './smoke/serve.js';
 
 type Kind = 'node' | 'cjs' | 'deno' | 'workerd' | 'browser' | 'page' | 'other';
@@ -175,39 +175,7 @@ async function runWorkerd(b: Block): Promise<string> {
   expect(config, 'config.capnp listens on *:PORT').not.toBe(capnp.code);
   writeFileSync(join(dir, 'config.capnp'), config);
   const body = readFileSync(join(dir, /--data-binary @(\S+)/.exec(sh.code)![1]));
-  const child = spawn(tools.workerd.path, ['serve', 'config.capnp'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  child.stdout.on('data', (d) => (log += d));
-  child.stderr.on('data', (d) => (log += d));
-  try {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`workerd exited with ${child.exitCode}:\n${log}`);
-      try {
-        const res = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body });
-        const text = await res.text();
-        if (!res.ok) throw new Error(`workerd answered ${res.status}: ${text}\n${log}`);
-        return `${text}\n${log}`;
-      } catch (e) {
-        if (!(e instanceof TypeError) || Date.now() > deadline) throw e; // TypeError: not listening yet
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-  } finally {
-    child.kill('SIGTERM');
-  }
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
+  return workerdFetch(tools.workerd.path, dir, 'config.capnp', `http://127.0.0.1:${port}/`, { method: 'POST', body });
 }
 
 const copyFromPackage = (files: string[], to: string) => {
