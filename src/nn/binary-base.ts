@@ -92,7 +92,7 @@ export abstract class BinaryLayer extends Layer {
     try {
       return broadcastShapes(this.op, a, b);
     } catch {
-      throw this.shapeError(inputs, `the shapes do not broadcast (each dim must match or be 1)`);
+      throw this.shapeError(inputs, `they must have the same shape or broadcast (each dim equal, or 1 in one of them)`);
     }
   }
 
