@@ -48,7 +48,7 @@ export class Ctx {
   /** The batch size a file with static shapes was exported with (a Reshape to [B, …] keeps the batch). */
   batchHint: number | null = null;
 
-  constructor(readonly opset: number, readonly limit: number, nodes: OnnxNode[], outputs: string[]) {
+  constructor(readonly opset: number, readonly limit: number, readonly nodes: readonly OnnxNode[], outputs: string[]) {
     this.graphOutputs = new Set(outputs);
     for (const n of nodes) for (const i of n.inputs) if (i !== '') this.uses.set(i, (this.uses.get(i) ?? 0) + 1);
     for (const o of outputs) this.uses.set(o, (this.uses.get(o) ?? 0) + 1);
