@@ -22,6 +22,7 @@ import type { OnnxNode } from './onnx-proto.js';
 import { fmt, prod, type Act, type Const, type Ctx, type Handler } from './onnx-context.js';
 import { SHAPE_HANDLERS, reshapeLayer } from './onnx-shape-ops.js';
 import { constBinary, constConcat, normAxis } from './onnx-const-ops.js';
+import { TENSOR_HANDLERS } from './onnx-tensor-ops.js';
 
 /** A pair attribute (strides, dilations) of a 2-D window, default [d, d]. */
 function pair(c: Ctx, name: string, d: number): [number, number] {
@@ -246,7 +247,7 @@ function batchNorm(c: Ctx): void {
   });
   const eps = c.attrFloat('epsilon', 1e-5);
   const spec = c.foldable(x, 0);
-  if (spec && (spec.layer instanceof Conv2d || spec.layer instanceof Linear)) {
+  if (spec && (spec.layer instanceof Conv2d || (spec.layer instanceof Linear && spec.shape.length === 1))) {
     const w = spec.params.weight, b = spec.params.bias ?? new Float32Array(ch);
     const per = w.length / ch;
     const w2 = new Float32Array(w.length), b2 = new Float32Array(ch);
@@ -356,4 +357,5 @@ export const OPS: Record<string, Handler> = {
   Dropout: dropout,
   Concat: concat,
   ...SHAPE_HANDLERS,
+  ...TENSOR_HANDLERS,
 };
