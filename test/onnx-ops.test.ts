@@ -4,25 +4,15 @@
 // within 1e-4 (max |Δ| / max(1, |PyTorch|)), eagerly (model.predict) and through a compiled plan,
 // and memory returns to its baseline. The float64 outputs are reported beside.
 //
-// The operators are being added now: the fixtures whose operators have landed are listed in
-// ENABLED_FIXTURES and always run; the others run only with SIMDNET_ONNX_OPS=1. A listed fixture
-// that also needs an operator of another piece of work not landed yet (se_block and binary_bcast
-// read ReduceMean/ReduceMax) is skipped, naming the operators, until the importer knows them.
-// When every operator has landed, drop the list (and this paragraph) so that all run by default.
 import { readFileSync, statSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io, compile, Tensor, memoryInfo } from '../src/index.js';
 import { ready, expectCanariesIntact } from './helpers.js';
-import { OPS } from '../src/io/onnx-ops.js';
 import { readFixtures, f32, f64, relError, run, report } from './onnx-fixtures.js';
 
 const OPS_DIR = fileURLToPath(new URL('./fixtures/onnx-ops/', import.meta.url));
 const opsFixtures = readFixtures(OPS_DIR);
-const ALL = process.env.SIMDNET_ONNX_OPS === '1';
-/** The fixtures whose operators have landed (elementwise layers: act_*, se_block, binary_bcast, unary). */
-const ENABLED_FIXTURES = new Set(['act_clip', 'act_hard', 'act_silu_gelu_mish', 'se_block', 'binary_bcast', 'unary']);
-const enabled = opsFixtures.filter((fx) => ALL || ENABLED_FIXTURES.has(fx.model));
 const TOLERANCE = 1e-4;
 
 describe('test/fixtures/onnx-ops: the files the operator tests read', () => {
@@ -47,17 +37,15 @@ describe('test/fixtures/onnx-ops: the files the operator tests read', () => {
   });
 });
 
-// The landed fixtures always; all of them with SIMDNET_ONNX_OPS=1 (see the header).
-describe.skipIf(enabled.length === 0)('io.fromONNX: operator fixtures exported by PyTorch 1.13 (eager and compiled)', () => {
+describe('io.fromONNX: operator fixtures exported by PyTorch 1.13 (eager and compiled)', () => {
   beforeAll(ready);
   const measured: Record<string, number> = {};
   afterAll(() => report(measured));
 
-  for (const fx of enabled) {
+  for (const fx of opsFixtures) {
     for (const opset of fx.opsets) {
       const file = `${fx.model}.opset${opset}.onnx`;
-      const missing = ALL ? [] : (fx.ops?.[opset] ?? []).filter((op) => !Object.prototype.hasOwnProperty.call(OPS, op));
-      it.skipIf(missing.length > 0)(`${file} matches PyTorch within ${TOLERANCE}, eager and compiled${missing.length ? ` (waits for ${missing.join(', ')})` : ''}`, () => {
+      it(`${file} matches PyTorch within ${TOLERANCE}, eager and compiled`, () => {
         const base = memoryInfo().bytesInUse;
         const want = f32(fx.output.data);
         const g = io.fromONNX(readFileSync(OPS_DIR + file));

@@ -24,6 +24,7 @@ import { SHAPE_HANDLERS, reshapeLayer } from './onnx-shape-ops.js';
 import { constConcat, normAxis } from './onnx-const-ops.js';
 import { perChannel, withBias } from './onnx-fold.js';
 import { ELEMENTWISE_HANDLERS } from './onnx-elementwise-ops.js';
+import { TENSOR_HANDLERS } from './onnx-tensor-ops.js';
 
 /** A pair attribute (strides, dilations) of a 2-D window, default [d, d]. */
 function pair(c: Ctx, name: string, d: number): [number, number] {
@@ -190,7 +191,7 @@ function batchNorm(c: Ctx): void {
   });
   const eps = c.attrFloat('epsilon', 1e-5);
   const spec = c.foldable(x, 0);
-  if (spec && (spec.layer instanceof Conv2d || spec.layer instanceof Linear)) {
+  if (spec && (spec.layer instanceof Conv2d || (spec.layer instanceof Linear && spec.shape.length === 1))) {
     const w = spec.params.weight, b = spec.params.bias ?? new Float32Array(ch);
     const per = w.length / ch;
     const w2 = new Float32Array(w.length), b2 = new Float32Array(ch);
@@ -302,4 +303,5 @@ export const OPS: Record<string, Handler> = {
   Concat: concat,
   ...SHAPE_HANDLERS,
   ...ELEMENTWISE_HANDLERS,
+  ...TENSOR_HANDLERS,
 };
