@@ -4,7 +4,8 @@
 //  - the qualified parameter names, through models.torchvisionName, are exactly the state_dict keys
 //    (without num_batches_tracked), with the same shapes: test/fixtures/torchvision-keys.json,
 //    written by scripts/make-zoo-weights.py;
-//  - a forward pass at 64×64 gives [1, classes];
+//  - a forward pass at 64×64 gives [1, classes]; three of them (channel split and shuffle, squeeze-
+//    and-excitation, layer scale) survive io.save/io.load and io.toONNX/io.fromONNX;
 //  - when test-artifacts/zoo-weights/index.json exists (make-zoo-weights.py writes it; not committed,
 //    SIMDNET_ZOO_WEIGHTS_DIR overrides the folder), PyTorch's random state_dict loads through
 //    models.loadStateDict and the logits, eager and compiled, match PyTorch's within
@@ -12,7 +13,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Tensor, compile, memoryInfo, models, type Graph } from '../src/index.js';
+import { Tensor, compile, io, memoryInfo, models, type Graph } from '../src/index.js';
 import { ready, randArray } from './helpers.js';
 
 beforeAll(ready);
@@ -77,6 +78,33 @@ describe('forward pass at 64×64', () => {
       y.dispose();
       x.dispose();
       m.dispose();
+    }, 60_000);
+  }
+});
+
+describe('the new layers of the zoo survive the model file and ONNX', () => {
+  const cases: [string, () => Graph, number][] = [
+    ['shufflenetV2', () => models.shufflenetV2({ inputSize: 64 }), 64],
+    ['mobilenetV3Small', () => models.mobilenetV3Small({ inputSize: 64 }), 64],
+    ['convnextTiny', () => models.convnextTiny({ inputSize: 32, layerScale: 0.5 }), 32],
+  ];
+  for (const [name, build, size] of cases) {
+    it(name, () => {
+      const m = build();
+      const x = Tensor.from(randArray(3 * size * size, 2, 0, 1), [1, 3, size, size]);
+      const run = (g: Graph) => {
+        const y = g.predict(x);
+        const d = y.toFloat32Array();
+        y.dispose();
+        g.dispose();
+        return d;
+      };
+      const reloaded = io.load(io.save(m)), onnx = io.fromONNX(io.toONNX(m));
+      const want = run(m);
+      expect(run(reloaded)).toEqual(want);
+      const got = run(onnx), scale = Math.max(...Array.from(want, Math.abs));
+      expect(got.reduce((mx, v, i) => Math.max(mx, Math.abs(v - want[i])), 0)).toBeLessThanOrEqual(1e-4 * scale);
+      x.dispose();
     }, 60_000);
   }
 });

@@ -9,5 +9,5 @@ export { efficientnetB0 } from './efficientnet.js';
 export { shufflenetV2 } from './shufflenet.js';
 export { squeezenet1_1 } from './squeezenet.js';
 export { convnextTiny, type ConvNeXtOptions } from './convnext.js';
-export { makeDivisible, type ZooOptions } from './blocks.js';
+export type { ZooOptions } from './blocks.js';
 export { torchvisionName, loadStateDict, type StateDictEntries, type LoadStateDictOptions, type LoadStateDictResult } from './state-dict.js';
