@@ -179,7 +179,7 @@ export function checkShape(shape: Shape, where: string): number {
   for (let i = 0; i < shape.length; i++) {
     const d = shape[i];
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
-      throw new RangeError(`${where}: shape [${shape.map(String).join(', ')}] has dimension ${i} = ${describe(d)}; dimensions are non-negative integers`);
+      throw new RangeError(`${where}: shape [${shape.map((e) => (typeof e === 'number' ? String(e) : describe(e))).join(', ')}] has dimension ${i} = ${describe(d)}; dimensions are non-negative integers`);
     }
     size *= d;
   }

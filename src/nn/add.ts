@@ -1,4 +1,4 @@
-import { Layer, type LayerConfig } from './layer.js';
+import { Layer, type LayerConfig, layerName } from './layer.js';
 import type { OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
 import type { Tensor, Shape } from '../tensor.js';
@@ -13,10 +13,10 @@ export class Add extends Layer {
   }
   readonly inputs = [2, 64] as const;
   constructor(options: { name?: string } = {}) {
-    super(options.name);
+    super(layerName('nn.Add', options, ['name']));
   }
-  outputShape(inputs: readonly Shape[]): Shape {
-    if (inputs.length < 2) throw this.shapeError(inputs, 'it needs at least two inputs');
+  outputShape(shapes: readonly Shape[]): Shape {
+    const inputs = this.shapesOf(shapes);
     const s0 = inputs[0];
     for (let i = 1; i < inputs.length; i++) {
       const s = inputs[i];
@@ -28,13 +28,15 @@ export class Add extends Layer {
   }
   private arity = 0;
   backward(dy: Tensor): Tensor[] {
+    this.gradOf(dy);
     if (this.arity === 0) throw this.notTrained();
     return Array.from({ length: this.arity }, () => dy.clone());
   }
   release(): void {
     this.arity = 0;
   }
-  forward(inputs: readonly Tensor[], training = false): Tensor {
+  forward(xs: readonly Tensor[], training = false): Tensor {
+    const inputs = this.tensorsOf(xs, training);
     this.arity = training ? inputs.length : 0;
     let acc = add(inputs[0], inputs[1]);
     for (let i = 2; i < inputs.length; i++) {

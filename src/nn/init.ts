@@ -1,10 +1,14 @@
 // Seeded weight initialisation: He/Kaiming and Xavier/Glorot, uniform or normal.
 import { Rng } from '../random.js';
 import type { Shape } from '../tensor.js';
+import { describe, elementCount, enumArg, shapeArg } from '../ops/validate.js';
 
 export { Rng, mixSeed } from '../random.js';
 
 export type WeightInit = 'kaimingUniform' | 'kaimingNormal' | 'xavierUniform' | 'xavierNormal' | 'zeros' | 'ones';
+
+/** Every WeightInit, for argument checks. */
+export const WEIGHT_INITS: readonly WeightInit[] = ['kaimingUniform', 'kaimingNormal', 'xavierUniform', 'xavierNormal', 'zeros', 'ones'];
 
 /** fan_in and fan_out of a weight shape: [out, in, ...kernel] (conv OIHW, dense [out, in]). */
 export function fans(shape: Shape): { fanIn: number; fanOut: number } {
@@ -17,7 +21,11 @@ export function fans(shape: Shape): { fanIn: number; fanOut: number } {
  * Xavier uses fan_in + fan_out (Glorot & Bengio 2010).
  */
 export function initArray(kind: WeightInit, shape: Shape, seed: number, fanShape: Shape = shape): Float32Array {
-  const n = shape.reduce((a, b) => a * b, 1);
+  const op = 'initArray';
+  enumArg(op, 'kind', kind, WEIGHT_INITS);
+  const n = elementCount(op, 'shape', shapeArg(op, 'shape', shape));
+  elementCount(op, 'fanShape', shapeArg(op, 'fanShape', fanShape));
+  if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new TypeError(`${op}: seed must be a finite number, got ${describe(seed)}`);
   const out = new Float32Array(n);
   if (kind === 'zeros') return out;
   if (kind === 'ones') return out.fill(1);
