@@ -125,6 +125,18 @@ export class Tensor {
     return t;
   }
 
+  /**
+   * Internal: lets `write` fill this float32 tensor's memory through a Float32Array view, which
+   * is valid only during the call (write must not allocate from the engine); returns this.
+   */
+  writeWith(write: (view: Float32Array) => void): this {
+    const p = this.ptr;
+    if (typeof write !== 'function') throw new TypeError(`Tensor.writeWith: write must be a function, got ${describe(write)}`);
+    if (this.dtype !== 'float32') throw new TypeError(`Tensor.writeWith: only float32 tensors, this is ${this.dtype}`);
+    write(heap().f32view().subarray(p >>> 2, (p >>> 2) + this.size));
+    return this;
+  }
+
   /** Sets every element to `value` in place (float32 tensors); returns this. */
   fill(value: number): this {
     if (typeof value !== 'number') throw new TypeError(`Tensor.fill: value must be a number, got ${describe(value)}`);

@@ -47,6 +47,8 @@ export const SEEDS: Record<string, Seed> = {
   mseLoss: (c) => { const g = geom(c); return [c.tensor([g.n, g.o]), c.tensor([g.n, g.o]), { reduction: 'sum' }]; },
   sgdUpdate: (c) => { const g = geom(c); return [c.tensor([g.o, g.ch]), c.tensor([g.o, g.ch]), c.tensor([g.o, g.ch]), { lr: 0.1, momentum: 0.9 }]; },
   adamUpdate: (c) => { const g = geom(c); return [c.tensor([g.o]), c.tensor([g.o]), c.tensor([g.o]), c.tensor([g.o]), { lr: 0.01, step: 1 }]; },
+  softmaxBackward: (c) => { const g = geom(c); return [c.tensor([g.n, g.o]), c.tensor([g.n, g.o]), -1]; },
+  logSoftmaxBackward: (c) => { const g = geom(c); return [g.x(), g.x(), 1]; },
   dropoutBackward: (c) => [geom(c).x(), 0.5, { seed: 7 }],
   concat: (c) => { const g = geom(c); return [[g.x(), g.x()], 1]; },
   concatBackward: (c) => { const g = geom(c); return [c.tensor([g.n, 2 * g.ch, g.h, g.w]), [[g.n, g.ch, g.h, g.w], [g.n, g.ch, g.h, g.w]], 1]; },

@@ -17,17 +17,21 @@ export function fans(shape: Shape): { fanIn: number; fanOut: number } {
 }
 
 /**
- * Fills a new array for `shape`. Kaiming uses the ReLU gain √2 and fan_in (He et al. 2015);
+ * Fills a new array for `shape` (or `out`, which must have shape's element count: a parameter
+ * fills its tensor's memory in place, so a large weight is never built twice). Kaiming uses the ReLU gain √2 and fan_in (He et al. 2015);
  * Xavier uses fan_in + fan_out (Glorot & Bengio 2010).
  */
-export function initArray(kind: WeightInit, shape: Shape, seed: number, fanShape: Shape = shape): Float32Array {
+export function initArray(kind: WeightInit, shape: Shape, seed: number, fanShape: Shape = shape, out?: Float32Array): Float32Array {
   const op = 'initArray';
   enumArg(op, 'kind', kind, WEIGHT_INITS);
   const n = elementCount(op, 'shape', shapeArg(op, 'shape', shape));
   elementCount(op, 'fanShape', shapeArg(op, 'fanShape', fanShape));
   if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new TypeError(`${op}: seed must be a finite number, got ${describe(seed)}`);
-  const out = new Float32Array(n);
-  if (kind === 'zeros') return out;
+  if (out !== undefined && (!(out instanceof Float32Array) || out.length !== n)) {
+    throw new RangeError(`${op}: out must be a Float32Array of ${n} elements (shape's), got ${describe(out)}`);
+  }
+  out ??= new Float32Array(n);
+  if (kind === 'zeros') return out.fill(0);
   if (kind === 'ones') return out.fill(1);
   const { fanIn, fanOut } = fans(fanShape);
   const rng = new Rng(seed);

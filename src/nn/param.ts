@@ -46,7 +46,16 @@ export class Param {
   /** The value, allocated and initialised on first use. */
   get value(): Tensor {
     if (this.tensor === null || this.tensor.disposed) {
-      this.tensor = keep(Tensor.from(initArray(this.initKind, this.shape, this.seed, this.fanShape), this.shape));
+      // the tensor first (a weight too large for the heap fails here, at once), then its values
+      // written in place (no second copy in JavaScript)
+      const t = keep(Tensor.empty(this.shape));
+      try {
+        t.writeWith((view) => initArray(this.initKind, this.shape, this.seed, this.fanShape, view));
+      } catch (e) {
+        t.dispose();
+        throw e;
+      }
+      this.tensor = t;
     }
     return this.tensor;
   }
