@@ -236,7 +236,11 @@ function methodCall(c: Case, layer: nn.Layer, outputs: Tensor[], steps: string[]
     const shapes = c.r() < 0.6 ? [c.coherentShape().slice(1)] : c.value();
     steps.push(`outputShape(${show(shapes)})`);
     layer.outputShape(shapes as number[][]);
-  } else if (r < 0.92) {
+  } else if (r < 0.89) {
+    const seed = c.r() < 0.5 ? c.number() : c.value();
+    steps.push(`seed(${show(seed)})`);
+    layer.seed(seed as number);
+  } else if (r < 0.94) {
     steps.push('config()');
     JSON.stringify(layer.config());
   } else {

@@ -25,6 +25,7 @@ export class Dropout extends ElementwiseLayer {
     this.p = numberArg('nn.Dropout', 'p', p, 0, 1);
   }
   seed(seed: number): void {
+    numberArg(this.where('seed'), 'seed', seed);
     this.seedBase = seed >>> 0;
     this.calls = 0;
   }

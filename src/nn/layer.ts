@@ -4,7 +4,7 @@ import type { Tensor, Shape } from '../tensor.js';
 import { Param, type ParamSpec } from './param.js';
 import { mixSeed } from '../random.js';
 import type { Prepared } from '../ops/prepared.js';
-import { boolArg, describe, fmtShape, elementCount, knownOptions, shapesArg, tensorArg, tensorsArg } from '../ops/validate.js';
+import { boolArg, describe, fmtShape, numberArg, elementCount, knownOptions, shapesArg, tensorArg, tensorsArg } from '../ops/validate.js';
 import { forwardLowering, type ChannelAffine, type Clamp, type Folded, type LowerOptions, type OnnxEmitter } from './lowering.js';
 
 export class ShapeError extends RangeError {
@@ -90,6 +90,7 @@ export abstract class Layer {
 
   /** Seeds every parameter's initialisation from one number. */
   seed(seed: number): void {
+    numberArg(this.where('seed'), 'seed', seed);
     this.paramList.forEach((p, i) => p.setSeed(mixSeed(seed, i)));
   }
 
