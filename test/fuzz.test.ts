@@ -63,31 +63,32 @@ class Runner {
   run(i: number, where: string, names: readonly string[], opNames: boolean, body: (c: Case) => { call: () => unknown; repro: string; cleanup?: () => void }): void {
     const base = memoryInfo();
     const c = new Case(caseRand(SEED, i));
-    let repro = '';
+    let b: { call: () => unknown; repro: string; cleanup?: () => void } | null = null;
+    // read when a finding is recorded: a layer case's repro grows as its method calls run
+    const repro = () => b?.repro ?? '';
     try {
-      const b = body(c);
-      repro = b.repro;
+      b = body(c);
       let result: unknown;
       try {
         result = b.call();
       } catch (e) {
         const bad = judge(e, names, opNames);
-        if (bad) this.add(bad, where, e, repro, i);
+        if (bad) this.add(bad, where, e, repro(), i);
       }
       for (const t of tensorsIn(result)) t.dispose();
       b.cleanup?.();
     } catch (e) {
-      this.add('the test harness threw (cleanup or set-up)', where, e, repro, i);
+      this.add('the test harness threw (cleanup or set-up)', where, e, repro(), i);
     }
     for (const t of c.made) t.dispose();
     const after = memoryInfo();
     if (after.bytesInUse !== base.bytesInUse || after.liveTensors !== base.liveTensors) {
-      this.add('leak', where, new Error(`${after.bytesInUse - base.bytesInUse} bytes, ${after.liveTensors - base.liveTensors} tensors`), repro, i);
+      this.add('leak', where, new Error(`${after.bytesInUse - base.bytesInUse} bytes, ${after.liveTensors - base.liveTensors} tensors`), repro(), i);
     }
     try {
       expectCanariesIntact(where);
     } catch (e) {
-      this.add('canary overwritten', where, e, repro, i);
+      this.add('canary overwritten', where, e, repro(), i);
     }
     this.cases++;
   }

@@ -57,6 +57,33 @@ describe('integer options past 32 bits', () => {
   });
 });
 
+describe('the 10-minute fuzz run\'s findings', () => {
+  it('a stride plus padding past i32 (the im2col tap range would overflow) stops before the kernel', () => {
+    const x = Tensor.zeros([2, 2, 5, 3]), w = Tensor.zeros([1, 2, 2, 2]), b = Tensor.zeros([1]);
+    expect(() => ops.conv2d(x, w, b, { stride: 2 ** 31 - 1, padding: 46341 })).toThrow(
+      /^conv2d: along the height the padded input size plus the stride N \+ P \+ S = 5 \+ 92682 \+ 2147483647/,
+    );
+    expect(() => ops.maxPool2d(x, { kernelSize: 2, stride: 2 ** 31 - 2, padding: 1 })).toThrow(/N \+ P \+ S/);
+    for (const t of [x, w, b]) t.dispose();
+  });
+
+  it('adaptiveAvgPool2dBackward bounds each dim of xShape, even with no planes', () => {
+    const dy = Tensor.zeros([0, 0, 7, 4]);
+    expect(() => ops.adaptiveAvgPool2dBackward(dy, [0, 0, 65536, 1e308])).toThrow(/^adaptiveAvgPool2dBackward: xShape\[3\] must be ≤ 2147483647/);
+    expect(() => ops.adaptiveAvgPool2dBackward(dy, [0, 0, 2 ** 16, 2 ** 16])).toThrow(/^adaptiveAvgPool2dBackward: xShape's H×W plane/);
+    ops.adaptiveAvgPool2dBackward(dy, [0, 0, 8, 8]).dispose();
+    dy.dispose();
+  });
+
+  it('nn.Add frees its partial sum when a later input does not match', () => {
+    const a = Tensor.zeros([1, 2]), c = Tensor.zeros([1, 3]);
+    const add = new nn.Add();
+    expect(() => add.forward([a, a, c])).toThrow(/^add: /);
+    for (const t of [a, c]) t.dispose();
+    add.dispose();
+  });
+});
+
 describe('layer constructors', () => {
   it('bound their weights before building anything', () => {
     const t0 = Date.now();

@@ -40,8 +40,13 @@ export class Add extends Layer {
     this.arity = training ? inputs.length : 0;
     let acc = add(inputs[0], inputs[1]);
     for (let i = 2; i < inputs.length; i++) {
-      const next = add(acc, inputs[i]);
-      acc.dispose();
+      let next: Tensor;
+      try {
+        next = add(acc, inputs[i]);
+      } finally {
+        // the partial sum is ours: freed whether the next add worked or threw (a mismatched input)
+        acc.dispose();
+      }
       acc = next;
     }
     return acc;

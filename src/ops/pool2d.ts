@@ -5,7 +5,7 @@
 // only calls kernels; what a compiled plan runs) plus the eager wrapper `runOnce` around it.
 import { Tensor, type Shape } from '../tensor.js';
 import { heap, kernels } from '../wasm/engine.js';
-import { boolArg, describe, elementCount, fmtShape, knownOptions, pairArg, rankArg, tensorArg, xShapeArg } from './validate.js';
+import { boolArg, describe, elementCount, fmtShape, intArg, knownOptions, pairArg, rankArg, tensorArg, xShapeArg } from './validate.js';
 import { window2d, type Window2d } from './shape.js';
 import { paramBlock, prepared, runOnce, withScratch, type Prepared } from './prepared.js';
 
@@ -232,12 +232,10 @@ function forwardShapeArg(op: string, name: string, v: unknown): number[] {
   if (v.length !== 3 && v.length !== 4) {
     throw new RangeError(`${op}: ${name} must have 3 or 4 dims (NCHW, or CHW unbatched), got ${describe(v)}`);
   }
-  v.forEach((d, i) => {
-    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
-      throw new TypeError(`${op}: ${name}[${i}] must be an integer ≥ 0, got ${describe(d)}`);
-    }
-  });
+  v.forEach((d, i) => intArg(op, `${name}[${i}]`, d, 0));
   elementCount(op, name, v as number[]);
+  // the plane alone too: with no planes (N·C = 0) the scratch still scales with H and W
+  elementCount(op, `${name}'s H×W plane`, v.slice(-2) as number[]);
   return (v as number[]).slice();
 }
 
@@ -364,6 +362,7 @@ export function adaptiveAvgPool2dBackward(dy: Tensor, xShape: Shape): Tensor {
     );
   }
   const dx = Tensor.empty(xs);
+  if (dx.size === 0) return dx;
   try {
     withScratch((alloc) => {
       const scratch = alloc(align4(ow + 4) + 3 * align4(w) + align4(ow));

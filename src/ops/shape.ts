@@ -43,6 +43,13 @@ export function outputSize(n: number, f: number, options?: OutputSizeOptions): n
   if (n + p0 + p1 > I32_MAX) {
     throw new RangeError(`${op}: the padded input size N + P = ${n} + ${p0 + p1} = ${n + p0 + p1} is more than 2^31 − 1 (the kernels index with 32-bit integers)`);
   }
+  // the kernels find each tap's first and last window as (S − 1 + P − D·k)/S and (N + P)/S: in i32
+  if (n + p0 + p1 + s > I32_MAX) {
+    throw new RangeError(
+      `${op}: the padded input size plus the stride N + P + S = ${n} + ${p0 + p1} + ${s} = ${n + p0 + p1 + s} is more than 2^31 − 1 ` +
+        `(the kernels index with 32-bit integers)`,
+    );
+  }
   const span = n + p0 + p1 - fe;
   const padText = p0 === p1 ? `2·${p0}` : `${p0}+${p1}`;
   const fText = d === 1 ? `${f}` : `${fe}`;
