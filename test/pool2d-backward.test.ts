@@ -280,8 +280,8 @@ describe('avgPool2dBackward', () => {
     );
     expect(() => ops.avgPool2dBackward(dy, [2, 6, 6] as never, { kernelSize: 2 })).toThrow(/dy has shape \[1, 2, 2, 2\] .* is \[2, 3, 3\]/);
     expect(() => ops.avgPool2dBackward(dy, [2, 6] as never, { kernelSize: 2 })).toThrow(/avgPool2dBackward: xShape must have 3 or 4 dims .*got an array \[2, 6\]/);
-    expect(() => ops.avgPool2dBackward(dy, [1, 2, 4.5, 4] as never, { kernelSize: 2 })).toThrow(/avgPool2dBackward: xShape\[2\] must be an integer ≥ 0, got 4.5/);
-    expect(() => ops.avgPool2dBackward(dy, [1, 2, -4, 4] as never, { kernelSize: 2 })).toThrow(/xShape\[2\] must be an integer ≥ 0, got -4/);
+    expect(() => ops.avgPool2dBackward(dy, [1, 2, 4.5, 4] as never, { kernelSize: 2 })).toThrow(/avgPool2dBackward: xShape\[2\] must be an integer, got 4.5/);
+    expect(() => ops.avgPool2dBackward(dy, [1, 2, -4, 4] as never, { kernelSize: 2 })).toThrow(/xShape\[2\] must be ≥ 0, got -4/);
     expect(() => ops.avgPool2dBackward(dy, dy as never, { kernelSize: 2 })).toThrow(/avgPool2dBackward: xShape must be an array of dims .*got a Tensor/);
     expect(() => ops.avgPool2dBackward(dy, [1, 2, 4, 4], { kernelSize: 2, dilation: 2 } as never)).toThrow(/avgPool2dBackward: unknown option 'dilation'/);
     expect(() => ops.avgPool2dBackward(dy, [1, 2, 4, 4], { kernelSize: 2, countIncludePad: 0 } as never)).toThrow(/countIncludePad must be a boolean, got 0/);
