@@ -193,6 +193,9 @@ export function checkShape(shape: Shape, where: string): number {
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
       throw new RangeError(`${where}: shape [${shape.map((e) => (typeof e === 'number' ? String(e) : describe(e))).join(', ')}] has dimension ${i} = ${describe(d)}; dimensions are non-negative integers`);
     }
+    if (d > 2 ** 31 - 1) {
+      throw new RangeError(`${where}: shape [${shape.join(', ')}] has dimension ${i} = ${d}, more than 2^31 − 1 (the kernels take 32-bit integers)`);
+    }
     size *= d;
   }
   if (size > 2 ** 30) throw new RangeError(`${where}: shape [${shape.join(', ')}] has ${size} elements, more than a wasm32 memory holds`);

@@ -75,6 +75,13 @@ describe('the 10-minute fuzz run\'s findings', () => {
     dy.dispose();
   });
 
+  it('a zero-size shape still has 32-bit dims', () => {
+    expect(() => Tensor.zeros([0, 2 ** 53])).toThrow(/^Tensor.empty: shape \[0, 9007199254740992\] has dimension 1 = 9007199254740992, more than 2\^31 − 1/);
+    const dy = Tensor.zeros([0, 3]);
+    expect(() => ops.flattenBackward(dy, [0, 2 ** 32, 3])).toThrow(/^flattenBackward: /);
+    dy.dispose();
+  });
+
   it('nn.Add frees its partial sum when a later input does not match', () => {
     const a = Tensor.zeros([1, 2]), c = Tensor.zeros([1, 3]);
     const add = new nn.Add();
