@@ -272,7 +272,7 @@ describe('conv2d errors (before any kernel runs)', () => {
     expect(conv(x, w4, null, { padding: -1 })).toThrow(/conv2d: padding must be ≥ 0, got -1/);
     expect(conv(x, w4, null, { padding: [0, 1, 2] })).toThrow(/conv2d: padding must be a number or \[h, w\]/);
     expect(conv(x, w4, null, { padding: 'full' })).toThrow(/conv2d: padding must be a number, \[h, w\], \[top, left, bottom, right\], 'same' or 'valid'/);
-    expect(() => conv2dClamped(x, w4, null, {}, 1, 0)).toThrow(/conv2d: clamp bounds must be numbers with min ≤ max, got \[1, 0\]/);
+    expect(() => conv2dClamped(x, w4, null, {}, 1, 0)).toThrow(/conv2dClamped: clamp bounds must be numbers with min ≤ max, got \[1, 0\]/);
     const gone = Tensor.zeros([1, 4, 5, 5]);
     gone.dispose();
     expect(conv(gone, w4)).toThrow(/conv2d: x was disposed/);

@@ -1,4 +1,4 @@
-import { Layer, cfg, type LayerConfig } from './layer.js';
+import { Layer, cfg, type LayerConfig, layerName } from './layer.js';
 import type { Param } from './param.js';
 import type { Shape } from '../tensor.js';
 import { Tensor, keep } from '../tensor.js';
@@ -6,9 +6,9 @@ import { conv2d, conv2dBackwardData, conv2dBackwardFilter, conv2dBackwardBias, p
 import type { Prepared } from '../ops/prepared.js';
 import { window2d } from '../ops/shape.js';
 import { attr, type Folded, type LowerOptions, type OnnxEmitter } from './lowering.js';
-import { pairArg, intArg, knownOptions } from '../ops/validate.js';
-import type { Padding2d } from '../ops/shape.js';
-import type { WeightInit } from './init.js';
+import { boolArg, enumArg, pairArg, intArg } from '../ops/validate.js';
+import { padding2dArg, type Padding2d } from '../ops/shape.js';
+import { WEIGHT_INITS, type WeightInit } from './init.js';
 import { layerWindow, floorDrops } from './window.js';
 
 export interface Conv2dOptions {
@@ -45,22 +45,23 @@ export class Conv2d extends Layer {
   readonly bias: Param | null;
 
   constructor(inChannels: number, outChannels: number, kernelSize: number | [number, number], options: Conv2dOptions = {}) {
-    super(options.name);
     const op = 'nn.Conv2d';
-    knownOptions(op, options, KEYS);
+    super(layerName(op, options, KEYS));
     this.inChannels = intArg(op, 'inChannels', inChannels, 1);
     this.outChannels = intArg(op, 'outChannels', outChannels, 1);
     this.kernelSize = pairArg(op, 'kernelSize', kernelSize, 1);
     this.stride = pairArg(op, 'stride', options.stride ?? 1, 1);
     this.dilation = pairArg(op, 'dilation', options.dilation ?? 1, 1);
-    this.padding = options.padding ?? 0;
+    this.padding = padding2dArg(op, options.padding ?? 0);
     this.groups = intArg(op, 'groups', options.groups ?? 1, 1);
     if (inChannels % this.groups !== 0 || outChannels % this.groups !== 0) {
       throw new RangeError(`${op}: inChannels (${inChannels}) and outChannels (${outChannels}) must both be divisible by groups (${this.groups})`);
     }
+    const init = enumArg(op, 'weightInit', options.weightInit, WEIGHT_INITS, 'kaimingUniform');
+    const bias = boolArg(op, 'bias', options.bias, true);
     const wShape = [outChannels, inChannels / this.groups, this.kernelSize[0], this.kernelSize[1]];
-    this.weight = this.addParam({ name: 'weight', shape: wShape, init: options.weightInit ?? 'kaimingUniform' });
-    this.bias = options.bias === false ? null : this.addParam({ name: 'bias', shape: [outChannels], init: 'zeros' });
+    this.weight = this.addParam({ name: 'weight', shape: wShape, init });
+    this.bias = !bias ? null : this.addParam({ name: 'bias', shape: [outChannels], init: 'zeros' });
   }
 
   private window(s: Shape) {
@@ -86,11 +87,13 @@ export class Conv2d extends Layer {
   }
 
   forward(inputs: readonly Tensor[], training = false): Tensor {
-    this.saved = training ? inputs[0] : null;
-    return conv2d(inputs[0], this.weight.value, this.bias ? this.bias.value : null, this.opts);
+    const x = this.inputOf(inputs, training);
+    this.saved = training ? x : null;
+    return conv2d(x, this.weight.value, this.bias ? this.bias.value : null, this.opts);
   }
 
   backward(dy: Tensor, needs?: readonly boolean[]): (Tensor | null)[] {
+    this.gradOf(dy, needs);
     const x = this.saved;
     if (x === null) throw new Error(`layer '${this.name}' (Conv2d): backward needs a forward pass with training true first`);
     // frozen parameters get no gradient: their kernels are skipped

@@ -1,7 +1,8 @@
 // A parameter (or a buffer such as batch norm's running statistics): its shape, a lazily
 // materialised value in wasm memory, and its gradient while training.
 import { Tensor, keep, type Shape } from '../tensor.js';
-import { initArray, type WeightInit } from './init.js';
+import { initArray, WEIGHT_INITS, type WeightInit } from './init.js';
+import { boolArg, describe, elementCount, enumArg, shapeArg } from '../ops/validate.js';
 
 export interface ParamSpec {
   name: string;
@@ -28,13 +29,16 @@ export class Param {
   grad: Tensor | null = null;
 
   constructor(spec: ParamSpec) {
+    const op = 'nn.Param';
+    if (spec === null || typeof spec !== 'object') throw new TypeError(`${op}: spec must be { name, shape, init }, got ${describe(spec)}`);
+    if (typeof spec.name !== 'string') throw new TypeError(`${op}: name must be a string, got ${describe(spec.name)}`);
     this.name = spec.name;
-    this.shape = spec.shape.slice();
-    this.size = spec.shape.reduce((a, b) => a * b, 1);
-    this.buffer = spec.trainable === false;
+    this.shape = shapeArg(op, 'shape', spec.shape);
+    this.size = elementCount(op, `${spec.name} shape`, this.shape);
+    this.buffer = !boolArg(op, 'trainable', spec.trainable, true);
     this.#trainable = !this.buffer;
-    this.initKind = spec.init;
-    this.fanShape = spec.fanShape ?? spec.shape;
+    this.initKind = enumArg(op, 'init', spec.init, WEIGHT_INITS);
+    this.fanShape = spec.fanShape === undefined ? this.shape : shapeArg(op, 'fanShape', spec.fanShape);
   }
 
   /**
@@ -67,13 +71,25 @@ export class Param {
   /** The value, allocated and initialised on first use. */
   get value(): Tensor {
     if (this.tensor === null || this.tensor.disposed) {
-      this.tensor = keep(Tensor.from(initArray(this.initKind, this.shape, this.seed, this.fanShape), this.shape));
+      // the tensor first (a weight too large for the heap fails here, at once), then its values
+      // written in place (no second copy in JavaScript)
+      const t = keep(Tensor.empty(this.shape));
+      try {
+        t.writeWith((view) => initArray(this.initKind, this.shape, this.seed, this.fanShape, view));
+      } catch (e) {
+        t.dispose();
+        throw e;
+      }
+      this.tensor = t;
     }
     return this.tensor;
   }
 
   /** Replaces the value with a copy of `data` (which must have the same size). */
   assign(data: Float32Array | Tensor): void {
+    if (!(data instanceof Tensor) && !(data instanceof Float32Array)) {
+      throw new TypeError(`parameter ${this.name}: assign takes a Float32Array or a Tensor, got ${describe(data)}`);
+    }
     const arr = data instanceof Tensor ? data.toFloat32Array() : data;
     if (arr.length !== this.size) {
       throw new RangeError(`parameter ${this.name}: expected ${this.size} values for shape [${this.shape.join(', ')}], got ${arr.length}`);

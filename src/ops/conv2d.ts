@@ -12,7 +12,7 @@
 // (one input channel per group) runs its own direct kernel.
 import { Tensor, type Shape } from '../tensor.js';
 import { kernels } from '../wasm/engine.js';
-import { clampArg, fmtShape, intArg, intoArg, knownOptions, rankArg, tensorArg, xShapeArg, type ClampBounds } from './validate.js';
+import { clampArg, clampBounds, elementCount, fmtShape, intArg, intoArg, knownOptions, rankArg, tensorArg, xShapeArg, type ClampBounds } from './validate.js';
 import type { Padding2d } from './shape.js';
 import { paramBlock, prepared, runOnce, type Prepared } from './prepared.js';
 import { denseRun } from './linear.js';
@@ -52,7 +52,7 @@ const inPlace = (n: number) => (n % 8 === 0 || n % 8 >= 5) && n % 128 !== 0;
  */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options?: Conv2dOptions): Tensor {
   const t = tensorArg('conv2d', 'x', x);
-  return runOnce(prepareConv2d(t.shape, weight, bias, options), [t.ptr], (s) => Tensor.empty(s));
+  return runOnce(checkedConv2d('conv2d', t.shape, weight, bias, options), [t.ptr], (s) => Tensor.empty(s));
 }
 
 /**
@@ -62,8 +62,10 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options?
 export function conv2dClamped(
   x: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: Conv2dOptions | undefined, min: number, max: number,
 ): Tensor {
-  const t = tensorArg('conv2d', 'x', x);
-  return runOnce(prepareConv2d(t.shape, weight, bias, options, { min, max }), [t.ptr], (s) => Tensor.empty(s));
+  const op = 'conv2dClamped';
+  const t = tensorArg(op, 'x', x);
+  const [lo, hi] = clampBounds(op, min, max);
+  return runOnce(checkedConv2d(op, t.shape, weight, bias, options, { min: lo, max: hi }), [t.ptr], (s) => Tensor.empty(s));
 }
 
 /**
@@ -74,7 +76,10 @@ export function conv2dClamped(
 export function prepareConv2d(
   xShape: Shape, weight: Tensor, bias?: Tensor | null, options?: Conv2dOptions, clamp?: ClampBounds,
 ): Prepared {
-  const op = 'conv2d';
+  return checkedConv2d(clamp === undefined ? 'conv2d' : 'conv2dClamped', xShape, weight, bias, options, clamp);
+}
+
+function checkedConv2d(op: string, xShape: Shape, weight: Tensor, bias?: Tensor | null, options?: Conv2dOptions, clamp?: ClampBounds): Prepared {
   const xs = xShapeArg(op, xShape, [4], 'N, C, H, W');
   const w = rankArg(op, 'weight', weight, 4, 'out channels, in channels / groups, kh, kw');
   const b = bias === undefined || bias === null ? null : rankArg(op, 'bias', bias, 1, 'out channels');
@@ -225,7 +230,9 @@ function shape4Arg(op: string, name: string, v: unknown, layout: string): number
   if (!Array.isArray(v) || v.length !== 4) {
     throw new TypeError(`${op}: ${name} must be an array of 4 integers (${layout}), got ${describeShape(v)}`);
   }
-  return v.map((d, i) => intArg(op, `${name}[${i}]`, d, 0));
+  const s = v.map((d, i) => intArg(op, `${name}[${i}]`, d, 0));
+  elementCount(op, name, s);
+  return s;
 }
 
 function describeShape(v: unknown): string {
