@@ -1,0 +1,78 @@
+// Which algorithm runs a convolution: the `algorithm` option of conv2d (checked here) and the cost
+// model behind 'auto', fitted to measurements on this project's machines (bench/winograd.mjs;
+// the measurements and the fit are in bench/README.md, "Winograd").
+import type { ConvGeom } from './conv2d-common.js';
+import { positions, tileCount, winogradUnsupported, type WinoShape, type WinoTile } from './conv2d-winograd.js';
+
+export type Conv2dAlgorithm = 'auto' | 'gemm' | 'winograd' | 'winograd-2x2' | 'winograd-4x4' | 'winograd-6x6';
+
+const ALGORITHMS: readonly Conv2dAlgorithm[] = ['auto', 'gemm', 'winograd', 'winograd-2x2', 'winograd-4x4', 'winograd-6x6'];
+
+/** The checked `algorithm` option (default 'auto'). */
+export function algorithmArg(op: string, v: unknown): Conv2dAlgorithm {
+  if (v === undefined) return 'auto';
+  if (typeof v !== 'string' || !(ALGORITHMS as readonly string[]).includes(v)) {
+    const got = typeof v === 'string' ? `'${v}'` : v === null ? 'null' : typeof v;
+    throw new TypeError(`${op}: algorithm must be one of ${ALGORITHMS.map((a) => `'${a}'`).join(', ')}, got ${got}`);
+  }
+  return v as Conv2dAlgorithm;
+}
+
+/** 0: the GEMM path (im2col / direct / 1×1 …); else Winograd with m×m output tiles. */
+export type Choice = 0 | WinoTile;
+
+/**
+ * Tile sizes 'auto' and 'winograd' may pick: F(6×6) loses too many digits in f32 (max |Δ| up to
+ * ~2e-4·max |y| at 512 channels, over the 1e-4 bound; see the accuracy table) and runs only when asked.
+ */
+const ACCURATE: readonly WinoTile[] = [2, 4];
+
+// The cost model, in nanoseconds on one thread (fitted in bench/README.md, "Winograd"):
+//   GEMM path:  2·MACs / GEMM_RATE
+//   Winograd:   α²·tiles8·cout·cin·2 / (GEMM_RATE·WINO_GEMM_EFF)   the per-position GEMMs (tiles
+//               rounded up to the 8-column panels of each block)
+//             + α²·tiles·(IN_NS·cin + OUT_NS·cout)                 the input and output transforms
+//             + FILTER_NS·α²·cout·cin (eager calls only: the filter transform every call)
+const GEMM_RATE = 22; // GFLOP/s = flops per ns of the GEMM path on 3×3 layers
+const WINO_GEMM_EFF = 0.9; // the Winograd GEMMs' rate relative to that (shorter K·N products, cache misses on U)
+const IN_NS = 0.16; // per transform position per tile per input channel
+const OUT_NS = 0.12; // per transform position per tile per output channel
+const FILTER_NS = 1.2; // per transform position per filter (scalar, float64)
+
+/** Predicted single-thread ns of the GEMM path for a 3×3 pass. */
+export function gemmCost(s: WinoShape): number {
+  return (2 * s.n * s.cout * s.oh * s.ow * s.cin * 9) / GEMM_RATE;
+}
+
+/** Predicted single-thread ns of Winograd F(m×m) for a pass (withFilter: eager, transforming the filter too). */
+export function winogradCost(s: WinoShape, m: WinoTile, withFilter: boolean): number {
+  const T = positions(m), tiles = tileCount(s, m);
+  const gemm = (2 * T * Math.ceil(tiles / 8) * 8 * s.cout * s.cin) / (GEMM_RATE * WINO_GEMM_EFF);
+  const transforms = T * tiles * (IN_NS * s.cin + OUT_NS * s.cout);
+  return gemm + transforms + (withFilter ? FILTER_NS * T * s.cout * s.cin : 0);
+}
+
+/**
+ * The algorithm for a pass of geometry p (shape s as the Winograd kernels see it). 'gemm': 0.
+ * 'winograd' / 'winograd-m×m': Winograd (the cheaper accurate tile for 'winograd'), or a
+ * RangeError naming why this geometry cannot. 'auto': Winograd where the model predicts it faster
+ * than the GEMM path by 10% or more, else 0.
+ */
+export function chooseAlgorithm(op: string, p: ConvGeom, s: WinoShape, alg: Conv2dAlgorithm, eager: boolean): Choice {
+  if (alg === 'gemm') return 0;
+  const why = winogradUnsupported(p);
+  if (alg !== 'auto' && why !== null) {
+    throw new RangeError(`${op}: algorithm '${alg}' cannot run this convolution: ${why}; use 'auto' or 'gemm'`);
+  }
+  if (alg === 'winograd-2x2') return 2;
+  if (alg === 'winograd-4x4') return 4;
+  if (alg === 'winograd-6x6') return 6;
+  if (why !== null) return 0;
+  let best: WinoTile = ACCURATE[0], cost = Infinity;
+  for (const m of ACCURATE) {
+    const c = winogradCost(s, m, eager);
+    if (c < cost) { best = m; cost = c; }
+  }
+  if (alg === 'winograd') return best;
+  return cost * 1.1 <= gemmCost(s) ? best : 0;
+}
