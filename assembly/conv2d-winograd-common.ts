@@ -118,23 +118,27 @@
   v128.store(out + 5 * os, f32x4.add(f32x4.add(f32x4.add(b, f32x4.mul(sp(32), d)), f32x4.mul(sp(0.03125), f)), m7));
 }
 
-// ── G g (float64: the filter transform runs once per weight set) ────────────────────────────
+// ── G g ──────────────────────────────────────────────────────────────────────────────────────
 
-/** Row r of G·[g0, g1, g2] for F(MT, 3). */
-@inline export function gRow(MT: i32, r: i32, g0: f64, g1: f64, g2: f64): f64 {
-  if (r == 0) return MT == 4 ? g0 / 4 : g0;
+@inline function lin(a: f32, g0: v128, b: f32, g1: v128, c: f32, g2: v128): v128 {
+  return f32x4.add(f32x4.add(f32x4.mul(sp(a), g0), f32x4.mul(sp(b), g1)), f32x4.mul(sp(c), g2));
+}
+
+/** Row r of G·[g0, g1, g2] for F(MT, 3), four filters in the lanes. */
+@inline export function gRowV(MT: i32, r: i32, g0: v128, g1: v128, g2: v128): v128 {
+  if (r == 0) return MT == 4 ? f32x4.mul(sp(0.25), g0) : g0;
   if (r == MT + 1) return g2;
-  if (MT == 2) return r == 1 ? (g0 + g1 + g2) / 2 : (g0 - g1 + g2) / 2;
+  if (MT == 2) return r == 1 ? lin(0.5, g0, 0.5, g1, 0.5, g2) : lin(0.5, g0, -0.5, g1, 0.5, g2);
   if (MT == 4) {
-    if (r == 1) return -(g0 + g1 + g2) / 6;
-    if (r == 2) return -(g0 - g1 + g2) / 6;
-    if (r == 3) return g0 / 24 + g1 / 12 + g2 / 6;
-    return g0 / 24 - g1 / 12 + g2 / 6;
+    if (r == 1) return lin(-1.0 / 6, g0, -1.0 / 6, g1, -1.0 / 6, g2);
+    if (r == 2) return lin(-1.0 / 6, g0, 1.0 / 6, g1, -1.0 / 6, g2);
+    if (r == 3) return lin(1.0 / 24, g0, 1.0 / 12, g1, 1.0 / 6, g2);
+    return lin(1.0 / 24, g0, -1.0 / 12, g1, 1.0 / 6, g2);
   }
-  if (r == 1) return (-2.0 / 9) * (g0 + g1 + g2);
-  if (r == 2) return (-2.0 / 9) * (g0 - g1 + g2);
-  if (r == 3) return g0 / 90 + g1 / 45 + (2 * g2) / 45;
-  if (r == 4) return g0 / 90 - g1 / 45 + (2 * g2) / 45;
-  if (r == 5) return (32 * g0 + 16 * g1 + 8 * g2) / 45;
-  return (32 * g0 - 16 * g1 + 8 * g2) / 45;
+  if (r == 1) return lin(-2.0 / 9, g0, -2.0 / 9, g1, -2.0 / 9, g2);
+  if (r == 2) return lin(-2.0 / 9, g0, 2.0 / 9, g1, -2.0 / 9, g2);
+  if (r == 3) return lin(1.0 / 90, g0, 1.0 / 45, g1, 2.0 / 45, g2);
+  if (r == 4) return lin(1.0 / 90, g0, -1.0 / 45, g1, 2.0 / 45, g2);
+  if (r == 5) return lin(32.0 / 45, g0, 16.0 / 45, g1, 8.0 / 45, g2);
+  return lin(32.0 / 45, g0, -16.0 / 45, g1, 8.0 / 45, g2);
 }

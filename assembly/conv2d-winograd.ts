@@ -1,7 +1,7 @@
 // Winograd convolution F(m×m, 3×3) for 3×3 stride-1 convolutions (m = 2, 4, 6; α = m + 2; the
 // transform domain has α² positions ξ). Three kernels per tile size; the GEMMs between them are
 // gemm_f32_4x8_minmax_simd calls (one per ξ) made by src/ops/conv2d-winograd.ts:
-//   filter: U[ξ][r][s] = (G g Gᵀ)[ξ]         once per weight set (float64 inside)
+//   filter: U[ξ][r][s] = (G g Gᵀ)[ξ]         once per weight set
 //   input:  V[ξ] panels of 8 tiles × C      = (Bᵀ d B)[ξ] for each tile's α×α input window d
 //   GEMM:   M[ξ][o][tile] = Σ_c U[ξ][o][c]·V[ξ][c][tile]
 //   output: y tile (m×m) = Aᵀ M A + bias, clamped
@@ -9,38 +9,56 @@
 // rows ty·m … ty·m + m − 1 and columns tx·m … (cut at the output's edge); its input window starts at
 // row ty·m − padTop, column tx·m − padLeft (zero outside the input). The kernels work on groups of
 // four consecutive tiles, one per vector lane. Helpers: assembly/conv2d-winograd-common.ts.
-import { WinoBlock, btAt, bt4, bt6, bt8, atAt, gRow } from "./conv2d-winograd-common";
+import { WinoBlock, btAt, bt4, bt6, bt8, atAt, gRowV } from "./conv2d-winograd-common";
 
 // ── filter ───────────────────────────────────────────────────────────────────────────────────
+
+/** Element i of the four 3×3 filters at w0 … w3. */
+@inline function gather9(w0: usize, w1: usize, w2: usize, w3: usize, i: i32): v128 {
+  return gather(w0, w1, w2, w3, <usize>i << 2);
+}
 
 @inline function filterTransform(MT: i32, wPtr: usize, uPtr: usize, O: i32, C: i32, flip: i32): void {
   const A = MT + 2;
   const R = flip != 0 ? C : O, S = flip != 0 ? O : C;
-  const xs = <usize>(R * S) << 2;
+  // each ξ's matrix padded by a cache line: 36–64 streams a power of two apart would share cache sets
+  const xs = <usize>(R * S + 16) << 2;
+  // four filters (o, c … c + 3) in the lanes; a tail group re-reads filter C − 1 in its spare lanes
   for (let o = 0; o < O; o++) {
-    for (let c = 0; c < C; c++) {
-      const w = wPtr + (<usize>(o * C + c) * 9 << 2);
-      const at = flip != 0 ? <usize>(c * O + o) << 2 : <usize>(o * C + c) << 2;
+    for (let c = 0; c < C; c += 4) {
+      const n = min(4, C - c);
+      const w0 = wPtr + <usize>(o * C + c) * 36, last = wPtr + <usize>(o * C + C - 1) * 36;
+      const w1 = min(w0 + 36, last), w2 = min(w0 + 72, last), w3 = min(w0 + 108, last);
       // g[i][j] = w[i][j], or w[2 − i][2 − j] when flipped (the backward-data pass's rotated filter)
+      const f = flip != 0;
       for (let k = 0; k < A; k++) {
-        let t0: f64 = 0, t1: f64 = 0, t2: f64 = 0;
-        for (let j = 0; j < 3; j++) {
-          const jj = flip != 0 ? 2 - j : j;
-          const r0 = flip != 0 ? 6 : 0, r2 = flip != 0 ? 0 : 6;
-          const v = gRow(MT, k, <f64>load<f32>(w + (<usize>(r0 + jj) << 2)), <f64>load<f32>(w + (<usize>(3 + jj) << 2)),
-            <f64>load<f32>(w + (<usize>(r2 + jj) << 2)));
-          if (j == 0) t0 = v; else if (j == 1) t1 = v; else t2 = v;
+        const t0 = gRowV(MT, k, gather9(w0, w1, w2, w3, f ? 8 : 0), gather9(w0, w1, w2, w3, f ? 5 : 3), gather9(w0, w1, w2, w3, f ? 2 : 6));
+        const t1 = gRowV(MT, k, gather9(w0, w1, w2, w3, f ? 7 : 1), gather9(w0, w1, w2, w3, 4), gather9(w0, w1, w2, w3, f ? 1 : 7));
+        const t2 = gRowV(MT, k, gather9(w0, w1, w2, w3, f ? 6 : 2), gather9(w0, w1, w2, w3, f ? 3 : 5), gather9(w0, w1, w2, w3, f ? 0 : 8));
+        for (let l = 0; l < A; l++) {
+          const v = gRowV(MT, l, t0, t1, t2);
+          const base = uPtr + <usize>(k * A + l) * xs;
+          if (!f && n == 4) {
+            v128.store(base + (<usize>(o * C + c) << 2), v);
+          } else {
+            for (let q = 0; q < n; q++) {
+              const cc = c + q, lane = q;
+              const e = lane == 0 ? f32x4.extract_lane(v, 0) : lane == 1 ? f32x4.extract_lane(v, 1) : lane == 2 ? f32x4.extract_lane(v, 2) : f32x4.extract_lane(v, 3);
+              store<f32>(base + (<usize>(f ? cc * O + o : o * C + cc) << 2), e);
+            }
+          }
         }
-        for (let l = 0; l < A; l++) store<f32>(uPtr + <usize>(k * A + l) * xs + at, <f32>gRow(MT, l, t0, t1, t2));
       }
     }
   }
 }
 
 /**
- * U[ξ][r][s] = (G g Gᵀ)[ξ], ξ = k·α + l < α², for the O × C filters of wPtr [O, C, 3, 3]:
+ * U[ξ][r][s] = (G g Gᵀ)[ξ], ξ = k·α + l < α², for the O × C filters of wPtr [O, C, 3, 3] (four
+ * filters per vector; the matrices' fractions as f32 constants):
  * (r, s) = (o, c) with g = w[o, c]; flip ≠ 0: (r, s) = (c, o) with g = w[o, c] rotated 180° (the
- * filter of the backward-data pass). uPtr: f32[α²·O·C], each ξ a row-major [R, S] GEMM operand.
+ * filter of the backward-data pass). uPtr: f32[α²·(O·C + 16)], each ξ a row-major [R, S] GEMM operand
+ * at uPtr + 4·ξ·(O·C + 16).
  */
 export function conv2d_winograd_filter_f32_2x2_simd(wPtr: usize, uPtr: usize, O: i32, C: i32, flip: i32): void {
   filterTransform(2, wPtr, uPtr, O, C, flip);

@@ -75,11 +75,11 @@ const OUTPUT: Record<WinoTile, K> = {
 };
 
 /**
- * The transformed filter of a pass: f32[α²·cout·cin] on the heap (the caller releases it).
+ * The transformed filter of a pass: f32[α²·(cout·cin + 16)] on the heap (the caller releases it).
  * flip: the backward-data filter (w [O, C, 3, 3] rotated, rows = C).
  */
 export function transformFilter(m: WinoTile, wp: number, o: number, c: number, flip: boolean): number {
-  const u = heap().alloc(positions(m) * o * c * 4);
+  const u = heap().alloc(positions(m) * (o * c + 16) * 4);
   const k = kernels() as unknown as Record<string, (...a: number[]) => void>;
   k[FILTER[m]]!(wp, u, o, c, flip ? 1 : 0);
   return u;
@@ -109,7 +109,7 @@ export function winogradRun(s: WinoShape, m: WinoTile, u: number, bp: number, mi
   const workNs = gemmNs(2 * T * s.cout * s.cin * blocks * nt) * 1.3;
   const count = taskCount(workNs, blocks, threads);
   const at = evenRange(blocks, count);
-  const uStride = s.cout * s.cin * 4;
+  const uStride = (s.cout * s.cin + 16) * 4; // as the filter kernel lays U out
   return {
     scratchBytes: stride * threads,
     run(xp, yp, scratch) {
