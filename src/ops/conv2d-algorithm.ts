@@ -2,7 +2,7 @@
 // model behind 'auto', fitted to measurements on this project's machines (bench/winograd.mjs;
 // the measurements and the fit are in bench/README.md, "Winograd").
 import type { ConvGeom } from './conv2d-common.js';
-import { positions, tileCount, winogradUnsupported, type WinoShape, type WinoTile } from './conv2d-winograd.js';
+import { blockTiles, positions, tileCount, winogradUnsupported, type WinoShape, type WinoTile } from './conv2d-winograd.js';
 
 export type Conv2dAlgorithm = 'auto' | 'gemm' | 'winograd' | 'winograd-2x2' | 'winograd-4x4' | 'winograd-6x6';
 
@@ -28,17 +28,23 @@ export type Choice = 0 | WinoTile;
  */
 const ACCURATE: readonly WinoTile[] = [2, 4, 6];
 
-// The cost model, in nanoseconds on one thread (fitted in bench/README.md, "Winograd"):
+// The cost model, in nanoseconds on one thread (least squares on bench/winograd.mjs --fit's grid,
+// bench/winograd-fit.mjs; the measurements are in bench/README.md, "Winograd"):
 //   GEMM path:  2·MACs / GEMM_RATE
-//   Winograd:   α²·tiles8·cout·cin·2 / (GEMM_RATE·WINO_GEMM_EFF)   the per-position GEMMs (tiles
-//               rounded up to the 8-column panels of each block)
-//             + α²·tiles·(IN_NS·cin + OUT_NS·cout)                 the input and output transforms
-//             + FILTER_NS·α²·cout·cin (eager calls only: the filter transform every call)
-const GEMM_RATE = 22; // GFLOP/s = flops per ns of the GEMM path on 3×3 layers
-const WINO_GEMM_EFF = 0.9; // the Winograd GEMMs' rate relative to that (shorter K·N products, cache misses on U)
-const IN_NS = 0.16; // per transform position per tile per input channel
-const OUT_NS = 0.12; // per transform position per tile per output channel
-const FILTER_NS = 1.2; // per transform position per filter (scalar, float64)
+//   Winograd:   α²·tiles8·cout·cin·2 / WINO_RATE             the per-position GEMMs (tiles rounded
+//                                                            up to whole blocks of 8-tile panels)
+//             + TRANSFORM_NS·α²·tiles·(cin + cout)           the input and output transforms
+//             + REREAD_NS·α²·cout·cin·blocks                 U read (from L3 / memory) once per block
+//             + FILTER_NS·α²·cout·cin                        eager calls only: the filter transform
+const GEMM_RATE = 51; // GFLOP/s (= flops per ns) of the GEMM path on 3×3 layers
+const WINO_RATE = 68; // of the Winograd GEMMs (no im2col; B already in panels)
+const TRANSFORM_NS = 1.26;
+const REREAD_NS = 0.14;
+const FILTER_NS = 1.0;
+/** F(6×6) must be predicted this much faster than F(4×4) (the model's error is about this, and F(6×6) loses more digits). */
+const F6_MARGIN = 1.1;
+/** Fewer channels than this on either side: the GEMM path (K or M of the per-position GEMMs too short). */
+const MIN_CHANNELS = 8;
 
 /** Predicted single-thread ns of the GEMM path for a 3×3 pass. */
 export function gemmCost(s: WinoShape): number {
@@ -47,17 +53,18 @@ export function gemmCost(s: WinoShape): number {
 
 /** Predicted single-thread ns of Winograd F(m×m) for a pass (withFilter: eager, transforming the filter too). */
 export function winogradCost(s: WinoShape, m: WinoTile, withFilter: boolean): number {
-  const T = positions(m), tiles = tileCount(s, m);
-  const gemm = (2 * T * Math.ceil(tiles / 8) * 8 * s.cout * s.cin) / (GEMM_RATE * WINO_GEMM_EFF);
-  const transforms = T * tiles * (IN_NS * s.cin + OUT_NS * s.cout);
-  return gemm + transforms + (withFilter ? FILTER_NS * T * s.cout * s.cin : 0);
+  const T = positions(m), tiles = tileCount(s, m), nt = blockTiles(s, m), blocks = Math.ceil(tiles / nt);
+  const gemm = (2 * T * blocks * nt * s.cout * s.cin) / WINO_RATE;
+  const transforms = TRANSFORM_NS * T * tiles * (s.cin + s.cout);
+  const u = T * s.cout * s.cin;
+  return gemm + transforms + REREAD_NS * u * blocks + (withFilter ? FILTER_NS * u : 0);
 }
 
 /**
  * The algorithm for a pass of geometry p (shape s as the Winograd kernels see it). 'gemm': 0.
  * 'winograd' / 'winograd-m×m': Winograd (the cheaper accurate tile for 'winograd'), or a
  * RangeError naming why this geometry cannot. 'auto': Winograd where the model predicts it faster
- * than the GEMM path by 10% or more, else 0.
+ * than the GEMM path by 10% or more (and both sides have ≥ MIN_CHANNELS channels), else 0.
  */
 export function chooseAlgorithm(op: string, p: ConvGeom, s: WinoShape, alg: Conv2dAlgorithm, eager: boolean): Choice {
   if (alg === 'gemm') return 0;
@@ -71,9 +78,10 @@ export function chooseAlgorithm(op: string, p: ConvGeom, s: WinoShape, alg: Conv
   if (why !== null) return 0;
   let best: WinoTile = ACCURATE[0], cost = Infinity;
   for (const m of ACCURATE) {
-    const c = winogradCost(s, m, eager);
+    const c = winogradCost(s, m, eager) * (m === 6 ? F6_MARGIN : 1);
     if (c < cost) { best = m; cost = c; }
   }
   if (alg === 'winograd') return best;
+  if (s.cin < MIN_CHANNELS || s.cout < MIN_CHANNELS) return 0;
   return cost * 1.1 <= gemmCost(s) ? best : 0;
 }
