@@ -60,7 +60,7 @@ const inPlace = (n: number) => (n % 8 === 0 || n % 8 >= 5) && n % 128 !== 0;
  */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options?: Conv2dOptions): Tensor {
   const t = tensorArg('conv2d', 'x', x);
-  return runOnce(prepareConv2d(t.shape, weight, bias, options), [t.ptr], (s) => Tensor.empty(s));
+  return runOnce(prepareWith(t.shape, weight, bias, options, undefined, true), [t.ptr], (s) => Tensor.empty(s));
 }
 
 /**
@@ -71,7 +71,7 @@ export function conv2dClamped(
   x: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: Conv2dOptions | undefined, min: number, max: number,
 ): Tensor {
   const t = tensorArg('conv2d', 'x', x);
-  return runOnce(prepareConv2d(t.shape, weight, bias, options, { min, max }), [t.ptr], (s) => Tensor.empty(s));
+  return runOnce(prepareWith(t.shape, weight, bias, options, { min, max }, true), [t.ptr], (s) => Tensor.empty(s));
 }
 
 /**
@@ -81,6 +81,13 @@ export function conv2dClamped(
  */
 export function prepareConv2d(
   xShape: Shape, weight: Tensor, bias?: Tensor | null, options?: Conv2dOptions, clamp?: ClampBounds,
+): Prepared {
+  return prepareWith(xShape, weight, bias, options, clamp, false);
+}
+
+/** prepareConv2d; eager: the Prepared runs once (the algorithm choice counts the filter transform in). */
+function prepareWith(
+  xShape: Shape, weight: Tensor, bias: Tensor | null | undefined, options: Conv2dOptions | undefined, clamp: ClampBounds | undefined, eager: boolean,
 ): Prepared {
   const op = 'conv2d';
   const xs = xShapeArg(op, xShape, [4], 'N, C, H, W');
@@ -93,7 +100,7 @@ export function prepareConv2d(
     throw new RangeError(`${op}: bias has shape ${fmtShape(b.shape)} but weight ${fmtShape(w.shape)} has ${p.o} output channels; bias must be [${p.o}]`);
   }
   const [min, max] = clampArg(op, clamp);
-  const m = p.n > 0 ? chooseAlgorithm(op, p, forwardShape(p), alg, false) : 0;
+  const m = p.n > 0 ? chooseAlgorithm(op, p, forwardShape(p), alg, eager) : 0;
   if (m !== 0) return winogradForward(p, m, w.ptr, b ? b.ptr : 0, min, max);
   return Object.assign(forwardPlan(p, w.ptr, b ? b.ptr : 0, min, max), { algorithm: 'gemm' });
 }
