@@ -6,6 +6,7 @@
 export * from "./memory";
 export * from "./conv2d";
 export * from "./conv2d-direct";
+export * from "./conv2d-winograd";
 export * from "./gemm";
 export * from "./pool2d";
 export * from "./activation";

@@ -29,7 +29,7 @@ interface Step {
 export interface PlanInfo {
   batchSize: number;
   /** Kernel calls per run, and the graph nodes they came from. */
-  steps: { name: string; fused: string[] }[];
+  steps: { name: string; fused: string[]; algorithm?: string }[];
   /** Bytes of the activation arena (peak activation memory) and of the largest scratch. */
   arenaBytes: number;
   scratchBytes: number;
@@ -129,7 +129,7 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
   const shapes: Shape[] = [[batch, ...model.inputShapes[model.inputNames[0]]]];
   const shapeOf = new Map<string, Shape>([[model.inputNames[0], shapes[0]]]);
   const steps: Step[] = [];
-  const stepInfo: { name: string; fused: string[] }[] = [];
+  const stepInfo: PlanInfo['steps'] = [];
   const owned: Tensor[] = [];
   const skip = new Set<string>();
   try {
@@ -175,7 +175,7 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
       const out = shapes.length;
       shapes.push(prepared.outShape);
       steps.push({ name: node.name, prepared, inputs: ins, output: out, args: ins.map(() => 0) });
-      stepInfo.push({ name: node.name, fused });
+      stepInfo.push(prepared.algorithm ? { name: node.name, fused, algorithm: prepared.algorithm } : { name: node.name, fused });
       valueOf.set(node.name, out);
       shapeOf.set(node.name, prepared.outShape);
       for (const f of fused) {

@@ -8,6 +8,7 @@ import { window2d } from '../ops/shape.js';
 import { attr, type Folded, type LowerOptions, type OnnxEmitter } from './lowering.js';
 import { boolArg, enumArg, pairArg, intArg } from '../ops/validate.js';
 import { padding2dArg, type Padding2d } from '../ops/shape.js';
+import { algorithmArg, type Conv2dAlgorithm } from '../ops/conv2d-algorithm.js';
 import { WEIGHT_INITS, type WeightInit } from './init.js';
 import { layerWindow, floorDrops } from './window.js';
 
@@ -19,9 +20,11 @@ export interface Conv2dOptions {
   bias?: boolean;
   weightInit?: WeightInit;
   name?: string;
+  /** The convolution algorithm (ops.conv2d's option; default 'auto'). Not saved with the model. */
+  algorithm?: Conv2dAlgorithm;
 }
 
-const KEYS = ['stride', 'padding', 'dilation', 'groups', 'bias', 'weightInit', 'name'];
+const KEYS = ['stride', 'padding', 'dilation', 'groups', 'bias', 'weightInit', 'name', 'algorithm'];
 
 /** 2-D convolution, as torch.nn.Conv2d: weight [out, in/groups, kh, kw], bias [out]. */
 export class Conv2d extends Layer {
@@ -41,6 +44,7 @@ export class Conv2d extends Layer {
   readonly padding: Padding2d;
   readonly dilation: [number, number];
   readonly groups: number;
+  readonly algorithm: Conv2dAlgorithm;
   readonly weight: Param;
   readonly bias: Param | null;
 
@@ -54,6 +58,7 @@ export class Conv2d extends Layer {
     this.dilation = pairArg(op, 'dilation', options.dilation ?? 1, 1);
     this.padding = padding2dArg(op, options.padding ?? 0);
     this.groups = intArg(op, 'groups', options.groups ?? 1, 1);
+    this.algorithm = algorithmArg(op, options.algorithm);
     if (inChannels % this.groups !== 0 || outChannels % this.groups !== 0) {
       throw new RangeError(`${op}: inChannels (${inChannels}) and outChannels (${outChannels}) must both be divisible by groups (${this.groups})`);
     }
@@ -83,7 +88,7 @@ export class Conv2d extends Layer {
   private saved: Tensor | null = null;
 
   private get opts() {
-    return { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
+    return { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups, algorithm: this.algorithm };
   }
 
   forward(inputs: readonly Tensor[], training = false): Tensor {

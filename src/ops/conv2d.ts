@@ -19,6 +19,8 @@ import { denseRun } from './linear.js';
 import { evenRange, gemmNs, runTasks, taskCount, threadCount } from '../threads/parallel.js';
 import { depthwiseBlock, geometry, im2colBlock, isDepthwise, isPointwise, unpadded, wholeInput, type ConvGeom } from './conv2d-common.js';
 import { runBackwardData, runBackwardFilter } from './conv2d-backward.js';
+import { algorithmArg, chooseAlgorithm, type Conv2dAlgorithm } from './conv2d-algorithm.js';
+import { backwardDataShape, forwardShape, winogradBackwardData, winogradForward } from './conv2d-winograd.js';
 
 export type { ClampBounds } from './validate.js';
 
@@ -31,9 +33,15 @@ export interface Conv2dOptions {
   dilation?: number | readonly [number, number];
   /** Input and output channels are split into this many independent groups. Default 1. */
   groups?: number;
+  /**
+   * 'auto' (default): Winograd for 3×3 stride-1 layers where it is faster for the shape, else the
+   * GEMM path; 'gemm': never Winograd; 'winograd': Winograd F(2×2) or F(4×4) (an error on shapes it
+   * cannot run); 'winograd-2x2' | 'winograd-4x4' | 'winograd-6x6': that tile size.
+   */
+  algorithm?: Conv2dAlgorithm;
 }
 
-const KEYS = ['stride', 'padding', 'dilation', 'groups'] as const;
+const KEYS = ['stride', 'padding', 'dilation', 'groups', 'algorithm'] as const;
 
 /** im2col scratch per block of output rows: about this many bytes (L2-sized, so the block stays warm for the GEMM). */
 const COL_BYTES = 256 * 1024;
@@ -52,7 +60,7 @@ const inPlace = (n: number) => (n % 8 === 0 || n % 8 >= 5) && n % 128 !== 0;
  */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options?: Conv2dOptions): Tensor {
   const t = tensorArg('conv2d', 'x', x);
-  return runOnce(checkedConv2d('conv2d', t.shape, weight, bias, options), [t.ptr], (s) => Tensor.empty(s));
+  return runOnce(checkedConv2d('conv2d', t.shape, weight, bias, options, undefined, true), [t.ptr], (s) => Tensor.empty(s));
 }
 
 /**
@@ -65,7 +73,7 @@ export function conv2dClamped(
   const op = 'conv2dClamped';
   const t = tensorArg(op, 'x', x);
   const [lo, hi] = clampBounds(op, min, max);
-  return runOnce(checkedConv2d(op, t.shape, weight, bias, options, { min: lo, max: hi }), [t.ptr], (s) => Tensor.empty(s));
+  return runOnce(checkedConv2d(op, t.shape, weight, bias, options, { min: lo, max: hi }, true), [t.ptr], (s) => Tensor.empty(s));
 }
 
 /**
@@ -76,19 +84,26 @@ export function conv2dClamped(
 export function prepareConv2d(
   xShape: Shape, weight: Tensor, bias?: Tensor | null, options?: Conv2dOptions, clamp?: ClampBounds,
 ): Prepared {
-  return checkedConv2d(clamp === undefined ? 'conv2d' : 'conv2dClamped', xShape, weight, bias, options, clamp);
+  return checkedConv2d(clamp === undefined ? 'conv2d' : 'conv2dClamped', xShape, weight, bias, options, clamp, false);
 }
 
-function checkedConv2d(op: string, xShape: Shape, weight: Tensor, bias?: Tensor | null, options?: Conv2dOptions, clamp?: ClampBounds): Prepared {
+/** prepareConv2d, checked under the caller's name; eager: the Prepared runs once (the algorithm choice counts the filter transform in). */
+function checkedConv2d(
+  op: string, xShape: Shape, weight: Tensor, bias: Tensor | null | undefined, options: Conv2dOptions | undefined, clamp: ClampBounds | undefined, eager: boolean,
+): Prepared {
   const xs = xShapeArg(op, xShape, [4], 'N, C, H, W');
   const w = rankArg(op, 'weight', weight, 4, 'out channels, in channels / groups, kh, kw');
   const b = bias === undefined || bias === null ? null : rankArg(op, 'bias', bias, 1, 'out channels');
-  const p = geometry(op, xs, 'x', w.shape, 'weight', knownOptions(op, options, KEYS));
+  const o = knownOptions(op, options, KEYS);
+  const p = geometry(op, xs, 'x', w.shape, 'weight', o);
+  const alg = algorithmArg(op, o.algorithm);
   if (b !== null && b.shape[0] !== p.o) {
     throw new RangeError(`${op}: bias has shape ${fmtShape(b.shape)} but weight ${fmtShape(w.shape)} has ${p.o} output channels; bias must be [${p.o}]`);
   }
   const [min, max] = clampArg(op, clamp);
-  return forwardPlan(p, w.ptr, b ? b.ptr : 0, min, max);
+  const m = p.n > 0 ? chooseAlgorithm(op, p, forwardShape(p), alg, eager) : 0;
+  if (m !== 0) return winogradForward(p, m, w.ptr, b ? b.ptr : 0, min, max);
+  return Object.assign(forwardPlan(p, w.ptr, b ? b.ptr : 0, min, max), { algorithm: 'gemm' });
 }
 
 /** The forward kernels for a checked geometry, weights at wp, bias at bp (or 0). */
@@ -269,11 +284,15 @@ export function conv2dBackwardData(dy: Tensor, w: Tensor, xShape: readonly numbe
   const d = rankArg(op, 'dy', dy, 4, 'N, O, oh, ow');
   const wt = rankArg(op, 'w', w, 4, 'out channels, in channels / groups, kh, kw');
   const xs = shape4Arg(op, 'xShape', xShape, 'N, C, H, W');
-  const p = geometry(op, xs, 'xShape', wt.shape, 'w', knownOptions(op, options, KEYS));
+  const o = knownOptions(op, options, KEYS);
+  const p = geometry(op, xs, 'xShape', wt.shape, 'w', o);
+  const alg = algorithmArg(op, o.algorithm);
   checkDy(op, d, p, xs, wt.shape);
+  const m = p.n > 0 ? chooseAlgorithm(op, p, backwardDataShape(p), alg, true) : 0;
   const dx = Tensor.empty(xs);
   try {
-    if (p.n > 0) runBackwardData(p, d, wt, dx);
+    if (m !== 0) winogradBackwardData(p, m, d.ptr, wt.ptr, dx.ptr);
+    else if (p.n > 0) runBackwardData(p, d, wt, dx);
   } catch (e) {
     dx.dispose();
     throw e;

@@ -17,6 +17,8 @@ export interface Prepared {
   run(inputs: readonly number[], out: number, scratch: number): void;
   /** Frees what prepare allocated (parameter blocks, packed weights). */
   dispose(): void;
+  /** Which algorithm run() uses, when the op has a choice (conv2d: 'gemm' or 'winograd F(m×m, 3×3)'). */
+  readonly algorithm?: string;
 }
 
 /** A block of i32 parameters in wasm memory, written once; owned by a Prepared. */

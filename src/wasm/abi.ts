@@ -9,6 +9,15 @@ export interface Kernels {
   dwconv2d_f32_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, paramPtr: number, minv: number, maxv: number): void;
   conv2d_f32_s1_4x8_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, paramPtr: number, minv: number, maxv: number): void;
   conv2d_f32_s1_ct_4x8_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, paramPtr: number, minv: number, maxv: number): void;
+  conv2d_winograd_filter_f32_2x2_simd(wPtr: number, uPtr: number, O: number, C: number, flip: number): void;
+  conv2d_winograd_filter_f32_4x4_simd(wPtr: number, uPtr: number, O: number, C: number, flip: number): void;
+  conv2d_winograd_filter_f32_6x6_simd(wPtr: number, uPtr: number, O: number, C: number, flip: number): void;
+  conv2d_winograd_input_f32_2x2_simd(xPtr: number, vPtr: number, vStride: number, paramPtr: number, tStart: number, tEnd: number): void;
+  conv2d_winograd_input_f32_4x4_simd(xPtr: number, vPtr: number, vStride: number, paramPtr: number, tStart: number, tEnd: number): void;
+  conv2d_winograd_input_f32_6x6_simd(xPtr: number, vPtr: number, vStride: number, paramPtr: number, tStart: number, tEnd: number): void;
+  conv2d_winograd_output_f32_2x2_minmax_simd(mPtr: number, mStride: number, ldm: number, yPtr: number, biasPtr: number, paramPtr: number, tStart: number, tEnd: number, minv: number, maxv: number): void;
+  conv2d_winograd_output_f32_4x4_minmax_simd(mPtr: number, mStride: number, ldm: number, yPtr: number, biasPtr: number, paramPtr: number, tStart: number, tEnd: number, minv: number, maxv: number): void;
+  conv2d_winograd_output_f32_6x6_minmax_simd(mPtr: number, mStride: number, ldm: number, yPtr: number, biasPtr: number, paramPtr: number, tStart: number, tEnd: number, minv: number, maxv: number): void;
   gemm_f32_4x8_minmax_simd(aPtr: number, lda: number, bPtr: number, bRowStride: number, bPanelStride: number, cPtr: number, ldc: number, biasPtr: number, M: number, N: number, K: number, minv: number, maxv: number): void;
   gemm_f32_ct_4x8_minmax_simd(aPtr: number, lda: number, bPtr: number, bRowStride: number, bPanelStride: number, cPtr: number, ldc: number, biasPtr: number, M: number, N: number, K: number, minv: number, maxv: number): void;
   gemm_f32_ta_4x8_simd(aPtr: number, lda: number, aPanelStride: number, bPtr: number, bRowStride: number, bPanelStride: number, cPtr: number, ldc: number, M: number, N: number, K: number): void;
@@ -126,6 +135,15 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'dwconv2d_f32_minmax_simd',
   'conv2d_f32_s1_4x8_minmax_simd',
   'conv2d_f32_s1_ct_4x8_minmax_simd',
+  'conv2d_winograd_filter_f32_2x2_simd',
+  'conv2d_winograd_filter_f32_4x4_simd',
+  'conv2d_winograd_filter_f32_6x6_simd',
+  'conv2d_winograd_input_f32_2x2_simd',
+  'conv2d_winograd_input_f32_4x4_simd',
+  'conv2d_winograd_input_f32_6x6_simd',
+  'conv2d_winograd_output_f32_2x2_minmax_simd',
+  'conv2d_winograd_output_f32_4x4_minmax_simd',
+  'conv2d_winograd_output_f32_6x6_minmax_simd',
   'gemm_f32_4x8_minmax_simd',
   'gemm_f32_ct_4x8_minmax_simd',
   'gemm_f32_ta_4x8_simd',
