@@ -31,3 +31,5 @@ export * from "./layernorm";
 export * from "./transpose";
 export * from "./augment";
 export * from "./pixels";
+export * from "./resize";
+export * from "./pad";

@@ -22,3 +22,6 @@ export * from './layernorm.js';
 export * from './transpose.js';
 export * from './slice.js';
 export * from './matmul.js';
+export * from './resize.js';
+export * from './pad.js';
+export * from './conv-transpose2d.js';
