@@ -25,8 +25,7 @@ function source(d: number, n: number, out: number, scale: number | undefined, o:
     case 'asymmetric':
       return fr(d / fr(scale ?? out / n));
     case 'pytorch_half_pixel':
-      if (out === 1) return 0;
-    // fall through
+      return out === 1 ? 0 : fr(fr((d + 0.5) / fr(scale ?? out / n)) - 0.5);
     case 'half_pixel':
       return fr(fr((d + 0.5) / fr(scale ?? out / n)) - 0.5);
   }
