@@ -12,6 +12,14 @@
   return load<i32>(tab + (<usize>i << 2));
 }
 
+/** p[0..n) = 0: 16 bytes per step, then scalar. */
+@inline function zero(p: usize, n: i32): void {
+  const z = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(p + (<usize>i << 2), z);
+  for (; i < n; i++) store<f32>(p + (<usize>i << 2), 0);
+}
+
 /** The 4 floats row[idx[0..3]] in the lanes of one vector. */
 @inline function gather4(row: usize, idx: usize): v128 {
   let v = f32x4.splat(load<f32>(row + (<usize>load<i32>(idx) << 2)));
@@ -134,7 +142,7 @@ export function resize_nearest_bwd_f32_simd(dyPtr: usize, dxPtr: usize, tabPtr: 
   for (let p = planeStart; p < planeEnd; p++) {
     const dx = dxPtr + (<usize>p * <usize>(H * W) << 2);
     const dy = dyPtr + (<usize>p * <usize>(OH * OW) << 2);
-    memory.fill(dx, 0, <usize>(H * W) << 2);
+    zero(dx, H * W);
     for (let oy = 0; oy < OH; oy++) {
       const row = dx + (<usize>(load<i32>(iy0 + (<usize>oy << 2)) * W) << 2);
       const src = dy + (<usize>(oy * OW) << 2);
@@ -159,7 +167,7 @@ export function resize_bilinear_bwd_f32_simd(dyPtr: usize, dxPtr: usize, tabPtr:
   for (let p = planeStart; p < planeEnd; p++) {
     const dx = dxPtr + (<usize>p * <usize>(H * W) << 2);
     const dy = dyPtr + (<usize>p * <usize>(OH * OW) << 2);
-    memory.fill(dx, 0, <usize>(H * W) << 2);
+    zero(dx, H * W);
     for (let oy = 0; oy < OH; oy++) {
       const o = <usize>oy << 2;
       const r0 = dx + (<usize>(load<i32>(iy0 + o) * W) << 2), r1 = dx + (<usize>(load<i32>(iy1 + o) * W) << 2);
