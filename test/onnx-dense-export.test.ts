@@ -2,7 +2,8 @@
 // nn.ConvTranspose2d and nn.Pad (constant with a value, reflect, replicate as edge), run by
 // onnxruntime-web: its outputs must equal ours.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { io, nn, Sequential, Tensor, type Layer } from '../src/index.js';
+import { io, nn, Sequential, Tensor } from '../src/index.js';
+import type { Layer } from '../src/nn/layer.js';
 import { randArray, ready } from './helpers.js';
 import { relError } from './onnx-fixtures.js';
 
