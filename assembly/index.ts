@@ -32,3 +32,5 @@ export * from "./layernorm";
 export * from "./transpose";
 export * from "./augment";
 export * from "./pixels";
+export * from "./resize";
+export * from "./pad";

@@ -40,3 +40,6 @@ export { Permute } from './permute.js';
 export { ChannelShuffle } from './channelshuffle.js';
 export { Slice, type SliceOptions } from './slice.js';
 export { MatMul } from './matmul.js';
+export { Upsample, type UpsampleOptions } from './upsample.js';
+export { Pad, type PadLayerOptions } from './pad.js';
+export { ConvTranspose2d, type ConvTranspose2dLayerOptions } from './convtranspose2d.js';
