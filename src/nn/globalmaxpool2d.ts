@@ -1,4 +1,4 @@
-import { Layer, cfg, type LayerConfig } from './layer.js';
+import { Layer, cfg, layerName, type LayerConfig } from './layer.js';
 import type { OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
 import type { Tensor, Shape } from '../tensor.js';
@@ -13,7 +13,8 @@ export class GlobalMaxPool2d extends Layer {
     return new GlobalMaxPool2d({ name });
   }
   constructor(options: { name?: string } = {}) {
-    super(options.name);
+    // new.target: AdaptiveMaxPool2d names itself in its options' errors
+    super(layerName(`nn.${new.target.type}`, options, []));
   }
   outputShape(inputs: readonly Shape[]): Shape {
     const s = this.one(inputs);
@@ -22,10 +23,12 @@ export class GlobalMaxPool2d extends Layer {
   }
   private saved: Tensor | null = null;
   forward(inputs: readonly Tensor[], training = false): Tensor {
-    this.saved = training ? inputs[0] : null;
-    return globalMaxPool2d(inputs[0]);
+    const x = this.inputOf(inputs, training);
+    this.saved = training ? x : null;
+    return globalMaxPool2d(x);
   }
-  backward(dy: Tensor): Tensor[] {
+  backward(dy: Tensor, needs?: readonly boolean[]): Tensor[] {
+    this.gradOf(dy, needs);
     if (this.saved === null) throw this.notTrained();
     return [globalMaxPool2dBackward(dy, this.saved)];
   }
