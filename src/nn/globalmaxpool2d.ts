@@ -3,7 +3,7 @@ import type { OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
 import type { Tensor, Shape } from '../tensor.js';
 import { globalMaxPool2d, globalMaxPool2dBackward, prepareGlobalMaxPool2d } from '../ops/reduce.js';
-import { intArg } from '../ops/validate.js';
+import { describe, pairArg } from '../ops/validate.js';
 
 /** The maximum over H and W of each channel: [C, H, W] → [C, 1, 1] per sample (ONNX GlobalMaxPool). */
 export class GlobalMaxPool2d extends Layer {
@@ -55,10 +55,9 @@ export class AdaptiveMaxPool2d extends GlobalMaxPool2d {
   }
   constructor(outputSize: number | readonly [number, number] = 1, options: { name?: string } = {}) {
     super(options);
-    const sz = typeof outputSize === 'number' ? [outputSize, outputSize] : outputSize;
-    if (!Array.isArray(sz) || sz.length !== 2 || intArg('nn.AdaptiveMaxPool2d', 'outputSize', sz[0], 1) !== 1 || intArg('nn.AdaptiveMaxPool2d', 'outputSize', sz[1], 1) !== 1) {
-      throw new RangeError(`nn.AdaptiveMaxPool2d: only outputSize 1 is supported (a global max pool), got ${JSON.stringify(outputSize)}`);
-    }
+    const op = 'nn.AdaptiveMaxPool2d';
+    const sz = pairArg(op, 'outputSize', outputSize, 1);
+    if (sz[0] !== 1 || sz[1] !== 1) throw new RangeError(`${op}: only outputSize 1 is supported (a global max pool), got ${describe(outputSize)}`);
   }
   config(): Record<string, unknown> {
     return { outputSize: 1 };
