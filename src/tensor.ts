@@ -198,18 +198,20 @@ function disposedError(what: string): Error {
 /** Validates a shape and returns its element count. */
 export function checkShape(shape: Shape, where: string): number {
   if (!Array.isArray(shape)) throw new TypeError(`${where}: shape must be an array of integers, got ${describe(shape)}`);
+  // a hostile shape prints safely whichever entry the check stops at (an object, a Symbol…)
+  const fmt = () => `[${shape.map((e) => (typeof e === 'number' ? String(e) : describe(e))).join(', ')}]`;
   let size = 1;
   for (let i = 0; i < shape.length; i++) {
     const d = shape[i];
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
-      throw new RangeError(`${where}: shape [${shape.map((e) => (typeof e === 'number' ? String(e) : describe(e))).join(', ')}] has dimension ${i} = ${describe(d)}; dimensions are non-negative integers`);
+      throw new RangeError(`${where}: shape ${fmt()} has dimension ${i} = ${describe(d)}; dimensions are non-negative integers`);
     }
     if (d > 2 ** 31 - 1) {
-      throw new RangeError(`${where}: shape [${shape.join(', ')}] has dimension ${i} = ${d}, more than 2^31 − 1 (the kernels take 32-bit integers)`);
+      throw new RangeError(`${where}: shape ${fmt()} has dimension ${i} = ${d}, more than 2^31 − 1 (the kernels take 32-bit integers)`);
     }
     size *= d;
   }
-  if (size > 2 ** 30) throw new RangeError(`${where}: shape [${shape.join(', ')}] has ${size} elements, more than a wasm32 memory holds`);
+  if (size > 2 ** 30) throw new RangeError(`${where}: shape ${fmt()} has ${size} elements, more than a wasm32 memory holds`);
   return size;
 }
 

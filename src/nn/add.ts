@@ -34,9 +34,10 @@ export class Add extends BinaryLayer {
     return s0.slice();
   }
   private arity = 0;
+  private arityShape: readonly number[] = [];
   backward(dy: Tensor, needs?: readonly boolean[]): (Tensor | null)[] {
     if (this.arity === 0) return super.backward(dy, needs);
-    this.gradOf(dy, needs);
+    this.gradLike(dy, this.arityShape, needs);
     return Array.from({ length: this.arity }, () => dy.clone());
   }
   release(): void {
@@ -59,6 +60,7 @@ export class Add extends BinaryLayer {
       throw e;
     }
     this.arity = training ? inputs.length : 0;
+    this.arityShape = acc.shape;
     return acc;
   }
   /** n-ary Add as a chain of binary adds into the output buffer (out = a + b, out += c, …). */

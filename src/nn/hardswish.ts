@@ -1,6 +1,6 @@
 import { MapLayer } from './map-layer.js';
 import type { Tensor, Shape } from '../tensor.js';
-import type { LayerConfig } from './layer.js';
+import { layerName, type LayerConfig } from './layer.js';
 import { attr, type OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
 import { hardSwish, hardSwishBackward, prepareHardSwish } from '../ops/clip.js';
@@ -13,7 +13,7 @@ export class Hardswish extends MapLayer {
     return new Hardswish({ name });
   }
   constructor(options: { name?: string } = {}) {
-    super(options.name);
+    super(layerName('nn.Hardswish', options, []));
   }
   protected apply(x: Tensor): Tensor {
     return hardSwish(x);

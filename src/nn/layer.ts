@@ -131,7 +131,6 @@ export abstract class Layer {
     return `layer '${this.name || this.type}' (${this.type}).${method}`;
   }
 
-
   /** outputShape's argument: an array of per-sample shapes, as many as the layer takes. */
   protected shapesOf(inputs: unknown): number[][] {
     const [lo, hi] = inputRange(this);
@@ -164,6 +163,15 @@ export abstract class Layer {
       throw new TypeError(`${op}: needs must be an array of booleans (one per input), got ${describe(needs)}`);
     }
     return tensorArg(op, 'dy', dy);
+  }
+
+  /** backward's arguments checked as gradOf does, and dy's shape against `shape`, the forward output's. */
+  protected gradLike(dy: unknown, shape: readonly number[], needs?: unknown): Tensor {
+    const t = this.gradOf(dy, needs);
+    if (t.rank !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      throw new RangeError(`${this.where('backward')}: dy has shape ${fmtShape(t.shape)} but the forward output had shape ${fmtShape(shape)}; they must match`);
+    }
+    return t;
   }
 
   // ── Inference: how the layer lowers into a compiled plan ──────────────────────────────────

@@ -60,25 +60,37 @@ export class Linear extends Layer {
     const x = this.inputOf(inputs, training);
     this.saved = training ? x : null;
     if (x.rank === 2) return linear(x, this.weight.value, this.bias ? this.bias.value : null);
-    const rows = Linear.rows(x);
-    const p = prepareLinear(rows.shape, this.weight.value, this.bias ? this.bias.value : null);
-    return runOnce(p, [x.ptr], () => Tensor.empty([...x.shape.slice(0, -1), this.outFeatures]));
+    // N-D: x [N, …, in] as rows [N·…, in] (its shape checked first: a 0-row input is fine)
+    const out = [x.shape[0], ...this.outputShape([x.shape.slice(1)])];
+    const p = prepareLinear([x.size / this.inFeatures, this.inFeatures], this.weight.value, this.bias ? this.bias.value : null);
+    return runOnce(p, [x.ptr], () => Tensor.empty(out));
   }
 
   backward(dy: Tensor, needs?: readonly boolean[]): (Tensor | null)[] {
     this.gradOf(dy, needs);
     const x = this.saved;
-    if (x === null) throw new Error(`layer '${this.name}' (Linear): backward needs a forward pass with training true first`);
+    if (x === null) throw this.notTrained();
     // frozen parameters get no gradient: their kernels are skipped
     const tw = this.weight.trainable, tb = this.bias?.trainable === true;
     const nd = x.rank !== 2;
-    const { dx } = linearBackward(nd ? Linear.rows(dy) : dy, nd ? Linear.rows(x) : x, this.weight.value, {
-      weightGradInto: tw ? this.weight.gradBuffer() : undefined,
-      weightGrad: tw,
-      biasGradInto: tb ? this.bias!.gradBuffer() : undefined,
-      biasGrad: tb,
-      inputGrad: needs?.[0] !== false,
-    });
+    if (nd) this.gradLike(dy, [...x.shape.slice(0, -1), this.outFeatures]);
+    // views over dy's and x's bytes (no copy); disposed here, which frees nothing but the count
+    const dyRows = nd ? Linear.rows(dy) : dy, xRows = nd ? Linear.rows(x) : x;
+    let dx: Tensor | null;
+    try {
+      dx = linearBackward(dyRows, xRows, this.weight.value, {
+        weightGradInto: tw ? this.weight.gradBuffer() : undefined,
+        weightGrad: tw,
+        biasGradInto: tb ? this.bias!.gradBuffer() : undefined,
+        biasGrad: tb,
+        inputGrad: needs?.[0] !== false,
+      }).dx;
+    } finally {
+      if (nd) {
+        dyRows.dispose();
+        xRows.dispose();
+      }
+    }
     if (!nd || dx === null) return [dx];
     try {
       return [dx.reshape(x.shape)];

@@ -1,6 +1,6 @@
 import { MapLayer } from './map-layer.js';
 import type { Tensor, Shape } from '../tensor.js';
-import type { LayerConfig } from './layer.js';
+import { layerName, type LayerConfig } from './layer.js';
 import type { OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
 import { prepareSilu, silu, siluBackward } from '../ops/gated.js';
@@ -13,7 +13,7 @@ export class SiLU extends MapLayer {
     return new SiLU({ name });
   }
   constructor(options: { name?: string } = {}) {
-    super(options.name);
+    super(layerName('nn.SiLU', options, []));
   }
   protected apply(x: Tensor): Tensor {
     return silu(x);
