@@ -61,7 +61,7 @@ describe('ops.convTranspose2d', () => {
       const dy = Tensor.from(r, y.shape);
       const dx = ops.convTranspose2dBackwardData(dy, w, c.x, opts(c.o));
       const dw = ops.convTranspose2dBackwardFilter(x, dy, c.w, opts(c.o));
-      const db = ops.convTranspose2dBackwardBias(dy);
+      const db = ops.conv2dBackwardBias(dy);
       const run = (xv: Float32Array, wv: Float32Array, bv: Float32Array) => {
         const a = Tensor.from(xv, c.x), q = Tensor.from(wv, c.w), e = Tensor.from(bv, [cout]);
         const o = ops.convTranspose2d(a, q, e, opts(c.o));

@@ -1,4 +1,4 @@
-import { Layer, cfg, type LayerConfig } from './layer.js';
+import { Layer, cfg, layerName, type LayerConfig } from './layer.js';
 import type { Param } from './param.js';
 import { Tensor, type Shape } from '../tensor.js';
 import {
@@ -6,7 +6,7 @@ import {
   transposeGeometry, type ConvTranspose2dOptions,
 } from '../ops/conv-transpose2d.js';
 import { runOnce, type Prepared } from '../ops/prepared.js';
-import { intArg, knownOptions, pairArg } from '../ops/validate.js';
+import { boolArg, intArg, pairArg } from '../ops/validate.js';
 import { attr, type OnnxEmitter } from './lowering.js';
 import type { WeightInit } from './init.js';
 
@@ -45,9 +45,8 @@ export class ConvTranspose2d extends Layer {
   readonly bias: Param | null;
 
   constructor(inChannels: number, outChannels: number, kernelSize: number | [number, number], options: ConvTranspose2dLayerOptions = {}) {
-    super(options.name);
+    super(layerName('nn.ConvTranspose2d', options, KEYS));
     const op = 'nn.ConvTranspose2d';
-    knownOptions(op, options, KEYS);
     this.inChannels = intArg(op, 'inChannels', inChannels, 1);
     this.outChannels = intArg(op, 'outChannels', outChannels, 1);
     this.kernelSize = pairArg(op, 'kernelSize', kernelSize, 1);
@@ -65,7 +64,7 @@ export class ConvTranspose2d extends Layer {
     // checks outputPadding against the stride (on a 1×1 input, unpadded)
     transposeGeometry(op, [1, inChannels, 1, 1], this.wShape, { ...this.opts, padding: 0 });
     this.weight = this.addParam({ name: 'weight', shape: this.wShape, init: options.weightInit ?? 'kaimingUniform' });
-    this.bias = options.bias === false ? null : this.addParam({ name: 'bias', shape: [outChannels], init: 'zeros' });
+    this.bias = !boolArg(op, 'bias', options.bias, true) ? null : this.addParam({ name: 'bias', shape: [outChannels], init: 'zeros' });
   }
 
   private get wShape() {
@@ -94,11 +93,13 @@ export class ConvTranspose2d extends Layer {
   }
 
   forward(inputs: readonly Tensor[], training = false): Tensor {
-    this.saved = training ? inputs[0] : null;
-    return runOnce(this.lower([inputs[0].shape]), [inputs[0].ptr], (s) => Tensor.empty(s));
+    const x = this.inputOf(inputs, training);
+    this.saved = training ? x : null;
+    return runOnce(this.lower([x.shape]), [x.ptr], (s) => Tensor.empty(s));
   }
 
   backward(dy: Tensor, needs?: readonly boolean[]): (Tensor | null)[] {
+    this.gradOf(dy, needs);
     const x = this.saved;
     if (x === null) throw this.notTrained();
     if (this.weight.trainable) convTranspose2dBackwardFilter(x, dy, this.wShape, { ...this.opts, accumulateInto: this.weight.gradBuffer() });

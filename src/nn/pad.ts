@@ -1,4 +1,4 @@
-import { Layer, cfg, type LayerConfig } from './layer.js';
+import { Layer, cfg, layerName, type LayerConfig } from './layer.js';
 import { Tensor, type Shape } from '../tensor.js';
 import { padBackward, padShape, padSpec, preparePad, type PadMode } from '../ops/pad.js';
 import { runOnce, type Prepared } from '../ops/prepared.js';
@@ -28,7 +28,7 @@ export class Pad extends Layer {
   }
 
   constructor(pads: readonly number[], options: PadLayerOptions = {}) {
-    super(options.name);
+    super(layerName('nn.Pad', options, ['mode', 'value', 'name']));
     const op = 'nn.Pad';
     const { name: _n, ...rest } = knownOptions(op, options, ['mode', 'value', 'name']);
     const s = padSpec(op, pads, rest);
@@ -57,11 +57,13 @@ export class Pad extends Layer {
   private xShape: Shape | null = null;
 
   forward(inputs: readonly Tensor[], training = false): Tensor {
-    this.xShape = training ? inputs[0].shape : null;
-    return runOnce(this.lower([inputs[0].shape]), [inputs[0].ptr], (s) => Tensor.empty(s));
+    const x = this.inputOf(inputs, training);
+    this.xShape = training ? x.shape : null;
+    return runOnce(this.lower([x.shape]), [x.ptr], (s) => Tensor.empty(s));
   }
 
   backward(dy: Tensor): Tensor[] {
+    this.gradOf(dy);
     if (this.xShape === null) throw this.notTrained();
     return [padBackward(dy, this.xShape, this.pads, this.opts)];
   }

@@ -1,4 +1,4 @@
-import { Layer, cfg, type LayerConfig } from './layer.js';
+import { Layer, cfg, layerName, type LayerConfig } from './layer.js';
 import { Tensor, type Shape } from '../tensor.js';
 import { interpolateBackward, interpolateSize, interpolateSpec, prepareInterpolate, type InterpolateOptions, type InterpolateSpec } from '../ops/resize.js';
 import { runOnce, type Prepared } from '../ops/prepared.js';
@@ -27,7 +27,7 @@ export class Upsample extends Layer {
   }
 
   constructor(options: UpsampleOptions) {
-    super(options?.name);
+    super(layerName('nn.Upsample', options, ['size', 'scaleFactor', 'mode', 'alignCorners', 'coordinateMode', 'nearestMode', 'name']));
     const op = 'nn.Upsample';
     const { name: _name, ...rest } = knownOptions(op, options, ['size', 'scaleFactor', 'mode', 'alignCorners', 'coordinateMode', 'nearestMode', 'name']);
     this.spec = interpolateSpec(op, rest as InterpolateOptions);
@@ -51,11 +51,13 @@ export class Upsample extends Layer {
   private xShape: Shape | null = null;
 
   forward(inputs: readonly Tensor[], training = false): Tensor {
-    this.xShape = training ? inputs[0].shape : null;
-    return runOnce(this.lower([inputs[0].shape]), [inputs[0].ptr], (s) => Tensor.empty(s));
+    const x = this.inputOf(inputs, training);
+    this.xShape = training ? x.shape : null;
+    return runOnce(this.lower([x.shape]), [x.ptr], (s) => Tensor.empty(s));
   }
 
   backward(dy: Tensor): Tensor[] {
+    this.gradOf(dy);
     if (this.xShape === null) throw this.notTrained();
     return [interpolateBackward(dy, this.xShape, this.spec)];
   }

@@ -6,7 +6,7 @@
 // dW its filter gradient with the roles of input and output swapped, db the plane sums.
 import { Tensor, viewTensor, type Shape } from '../tensor.js';
 import { kernels } from '../wasm/engine.js';
-import { fmtShape, intArg, knownOptions, pairArg, rankArg, tensorArg, xShapeArg } from './validate.js';
+import { fmtShape, intArg, knownOptions, pairArg, rankArg, tensorArg, xShapeArg, shapeArg } from './validate.js';
 import { prepared, runOnce, type Prepared } from './prepared.js';
 import { geometry, type ConvGeom } from './conv2d-common.js';
 import { runBackwardData } from './conv2d-backward.js';
@@ -121,6 +121,8 @@ export function convTranspose2dBackwardFilter(
   x: Tensor, dy: Tensor, wShape: readonly number[], options?: ConvTranspose2dOptions & Pick<Conv2dBackwardFilterOptions, 'accumulateInto'>,
 ): Tensor {
   const op = 'convTranspose2dBackwardFilter';
+  const ws = shapeArg(op, 'wShape', wShape);
+  if (ws.length !== 4) throw new RangeError(`${op}: wShape must be [in, out/groups, kh, kw], got ${fmtShape(ws)}`);
   const { accumulateInto, ...rest } = options ?? {};
   const xt = rankArg(op, 'x', x, 4, 'N, C, H, W');
   const t = backwardGeometry(op, dy, xt.shape, wShape, rest);

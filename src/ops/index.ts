@@ -62,5 +62,5 @@ export { interpolate, interpolateBackward } from './resize.js';
 export type { InterpolateOptions, CoordinateMode, InterpolateMode, NearestMode } from './resize.js';
 export { pad, padBackward } from './pad.js';
 export type { PadMode, PadOptions } from './pad.js';
-export { convTranspose2d, convTranspose2dBackwardData, convTranspose2dBackwardFilter, convTranspose2dBackwardBias } from './conv-transpose2d.js';
+export { convTranspose2d, convTranspose2dBackwardData, convTranspose2dBackwardFilter } from './conv-transpose2d.js'; // the bias gradient is conv2dBackwardBias
 export type { ConvTranspose2dOptions } from './conv-transpose2d.js';

@@ -4,7 +4,7 @@
 // [left, right] or [left, right, top, bottom]. Kernels: assembly/pad.ts.
 import { Tensor, type Shape } from '../tensor.js';
 import { kernels } from '../wasm/engine.js';
-import { describe, fmtShape, knownOptions, numberArg, rankArg } from './validate.js';
+import { describe, elementCount, fmtShape, knownOptions, numberArg, rankArg, shapeArg } from './validate.js';
 import { paramBlock, prepared, runOnce, type Prepared } from './prepared.js';
 import { choice } from './resize-coords.js';
 
@@ -49,6 +49,7 @@ export function padShape(op: string, xs: Shape, pads: readonly number[], mode: P
     }
     out[a] = n + p0 + p1;
   }
+  elementCount(op, 'the padded output', out);
   return out;
 }
 
@@ -82,6 +83,7 @@ export function pad(x: Tensor, pads: readonly number[], options?: PadOptions): T
 export function padBackward(dy: Tensor, xShape: Shape, pads: readonly number[], options?: PadOptions): Tensor {
   const op = 'padBackward';
   const d = rankArg(op, 'dy', dy, [2, 3, 4, 5, 6], 'N, …');
+  xShape = shapeArg(op, 'xShape', xShape);
   const s = padSpec(op, pads, options);
   const want = padShape(op, xShape, s.pads, s.mode);
   if (d.rank !== want.length || d.shape.some((v, i) => v !== want[i])) {

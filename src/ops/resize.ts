@@ -71,7 +71,9 @@ export function interpolateSpec(op: string, options: InterpolateOptions | undefi
     coord = 'align_corners';
   }
   const nearest = choice(op, 'nearestMode', o.nearestMode, NEAREST_MODES, 'floor');
-  return { size, scale, mode, coord, nearest };
+  const spec: InterpolateSpec = { size, scale, mode, coord, nearest };
+  SPECS.add(spec);
+  return spec;
 }
 
 /** The output [OH, OW] of an h × w input. */
@@ -95,10 +97,17 @@ function tables(s: InterpolateSpec, h: number, w: number, oh: number, ow: number
  * The prepared resize of x [N, C, H, W] to [N, C, OH, OW] (kernels resize_nearest_f32_simd,
  * resize_nearest_f32_2x_simd, resize_bilinear_f32_simd).
  */
+/** Specs made by interpolateSpec (a user's options object is never taken for one). */
+const SPECS = new WeakSet<object>();
+
+function specOf(op: string, options: InterpolateOptions | InterpolateSpec): InterpolateSpec {
+  return typeof options === 'object' && options !== null && SPECS.has(options) ? (options as InterpolateSpec) : interpolateSpec(op, options as InterpolateOptions);
+}
+
 export function prepareInterpolate(xShape: Shape, options: InterpolateOptions | InterpolateSpec): Prepared {
   const op = 'interpolate';
   const xs = xShapeArg(op, xShape, [4], 'N, C, H, W');
-  const s = 'coord' in options ? options : interpolateSpec(op, options);
+  const s = specOf(op, options);
   const [n, c, h, w] = xs;
   if (h < 1 || w < 1) throw new RangeError(`${op}: x ${fmtShape(xs)} has an empty plane`);
   const [oh, ow] = interpolateSize(op, s, h, w);
@@ -126,7 +135,7 @@ export function interpolateBackward(dy: Tensor, xShape: Shape, options: Interpol
   const op = 'interpolateBackward';
   const d = rankArg(op, 'dy', dy, 4, 'N, C, OH, OW');
   const xs = xShapeArg(op, xShape, [4], 'N, C, H, W');
-  const s = 'coord' in options ? options : interpolateSpec(op, options);
+  const s = specOf(op, options);
   const [n, c, h, w] = xs;
   const [oh, ow] = interpolateSize(op, s, h, w);
   const want = [n, c, oh, ow];
