@@ -19,8 +19,10 @@ import { denseRun } from './linear.js';
 import { evenRange, gemmNs, runTasks, taskCount, threadCount } from '../threads/parallel.js';
 import { depthwiseBlock, geometry, im2colBlock, isDepthwise, isPointwise, unpadded, wholeInput, type ConvGeom } from './conv2d-common.js';
 import { runBackwardData, runBackwardFilter } from './conv2d-backward.js';
+import { activationArg, depthwisePlan, depthwiseWindow, withActivation, type ConvActivation } from './conv2d-depthwise.js';
 
 export type { ClampBounds } from './validate.js';
+export type { ConvActivation } from './conv2d-depthwise.js';
 
 export interface Conv2dOptions {
   /** Step between windows: a number or [h, w]. Default 1. */
@@ -38,6 +40,9 @@ const KEYS = ['stride', 'padding', 'dilation', 'groups'] as const;
 /** im2col scratch per block of output rows: about this many bytes (L2-sized, so the block stays warm for the GEMM). */
 const COL_BYTES = 256 * 1024;
 const MIN_BLOCK = 64;
+
+/** A 1×1 convolution over at most this many pixels packs its input into GEMM panels first. */
+const PACK_PIXELS = 512;
 
 /**
  * True when the GEMM may read a row-major [K, n] matrix (x itself, for a 1×1 convolution) as
@@ -72,7 +77,7 @@ export function conv2dClamped(
  * one block of im2col rows. run([x], y, scratch) only calls kernels.
  */
 export function prepareConv2d(
-  xShape: Shape, weight: Tensor, bias?: Tensor | null, options?: Conv2dOptions, clamp?: ClampBounds,
+  xShape: Shape, weight: Tensor, bias?: Tensor | null, options?: Conv2dOptions, clamp?: ClampBounds, activation?: ConvActivation,
 ): Prepared {
   const op = 'conv2d';
   const xs = xShapeArg(op, xShape, [4], 'N, C, H, W');
@@ -83,7 +88,11 @@ export function prepareConv2d(
     throw new RangeError(`${op}: bias has shape ${fmtShape(b.shape)} but weight ${fmtShape(w.shape)} has ${p.o} output channels; bias must be [${p.o}]`);
   }
   const [min, max] = clampArg(op, clamp);
-  return forwardPlan(p, w.ptr, b ? b.ptr : 0, min, max);
+  const act = activationArg(op, activation);
+  const dw = depthwiseWindow(p);
+  if (dw !== 0) return depthwisePlan(p, w.ptr, b ? b.ptr : 0, min, max, act, dw);
+  const plan = forwardPlan(p, w.ptr, b ? b.ptr : 0, min, max);
+  return act === 0 ? plan : withActivation(plan, act, p.n * p.o * p.g.oh * p.g.ow);
 }
 
 /** The forward kernels for a checked geometry, weights at wp, bias at bp (or 0). */
@@ -126,6 +135,25 @@ function forwardPlan(p: ConvGeom, wp: number, bp: number, min: number, max: numb
       for (let gi = 0; gi < p.groups; gi++) {
         k.gemm_pack_f32_t_p8_simd(wp + gi * p.og * K * 4, K, packed, p.og, K);
         conv(xp + gi * p.cg * hw * 4, packed, bp === 0 ? 0 : bp + gi * p.og * 4, yp + gi * p.og * P * 4, block, min, max);
+      }
+    });
+  }
+  if (isPointwise(g) && P <= PACK_PIXELS) {
+    // few pixels (late stages: 14×14, 7×7): the [C, H·W] input packed once into 8-column panels,
+    // which the GEMM then reads contiguously (a row stride of 49 or 196 floats touches a new cache
+    // line per k); the same arithmetic as reading it in place
+    const panels = Math.ceil(P / 8) * 8 * K * 4;
+    return prepared(outShape, panels, [], (inputs, yp, packed) => {
+      const xp = inputs[0];
+      for (let n = 0; n < p.n; n++) {
+        for (let gi = 0; gi < p.groups; gi++) {
+          k.gemm_pack_f32_p8_simd(xp + (n * p.c + gi * p.cg) * hw * 4, hw, packed, K, P);
+          k.gemm_f32_4x8_minmax_simd(
+            wp + gi * p.og * K * 4, K, packed, 8, 8 * K,
+            yp + (n * p.o + gi * p.og) * P * 4, P,
+            bp === 0 ? 0 : bp + gi * p.og * 4, p.og, P, K, min, max,
+          );
+        }
       }
     });
   }
