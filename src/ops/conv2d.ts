@@ -9,7 +9,10 @@
 // input is a dense layer over the batch (linear.ts's schedule); an unpadded stride-1 convolution
 // with few taps runs a direct kernel over the whole batch (the GEMM's tile reading x in place,
 // output pixels or channels in the lanes, whichever fills them better); a depthwise convolution
-// (one input channel per group) runs its own direct kernel.
+// (one input channel per group) runs its own direct kernel (3×3 and 5×5 at stride 1 or 2 with
+// centred padding: the specialised kernels of conv2d-depthwise.ts); a 1×1 convolution over few
+// pixels packs its input into GEMM panels first. An optional activation (hardswish, SiLU: compile's
+// fusion) follows the clamp.
 import { Tensor, type Shape } from '../tensor.js';
 import { kernels } from '../wasm/engine.js';
 import { clampArg, fmtShape, intArg, intoArg, knownOptions, rankArg, tensorArg, xShapeArg, type ClampBounds } from './validate.js';
