@@ -5,6 +5,7 @@
 // docs/kernels.md, with the grammar of the `@split` tags that tell the threads how to cut a kernel.
 export * from "./memory";
 export * from "./conv2d";
+export * from "./dwconv2d";
 export * from "./conv2d-direct";
 export * from "./conv2d-winograd";
 export * from "./gemm";

@@ -123,6 +123,10 @@ export class Conv2d extends Layer {
     return true;
   }
 
+  get takesActivation(): boolean {
+    return true;
+  }
+
   /** Folds a following per-channel affine map (batch norm at inference): w'[o] = w[o]·s[o], b'[o] = b[o]·s[o] + t[o]. */
   fold(next: Layer): Folded | null {
     const aff = next.channelAffine();
@@ -142,7 +146,7 @@ export class Conv2d extends Layer {
 
   lower(inputs: readonly Shape[], options: LowerOptions = {}): Prepared {
     const f = options.folded;
-    return prepareConv2d(inputs[0], f ? f.weight : this.weight.value, f ? f.bias : this.bias ? this.bias.value : null, this.opts, options.clamp);
+    return prepareConv2d(inputs[0], f ? f.weight : this.weight.value, f ? f.bias : this.bias ? this.bias.value : null, this.opts, options.clamp, options.activation);
   }
 
   toOnnx(e: OnnxEmitter): void {

@@ -1,7 +1,7 @@
 import { MapLayer } from './map-layer.js';
 import type { Tensor, Shape } from '../tensor.js';
 import { layerName, type LayerConfig } from './layer.js';
-import { attr, type OnnxEmitter } from './lowering.js';
+import { attr, type Epilogue, type OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
 import { hardSwish, hardSwishBackward, prepareHardSwish } from '../ops/clip.js';
 
@@ -20,6 +20,10 @@ export class Hardswish extends MapLayer {
   }
   protected gradient(dy: Tensor, x: Tensor): Tensor {
     return hardSwishBackward(dy, x);
+  }
+  /** Fused by compile() after the store of a layer that takes it (Conv2d). */
+  epilogueAtInference(): Epilogue | null {
+    return { kind: 'hardswish', min: -Infinity, max: Infinity };
   }
   protected prepare(xShape: Shape): Prepared {
     return prepareHardSwish(xShape);

@@ -5,7 +5,7 @@ import { Param, type ParamSpec } from './param.js';
 import { mixSeed } from '../random.js';
 import type { Prepared } from '../ops/prepared.js';
 import { boolArg, describe, fmtShape, numberArg, elementCount, knownOptions, shapesArg, tensorArg, tensorsArg } from '../ops/validate.js';
-import { forwardLowering, type ChannelAffine, type Clamp, type Folded, type LowerOptions, type OnnxEmitter } from './lowering.js';
+import { forwardLowering, type ChannelAffine, type Clamp, type Epilogue, type Folded, type LowerOptions, type OnnxEmitter } from './lowering.js';
 
 export class ShapeError extends RangeError {
   constructor(message: string) {
@@ -189,6 +189,20 @@ export abstract class Layer {
   /** This layer as a clamp the layer before it can fuse into its store (ReLU: [0, ∞), ReLU6: [0, 6]), or null. */
   clampAtInference(): Clamp | null {
     return null;
+  }
+
+  /** True when lower() takes `options.activation` (hardswish or SiLU after the store: Conv2d). */
+  get takesActivation(): boolean {
+    return false;
+  }
+
+  /**
+   * This layer as an epilogue the layer before can fuse (see lowering.ts's Epilogue): its clamp
+   * when it has one, else null; Hardswish and SiLU answer with their kind.
+   */
+  epilogueAtInference(): Epilogue | null {
+    const c = this.clampAtInference();
+    return c ? { kind: 'clamp', min: c.min, max: c.max } : null;
   }
 
   /** This layer at inference as a per-channel affine map the layer before can absorb (BatchNorm2d), or null. */

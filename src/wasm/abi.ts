@@ -7,6 +7,8 @@ export interface Kernels {
   fill_f32_simd(yPtr: number, n: number, value: number): void;
   conv2d_im2col_f32_simd(xPtr: number, colPtr: number, ldCol: number, paramPtr: number, oyStart: number, oyEnd: number): void;
   dwconv2d_f32_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, paramPtr: number, minv: number, maxv: number): void;
+  dwconv2d_f32_3x3_act_simd(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, paramPtr: number, minv: number, maxv: number, act: number, oStart: number, oEnd: number): void;
+  dwconv2d_f32_5x5_act_simd(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, paramPtr: number, minv: number, maxv: number, act: number, oStart: number, oEnd: number): void;
   conv2d_f32_s1_4x8_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, paramPtr: number, minv: number, maxv: number): void;
   conv2d_f32_s1_ct_4x8_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, paramPtr: number, minv: number, maxv: number): void;
   conv2d_winograd_filter_f32_2x2_simd(wPtr: number, uPtr: number, O: number, C: number, flip: number): void;
@@ -140,6 +142,8 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'fill_f32_simd',
   'conv2d_im2col_f32_simd',
   'dwconv2d_f32_minmax_simd',
+  'dwconv2d_f32_3x3_act_simd',
+  'dwconv2d_f32_5x5_act_simd',
   'conv2d_f32_s1_4x8_minmax_simd',
   'conv2d_f32_s1_ct_4x8_minmax_simd',
   'conv2d_winograd_filter_f32_2x2_simd',
@@ -287,6 +291,8 @@ export const SPLIT_SPECS: { readonly [K in keyof Kernels]?: SplitSpec } = {
   copy_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }], align: 16, grain: 64, cost: [0.1] },
   fill_f32_simd: { kind: 'rows', count: 1, move: [{ arg: 0, by: [] }], align: 16, grain: 64, cost: [0.05] },
   conv2d_im2col_f32_simd: { kind: 'im2col', x: 0, col: 1, ldCol: 2, params: 3, start: 4, end: 5 },
+  dwconv2d_f32_3x3_act_simd: { kind: 'range', start: 8, end: 9, cost: [{ arg: 4, slot: 12 }, { arg: 4, slot: 13 }, 1], align: 1 },
+  dwconv2d_f32_5x5_act_simd: { kind: 'range', start: 8, end: 9, cost: [{ arg: 4, slot: 12 }, { arg: 4, slot: 13 }, 2.5], align: 1 },
   conv2d_f32_s1_4x8_minmax_simd: { kind: 'conv2d_direct', x: 0, w: 1, bias: 2, y: 3, params: 4 },
   conv2d_f32_s1_ct_4x8_minmax_simd: { kind: 'conv2d_direct', x: 0, w: 1, bias: 2, y: 3, params: 4 },
   gemm_f32_4x8_minmax_simd: { kind: 'gemm', m: 8, n: 9, k: 10, a: 0, aRow: 1, b: 2, bPanel: 4, c: 5, cRow: 6, bias: 7 },
