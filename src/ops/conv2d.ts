@@ -12,7 +12,7 @@
 // (one input channel per group) runs its own direct kernel (3×3 and 5×5 at stride 1 or 2 with
 // centred padding: the specialised kernels of conv2d-depthwise.ts); a 1×1 convolution over few
 // pixels packs its input into GEMM panels first. An optional activation (hardswish, SiLU: compile's
-// fusion) follows the clamp.
+// fusion) follows the clamp. Taps that only ever read the padding are dropped first (conv2d-taps.ts).
 import { Tensor, type Shape } from '../tensor.js';
 import { kernels } from '../wasm/engine.js';
 import { clampArg, clampBounds, elementCount, fmtShape, intArg, intoArg, knownOptions, rankArg, tensorArg, xShapeArg, type ClampBounds } from './validate.js';
@@ -25,6 +25,7 @@ import { runBackwardData, runBackwardFilter } from './conv2d-backward.js';
 import { algorithmArg, chooseAlgorithm, type Conv2dAlgorithm } from './conv2d-algorithm.js';
 import { backwardDataShape, forwardShape, winogradBackwardData, winogradForward } from './conv2d-winograd.js';
 import { activationArg, depthwisePlan, depthwiseWindow, withActivation, type ConvActivation } from './conv2d-depthwise.js';
+import { liveWindow, liveWindowPlan } from './conv2d-taps.js';
 
 export type { ClampBounds } from './validate.js';
 export type { ConvActivation } from './conv2d-depthwise.js';
@@ -111,15 +112,25 @@ function checkedConv2d(
   }
   const [min, max] = clampArg(op, clamp);
   const act = activationArg(op, activation);
+  const bp = b ? b.ptr : 0;
+  // taps that only ever read the padding (large dilations on small maps) are dropped; an explicit
+  // Winograd request keeps the window it was asked for
+  const live = alg === 'auto' || alg === 'gemm' ? liveWindow(p) : null;
+  if (live !== null) return liveWindowPlan(p, live, w.ptr, (q, wp) => planOf(op, q, wp, bp, min, max, act, alg, eager));
+  return planOf(op, p, w.ptr, bp, min, max, act, alg, eager);
+}
+
+/** The forward Prepared of a checked geometry over weights at wp and bias at bp (or 0): Winograd, depthwise or the GEMM paths. */
+function planOf(op: string, p: ConvGeom, wp: number, bp: number, min: number, max: number, act: number, alg: Conv2dAlgorithm, eager: boolean): Prepared {
   const count = p.n * p.o * p.g.oh * p.g.ow;
   const m = p.n > 0 ? chooseAlgorithm(op, p, forwardShape(p), alg, eager) : 0;
   if (m !== 0) {
-    const wp = winogradForward(p, m, w.ptr, b ? b.ptr : 0, min, max);
-    return act === 0 ? wp : Object.assign(withActivation(wp, act, count), { algorithm: wp.algorithm });
+    const wino = winogradForward(p, m, wp, bp, min, max);
+    return act === 0 ? wino : Object.assign(withActivation(wino, act, count), { algorithm: wino.algorithm });
   }
   const dw = depthwiseWindow(p);
-  if (dw !== 0) return Object.assign(depthwisePlan(p, w.ptr, b ? b.ptr : 0, min, max, act, dw), { algorithm: 'gemm' });
-  const plan = forwardPlan(p, w.ptr, b ? b.ptr : 0, min, max);
+  if (dw !== 0) return Object.assign(depthwisePlan(p, wp, bp, min, max, act, dw), { algorithm: 'gemm' });
+  const plan = forwardPlan(p, wp, bp, min, max);
   return Object.assign(act === 0 ? plan : withActivation(plan, act, count), { algorithm: 'gemm' });
 }
 
