@@ -1,13 +1,18 @@
-// conv2d's dropping of taps that only ever read the padding (src/ops/conv2d-taps.ts): which taps
-// are live, and the convolution with them alone against the plain reference (the full window):
-// DeepLabV3's ASPP shapes (3×3 at dilation 12, 24, 36 on 14×14), partial cuts along one axis,
-// strides, groups and depthwise, clamps and activations, eager and prepared (weights gathered at
-// each run, so an update between runs is seen), and the cases left to the full window.
+// conv2d's rewrites of a geometry before its kernels, each against the plain reference:
+// - taps that only ever read the padding are dropped (src/ops/conv2d-taps.ts): which taps are
+//   live, and the convolution with them alone: DeepLabV3's ASPP shapes (3×3 at dilation 12, 24, 36
+//   on 14×14), partial cuts along one axis, strides, groups and depthwise, clamps and activations,
+//   eager and prepared (weights gathered at each run, so an update between runs is seen), and the
+//   cases left to the full window;
+// - a padded convolution that a direct kernel takes unpadded runs on a zero-padded copy
+//   (src/ops/conv2d-padded.ts): U-Net and pixel-shuffle shapes, asymmetric padding, strides along
+//   the height, dilation, groups, batch, clamp and activation, prepared.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Tensor, ops } from '../src/index.js';
 import { conv2dClamped, prepareConv2d } from '../src/ops/conv2d.js';
 import { geometry } from '../src/ops/conv2d-common.js';
 import { liveRange, liveWindow } from '../src/ops/conv2d-taps.js';
+import { paddedDirect } from '../src/ops/conv2d-padded.js';
 import { bytesInUse, expectCanariesIntact, expectClose, randArray, ready } from './helpers.js';
 import { refClamp, refConv2d } from './ref/conv2d.js';
 
@@ -33,10 +38,11 @@ function check(c: Case, what = JSON.stringify(c)): void {
   expect(bytesInUse(), `${what}: bytes in use`).toBe(base);
 }
 
+const geom = (c: Case) => geometry('t', [c.n ?? 1, c.c, c.h, c.w], 'x', [c.o, c.c / (c.groups ?? 1), c.kh, c.kw ?? c.kh], 'w', { stride: c.s, dilation: c.d, padding: c.pad, groups: c.groups });
+
 /** The live rows and columns liveWindow finds (null: the full window runs). */
 function cut(c: Case): [number, number, number, number] | null {
-  const p = geometry('t', [c.n ?? 1, c.c, c.h, c.w], 'x', [c.o, c.c / (c.groups ?? 1), c.kh, c.kw ?? c.kh], 'w', { stride: c.s, dilation: c.d, padding: c.pad, groups: c.groups });
-  const l = liveWindow(p);
+  const l = liveWindow(geom(c));
   return l && [l.r0, l.r1, l.c0, l.c1];
 }
 
@@ -97,6 +103,44 @@ describe('conv2d: taps that only read the padding', () => {
     p.dispose();
     p.dispose(); // twice is harmless
     for (const t of [x, w, y]) t.dispose();
+    expect(bytesInUse()).toBe(base);
+  });
+});
+
+describe('conv2d: padded convolutions through the direct kernels on a zero-padded copy', () => {
+  const cases: Case[] = [
+    { c: 4, o: 4, h: 20, w: 32, kh: 3, d: [1, 1], pad: [1, 1, 1, 1] }, // a U-Net block at few channels
+    { c: 8, o: 16, h: 11, w: 24, kh: 3, d: [1, 1], pad: [1, 1, 1, 1], n: 2 }, // the pixel-shuffle net's conv to C·r²
+    { c: 4, o: 3, h: 9, w: 16, kh: 3, d: [1, 1], pad: [1, 1, 1, 1], clamp: [0, Infinity] },
+    { c: 3, o: 8, h: 10, w: 17, kh: 5, kw: 3, d: [1, 1], pad: [2, 0, 1, 3] }, // asymmetric
+    { c: 2, o: 8, h: 12, w: 16, kh: 3, d: [2, 2], s: [2, 1], pad: [2, 2, 2, 2] }, // dilated, stride along the height
+    { c: 6, o: 16, h: 7, w: 24, kh: 3, d: [1, 1], pad: [1, 1, 1, 1], groups: 2 },
+  ];
+
+  it('takes the cases it should (and not stride 2 along the width, depthwise or long reductions)', () => {
+    for (const c of cases) expect(paddedDirect(geom(c)), JSON.stringify(c)).not.toBeNull();
+    expect(paddedDirect(geom({ c: 4, o: 8, h: 16, w: 16, kh: 3, d: [1, 1], s: [1, 2], pad: [1, 1, 1, 1] }))).toBeNull();
+    expect(paddedDirect(geom({ c: 64, o: 64, h: 16, w: 16, kh: 3, d: [1, 1], pad: [1, 1, 1, 1] }))).toBeNull(); // K = 576: im2col + GEMM
+    expect(paddedDirect(geom({ c: 4, o: 4, h: 16, w: 16, kh: 3, d: [1, 1], pad: [0, 0, 0, 0] }))).toBeNull(); // unpadded: direct already
+  });
+
+  it('matches the reference, eager', () => {
+    for (const c of cases) check(c);
+  });
+
+  it('prepared with a fused activation, scratch for the padded copy, memory returns', () => {
+    const c = cases[1], xs = [2, c.c, c.h, c.w], ws = [c.o, c.c, 3, 3];
+    const xd = randArray(xs.reduce((a, b) => a * b, 1), 95), wd = randArray(ws.reduce((a, b) => a * b, 1), 96), bd = randArray(c.o, 97);
+    const base = bytesInUse();
+    const x = Tensor.from(xd, xs), w = Tensor.from(wd, ws), b = Tensor.from(bd, [c.o]);
+    const p = prepareConv2d(xs, w, b, { padding: c.pad }, undefined, 'silu');
+    expect(p.scratchBytes).toBeGreaterThanOrEqual(2 * c.c * (c.h + 2) * (c.w + 2) * 4);
+    const y = Tensor.zeros(p.outShape), s = Tensor.zeros([Math.ceil(p.scratchBytes / 4)]);
+    p.run([x.ptr], y.ptr, s.ptr);
+    const r = refConv2d(xd, xs, wd, ws, bd, { padding: c.pad });
+    expectClose(y.toFloat32Array(), r.data.map((v) => v / (1 + Math.exp(-v))), r.shape, 'silu');
+    p.dispose();
+    for (const t of [x, w, b, y, s]) t.dispose();
     expect(bytesInUse()).toBe(base);
   });
 });
