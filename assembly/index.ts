@@ -30,3 +30,5 @@ export * from "./reduce";
 export * from "./layernorm";
 export * from "./transpose";
 export * from "./augment";
+export * from "./gemm-qs8";
+export * from "./qs8";

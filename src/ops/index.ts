@@ -22,3 +22,5 @@ export * from './layernorm.js';
 export * from './transpose.js';
 export * from './slice.js';
 export * from './matmul.js';
+export * from './qs8.js';
+export * from './gemm-qs8.js';

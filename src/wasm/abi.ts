@@ -115,6 +115,17 @@ export interface Kernels {
   copy_f32_strided_simd(srcPtr: number, dstPtr: number, paramsPtr: number): void;
   transpose_f32_4x4_simd(xPtr: number, yPtr: number, batch: number, rows: number, cols: number): void;
   augment_crop_flip_f32_simd(xPtr: number, yPtr: number, n: number, c: number, h: number, w: number, paramsPtr: number): void;
+  gemm_pack_qs8_p4_simd(aPtr: number, lda: number, M: number, K: number, dstPtr: number): void;
+  gemm_pack_qs8_p8_simd(srcPtr: number, sk: number, sj: number, K: number, N: number, dstPtr: number): void;
+  gemm_qs8_4x8_minmax_simd(aPtr: number, bPtr: number, cPtr: number, csi: number, csj: number, biasPtr: number, scalePtr: number, M: number, N: number, K: number, rqPtr: number): void;
+  conv2d_im2col_qs8_simd(xPtr: number, colPtr: number, ld: number, paramsPtr: number, zx: number): void;
+  qs8_probe_rdot_simd(): number;
+  quantize_qs8_simd(xPtr: number, yPtr: number, n: number, scale: number, zp: number): void;
+  dequantize_qs8_simd(xPtr: number, yPtr: number, n: number, scale: number, zp: number): void;
+  dwconv2d_qs8_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, scalePtr: number, yPtr: number, paramsPtr: number, rqPtr: number): void;
+  add_qs8_minmax_simd(aPtr: number, bPtr: number, yPtr: number, n: number, ma: number, za: number, mb: number, zb: number, zy: number, qmin: number, qmax: number): void;
+  maxpool2d_qs8_simd(xPtr: number, yPtr: number, planes: number, paramsPtr: number): void;
+  global_avgpool2d_qs8_simd(xPtr: number, yPtr: number, planes: number, hw: number, mult: number, zx: number, zy: number): void;
 }
 
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
@@ -231,6 +242,17 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'copy_f32_strided_simd',
   'transpose_f32_4x4_simd',
   'augment_crop_flip_f32_simd',
+  'gemm_pack_qs8_p4_simd',
+  'gemm_pack_qs8_p8_simd',
+  'gemm_qs8_4x8_minmax_simd',
+  'conv2d_im2col_qs8_simd',
+  'qs8_probe_rdot_simd',
+  'quantize_qs8_simd',
+  'dequantize_qs8_simd',
+  'dwconv2d_qs8_minmax_simd',
+  'add_qs8_minmax_simd',
+  'maxpool2d_qs8_simd',
+  'global_avgpool2d_qs8_simd',
 ];
 
 /** A factor of a size or cost: a number, argument `arg`, or i32 slot `slot` of the block at argument `arg`. */
