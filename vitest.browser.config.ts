@@ -48,9 +48,13 @@ const NODE_ONLY = [
   'test/data.test.ts', // IDX files and the mnist package from disk
   'test/onnx-fuzz.test.ts', // lists a fixtures folder
   'test/simd.test.ts', // reads build/simdnet.wat
+  'test/callbacks.test.ts', // writes a checkpoint file (node:fs, node:os)
+  'test/torchvision.test.ts', // runs Python exports from test-artifacts/
   'test/start.test.ts', // spawns node
   'test/demo.test.ts', // drives Chromium itself with playwright-core
+  'test/demo-finetune.test.ts', // drives Chromium itself with playwright-core
   'test/browser-threads.test.ts', // drives Chromium itself with playwright-core
+  'test/readme.test.ts', // packs the package and runs the README's examples in Node, Deno, workerd and Chromium
   'test/threads*.test.ts', // Node's worker_threads pool (the browser run covers Web Workers)
 ];
 

@@ -32,3 +32,4 @@ export * from "./transpose";
 export * from "./augment";
 export * from "./gemm-qs8";
 export * from "./qs8";
+export * from "./pixels";

@@ -10,7 +10,8 @@
 //   assembly → wasm → random, tensor → threads → ops → nn → graph → data
 //   → compile, train, io → models → index → entries.
 // A file may import its own room and any room on a lower level. entries sit on top, so they may
-// import anything. src/random.ts, src/tensor.ts and src/index.ts are rooms of their own.
+// import anything. src/random.ts, src/tensor.ts and src/index.ts are rooms of their own; the
+// tensor room also holds the files split out of tensor.ts, src/tensor-*.ts.
 // Usage: node scripts/check-core.mjs [--quiet]
 import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -60,6 +61,8 @@ function listTs(dir) {
 /** The room of a repo-relative path, or null outside src/ and assembly/. */
 function roomOf(file) {
   if (file.startsWith('assembly/')) return 'assembly';
+  // src/tensor-*.ts (tensor-pixels.ts…) are parts of the tensor room split out of tensor.ts
+  if (/^src\/tensor-[^/]+\.ts$/.test(file)) return 'tensor';
   const m = /^src\/(?:([^/]+)\/.*|([^/]+)\.ts)$/.exec(file);
   if (!m) return null;
   return m[1] ?? m[2];

@@ -3,6 +3,7 @@ export { init, engineInfo, memoryInfo } from './wasm/engine.js';
 export type { InitOptions, EngineInfo, WasmSource } from './wasm/engine.js';
 export { Tensor, tidy, keep } from './tensor.js';
 export type { Shape } from './tensor.js';
+export type { FromPixelsOptions, PixelSource, ImageDataLike, BrowserPixelSource } from './tensor-pixels.js';
 export { outputSize } from './ops/shape.js';
 export type { OutputSizeOptions, Rounding, Padding2d } from './ops/shape.js';
 import * as ops from './ops/index.js';

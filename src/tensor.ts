@@ -1,6 +1,7 @@
 // Tensor: a float32 array living in wasm linear memory (a byte offset + a shape), with an
 // explicit lifetime, and tidy() scopes that free temporaries.
 import { heap, kernels, setLiveTensorCounter, describe } from './wasm/engine.js';
+import { fromPixels, type FromPixelsOptions, type PixelSource } from './tensor-pixels.js';
 
 export type Shape = readonly number[];
 /**
@@ -92,6 +93,16 @@ export class Tensor {
     const t = Tensor.empty(s);
     heap().f32view().set(data, t.#ptr >>> 2);
     return t;
+  }
+
+  /**
+   * RGBA pixels (an ImageData-like { data, width, height }; in browsers also a canvas,
+   * OffscreenCanvas, ImageBitmap or VideoFrame), or an array of them, as one normalised
+   * [N, C, H, W] float32 tensor: optional center crop, bilinear/nearest resize, grey, mean/std.
+   * See FromPixelsOptions (src/tensor-pixels.ts, which also says why the body lives there).
+   */
+  static fromPixels(source: PixelSource | readonly PixelSource[], options?: FromPixelsOptions): Tensor {
+    return fromPixels(source, options, (shape) => (checkShape(shape, 'Tensor.fromPixels'), Tensor.empty(shape)));
   }
 
   /** Byte offset in wasm memory. Throws when the tensor was disposed. */

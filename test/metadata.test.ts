@@ -75,4 +75,16 @@ describe('predictTopK', () => {
     expect(() => predictTopK(m, x, 0)).toThrow(/predictTopK: k must be ≥ 1/);
     x.dispose(); m.dispose(); ls.dispose();
   });
+
+  it('takes images and prepares them with the model\'s metadata.preprocess', () => {
+    const m = net();
+    const img = { width: 9, height: 7, data: Uint8Array.from({ length: 9 * 7 * 4 }, (_, i) => (i * 37) % 256) };
+    const viaPixels = predictTopK(m, img, 2);
+    const t = Tensor.fromPixels(img, PRE);
+    expect(viaPixels).toEqual(predictTopK(m, t, 2));
+    t.dispose();
+    m.metadata = {};
+    expect(() => predictTopK(m, img, 2)).toThrow(/x must be a Tensor, or images when the model has metadata.preprocess/);
+    m.dispose();
+  });
 });

@@ -15,6 +15,8 @@ export interface Fixture {
   output: { name: string; shape: number[]; data: string };
   /** PyTorch's output of the model in float64 (base64 little-endian float64), where computed. */
   output64?: { name: string; shape: number[]; dtype: 'float64'; data: string };
+  /** The ONNX operator types of each opset's file (scripts/make-op-fixtures.py). */
+  ops?: Record<string, string[]>;
 }
 
 /** Little-endian float32 values from base64. */

@@ -4,9 +4,6 @@
 // within 1e-4 (max |Δ| / max(1, |PyTorch|)), eagerly (model.predict) and through a compiled plan,
 // and memory returns to its baseline. The float64 outputs are reported beside.
 //
-// The operators are being added now: until they land the import refuses these files, so the
-// fixture checks run only with SIMDNET_ONNX_OPS=1. When they land, drop the skipIf (and this
-// paragraph) so that they run by default.
 import { readFileSync, statSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +13,6 @@ import { readFixtures, f32, f64, relError, run, report } from './onnx-fixtures.j
 
 const OPS_DIR = fileURLToPath(new URL('./fixtures/onnx-ops/', import.meta.url));
 const opsFixtures = readFixtures(OPS_DIR);
-const ENABLED = process.env.SIMDNET_ONNX_OPS === '1';
 const TOLERANCE = 1e-4;
 
 describe('test/fixtures/onnx-ops: the files the operator tests read', () => {
@@ -41,8 +37,7 @@ describe('test/fixtures/onnx-ops: the files the operator tests read', () => {
   });
 });
 
-// Enabled by SIMDNET_ONNX_OPS=1 until the operators land (see the header): then remove the skipIf.
-describe.skipIf(!ENABLED)('io.fromONNX: operator fixtures exported by PyTorch 1.13 (eager and compiled)', () => {
+describe('io.fromONNX: operator fixtures exported by PyTorch 1.13 (eager and compiled)', () => {
   beforeAll(ready);
   const measured: Record<string, number> = {};
   afterAll(() => report(measured));

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { io, data, Tensor, evaluate } from '../src/index.js';
+import { io, data, Tensor, evaluate, predictTopK } from '../src/index.js';
 import { ready } from './helpers.js';
 
 beforeAll(ready);
@@ -31,6 +31,17 @@ describe('npm start', () => {
       const r = evaluate(model, { x, y: test.labels });
       expect(r.accuracy).toBeCloseTo(acc, 4);
       expect(model.metadata.testAccuracy).toBeCloseTo(acc, 4);
+      // it carries its class names and preprocessing: a digit image in, a label out
+      expect(model.metadata.classNames).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+      expect(model.metadata.preprocess).toMatchObject({ size: [32, 32], channels: 1 });
+      // validation came from the training images: the log reports val_acc per epoch and the test
+      // accuracy once, at the end
+      expect(log).toMatch(/val_acc/);
+      const first = test.images.subarray(0, 32 * 32);
+      const rgba = new Uint8Array(32 * 32 * 4);
+      for (let i = 0; i < 32 * 32; i++) rgba.fill(Math.round(first[i] * 255), 4 * i, 4 * i + 3), (rgba[4 * i + 3] = 255);
+      const [top] = predictTopK(model, { data: rgba, width: 32, height: 32 }, 1);
+      expect(top[0].label).toBe(String(test.labels[0]));
       x.dispose();
       model.dispose();
     } finally {

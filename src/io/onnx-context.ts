@@ -48,7 +48,10 @@ export class Ctx {
   /** The batch size a file with static shapes was exported with (a Reshape to [B, …] keeps the batch). */
   batchHint: number | null = null;
 
-  constructor(readonly opset: number, readonly limit: number, nodes: OnnxNode[], outputs: string[]) {
+  /** Nodes a handler mapped ahead of their turn (a fused pattern): the walk passes over them. */
+  readonly skipped = new Set<OnnxNode>();
+
+  constructor(readonly opset: number, readonly limit: number, readonly nodes: readonly OnnxNode[], outputs: string[]) {
     this.graphOutputs = new Set(outputs);
     for (const n of nodes) for (const i of n.inputs) if (i !== '') this.uses.set(i, (this.uses.get(i) ?? 0) + 1);
     for (const o of outputs) this.uses.set(o, (this.uses.get(o) ?? 0) + 1);
@@ -168,6 +171,16 @@ export class Ctx {
     const act: Act = { kind: 'act', node: out, shape: spec.shape };
     this.values.set(out, act);
     return act;
+  }
+
+  /** The nodes that read value `name` (each once per input slot that names it). */
+  consumers(name: string): OnnxNode[] {
+    return this.nodes.filter((n) => n.inputs.includes(name));
+  }
+
+  /** True when value `name` is read by exactly one node input and is no graph output. */
+  usedOnce(name: string): boolean {
+    return (this.uses.get(name) ?? 0) === 1 && !this.graphOutputs.has(name);
   }
 
   /** Marks a value that no one may read (an unsupported extra output). */

@@ -85,6 +85,7 @@ export function fromONNX(bytes: Uint8Array | ArrayBuffer, options: FromOnnxOptio
   }
 
   g.nodes.forEach((n, i) => {
+    if (c.skipped.has(n)) return;
     c.begin(n, i);
     if (n.domain !== '' && n.domain !== 'ai.onnx') throw c.fail(`operator domain '${n.domain}' is not supported (only the default ONNX domain)`);
     for (const o of n.outputs) if (o !== '' && c.values.has(o)) throw c.fail(`output '${o}' is produced twice`);

@@ -14,14 +14,17 @@ import { Softmax } from '../nn/softmax.js';
 import { Dropout } from '../nn/dropout.js';
 import { LocalResponseNorm } from '../nn/localresponsenorm.js';
 import { BatchNorm2d } from '../nn/batchnorm2d.js';
-import { Add } from '../nn/add.js';
 import { Concat } from '../nn/concat.js';
 import { Reshape } from '../nn/reshape.js';
+import { PixelShuffle } from '../nn/pixelshuffle.js';
 import type { Layer } from '../nn/layer.js';
 import type { OnnxNode } from './onnx-proto.js';
-import { fmt, prod, type Act, type Const, type Ctx, type Handler } from './onnx-context.js';
+import { fmt, prod, type Act, type Ctx, type Handler } from './onnx-context.js';
 import { SHAPE_HANDLERS, reshapeLayer } from './onnx-shape-ops.js';
-import { constBinary, constConcat, normAxis } from './onnx-const-ops.js';
+import { constConcat, normAxis } from './onnx-const-ops.js';
+import { perChannel, withBias } from './onnx-fold.js';
+import { ELEMENTWISE_HANDLERS } from './onnx-elementwise-ops.js';
+import { TENSOR_HANDLERS } from './onnx-tensor-ops.js';
 
 /** A pair attribute (strides, dilations) of a 2-D window, default [d, d]. */
 function pair(c: Ctx, name: string, d: number): [number, number] {
@@ -142,64 +145,6 @@ function pool(c: Ctx, kind: 'max' | 'avg'): void {
   throw c.fail(`pads ${fmt(p)}${pre ? ` after a zero Pad ${fmt(pre)}` : ''} with ceil_mode ${ceil ? 1 : 0} cannot be expressed: ${last}`);
 }
 
-/** Per-output-channel values of a constant added to (or scaling) an activation of per-sample shape `shape`, or null. */
-function perChannel(k: Const, shape: number[]): Float32Array | null {
-  const batched = [1, ...shape];
-  const ch = shape[0];
-  if (k.dims.length > batched.length) return null;
-  const off = batched.length - k.dims.length;
-  for (let i = 0; i < k.dims.length; i++) {
-    const axis = off + i;
-    if (k.dims[i] !== 1 && !(axis === 1 && k.dims[i] === ch)) return null;
-  }
-  if (k.data.length === 1) return new Float32Array(ch).fill(k.data[0]);
-  return k.data.length === ch ? k.data.slice() : null;
-}
-
-function withBias(layer: Layer): Layer {
-  if (layer instanceof Conv2d && !layer.bias) {
-    return new Conv2d(layer.inChannels, layer.outChannels, layer.kernelSize, {
-      stride: layer.stride, padding: layer.padding, dilation: layer.dilation, groups: layer.groups, bias: true,
-    });
-  }
-  if (layer instanceof Linear && !layer.bias) return new Linear(layer.inFeatures, layer.outFeatures, { bias: true });
-  return layer;
-}
-
-/** Adds a per-channel bias into the Conv/Linear that produced input `i`, if that is possible. */
-function foldBias(c: Ctx, x: Act, i: number, k: Const): boolean {
-  const spec = c.foldable(x, i);
-  if (!spec || !(spec.layer instanceof Conv2d || spec.layer instanceof Linear)) return false;
-  const vec = perChannel(k, spec.shape);
-  if (vec === null) return false;
-  const old = spec.params.bias ?? new Float32Array(vec.length);
-  spec.params.bias = old.map((b, j) => b + vec[j]);
-  c.absorb(spec, withBias(spec.layer));
-  return true;
-}
-
-function add(c: Ctx, n: OnnxNode): void {
-  if (n.inputs.length !== 2) throw c.fail(`Add takes 2 inputs, got ${n.inputs.length}`);
-  const a = c.input(0), b = c.input(1);
-  if (a?.kind === 'act' && b?.kind === 'act') {
-    if (fmt(a.shape) !== fmt(b.shape)) throw c.fail(`adding [N, ${a.shape.join(', ')}] and [N, ${b.shape.join(', ')}] needs broadcasting, which is not supported`);
-    c.addLayer(new Add(), [a, b]);
-    return;
-  }
-  if (a?.kind === 'const' && b?.kind === 'const') {
-    c.set(constBinary(c, a, b, (p, q) => p + q));
-    return;
-  }
-  const [x, i, k] = a?.kind === 'act' ? [a, 0, b] : [b, 1, a];
-  if (x?.kind !== 'act' || k?.kind !== 'const') throw c.fail('its inputs must be activations or constants');
-  if (!foldBias(c, x, i, k)) {
-    throw c.fail(
-      `adding the constant '${n.inputs[1 - i]}' ${fmt(k.dims)} to an activation is supported only as a per-channel bias ` +
-        `folded into the Conv, Gemm or MatMul that produces it (and that nothing else reads)`,
-    );
-  }
-}
-
 function gemm(c: Ctx): void {
   const x = c.act(0, 'A');
   if (c.attrInt('transA', 0) !== 0) throw c.fail('transA = 1 (transposing the batch into the features) is not supported');
@@ -246,7 +191,7 @@ function batchNorm(c: Ctx): void {
   });
   const eps = c.attrFloat('epsilon', 1e-5);
   const spec = c.foldable(x, 0);
-  if (spec && (spec.layer instanceof Conv2d || spec.layer instanceof Linear)) {
+  if (spec && (spec.layer instanceof Conv2d || (spec.layer instanceof Linear && spec.shape.length === 1))) {
     const w = spec.params.weight, b = spec.params.bias ?? new Float32Array(ch);
     const per = w.length / ch;
     const w2 = new Float32Array(w.length), b2 = new Float32Array(ch);
@@ -325,14 +270,17 @@ function concat(c: Ctx, n: OnnxNode): void {
   c.addLayer(new Concat(a), xs);
 }
 
-function sum(c: Ctx, n: OnnxNode): void {
-  const xs = n.inputs.map((_, i) => c.act(i));
-  if (xs.length === 1) return void c.set(xs[0]);
-  if (xs.some((x) => fmt(x.shape) !== fmt(xs[0].shape))) throw c.fail('its inputs differ in shape; broadcasting is not supported');
-  c.addLayer(new Add(), xs);
+/** DepthToSpace (blocksize, mode DCR or CRD) on an image: a PixelShuffle. */
+function depthToSpace(c: Ctx): void {
+  const x = c.act(0);
+  image(c, x);
+  const mode = c.attrString('mode', 'DCR');
+  if (mode !== 'DCR' && mode !== 'CRD') throw c.fail(`mode '${mode}' is not DCR or CRD`);
+  c.addLayer(new PixelShuffle(c.attrInt('blocksize', 0), { mode }), [x]);
 }
 
 export const OPS: Record<string, Handler> = {
+  DepthToSpace: depthToSpace,
   Conv: conv,
   MaxPool: (c) => pool(c, 'max'),
   AveragePool: (c) => pool(c, 'avg'),
@@ -343,8 +291,6 @@ export const OPS: Record<string, Handler> = {
   },
   Gemm: gemm,
   MatMul: matmul,
-  Add: add,
-  Sum: sum,
   BatchNormalization: batchNorm,
   Relu: simple(() => new ReLU()),
   LeakyRelu: simple((c) => new LeakyReLU(c.attrFloat('alpha', 0.01))),
@@ -356,4 +302,6 @@ export const OPS: Record<string, Handler> = {
   Dropout: dropout,
   Concat: concat,
   ...SHAPE_HANDLERS,
+  ...ELEMENTWISE_HANDLERS,
+  ...TENSOR_HANDLERS,
 };

@@ -3,6 +3,8 @@
 import { Flatten } from '../nn/flatten.js';
 import { Reshape } from '../nn/reshape.js';
 import type { Layer } from '../nn/layer.js';
+import { Permute } from '../nn/permute.js';
+import { ChannelShuffle } from '../nn/channelshuffle.js';
 import { fmt, prod, type Act, type Ctx, type Value, type Handler } from './onnx-context.js';
 import { ivec, normAxis, CONST_HANDLERS, type Elem } from './onnx-const-ops.js';
 
@@ -27,10 +29,31 @@ export function reshapeLayer(from: readonly number[], to: readonly number[]): La
   return new Reshape(to);
 }
 
+/**
+ * PyTorch's channel shuffle, Reshape [C, …] → [g, C/g, …], Transpose of those two, Reshape back
+ * to [C, …] (the current node, reading x), when each step is read once: one nn.ChannelShuffle(g).
+ */
+function fuseShuffle(c: Ctx, x: Act, per: number[]): boolean {
+  const t = c.foldable(x, 0);
+  if (!(t?.layer instanceof Permute)) return false;
+  const d = t.layer.dims;
+  if (d.length < 4 || d[1] !== 2 || d[2] !== 1 || d.slice(3).some((p, i) => p !== i + 3)) return false;
+  const r = c.specs.find((s) => s.name === t.inputs[0]);
+  if (!r || !(r.layer instanceof Reshape || r.layer instanceof Flatten) || !c.usedOnce(r.name)) return false;
+  const [g, cg, ...rest] = r.shape;
+  if (fmt(per) !== fmt([g * cg, ...rest])) return false;
+  // the reshape's input had shape per: the spec it reads (or a graph input) holds it
+  const src = c.values.get(r.inputs[0]);
+  if (src?.kind !== 'act' || fmt(src.shape) !== fmt(per)) return false;
+  c.addLayer(new ChannelShuffle(g), [src]);
+  return true;
+}
+
 /** A reshape of an activation to a per-sample shape (or nothing when it is already that shape). */
 function reshapeAct(c: Ctx, x: Act, per: number[]): void {
   if (per.length === 0) throw c.fail('the result would have no per-sample dimensions (only the batch), which is not supported');
   if (fmt(per) === fmt(x.shape)) return void c.set(x);
+  if (fuseShuffle(c, x, per)) return;
   c.addLayer(reshapeLayer(x.shape, per), [x]);
 }
 

@@ -1,40 +1,49 @@
-import { Layer, type LayerConfig } from './layer.js';
+import { cfg, type LayerConfig } from './layer.js';
+import { BinaryLayer, binaryOptions, type BinaryOptions } from './binary-base.js';
 import type { OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
 import type { Tensor, Shape } from '../tensor.js';
 import { add, prepareAdd } from '../ops/add.js';
 
-/** Sums two or more inputs of the same shape: the residual connection of ResNet. */
-export class Add extends Layer {
+/**
+ * Sums its inputs: two with broadcasting (as torch.add; see BinaryLayer), or one input and a
+ * constant (x + c), or three or more of the same shape (ResNet's residual connections, DenseNet).
+ */
+export class Add extends BinaryLayer {
   static readonly type = 'Add';
   readonly type = Add.type;
-  static fromConfig(_c: LayerConfig, name: string): Add {
-    return new Add({ name });
+  readonly op = 'add';
+  protected readonly onnxOp = 'Add';
+  static fromConfig(c: LayerConfig, name: string): Add {
+    return new Add(binaryOptions(cfg(c), name));
   }
-  readonly inputs = [2, 64] as const;
-  constructor(options: { name?: string } = {}) {
-    super(options.name);
+  constructor(options: BinaryOptions = {}) {
+    super(options, 0, true);
   }
   outputShape(inputs: readonly Shape[]): Shape {
+    if (this.constant !== null || inputs.length === 2) return super.outputShape(inputs);
     if (inputs.length < 2) throw this.shapeError(inputs, 'it needs at least two inputs');
     const s0 = inputs[0];
     for (let i = 1; i < inputs.length; i++) {
       const s = inputs[i];
       if (s.length !== s0.length || s.some((d, k) => d !== s0[k])) {
-        throw this.shapeError(inputs, `all inputs must have the same shape (input ${i} differs from input 0)`);
+        throw this.shapeError(inputs, `with more than two inputs all must have the same shape (input ${i} differs from input 0)`);
       }
     }
     return s0.slice();
   }
   private arity = 0;
-  backward(dy: Tensor): Tensor[] {
-    if (this.arity === 0) throw this.notTrained();
+  backward(dy: Tensor, needs?: readonly boolean[]): (Tensor | null)[] {
+    if (this.arity === 0) return super.backward(dy, needs);
     return Array.from({ length: this.arity }, () => dy.clone());
   }
   release(): void {
     this.arity = 0;
+    super.release();
   }
   forward(inputs: readonly Tensor[], training = false): Tensor {
+    this.arity = 0;
+    if (inputs.length <= 2) return super.forward(inputs, training);
     this.arity = training ? inputs.length : 0;
     let acc = add(inputs[0], inputs[1]);
     for (let i = 2; i < inputs.length; i++) {
@@ -46,6 +55,7 @@ export class Add extends Layer {
   }
   /** n-ary Add as a chain of binary adds into the output buffer (out = a + b, out += c, …). */
   lower(inputs: readonly Shape[]): Prepared {
+    if (inputs.length <= 2) return super.lower(inputs);
     const first = prepareAdd(inputs[0], inputs[1]);
     const rest = inputs.slice(2).map((s) => prepareAdd(first.outShape, s));
     return {
@@ -62,9 +72,7 @@ export class Add extends Layer {
     };
   }
   toOnnx(e: OnnxEmitter): void {
-    e.op(e.inputs.length === 2 ? 'Add' : 'Sum', e.inputs);
-  }
-  config() {
-    return {};
+    if (e.inputs.length > 2) e.op('Sum', e.inputs);
+    else super.toOnnx(e);
   }
 }

@@ -1,8 +1,8 @@
 import { Layer, cfg, type LayerConfig } from './layer.js';
 import type { Param } from './param.js';
-import type { Tensor, Shape } from '../tensor.js';
+import { Tensor, viewTensor, type Shape } from '../tensor.js';
 import { linear, linearBackward, prepareLinear } from '../ops/linear.js';
-import type { Prepared } from '../ops/prepared.js';
+import { runOnce, type Prepared } from '../ops/prepared.js';
 import { attr, type LowerOptions, type OnnxEmitter } from './lowering.js';
 import { intArg, knownOptions } from '../ops/validate.js';
 import type { WeightInit } from './init.js';
@@ -13,7 +13,7 @@ export interface LinearOptions {
   name?: string;
 }
 
-/** Fully connected layer, as torch.nn.Linear: y = x·Wᵀ + b with W [out, in]. */
+/** Fully connected layer, as torch.nn.Linear: y = x·Wᵀ + b with W [out, in], over the last dim of x [N, …, in]. */
 export class Linear extends Layer {
   static readonly type = 'Linear';
   readonly type = Linear.type;
@@ -38,20 +38,30 @@ export class Linear extends Layer {
 
   outputShape(inputs: readonly Shape[]): Shape {
     const s = this.one(inputs);
-    if (s.length !== 1) {
+    const last = s[s.length - 1];
+    if (s.length === 0 || last !== this.inFeatures) {
       const n = s.reduce((a, b) => a * b, 1);
-      throw this.shapeError(inputs, `it needs a flat vector of ${this.inFeatures} features: put a Flatten before it` +
+      if (s.length === 1) throw this.shapeError(inputs, `it was built for ${this.inFeatures} input features`);
+      throw this.shapeError(inputs, `it applies to the last dim, which must be ${this.inFeatures}; put a Flatten before it` +
         (n === this.inFeatures ? ` (the input has ${n} values, the right number)` : ` (the input has ${n} values)`));
     }
-    if (s[0] !== this.inFeatures) throw this.shapeError(inputs, `it was built for ${this.inFeatures} input features`);
-    return [this.outFeatures];
+    return [...s.slice(0, -1), this.outFeatures];
+  }
+
+  /** x [N, …, in] seen as rows [N·…, in] (a view, no copy), or x itself when it is 2-D. */
+  private static rows(t: Tensor): Tensor {
+    return t.rank === 2 ? t : viewTensor(t.ptr, [t.size / t.shape[t.rank - 1], t.shape[t.rank - 1]]);
   }
 
   private saved: Tensor | null = null;
 
   forward(inputs: readonly Tensor[], training = false): Tensor {
-    this.saved = training ? inputs[0] : null;
-    return linear(inputs[0], this.weight.value, this.bias ? this.bias.value : null);
+    const x = inputs[0];
+    this.saved = training ? x : null;
+    if (x.rank === 2) return linear(x, this.weight.value, this.bias ? this.bias.value : null);
+    const rows = Linear.rows(x);
+    const p = prepareLinear(rows.shape, this.weight.value, this.bias ? this.bias.value : null);
+    return runOnce(p, [x.ptr], () => Tensor.empty([...x.shape.slice(0, -1), this.outFeatures]));
   }
 
   backward(dy: Tensor, needs?: readonly boolean[]): (Tensor | null)[] {
@@ -59,22 +69,29 @@ export class Linear extends Layer {
     if (x === null) throw new Error(`layer '${this.name}' (Linear): backward needs a forward pass with training true first`);
     // frozen parameters get no gradient: their kernels are skipped
     const tw = this.weight.trainable, tb = this.bias?.trainable === true;
-    const { dx } = linearBackward(dy, x, this.weight.value, {
+    const nd = x.rank !== 2;
+    const { dx } = linearBackward(nd ? Linear.rows(dy) : dy, nd ? Linear.rows(x) : x, this.weight.value, {
       weightGradInto: tw ? this.weight.gradBuffer() : undefined,
       weightGrad: tw,
       biasGradInto: tb ? this.bias!.gradBuffer() : undefined,
       biasGrad: tb,
       inputGrad: needs?.[0] !== false,
     });
-    return [dx];
+    if (!nd || dx === null) return [dx];
+    try {
+      return [dx.reshape(x.shape)];
+    } finally {
+      dx.dispose();
+    }
   }
 
   release(): void {
     this.saved = null;
   }
 
-  macs(): number {
-    return this.inFeatures * this.outFeatures;
+  macs(inputs: readonly Shape[] = [[this.inFeatures]]): number {
+    const s = inputs[0];
+    return (s.reduce((a, b) => a * b, 1) / this.inFeatures) * this.inFeatures * this.outFeatures;
   }
 
   get takesClamp(): boolean {
@@ -83,10 +100,21 @@ export class Linear extends Layer {
 
   lower(inputs: readonly Shape[], options: LowerOptions = {}): Prepared {
     if (options.folded) throw new Error(`compile: layer '${this.name}' (Linear) takes no folded weights`);
-    return prepareLinear(inputs[0], this.weight.value, this.bias ? this.bias.value : null, options.clamp);
+    const s = inputs[0];
+    if (s.length <= 2) return prepareLinear(s, this.weight.value, this.bias ? this.bias.value : null, options.clamp);
+    const p = prepareLinear([s.reduce((a, b) => a * b, 1) / this.inFeatures, this.inFeatures], this.weight.value, this.bias ? this.bias.value : null, options.clamp);
+    return { outShape: [...s.slice(0, -1), this.outFeatures], scratchBytes: p.scratchBytes, run: p.run, dispose: p.dispose };
   }
 
   toOnnx(e: OnnxEmitter): void {
+    if (e.inputShapes[0].length > 1) {
+      // N-D input: MatMul by Wᵀ [in, out], then the bias (as PyTorch exports it)
+      const w = this.weight.value.toFloat32Array(), wt = new Float32Array(w.length);
+      for (let o = 0; o < this.outFeatures; o++) for (let i = 0; i < this.inFeatures; i++) wt[i * this.outFeatures + o] = w[o * this.inFeatures + i];
+      const mm = e.op('MatMul', [e.inputs[0], e.weight('weight_t', wt, [this.inFeatures, this.outFeatures])], [], this.bias ? `${e.name}/matmul` : e.name);
+      if (this.bias) e.op('Add', [mm, e.weight('bias', this.bias.value.toFloat32Array(), this.bias.shape)]);
+      return;
+    }
     const ins = [e.inputs[0], e.weight('weight', this.weight.value.toFloat32Array(), this.weight.shape)];
     if (this.bias) ins.push(e.weight('bias', this.bias.value.toFloat32Array(), this.bias.shape));
     e.op('Gemm', ins, [attr.i('transB', 1)]);

@@ -98,3 +98,12 @@ export function hardSigmoidBackward(dy: Tensor, x: Tensor, alpha = 1 / 6, beta =
 export function hardSwishBackward(dy: Tensor, x: Tensor): Tensor {
   return mapBackward('hardSwishBackward', dy, x, 'x', (d, u, dx, n) => kernels().hardswish_bwd_f32_simd(d, u, dx, n));
 }
+
+/**
+ * hardtanh's gradient as torch's (hardtanh_backward): dx = dy where min < x < max (strict), else 0;
+ * a NaN x passes dy. min/max as clip's (null/undefined: no bound, so that side never stops dy).
+ */
+export function hardtanhBackward(dy: Tensor, x: Tensor, min?: number | null, max?: number | null): Tensor {
+  const [lo, hi] = bounds('hardtanhBackward', min, max);
+  return mapBackward('hardtanhBackward', dy, x, 'x', (d, u, dx, n) => kernels().hardtanh_bwd_f32_simd(d, u, dx, n, lo, hi));
+}

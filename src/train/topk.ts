@@ -1,6 +1,7 @@
 // predictTopK: the k most probable classes of each image, with their names when the model carries
 // classNames in its metadata.
 import { Tensor } from '../tensor.js';
+import type { PixelSource } from '../tensor-pixels.js';
 import { Graph } from '../graph/graph.js';
 import { softmax } from '../ops/softmax.js';
 import { intArg, knownOptions, tensorArg, describe } from '../ops/validate.js';
@@ -26,11 +27,22 @@ export interface TopKOptions {
 /**
  * For each image of x ([N, …inputShape]), the k most probable classes, most probable first (ties:
  * lower index first). Probabilities are the softmax of the logits, or the model's own output when
- * its last layer is Softmax (exp of it for LogSoftmax).
+ * its last layer is Softmax (exp of it for LogSoftmax). x may also be images (what
+ * Tensor.fromPixels takes): they are prepared with the model's metadata.preprocess.
  */
-export function predictTopK(model: Graph, x: Tensor, k = 5, options: TopKOptions = {}): TopKEntry[][] {
+export function predictTopK(model: Graph, x: Tensor | PixelSource | readonly PixelSource[], k = 5, options: TopKOptions = {}): TopKEntry[][] {
   const op = 'predictTopK';
   if (!(model instanceof Graph)) throw new TypeError(`${op}: model must be a Graph or Sequential, got ${describe(model)}`);
+  if (!(x instanceof Tensor)) {
+    const pre = model.metadata.preprocess;
+    if (pre === undefined) throw new TypeError(`${op}: x must be a Tensor, or images when the model has metadata.preprocess (this one has none); got ${describe(x)}`);
+    const t = Tensor.fromPixels(x as PixelSource, pre as Record<string, unknown>);
+    try {
+      return predictTopK(model, t, k, options);
+    } finally {
+      t.dispose();
+    }
+  }
   const t = tensorArg(op, 'x', x);
   knownOptions(op, options, ['classNames', 'batchSize']);
   const out = model.outputShape;

@@ -126,6 +126,7 @@ export interface Kernels {
   add_qs8_minmax_simd(aPtr: number, bPtr: number, yPtr: number, n: number, ma: number, za: number, mb: number, zb: number, zy: number, qmin: number, qmax: number): void;
   maxpool2d_qs8_simd(xPtr: number, yPtr: number, planes: number, paramsPtr: number): void;
   global_avgpool2d_qs8_simd(xPtr: number, yPtr: number, planes: number, hw: number, mult: number, zx: number, zy: number): void;
+  pixels_rgba8_to_nchw_f32_simd(srcPtr: number, tablesPtr: number, dstPtr: number, outH: number, outW: number, channels: number): void;
 }
 
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
@@ -253,6 +254,7 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'add_qs8_minmax_simd',
   'maxpool2d_qs8_simd',
   'global_avgpool2d_qs8_simd',
+  'pixels_rgba8_to_nchw_f32_simd',
 ];
 
 /** A factor of a size or cost: a number, argument `arg`, or i32 slot `slot` of the block at argument `arg`. */

@@ -49,4 +49,9 @@ export function readdirSync(path: string | URL, options?: unknown): string[] {
   return JSON.parse(get(`/__simdnet_readdir?path=${encodeURIComponent(served(path))}`, false).responseText) as string[];
 }
 
-export default { readFileSync, existsSync, readdirSync };
+/** A file's size (only `size` is given): the length of its bytes as served. */
+export function statSync(path: string | URL): { size: number } {
+  return { size: get(path, true).responseText.length };
+}
+
+export default { readFileSync, existsSync, readdirSync, statSync };

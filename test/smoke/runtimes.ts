@@ -33,7 +33,7 @@ export function runDeno(dir: string, deno: string): SmokeResult {
   return parseResult('deno run node-main.mjs', r.stdout, r.stderr);
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -83,7 +83,17 @@ const smoke :Workerd.Worker = (
 );
 `,
   );
-  const child = spawn(workerd, ['serve', 'workerd.capnp'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const text = await workerdFetch(workerd, dir, 'workerd.capnp', `http://127.0.0.1:${port}/`);
+  return { ...(JSON.parse(text) as SmokeResult), bundled };
+}
+
+/**
+ * Starts `workerd serve <config>` in dir, fetches url once it listens (retrying while the
+ * connection is refused, up to 30 s), stops workerd and returns the body; a non-2xx answer or
+ * workerd exiting is an error with workerd's log.
+ */
+export async function workerdFetch(workerd: string, dir: string, config: string, url: string, init?: RequestInit): Promise<string> {
+  const child = spawn(workerd, ['serve', config], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout.on('data', (d) => (log += d));
   child.stderr.on('data', (d) => (log += d));
@@ -92,10 +102,10 @@ const smoke :Workerd.Worker = (
     for (;;) {
       if (child.exitCode !== null) throw new Error(`workerd exited with ${child.exitCode}:\n${log}`);
       try {
-        const res = await fetch(`http://127.0.0.1:${port}/`);
+        const res = await fetch(url, init);
         const text = await res.text();
         if (!res.ok) throw new Error(`workerd answered ${res.status}: ${text}\n${log}`);
-        return { ...(JSON.parse(text) as SmokeResult), bundled };
+        return text;
       } catch (e) {
         if (!(e instanceof TypeError) || Date.now() > deadline) throw e; // TypeError: not listening yet
         await new Promise((r) => setTimeout(r, 100));

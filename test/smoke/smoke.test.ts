@@ -18,6 +18,11 @@ const DIST_FILES = [
   'dist/index.js', 'dist/node.js', 'dist/node.cjs', 'dist/browser.js', 'dist/workerd.js', 'dist/deno.js',
   'dist/worker.js', 'dist/worker-node.js', 'dist/index.d.ts', 'dist/index.d.cts', ...WASM_FILES,
 ];
+/** The trained LeNet-5 and real MNIST test digits that the README's examples use. */
+const EXAMPLE_FILES = [
+  'models/lenet5-mnist.simdnet', 'samples/digit-7.png', 'samples/digit-7.rgba',
+  'samples/mnist-200-images-idx3-ubyte.gz', 'samples/mnist-200-labels-idx1-ubyte.gz',
+];
 const tools = await findTools();
 const ran: { runtime: string; entry: string; result: SmokeResult; ms: number }[] = [];
 let installed: Installed;
@@ -64,8 +69,8 @@ async function timed<T>(f: () => T | Promise<T>): Promise<[T, number]> {
 }
 
 describe('the package as published', () => {
-  it('holds the entries, the types and the wasm, and nothing else', () => {
-    expect(installed.files).toEqual([...DIST_FILES, 'README.md', 'package.json'].sort());
+  it('holds the entries, the types, the wasm and the README examples\' model and digits, and nothing else', () => {
+    expect(installed.files).toEqual([...DIST_FILES, ...EXAMPLE_FILES, 'README.md', 'package.json'].sort());
     expect(pkg.sideEffects).toBe(false);
     const conditions = Object.keys(pkg.exports['.']);
     expect(conditions[0]).toBe('types');

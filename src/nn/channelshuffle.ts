@@ -1,0 +1,65 @@
+import { Layer, cfg, type LayerConfig } from './layer.js';
+import { attr, type OnnxEmitter } from './lowering.js';
+import { runOnce, type Prepared } from '../ops/prepared.js';
+import { Tensor, type Shape } from '../tensor.js';
+import { prepareTranspose } from '../ops/transpose.js';
+import { intArg } from '../ops/validate.js';
+
+/**
+ * ShuffleNet's channel shuffle, as torch.nn.ChannelShuffle(groups): the C channels, seen as
+ * [groups, C/groups], are transposed to [C/groups, groups] (channel g·(C/g) + j moves to
+ * j·groups + g). Runs as one transpose of [N, groups, C/groups, H·W] that copies whole planes.
+ */
+export class ChannelShuffle extends Layer {
+  static readonly type = 'ChannelShuffle';
+  readonly type = ChannelShuffle.type;
+  static fromConfig(c: LayerConfig, name: string): ChannelShuffle {
+    return new ChannelShuffle(cfg(c.groups), { name });
+  }
+  readonly groups: number;
+  constructor(groups: number, options: { name?: string } = {}) {
+    super(options.name);
+    this.groups = intArg('nn.ChannelShuffle', 'groups', groups, 1);
+  }
+  outputShape(inputs: readonly Shape[]): Shape {
+    const s = this.one(inputs);
+    if (s.length < 1 || s[0] % this.groups !== 0) throw this.shapeError(inputs, `its channels must split into ${this.groups} groups`);
+    return s.slice();
+  }
+  /** The transpose that shuffles x of batched shape `shape` by `groups`, with x's shape as its output. */
+  private static prepare(shape: Shape, groups: number): Prepared {
+    const plane = shape.slice(2).reduce((a, b) => a * b, 1);
+    const p = prepareTranspose([shape[0], groups, shape[1] / groups, plane], [0, 2, 1, 3]);
+    return { ...p, outShape: shape.slice(), run: p.run, dispose: p.dispose };
+  }
+  private trained = false;
+  forward(inputs: readonly Tensor[], training = false): Tensor {
+    this.trained = training;
+    const x = inputs[0];
+    this.outputShape([x.shape.slice(1)]);
+    return runOnce(ChannelShuffle.prepare(x.shape, this.groups), [x.ptr], (s) => Tensor.empty(s));
+  }
+  /** The inverse shuffle: C/groups groups. */
+  backward(dy: Tensor): Tensor[] {
+    if (!this.trained) throw this.notTrained();
+    return [runOnce(ChannelShuffle.prepare(dy.shape, dy.shape[1] / this.groups), [dy.ptr], (s) => Tensor.empty(s))];
+  }
+  release(): void {
+    this.trained = false;
+  }
+  lower(inputs: readonly Shape[]): Prepared {
+    return ChannelShuffle.prepare(inputs[0], this.groups);
+  }
+  /** PyTorch's form: Reshape to [N, g, C/g, …], Transpose, Reshape back (re-fused on import). */
+  toOnnx(e: OnnxEmitter): void {
+    const s = e.inputShapes[0];
+    const g = this.groups;
+    const five = e.op('Reshape', [e.inputs[0], e.int64s('split_shape', [0, g, s[0] / g, ...s.slice(1)])], [], `${e.name}/split`);
+    const perm = [0, 2, 1, ...s.slice(1).map((_, i) => i + 3)];
+    const t = e.op('Transpose', [five], [attr.ints('perm', perm)], `${e.name}/transpose`);
+    e.op('Reshape', [t, e.int64s('shape', [0, ...s])]);
+  }
+  config() {
+    return { groups: this.groups };
+  }
+}

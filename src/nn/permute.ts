@@ -1,0 +1,56 @@
+import { Layer, cfg, type LayerConfig } from './layer.js';
+import { attr, type OnnxEmitter } from './lowering.js';
+import type { Prepared } from '../ops/prepared.js';
+import type { Tensor, Shape } from '../tensor.js';
+import { transpose, transposeBackward, prepareTranspose } from '../ops/transpose.js';
+import { axisList } from './axes-arg.js';
+
+/**
+ * Reorders the axes of the batched tensor, as x.permute(dims) in PyTorch (ONNX Transpose): output
+ * axis i is input axis dims[i]. The batch stays first (dims[0] = 0); rank ≤ 6. The data is copied.
+ */
+export class Permute extends Layer {
+  static readonly type = 'Permute';
+  readonly type = Permute.type;
+  static fromConfig(c: LayerConfig, name: string): Permute {
+    return new Permute(cfg(c.dims), { name });
+  }
+  readonly dims: readonly number[];
+  constructor(dims: readonly number[], options: { name?: string } = {}) {
+    super(options.name);
+    const d = axisList('nn.Permute', 'dims', dims);
+    const r = d.length;
+    const norm = d.map((a) => (a < 0 ? a + r : a));
+    if (r < 2 || r > 6 || new Set(norm).size !== r || norm.some((a) => a < 0 || a >= r)) {
+      throw new RangeError(`nn.Permute: dims [${d.join(', ')}] must be a permutation of the 2 … 6 axes of the batched tensor`);
+    }
+    if (norm[0] !== 0) throw new RangeError(`nn.Permute: dims [${d.join(', ')}] must keep the batch axis first (dims[0] = 0)`);
+    this.dims = Object.freeze(norm);
+  }
+  outputShape(inputs: readonly Shape[]): Shape {
+    const s = this.one(inputs);
+    if (s.length + 1 !== this.dims.length) throw this.shapeError(inputs, `dims [${this.dims.join(', ')}] permute a rank-${this.dims.length} batched tensor`);
+    return this.dims.slice(1).map((a) => s[a - 1]);
+  }
+  private trained = false;
+  forward(inputs: readonly Tensor[], training = false): Tensor {
+    this.trained = training;
+    return transpose(inputs[0], this.dims);
+  }
+  backward(dy: Tensor): Tensor[] {
+    if (!this.trained) throw this.notTrained();
+    return [transposeBackward(dy, this.dims)];
+  }
+  release(): void {
+    this.trained = false;
+  }
+  lower(inputs: readonly Shape[]): Prepared {
+    return prepareTranspose(inputs[0], this.dims);
+  }
+  toOnnx(e: OnnxEmitter): void {
+    e.op('Transpose', [e.inputs[0]], [attr.ints('perm', this.dims)]);
+  }
+  config() {
+    return { dims: this.dims.slice() };
+  }
+}
