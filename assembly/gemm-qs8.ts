@@ -22,22 +22,47 @@ import { QS8_KG, requantStore, rdotMode, loadRq } from "./qs8-common";
   return i32x4.add(i32x4.shuffle(x, y, 0, 2, 4, 6), i32x4.shuffle(x, y, 1, 3, 5, 7));
 }
 
+/** Four rows' i32 lanes (k-groups g0…g3) transposed: group g of rows 0…3, stored at d + 16·g. */
+@inline function storeGroups4(d: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
+  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(d, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+  v128.store(d, i32x4.shuffle(t0, t1, 2, 3, 6, 7), 16);
+  v128.store(d, i32x4.shuffle(t2, t3, 0, 1, 4, 5), 32);
+  v128.store(d, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 48);
+}
+
+/** 4·KG bytes of one row as four k-groups (i32 lanes); zero for a row past M. */
+@inline function rowGroups(row: usize, inside: bool): v128 {
+  if (!inside) return i32x4.splat(0);
+  // the plain build multiplies 16-bit lanes: weights are stored sign-extended once here
+  return ASC_FEATURE_RELAXED_SIMD ? v128.load(row) : i16x8.extend_low_i8x16_s(v128.load64_zero(row));
+}
+
 /**
  * Packs A [M, K] int8 (row-major, row stride lda elements) into 4-row tiles (layout above).
- * Writes ⌈M/4⌉·16·Kp/KG bytes at dstPtr.
+ * Writes ⌈M/4⌉·16·Kp/KG bytes at dstPtr. Four k-groups of four rows at a time are one 4×4
+ * transpose of i32 lanes; the k tail (< 4 groups) goes byte by byte.
  */
 export function gemm_pack_qs8_p4_simd(aPtr: usize, lda: i32, M: i32, K: i32, dstPtr: usize): void {
   const kp = (K + QS8_KG - 1) / QS8_KG * QS8_KG;
+  const step = 4 * QS8_KG;
   let d = dstPtr;
   for (let i0 = 0; i0 < M; i0 += 4) {
-    for (let k0 = 0; k0 < kp; k0 += QS8_KG) {
+    const row = aPtr + <usize>i0 * <usize>lda;
+    const s = <usize>lda;
+    let k0 = 0;
+    for (; k0 + step <= K; k0 += step) {
+      const p = row + <usize>k0;
+      storeGroups4(d, rowGroups(p, true), rowGroups(p + s, i0 + 1 < M), rowGroups(p + 2 * s, i0 + 2 < M), rowGroups(p + 3 * s, i0 + 3 < M));
+      d += 64;
+    }
+    for (; k0 < kp; k0 += QS8_KG) {
       for (let r = 0; r < 4; r++) {
         const i = i0 + r;
-        const row = aPtr + <usize>i * <usize>lda;
         for (let q = 0; q < QS8_KG; q++) {
           const k = k0 + q;
-          const v: i32 = i < M && k < K ? <i32>load<i8>(row + <usize>k) : 0;
-          // the plain build multiplies 16-bit lanes: weights are stored sign-extended once here
+          const v: i32 = i < M && k < K ? <i32>load<i8>(row + <usize>r * s + <usize>k) : 0;
           if (!ASC_FEATURE_RELAXED_SIMD) store<i16>(d + (<usize>q << 1), <i16>v);
           else store<i8>(d + <usize>q, <i8>v);
         }
@@ -225,6 +250,21 @@ export function gemm_qs8_4x8_minmax_simd(
   }
 }
 
+/** n bytes of z's lane at d: 16 at a time, then byte by byte (never writes past d + n). */
+@inline function fillBytes(d: usize, z: v128, n: i32): void {
+  let i = 0;
+  for (; i + 16 <= n; i += 16) v128.store(d + <usize>i, z);
+  const b = <i8>i8x16.extract_lane_s(z, 0);
+  for (; i < n; i++) store<i8>(d + <usize>i, b);
+}
+
+/** n bytes from s to d (not overlapping): 16 at a time, then byte by byte. */
+@inline function copyBytes(d: usize, s: usize, n: i32): void {
+  let i = 0;
+  for (; i + 16 <= n; i += 16) v128.store(d + <usize>i, v128.load(s + <usize>i));
+  for (; i < n; i++) store<i8>(d + <usize>i, load<i8>(s + <usize>i));
+}
+
 /**
  * conv2d's unfolding for int8 NCHW, one image: col[k, p] (row-major, row stride ld ≥ oh·ow) =
  * x[c, oy·sh − padTop + ki·dh, ox·sw − padLeft + kj·dw] with k = (c·kh + ki)·kw + kj, p = oy·ow + ox;
@@ -238,6 +278,7 @@ export function conv2d_im2col_qs8_simd(xPtr: usize, colPtr: usize, ld: i32, para
   const dh = load<i32>(paramsPtr, 28), dw = load<i32>(paramsPtr, 32);
   const pt = load<i32>(paramsPtr, 36), pl = load<i32>(paramsPtr, 40);
   const oh = load<i32>(paramsPtr, 44), ow = load<i32>(paramsPtr, 48);
+  const zv = i8x16.splat(<i8>zx);
   let row = colPtr;
   for (let c = 0; c < C; c++) {
     const plane = xPtr + <usize>c * <usize>(H * W);
@@ -252,13 +293,13 @@ export function conv2d_im2col_qs8_simd(xPtr: usize, colPtr: usize, ld: i32, para
         for (let oy = 0; oy < oh; oy++) {
           const iy = oy * sh - pt + ki * dh;
           if (iy < 0 || iy >= H) {
-            memory.fill(d, <u8>zx, <usize>ow);
+            fillBytes(d, zv, ow);
           } else {
-            if (lo > 0) memory.fill(d, <u8>zx, <usize>lo);
+            fillBytes(d, zv, lo);
             const src = plane + <usize>(iy * W + ix0);
-            if (sw == 1) memory.copy(d + <usize>lo, src + <usize>lo, <usize>(hi - lo));
+            if (sw == 1) copyBytes(d + <usize>lo, src + <usize>lo, hi - lo);
             else for (let ox = lo; ox < hi; ox++) store<i8>(d + <usize>ox, load<i8>(src + <usize>(ox * sw)));
-            if (hi < ow) memory.fill(d + <usize>hi, <u8>zx, <usize>(ow - hi));
+            if (hi < ow) fillBytes(d + <usize>hi, zv, ow - hi);
           }
           d += <usize>ow;
         }

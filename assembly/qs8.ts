@@ -143,11 +143,31 @@ export function add_qs8_minmax_simd(aPtr: usize, bPtr: usize, yPtr: usize, n: i3
   }
 }
 
+/** y[o] = max(y[o], x[o·sw]) for o < n: 16 outputs per step when sw is 1 or 2, then one by one. */
+@inline function maxRowQs8(y: usize, x: usize, n: i32, sw: i32): void {
+  let o = 0;
+  if (sw == 1) {
+    for (; o + 16 <= n; o += 16) v128.store(y + <usize>o, i8x16.max_s(v128.load(y + <usize>o), v128.load(x + <usize>o)));
+  } else if (sw == 2) {
+    // bytes 0, 2, …, 30 of 32 (the last read byte, 2·(o + 15) + 1, is at most one past the row)
+    for (; o + 16 <= n; o += 16) {
+      const p = x + (<usize>o << 1);
+      const even = i8x16.shuffle(v128.load(p), v128.load(p, 16), 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+      v128.store(y + <usize>o, i8x16.max_s(v128.load(y + <usize>o), even));
+    }
+  }
+  for (; o < n; o++) {
+    const a = load<i8>(y + <usize>o), b = load<i8>(x + <usize>(o * sw));
+    store<i8>(y + <usize>o, a > b ? a : b);
+  }
+}
+
 /**
  * Max pooling on int8 (max commutes with the monotone quantization: input and output share scale
  * and zero point), one call for `planes` planes: y[pl, oy, ox] = max over the window's taps inside
  * the image (padding never wins, as PyTorch's −∞). paramsPtr: i32 [H, W, kh, kw, sh, sw, dh, dw,
- * padTop, padLeft, oh, ow]. Scalar.
+ * padTop, padLeft, oh, ow]. Each output row starts at −128 and takes, tap by tap, the max with the
+ * run of outputs whose tap lies inside the row (i8x16.max_s, 16 outputs a step for sw 1 and 2).
  */
 export function maxpool2d_qs8_simd(xPtr: usize, yPtr: usize, planes: i32, paramsPtr: usize): void {
   const H = load<i32>(paramsPtr), W = load<i32>(paramsPtr, 4);
@@ -156,22 +176,27 @@ export function maxpool2d_qs8_simd(xPtr: usize, yPtr: usize, planes: i32, params
   const dh = load<i32>(paramsPtr, 24), dw = load<i32>(paramsPtr, 28);
   const pt = load<i32>(paramsPtr, 32), pl = load<i32>(paramsPtr, 36);
   const oh = load<i32>(paramsPtr, 40), ow = load<i32>(paramsPtr, 44);
+  const lowest = i8x16.splat(-128);
   for (let q = 0; q < planes; q++) {
     const plane = xPtr + <usize>q * <usize>(H * W);
     let y = yPtr + <usize>q * <usize>(oh * ow);
     for (let oy = 0; oy < oh; oy++) {
-      for (let ox = 0; ox < ow; ox++) {
-        let m: i32 = -128;
-        for (let ki = 0; ki < kh; ki++) {
-          const iy = oy * sh - pt + ki * dh;
-          if (iy < 0 || iy >= H) continue;
-          for (let kj = 0; kj < kw; kj++) {
-            const ix = ox * sw - pl + kj * dw;
-            if (ix >= 0 && ix < W) m = max(m, <i32>load<i8>(plane + <usize>(iy * W + ix)));
-          }
+      let o = 0;
+      for (; o + 16 <= ow; o += 16) v128.store(y + <usize>o, lowest);
+      for (; o < ow; o++) store<i8>(y + <usize>o, -128);
+      for (let ki = 0; ki < kh; ki++) {
+        const iy = oy * sh - pt + ki * dh;
+        if (iy < 0 || iy >= H) continue;
+        for (let kj = 0; kj < kw; kj++) {
+          const ix0 = kj * dw - pl;
+          // ox in [lo, hi) reads inside the row
+          const lo = ix0 >= 0 ? 0 : min(ow, (sw - 1 - ix0) / sw);
+          const room = W - 1 - ix0;
+          const hi = room < 0 ? lo : max(lo, min(ow, room / sw + 1));
+          if (hi > lo) maxRowQs8(y + <usize>lo, plane + <usize>(iy * W + ix0 + lo * sw), hi - lo, sw);
         }
-        store<i8>(y++, <i8>m);
       }
+      y += <usize>ow;
     }
   }
 }

@@ -252,6 +252,29 @@ describe('quantize / dequantize / add / pooling on int8', () => {
     t.dispose(); y.dispose(); g.dispose();
   });
 
+  it('maxPool2dQs8 sweeps widths across the 16-byte vector, strides 1–3, padding, dilation', () => {
+    let seed = 300;
+    for (const w of [1, 5, 15, 16, 17, 31, 32, 33, 40, 70]) for (const s of [1, 2, 3]) for (const [k, pad, dil] of [[2, 0, 1], [3, 1, 1], [3, 0, 2], [1, 0, 1]]) {
+      const h = 5, n = 3, span = dil * (k - 1) + 1;
+      if (w + 2 * pad < span) continue;
+      const x = ints(n * h * w, seed++);
+      const t = Tensor.from(x, [1, n, h, w]);
+      const y = ops.maxPool2dQs8(t, { kernelSize: k, stride: s, padding: pad, dilation: dil });
+      const [, , oh, ow] = y.shape;
+      const got = y.toInt8Array();
+      for (let p = 0; p < n; p++) for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) {
+        let m = -128;
+        for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) {
+          const iy = oy * s - pad + i * dil, ix = ox * s - pad + j * dil;
+          if (iy >= 0 && iy < h && ix >= 0 && ix < w) m = Math.max(m, x[(p * h + iy) * w + ix]);
+        }
+        const at = (p * oh + oy) * ow + ox;
+        if (got[at] !== m) expect.fail(`w ${w} s ${s} k ${k} pad ${pad} dil ${dil}: y[${p}, ${oy}, ${ox}] = ${got[at]}, want ${m}`);
+      }
+      t.dispose(); y.dispose();
+    }
+  });
+
   it('engineInfo says which int8 GEMM runs (the start-up check of the relaxed dot)', () => {
     const m = rdotMode(), info = engineInfo();
     expect(info.int8).toBe(m === 1 ? 'relaxed_dot' : m === 0 ? 'relaxed_dot_split' : 'dot_i16x8');
