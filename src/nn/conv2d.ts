@@ -6,10 +6,11 @@ import { conv2d, conv2dBackwardData, conv2dBackwardFilter, conv2dBackwardBias, p
 import type { Prepared } from '../ops/prepared.js';
 import { window2d } from '../ops/shape.js';
 import { attr, type Folded, type LowerOptions, type OnnxEmitter } from './lowering.js';
-import { pairArg, intArg, knownOptions } from '../ops/validate.js';
+import { knownOptions } from '../ops/validate.js';
 import type { Padding2d } from '../ops/shape.js';
 import type { WeightInit } from './init.js';
-import { layerWindow, floorDrops } from './window.js';
+import { floorDrops } from './window.js';
+import { convSpec, convWindow } from './conv-spec.js';
 
 export interface Conv2dOptions {
   stride?: number | [number, number];
@@ -48,34 +49,20 @@ export class Conv2d extends Layer {
     super(options.name);
     const op = 'nn.Conv2d';
     knownOptions(op, options, KEYS);
-    this.inChannels = intArg(op, 'inChannels', inChannels, 1);
-    this.outChannels = intArg(op, 'outChannels', outChannels, 1);
-    this.kernelSize = pairArg(op, 'kernelSize', kernelSize, 1);
-    this.stride = pairArg(op, 'stride', options.stride ?? 1, 1);
-    this.dilation = pairArg(op, 'dilation', options.dilation ?? 1, 1);
-    this.padding = options.padding ?? 0;
-    this.groups = intArg(op, 'groups', options.groups ?? 1, 1);
-    if (inChannels % this.groups !== 0 || outChannels % this.groups !== 0) {
-      throw new RangeError(`${op}: inChannels (${inChannels}) and outChannels (${outChannels}) must both be divisible by groups (${this.groups})`);
-    }
+    const c = convSpec(op, inChannels, outChannels, kernelSize, options);
+    this.inChannels = c.inChannels; this.outChannels = c.outChannels; this.kernelSize = c.kernelSize;
+    this.stride = c.stride; this.padding = c.padding; this.dilation = c.dilation; this.groups = c.groups;
     const wShape = [outChannels, inChannels / this.groups, this.kernelSize[0], this.kernelSize[1]];
     this.weight = this.addParam({ name: 'weight', shape: wShape, init: options.weightInit ?? 'kaimingUniform' });
     this.bias = options.bias === false ? null : this.addParam({ name: 'bias', shape: [outChannels], init: 'zeros' });
   }
 
   private window(s: Shape) {
-    return layerWindow((need) => this.shapeError([s], need), s, {
-      kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, dilation: this.dilation, rounding: 'floor',
-    });
+    return convWindow(this, s, (need) => this.shapeError([s], need));
   }
 
   outputShape(inputs: readonly Shape[]): Shape {
-    const s = this.one(inputs);
-    if (s.length !== 3) throw this.shapeError(inputs, `it needs a [C, H, W] image (rank 3 per sample); add no Flatten before it`);
-    if (s[0] !== this.inChannels) {
-      throw this.shapeError(inputs, `it was built for ${this.inChannels} input channels, i.e. [${this.inChannels}, H, W]`);
-    }
-    const w = this.window(s);
+    const w = this.window(this.one(inputs));
     return [this.outChannels, w.oh, w.ow];
   }
 

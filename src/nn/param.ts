@@ -11,6 +11,8 @@ export interface ParamSpec {
   init: WeightInit;
   /** The shape whose fans scale the initialisation (a bias uses its weight's). */
   fanShape?: Shape;
+  /** 'int8' for a quantized layer's weights (initialised to zeros, never trained); default 'float32'. */
+  dtype?: 'float32' | 'int8';
 }
 
 export class Param {
@@ -19,6 +21,8 @@ export class Param {
   readonly size: number;
   /** A buffer (batch norm's running statistics): never trained, not counted as a parameter. */
   readonly buffer: boolean;
+  /** The element type of the value: float32, or int8 for a quantized layer's weights. */
+  readonly dtype: 'float32' | 'int8';
   #trainable: boolean;
   readonly initKind: WeightInit;
   private readonly fanShape: Shape;
@@ -32,7 +36,8 @@ export class Param {
     this.shape = spec.shape.slice();
     this.size = spec.shape.reduce((a, b) => a * b, 1);
     this.buffer = spec.trainable === false;
-    this.#trainable = !this.buffer;
+    this.dtype = spec.dtype ?? 'float32';
+    this.#trainable = !this.buffer && this.dtype === 'float32';
     this.initKind = spec.init;
     this.fanShape = spec.fanShape ?? spec.shape;
   }
@@ -48,6 +53,7 @@ export class Param {
   set trainable(v: boolean) {
     if (typeof v !== 'boolean') throw new TypeError(`parameter ${this.name}: trainable must be true or false, got ${String(v)}`);
     if (v && this.buffer) throw new TypeError(`parameter ${this.name} is a buffer (running statistics): it cannot be trained`);
+    if (v && this.dtype === 'int8') throw new TypeError(`parameter ${this.name} holds int8 (quantized) weights: it cannot be trained`);
     this.#trainable = v;
     if (!v) {
       this.grad?.dispose();
@@ -67,13 +73,31 @@ export class Param {
   /** The value, allocated and initialised on first use. */
   get value(): Tensor {
     if (this.tensor === null || this.tensor.disposed) {
+      if (this.dtype === 'int8') return (this.tensor = keep(Tensor.zeros(this.shape, 'int8')));
       this.tensor = keep(Tensor.from(initArray(this.initKind, this.shape, this.seed, this.fanShape), this.shape));
     }
     return this.tensor;
   }
 
-  /** Replaces the value with a copy of `data` (which must have the same size). */
-  assign(data: Float32Array | Tensor): void {
+  /** Bytes per element of the value. */
+  get bytesPerElement(): number {
+    return this.dtype === 'int8' ? 1 : 4;
+  }
+
+  /**
+   * Replaces the value with a copy of `data` (which must have the same size): float32 values for a
+   * float32 parameter, an Int8Array (or int8 tensor) for an int8 one.
+   */
+  assign(data: Float32Array | Int8Array | Tensor): void {
+    if (this.dtype === 'int8') {
+      const q = data instanceof Tensor && data.dtype === 'int8' ? data.toInt8Array() : data;
+      if (!(q instanceof Int8Array)) throw new TypeError(`parameter ${this.name} holds int8 weights: assign an Int8Array or an int8 tensor`);
+      if (q.length !== this.size) throw new RangeError(`parameter ${this.name}: expected ${this.size} values for shape [${this.shape.join(', ')}], got ${q.length}`);
+      this.tensor?.dispose();
+      this.tensor = keep(Tensor.from(q, this.shape));
+      return;
+    }
+    if (data instanceof Int8Array) throw new TypeError(`parameter ${this.name} holds float32 values: assign a Float32Array or a tensor`);
     const arr = data instanceof Tensor ? data.toFloat32Array() : data;
     if (arr.length !== this.size) {
       throw new RangeError(`parameter ${this.name}: expected ${this.size} values for shape [${this.shape.join(', ')}], got ${arr.length}`);
