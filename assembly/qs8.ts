@@ -48,7 +48,8 @@ export function dequantize_qs8_simd(xPtr: usize, yPtr: usize, n: i32, scale: f32
  * real 0.0 = zx, so it adds nothing). x: int8 [C, H, W]; w: int8 [C, kh, kw]; bias: i32 [C];
  * scale: f32 [C]; y: int8 [C, oh, ow]; paramsPtr: i32 [C, H, W, kh, kw, sh, sw, dh, dw, padTop,
  * padLeft, oh, ow]; rqPtr: [zx, zy, qmin, qmax, mode]. Stride 1 and 2 run 8 pixels per vector
- * where every tap of the 8 is inside the row (reading at most 16 bytes from the first); edges scalar.
+ * where every tap of the 8 is inside the row (reading at most 16 bytes from the first), the last
+ * such run overlapping the one before; the pixels whose taps reach into the padding go scalar.
  */
 export function dwconv2d_qs8_minmax_simd(xPtr: usize, wPtr: usize, biasPtr: usize, scalePtr: usize, yPtr: usize, paramsPtr: usize, rqPtr: usize): void {
   const C = load<i32>(paramsPtr), H = load<i32>(paramsPtr, 4), W = load<i32>(paramsPtr, 8);
@@ -76,7 +77,10 @@ export function dwconv2d_qs8_minmax_simd(xPtr: usize, wPtr: usize, biasPtr: usiz
       const iy0 = oy * sh - pt;
       let ox = 0;
       while (ox < ow) {
-        if (vec && ox >= oxA && ox + 8 <= oxB) {
+        if (vec && ox >= oxA && ox < oxB && oxB - oxA >= 8) {
+          // the last chunk of the interior overlaps the one before instead of going scalar: each
+          // pixel's sum is the same whichever chunk computes it, so rewriting one is harmless
+          ox = min(ox, oxB - 8);
           let a0 = i32x4.splat(0), a1 = a0;
           for (let ki = 0; ki < kh; ki++) {
             const iy = iy0 + ki * dh;

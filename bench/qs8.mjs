@@ -2,10 +2,11 @@
 // at batch 1, one thread, through the prepared ops (what a compiled plan runs): simdnet's own f32
 // plan kernels against the QS8 kernels. `node bench/qs8.mjs` (plain SIMD build);
 // `node --experimental-wasm-relaxed-simd bench/qs8.mjs relaxed` for the relaxed build.
-// Whole-model int8 plans are not benchmarked here yet (no quantized layers / compile path).
+// Then whole models: quantize() of LeNet-5 (the committed mnist model), ResNet-18 (models.resnet18)
+// and MobileNetV2 (built below, torchvision's layout) compiled at batch 1, against their f32 plans.
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
-import { init, engineInfo, ops, Tensor } from '../dist/node.js';
+import { init, engineInfo, ops, Tensor, Graph, nn, models, io, compile, quantize } from '../dist/node.js';
 
 const build = process.argv[2] === 'relaxed' ? 'relaxed' : 'simd';
 const file = build === 'relaxed' ? 'simdnet-relaxed.wasm' : 'simdnet.wasm';
@@ -66,4 +67,53 @@ for (const [model, layers] of Object.entries(LAYERS)) {
     pf.dispose(); pq.dispose();
   }
   console.log(`| **all convolutions** | ${f32.toFixed(2)} | ${i8.toFixed(2)} | ${(f32 / i8).toFixed(2)}× |`);
+}
+
+// ── whole models ────────────────────────────────────────────────────────────────────────────
+/** MobileNetV2 as torchvision builds it (inverted residuals, ReLU6, 1000 classes) at 224×224. */
+function mobilenetV2() {
+  const nodes = [];
+  let prev = 'x', c = 32, id = 0;
+  const cbr = (cin, cout, k, s, groups, act) => {
+    const n = `n${id++}`;
+    nodes.push({ name: n, layer: new nn.Conv2d(cin, cout, k, { stride: s, padding: (k - 1) / 2, groups, bias: false }), inputs: prev });
+    nodes.push({ name: `${n}_bn`, layer: new nn.BatchNorm2d(cout), inputs: n });
+    prev = `${n}_bn`;
+    if (act) nodes.push({ name: `${n}_act`, layer: new nn.ReLU6(), inputs: prev }), (prev = `${n}_act`);
+  };
+  cbr(3, 32, 3, 2, 1, true);
+  for (const [t, co, n, s] of [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2], [6, 320, 1, 1]]) {
+    for (let i = 0; i < n; i++) {
+      const input = prev, st = i === 0 ? s : 1, h = c * t;
+      if (t !== 1) cbr(c, h, 1, 1, 1, true);
+      cbr(h, h, 3, st, h, true);
+      cbr(h, co, 1, 1, 1, false);
+      if (st === 1 && c === co) nodes.push({ name: `add${id}`, layer: new nn.Add(), inputs: [input, prev] }), (prev = `add${id}`);
+      c = co;
+    }
+  }
+  cbr(c, 1280, 1, 1, 1, true);
+  nodes.push({ name: 'gap', layer: new nn.GlobalAvgPool2d(), inputs: prev });
+  nodes.push({ name: 'flat', layer: new nn.Flatten(), inputs: 'gap' });
+  nodes.push({ name: 'fc', layer: new nn.Linear(1280, 1000), inputs: 'flat' });
+  return new Graph({ inputs: { x: [3, 224, 224] }, nodes, outputs: 'fc', seed: 1 });
+}
+
+const WHOLE = [
+  ['LeNet-5 (mnist)', () => io.load(new Uint8Array(readFileSync(new URL('../models/lenet5-mnist.simdnet', import.meta.url)))), [1, 32, 32]],
+  ['ResNet-18', () => models.resnet18(), [3, 224, 224]],
+  ['MobileNetV2', () => mobilenetV2(), [3, 224, 224]],
+];
+console.log('\nWhole models, compiled plans at batch 1 (int8: quantize() with 4 random calibration images)\n| model | f32 ms | int8 ms | speed-up | f32 arena | int8 arena |\n| --- | --- | --- | --- | --- | --- |');
+for (const [name, make, shape] of WHOLE) {
+  const f32 = make();
+  const n = shape.reduce((a, b) => a * b, 1);
+  const cal = Tensor.from(rnd(4 * n, 7), [4, ...shape]);
+  const q = quantize(f32, cal, { batchSize: 2 });
+  const x = Tensor.from(rnd(n, 8), [1, ...shape]);
+  const pf = compile(f32), pq = compile(q);
+  const tf = time(() => pf.run(x)), tq = time(() => pq.run(x));
+  const kib = (b) => `${(b / 1024).toFixed(0)} KiB`;
+  console.log(`| ${name} | ${tf.toFixed(2)} | ${tq.toFixed(2)} | ${(tf / tq).toFixed(2)}× | ${kib(pf.info.arenaBytes)} | ${kib(pq.info.arenaBytes)} |`);
+  pf.dispose(); pq.dispose(); q.dispose(); f32.dispose(); cal.dispose(); x.dispose();
 }
