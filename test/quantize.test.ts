@@ -32,6 +32,8 @@ describe('quantize', () => {
       console.log(`LeNet-5 mnist (${test.labels.length} test images): f32 ${(100 * a32).toFixed(2)}%, int8 ${(100 * a8).toFixed(2)}%`);
       expect(a32 - a8).toBeLessThanOrEqual(0.005);
       expect(q.metadata.normalize).toEqual(norm);
+      expect(q.outputNames).toEqual(f32.outputNames);
+      expect(q.nodes.at(-2)!.name).toBe('output.int8');
 
       // a compiled plan gives the eager int8 model's bits
       const xb = Tensor.from(x.toFloat32Array().subarray(0, 8 * px), [8, 1, 32, 32]);
@@ -102,6 +104,7 @@ describe('quantize', () => {
       'QuantizeLinear', 'QConv2d', 'QMaxPool2d', 'QConv2d', 'QConv2d', 'QAdd', 'QGlobalAvgPool2d', 'Flatten', 'QLinear', 'DequantizeLinear', 'Softmax',
     ]);
     expect((q.node('stem').layer as nn.QConv2d).clamp).toEqual({ min: 0, max: 6 });
+    expect(q.outputNames).toEqual(['prob']);
     expect((q.node('sum').layer as nn.QAdd).clamp).toEqual({ min: 0 });
     const y32t = f32.predict(x), y32 = y32t.toFloat32Array(), y8t = q.predict(x);
     const y8 = y8t.toFloat32Array();

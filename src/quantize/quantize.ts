@@ -213,6 +213,20 @@ function rewrite(model: Graph, ranges: Map<string, [number, number]>, exclude: S
     }
     add(node.name, cloneLayer(L), ins.map(asF32));
   }
-  const outs = model.outputNames.map(asF32);
-  return new Graph({ inputs: model.inputShapes, nodes: specs, outputs: outs });
+  // the outputs keep their names: an int8 output is dequantized under the output's own name (the
+  // int8 node that had it becomes `<name>.int8`)
+  for (const o of model.outputNames) {
+    const v = val(o), q = q8.get(v);
+    if (!q) continue;
+    let from = v;
+    if (v === o) {
+      from = `${o}.int8`;
+      for (const sp of specs) {
+        if (sp.name === o) sp.layer.name = sp.name = from;
+        sp.inputs = (sp.inputs as string[]).map((i) => (i === o ? from : i));
+      }
+    }
+    add(o, new nn.DequantizeLinear(q, { name: o }), [from]);
+  }
+  return new Graph({ inputs: model.inputShapes, nodes: specs, outputs: [...model.outputNames] });
 }
