@@ -5,7 +5,9 @@
 // docs/kernels.md, with the grammar of the `@split` tags that tell the threads how to cut a kernel.
 export * from "./memory";
 export * from "./conv2d";
+export * from "./dwconv2d";
 export * from "./conv2d-direct";
+export * from "./conv2d-winograd";
 export * from "./gemm";
 export * from "./pool2d";
 export * from "./activation";
@@ -33,3 +35,5 @@ export * from "./augment";
 export * from "./gemm-qs8";
 export * from "./qs8";
 export * from "./pixels";
+export * from "./resize";
+export * from "./pad";

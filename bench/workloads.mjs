@@ -47,3 +47,18 @@ export const models = [
 export const wholeModels = [
   { name: 'ResNet-18, batch 1 (latency)', model: 'resnet18', input: [3, 224, 224], batch: 1, latency: true },
 ];
+
+/**
+ * 3×3 stride-1 padding-1 layers of real networks (bench/winograd.mjs runs them at batch 1 and 8,
+ * Winograd against the GEMM path and tfjs-wasm): ResNet-18's four stages, VGG-16's first and
+ * third blocks, U-Net's first level on a 128×128 input.
+ */
+export const conv3x3 = [
+  { name: 'ResNet-18 64→64 @56', c: 64, o: 64, hw: 56 },
+  { name: 'ResNet-18 128→128 @28', c: 128, o: 128, hw: 28 },
+  { name: 'ResNet-18 256→256 @14', c: 256, o: 256, hw: 14 },
+  { name: 'ResNet-18 512→512 @7', c: 512, o: 512, hw: 7 },
+  { name: 'VGG-16 64→64 @224', c: 64, o: 64, hw: 224 },
+  { name: 'VGG-16 256→256 @56', c: 256, o: 256, hw: 56 },
+  { name: 'U-Net 64→64 @128', c: 64, o: 64, hw: 128 },
+];

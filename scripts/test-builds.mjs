@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const builds = (process.env.SIMDNET_BUILDS ?? 'relaxed,threads,threads-relaxed').split(',').map((b) => b.trim()).filter(Boolean);
-const ONCE = ['test/smoke/**', 'test/start.test.ts', 'test/demo.test.ts', 'test/demo-finetune.test.ts', 'test/readme.test.ts', 'test/browser-threads.test.ts', 'test/init*.test.ts', 'test/data.test.ts', 'test/onnx-fuzz.test.ts', 'test/simd.test.ts', 'test/threads.test.ts', 'test/threads-deno.test.ts'];
+const ONCE = ['test/smoke/**', 'test/start.test.ts', 'test/demo.test.ts', 'test/demo-finetune.test.ts', 'test/readme.test.ts', 'test/torchvision.test.ts', 'test/browser-threads.test.ts', 'test/init*.test.ts', 'test/data.test.ts', 'test/onnx-fuzz.test.ts', 'test/simd.test.ts', 'test/threads.test.ts', 'test/threads-deno.test.ts'];
 const vitest = fileURLToPath(new URL('../node_modules/vitest/vitest.mjs', import.meta.url));
 const results = [];
 for (const build of builds) {

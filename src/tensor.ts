@@ -158,6 +158,18 @@ export class Tensor {
     return t;
   }
 
+  /**
+   * Internal: lets `write` fill this float32 tensor's memory through a Float32Array view, which
+   * is valid only during the call (write must not allocate from the engine); returns this.
+   */
+  writeWith(write: (view: Float32Array) => void): this {
+    const p = this.ptr;
+    if (typeof write !== 'function') throw new TypeError(`Tensor.writeWith: write must be a function, got ${describe(write)}`);
+    if (this.dtype !== 'float32') throw new TypeError(`Tensor.writeWith: only float32 tensors, this is ${this.dtype}`);
+    write(heap().f32view().subarray(p >>> 2, (p >>> 2) + this.size));
+    return this;
+  }
+
   /** Sets every element to `value` in place (float32 tensors); returns this. */
   fill(value: number): this {
     if (typeof value !== 'number') throw new TypeError(`Tensor.fill: value must be a number, got ${describe(value)}`);
@@ -208,15 +220,20 @@ function disposedError(what: string): Error {
 /** Validates a shape and returns its element count. */
 export function checkShape(shape: Shape, where: string): number {
   if (!Array.isArray(shape)) throw new TypeError(`${where}: shape must be an array of integers, got ${describe(shape)}`);
+  // a hostile shape prints safely whichever entry the check stops at (an object, a Symbol…)
+  const fmt = () => `[${shape.map((e) => (typeof e === 'number' ? String(e) : describe(e))).join(', ')}]`;
   let size = 1;
   for (let i = 0; i < shape.length; i++) {
     const d = shape[i];
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
-      throw new RangeError(`${where}: shape [${shape.map(String).join(', ')}] has dimension ${i} = ${describe(d)}; dimensions are non-negative integers`);
+      throw new RangeError(`${where}: shape ${fmt()} has dimension ${i} = ${describe(d)}; dimensions are non-negative integers`);
+    }
+    if (d > 2 ** 31 - 1) {
+      throw new RangeError(`${where}: shape ${fmt()} has dimension ${i} = ${d}, more than 2^31 − 1 (the kernels take 32-bit integers)`);
     }
     size *= d;
   }
-  if (size > 2 ** 30) throw new RangeError(`${where}: shape [${shape.join(', ')}] has ${size} elements, more than a wasm32 memory holds`);
+  if (size > 2 ** 30) throw new RangeError(`${where}: shape ${fmt()} has ${size} elements, more than a wasm32 memory holds`);
   return size;
 }
 

@@ -3,6 +3,7 @@ import { Tensor, ops } from '../src/index.js';
 import { bytesInUse, ready } from './helpers.js';
 import { type MapOp, gradCheck, preparedInPlace, rejectsNonTensors, specials, sweep } from './map-check.js';
 import { clipGradRef, clipRef, hardSigmoidGradRef, hardSigmoidRef, hardSwishGradRef, hardSwishRef, hardtanhGradRef } from './ref/clip.js';
+import { prepareClip, prepareHardSigmoid, prepareHardSwish, prepareRelu6 } from '../src/ops/clip.js';
 
 beforeAll(ready);
 
@@ -11,20 +12,20 @@ beforeEach(() => { base = bytesInUse(); });
 afterEach(() => { expect(bytesInUse(), 'bytes in use after the test').toBe(base); });
 
 const OPS: MapOp[] = [
-  { name: 'clip', run: (x) => ops.clip(x, -1.5, 2.25), ref: (v) => clipRef(v, -1.5, 2.25), prepare: (s) => ops.prepareClip(s, -1.5, 2.25),
+  { name: 'clip', run: (x) => ops.clip(x, -1.5, 2.25), ref: (v) => clipRef(v, -1.5, 2.25), prepare: (s) => prepareClip(s, -1.5, 2.25),
     bwd: (d, x) => ops.clipBackward(d, x, -1.5, 2.25), grad: (v) => clipGradRef(v, -1.5, 2.25), kinks: [-1.5, 2.25] },
-  { name: 'clip', run: (x) => ops.clip(x, null, 0.5), ref: (v) => clipRef(v, -Infinity, 0.5), prepare: (s) => ops.prepareClip(s, undefined, 0.5),
+  { name: 'clip', run: (x) => ops.clip(x, null, 0.5), ref: (v) => clipRef(v, -Infinity, 0.5), prepare: (s) => prepareClip(s, undefined, 0.5),
     bwd: (d, x) => ops.clipBackward(d, x, null, 0.5), grad: (v) => clipGradRef(v, -Infinity, 0.5), kinks: [0.5] },
-  { name: 'clip', run: (x) => ops.clip(x, -0.5), ref: (v) => clipRef(v, -0.5, Infinity), prepare: (s) => ops.prepareClip(s, -0.5),
+  { name: 'clip', run: (x) => ops.clip(x, -0.5), ref: (v) => clipRef(v, -0.5, Infinity), prepare: (s) => prepareClip(s, -0.5),
     bwd: (d, x) => ops.clipBackward(d, x, -0.5), grad: (v) => clipGradRef(v, -0.5, Infinity), kinks: [-0.5] },
-  { name: 'relu6', run: ops.relu6, ref: (v) => clipRef(v, 0, 6), prepare: ops.prepareRelu6,
+  { name: 'relu6', run: ops.relu6, ref: (v) => clipRef(v, 0, 6), prepare: prepareRelu6,
     bwd: (d, x) => ops.relu6Backward(d, x), grad: (v) => hardtanhGradRef(v, 0, 6), kinks: [0, 6] },
-  { name: 'hardSigmoid', run: (x) => ops.hardSigmoid(x), ref: (v) => hardSigmoidRef(v, 1 / 6, 0.5), prepare: (s) => ops.prepareHardSigmoid(s),
+  { name: 'hardSigmoid', run: (x) => ops.hardSigmoid(x), ref: (v) => hardSigmoidRef(v, 1 / 6, 0.5), prepare: (s) => prepareHardSigmoid(s),
     bwd: (d, x) => ops.hardSigmoidBackward(d, x), grad: (v) => hardSigmoidGradRef(v, 1 / 6, 0.5), kinks: [-3, 3] },
   { name: 'hardSigmoid', run: (x) => ops.hardSigmoid(x, 0.2, 0.5), ref: (v) => hardSigmoidRef(v, Math.fround(0.2), 0.5),
-    prepare: (s) => ops.prepareHardSigmoid(s, 0.2, 0.5), bwd: (d, x) => ops.hardSigmoidBackward(d, x, 0.2, 0.5),
+    prepare: (s) => prepareHardSigmoid(s, 0.2, 0.5), bwd: (d, x) => ops.hardSigmoidBackward(d, x, 0.2, 0.5),
     grad: (v) => hardSigmoidGradRef(v, Math.fround(0.2), 0.5), kinks: [-2.5, 2.5] },
-  { name: 'hardSwish', run: ops.hardSwish, ref: hardSwishRef, prepare: ops.prepareHardSwish,
+  { name: 'hardSwish', run: ops.hardSwish, ref: hardSwishRef, prepare: prepareHardSwish,
     bwd: (d, x) => ops.hardSwishBackward(d, x), grad: hardSwishGradRef, kinks: [-3, 3] },
 ];
 

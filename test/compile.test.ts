@@ -49,6 +49,28 @@ describe('compiled plans match the eager forward pass', () => {
     m.dispose();
   });
 
+  it('Hardswish and SiLU fused into the convolution before them, with the unfused plan\'s bits', () => {
+    const m = new Sequential([
+      new nn.Conv2d(3, 8, 3, { stride: 2, padding: 1, name: 'stem' }), new nn.Hardswish({ name: 'hs' }),
+      new nn.Conv2d(8, 8, 3, { padding: 1, groups: 8, name: 'dw3' }), new nn.SiLU({ name: 'si' }),
+      new nn.Conv2d(8, 8, 5, { stride: 2, padding: 2, groups: 8, name: 'dw5' }), new nn.Hardswish({ name: 'hs2' }),
+      new nn.Conv2d(8, 12, 1, { name: 'pw' }), new nn.SiLU({ name: 'si2' }),
+      new nn.Flatten(), new nn.Linear(12 * 5 * 5, 4, { name: 'fc' }), new nn.Hardswish({ name: 'hs3' }),
+    ], { inputShape: [3, 19, 19], seed: 4 });
+    for (const batch of [1, 3]) {
+      const info = same(m, [3, 19, 19], batch, `hardswish/silu b${batch}`);
+      const fused = Object.fromEntries(info.steps.map((s) => [s.name, s.fused]));
+      expect(fused).toMatchObject({ stem: ['hs'], dw3: ['si'], dw5: ['hs2'], pw: ['si2'] });
+      expect(info.steps.some((s) => s.name === 'hs3'), 'Linear takes no hardswish: its own step').toBe(true);
+      const x = Tensor.from(randArray(batch * 3 * 19 * 19, 9, -2, 2), [batch, 3, 19, 19]);
+      // fuse: false runs each activation as its own step (and folds nothing: there is no batch norm here)
+      const a = compile(m, { batchSize: batch }), b = compile(m, { batchSize: batch, fuse: false });
+      expect(a.run(x).toFloat32Array()).toEqual(b.run(x).toFloat32Array());
+      a.dispose(); b.dispose(); x.dispose();
+    }
+    m.dispose();
+  });
+
   it('a residual network (batch norm folded into the convolutions)', () => {
     const m = models.resnet18({ numClasses: 10, inputSize: 64, seed: 1 });
     perturbBatchNorm(m, 10);

@@ -44,7 +44,9 @@ function check(c: Case, what = JSON.stringify(c)): void {
   const bd = c.bias === false ? null : randArray(c.o, seed++);
   const base = bytesInUse();
   const x = Tensor.from(xd, xs), w = Tensor.from(wd, ws), b = bd ? Tensor.from(bd, [c.o]) : null;
-  const opts: Conv2dOptions = { stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups };
+  // the GEMM path at elementwise tolerance; Winograd (whose error is bounded relative to max |y|,
+  // not per element) is swept in conv2d-winograd.test.ts
+  const opts: Conv2dOptions = { stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups, algorithm: 'gemm' };
   const y = c.clamp ? conv2dClamped(x, w, b, opts, c.clamp[0], c.clamp[1]) : ops.conv2d(x, w, b, opts);
   expectCanariesIntact(what);
   const r = refConv2d(xd, xs, wd, ws, bd, { stride: pair(c.stride, 1), dilation: pair(c.dilation, 1), padding: refPadding(c), groups: g });
@@ -272,7 +274,7 @@ describe('conv2d errors (before any kernel runs)', () => {
     expect(conv(x, w4, null, { padding: -1 })).toThrow(/conv2d: padding must be ≥ 0, got -1/);
     expect(conv(x, w4, null, { padding: [0, 1, 2] })).toThrow(/conv2d: padding must be a number or \[h, w\]/);
     expect(conv(x, w4, null, { padding: 'full' })).toThrow(/conv2d: padding must be a number, \[h, w\], \[top, left, bottom, right\], 'same' or 'valid'/);
-    expect(() => conv2dClamped(x, w4, null, {}, 1, 0)).toThrow(/conv2d: clamp bounds must be numbers with min ≤ max, got \[1, 0\]/);
+    expect(() => conv2dClamped(x, w4, null, {}, 1, 0)).toThrow(/conv2dClamped: clamp bounds must be numbers with min ≤ max, got \[1, 0\]/);
     const gone = Tensor.zeros([1, 4, 5, 5]);
     gone.dispose();
     expect(conv(gone, w4)).toThrow(/conv2d: x was disposed/);

@@ -3,6 +3,7 @@ import { Tensor, ops } from '../src/index.js';
 import { bytesInUse, ready } from './helpers.js';
 import { type MapOp, gradCheck, preparedInPlace, rejectsNonTensors, specials, sweep } from './map-check.js';
 import { geluGradRef, geluRef, geluTanhGradRef, geluTanhRef, mishGradRef, mishRef, siluGradRef, siluRef } from './ref/gated.js';
+import { prepareGelu, prepareMish, prepareSilu } from '../src/ops/gated.js';
 
 beforeAll(ready);
 
@@ -11,11 +12,11 @@ beforeEach(() => { base = bytesInUse(); });
 afterEach(() => { expect(bytesInUse(), 'bytes in use after the test').toBe(base); });
 
 const OPS: MapOp[] = [
-  { name: 'silu', run: ops.silu, ref: siluRef, prepare: ops.prepareSilu, bwd: (d, x) => ops.siluBackward(d, x), grad: siluGradRef },
-  { name: 'gelu', run: (x) => ops.gelu(x), ref: geluRef, prepare: (s) => ops.prepareGelu(s), bwd: (d, x) => ops.geluBackward(d, x), grad: geluGradRef },
-  { name: 'gelu', run: (x) => ops.gelu(x, { approximate: 'tanh' }), ref: geluTanhRef, prepare: (s) => ops.prepareGelu(s, { approximate: 'tanh' }),
+  { name: 'silu', run: ops.silu, ref: siluRef, prepare: prepareSilu, bwd: (d, x) => ops.siluBackward(d, x), grad: siluGradRef },
+  { name: 'gelu', run: (x) => ops.gelu(x), ref: geluRef, prepare: (s) => prepareGelu(s), bwd: (d, x) => ops.geluBackward(d, x), grad: geluGradRef },
+  { name: 'gelu', run: (x) => ops.gelu(x, { approximate: 'tanh' }), ref: geluTanhRef, prepare: (s) => prepareGelu(s, { approximate: 'tanh' }),
     bwd: (d, x) => ops.geluBackward(d, x, { approximate: 'tanh' }), grad: geluTanhGradRef },
-  { name: 'mish', run: ops.mish, ref: mishRef, prepare: ops.prepareMish, bwd: (d, x) => ops.mishBackward(d, x), grad: mishGradRef },
+  { name: 'mish', run: ops.mish, ref: mishRef, prepare: prepareMish, bwd: (d, x) => ops.mishBackward(d, x), grad: mishGradRef },
 ];
 
 describe('gated activations', () => {

@@ -2,6 +2,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Tensor, ops } from '../src/index.js';
 import { bytesInUse, expectCanariesIntact, expectClose, fdCheck, randArray, ready, sizeOf } from './helpers.js';
 import { layerNormRef, slicesOf } from './ref/layernorm.js';
+import { prepareLayerNorm } from '../src/ops/layernorm.js';
 
 beforeAll(ready);
 
@@ -60,7 +61,7 @@ describe('layerNorm / layerNorm2d', () => {
     const r2 = ops.layerNorm2dTrain(x);
     expect(r2.mean.shape).toEqual([2, 1, 5]);
     const w = Tensor.full([5], 2);
-    const p = ops.prepareLayerNorm([2, 3, 5], 5, w, null);
+    const p = prepareLayerNorm([2, 3, 5], 5, w, null);
     const y = Tensor.empty(p.outShape);
     p.run([x.ptr], y.ptr, 0);
     expectClose(y.toFloat32Array(), Array.from(r.output.toFloat32Array(), (v) => 2 * v), [2, 3, 5], 'prepared');

@@ -80,7 +80,7 @@ describe('linear errors (before any kernel runs)', () => {
     expect(lin([1, 2, 3, 4, 5], w)).toThrow(/linear: x must be a Tensor, got an array/);
     expect(lin(x, new Float32Array(15))).toThrow(/linear: weight must be a Tensor, got a Float32Array/);
     expect(lin(x, w, 'b')).toThrow(/linear: bias must be a Tensor, got "b"/);
-    expect(() => linearClamped(x, w, null, NaN, 1)).toThrow(/linear: clamp bounds must be numbers with min ≤ max, got \[NaN, 1\]/);
+    expect(() => linearClamped(x, w, null, NaN, 1)).toThrow(/linearClamped: clamp bounds must be numbers with min ≤ max, got \[NaN, 1\]/);
     const w0 = Tensor.zeros([3, 0]), x0 = Tensor.zeros([2, 0]);
     expect(lin(x0, w0)).toThrow(/linear: weight \[3, 0\] must have at least one row and one column/);
     const gone = Tensor.zeros([3, 5]);

@@ -129,14 +129,16 @@ describe('io.fromONNX: what the fixtures become', () => {
 
   it('files PyTorch exports with operators or semantics we do not have', () => {
     const file = (f: string) => readFileSync(`${DIR}refused/${f}`);
-    refuse(file('lrn_traced.opset13.onnx'), /\(Pad, opset 13\): only \[N, C, H, W\] inputs/); // its x² (Mul) imports since the elementwise layers
-    refuse(file('upsample.opset13.onnx'), /\(Resize, opset 13\): operator 'Resize' is not supported/);
+    refuse(file('lrn_traced.opset13.onnx'), /\(Pad, opset 13\): pads \[0, 0, 1, 0, 0, 0, 0, 1, 0, 0\] pad axis 2; only the last two axes can be padded/); // its x² (Mul) imports since the elementwise layers
+    const up = io.fromONNX(file('upsample.opset13.onnx')); // Resize imports since nn.Upsample (test/onnx-dense.test.ts)
+    expect(up.layers.map((l) => l.type)).toEqual(['Upsample']);
+    up.dispose();
     refuse(file('avgpool_ceil_counted.opset13.onnx'), /\(AveragePool, opset 13\): pads \[0, 0, 0, 0\] after a zero Pad \[1, 1, 1, 1\] with ceil_mode 1 cannot be expressed: our ceil rounding gives 3×3 windows, ONNX 4×4 \(its last window starts in the zero padding/);
   });
 
   it('unsupported operators and domains', () => {
     refuse(model([4], [node('Log', ['x'])]), /^ONNX: node 'n1' \(Log, opset 13\): operator 'Log' is not supported/);
-    refuse(model([3, 4, 4], [node('Resize', ['x'], [], 'y', 'up')]), /node 'up' \(Resize, opset 13\): operator 'Resize' is not supported/);
+    refuse(model([3, 4, 4], [node('Resize', ['x'], [], 'y', 'up')]), /node 'up' \(Resize, opset 13\): neither scales nor sizes is given/);
     refuse(model([3, 4, 4], [node('Transpose', ['x'], [{ name: 'perm', ints: [1, 0, 2, 3] }])]), /Transpose, opset 13\): perm \[1, 0, 2, 3\] moves the batch axis/);
     refuse(model([4], [node('Mul', ['x', 'k'])], [floats('k', [3, 1, 4])]), /Mul, opset 13\): the constant \[3, 1, 4\] has more dims than the activation \[N, 4\]/);
     refuse(model([4], [{ ...node('Relu', ['x']), domain: 'com.microsoft' }]), /\(Relu, opset 13\): operator domain 'com.microsoft' is not supported/);
@@ -164,8 +166,8 @@ describe('io.fromONNX: what the fixtures become', () => {
     refuse(model([4], [node('Softmax', ['x'], [{ name: 'axis', i: 0 }])]), /softmax over the batch axis/);
     refuse(model([2, 3], [node('Reshape', ['x', 's'])], [{ name: 's', dims: [2], int64s: [3, 2] }]), /does not keep the batch dimension first/);
     refuse(model([2, 3], [node('Flatten', ['x'], [{ name: 'axis', i: 0 }])]), /axis 0 merges the batch/);
-    refuse(model([3, 4, 4], [node('Pad', ['x', 'p'], [{ name: 'mode', s: 'reflect' }])], [{ name: 'p', dims: [8], int64s: [0, 0, 1, 1, 0, 0, 1, 1] }]), /mode 'reflect' is not supported/);
-    refuse(model([3, 4, 4], [node('Pad', ['x', 'p'], [], 'y')], [{ name: 'p', dims: [8], int64s: [0, 0, 1, 1, 0, 0, 1, 1] }]), /graph output 'y' is a Pad result/);
+    refuse(model([3, 4, 4], [node('Pad', ['x', 'p'], [{ name: 'mode', s: 'reflect' }])], [{ name: 'p', dims: [8], int64s: [0, 1, 1, 1, 0, 0, 1, 1] }]), /pads \[0, 1, 1, 1, 0, 0, 1, 1\] pad axis 1; only the last two axes can be padded/);
+    refuse(model([3, 4, 4], [node('Pad', ['x', 'p'], [], 'y')], [{ name: 'p', dims: [8], int64s: [0, 0, -1, 1, 0, 0, 1, 1] }]), /negative pads \[0, 0, -1, 1, 0, 0, 1, 1\] \(cropping\) are not supported/);
   });
 
   it('dense and normalisation corner cases', () => {

@@ -175,13 +175,18 @@ describe('maxPool2dBackward', () => {
     }
   });
 
-  it('indices outside the plane (corrupt or −1) are skipped, never written out of bounds', () => {
+  it('indices outside the plane (corrupt) are refused; −1 (a window without real elements) is skipped', () => {
     const x = Tensor.from(randArray(16, 1), [1, 1, 4, 4]);
     const dy = Tensor.from([1, 2, 3, 4], [1, 1, 2, 2]);
-    const idx = Tensor.from(new Int32Array([5, -1, 16, 1 << 30]), [1, 1, 2, 2]);
+    const idx = Tensor.from(new Int32Array([5, -1, 1, 0]), [1, 1, 2, 2]);
     const dx = ops.maxPool2dBackward(dy, x, { kernelSize: 2, indices: idx });
-    expectCanariesIntact('corrupt indices');
-    expect(Array.from(dx.toFloat32Array())).toEqual(Array.from({ length: 16 }, (_, i) => (i === 5 ? 1 : 0)));
+    expectCanariesIntact('indices with −1');
+    expect(Array.from(dx.toFloat32Array())).toEqual(Array.from({ length: 16 }, (_, i) => (i === 5 ? 1 : i === 1 ? 3 : i === 0 ? 4 : 0)));
+    for (const bad of [[5, -1, 16, 0], [5, 1 << 30, 0, 0], [-2, 0, 0, 0]]) {
+      const corrupt = Tensor.from(new Int32Array(bad), [1, 1, 2, 2]);
+      expect(() => ops.maxPool2dBackward(dy, x, { kernelSize: 2, indices: corrupt })).toThrow(/maxPool2dBackward: indices\[\d\] = -?\d+ is outside the 4×4 input plane/);
+      corrupt.dispose();
+    }
     for (const t of [x, dy, idx, dx]) t.dispose();
   });
 
@@ -275,8 +280,8 @@ describe('avgPool2dBackward', () => {
     );
     expect(() => ops.avgPool2dBackward(dy, [2, 6, 6] as never, { kernelSize: 2 })).toThrow(/dy has shape \[1, 2, 2, 2\] .* is \[2, 3, 3\]/);
     expect(() => ops.avgPool2dBackward(dy, [2, 6] as never, { kernelSize: 2 })).toThrow(/avgPool2dBackward: xShape must have 3 or 4 dims .*got an array \[2, 6\]/);
-    expect(() => ops.avgPool2dBackward(dy, [1, 2, 4.5, 4] as never, { kernelSize: 2 })).toThrow(/avgPool2dBackward: xShape\[2\] must be an integer ≥ 0, got 4.5/);
-    expect(() => ops.avgPool2dBackward(dy, [1, 2, -4, 4] as never, { kernelSize: 2 })).toThrow(/xShape\[2\] must be an integer ≥ 0, got -4/);
+    expect(() => ops.avgPool2dBackward(dy, [1, 2, 4.5, 4] as never, { kernelSize: 2 })).toThrow(/avgPool2dBackward: xShape\[2\] must be an integer, got 4.5/);
+    expect(() => ops.avgPool2dBackward(dy, [1, 2, -4, 4] as never, { kernelSize: 2 })).toThrow(/xShape\[2\] must be ≥ 0, got -4/);
     expect(() => ops.avgPool2dBackward(dy, dy as never, { kernelSize: 2 })).toThrow(/avgPool2dBackward: xShape must be an array of dims .*got a Tensor/);
     expect(() => ops.avgPool2dBackward(dy, [1, 2, 4, 4], { kernelSize: 2, dilation: 2 } as never)).toThrow(/avgPool2dBackward: unknown option 'dilation'/);
     expect(() => ops.avgPool2dBackward(dy, [1, 2, 4, 4], { kernelSize: 2, countIncludePad: 0 } as never)).toThrow(/countIncludePad must be a boolean, got 0/);

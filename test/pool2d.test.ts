@@ -369,7 +369,7 @@ describe('globalAvgPool2d', () => {
     expect(() => ops.globalAvgPool2d(empty)).toThrow(/globalAvgPool2d: x has shape \[1, 2, 0, 3\]: an empty 0×3 plane has no mean/);
     r1.dispose();
     empty.dispose();
-    expect(() => ops.globalAvgPool2d({} as never)).toThrow(/globalAvgPool2d: x must be a Tensor, got a Object/);
+    expect(() => ops.globalAvgPool2d({} as never)).toThrow(/globalAvgPool2d: x must be a Tensor, got an object/);
     const gone = Tensor.zeros([1, 1, 2, 2]);
     gone.dispose();
     expect(() => ops.globalAvgPool2d(gone)).toThrow(/globalAvgPool2d: x was disposed/);

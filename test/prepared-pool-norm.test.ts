@@ -5,6 +5,9 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Tensor, ops } from '../src/index.js';
 import type { Prepared } from '../src/ops/prepared.js';
+import { prepareAdaptiveAvgPool2d, prepareAvgPool2d, prepareGlobalAvgPool2d, prepareMaxPool2d } from '../src/ops/pool2d.js';
+import { prepareLocalResponseNorm } from '../src/ops/lrn.js';
+import { prepareBatchNorm } from '../src/ops/batchnorm.js';
 import { heap } from '../src/wasm/engine.js';
 import { bytesInUse, coords, expectCanariesIntact, expectClose, randArray, ready, sizeOf } from './helpers.js';
 import { refAdaptiveAvgPool2d, refAvgPool2d, refGlobalAvgPool2d, refMaxPool2d, type RefPoolOptions } from './ref/pool2d.js';
@@ -126,7 +129,7 @@ describe('prepareMaxPool2d', () => {
         checkCase({
           what: `maxPool2d ${fmt(shape)} ${name}`,
           xShape: shape,
-          prepare: () => ops.prepareMaxPool2d(shape, o),
+          prepare: () => prepareMaxPool2d(shape, o),
           eager: (x) => ops.maxPool2d(x, o),
           ref: (d) => refMaxPool2d(d, shape, o).y,
         });
@@ -138,7 +141,7 @@ describe('prepareMaxPool2d', () => {
     checkCase({
       what: 'maxPool2d [0, 3, 4, 4]',
       xShape: [0, 3, 4, 4],
-      prepare: () => ops.prepareMaxPool2d([0, 3, 4, 4], { kernelSize: 2 }),
+      prepare: () => prepareMaxPool2d([0, 3, 4, 4], { kernelSize: 2 }),
       eager: (x) => ops.maxPool2d(x, { kernelSize: 2 }),
       ref: () => new Float64Array(0),
     });
@@ -160,7 +163,7 @@ describe('prepareMaxPool2d', () => {
       [[1, 1, 0, 3], { kernelSize: 2 }],
     ];
     for (const [shape, o] of cases) {
-      expectSameError(() => ops.prepareMaxPool2d(shape, o as never), () => withX(shape, (x) => ops.maxPool2d(x, o as never)), `maxPool2d ${fmt(shape)} ${JSON.stringify(o)}`);
+      expectSameError(() => prepareMaxPool2d(shape, o as never), () => withX(shape, (x) => ops.maxPool2d(x, o as never)), `maxPool2d ${fmt(shape)} ${JSON.stringify(o)}`);
     }
   });
 });
@@ -172,7 +175,7 @@ describe('prepareAvgPool2d', () => {
         checkCase({
           what: `avgPool2d ${fmt(shape)} ${name}`,
           xShape: shape,
-          prepare: () => ops.prepareAvgPool2d(shape, o),
+          prepare: () => prepareAvgPool2d(shape, o),
           eager: (x) => ops.avgPool2d(x, o),
           ref: (d) => refAvgPool2d(d, shape, o).y,
         });
@@ -191,7 +194,7 @@ describe('prepareAvgPool2d', () => {
       [[1, 1, 3, 3], { kernelSize: [2, 2.5] as never }],
     ];
     for (const [shape, o] of cases) {
-      expectSameError(() => ops.prepareAvgPool2d(shape, o as never), () => withX(shape, (x) => ops.avgPool2d(x, o as never)), `avgPool2d ${fmt(shape)} ${JSON.stringify(o)}`);
+      expectSameError(() => prepareAvgPool2d(shape, o as never), () => withX(shape, (x) => ops.avgPool2d(x, o as never)), `avgPool2d ${fmt(shape)} ${JSON.stringify(o)}`);
     }
   });
 });
@@ -202,7 +205,7 @@ describe('prepareGlobalAvgPool2d', () => {
       checkCase({
         what: `globalAvgPool2d ${fmt(shape)}`,
         xShape: shape,
-        prepare: () => ops.prepareGlobalAvgPool2d(shape),
+        prepare: () => prepareGlobalAvgPool2d(shape),
         eager: (x) => ops.globalAvgPool2d(x),
         ref: (d) => refGlobalAvgPool2d(d, shape).y,
       });
@@ -211,7 +214,7 @@ describe('prepareGlobalAvgPool2d', () => {
 
   it('bad shapes throw the eager messages', () => {
     for (const shape of [[4], [2, 3], [1, 2, 0, 3], [1, 1, 1, 2, 2]]) {
-      expectSameError(() => ops.prepareGlobalAvgPool2d(shape), () => withX(shape, (x) => ops.globalAvgPool2d(x)), `globalAvgPool2d ${fmt(shape)}`);
+      expectSameError(() => prepareGlobalAvgPool2d(shape), () => withX(shape, (x) => ops.globalAvgPool2d(x)), `globalAvgPool2d ${fmt(shape)}`);
     }
   });
 });
@@ -230,7 +233,7 @@ describe('prepareAdaptiveAvgPool2d', () => {
       checkCase({
         what: `adaptiveAvgPool2d ${fmt(shape)} → ${oh}×${ow}`,
         xShape: shape,
-        prepare: () => ops.prepareAdaptiveAvgPool2d(shape, size),
+        prepare: () => prepareAdaptiveAvgPool2d(shape, size),
         eager: (x) => ops.adaptiveAvgPool2d(x, size),
         ref: (d) => refAdaptiveAvgPool2d(d, shape, oh, ow).y,
       });
@@ -238,7 +241,7 @@ describe('prepareAdaptiveAvgPool2d', () => {
   }
 
   it('needs scratch for the row sums and column windows', () => {
-    const p = ops.prepareAdaptiveAvgPool2d([1, 2, 9, 11], [3, 5]);
+    const p = prepareAdaptiveAvgPool2d([1, 2, 9, 11], [3, 5]);
     expect(p.outShape).toEqual([1, 2, 3, 5]);
     expect(p.scratchBytes).toBeGreaterThanOrEqual(4 * (11 + 2 * 5));
     p.dispose();
@@ -255,7 +258,7 @@ describe('prepareAdaptiveAvgPool2d', () => {
     ];
     for (const [shape, size] of bad) {
       expectSameError(
-        () => ops.prepareAdaptiveAvgPool2d(shape, size as never),
+        () => prepareAdaptiveAvgPool2d(shape, size as never),
         () => withX(shape, (x) => ops.adaptiveAvgPool2d(x, size as never)),
         `adaptiveAvgPool2d ${fmt(shape)} ${JSON.stringify(size)}`,
       );
@@ -279,7 +282,7 @@ describe('prepareLocalResponseNorm', () => {
       checkCase({
         what: `localResponseNorm ${fmt(shape)}`,
         xShape: shape,
-        prepare: () => ops.prepareLocalResponseNorm(shape, o),
+        prepare: () => prepareLocalResponseNorm(shape, o),
         eager: (x) => ops.localResponseNorm(x, o),
         ref: (d) => refLocalResponseNorm(d, shape, o.size, o.alpha, o.beta, o.k, o.window),
       });
@@ -301,7 +304,7 @@ describe('prepareLocalResponseNorm', () => {
     ];
     for (const [shape, o] of bad) {
       expectSameError(
-        () => ops.prepareLocalResponseNorm(shape, o as never),
+        () => prepareLocalResponseNorm(shape, o as never),
         () => withX(shape, (x) => ops.localResponseNorm(x, o as never)),
         `localResponseNorm ${fmt(shape)} ${JSON.stringify(o)}`,
       );
@@ -350,7 +353,7 @@ describe('prepareBatchNorm', () => {
       checkCase({
         what: `batchNorm ${fmt(shape)}`,
         xShape: shape,
-        prepare: () => ops.prepareBatchNorm(shape, m, v, w, b, o),
+        prepare: () => prepareBatchNorm(shape, m, v, w, b, o),
         eager: (x) => ops.batchNorm(x, m, v, w, b, o),
         ref: (d) => refBatchNorm(d, shape, prm.mean, prm.variance, prm.weight, prm.bias, eps),
       });
@@ -365,7 +368,7 @@ describe('prepareBatchNorm', () => {
     const data = randArray(sizeOf(shape), 8, -3, 3);
     const x = Tensor.from(data, shape);
     const out = Tensor.empty(shape);
-    const p = ops.prepareBatchNorm(shape, m, v, w, b);
+    const p = prepareBatchNorm(shape, m, v, w, b);
     const before = refBatchNorm(data, shape, prm.mean, prm.variance, prm.weight, prm.bias);
     // new running statistics (as a training step would write) are not seen by the prepared op
     const mean2 = randArray(c, 9, 2, 3), var2 = randArray(c, 10, 5, 6);
@@ -374,7 +377,7 @@ describe('prepareBatchNorm', () => {
     p.run([x.ptr], out.ptr, 0);
     expectClose(out.toFloat32Array(), before, shape, 'old statistics after the change');
     // a new prepare sees them
-    const p2 = ops.prepareBatchNorm(shape, m, v, w, b);
+    const p2 = prepareBatchNorm(shape, m, v, w, b);
     for (const t of [m, v, w, b]) t.dispose();
     p2.run([x.ptr], out.ptr, 0);
     expectCanariesIntact('after the disposal of the parameters');
@@ -410,7 +413,7 @@ describe('prepareBatchNorm', () => {
     ];
     for (const [shape, args] of bad) {
       expectSameError(
-        () => (ops.prepareBatchNorm as (...a: unknown[]) => unknown)(shape, ...args),
+        () => (prepareBatchNorm as (...a: unknown[]) => unknown)(shape, ...args),
         () => withX(shape, (x) => (ops.batchNorm as (...a: unknown[]) => unknown)(x, ...args)),
         `batchNorm ${fmt(shape)} ${args.map((a) => (a instanceof Tensor ? fmt(a.disposed ? [] : a.shape) : JSON.stringify(a))).join(' ')}`,
       );
@@ -424,11 +427,11 @@ describe('prepareBatchNorm', () => {
 describe('xShape that is not a shape', () => {
   it('is a TypeError naming the op', () => {
     const prepares: [string, (s: never) => Prepared][] = [
-      ['maxPool2d', (s) => ops.prepareMaxPool2d(s, { kernelSize: 2 })],
-      ['avgPool2d', (s) => ops.prepareAvgPool2d(s, { kernelSize: 2 })],
-      ['globalAvgPool2d', (s) => ops.prepareGlobalAvgPool2d(s)],
-      ['adaptiveAvgPool2d', (s) => ops.prepareAdaptiveAvgPool2d(s, 2)],
-      ['localResponseNorm', (s) => ops.prepareLocalResponseNorm(s, { size: 3 })],
+      ['maxPool2d', (s) => prepareMaxPool2d(s, { kernelSize: 2 })],
+      ['avgPool2d', (s) => prepareAvgPool2d(s, { kernelSize: 2 })],
+      ['globalAvgPool2d', (s) => prepareGlobalAvgPool2d(s)],
+      ['adaptiveAvgPool2d', (s) => prepareAdaptiveAvgPool2d(s, 2)],
+      ['localResponseNorm', (s) => prepareLocalResponseNorm(s, { size: 3 })],
     ];
     for (const [op, prep] of prepares) {
       for (const s of ['x', null, [1, 2, -1, 4], [1, 2, 2.5, 4], [1, 2, NaN, 4], [1, 2, '3', 4]]) {
@@ -437,7 +440,7 @@ describe('xShape that is not a shape', () => {
       }
     }
     const m = Tensor.zeros([2]), v = Tensor.full([2], 1);
-    expect(() => ops.prepareBatchNorm([1, -2] as never, m, v)).toThrow(/^batchNorm: xShape must be an array of integers ≥ 0 \(x's shape\), got/);
+    expect(() => prepareBatchNorm([1, -2] as never, m, v)).toThrow(/^batchNorm: xShape must be an array of integers ≥ 0 \(x's shape\), got/);
     m.dispose();
     v.dispose();
   });

@@ -2,6 +2,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Tensor, ops } from '../src/index.js';
 import { bytesInUse, distinctArray, expectCanariesIntact, expectClose, fdCheck, randArray, ready, sizeOf } from './helpers.js';
 import { type Kind, reduceBackwardRef, reduceRef, reduceShape } from './ref/reduce.js';
+import { prepareReduceMean } from '../src/ops/reduce.js';
 
 beforeAll(ready);
 
@@ -130,7 +131,7 @@ describe('reduceSum / reduceMean / reduceMax', () => {
 
   it('prepared runs again and again with its scratch (several reduced runs)', () => {
     const shape = [3, 4, 5, 6];
-    const p = ops.prepareReduceMean(shape, [0, 2], false);
+    const p = prepareReduceMean(shape, [0, 2], false);
     expect(p.outShape).toEqual([4, 6]);
     expect(p.scratchBytes).toBeGreaterThan(0);
     const d = randArray(360, 8);

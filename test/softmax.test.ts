@@ -182,7 +182,7 @@ describe('softmax / logSoftmax', () => {
       expect(() => f.run(x, NaN)).toThrow(new RegExp(`${f.name}: axis must be an integer, got NaN`));
       expect(() => f.run(x, '1' as never)).toThrow(new RegExp(`${f.name}: axis must be an integer, got "1"`));
       expect(() => f.run(null as never)).toThrow(new RegExp(`${f.name}: x must be a Tensor, got null`));
-      expect(() => f.run({ shape: [2] } as never)).toThrow(new RegExp(`${f.name}: x must be a Tensor, got a Object`));
+      expect(() => f.run({ shape: [2] } as never)).toThrow(new RegExp(`${f.name}: x must be a Tensor, got an object`));
     }
     const s = Tensor.from([1], []);
     expect(() => ops.softmax(s, 1)).toThrow(/softmax: axis 1 is out of range for x of shape \[\] \(rank 0; valid axes -1..0\)/);

@@ -3,6 +3,7 @@ import { Tensor, ops } from '../src/index.js';
 import { bytesInUse, ready } from './helpers.js';
 import { type MapOp, gradCheck, preparedInPlace, rejectsNonTensors, specials, sweep } from './map-check.js';
 import { absRef, erfDerivRef, erfRef, expRef, negRef, reciprocalRef, sgnRef, sqrtRef } from './ref/unary.js';
+import { prepareAbs, prepareErf, prepareExp, prepareNeg, prepareReciprocal, prepareSqrt } from '../src/ops/unary.js';
 
 beforeAll(ready);
 
@@ -11,15 +12,15 @@ beforeEach(() => { base = bytesInUse(); });
 afterEach(() => { expect(bytesInUse(), 'bytes in use after the test').toBe(base); });
 
 const OPS: MapOp[] = [
-  { name: 'sqrt', run: ops.sqrt, ref: sqrtRef, prepare: ops.prepareSqrt, lo: 0.01, hi: 50,
+  { name: 'sqrt', run: ops.sqrt, ref: sqrtRef, prepare: prepareSqrt, lo: 0.01, hi: 50,
     bwd: (d, _x, y) => ops.sqrtBackward(d, y), grad: (x) => 0.5 / Math.sqrt(x), rtol: 1e-6 },
-  { name: 'exp', run: ops.exp, ref: expRef, prepare: ops.prepareExp, lo: -20, hi: 20,
+  { name: 'exp', run: ops.exp, ref: expRef, prepare: prepareExp, lo: -20, hi: 20,
     bwd: (d, _x, y) => ops.expBackward(d, y), grad: expRef, rtol: 3e-7 },
-  { name: 'neg', run: ops.neg, ref: negRef, prepare: ops.prepareNeg, bwd: (d) => ops.negBackward(d), grad: () => -1, rtol: 0 },
-  { name: 'reciprocal', run: ops.reciprocal, ref: reciprocalRef, prepare: ops.prepareReciprocal, lo: 0.2, hi: 9,
+  { name: 'neg', run: ops.neg, ref: negRef, prepare: prepareNeg, bwd: (d) => ops.negBackward(d), grad: () => -1, rtol: 0 },
+  { name: 'reciprocal', run: ops.reciprocal, ref: reciprocalRef, prepare: prepareReciprocal, lo: 0.2, hi: 9,
     bwd: (d, _x, y) => ops.reciprocalBackward(d, y), grad: (x) => -1 / (x * x), rtol: 1e-6 },
-  { name: 'abs', run: ops.abs, ref: absRef, prepare: ops.prepareAbs, bwd: (d, x) => ops.absBackward(d, x), grad: sgnRef, rtol: 0 },
-  { name: 'erf', run: ops.erf, ref: erfRef, prepare: ops.prepareErf, lo: -5, hi: 5,
+  { name: 'abs', run: ops.abs, ref: absRef, prepare: prepareAbs, bwd: (d, x) => ops.absBackward(d, x), grad: sgnRef, rtol: 0 },
+  { name: 'erf', run: ops.erf, ref: erfRef, prepare: prepareErf, lo: -5, hi: 5,
     bwd: (d, x) => ops.erfBackward(d, x), grad: erfDerivRef, atol: 1e-7, rtol: 3e-7 },
 ];
 

@@ -21,6 +21,13 @@ const zoo: [string, () => Graph, number[], number][] = [
   ['resnet50', () => models.resnet50(), [3, 224, 224], 1000],
   ['resnet101', () => models.resnet101(), [3, 224, 224], 1000],
   ['resnet152', () => models.resnet152(), [3, 224, 224], 1000],
+  ['mobilenetV2', () => models.mobilenetV2(), [3, 224, 224], 1000],
+  ['mobilenetV3Small', () => models.mobilenetV3Small(), [3, 224, 224], 1000],
+  ['mobilenetV3Large', () => models.mobilenetV3Large(), [3, 224, 224], 1000],
+  ['efficientnetB0', () => models.efficientnetB0(), [3, 224, 224], 1000],
+  ['shufflenetV2', () => models.shufflenetV2(), [3, 224, 224], 1000],
+  ['squeezenet1_1', () => models.squeezenet1_1(), [3, 224, 224], 1000],
+  ['convnextTiny', () => models.convnextTiny(), [3, 224, 224], 1000],
 ];
 
 describe('forward pass of every zoo model at batch 1', () => {

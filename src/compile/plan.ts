@@ -1,15 +1,16 @@
 // compile(model, { batchSize }): a forward pass as a list of prepared kernel calls over one arena.
 // Activations are placed by liveness (buffers whose lifetimes do not overlap share bytes), batch
 // norm is folded into the convolution before it, ReLU is fused into the store of the conv/linear
-// before it, and Flatten/Dropout cost nothing. run() validates one shape and then only calls kernels:
-// it allocates nothing (the output is a view into the arena, valid until the next run).
+// before it (Hardswish and SiLU into a convolution's: Layer.epilogueAtInference), and
+// Flatten/Dropout cost nothing. run() validates one shape and then only calls kernels: it
+// allocates nothing (the output is a view into the arena, valid until the next run).
 import { Tensor, viewTensor, type DType, type Shape } from '../tensor.js';
 import { heap } from '../wasm/engine.js';
 import type { Graph } from '../graph/graph.js';
 import { planArena, type Lifetime } from '../graph/liveness.js';
 import { tensorArg, intArg, knownOptions } from '../ops/validate.js';
 import type { Prepared } from '../ops/prepared.js';
-import type { Clamp, Folded } from '../nn/lowering.js';
+import type { Clamp, Folded, LowerOptions } from '../nn/lowering.js';
 
 export interface CompileOptions {
   /** The batch size the plan is built for (default 1). */
@@ -29,7 +30,7 @@ interface Step {
 export interface PlanInfo {
   batchSize: number;
   /** Kernel calls per run, and the graph nodes they came from. */
-  steps: { name: string; fused: string[] }[];
+  steps: { name: string; fused: string[]; algorithm?: string }[];
   /** Bytes of the activation arena (peak activation memory) and of the largest scratch. */
   arenaBytes: number;
   scratchBytes: number;
@@ -133,7 +134,7 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
   const dtypeOf = new Map<string, DType>([[model.inputNames[0], 'float32']]);
   const shapeOf = new Map<string, Shape>([[model.inputNames[0], shapes[0]]]);
   const steps: Step[] = [];
-  const stepInfo: { name: string; fused: string[] }[] = [];
+  const stepInfo: PlanInfo['steps'] = [];
   const owned: Tensor[] = [];
   const skip = new Set<string>();
   try {
@@ -152,6 +153,7 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
       const fused: string[] = [];
       let folded: Folded | undefined;
       let clamp: Clamp | undefined;
+      let activation: LowerOptions['activation'];
       let last = node;
       const next = (n: typeof node) => nodes.find((m) => m.inputs.length === 1 && m.inputs[0] === n.name);
       // each layer says what it can absorb: a following batch norm folded into a convolution's
@@ -169,20 +171,22 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
       }
       if (fuse && node.layer.takesClamp && single(last.name)) {
         const act = next(last);
-        const c = act ? act.layer.clampAtInference() : null;
-        if (act && c) {
-          clamp = c;
+        // a clamp (ReLU, ReLU6) into any such layer; hardswish / SiLU where the layer takes them
+        const e = act ? act.layer.epilogueAtInference() : null;
+        if (act && e && (e.kind === 'clamp' || node.layer.takesActivation)) {
+          if (e.kind === 'clamp') clamp = { min: e.min, max: e.max };
+          else activation = e.kind;
           fused.push(act.name);
           skip.add(act.name);
           last = act;
         }
       }
-      const prepared = node.layer.lower(inShapes, { clamp, folded });
+      const prepared = node.layer.lower(inShapes, { clamp, activation, folded });
       const out = shapes.length;
       shapes.push(prepared.outShape);
       dtypes.push(dtypeOf.get(last.name)!);
       steps.push({ name: node.name, prepared, inputs: ins, output: out, args: ins.map(() => 0) });
-      stepInfo.push({ name: node.name, fused });
+      stepInfo.push(prepared.algorithm ? { name: node.name, fused, algorithm: prepared.algorithm } : { name: node.name, fused });
       valueOf.set(node.name, out);
       shapeOf.set(node.name, prepared.outShape);
       for (const f of fused) {

@@ -25,6 +25,7 @@ import { constConcat, normAxis } from './onnx-const-ops.js';
 import { perChannel, withBias } from './onnx-fold.js';
 import { ELEMENTWISE_HANDLERS } from './onnx-elementwise-ops.js';
 import { TENSOR_HANDLERS } from './onnx-tensor-ops.js';
+import { DENSE_HANDLERS } from './onnx-dense-ops.js';
 
 /** A pair attribute (strides, dilations) of a 2-D window, default [d, d]. */
 function pair(c: Ctx, name: string, d: number): [number, number] {
@@ -304,4 +305,5 @@ export const OPS: Record<string, Handler> = {
   ...SHAPE_HANDLERS,
   ...ELEMENTWISE_HANDLERS,
   ...TENSOR_HANDLERS,
+  ...DENSE_HANDLERS,
 };

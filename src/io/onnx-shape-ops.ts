@@ -151,11 +151,10 @@ function setDims(c: Ctx, v: Value, dims: number[]): void {
   else throw c.fail('the input cannot be reshaped here');
 }
 
-/** A zero Pad on H and W of an image, kept pending until a Conv (or AveragePool) absorbs it. */
-function pad(c: Ctx): void {
+/** A Pad node's data, mode, pads (ONNX order: begins, then ends; rank 4 after axes) and constant value. */
+export function padArgs(c: Ctx): { x: Act; mode: string; pads: number[]; value: number } {
   const x = c.act(0, 'the data');
   const mode = c.attrString('mode', 'constant');
-  if (mode !== 'constant') throw c.fail(`mode '${mode}' is not supported (only zero padding folded into a Conv)`);
   let pads: number[], value = 0;
   if (c.opset < 11) {
     pads = c.attrInts('pads') ?? [];
@@ -165,13 +164,21 @@ function pad(c: Ctx): void {
     const k = c.konst(2, 'constant_value', false);
     if (k) value = k.data[0] ?? 0;
     if (c.input(3) !== null) {
-      const axes = (ivec(c, c.input(3), 'axes').elems as number[]).map((a) => normAxis(c, a, 4));
-      const full = new Array(8).fill(0);
-      axes.forEach((a, i) => { full[a] = pads[i]; full[a + 4] = pads[i + axes.length]; });
+      const r = x.shape.length + 1;
+      const axes = (ivec(c, c.input(3), 'axes').elems as number[]).map((a) => normAxis(c, a, r));
+      const full = new Array(2 * r).fill(0);
+      axes.forEach((a, i) => { full[a] = pads[i]; full[a + r] = pads[i + axes.length]; });
       if (pads.length !== 2 * axes.length) throw c.fail(`pads ${fmt(pads)} do not match axes ${fmt(axes)}`);
       pads = full;
     }
   }
+  return { x, mode, pads, value };
+}
+
+/** A zero Pad on H and W of an image, kept pending until a Conv (or AveragePool) absorbs it. */
+function pad(c: Ctx): void {
+  const { x, mode, pads, value } = padArgs(c);
+  if (mode !== 'constant') throw c.fail(`mode '${mode}' is not supported (only zero padding folded into a Conv)`);
   if (x.shape.length !== 3 || pads.length !== 8) throw c.fail(`only [N, C, H, W] inputs with 8 pads are supported (pads ${fmt(pads)})`);
   if (value !== 0) throw c.fail(`padding with ${value} is not supported (only zeros, folded into a Conv)`);
   if (pads[0] || pads[1] || pads[4] || pads[5]) throw c.fail(`pads ${fmt(pads)} pad the batch or channel axis`);

@@ -1,4 +1,4 @@
-import { Layer, cfg, type LayerConfig } from './layer.js';
+import { Layer, cfg, type LayerConfig, layerName } from './layer.js';
 import { attr, type OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
 import type { Tensor, Shape } from '../tensor.js';
@@ -18,7 +18,7 @@ export class AdaptiveAvgPool2d extends Layer {
   readonly outputSize: [number, number];
   private xShape: Shape | null = null;
   constructor(outputSize: number | [number, number], options: { name?: string } = {}) {
-    super(options.name);
+    super(layerName('nn.AdaptiveAvgPool2d', options, ['name']));
     this.outputSize = pairArg('nn.AdaptiveAvgPool2d', 'outputSize', outputSize, 1);
   }
   outputShape(inputs: readonly Shape[]): Shape {
@@ -27,10 +27,12 @@ export class AdaptiveAvgPool2d extends Layer {
     return [s[0], this.outputSize[0], this.outputSize[1]];
   }
   forward(inputs: readonly Tensor[], training = false): Tensor {
-    this.xShape = training ? inputs[0].shape : null;
-    return adaptiveAvgPool2d(inputs[0], this.outputSize);
+    const x = this.inputOf(inputs, training);
+    this.xShape = training ? x.shape : null;
+    return adaptiveAvgPool2d(x, this.outputSize);
   }
   backward(dy: Tensor): Tensor[] {
+    this.gradOf(dy);
     if (this.xShape === null) throw this.notTrained();
     return [adaptiveAvgPool2dBackward(dy, this.xShape)];
   }

@@ -20,7 +20,8 @@ export class Add extends BinaryLayer {
   constructor(options: BinaryOptions = {}) {
     super(options, 0, true);
   }
-  outputShape(inputs: readonly Shape[]): Shape {
+  outputShape(shapes: readonly Shape[]): Shape {
+    const inputs = this.shapesOf(shapes);
     if (this.constant !== null || inputs.length === 2) return super.outputShape(inputs);
     if (inputs.length < 2) throw this.shapeError(inputs, 'it needs at least two inputs');
     const s0 = inputs[0];
@@ -33,24 +34,33 @@ export class Add extends BinaryLayer {
     return s0.slice();
   }
   private arity = 0;
+  private arityShape: readonly number[] = [];
   backward(dy: Tensor, needs?: readonly boolean[]): (Tensor | null)[] {
     if (this.arity === 0) return super.backward(dy, needs);
+    this.gradLike(dy, this.arityShape, needs);
     return Array.from({ length: this.arity }, () => dy.clone());
   }
   release(): void {
     this.arity = 0;
     super.release();
   }
-  forward(inputs: readonly Tensor[], training = false): Tensor {
+  forward(xs: readonly Tensor[], training = false): Tensor {
     this.arity = 0;
+    const inputs = this.tensorsOf(xs, training);
     if (inputs.length <= 2) return super.forward(inputs, training);
-    this.arity = training ? inputs.length : 0;
     let acc = add(inputs[0], inputs[1]);
-    for (let i = 2; i < inputs.length; i++) {
-      const next = add(acc, inputs[i]);
-      acc.dispose();
-      acc = next;
+    try {
+      for (let i = 2; i < inputs.length; i++) {
+        const next = add(acc, inputs[i]);
+        acc.dispose();
+        acc = next;
+      }
+    } catch (e) {
+      acc.dispose(); // a later input that does not match: the partial sum is not leaked
+      throw e;
     }
+    this.arity = training ? inputs.length : 0;
+    this.arityShape = acc.shape;
     return acc;
   }
   /** n-ary Add as a chain of binary adds into the output buffer (out = a + b, out += c, …). */

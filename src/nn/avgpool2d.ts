@@ -5,6 +5,7 @@ import type { OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
 import { avgPool2d, avgPool2dBackward, prepareAvgPool2d } from '../ops/pool2d.js';
 import type { Shape } from '../tensor.js';
+import { boolArg } from '../ops/validate.js';
 
 export interface AvgPool2dOptions extends Pool2dOptions {
   countIncludePad?: boolean;
@@ -20,7 +21,7 @@ export class AvgPool2d extends Pool2dLayer {
   readonly countIncludePad: boolean;
   constructor(kernelSize: number | [number, number], options: AvgPool2dOptions = {}) {
     super('nn.AvgPool2d', kernelSize, options, ['stride', 'padding', 'ceilMode', 'countIncludePad', 'name']);
-    this.countIncludePad = options.countIncludePad ?? true;
+    this.countIncludePad = boolArg('nn.AvgPool2d', 'countIncludePad', options.countIncludePad, true);
   }
   private xShape: Shape | null = null;
 
@@ -29,11 +30,13 @@ export class AvgPool2d extends Pool2dLayer {
   }
 
   forward(inputs: readonly Tensor[], training = false): Tensor {
-    this.xShape = training ? inputs[0].shape : null;
-    return avgPool2d(inputs[0], this.opts);
+    const x = this.inputOf(inputs, training);
+    this.xShape = training ? x.shape : null;
+    return avgPool2d(x, this.opts);
   }
 
   backward(dy: Tensor): Tensor[] {
+    this.gradOf(dy);
     if (this.xShape === null) throw new Error(`layer '${this.name}' (AvgPool2d): backward needs a forward pass with training true first`);
     return [avgPool2dBackward(dy, this.xShape, this.opts)];
   }

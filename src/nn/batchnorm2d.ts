@@ -2,11 +2,11 @@ import { ElementwiseLayer } from './activation-base.js';
 import type { Param } from './param.js';
 import { Tensor, type Shape } from '../tensor.js';
 import { mul } from '../ops/add.js';
-import { cfg, type LayerConfig } from './layer.js';
+import { cfg, type LayerConfig, layerName } from './layer.js';
 import { attr, type ChannelAffine, type OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
 import { prepareBatchNorm, batchNorm, batchNormTrain, batchNormBackward } from '../ops/batchnorm.js';
-import { intArg, numberArg, knownOptions } from '../ops/validate.js';
+import { boolArg, intArg, numberArg } from '../ops/validate.js';
 
 export interface BatchNorm2dOptions {
   eps?: number;
@@ -34,13 +34,12 @@ export class BatchNorm2d extends ElementwiseLayer {
   readonly runningVar: Param;
 
   constructor(numFeatures: number, options: BatchNorm2dOptions = {}) {
-    super(options.name);
     const op = 'nn.BatchNorm2d';
-    knownOptions(op, options, ['eps', 'momentum', 'affine', 'name']);
+    super(layerName(op, options, ['eps', 'momentum', 'affine', 'name']));
     this.numFeatures = intArg(op, 'numFeatures', numFeatures, 1);
     this.eps = numberArg(op, 'eps', options.eps ?? 1e-5, 0);
     this.momentum = numberArg(op, 'momentum', options.momentum ?? 0.1, 0, 1);
-    const affine = options.affine ?? true;
+    const affine = boolArg(op, 'affine', options.affine, true);
     this.weight = affine ? this.addParam({ name: 'weight', shape: [numFeatures], init: 'ones' }) : null;
     this.bias = affine ? this.addParam({ name: 'bias', shape: [numFeatures], init: 'zeros' }) : null;
     this.runningMean = this.addParam({ name: 'runningMean', shape: [numFeatures], init: 'zeros', trainable: false });
@@ -64,22 +63,24 @@ export class BatchNorm2d extends ElementwiseLayer {
    * statistics by `momentum` (unbiased variance), as PyTorch. Inference: the running statistics.
    */
   forward(inputs: readonly Tensor[], training = false): Tensor {
+    const x = this.inputOf(inputs, training);
     this.release();
     const w = this.weight?.value ?? null, b = this.bias?.value ?? null;
     if (!training || !this.trainable) {
       // frozen: as at inference (running statistics used and kept); backward is then dy·γ/√(var + eps)
       if (training) {
-        const per = [this.numFeatures, ...inputs[0].shape.slice(2).map(() => 1)];
+        const per = [this.numFeatures, ...x.shape.slice(2).map(() => 1)];
         this.frozenScale = Tensor.from(this.channelAffine().scale, per);
       }
-      return batchNorm(inputs[0], this.runningMean.value, this.runningVar.value, w, b, { eps: this.eps });
+      return batchNorm(x, this.runningMean.value, this.runningVar.value, w, b, { eps: this.eps });
     }
-    const r = batchNormTrain(inputs[0], w, b, this.runningMean.value, this.runningVar.value, { momentum: this.momentum, eps: this.eps });
-    this.saved = { x: inputs[0], mean: r.mean, invStd: r.invStd };
+    const r = batchNormTrain(x, w, b, this.runningMean.value, this.runningVar.value, { momentum: this.momentum, eps: this.eps });
+    this.saved = { x, mean: r.mean, invStd: r.invStd };
     return r.output;
   }
 
   backward(dy: Tensor): Tensor[] {
+    this.gradOf(dy);
     if (this.frozenScale !== null) return [mul(dy, this.frozenScale)];
     const s = this.saved;
     if (s === null) throw this.notTrained();

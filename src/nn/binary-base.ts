@@ -5,7 +5,7 @@
 // other dims), a constant's shape is aligned from the right against the input's and has no more
 // dims. Forward, backward and the compiled form all go through ops/binary.ts' broadcasting kernels
 // (an [C,1,1] operand against [C,H,W] takes the channel path, with no loop over channels here).
-import { Layer, cfg, shapeStr, type LayerConfig } from './layer.js';
+import { Layer, cfg, layerName, shapeStr, type LayerConfig } from './layer.js';
 import type { Param } from './param.js';
 import type { OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
@@ -42,15 +42,10 @@ export abstract class BinaryLayer extends Layer {
 
   /** identity: the constant's default value; nary: without a constant, take 2 to 64 inputs (Add). */
   constructor(options: BinaryOptions, identity: 0 | 1, nary = false) {
-    super(options.name);
-    const type = (this.constructor as unknown as { type: string }).type;
+    // new.target: the subclass (Add, Mul, …) names itself in its options' errors
+    const type = `nn.${(new.target as unknown as { type: string }).type}`;
+    super(layerName(type, options, ['constantShape', 'constantSide', 'constant']));
     const o = options ?? {};
-    if (typeof o !== 'object') throw new TypeError(`${type}: options must be an object, got ${describe(o)}`);
-    for (const k of Object.keys(o)) {
-      if (!['name', 'constantShape', 'constantSide', 'constant'].includes(k)) {
-        throw new TypeError(`${type}: unknown option '${k}' (known: name, constantShape, constantSide, constant)`);
-      }
-    }
     const side = o.constantSide ?? 'right';
     if (side !== 'left' && side !== 'right') throw new TypeError(`${type}: constantSide must be 'left' or 'right', got ${describe(side)}`);
     this.constantSide = side;
@@ -66,17 +61,25 @@ export abstract class BinaryLayer extends Layer {
     const shape = s.length === 0 ? [1] : s.slice();
     const size = shape.reduce((a, b) => a * b, 1);
     if (size > 2 ** 28) throw new RangeError(`${type}: constantShape ${shapeStr(shape)} is too large`);
+    // the constant's values are checked before anything is allocated
+    const v = o.constant;
+    let values: Float32Array | null = null;
+    if (typeof v === 'number') values = new Float32Array(size).fill(v);
+    else if (v !== undefined) {
+      const n = v !== null && typeof v === 'object' ? (v as ArrayLike<number>).length : undefined;
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new TypeError(`${type}: constant must be a number or an array of numbers, got ${describe(v)}`);
+      if (n !== size) throw new RangeError(`${type}: constant has ${n} values but constantShape ${shapeStr(shape)} holds ${size}`);
+      const a = v as ArrayLike<unknown>;
+      for (let i = 0; i < n; i++) if (typeof a[i] !== 'number') throw new TypeError(`${type}: constant[${i}] must be a number, got ${describe(a[i])}`);
+      values = Float32Array.from(v as ArrayLike<number>);
+    }
     this.inputs = 1;
     this.constant = this.addParam({ name: 'constant', shape, init: identity === 0 ? 'zeros' : 'ones' });
-    const v = o.constant;
-    if (v !== undefined) {
-      if (typeof v === 'number') this.constant.assign(new Float32Array(size).fill(v));
-      else if (v !== null && typeof v === 'object' && typeof (v as ArrayLike<number>).length === 'number') this.constant.assign(Float32Array.from(v));
-      else throw new TypeError(`${type}: constant must be a number or an array of numbers, got ${describe(v)}`);
-    }
+    if (values !== null) this.constant.assign(values);
   }
 
-  outputShape(inputs: readonly Shape[]): Shape {
+  outputShape(shapes: readonly Shape[]): Shape {
+    const inputs = this.shapesOf(shapes);
     const k = this.constant;
     if (k !== null) {
       const x = this.one(inputs);
@@ -103,13 +106,14 @@ export abstract class BinaryLayer extends Layer {
     return this.constantSide === 'right' ? [inputs[0], k.value] : [k.value, inputs[0]];
   }
 
-  forward(inputs: readonly Tensor[], training = false): Tensor {
-    const [a, b] = this.operands(inputs);
+  forward(xs: readonly Tensor[], training = false): Tensor {
+    const [a, b] = this.operands(this.tensorsOf(xs, training));
     this.saved = training ? [a, b] : null;
     return EAGER[this.op](a, b);
   }
 
   backward(dy: Tensor, needs: readonly boolean[] = []): (Tensor | null)[] {
+    this.gradOf(dy, needs);
     if (this.saved === null) throw this.notTrained();
     const [a, b] = this.saved;
     const k = this.constant;

@@ -1,4 +1,4 @@
-import { Layer, cfg, type LayerConfig } from './layer.js';
+import { Layer, cfg, layerName, type LayerConfig } from './layer.js';
 import { attr, type OnnxEmitter } from './lowering.js';
 import { runOnce, type Prepared } from '../ops/prepared.js';
 import { Tensor, type Shape } from '../tensor.js';
@@ -18,7 +18,7 @@ export class ChannelShuffle extends Layer {
   }
   readonly groups: number;
   constructor(groups: number, options: { name?: string } = {}) {
-    super(options.name);
+    super(layerName('nn.ChannelShuffle', options, []));
     this.groups = intArg('nn.ChannelShuffle', 'groups', groups, 1);
   }
   outputShape(inputs: readonly Shape[]): Shape {
@@ -32,20 +32,25 @@ export class ChannelShuffle extends Layer {
     const p = prepareTranspose([shape[0], groups, shape[1] / groups, plane], [0, 2, 1, 3]);
     return { ...p, outShape: shape.slice(), run: p.run, dispose: p.dispose };
   }
-  private trained = false;
+  /** The shape of the last training forward's input (and output), or null. */
+  private xShape: Shape | null = null;
   forward(inputs: readonly Tensor[], training = false): Tensor {
-    this.trained = training;
-    const x = inputs[0];
+    this.xShape = null;
+    const x = this.inputOf(inputs, training);
     this.outputShape([x.shape.slice(1)]);
-    return runOnce(ChannelShuffle.prepare(x.shape, this.groups), [x.ptr], (s) => Tensor.empty(s));
+    const y = runOnce(ChannelShuffle.prepare(x.shape, this.groups), [x.ptr], (s) => Tensor.empty(s));
+    this.xShape = training ? x.shape : null;
+    return y;
   }
   /** The inverse shuffle: C/groups groups. */
-  backward(dy: Tensor): Tensor[] {
-    if (!this.trained) throw this.notTrained();
-    return [runOnce(ChannelShuffle.prepare(dy.shape, dy.shape[1] / this.groups), [dy.ptr], (s) => Tensor.empty(s))];
+  backward(dy: Tensor, needs?: readonly boolean[]): Tensor[] {
+    this.gradOf(dy, needs);
+    if (this.xShape === null) throw this.notTrained();
+    const d = this.gradLike(dy, this.xShape);
+    return [runOnce(ChannelShuffle.prepare(d.shape, d.shape[1] / this.groups), [d.ptr], (s) => Tensor.empty(s))];
   }
   release(): void {
-    this.trained = false;
+    this.xShape = null;
   }
   lower(inputs: readonly Shape[]): Prepared {
     return ChannelShuffle.prepare(inputs[0], this.groups);

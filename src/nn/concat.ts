@@ -1,4 +1,4 @@
-import { Layer, cfg, type LayerConfig } from './layer.js';
+import { Layer, cfg, type LayerConfig, layerName } from './layer.js';
 import { attr, type OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
 import type { Tensor, Shape } from '../tensor.js';
@@ -15,11 +15,11 @@ export class Concat extends Layer {
   readonly inputs = [1, 64] as const;
   readonly dim: number;
   constructor(dim = 1, options: { name?: string } = {}) {
-    super(options.name);
+    super(layerName('nn.Concat', options, ['name']));
     this.dim = intArg('nn.Concat', 'dim', dim, -8);
   }
-  outputShape(inputs: readonly Shape[]): Shape {
-    if (inputs.length < 1) throw this.shapeError(inputs, 'it needs at least one input');
+  outputShape(shapes: readonly Shape[]): Shape {
+    const inputs = this.shapesOf(shapes);
     const rank = inputs[0].length + 1;
     const d = this.dim < 0 ? this.dim + rank : this.dim;
     if (d < 1 || d >= rank) throw this.shapeError(inputs, `dim ${this.dim} must be a non-batch axis of the rank-${rank} batched tensor`);
@@ -34,11 +34,13 @@ export class Concat extends Layer {
     return out;
   }
   private shapes: Shape[] | null = null;
-  forward(inputs: readonly Tensor[], training = false): Tensor {
+  forward(xs: readonly Tensor[], training = false): Tensor {
+    const inputs = this.tensorsOf(xs, training);
     this.shapes = training ? inputs.map((t) => t.shape) : null;
     return concat(inputs, this.dim);
   }
   backward(dy: Tensor): Tensor[] {
+    this.gradOf(dy);
     if (this.shapes === null) throw this.notTrained();
     return concatBackward(dy, this.shapes, this.dim);
   }

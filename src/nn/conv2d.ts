@@ -1,4 +1,4 @@
-import { Layer, cfg, type LayerConfig } from './layer.js';
+import { Layer, cfg, type LayerConfig, layerName } from './layer.js';
 import type { Param } from './param.js';
 import type { Shape } from '../tensor.js';
 import { Tensor, keep } from '../tensor.js';
@@ -6,9 +6,10 @@ import { conv2d, conv2dBackwardData, conv2dBackwardFilter, conv2dBackwardBias, p
 import type { Prepared } from '../ops/prepared.js';
 import { window2d } from '../ops/shape.js';
 import { attr, type Folded, type LowerOptions, type OnnxEmitter } from './lowering.js';
-import { knownOptions } from '../ops/validate.js';
+import { boolArg, enumArg } from '../ops/validate.js';
 import type { Padding2d } from '../ops/shape.js';
-import type { WeightInit } from './init.js';
+import { algorithmArg, type Conv2dAlgorithm } from '../ops/conv2d-algorithm.js';
+import { WEIGHT_INITS, type WeightInit } from './init.js';
 import { floorDrops } from './window.js';
 import { convSpec, convWindow } from './conv-spec.js';
 
@@ -20,9 +21,11 @@ export interface Conv2dOptions {
   bias?: boolean;
   weightInit?: WeightInit;
   name?: string;
+  /** The convolution algorithm (ops.conv2d's option; default 'auto'). Not saved with the model. */
+  algorithm?: Conv2dAlgorithm;
 }
 
-const KEYS = ['stride', 'padding', 'dilation', 'groups', 'bias', 'weightInit', 'name'];
+const KEYS = ['stride', 'padding', 'dilation', 'groups', 'bias', 'weightInit', 'name', 'algorithm'];
 
 /** 2-D convolution, as torch.nn.Conv2d: weight [out, in/groups, kh, kw], bias [out]. */
 export class Conv2d extends Layer {
@@ -42,19 +45,22 @@ export class Conv2d extends Layer {
   readonly padding: Padding2d;
   readonly dilation: [number, number];
   readonly groups: number;
+  readonly algorithm: Conv2dAlgorithm;
   readonly weight: Param;
   readonly bias: Param | null;
 
   constructor(inChannels: number, outChannels: number, kernelSize: number | [number, number], options: Conv2dOptions = {}) {
-    super(options.name);
     const op = 'nn.Conv2d';
-    knownOptions(op, options, KEYS);
+    super(layerName(op, options, KEYS));
     const c = convSpec(op, inChannels, outChannels, kernelSize, options);
     this.inChannels = c.inChannels; this.outChannels = c.outChannels; this.kernelSize = c.kernelSize;
     this.stride = c.stride; this.padding = c.padding; this.dilation = c.dilation; this.groups = c.groups;
+    this.algorithm = algorithmArg(op, options.algorithm);
+    const init = enumArg(op, 'weightInit', options.weightInit, WEIGHT_INITS, 'kaimingUniform');
+    const bias = boolArg(op, 'bias', options.bias, true);
     const wShape = [outChannels, inChannels / this.groups, this.kernelSize[0], this.kernelSize[1]];
-    this.weight = this.addParam({ name: 'weight', shape: wShape, init: options.weightInit ?? 'kaimingUniform' });
-    this.bias = options.bias === false ? null : this.addParam({ name: 'bias', shape: [outChannels], init: 'zeros' });
+    this.weight = this.addParam({ name: 'weight', shape: wShape, init });
+    this.bias = !bias ? null : this.addParam({ name: 'bias', shape: [outChannels], init: 'zeros' });
   }
 
   private window(s: Shape) {
@@ -69,15 +75,17 @@ export class Conv2d extends Layer {
   private saved: Tensor | null = null;
 
   private get opts() {
-    return { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
+    return { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups, algorithm: this.algorithm };
   }
 
   forward(inputs: readonly Tensor[], training = false): Tensor {
-    this.saved = training ? inputs[0] : null;
-    return conv2d(inputs[0], this.weight.value, this.bias ? this.bias.value : null, this.opts);
+    const x = this.inputOf(inputs, training);
+    this.saved = training ? x : null;
+    return conv2d(x, this.weight.value, this.bias ? this.bias.value : null, this.opts);
   }
 
   backward(dy: Tensor, needs?: readonly boolean[]): (Tensor | null)[] {
+    this.gradOf(dy, needs);
     const x = this.saved;
     if (x === null) throw new Error(`layer '${this.name}' (Conv2d): backward needs a forward pass with training true first`);
     // frozen parameters get no gradient: their kernels are skipped
@@ -102,6 +110,10 @@ export class Conv2d extends Layer {
     return true;
   }
 
+  get takesActivation(): boolean {
+    return true;
+  }
+
   /** Folds a following per-channel affine map (batch norm at inference): w'[o] = w[o]·s[o], b'[o] = b[o]·s[o] + t[o]. */
   fold(next: Layer): Folded | null {
     const aff = next.channelAffine();
@@ -121,7 +133,7 @@ export class Conv2d extends Layer {
 
   lower(inputs: readonly Shape[], options: LowerOptions = {}): Prepared {
     const f = options.folded;
-    return prepareConv2d(inputs[0], f ? f.weight : this.weight.value, f ? f.bias : this.bias ? this.bias.value : null, this.opts, options.clamp);
+    return prepareConv2d(inputs[0], f ? f.weight : this.weight.value, f ? f.bias : this.bias ? this.bias.value : null, this.opts, options.clamp, options.activation);
   }
 
   toOnnx(e: OnnxEmitter): void {

@@ -1,6 +1,6 @@
 import { ElementwiseLayer } from './activation-base.js';
 import type { Tensor } from '../tensor.js';
-import { cfg, type LayerConfig } from './layer.js';
+import { cfg, type LayerConfig, layerName } from './layer.js';
 import type { OnnxEmitter } from './lowering.js';
 import { dropout, dropoutBackward } from '../ops/dropout.js';
 import { numberArg } from '../ops/validate.js';
@@ -21,21 +21,24 @@ export class Dropout extends ElementwiseLayer {
   private seedBase = 0;
   private calls = 0;
   constructor(p = 0.5, options: { name?: string } = {}) {
-    super(options.name);
+    super(layerName('nn.Dropout', options, ['name']));
     this.p = numberArg('nn.Dropout', 'p', p, 0, 1);
   }
   seed(seed: number): void {
+    numberArg(this.where('seed'), 'seed', seed);
     this.seedBase = seed >>> 0;
     this.calls = 0;
   }
   private lastSeed: number | null = null;
   forward(inputs: readonly Tensor[], training = false): Tensor {
+    const x = this.inputOf(inputs, training);
     this.lastSeed = null;
-    if (!training || this.p === 0 || !this.trainable) return inputs[0]; // frozen: as at inference
+    if (!training || this.p === 0 || !this.trainable) return x; // frozen: as at inference
     this.lastSeed = mixSeed(this.seedBase, this.calls++);
-    return dropout(inputs[0], this.p, { training: true, seed: this.lastSeed });
+    return dropout(x, this.p, { training: true, seed: this.lastSeed });
   }
   backward(dy: Tensor): Tensor[] {
+    this.gradOf(dy);
     if (this.lastSeed === null) return [dy.clone()]; // p = 0: the identity
     return [dropoutBackward(dy, this.p, { seed: this.lastSeed })];
   }

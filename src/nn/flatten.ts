@@ -1,4 +1,4 @@
-import { Layer, cfg, type LayerConfig } from './layer.js';
+import { Layer, cfg, type LayerConfig, layerName } from './layer.js';
 import { attr, type OnnxEmitter } from './lowering.js';
 import type { Tensor, Shape } from '../tensor.js';
 import { flatten, flattenBackward } from '../ops/concat.js';
@@ -14,7 +14,7 @@ export class Flatten extends Layer {
   readonly startDim: number;
   readonly endDim: number;
   constructor(startDim = 1, endDim = -1, options: { name?: string } = {}) {
-    super(options.name);
+    super(layerName('nn.Flatten', options, ['name']));
     this.startDim = intArg('nn.Flatten', 'startDim', startDim, -16);
     this.endDim = intArg('nn.Flatten', 'endDim', endDim, -16);
   }
@@ -35,10 +35,12 @@ export class Flatten extends Layer {
   }
   private xShape: Shape | null = null;
   forward(inputs: readonly Tensor[], training = false): Tensor {
-    this.xShape = training ? inputs[0].shape : null;
-    return flatten(inputs[0], this.startDim, this.endDim);
+    const x = this.inputOf(inputs, training);
+    this.xShape = training ? x.shape : null;
+    return flatten(x, this.startDim, this.endDim);
   }
   backward(dy: Tensor): Tensor[] {
+    this.gradOf(dy);
     if (this.xShape === null) throw this.notTrained();
     return [flattenBackward(dy, this.xShape)];
   }

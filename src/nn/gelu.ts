@@ -1,6 +1,6 @@
 import { MapLayer } from './map-layer.js';
 import type { Tensor, Shape } from '../tensor.js';
-import { cfg, type LayerConfig } from './layer.js';
+import { cfg, layerName, type LayerConfig } from './layer.js';
 import { attr, type OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
 import { gelu, geluBackward, prepareGelu } from '../ops/gated.js';
@@ -18,7 +18,7 @@ export class GELU extends MapLayer {
   }
   readonly approximate: 'none' | 'tanh';
   constructor(options: { approximate?: 'none' | 'tanh'; name?: string } = {}) {
-    super(options.name);
+    super(layerName('nn.GELU', options, ['approximate']));
     const a = options.approximate ?? 'none';
     if (a !== 'none' && a !== 'tanh') throw new TypeError(`GELU: approximate must be 'none' or 'tanh', got ${describe(a)}`);
     this.approximate = a;

@@ -1,4 +1,4 @@
-import { Layer, type LayerConfig } from './layer.js';
+import { Layer, type LayerConfig, layerName } from './layer.js';
 import type { OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
 import type { Tensor, Shape } from '../tensor.js';
@@ -12,7 +12,7 @@ export class GlobalAvgPool2d extends Layer {
     return new GlobalAvgPool2d({ name });
   }
   constructor(options: { name?: string } = {}) {
-    super(options.name);
+    super(layerName('nn.GlobalAvgPool2d', options, ['name']));
   }
   outputShape(inputs: readonly Shape[]): Shape {
     const s = this.one(inputs);
@@ -22,11 +22,13 @@ export class GlobalAvgPool2d extends Layer {
   private xShape: Shape | null = null;
 
   forward(inputs: readonly Tensor[], training = false): Tensor {
-    this.xShape = training ? inputs[0].shape : null;
-    return globalAvgPool2d(inputs[0]);
+    const x = this.inputOf(inputs, training);
+    this.xShape = training ? x.shape : null;
+    return globalAvgPool2d(x);
   }
 
   backward(dy: Tensor): Tensor[] {
+    this.gradOf(dy);
     if (this.xShape === null) throw new Error(`layer '${this.name}' (GlobalAvgPool2d): backward needs a forward pass with training true first`);
     return [globalAvgPool2dBackward(dy, this.xShape)];
   }

@@ -1,9 +1,9 @@
-import { Layer, cfg, type LayerConfig } from './layer.js';
+import { Layer, cfg, layerName, type LayerConfig } from './layer.js';
 import type { OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
 import type { Tensor, Shape } from '../tensor.js';
 import { globalMaxPool2d, globalMaxPool2dBackward, prepareGlobalMaxPool2d } from '../ops/reduce.js';
-import { intArg } from '../ops/validate.js';
+import { describe, pairArg } from '../ops/validate.js';
 
 /** The maximum over H and W of each channel: [C, H, W] → [C, 1, 1] per sample (ONNX GlobalMaxPool). */
 export class GlobalMaxPool2d extends Layer {
@@ -13,7 +13,8 @@ export class GlobalMaxPool2d extends Layer {
     return new GlobalMaxPool2d({ name });
   }
   constructor(options: { name?: string } = {}) {
-    super(options.name);
+    // new.target: AdaptiveMaxPool2d names itself in its options' errors
+    super(layerName(`nn.${new.target.type}`, options, []));
   }
   outputShape(inputs: readonly Shape[]): Shape {
     const s = this.one(inputs);
@@ -22,10 +23,12 @@ export class GlobalMaxPool2d extends Layer {
   }
   private saved: Tensor | null = null;
   forward(inputs: readonly Tensor[], training = false): Tensor {
-    this.saved = training ? inputs[0] : null;
-    return globalMaxPool2d(inputs[0]);
+    const x = this.inputOf(inputs, training);
+    this.saved = training ? x : null;
+    return globalMaxPool2d(x);
   }
-  backward(dy: Tensor): Tensor[] {
+  backward(dy: Tensor, needs?: readonly boolean[]): Tensor[] {
+    this.gradOf(dy, needs);
     if (this.saved === null) throw this.notTrained();
     return [globalMaxPool2dBackward(dy, this.saved)];
   }
@@ -52,10 +55,9 @@ export class AdaptiveMaxPool2d extends GlobalMaxPool2d {
   }
   constructor(outputSize: number | readonly [number, number] = 1, options: { name?: string } = {}) {
     super(options);
-    const sz = typeof outputSize === 'number' ? [outputSize, outputSize] : outputSize;
-    if (!Array.isArray(sz) || sz.length !== 2 || intArg('nn.AdaptiveMaxPool2d', 'outputSize', sz[0], 1) !== 1 || intArg('nn.AdaptiveMaxPool2d', 'outputSize', sz[1], 1) !== 1) {
-      throw new RangeError(`nn.AdaptiveMaxPool2d: only outputSize 1 is supported (a global max pool), got ${JSON.stringify(outputSize)}`);
-    }
+    const op = 'nn.AdaptiveMaxPool2d';
+    const sz = pairArg(op, 'outputSize', outputSize, 1);
+    if (sz[0] !== 1 || sz[1] !== 1) throw new RangeError(`${op}: only outputSize 1 is supported (a global max pool), got ${describe(outputSize)}`);
   }
   config(): Record<string, unknown> {
     return { outputSize: 1 };

@@ -1,6 +1,6 @@
 import { MapLayer } from './map-layer.js';
 import type { Tensor, Shape } from '../tensor.js';
-import { cfg, type LayerConfig } from './layer.js';
+import { cfg, layerName, type LayerConfig } from './layer.js';
 import { attr, type OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
 import { hardSigmoid, hardSigmoidBackward, prepareHardSigmoid } from '../ops/clip.js';
@@ -20,7 +20,7 @@ export class Hardsigmoid extends MapLayer {
   readonly alpha: number;
   readonly beta: number;
   constructor(options: { alpha?: number; beta?: number; name?: string } = {}) {
-    super(options.name);
+    super(layerName('nn.Hardsigmoid', options, ['alpha', 'beta']));
     const { alpha = 1 / 6, beta = 0.5 } = options;
     for (const [k, v] of [['alpha', alpha], ['beta', beta]] as const) {
       if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`Hardsigmoid: ${k} must be a finite number, got ${describe(v)}`);

@@ -1,7 +1,7 @@
 import { MapLayer } from './map-layer.js';
 import type { Tensor, Shape } from '../tensor.js';
-import type { LayerConfig } from './layer.js';
-import { attr, type OnnxEmitter } from './lowering.js';
+import { layerName, type LayerConfig } from './layer.js';
+import { attr, type Epilogue, type OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
 import { hardSwish, hardSwishBackward, prepareHardSwish } from '../ops/clip.js';
 
@@ -13,13 +13,17 @@ export class Hardswish extends MapLayer {
     return new Hardswish({ name });
   }
   constructor(options: { name?: string } = {}) {
-    super(options.name);
+    super(layerName('nn.Hardswish', options, []));
   }
   protected apply(x: Tensor): Tensor {
     return hardSwish(x);
   }
   protected gradient(dy: Tensor, x: Tensor): Tensor {
     return hardSwishBackward(dy, x);
+  }
+  /** Fused by compile() after the store of a layer that takes it (Conv2d). */
+  epilogueAtInference(): Epilogue | null {
+    return { kind: 'hardswish', min: -Infinity, max: Infinity };
   }
   protected prepare(xShape: Shape): Prepared {
     return prepareHardSwish(xShape);

@@ -1,6 +1,6 @@
 import { MapLayer, fromJsonBound, toJsonBound } from './map-layer.js';
 import type { Tensor, Shape } from '../tensor.js';
-import { cfg, type LayerConfig } from './layer.js';
+import { cfg, layerName, type LayerConfig } from './layer.js';
 import { attr, type Clamp, type OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
 import { clip, hardtanhBackward, prepareClip } from '../ops/clip.js';
@@ -20,7 +20,8 @@ export class Hardtanh extends MapLayer {
   readonly minVal: number;
   readonly maxVal: number;
   constructor(minVal = -1, maxVal = 1, options: { name?: string } = {}) {
-    super(options.name);
+    // new.target: ReLU6 (a Hardtanh(0, 6)) names itself in its options' errors
+    super(layerName(`nn.${new.target.type}`, options, []));
     for (const [k, v] of [['minVal', minVal], ['maxVal', maxVal]] as const) {
       if (typeof v !== 'number' || Number.isNaN(v)) throw new TypeError(`${this.type}: ${k} must be a number (±Infinity for no bound), got ${describe(v)}`);
     }

@@ -1,6 +1,6 @@
 import { ElementwiseLayer } from './activation-base.js';
 import type { Tensor } from '../tensor.js';
-import type { LayerConfig } from './layer.js';
+import { layerName, type LayerConfig } from './layer.js';
 import type { OnnxEmitter } from './lowering.js';
 
 /**
@@ -14,14 +14,16 @@ export class Identity extends ElementwiseLayer {
     return new Identity({ name });
   }
   constructor(options: { name?: string } = {}) {
-    super(options.name);
+    super(layerName('nn.Identity', options, ['name']));
   }
   private trained = false;
   forward(inputs: readonly Tensor[], training = false): Tensor {
+    const x = this.inputOf(inputs, training);
     this.trained = training;
-    return inputs[0];
+    return x;
   }
   backward(dy: Tensor): Tensor[] {
+    this.gradOf(dy);
     if (!this.trained) throw this.notTrained();
     return [dy.clone()];
   }

@@ -4,7 +4,8 @@ import type { DType, Tensor, Shape } from '../tensor.js';
 import { Param, type ParamSpec } from './param.js';
 import { mixSeed } from '../random.js';
 import type { Prepared } from '../ops/prepared.js';
-import { forwardLowering, type ChannelAffine, type Clamp, type Folded, type LowerOptions, type OnnxEmitter } from './lowering.js';
+import { boolArg, describe, fmtShape, numberArg, elementCount, knownOptions, shapesArg, tensorArg, tensorsArg } from '../ops/validate.js';
+import { forwardLowering, type ChannelAffine, type Clamp, type Epilogue, type Folded, type LowerOptions, type OnnxEmitter } from './lowering.js';
 
 export class ShapeError extends RangeError {
   constructor(message: string) {
@@ -22,6 +23,16 @@ export type LayerConfig = Record<string, unknown>;
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const cfg = (v: unknown): any => v;
+
+/**
+ * Checks a layer constructor's options object (undefined is {}; null, arrays and unknown keys are
+ * errors naming `op`) and returns its `name` (a string or undefined), for `super(…)`.
+ */
+export function layerName(op: string, options: unknown, keys: readonly string[]): string | undefined {
+  const o = knownOptions(op, options, keys.includes('name') ? keys : [...keys, 'name']);
+  if (o.name !== undefined && typeof o.name !== 'string') throw new TypeError(`${op}: name must be a string, got ${describe(o.name)}`);
+  return o.name as string | undefined;
+}
 
 export abstract class Layer {
   /** Set by the model that holds the layer (or by the `name` option). */
@@ -97,10 +108,13 @@ export abstract class Layer {
 
   /** Seeds every parameter's initialisation from one number. */
   seed(seed: number): void {
+    numberArg(this.where('seed'), 'seed', seed);
     this.paramList.forEach((p, i) => p.setSeed(mixSeed(seed, i)));
   }
 
+  /** Adds a parameter; its element count is checked (≤ 2^30) before anything is allocated. */
   protected addParam(spec: ParamSpec): Param {
+    elementCount(`nn.${this.type}`, spec.name, spec.shape);
     const p = new Param(spec);
     this.paramList.push(p);
     return p;
@@ -108,13 +122,56 @@ export abstract class Layer {
 
   /** A ShapeError that names this layer. */
   protected shapeError(inputs: readonly Shape[], need: string): ShapeError {
-    const got = inputs.map((s) => `[${s.join(', ')}]`).join(' and ');
+    const got = inputs.map((s) => fmtShape(s)).join(' and ');
     return new ShapeError(`layer '${this.name || this.type}' (${this.type}): got input shape ${got} (per sample, without the batch), but ${need}`);
   }
 
+  /** How this layer names itself in argument errors: `layer 'conv1' (Conv2d).forward`. */
+  protected where(method: string): string {
+    return `layer '${this.name || this.type}' (${this.type}).${method}`;
+  }
+
+  /** outputShape's argument: an array of per-sample shapes, as many as the layer takes. */
+  protected shapesOf(inputs: unknown): number[][] {
+    const [lo, hi] = inputRange(this);
+    const s = shapesArg(this.where('outputShape'), 'inputs', inputs, [0, Infinity]);
+    if (s.length < lo || s.length > hi) {
+      throw this.shapeError(s, lo === hi ? `it takes exactly ${lo === 1 ? 'one' : lo} input${lo === 1 ? '' : 's'}` : `it takes ${lo} … ${hi} inputs`);
+    }
+    return s;
+  }
+
   protected one(inputs: readonly Shape[]): Shape {
-    if (inputs.length !== 1) throw this.shapeError(inputs, 'it takes exactly one input');
-    return inputs[0];
+    return this.shapesOf(inputs)[0];
+  }
+
+  /** forward's arguments checked: `inputs` an array of live float32 tensors (as many as the layer takes), `training` a boolean. */
+  protected tensorsOf(inputs: unknown, training: unknown): Tensor[] {
+    boolArg(this.where('forward'), 'training', training, false);
+    return tensorsArg(this.where('forward'), 'inputs', inputs, inputRange(this));
+  }
+
+  /** The single input of a one-input layer's forward, checked. */
+  protected inputOf(inputs: unknown, training: unknown): Tensor {
+    return this.tensorsOf(inputs, training)[0];
+  }
+
+  /** backward's arguments checked: dy a live float32 tensor, needs undefined or an array of booleans. */
+  protected gradOf(dy: unknown, needs?: unknown): Tensor {
+    const op = this.where('backward');
+    if (needs !== undefined && (!Array.isArray(needs) || needs.some((b) => typeof b !== 'boolean'))) {
+      throw new TypeError(`${op}: needs must be an array of booleans (one per input), got ${describe(needs)}`);
+    }
+    return tensorArg(op, 'dy', dy);
+  }
+
+  /** backward's arguments checked as gradOf does, and dy's shape against `shape`, the forward output's. */
+  protected gradLike(dy: unknown, shape: readonly number[], needs?: unknown): Tensor {
+    const t = this.gradOf(dy, needs);
+    if (t.rank !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      throw new RangeError(`${this.where('backward')}: dy has shape ${fmtShape(t.shape)} but the forward output had shape ${fmtShape(shape)}; they must match`);
+    }
+    return t;
   }
 
   // ── Inference: how the layer lowers into a compiled plan ──────────────────────────────────
@@ -140,6 +197,20 @@ export abstract class Layer {
   /** This layer as a clamp the layer before it can fuse into its store (ReLU: [0, ∞), ReLU6: [0, 6]), or null. */
   clampAtInference(): Clamp | null {
     return null;
+  }
+
+  /** True when lower() takes `options.activation` (hardswish or SiLU after the store: Conv2d). */
+  get takesActivation(): boolean {
+    return false;
+  }
+
+  /**
+   * This layer as an epilogue the layer before can fuse (see lowering.ts's Epilogue): its clamp
+   * when it has one, else null; Hardswish and SiLU answer with their kind.
+   */
+  epilogueAtInference(): Epilogue | null {
+    const c = this.clampAtInference();
+    return c ? { kind: 'clamp', min: c.min, max: c.max } : null;
   }
 
   /** This layer at inference as a per-channel affine map the layer before can absorb (BatchNorm2d), or null. */
@@ -172,6 +243,12 @@ export abstract class Layer {
     this.release();
     for (const p of this.paramList) p.dispose();
   }
+}
+
+/** How many inputs a layer takes, as [min, max]. */
+function inputRange(l: Layer): [number, number] {
+  const n = l.inputs;
+  return typeof n === 'number' ? [n, n] : [n[0], n[1]];
 }
 
 export const shapeStr = (s: Shape) => `[${s.join(', ')}]`;

@@ -1,10 +1,10 @@
-import { Layer, cfg, type LayerConfig } from './layer.js';
+import { Layer, cfg, layerName, type LayerConfig } from './layer.js';
 import type { Param } from './param.js';
 import { attr, type OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
 import type { Tensor, Shape } from '../tensor.js';
 import { layerNorm, layerNormTrain, layerNormBackward, prepareLayerNorm, type LayerNormBackwardResult } from '../ops/layernorm.js';
-import { describe, intArg, knownOptions, numberArg } from '../ops/validate.js';
+import { describe, intArg, numberArg } from '../ops/validate.js';
 
 export interface LayerNormOptions {
   /** Added to the variance (default 1e-5). */
@@ -74,14 +74,13 @@ export class LayerNorm extends NormBase {
   readonly weight: Param | null;
   readonly bias: Param | null;
   constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
-    super(options.name);
     const op = 'nn.LayerNorm';
-    knownOptions(op, options, ['eps', 'elementwiseAffine', 'name']);
+    super(layerName(op, options, ['eps', 'elementwiseAffine']));
     const ns = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
     if (!Array.isArray(ns) || ns.length === 0) throw new TypeError(`${op}: normalizedShape must be a size or a non-empty array of sizes, got ${describe(normalizedShape)}`);
     this.normalizedShape = Object.freeze(ns.map((d, i) => intArg(op, `normalizedShape[${i}]`, d, 1)));
-    this.eps = numberArg(op, 'eps', options.eps ?? 1e-5, 0);
-    const affine = options.elementwiseAffine ?? true;
+    this.eps = numberArg(op, 'eps', options?.eps ?? 1e-5, 0);
+    const affine = options?.elementwiseAffine ?? true;
     if (typeof affine !== 'boolean') throw new TypeError(`${op}: elementwiseAffine must be true or false, got ${describe(affine)}`);
     const shape = this.normalizedShape.slice();
     this.weight = affine ? this.addParam({ name: 'weight', shape, init: 'ones' }) : null;
@@ -96,14 +95,16 @@ export class LayerNorm extends NormBase {
     return s.slice();
   }
   forward(inputs: readonly Tensor[], training = false): Tensor {
+    const x = this.inputOf(inputs, training);
     this.release();
     const w = this.weight?.value ?? null, b = this.bias?.value ?? null;
-    if (!training) return layerNorm(inputs[0], this.normalizedShape, w, b, this.eps);
-    const r = layerNormTrain(inputs[0], this.normalizedShape, w, b, this.eps);
-    this.saved = { x: inputs[0], mean: r.mean, invStd: r.invStd };
+    if (!training) return layerNorm(x, this.normalizedShape, w, b, this.eps);
+    const r = layerNormTrain(x, this.normalizedShape, w, b, this.eps);
+    this.saved = { x, mean: r.mean, invStd: r.invStd };
     return r.output;
   }
-  backward(dy: Tensor): Tensor[] {
+  backward(dy: Tensor, needs?: readonly boolean[]): Tensor[] {
+    this.gradOf(dy, needs);
     const s = this.saved;
     if (s === null) throw this.notTrained();
     return [normGrads(this.weight, this.bias, (o) => layerNormBackward(dy, s.x, this.normalizedShape, this.weight?.value ?? null, s.mean, s.invStd, o))];

@@ -1,10 +1,10 @@
-import { cfg, type LayerConfig } from './layer.js';
+import { cfg, layerName, type LayerConfig } from './layer.js';
 import type { Param } from './param.js';
 import type { OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
 import type { Tensor, Shape } from '../tensor.js';
 import { layerNorm2d, layerNorm2dTrain, layerNorm2dBackward, prepareLayerNorm2d } from '../ops/layernorm.js';
-import { describe, intArg, knownOptions, numberArg } from '../ops/validate.js';
+import { describe, intArg, numberArg } from '../ops/validate.js';
 import { NormBase, emitDecomposedNorm, normGrads, type LayerNormOptions } from './layernorm.js';
 
 /**
@@ -23,12 +23,11 @@ export class LayerNorm2d extends NormBase {
   readonly weight: Param | null;
   readonly bias: Param | null;
   constructor(numChannels: number, options: LayerNormOptions = {}) {
-    super(options.name);
     const op = 'nn.LayerNorm2d';
-    knownOptions(op, options, ['eps', 'elementwiseAffine', 'name']);
+    super(layerName(op, options, ['eps', 'elementwiseAffine']));
     this.numChannels = intArg(op, 'numChannels', numChannels, 1);
-    this.eps = numberArg(op, 'eps', options.eps ?? 1e-5, 0);
-    const affine = options.elementwiseAffine ?? true;
+    this.eps = numberArg(op, 'eps', options?.eps ?? 1e-5, 0);
+    const affine = options?.elementwiseAffine ?? true;
     if (typeof affine !== 'boolean') throw new TypeError(`${op}: elementwiseAffine must be true or false, got ${describe(affine)}`);
     this.weight = affine ? this.addParam({ name: 'weight', shape: [this.numChannels], init: 'ones' }) : null;
     this.bias = affine ? this.addParam({ name: 'bias', shape: [this.numChannels], init: 'zeros' }) : null;
@@ -39,14 +38,16 @@ export class LayerNorm2d extends NormBase {
     return s.slice();
   }
   forward(inputs: readonly Tensor[], training = false): Tensor {
+    const x = this.inputOf(inputs, training);
     this.release();
     const w = this.weight?.value ?? null, b = this.bias?.value ?? null;
-    if (!training) return layerNorm2d(inputs[0], w, b, this.eps);
-    const r = layerNorm2dTrain(inputs[0], w, b, this.eps);
-    this.saved = { x: inputs[0], mean: r.mean, invStd: r.invStd };
+    if (!training) return layerNorm2d(x, w, b, this.eps);
+    const r = layerNorm2dTrain(x, w, b, this.eps);
+    this.saved = { x, mean: r.mean, invStd: r.invStd };
     return r.output;
   }
-  backward(dy: Tensor): Tensor[] {
+  backward(dy: Tensor, needs?: readonly boolean[]): Tensor[] {
+    this.gradOf(dy, needs);
     const s = this.saved;
     if (s === null) throw this.notTrained();
     return [normGrads(this.weight, this.bias, (o) => layerNorm2dBackward(dy, s.x, this.weight?.value ?? null, s.mean, s.invStd, o))];

@@ -47,3 +47,6 @@ export { QLinear, type QLinearOptions } from './qlinear.js';
 export { QAdd } from './qadd.js';
 export { QMaxPool2d } from './qmaxpool2d.js';
 export { QGlobalAvgPool2d } from './qglobalavgpool2d.js';
+export { Upsample, type UpsampleOptions } from './upsample.js';
+export { Pad, type PadLayerOptions } from './pad.js';
+export { ConvTranspose2d, type ConvTranspose2dLayerOptions } from './convtranspose2d.js';

@@ -1,6 +1,6 @@
 import { ElementwiseLayer } from './activation-base.js';
 import type { Tensor, Shape } from '../tensor.js';
-import { cfg, type LayerConfig } from './layer.js';
+import { cfg, type LayerConfig, layerName } from './layer.js';
 import { attr, type OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
 import { prepareLeakyRelu, leakyRelu, leakyReluBackward } from '../ops/activation.js';
@@ -15,15 +15,17 @@ export class LeakyReLU extends ElementwiseLayer {
   }
   readonly negativeSlope: number;
   constructor(negativeSlope = 0.01, options: { name?: string } = {}) {
-    super(options.name);
+    super(layerName('nn.LeakyReLU', options, ['name']));
     this.negativeSlope = numberArg('nn.LeakyReLU', 'negativeSlope', negativeSlope);
   }
   private saved: Tensor | null = null;
   forward(inputs: readonly Tensor[], training = false): Tensor {
-    this.saved = training ? inputs[0] : null;
-    return leakyRelu(inputs[0], this.negativeSlope);
+    const x = this.inputOf(inputs, training);
+    this.saved = training ? x : null;
+    return leakyRelu(x, this.negativeSlope);
   }
   backward(dy: Tensor): Tensor[] {
+    this.gradOf(dy);
     if (this.saved === null) throw this.notTrained();
     return [leakyReluBackward(dy, this.saved, this.negativeSlope)];
   }

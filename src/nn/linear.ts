@@ -1,11 +1,11 @@
-import { Layer, cfg, type LayerConfig } from './layer.js';
+import { Layer, cfg, type LayerConfig, layerName } from './layer.js';
 import type { Param } from './param.js';
 import { Tensor, viewTensor, type Shape } from '../tensor.js';
 import { linear, linearBackward, prepareLinear } from '../ops/linear.js';
 import { runOnce, type Prepared } from '../ops/prepared.js';
 import { attr, type LowerOptions, type OnnxEmitter } from './lowering.js';
-import { intArg, knownOptions } from '../ops/validate.js';
-import type { WeightInit } from './init.js';
+import { boolArg, enumArg, intArg } from '../ops/validate.js';
+import { WEIGHT_INITS, type WeightInit } from './init.js';
 
 export interface LinearOptions {
   bias?: boolean;
@@ -28,12 +28,13 @@ export class Linear extends Layer {
   readonly bias: Param | null;
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
-    super(options.name);
-    knownOptions('nn.Linear', options, ['bias', 'weightInit', 'name']);
+    super(layerName('nn.Linear', options, ['bias', 'weightInit', 'name']));
     this.inFeatures = intArg('nn.Linear', 'inFeatures', inFeatures, 1);
     this.outFeatures = intArg('nn.Linear', 'outFeatures', outFeatures, 1);
-    this.weight = this.addParam({ name: 'weight', shape: [outFeatures, inFeatures], init: options.weightInit ?? 'kaimingUniform' });
-    this.bias = options.bias === false ? null : this.addParam({ name: 'bias', shape: [outFeatures], init: 'zeros' });
+    const init = enumArg('nn.Linear', 'weightInit', options.weightInit, WEIGHT_INITS, 'kaimingUniform');
+    const bias = boolArg('nn.Linear', 'bias', options.bias, true);
+    this.weight = this.addParam({ name: 'weight', shape: [outFeatures, inFeatures], init });
+    this.bias = !bias ? null : this.addParam({ name: 'bias', shape: [outFeatures], init: 'zeros' });
   }
 
   outputShape(inputs: readonly Shape[]): Shape {
@@ -56,27 +57,40 @@ export class Linear extends Layer {
   private saved: Tensor | null = null;
 
   forward(inputs: readonly Tensor[], training = false): Tensor {
-    const x = inputs[0];
+    const x = this.inputOf(inputs, training);
     this.saved = training ? x : null;
     if (x.rank === 2) return linear(x, this.weight.value, this.bias ? this.bias.value : null);
-    const rows = Linear.rows(x);
-    const p = prepareLinear(rows.shape, this.weight.value, this.bias ? this.bias.value : null);
-    return runOnce(p, [x.ptr], () => Tensor.empty([...x.shape.slice(0, -1), this.outFeatures]));
+    // N-D: x [N, …, in] as rows [N·…, in] (its shape checked first: a 0-row input is fine)
+    const out = [x.shape[0], ...this.outputShape([x.shape.slice(1)])];
+    const p = prepareLinear([x.size / this.inFeatures, this.inFeatures], this.weight.value, this.bias ? this.bias.value : null);
+    return runOnce(p, [x.ptr], () => Tensor.empty(out));
   }
 
   backward(dy: Tensor, needs?: readonly boolean[]): (Tensor | null)[] {
+    this.gradOf(dy, needs);
     const x = this.saved;
-    if (x === null) throw new Error(`layer '${this.name}' (Linear): backward needs a forward pass with training true first`);
+    if (x === null) throw this.notTrained();
     // frozen parameters get no gradient: their kernels are skipped
     const tw = this.weight.trainable, tb = this.bias?.trainable === true;
     const nd = x.rank !== 2;
-    const { dx } = linearBackward(nd ? Linear.rows(dy) : dy, nd ? Linear.rows(x) : x, this.weight.value, {
-      weightGradInto: tw ? this.weight.gradBuffer() : undefined,
-      weightGrad: tw,
-      biasGradInto: tb ? this.bias!.gradBuffer() : undefined,
-      biasGrad: tb,
-      inputGrad: needs?.[0] !== false,
-    });
+    if (nd) this.gradLike(dy, [...x.shape.slice(0, -1), this.outFeatures]);
+    // views over dy's and x's bytes (no copy); disposed here, which frees nothing but the count
+    const dyRows = nd ? Linear.rows(dy) : dy, xRows = nd ? Linear.rows(x) : x;
+    let dx: Tensor | null;
+    try {
+      dx = linearBackward(dyRows, xRows, this.weight.value, {
+        weightGradInto: tw ? this.weight.gradBuffer() : undefined,
+        weightGrad: tw,
+        biasGradInto: tb ? this.bias!.gradBuffer() : undefined,
+        biasGrad: tb,
+        inputGrad: needs?.[0] !== false,
+      }).dx;
+    } finally {
+      if (nd) {
+        dyRows.dispose();
+        xRows.dispose();
+      }
+    }
     if (!nd || dx === null) return [dx];
     try {
       return [dx.reshape(x.shape)];

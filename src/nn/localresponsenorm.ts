@@ -1,10 +1,10 @@
 import { ElementwiseLayer } from './activation-base.js';
 import type { Tensor, Shape } from '../tensor.js';
-import { cfg, type LayerConfig } from './layer.js';
+import { cfg, type LayerConfig, layerName } from './layer.js';
 import { attr, type OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
 import { prepareLocalResponseNorm, localResponseNorm, localResponseNormBackward } from '../ops/lrn.js';
-import { intArg, numberArg, knownOptions } from '../ops/validate.js';
+import { describe, intArg, numberArg } from '../ops/validate.js';
 
 export interface LocalResponseNormOptions {
   alpha?: number;
@@ -34,15 +34,14 @@ export class LocalResponseNorm extends ElementwiseLayer {
   readonly k: number;
   readonly lrnWindow: readonly [number, number];
   constructor(size: number, options: LocalResponseNormOptions = {}) {
-    super(options.name);
     const op = 'nn.LocalResponseNorm';
-    knownOptions(op, options, ['alpha', 'beta', 'k', 'lrnWindow', 'name']);
+    super(layerName(op, options, ['alpha', 'beta', 'k', 'lrnWindow', 'name']));
     this.size = intArg(op, 'size', size, 1);
     this.alpha = numberArg(op, 'alpha', options.alpha ?? 1e-4);
     this.beta = numberArg(op, 'beta', options.beta ?? 0.75);
     this.k = numberArg(op, 'k', options.k ?? 1);
     const w = options.lrnWindow ?? [Math.floor(this.size / 2), Math.floor((this.size - 1) / 2)];
-    if (!Array.isArray(w) || w.length !== 2) throw new TypeError(`${op}: lrnWindow must be [before, after], got ${JSON.stringify(w)}`);
+    if (!Array.isArray(w) || w.length !== 2) throw new TypeError(`${op}: lrnWindow must be [before, after], got ${describe(w)}`);
     const before = intArg(op, 'lrnWindow[0] (before)', w[0], 0);
     const after = intArg(op, 'lrnWindow[1] (after)', w[1], 0);
     if (before + after + 1 !== this.size) {
@@ -60,10 +59,12 @@ export class LocalResponseNorm extends ElementwiseLayer {
     return { size: this.size, alpha: this.alpha, beta: this.beta, k: this.k, window: this.lrnWindow };
   }
   forward(inputs: readonly Tensor[], training = false): Tensor {
-    this.saved = training ? inputs[0] : null;
-    return localResponseNorm(inputs[0], this.opts);
+    const x = this.inputOf(inputs, training);
+    this.saved = training ? x : null;
+    return localResponseNorm(x, this.opts);
   }
   backward(dy: Tensor): Tensor[] {
+    this.gradOf(dy);
     if (this.saved === null) throw this.notTrained();
     return [localResponseNormBackward(dy, this.saved, this.opts)];
   }

@@ -23,10 +23,25 @@ export interface Folded {
   bias: Tensor;
 }
 
+/**
+ * An activation as the layer before can fuse it (Layer.epilogueAtInference): a clamp (ReLU,
+ * ReLU6, Hardtanh: lowered as LowerOptions.clamp, for layers whose `takesClamp` is true), or
+ * hardswish / SiLU (lowered as LowerOptions.activation, only for layers whose `takesActivation`
+ * is true: Conv2d, which applies it after its clamp, in its store or in place in the same step).
+ * min and max are the clamp's bounds (±Infinity for hardswish and SiLU).
+ */
+export interface Epilogue {
+  kind: 'clamp' | 'hardswish' | 'silu';
+  min: number;
+  max: number;
+}
+
 /** What compile() asks of a lowering besides the shapes. */
 export interface LowerOptions {
   /** An activation to fuse into the store (only for layers whose `takesClamp` is true). */
   clamp?: Clamp;
+  /** Hardswish or SiLU to fuse after the store (only for layers whose `takesActivation` is true). */
+  activation?: 'hardswish' | 'silu';
   /** Replacement weights from fold() (batch norm folded into a convolution). */
   folded?: Folded;
 }

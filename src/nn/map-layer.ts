@@ -14,13 +14,15 @@ export abstract class MapLayer extends ElementwiseLayer {
   protected abstract prepare(xShape: Shape): Prepared;
 
   forward(inputs: readonly Tensor[], training = false): Tensor {
-    const y = this.apply(inputs[0]);
-    this.saved = training ? (this.savesOutput ? y : inputs[0]) : null;
+    const x = this.inputOf(inputs, training);
+    const y = this.apply(x);
+    this.saved = training ? (this.savesOutput ? y : x) : null;
     return y;
   }
-  backward(dy: Tensor): Tensor[] {
+  backward(dy: Tensor, needs?: readonly boolean[]): Tensor[] {
+    this.gradOf(dy, needs);
     if (this.saved === null) throw this.notTrained();
-    return [this.gradient(dy, this.saved)];
+    return [this.gradient(this.gradLike(dy, this.saved.shape), this.saved)];
   }
   release(): void {
     this.saved = null;

@@ -1,4 +1,4 @@
-import { Layer } from './layer.js';
+import { Layer, layerName } from './layer.js';
 import type { OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
 import type { Tensor, Shape } from '../tensor.js';
@@ -17,10 +17,10 @@ export class MatMul extends Layer {
     return new MatMul({ name });
   }
   constructor(options: { name?: string } = {}) {
-    super(options.name);
+    super(layerName('nn.MatMul', options, []));
   }
-  outputShape(inputs: readonly Shape[]): Shape {
-    if (inputs.length !== 2) throw this.shapeError(inputs, 'it takes two inputs');
+  outputShape(shapes: readonly Shape[]): Shape {
+    const inputs = this.shapesOf(shapes);
     const [a, b] = inputs;
     const r = a.length;
     if (r < 2 || b.length !== r) throw this.shapeError(inputs, 'both inputs need the same rank, at least 2 per sample ([…, m, k] and […, k, n])');
@@ -34,10 +34,12 @@ export class MatMul extends Layer {
   }
   private saved: [Tensor, Tensor] | null = null;
   forward(inputs: readonly Tensor[], training = false): Tensor {
-    this.saved = training ? [inputs[0], inputs[1]] : null;
-    return matmul(inputs[0], inputs[1]);
+    const [a, b] = this.tensorsOf(inputs, training);
+    this.saved = training ? [a, b] : null;
+    return matmul(a, b);
   }
   backward(dy: Tensor, needs?: readonly boolean[]): (Tensor | null)[] {
+    this.gradOf(dy, needs);
     if (this.saved === null) throw this.notTrained();
     const { da, db } = matmulBackward(dy, this.saved[0], this.saved[1]);
     const out: (Tensor | null)[] = [da, db];

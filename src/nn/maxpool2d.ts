@@ -26,14 +26,16 @@ export class MaxPool2d extends Pool2dLayer {
   }
 
   forward(inputs: readonly Tensor[], training = false): Tensor {
+    const x = this.inputOf(inputs, training);
     this.release();
-    if (!training) return maxPool2d(inputs[0], this.opts);
-    const { output, indices } = maxPool2dWithIndices(inputs[0], this.opts);
-    this.saved = { x: inputs[0], indices };
+    if (!training) return maxPool2d(x, this.opts);
+    const { output, indices } = maxPool2dWithIndices(x, this.opts);
+    this.saved = { x: x, indices };
     return output;
   }
 
   backward(dy: Tensor): Tensor[] {
+    this.gradOf(dy);
     const s = this.saved;
     if (s === null) throw new Error(`layer '${this.name}' (MaxPool2d): backward needs a forward pass with training true first`);
     return [maxPool2dBackward(dy, s.x, { ...this.opts, indices: s.indices })];

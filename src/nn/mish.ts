@@ -1,6 +1,6 @@
 import { MapLayer } from './map-layer.js';
 import type { Tensor, Shape } from '../tensor.js';
-import type { LayerConfig } from './layer.js';
+import { layerName, type LayerConfig } from './layer.js';
 import type { OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
 import { mish, mishBackward, prepareMish } from '../ops/gated.js';
@@ -13,7 +13,7 @@ export class Mish extends MapLayer {
     return new Mish({ name });
   }
   constructor(options: { name?: string } = {}) {
-    super(options.name);
+    super(layerName('nn.Mish', options, []));
   }
   protected apply(x: Tensor): Tensor {
     return mish(x);

@@ -1,7 +1,8 @@
 // A parameter (or a buffer such as batch norm's running statistics): its shape, a lazily
 // materialised value in wasm memory, and its gradient while training.
 import { Tensor, keep, type Shape } from '../tensor.js';
-import { initArray, type WeightInit } from './init.js';
+import { initArray, WEIGHT_INITS, type WeightInit } from './init.js';
+import { boolArg, describe, elementCount, enumArg, shapeArg } from '../ops/validate.js';
 
 export interface ParamSpec {
   name: string;
@@ -32,14 +33,17 @@ export class Param {
   grad: Tensor | null = null;
 
   constructor(spec: ParamSpec) {
+    const op = 'nn.Param';
+    if (spec === null || typeof spec !== 'object') throw new TypeError(`${op}: spec must be { name, shape, init }, got ${describe(spec)}`);
+    if (typeof spec.name !== 'string') throw new TypeError(`${op}: name must be a string, got ${describe(spec.name)}`);
     this.name = spec.name;
-    this.shape = spec.shape.slice();
-    this.size = spec.shape.reduce((a, b) => a * b, 1);
-    this.buffer = spec.trainable === false;
-    this.dtype = spec.dtype ?? 'float32';
+    this.shape = shapeArg(op, 'shape', spec.shape);
+    this.size = elementCount(op, `${spec.name} shape`, this.shape);
+    this.buffer = !boolArg(op, 'trainable', spec.trainable, true);
+    this.dtype = enumArg(op, 'dtype', spec.dtype, ['float32', 'int8'] as const, 'float32');
     this.#trainable = !this.buffer && this.dtype === 'float32';
-    this.initKind = spec.init;
-    this.fanShape = spec.fanShape ?? spec.shape;
+    this.initKind = enumArg(op, 'init', spec.init, WEIGHT_INITS);
+    this.fanShape = spec.fanShape === undefined ? this.shape : shapeArg(op, 'fanShape', spec.fanShape);
   }
 
   /**
@@ -73,8 +77,18 @@ export class Param {
   /** The value, allocated and initialised on first use. */
   get value(): Tensor {
     if (this.tensor === null || this.tensor.disposed) {
+      // int8 (a quantized layer's weights): zeros until assigned
       if (this.dtype === 'int8') return (this.tensor = keep(Tensor.zeros(this.shape, 'int8')));
-      this.tensor = keep(Tensor.from(initArray(this.initKind, this.shape, this.seed, this.fanShape), this.shape));
+      // the tensor first (a weight too large for the heap fails here, at once), then its values
+      // written in place (no second copy in JavaScript)
+      const t = keep(Tensor.empty(this.shape));
+      try {
+        t.writeWith((view) => initArray(this.initKind, this.shape, this.seed, this.fanShape, view));
+      } catch (e) {
+        t.dispose();
+        throw e;
+      }
+      this.tensor = t;
     }
     return this.tensor;
   }
@@ -89,16 +103,19 @@ export class Param {
    * float32 parameter, an Int8Array (or int8 tensor) for an int8 one.
    */
   assign(data: Float32Array | Int8Array | Tensor): void {
+    const ok = data instanceof Tensor ? !data.disposed : this.dtype === 'int8' ? data instanceof Int8Array : data instanceof Float32Array;
+    if (!ok || (data instanceof Tensor && (data.dtype === 'int8') !== (this.dtype === 'int8'))) {
+      const want = this.dtype === 'int8' ? 'an Int8Array or an int8 Tensor' : 'a Float32Array or a float32 Tensor';
+      throw new TypeError(`parameter ${this.name}: assign takes ${want}, got ${data instanceof Tensor ? data.toString() : describe(data)}`);
+    }
     if (this.dtype === 'int8') {
-      const q = data instanceof Tensor && data.dtype === 'int8' ? data.toInt8Array() : data;
-      if (!(q instanceof Int8Array)) throw new TypeError(`parameter ${this.name} holds int8 weights: assign an Int8Array or an int8 tensor`);
+      const q = data instanceof Tensor ? data.toInt8Array() : (data as Int8Array);
       if (q.length !== this.size) throw new RangeError(`parameter ${this.name}: expected ${this.size} values for shape [${this.shape.join(', ')}], got ${q.length}`);
       this.tensor?.dispose();
       this.tensor = keep(Tensor.from(q, this.shape));
       return;
     }
-    if (data instanceof Int8Array) throw new TypeError(`parameter ${this.name} holds float32 values: assign a Float32Array or a tensor`);
-    const arr = data instanceof Tensor ? data.toFloat32Array() : data;
+    const arr = data instanceof Tensor ? data.toFloat32Array() : (data as Float32Array);
     if (arr.length !== this.size) {
       throw new RangeError(`parameter ${this.name}: expected ${this.size} values for shape [${this.shape.join(', ')}], got ${arr.length}`);
     }

@@ -1,4 +1,4 @@
-import { Layer, cfg, type LayerConfig } from './layer.js';
+import { Layer, cfg, layerName, type LayerConfig } from './layer.js';
 import { attr, type OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
 import type { Tensor, Shape } from '../tensor.js';
@@ -17,7 +17,7 @@ export class Permute extends Layer {
   }
   readonly dims: readonly number[];
   constructor(dims: readonly number[], options: { name?: string } = {}) {
-    super(options.name);
+    super(layerName('nn.Permute', options, []));
     const d = axisList('nn.Permute', 'dims', dims);
     const r = d.length;
     const norm = d.map((a) => (a < 0 ? a + r : a));
@@ -34,10 +34,15 @@ export class Permute extends Layer {
   }
   private trained = false;
   forward(inputs: readonly Tensor[], training = false): Tensor {
+    const x = this.inputOf(inputs, training);
+    this.trained = false;
+    this.outputShape([x.shape.slice(1)]);
+    const y = transpose(x, this.dims);
     this.trained = training;
-    return transpose(inputs[0], this.dims);
+    return y;
   }
-  backward(dy: Tensor): Tensor[] {
+  backward(dy: Tensor, needs?: readonly boolean[]): Tensor[] {
+    this.gradOf(dy, needs);
     if (!this.trained) throw this.notTrained();
     return [transposeBackward(dy, this.dims)];
   }

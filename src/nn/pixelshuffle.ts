@@ -1,8 +1,8 @@
-import { Layer, cfg, type LayerConfig } from './layer.js';
+import { Layer, cfg, layerName, type LayerConfig } from './layer.js';
 import { Tensor, type Shape } from '../tensor.js';
 import { prepareTranspose } from '../ops/transpose.js';
 import { runOnce, type Prepared } from '../ops/prepared.js';
-import { intArg, knownOptions, describe } from '../ops/validate.js';
+import { intArg, describe } from '../ops/validate.js';
 import { attr, type OnnxEmitter } from './lowering.js';
 
 export type DepthToSpaceMode = 'CRD' | 'DCR';
@@ -24,12 +24,11 @@ export class PixelShuffle extends Layer {
   }
 
   constructor(upscaleFactor: number, options: { mode?: DepthToSpaceMode; name?: string } = {}) {
-    super(options.name);
     const op = 'nn.PixelShuffle';
-    knownOptions(op, options, ['mode', 'name']);
+    super(layerName(op, options, ['mode']));
     this.upscaleFactor = intArg(op, 'upscaleFactor', upscaleFactor, 1);
     if (this.upscaleFactor > 4096) throw new RangeError(`${op}: upscaleFactor must be at most 4096, got ${upscaleFactor}`);
-    const mode = options.mode ?? 'CRD';
+    const mode = options?.mode ?? 'CRD';
     if (mode !== 'CRD' && mode !== 'DCR') throw new TypeError(`${op}: mode must be 'CRD' (PyTorch's) or 'DCR' (ONNX's default), got ${describe(mode)}`);
     this.mode = mode;
   }
@@ -61,15 +60,20 @@ export class PixelShuffle extends Layer {
   }
 
   forward(inputs: readonly Tensor[], training = false): Tensor {
-    this.xShape = training ? inputs[0].shape : null;
-    return runOnce(this.lower([inputs[0].shape]), [inputs[0].ptr], (s) => Tensor.empty(s));
+    const x = this.inputOf(inputs, training);
+    this.xShape = null;
+    const y = runOnce(this.lower([x.shape]), [x.ptr], (s) => Tensor.empty(s));
+    this.xShape = training ? x.shape : null;
+    return y;
   }
 
   private xShape: Shape | null = null;
 
-  backward(dy: Tensor): Tensor[] {
+  backward(dy: Tensor, needs?: readonly boolean[]): Tensor[] {
+    this.gradOf(dy, needs);
     const x = this.xShape;
     if (x === null) throw this.notTrained();
+    this.gradLike(dy, [x[0], ...this.outputShape([x.slice(1)])]);
     const { view, perm, inverse } = this.plan(x);
     const t = prepareTranspose(perm.map((p) => view[p]), inverse);
     const p: Prepared = { outShape: x, scratchBytes: t.scratchBytes, run: (ins, y, s) => t.run(ins, y, s), dispose: () => t.dispose() };

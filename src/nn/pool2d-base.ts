@@ -1,7 +1,7 @@
 // What max and average pooling layers share: options, output shape, notes.
-import { Layer } from './layer.js';
+import { Layer, layerName } from './layer.js';
 import type { Shape } from '../tensor.js';
-import { pairArg, knownOptions } from '../ops/validate.js';
+import { boolArg, pairArg } from '../ops/validate.js';
 import { layerWindow, floorDrops } from './window.js';
 import { window2d } from '../ops/shape.js';
 import { attr, type OnnxEmitter } from './lowering.js';
@@ -21,13 +21,12 @@ export abstract class Pool2dLayer extends Layer {
   readonly ceilMode: boolean;
 
   constructor(op: string, kernelSize: number | [number, number], options: Pool2dOptions & { dilation?: number | [number, number] }, keys: string[]) {
-    super(options.name);
-    knownOptions(op, options, keys);
+    super(layerName(op, options, keys));
     this.kernelSize = pairArg(op, 'kernelSize', kernelSize, 1);
     this.stride = options.stride === undefined || options.stride === null ? this.kernelSize : pairArg(op, 'stride', options.stride, 1);
     this.padding = pairArg(op, 'padding', options.padding ?? 0, 0);
     this.dilation = pairArg(op, 'dilation', options.dilation ?? 1, 1);
-    this.ceilMode = options.ceilMode ?? false;
+    this.ceilMode = boolArg(op, 'ceilMode', options.ceilMode, false);
     if (this.padding[0] * 2 > this.kernelSize[0] || this.padding[1] * 2 > this.kernelSize[1]) {
       throw new RangeError(`${op}: padding [${this.padding.join(', ')}] must be at most half the kernel size [${this.kernelSize.join(', ')}]`);
     }

@@ -1,4 +1,4 @@
-import { Layer, cfg, type LayerConfig } from './layer.js';
+import { Layer, cfg, layerName, type LayerConfig } from './layer.js';
 import { attr, type OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
 import type { Tensor, Shape } from '../tensor.js';
@@ -6,7 +6,7 @@ import {
   reduceSum, reduceMean, reduceMax, prepareReduceSum, prepareReduceMean, prepareReduceMax,
   reduceSumBackward, reduceMeanBackward, reduceMaxBackward,
 } from '../ops/reduce.js';
-import { describe, knownOptions } from '../ops/validate.js';
+import { describe } from '../ops/validate.js';
 import { axisList, batchedAxes } from './axes-arg.js';
 
 export type ReduceOp = 'sum' | 'mean' | 'max';
@@ -35,13 +35,12 @@ export class Reduce extends Layer {
   readonly dims: readonly number[];
   readonly keepdim: boolean;
   constructor(op: ReduceOp, dims: number | readonly number[], options: ReduceOptions = {}) {
-    super(options.name);
-    knownOptions('nn.Reduce', options, ['keepdim', 'name']);
+    super(layerName('nn.Reduce', options, ['keepdim']));
     if (!OPS.includes(op)) throw new TypeError(`nn.Reduce: op must be 'sum', 'mean' or 'max', got ${describe(op)}`);
     this.op = op;
     this.dims = Object.freeze(axisList('nn.Reduce', 'dims', dims));
     if (this.dims.length === 0) throw new RangeError('nn.Reduce: dims must name at least one axis');
-    const k = options.keepdim ?? true;
+    const k = options?.keepdim ?? true;
     if (typeof k !== 'boolean') throw new TypeError(`nn.Reduce: keepdim must be true or false, got ${describe(k)}`);
     this.keepdim = k;
   }
@@ -65,14 +64,15 @@ export class Reduce extends Layer {
   private saved: Tensor | null = null;
   private xShape: Shape | null = null;
   forward(inputs: readonly Tensor[], training = false): Tensor {
-    const x = inputs[0];
+    const x = this.inputOf(inputs, training);
     const ax = this.axes(x.shape.slice(1));
     this.saved = training ? x : null;
     this.xShape = training ? x.shape : null;
     const f = this.op === 'sum' ? reduceSum : this.op === 'mean' ? reduceMean : reduceMax;
     return f(x, ax, this.keepdim);
   }
-  backward(dy: Tensor): Tensor[] {
+  backward(dy: Tensor, needs?: readonly boolean[]): Tensor[] {
+    this.gradOf(dy, needs);
     if (this.saved === null || this.xShape === null) throw this.notTrained();
     const ax = this.axes(this.xShape.slice(1));
     if (this.op === 'max') return [reduceMaxBackward(dy, this.saved, ax, this.keepdim)];

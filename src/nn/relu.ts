@@ -1,6 +1,6 @@
 import { ElementwiseLayer } from './activation-base.js';
 import type { Tensor, Shape } from '../tensor.js';
-import type { LayerConfig } from './layer.js';
+import { layerName, type LayerConfig } from './layer.js';
 import type { Clamp, OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
 import { prepareRelu, relu, reluBackward } from '../ops/activation.js';
@@ -14,13 +14,15 @@ export class ReLU extends ElementwiseLayer {
   }
   private saved: Tensor | null = null;
   constructor(options: { name?: string } = {}) {
-    super(options.name);
+    super(layerName('nn.ReLU', options, ['name']));
   }
   forward(inputs: readonly Tensor[], training = false): Tensor {
-    this.saved = training ? inputs[0] : null;
-    return relu(inputs[0]);
+    const x = this.inputOf(inputs, training);
+    this.saved = training ? x : null;
+    return relu(x);
   }
   backward(dy: Tensor): Tensor[] {
+    this.gradOf(dy);
     if (this.saved === null) throw this.notTrained();
     return [reluBackward(dy, this.saved)];
   }

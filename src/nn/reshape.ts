@@ -1,4 +1,4 @@
-import { Layer, cfg, type LayerConfig } from './layer.js';
+import { Layer, cfg, type LayerConfig, layerName } from './layer.js';
 import type { OnnxEmitter } from './lowering.js';
 import type { Tensor, Shape } from '../tensor.js';
 import { describe } from '../ops/validate.js';
@@ -16,12 +16,12 @@ export class Reshape extends Layer {
   /** The per-sample target shape as given (may hold one −1). */
   readonly shape: readonly number[];
   constructor(shape: readonly number[], options: { name?: string } = {}) {
-    super(options.name);
+    super(layerName('nn.Reshape', options, ['name']));
     const op = 'nn.Reshape';
     if (!Array.isArray(shape) || shape.length === 0) throw new TypeError(`${op}: shape must be a non-empty array of sizes (per sample), got ${describe(shape)}`);
     for (const d of shape) {
-      if (typeof d !== 'number' || !Number.isInteger(d) || (d < 1 && d !== -1)) {
-        throw new RangeError(`${op}: every size in shape must be a positive integer or −1, got [${shape.join(', ')}]`);
+      if (typeof d !== 'number' || !Number.isInteger(d) || (d < 1 && d !== -1) || d > 2 ** 30) {
+        throw new RangeError(`${op}: every size in shape must be a positive integer or −1 (at most 2^30), got ${describe(shape)}`);
       }
     }
     if (shape.filter((d) => d === -1).length > 1) throw new RangeError(`${op}: at most one size may be −1, got [${shape.join(', ')}]`);
@@ -45,11 +45,12 @@ export class Reshape extends Layer {
 
   private xShape: Shape | null = null;
   forward(inputs: readonly Tensor[], training = false): Tensor {
-    const x = inputs[0];
+    const x = this.inputOf(inputs, training);
     this.xShape = training ? x.shape : null;
     return x.reshape([x.shape[0], ...this.outputShape([x.shape.slice(1)])]);
   }
   backward(dy: Tensor): Tensor[] {
+    this.gradOf(dy);
     if (this.xShape === null) throw this.notTrained();
     return [dy.reshape(this.xShape)];
   }

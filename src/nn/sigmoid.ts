@@ -1,6 +1,6 @@
 import { ElementwiseLayer } from './activation-base.js';
 import type { Tensor, Shape } from '../tensor.js';
-import type { LayerConfig } from './layer.js';
+import { layerName, type LayerConfig } from './layer.js';
 import type { OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
 import { prepareSigmoid, sigmoid, sigmoidBackward } from '../ops/activation.js';
@@ -14,14 +14,16 @@ export class Sigmoid extends ElementwiseLayer {
   }
   private saved: Tensor | null = null;
   constructor(options: { name?: string } = {}) {
-    super(options.name);
+    super(layerName('nn.Sigmoid', options, ['name']));
   }
   forward(inputs: readonly Tensor[], training = false): Tensor {
-    const y = sigmoid(inputs[0]);
+    const x = this.inputOf(inputs, training);
+    const y = sigmoid(x);
     this.saved = training ? y : null;
     return y;
   }
   backward(dy: Tensor): Tensor[] {
+    this.gradOf(dy);
     if (this.saved === null) throw this.notTrained();
     return [sigmoidBackward(dy, this.saved)];
   }

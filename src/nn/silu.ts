@@ -1,7 +1,7 @@
 import { MapLayer } from './map-layer.js';
 import type { Tensor, Shape } from '../tensor.js';
-import type { LayerConfig } from './layer.js';
-import type { OnnxEmitter } from './lowering.js';
+import { layerName, type LayerConfig } from './layer.js';
+import type { Epilogue, OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
 import { prepareSilu, silu, siluBackward } from '../ops/gated.js';
 
@@ -13,13 +13,17 @@ export class SiLU extends MapLayer {
     return new SiLU({ name });
   }
   constructor(options: { name?: string } = {}) {
-    super(options.name);
+    super(layerName('nn.SiLU', options, []));
   }
   protected apply(x: Tensor): Tensor {
     return silu(x);
   }
   protected gradient(dy: Tensor, x: Tensor): Tensor {
     return siluBackward(dy, x);
+  }
+  /** Fused by compile() after the store of a layer that takes it (Conv2d). */
+  epilogueAtInference(): Epilogue | null {
+    return { kind: 'silu', min: -Infinity, max: Infinity };
   }
   protected prepare(xShape: Shape): Prepared {
     return prepareSilu(xShape);

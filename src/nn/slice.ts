@@ -1,9 +1,9 @@
-import { Layer, cfg, type LayerConfig } from './layer.js';
+import { Layer, cfg, layerName, type LayerConfig } from './layer.js';
 import type { OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
 import type { Tensor, Shape } from '../tensor.js';
 import { slice, sliceBackward, prepareSlice } from '../ops/slice.js';
-import { describe, knownOptions } from '../ops/validate.js';
+import { describe } from '../ops/validate.js';
 import { axisList, batchedAxes } from './axes-arg.js';
 
 export interface SliceOptions {
@@ -37,13 +37,13 @@ export class Slice extends Layer {
   readonly axes: readonly number[];
   readonly steps: readonly number[];
   constructor(starts: readonly number[], ends: readonly number[], options: SliceOptions = {}) {
-    super(options.name);
-    knownOptions('nn.Slice', options, ['axes', 'steps', 'name']);
+    super(layerName('nn.Slice', options, ['axes', 'steps']));
+    const o = options ?? {};
     this.starts = Object.freeze(ints('starts', starts));
     this.ends = Object.freeze(ints('ends', ends));
     const n = this.starts.length;
-    this.axes = Object.freeze(options.axes === undefined ? this.starts.map((_, i) => i + 1) : axisList('nn.Slice', 'axes', options.axes));
-    this.steps = Object.freeze(options.steps === undefined ? this.starts.map(() => 1) : ints('steps', options.steps));
+    this.axes = Object.freeze(o.axes === undefined ? this.starts.map((_, i) => i + 1) : axisList('nn.Slice', 'axes', o.axes));
+    this.steps = Object.freeze(o.steps === undefined ? this.starts.map(() => 1) : ints('steps', o.steps));
     if (n === 0 || this.ends.length !== n || this.axes.length !== n || this.steps.length !== n) {
       throw new RangeError(`nn.Slice: starts, ends, axes and steps need one entry each per sliced axis (got ${n}, ${this.ends.length}, ${this.axes.length}, ${this.steps.length})`);
     }
@@ -71,11 +71,14 @@ export class Slice extends Layer {
   }
   private xShape: Shape | null = null;
   forward(inputs: readonly Tensor[], training = false): Tensor {
-    const x = inputs[0];
+    const x = this.inputOf(inputs, training);
+    this.xShape = null;
+    const y = slice(x, this.starts, this.ends, this.batchedAxes(x.shape.slice(1), [x.shape.slice(1)]), this.steps);
     this.xShape = training ? x.shape : null;
-    return slice(x, this.starts, this.ends, this.batchedAxes(x.shape.slice(1), [x.shape.slice(1)]), this.steps);
+    return y;
   }
-  backward(dy: Tensor): Tensor[] {
+  backward(dy: Tensor, needs?: readonly boolean[]): Tensor[] {
+    this.gradOf(dy, needs);
     if (this.xShape === null) throw this.notTrained();
     const s = this.xShape;
     return [sliceBackward(dy, s, this.starts, this.ends, this.batchedAxes(s.slice(1), [s.slice(1)]), this.steps)];

@@ -1,10 +1,10 @@
 import { ElementwiseLayer } from './activation-base.js';
 import type { Tensor, Shape } from '../tensor.js';
-import { cfg, type LayerConfig } from './layer.js';
+import { cfg, type LayerConfig, layerName } from './layer.js';
 import { attr, type OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
 import { prepareSoftmax, prepareLogSoftmax, softmax, logSoftmax, softmaxBackward, logSoftmaxBackward } from '../ops/softmax.js';
-import { intArg } from '../ops/validate.js';
+import { boolArg, intArg } from '../ops/validate.js';
 
 /**
  * Softmax over `dim` of the batched tensor (as torch.nn.Softmax; dim 1 = the class axis of
@@ -19,9 +19,10 @@ export class Softmax extends ElementwiseLayer {
   readonly dim: number;
   readonly log: boolean;
   constructor(dim = 1, options: { name?: string; log?: boolean } = {}) {
-    super(options.name);
-    this.dim = intArg('nn.Softmax', 'dim', dim, -8);
-    this.log = options.log ?? false;
+    const op = options?.log === true ? 'nn.LogSoftmax' : 'nn.Softmax';
+    super(layerName(op, options, ['name', 'log']));
+    this.dim = intArg(op, 'dim', dim, -8, 8);
+    this.log = boolArg(op, 'log', options.log, false);
     this.type = this.log ? 'LogSoftmax' : 'Softmax';
   }
   outputShape(inputs: readonly Shape[]): Shape {
@@ -34,11 +35,13 @@ export class Softmax extends ElementwiseLayer {
   }
   private saved: Tensor | null = null;
   forward(inputs: readonly Tensor[], training = false): Tensor {
-    const y = this.log ? logSoftmax(inputs[0], this.dim) : softmax(inputs[0], this.dim);
+    const x = this.inputOf(inputs, training);
+    const y = this.log ? logSoftmax(x, this.dim) : softmax(x, this.dim);
     this.saved = training ? y : null;
     return y;
   }
   backward(dy: Tensor): Tensor[] {
+    this.gradOf(dy);
     if (this.saved === null) throw this.notTrained();
     return [this.log ? logSoftmaxBackward(dy, this.saved, this.dim) : softmaxBackward(dy, this.saved, this.dim)];
   }

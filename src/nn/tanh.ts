@@ -1,6 +1,6 @@
 import { ElementwiseLayer } from './activation-base.js';
 import type { Tensor, Shape } from '../tensor.js';
-import type { LayerConfig } from './layer.js';
+import { layerName, type LayerConfig } from './layer.js';
 import type { OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
 import { prepareTanh, tanh, tanhBackward } from '../ops/activation.js';
@@ -14,14 +14,16 @@ export class Tanh extends ElementwiseLayer {
   }
   private saved: Tensor | null = null;
   constructor(options: { name?: string } = {}) {
-    super(options.name);
+    super(layerName('nn.Tanh', options, ['name']));
   }
   forward(inputs: readonly Tensor[], training = false): Tensor {
-    const y = tanh(inputs[0]);
+    const x = this.inputOf(inputs, training);
+    const y = tanh(x);
     this.saved = training ? y : null;
     return y;
   }
   backward(dy: Tensor): Tensor[] {
+    this.gradOf(dy);
     if (this.saved === null) throw this.notTrained();
     return [tanhBackward(dy, this.saved)];
   }

@@ -4,7 +4,7 @@
 // prepared op and backward they call: a table, one `op` in the config, one registry entry.
 import { MapLayer } from './map-layer.js';
 import type { Tensor, Shape } from '../tensor.js';
-import { cfg, type LayerConfig } from './layer.js';
+import { cfg, layerName, type LayerConfig } from './layer.js';
 import type { OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
 import * as u from '../ops/unary.js';
@@ -44,7 +44,7 @@ export class Unary extends MapLayer {
   readonly op: UnaryOp;
   private readonly entry: Entry;
   constructor(op: UnaryOp, options: { name?: string } = {}) {
-    super(options.name);
+    super(layerName('nn.Unary', options, []));
     if (typeof op !== 'string' || !Object.prototype.hasOwnProperty.call(OPS, op)) {
       throw new TypeError(`Unary: op must be one of ${Object.keys(OPS).map((k) => `'${k}'`).join(', ')}, got ${describe(op)}`);
     }

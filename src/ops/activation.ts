@@ -4,32 +4,15 @@
 import { Tensor, type Shape } from '../tensor.js';
 import { kernels } from '../wasm/engine.js';
 import { type Prepared, runOnce } from './prepared.js';
-import { fmtShape, numberArg, tensorArg, shapeArg } from './validate.js';
+import { numberArg, tensorArg } from './validate.js';
+import { mapBackward, prepareMap } from './map.js';
 
 type Unary = 'relu_f32_simd' | 'sigmoid_f32_simd' | 'tanh_f32_simd';
 
 /** A shape argument of a prepare function: an array of non-negative integers (copied). */
 
-/**
- * The Prepared of an elementwise activation over n elements of `shape`. run([x], y) may be given
- * y === x (in place, e.g. an activation fused onto the previous op's output): every kernel loads
- * a vector of x before it stores the same lanes of y, and the tail stores only live lanes.
- */
-function elementwise(shape: number[], call: (x: number, y: number, n: number) => void): Prepared {
-  const n = shape.reduce((a, b) => a * b, 1);
-  return {
-    outShape: shape,
-    scratchBytes: 0,
-    run(inputs, out) {
-      if (n > 0) call(inputs[0], out, n);
-    },
-    dispose() {},
-  };
-}
-
 function prepareUnary(op: string, xShape: unknown, kernel: Unary): Prepared {
-  const shape = shapeArg(op, 'xShape', xShape);
-  return elementwise(shape, (x, y, n) => kernels()[kernel](x, y, n));
+  return prepareMap(op, xShape, (x, y, n) => kernels()[kernel](x, y, n));
 }
 
 /** relu prepared for x of xShape: inputs [x]; output of xShape. In place allowed (out === x). */
@@ -39,9 +22,8 @@ export function prepareRelu(xShape: Shape): Prepared {
 
 /** leakyRelu prepared for x of xShape: inputs [x]; output of xShape. In place allowed (out === x). */
 export function prepareLeakyRelu(xShape: Shape, negativeSlope = 0.01): Prepared {
-  const shape = shapeArg('leakyRelu', 'xShape', xShape);
   const s = numberArg('leakyRelu', 'negativeSlope', negativeSlope);
-  return elementwise(shape, (x, y, n) => kernels().leaky_relu_f32_simd(x, y, n, s));
+  return prepareMap('leakyRelu', xShape, (x, y, n) => kernels().leaky_relu_f32_simd(x, y, n, s));
 }
 
 /** sigmoid prepared for x of xShape: inputs [x]; output of xShape. In place allowed (out === x). */
@@ -84,24 +66,8 @@ export function tanh(x: Tensor): Tensor {
 
 type UnaryBwd = 'relu_bwd_f32_simd' | 'sigmoid_bwd_f32_simd' | 'tanh_bwd_f32_simd';
 
-/** dy and the saved tensor u (x or y) must be live and of one shape; returns both typed. */
-function bwdArgs(op: string, dy: unknown, u: unknown, uName: string): [Tensor, Tensor] {
-  const d = tensorArg(op, 'dy', dy);
-  const t = tensorArg(op, uName, u);
-  if (d.rank !== t.rank || d.shape.some((v, i) => v !== t.shape[i])) {
-    throw new RangeError(
-      `${op}: dy has shape ${fmtShape(d.shape)} but ${uName} has shape ${fmtShape(t.shape)}; ` +
-        `dy must have the shape of the forward output, which is that of ${uName}`,
-    );
-  }
-  return [d, t];
-}
-
 function unaryBwd(op: string, dy: unknown, u: unknown, uName: string, kernel: UnaryBwd): Tensor {
-  const [d, t] = bwdArgs(op, dy, u, uName);
-  const dx = Tensor.empty(t.shape);
-  if (t.size > 0) kernels()[kernel](d.ptr, t.ptr, dx.ptr, t.size);
-  return dx;
+  return mapBackward(op, dy, u, uName, (d, t, dx, n) => kernels()[kernel](d, t, dx, n));
 }
 
 /** relu's gradient: dx = dy where x > 0, 0 where x ≤ 0 (x the forward input; NaN passes dy, as PyTorch). */
@@ -112,11 +78,8 @@ export function reluBackward(dy: Tensor, x: Tensor): Tensor {
 /** leakyRelu's gradient: dx = x > 0 ? dy : negativeSlope·dy (x the forward input). */
 export function leakyReluBackward(dy: Tensor, x: Tensor, negativeSlope = 0.01): Tensor {
   const op = 'leakyReluBackward';
-  const [d, t] = bwdArgs(op, dy, x, 'x');
   const s = numberArg(op, 'negativeSlope', negativeSlope);
-  const dx = Tensor.empty(t.shape);
-  if (t.size > 0) kernels().leaky_relu_bwd_f32_simd(d.ptr, t.ptr, dx.ptr, t.size, s);
-  return dx;
+  return mapBackward(op, dy, x, 'x', (d, t, dx, n) => kernels().leaky_relu_bwd_f32_simd(d, t, dx, n, s));
 }
 
 /** sigmoid's gradient from its OUTPUT y = sigmoid(x): dx = dy·y·(1 − y). */

@@ -22,27 +22,26 @@ function dimArg(op: string, name: string, v: unknown, shape: readonly number[], 
  * Owns a parameter block of [address, length] pairs whose addresses run() writes on every call.
  * Not in place: the output must not overlap any input.
  */
-export function prepareConcat(shapes: readonly Shape[], axis = 1): Prepared {
-  const op = 'concat';
+export function prepareConcat(shapes: readonly Shape[], axis = 1, op = 'concat', list = 'tensors'): Prepared {
   if (!Array.isArray(shapes)) throw new TypeError(`${op}: shapes must be an array of shapes, got ${describe(shapes)}`);
   if (shapes.length === 0) throw new RangeError(`${op}: needs at least one tensor, got an empty list`);
   const ss = shapes.map((s, i) => shapeArg(op, `shapes[${i}]`, s));
   const first = ss[0];
   const r = first.length;
-  if (r === 0) throw new RangeError(`${op}: tensors[0] has shape [] (rank 0); a scalar cannot be concatenated, reshape it to [1]`);
+  if (r === 0) throw new RangeError(`${op}: ${list}[0] has shape [] (rank 0); a scalar cannot be concatenated, reshape it to [1]`);
   const ax = dimArg(op, 'axis', axis, first, r);
   let total = 0;
   for (let i = 0; i < ss.length; i++) {
     const s = ss[i];
     if (s.length !== r) {
       throw new RangeError(
-        `${op}: tensors[${i}] has rank ${s.length} (shape ${fmtShape(s)}) but tensors[0] has rank ${r} (shape ${fmtShape(first)}); all must have the same rank`,
+        `${op}: ${list}[${i}] has rank ${s.length} (shape ${fmtShape(s)}) but ${list}[0] has rank ${r} (shape ${fmtShape(first)}); all must have the same rank`,
       );
     }
     for (let d = 0; d < r; d++) {
       if (d !== ax && s[d] !== first[d]) {
         throw new RangeError(
-          `${op}: tensors[${i}] has shape ${fmtShape(s)} but tensors[0] has shape ${fmtShape(first)}; ` +
+          `${op}: ${list}[${i}] has shape ${fmtShape(s)} but ${list}[0] has shape ${fmtShape(first)}; ` +
             `they must match in every dimension except axis ${ax} (dimension ${d}: ${s[d]} vs ${first[d]})`,
         );
       }

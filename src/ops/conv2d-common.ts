@@ -1,7 +1,7 @@
 // What the convolution's forward (conv2d.ts) and backward (conv2d-backward.ts) share: the checked
 // geometry, the tests that pick a schedule (depthwise, pointwise, whole input), and the
 // parameter blocks of the im2col / col2im and depthwise kernels.
-import { fmtShape, intArg } from './validate.js';
+import { elementCount, fmtShape, intArg } from './validate.js';
 import { window2d, type Window2d } from './shape.js';
 
 /** A checked convolution geometry: input [n, c, h, wd], o output channels in `groups` groups. */
@@ -35,6 +35,7 @@ export function geometry(op: string, xs: readonly number[], xName: string, ws: r
     );
   }
   const g = window2d(op, h, wd, { kernelSize: [kh, kw], stride: o.stride, padding: o.padding, dilation: o.dilation });
+  elementCount(op, 'the output', [n, oc, g.oh, g.ow]);
   return { n, c, h, wd, o: oc, groups, cg, og: oc / groups, g };
 }
 

@@ -9,18 +9,25 @@
 // input is a dense layer over the batch (linear.ts's schedule); an unpadded stride-1 convolution
 // with few taps runs a direct kernel over the whole batch (the GEMM's tile reading x in place,
 // output pixels or channels in the lanes, whichever fills them better); a depthwise convolution
-// (one input channel per group) runs its own direct kernel.
+// (one input channel per group) runs its own direct kernel (3×3 and 5×5 at stride 1 or 2 with
+// centred padding: the specialised kernels of conv2d-depthwise.ts); a 1×1 convolution over few
+// pixels packs its input into GEMM panels first. An optional activation (hardswish, SiLU: compile's
+// fusion) follows the clamp.
 import { Tensor, type Shape } from '../tensor.js';
 import { kernels } from '../wasm/engine.js';
-import { clampArg, fmtShape, intArg, intoArg, knownOptions, rankArg, tensorArg, xShapeArg, type ClampBounds } from './validate.js';
+import { clampArg, clampBounds, elementCount, fmtShape, intArg, intoArg, knownOptions, rankArg, tensorArg, xShapeArg, type ClampBounds } from './validate.js';
 import type { Padding2d } from './shape.js';
 import { paramBlock, prepared, runOnce, type Prepared } from './prepared.js';
 import { denseRun } from './linear.js';
 import { evenRange, gemmNs, runTasks, taskCount, threadCount } from '../threads/parallel.js';
 import { depthwiseBlock, geometry, im2colBlock, isDepthwise, isPointwise, unpadded, wholeInput, type ConvGeom } from './conv2d-common.js';
 import { runBackwardData, runBackwardFilter } from './conv2d-backward.js';
+import { algorithmArg, chooseAlgorithm, type Conv2dAlgorithm } from './conv2d-algorithm.js';
+import { backwardDataShape, forwardShape, winogradBackwardData, winogradForward } from './conv2d-winograd.js';
+import { activationArg, depthwisePlan, depthwiseWindow, withActivation, type ConvActivation } from './conv2d-depthwise.js';
 
 export type { ClampBounds } from './validate.js';
+export type { ConvActivation } from './conv2d-depthwise.js';
 
 export interface Conv2dOptions {
   /** Step between windows: a number or [h, w]. Default 1. */
@@ -31,13 +38,22 @@ export interface Conv2dOptions {
   dilation?: number | readonly [number, number];
   /** Input and output channels are split into this many independent groups. Default 1. */
   groups?: number;
+  /**
+   * 'auto' (default): Winograd for 3×3 stride-1 layers where it is faster for the shape, else the
+   * GEMM path; 'gemm': never Winograd; 'winograd': Winograd F(2×2) or F(4×4) (an error on shapes it
+   * cannot run); 'winograd-2x2' | 'winograd-4x4' | 'winograd-6x6': that tile size.
+   */
+  algorithm?: Conv2dAlgorithm;
 }
 
-const KEYS = ['stride', 'padding', 'dilation', 'groups'] as const;
+const KEYS = ['stride', 'padding', 'dilation', 'groups', 'algorithm'] as const;
 
 /** im2col scratch per block of output rows: about this many bytes (L2-sized, so the block stays warm for the GEMM). */
 const COL_BYTES = 256 * 1024;
 const MIN_BLOCK = 64;
+
+/** A 1×1 convolution over at most this many pixels packs its input into GEMM panels first. */
+const PACK_PIXELS = 512;
 
 /**
  * True when the GEMM may read a row-major [K, n] matrix (x itself, for a 1×1 convolution) as
@@ -52,7 +68,7 @@ const inPlace = (n: number) => (n % 8 === 0 || n % 8 >= 5) && n % 128 !== 0;
  */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options?: Conv2dOptions): Tensor {
   const t = tensorArg('conv2d', 'x', x);
-  return runOnce(prepareConv2d(t.shape, weight, bias, options), [t.ptr], (s) => Tensor.empty(s));
+  return runOnce(checkedConv2d('conv2d', t.shape, weight, bias, options, undefined, true), [t.ptr], (s) => Tensor.empty(s));
 }
 
 /**
@@ -62,8 +78,10 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options?
 export function conv2dClamped(
   x: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: Conv2dOptions | undefined, min: number, max: number,
 ): Tensor {
-  const t = tensorArg('conv2d', 'x', x);
-  return runOnce(prepareConv2d(t.shape, weight, bias, options, { min, max }), [t.ptr], (s) => Tensor.empty(s));
+  const op = 'conv2dClamped';
+  const t = tensorArg(op, 'x', x);
+  const [lo, hi] = clampBounds(op, min, max);
+  return runOnce(checkedConv2d(op, t.shape, weight, bias, options, { min: lo, max: hi }, true), [t.ptr], (s) => Tensor.empty(s));
 }
 
 /**
@@ -72,18 +90,37 @@ export function conv2dClamped(
  * one block of im2col rows. run([x], y, scratch) only calls kernels.
  */
 export function prepareConv2d(
-  xShape: Shape, weight: Tensor, bias?: Tensor | null, options?: Conv2dOptions, clamp?: ClampBounds,
+  xShape: Shape, weight: Tensor, bias?: Tensor | null, options?: Conv2dOptions, clamp?: ClampBounds, activation?: ConvActivation,
 ): Prepared {
-  const op = 'conv2d';
+  return checkedConv2d(clamp === undefined ? 'conv2d' : 'conv2dClamped', xShape, weight, bias, options, clamp, false, activation);
+}
+
+/** prepareConv2d, checked under the caller's name; eager: the Prepared runs once (the algorithm choice counts the filter transform in). */
+function checkedConv2d(
+  op: string, xShape: Shape, weight: Tensor, bias: Tensor | null | undefined, options: Conv2dOptions | undefined, clamp: ClampBounds | undefined, eager: boolean,
+  activation?: ConvActivation,
+): Prepared {
   const xs = xShapeArg(op, xShape, [4], 'N, C, H, W');
   const w = rankArg(op, 'weight', weight, 4, 'out channels, in channels / groups, kh, kw');
   const b = bias === undefined || bias === null ? null : rankArg(op, 'bias', bias, 1, 'out channels');
-  const p = geometry(op, xs, 'x', w.shape, 'weight', knownOptions(op, options, KEYS));
+  const o = knownOptions(op, options, KEYS);
+  const p = geometry(op, xs, 'x', w.shape, 'weight', o);
+  const alg = algorithmArg(op, o.algorithm);
   if (b !== null && b.shape[0] !== p.o) {
     throw new RangeError(`${op}: bias has shape ${fmtShape(b.shape)} but weight ${fmtShape(w.shape)} has ${p.o} output channels; bias must be [${p.o}]`);
   }
   const [min, max] = clampArg(op, clamp);
-  return forwardPlan(p, w.ptr, b ? b.ptr : 0, min, max);
+  const act = activationArg(op, activation);
+  const count = p.n * p.o * p.g.oh * p.g.ow;
+  const m = p.n > 0 ? chooseAlgorithm(op, p, forwardShape(p), alg, eager) : 0;
+  if (m !== 0) {
+    const wp = winogradForward(p, m, w.ptr, b ? b.ptr : 0, min, max);
+    return act === 0 ? wp : Object.assign(withActivation(wp, act, count), { algorithm: wp.algorithm });
+  }
+  const dw = depthwiseWindow(p);
+  if (dw !== 0) return Object.assign(depthwisePlan(p, w.ptr, b ? b.ptr : 0, min, max, act, dw), { algorithm: 'gemm' });
+  const plan = forwardPlan(p, w.ptr, b ? b.ptr : 0, min, max);
+  return Object.assign(act === 0 ? plan : withActivation(plan, act, count), { algorithm: 'gemm' });
 }
 
 /** The forward kernels for a checked geometry, weights at wp, bias at bp (or 0). */
@@ -126,6 +163,25 @@ function forwardPlan(p: ConvGeom, wp: number, bp: number, min: number, max: numb
       for (let gi = 0; gi < p.groups; gi++) {
         k.gemm_pack_f32_t_p8_simd(wp + gi * p.og * K * 4, K, packed, p.og, K);
         conv(xp + gi * p.cg * hw * 4, packed, bp === 0 ? 0 : bp + gi * p.og * 4, yp + gi * p.og * P * 4, block, min, max);
+      }
+    });
+  }
+  if (isPointwise(g) && P <= PACK_PIXELS) {
+    // few pixels (late stages: 14×14, 7×7): the [C, H·W] input packed once into 8-column panels,
+    // which the GEMM then reads contiguously (a row stride of 49 or 196 floats touches a new cache
+    // line per k); the same arithmetic as reading it in place
+    const panels = Math.ceil(P / 8) * 8 * K * 4;
+    return prepared(outShape, panels, [], (inputs, yp, packed) => {
+      const xp = inputs[0];
+      for (let n = 0; n < p.n; n++) {
+        for (let gi = 0; gi < p.groups; gi++) {
+          k.gemm_pack_f32_p8_simd(xp + (n * p.c + gi * p.cg) * hw * 4, hw, packed, K, P);
+          k.gemm_f32_4x8_minmax_simd(
+            wp + gi * p.og * K * 4, K, packed, 8, 8 * K,
+            yp + (n * p.o + gi * p.og) * P * 4, P,
+            bp === 0 ? 0 : bp + gi * p.og * 4, p.og, P, K, min, max,
+          );
+        }
       }
     });
   }
@@ -225,7 +281,9 @@ function shape4Arg(op: string, name: string, v: unknown, layout: string): number
   if (!Array.isArray(v) || v.length !== 4) {
     throw new TypeError(`${op}: ${name} must be an array of 4 integers (${layout}), got ${describeShape(v)}`);
   }
-  return v.map((d, i) => intArg(op, `${name}[${i}]`, d, 0));
+  const s = v.map((d, i) => intArg(op, `${name}[${i}]`, d, 0));
+  elementCount(op, name, s);
+  return s;
 }
 
 function describeShape(v: unknown): string {
@@ -262,11 +320,15 @@ export function conv2dBackwardData(dy: Tensor, w: Tensor, xShape: readonly numbe
   const d = rankArg(op, 'dy', dy, 4, 'N, O, oh, ow');
   const wt = rankArg(op, 'w', w, 4, 'out channels, in channels / groups, kh, kw');
   const xs = shape4Arg(op, 'xShape', xShape, 'N, C, H, W');
-  const p = geometry(op, xs, 'xShape', wt.shape, 'w', knownOptions(op, options, KEYS));
+  const o = knownOptions(op, options, KEYS);
+  const p = geometry(op, xs, 'xShape', wt.shape, 'w', o);
+  const alg = algorithmArg(op, o.algorithm);
   checkDy(op, d, p, xs, wt.shape);
+  const m = p.n > 0 ? chooseAlgorithm(op, p, backwardDataShape(p), alg, true) : 0;
   const dx = Tensor.empty(xs);
   try {
-    if (p.n > 0) runBackwardData(p, d, wt, dx);
+    if (m !== 0) winogradBackwardData(p, m, d.ptr, wt.ptr, dx.ptr);
+    else if (p.n > 0) runBackwardData(p, d, wt, dx);
   } catch (e) {
     dx.dispose();
     throw e;

@@ -1,7 +1,7 @@
 // indexSelect along axis 0: the rows of a batch, in any order (for shuffled mini-batches).
 import { Tensor } from '../tensor.js';
 import { kernels } from '../wasm/engine.js';
-import { tensorArg, describe } from './validate.js';
+import { tensorArg, describe, intArg, MAX_ELEMENTS } from './validate.js';
 
 /** y[k] = x[indices[k]] along axis 0 (as torch.index_select(x, 0, indices)). */
 export function indexSelect(x: Tensor, indices: ArrayLike<number>): Tensor {
@@ -11,6 +11,7 @@ export function indexSelect(x: Tensor, indices: ArrayLike<number>): Tensor {
   if (indices === null || typeof indices !== 'object' || typeof indices.length !== 'number') {
     throw new TypeError(`${op}: indices must be an array of integers, got ${describe(indices)}`);
   }
+  intArg(op, 'indices.length', indices.length, 0, MAX_ELEMENTS);
   const n = t.shape[0];
   for (let k = 0; k < indices.length; k++) {
     const i = indices[k];

@@ -9,7 +9,7 @@
 // dy. Operands whose rows are long or cache-aliased are packed into panels first.
 import { Tensor, type Shape } from '../tensor.js';
 import { kernels } from '../wasm/engine.js';
-import { boolArg, clampArg, fmtShape, intoArg, knownOptions, rankArg, tensorArg, xShapeArg, type ClampBounds } from './validate.js';
+import { boolArg, clampArg, fmtShape, intoArg, knownOptions, rankArg, tensorArg, xShapeArg, type ClampBounds, clampBounds } from './validate.js';
 import { runOnce, withScratch, type Prepared } from './prepared.js';
 /** Scratch for packed rows of x, per GEMM call. */
 const PACK_BYTES = 4 * 1024 * 1024;
@@ -20,7 +20,7 @@ const PACK_BYTES = 4 * 1024 * 1024;
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   const t = tensorArg('linear', 'x', x);
-  return runOnce(prepareLinear(t.shape, weight, bias), [t.ptr], (s) => Tensor.empty(s));
+  return runOnce(checkedLinear('linear', t.shape, weight, bias), [t.ptr], (s) => Tensor.empty(s));
 }
 
 /**
@@ -28,8 +28,10 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
  * For graph fusion; NaN propagates as in PyTorch's relu/clamp.
  */
 export function linearClamped(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, min: number, max: number): Tensor {
-  const t = tensorArg('linear', 'x', x);
-  return runOnce(prepareLinear(t.shape, weight, bias, { min, max }), [t.ptr], (s) => Tensor.empty(s));
+  const op = 'linearClamped';
+  const t = tensorArg(op, 'x', x);
+  const [lo, hi] = clampBounds(op, min, max);
+  return runOnce(checkedLinear(op, t.shape, weight, bias, { min: lo, max: hi }), [t.ptr], (s) => Tensor.empty(s));
 }
 
 /**
@@ -38,7 +40,10 @@ export function linearClamped(x: Tensor, weight: Tensor, bias: Tensor | null | u
  * for x's rows packed into panels when N > 1. run([x], y, scratch) only calls kernels.
  */
 export function prepareLinear(xShape: Shape, weight: Tensor, bias?: Tensor | null, clamp?: ClampBounds): Prepared {
-  const op = 'linear';
+  return checkedLinear(clamp === undefined ? 'linear' : 'linearClamped', xShape, weight, bias, clamp);
+}
+
+function checkedLinear(op: string, xShape: Shape, weight: Tensor, bias?: Tensor | null, clamp?: ClampBounds): Prepared {
   const xs = xShapeArg(op, xShape, [1, 2], '[N, in] or [in]');
   const w = rankArg(op, 'weight', weight, 2, 'out, in');
   const b = bias === undefined || bias === null ? null : rankArg(op, 'bias', bias, 1, 'out');

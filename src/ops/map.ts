@@ -1,4 +1,4 @@
-// The shared shape of the elementwise map ops (unary.ts, clip.ts, gated.ts): a Prepared that runs
+// The shared shape of the elementwise map ops (activation.ts, unary.ts, clip.ts, gated.ts): a Prepared that runs
 // one kernel over every element, and the eager backward dx = g(dy, u). Not exported from
 // ops/index.ts.
 import { Tensor } from '../tensor.js';

@@ -5,7 +5,7 @@
 // only calls kernels; what a compiled plan runs) plus the eager wrapper `runOnce` around it.
 import { Tensor, type Shape } from '../tensor.js';
 import { heap, kernels } from '../wasm/engine.js';
-import { boolArg, describe, fmtShape, knownOptions, pairArg, rankArg, tensorArg, xShapeArg } from './validate.js';
+import { boolArg, describe, elementCount, fmtShape, intArg, knownOptions, pairArg, rankArg, tensorArg, xShapeArg } from './validate.js';
 import { window2d, type Window2d } from './shape.js';
 import { paramBlock, prepared, runOnce, withScratch, type Prepared } from './prepared.js';
 
@@ -74,6 +74,7 @@ function resolveShape(op: string, shape: Shape, o: Record<string, unknown>, dila
   const h = shape[shape.length - 2], w = shape[shape.length - 1];
   const g = window2d(op, h, w, { kernelSize: k, stride: s, padding: p, dilation: d, rounding: ceil ? 'ceil' : 'floor' });
   const lead = shape.slice(0, shape.length - 2);
+  elementCount(op, 'the output', [...lead, g.oh, g.ow]);
   return { planes: lead.reduce((a, b) => a * b, 1), h, w, g, outShape: [...lead, g.oh, g.ow] };
 }
 
@@ -139,6 +140,7 @@ export function prepareAdaptiveAvgPool2d(xShape: Shape, outputSize: AdaptiveOutp
   planeSize(op, xs, 'mean');
   const h = xs[xs.length - 2], w = xs[xs.length - 1];
   const lead = xs.slice(0, -2), planes = lead.reduce((a, b) => a * b, 1);
+  elementCount(op, 'the output', [...lead, oh, ow]);
   const k = kernels();
   return prepared([...lead, oh, ow], 4 * (align4(w + 4) + 2 * align4(ow)), [], (inputs, out, scratch) =>
     k.adaptive_avgpool2d_f32_simd(inputs[0], out, scratch, h, w, oh, ow, 0, planes),
@@ -230,11 +232,10 @@ function forwardShapeArg(op: string, name: string, v: unknown): number[] {
   if (v.length !== 3 && v.length !== 4) {
     throw new RangeError(`${op}: ${name} must have 3 or 4 dims (NCHW, or CHW unbatched), got ${describe(v)}`);
   }
-  v.forEach((d, i) => {
-    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
-      throw new TypeError(`${op}: ${name}[${i}] must be an integer ≥ 0, got ${describe(d)}`);
-    }
-  });
+  v.forEach((d, i) => intArg(op, `${name}[${i}]`, d, 0));
+  elementCount(op, name, v as number[]);
+  // the plane alone too: with no planes (N·C = 0) the scratch still scales with H and W
+  elementCount(op, `${name}'s H×W plane`, v.slice(-2) as number[]);
   return (v as number[]).slice();
 }
 
@@ -247,6 +248,24 @@ function dyArg(op: string, dy: unknown, outShape: readonly number[], xShape: rea
     );
   }
   return t;
+}
+
+/**
+ * User-given argmax indices must point into the input plane (0 … H·W − 1) or be −1 (a window
+ * with no real element): the kernel would silently drop anything else.
+ */
+function checkArgmax(op: string, idx: Tensor, h: number, w: number): void {
+  const hw = h * w;
+  const p = idx.ptr >>> 2;
+  const v = heap().i32view().subarray(p, p + idx.size);
+  for (let i = 0; i < v.length; i++) {
+    if (v[i] < -1 || v[i] >= hw) {
+      throw new RangeError(
+        `${op}: indices[${i}] = ${v[i]} is outside the ${h}×${w} input plane: an argmax is 0 … ${hw - 1} (ih·W + iw), ` +
+          `or −1 for a window without real elements; pass the indices maxPool2dWithIndices returned`,
+      );
+    }
+  }
 }
 
 /**
@@ -268,6 +287,7 @@ export function maxPool2dBackward(dy: Tensor, x: Tensor, options: MaxPool2dBackw
           `pass the indices maxPool2dWithIndices returned for this x and these options`,
       );
     }
+    checkArgmax(op, idx, pool.h, pool.w);
   }
   const dx = Tensor.empty(pool.x.shape);
   let geom = -1;
@@ -342,6 +362,7 @@ export function adaptiveAvgPool2dBackward(dy: Tensor, xShape: Shape): Tensor {
     );
   }
   const dx = Tensor.empty(xs);
+  if (dx.size === 0) return dx;
   try {
     withScratch((alloc) => {
       const scratch = alloc(align4(ow + 4) + 3 * align4(w) + align4(ow));

@@ -17,6 +17,8 @@ export interface Prepared {
   run(inputs: readonly number[], out: number, scratch: number): void;
   /** Frees what prepare allocated (parameter blocks, packed weights). */
   dispose(): void;
+  /** Which algorithm run() uses, when the op has a choice (conv2d: 'gemm' or 'winograd F(m×m, 3×3)'). */
+  readonly algorithm?: string;
 }
 
 /** A block of i32 parameters in wasm memory, written once; owned by a Prepared. */
@@ -40,11 +42,16 @@ export function releaseAll(ptrs: readonly number[]): void {
 export function runOnce<T>(p: Prepared, inputs: readonly number[], allocOut: (shape: Shape) => T & { ptr: number }): T {
   const h = heap();
   let scratch = 0;
+  let y: (T & { ptr: number }) | null = null;
   try {
-    const y = allocOut(p.outShape);
+    y = allocOut(p.outShape);
     if (p.scratchBytes > 0) scratch = h.alloc(p.scratchBytes);
     p.run(inputs, y.ptr, scratch);
     return y;
+  } catch (e) {
+    // the output is the caller's only once the run succeeded (a failed scratch allocation or run frees it)
+    (y as { dispose?: () => void } | null)?.dispose?.();
+    throw e;
   } finally {
     if (scratch > 0) h.release(scratch);
     p.dispose();

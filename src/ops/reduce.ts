@@ -142,6 +142,7 @@ export function prepareGlobalMaxPool2d(xShape: Shape): Prepared {
   const op = 'globalMaxPool2d';
   const xs = shapeArg(op, 'xShape', xShape);
   if (xs.length < 3) throw new RangeError(`${op}: x must have rank ≥ 3 (N, C, spatial dims), got shape ${fmtShape(xs)}`);
+  if (xs.slice(2).includes(0)) throw new RangeError(`${op}: x ${fmtShape(xs)} has an empty spatial dim; there is no maximum over it`);
   return prepare('max', xs, xs.slice(2).map((_, i) => i + 2), true);
 }
 

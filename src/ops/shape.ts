@@ -1,6 +1,6 @@
 // Output-size arithmetic for sliding windows (convolution and pooling) and its error messages.
 // The lecture's (N − F + 2P)/S + 1, with dilation: F becomes D·(F − 1) + 1.
-import { describe, intArg, pairArg } from './validate.js';
+import { describe, enumArg, I32_MAX, intArg, knownOptions, pairArg } from './validate.js';
 
 export type Rounding = 'floor' | 'ceil' | 'exact';
 
@@ -20,13 +20,14 @@ const fmt = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(2));
  * With rounding 'exact' it throws when (N − F + 2P)/S + 1 is not a whole number, naming the numbers.
  * Ceil rounding follows PyTorch: the last window must start inside the input or left padding.
  */
-export function outputSize(n: number, f: number, options: OutputSizeOptions = {}): number {
+export function outputSize(n: number, f: number, options?: OutputSizeOptions): number {
   const op = 'outputSize';
+  const o = knownOptions(op, options, ['stride', 'padding', 'dilation', 'rounding']);
   intArg(op, 'N (input size)', n, 1);
   intArg(op, 'F (filter size)', f, 1);
-  const s = intArg(op, 'stride', options.stride ?? 1, 1);
-  const d = intArg(op, 'dilation', options.dilation ?? 1, 1);
-  const pad = options.padding ?? 0;
+  const s = intArg(op, 'stride', o.stride ?? 1, 1);
+  const d = intArg(op, 'dilation', o.dilation ?? 1, 1);
+  const pad = o.padding ?? 0;
   let p0: number, p1: number;
   if (Array.isArray(pad)) {
     if (pad.length !== 2) throw new RangeError(`${op}: padding must be a number or [before, after], got ${describe(pad)}`);
@@ -35,11 +36,20 @@ export function outputSize(n: number, f: number, options: OutputSizeOptions = {}
   } else {
     p0 = p1 = intArg(op, 'padding', pad, 0);
   }
-  const rounding = options.rounding ?? 'floor';
-  if (rounding !== 'floor' && rounding !== 'ceil' && rounding !== 'exact') {
-    throw new TypeError(`${op}: rounding must be 'floor', 'ceil' or 'exact', got ${describe(rounding)}`);
-  }
+  const rounding = enumArg(op, 'rounding', o.rounding, ['floor', 'ceil', 'exact'] as const, 'floor');
   const fe = d * (f - 1) + 1; // effective (dilated) filter size
+  // the kernels index the padded input with i32 arithmetic: every window offset must fit
+  if (fe > I32_MAX) throw new RangeError(`${op}: the dilated filter size D·(F − 1) + 1 = ${d}·${f - 1} + 1 = ${fe} is more than 2^31 − 1`);
+  if (n + p0 + p1 > I32_MAX) {
+    throw new RangeError(`${op}: the padded input size N + P = ${n} + ${p0 + p1} = ${n + p0 + p1} is more than 2^31 − 1 (the kernels index with 32-bit integers)`);
+  }
+  // the kernels find each tap's first and last window as (S − 1 + P − D·k)/S and (N + P)/S: in i32
+  if (n + p0 + p1 + s > I32_MAX) {
+    throw new RangeError(
+      `${op}: the padded input size plus the stride N + P + S = ${n} + ${p0 + p1} + ${s} = ${n + p0 + p1 + s} is more than 2^31 − 1 ` +
+        `(the kernels index with 32-bit integers)`,
+    );
+  }
   const span = n + p0 + p1 - fe;
   const padText = p0 === p1 ? `2·${p0}` : `${p0}+${p1}`;
   const fText = d === 1 ? `${f}` : `${fe}`;
@@ -88,15 +98,30 @@ export interface WindowOptions {
   rounding?: Rounding;
 }
 
+/** A Padding2d, checked (numbers are integers in [0, 2^31 − 1]); returns it. */
+export function padding2dArg(op: string, pad: unknown): Padding2d {
+  if (pad === 'same' || pad === 'valid') return pad;
+  if (Array.isArray(pad) && pad.length === 4) {
+    pad.forEach((p, i) => intArg(op, `padding[${i}] (${['top', 'left', 'bottom', 'right'][i]})`, p, 0));
+    return pad as unknown as Padding2d;
+  }
+  if (Array.isArray(pad) || typeof pad === 'number') {
+    pairArg(op, 'padding', pad, 0);
+    return pad as Padding2d;
+  }
+  throw new TypeError(`${op}: padding must be a number, [h, w], [top, left, bottom, right], 'same' or 'valid'; got ${describe(pad)}`);
+}
+
 /**
  * Resolves kernel/stride/padding/dilation against an input of h × w and computes the output size.
  * Errors name the op and the axis.
  */
 export function window2d(op: string, h: number, w: number, o: WindowOptions): Window2d {
-  const [kh, kw] = o.kernelSize;
+  if (o === null || typeof o !== 'object') throw new TypeError(`${op}: window options must be an object, got ${describe(o)}`);
+  const [kh, kw] = pairArg(op, 'kernelSize', o.kernelSize, 1);
   const [sh, sw] = pairArg(op, 'stride', o.stride ?? 1, 1);
   const [dh, dw] = pairArg(op, 'dilation', o.dilation ?? 1, 1);
-  const pad = o.padding ?? 0;
+  const pad = padding2dArg(op, o.padding ?? 0);
   let pt: number, pl: number, pb: number, pr: number;
   if (pad === 'valid') {
     pt = pl = pb = pr = 0;
@@ -124,7 +149,7 @@ export function window2d(op: string, h: number, w: number, o: WindowOptions): Wi
   }
   const axis = (name: string, n: number, k: number, s: number, d: number, p0: number, p1: number) => {
     try {
-      return outputSize(n, k, { stride: s, dilation: d, padding: [p0, p1], rounding: o.rounding ?? 'floor' });
+      return outputSize(n, k, { stride: s, dilation: d, padding: [p0, p1], rounding: o.rounding });
     } catch (e) {
       throw new RangeError(`${op}: along the ${name} ${(e as Error).message.replace(/^outputSize: /, '')}`);
     }

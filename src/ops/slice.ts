@@ -7,7 +7,7 @@ import { Tensor, type Shape } from '../tensor.js';
 import { heap, kernels } from '../wasm/engine.js';
 import { type Prepared, paramBlock, releaseAll, runOnce } from './prepared.js';
 import { axisIndex, sizeOf, stridesOf } from './axes.js';
-import { concat } from './concat.js';
+import { prepareConcat } from './concat.js';
 import { type StridedBox, copyStrided, mergeBox, stridedParams } from './strided.js';
 import { describe, fmtShape, shapeArg, tensorArg } from './validate.js';
 
@@ -188,6 +188,7 @@ export function split(x: Tensor, sizesOrCount: number | readonly number[], axis 
 export function splitBackward(dys: readonly Tensor[], axis = 0): Tensor {
   const op = 'splitBackward';
   if (!Array.isArray(dys)) throw new TypeError(`${op}: dys must be an array of Tensors (one per piece), got ${describe(dys)}`);
-  dys.forEach((d, i) => tensorArg(op, `dys[${i}]`, d));
-  return concat(dys, axis);
+  const ts = dys.map((d, i) => tensorArg(op, `dys[${i}]`, d));
+  if (ts.length === 0) throw new RangeError(`${op}: dys needs at least one tensor (one per piece), got an empty list`);
+  return runOnce(prepareConcat(ts.map((t) => t.shape), axis, op, 'dys'), ts.map((t) => t.ptr), (s) => Tensor.empty(s));
 }

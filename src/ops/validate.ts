@@ -24,11 +24,43 @@ export function rankArg(op: string, name: string, x: unknown, ranks: number | re
   return t;
 }
 
-/** An integer option ≥ min. */
-export function intArg(op: string, name: string, v: unknown, min: number): number {
+/** The largest integer a kernel takes (its counts, dims and strides are i32). */
+export const I32_MAX = 2 ** 31 - 1;
+
+/**
+ * An integer option in [min, max] (max defaults to I32_MAX: every size, stride, padding,
+ * dilation, group and axis reaches a kernel as an i32, so 2^32 or 1e308 must stop here).
+ */
+export function intArg(op: string, name: string, v: unknown, min: number, max = I32_MAX): number {
   if (typeof v !== 'number' || !Number.isInteger(v)) throw new TypeError(`${op}: ${name} must be an integer, got ${describe(v)}`);
   if (v < min) throw new RangeError(`${op}: ${name} must be ≥ ${min}, got ${v}`);
+  if (v > max) {
+    const why = max === I32_MAX ? ' (the kernels take 32-bit integers)' : '';
+    throw new RangeError(`${op}: ${name} must be ≤ ${max}${why}, got ${v}`);
+  }
   return v;
+}
+
+/** One of a fixed set of values (strings, usually); dflt when undefined (if given). */
+export function enumArg<T extends string | number | boolean>(op: string, name: string, v: unknown, allowed: readonly T[], dflt?: T): T {
+  if (v === undefined && dflt !== undefined) return dflt;
+  if (!allowed.includes(v as T)) {
+    throw new TypeError(`${op}: ${name} must be ${allowed.map((a) => describe(a)).join(' or ')}, got ${describe(v)}`);
+  }
+  return v as T;
+}
+
+/** The most elements one tensor or parameter may have: 4 bytes each must fit a wasm32 memory with room to spare. */
+export const MAX_ELEMENTS = 2 ** 30;
+
+/** The element count of `dims` (already checked integers ≥ 0), or a message naming them when it passes MAX_ELEMENTS. */
+export function elementCount(op: string, name: string, dims: readonly number[]): number {
+  let n = 1;
+  for (const d of dims) n *= d;
+  if (n > MAX_ELEMENTS) {
+    throw new RangeError(`${op}: ${name} ${fmtShape(dims)} would have ${n} elements, more than the ${MAX_ELEMENTS} (2^30) a wasm32 memory holds`);
+  }
+  return n;
 }
 
 /** A finite number option in [min, max]. */
@@ -48,7 +80,10 @@ export function pairArg(op: string, name: string, v: unknown, min: number): [num
   return [n, n];
 }
 
-/** Every option key must be known: a typo such as `strides` is an error, not silently ignored. */
+/**
+ * An options object (undefined means {}): a plain object, not null, an array or a primitive, and
+ * every key must be known: a typo such as `strides` is an error, not silently ignored.
+ */
 export function knownOptions(op: string, opts: unknown, keys: readonly string[]): Record<string, unknown> {
   if (opts === undefined) return {};
   if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) {
@@ -67,8 +102,30 @@ export function sameShape(op: string, a: Tensor, an: string, b: Tensor, bn: stri
   }
 }
 
-export function fmtShape(s: readonly number[]): string {
-  return `[${s.join(', ')}]`;
+/** [2, 3, 4]; safe on anything (a hostile shape's Symbol or object prints as describe() says). */
+export function fmtShape(s: readonly unknown[]): string {
+  if (!Array.isArray(s)) return describe(s);
+  return `[${s.map((d) => (typeof d === 'number' ? String(d) : describe(d))).join(', ')}]`;
+}
+
+/** A list of tensors (a layer's inputs, concat's operands): an array of count[0] … count[1] live float32 tensors. */
+export function tensorsArg(op: string, name: string, v: unknown, count: readonly [number, number]): Tensor[] {
+  if (!Array.isArray(v)) throw new TypeError(`${op}: ${name} must be an array of Tensors, got ${describe(v)}`);
+  if (v.length < count[0] || v.length > count[1]) {
+    const want = count[0] === count[1] ? `${count[0]}` : `${count[0]} … ${count[1]}`;
+    throw new RangeError(`${op}: ${name} must hold ${want} tensor${count[1] === 1 ? '' : 's'}, got ${v.length}`);
+  }
+  return v.map((t, i) => tensorArg(op, `${name}[${i}]`, t));
+}
+
+/** A list of shapes (a layer's per-sample input shapes): an array of count[0] … count[1] shapes. */
+export function shapesArg(op: string, name: string, v: unknown, count: readonly [number, number]): number[][] {
+  if (!Array.isArray(v)) throw new TypeError(`${op}: ${name} must be an array of shapes (arrays of sizes), got ${describe(v)}`);
+  if (v.length < count[0] || v.length > count[1]) {
+    const want = count[0] === count[1] ? `${count[0]}` : `${count[0]} … ${count[1]}`;
+    throw new RangeError(`${op}: ${name} must hold ${want} shape${count[1] === 1 ? '' : 's'}, got ${v.length}`);
+  }
+  return v.map((s, i) => shapeArg(op, `${name}[${i}]`, s));
 }
 
 /** A shape given to a prepare function: an array of non-negative integers (copied). */
@@ -84,6 +141,7 @@ export function xShapeArg(op: string, v: unknown, ranks: readonly number[], layo
     throw new TypeError(`${op}: xShape must be an array of integers ≥ 0 (x's shape), got ${describe(v)}`);
   }
   if (!ranks.includes(v.length)) throw new RangeError(`${op}: x must have rank ${ranks.join(' or ')} (${layout}), got shape ${fmtShape(v)}`);
+  elementCount(op, 'xShape', v);
   return (v as number[]).slice();
 }
 
@@ -94,11 +152,17 @@ export interface ClampBounds {
 }
 
 /** [min, max] of an optional clamp, checked. */
-export function clampArg(op: string, clamp: ClampBounds | undefined): [number, number] {
+export function clampArg(op: string, clamp: unknown): [number, number] {
   if (clamp === undefined) return [-Infinity, Infinity];
-  const { min, max } = clamp;
+  if (clamp === null || typeof clamp !== 'object') throw new TypeError(`${op}: clamp must be { min, max }, got ${describe(clamp)}`);
+  const { min, max } = clamp as Record<string, unknown>;
+  return clampBounds(op, min, max);
+}
+
+/** A clamp given as two numbers: min ≤ max, neither NaN (±Infinity allowed). */
+export function clampBounds(op: string, min: unknown, max: unknown): [number, number] {
   if (typeof min !== 'number' || typeof max !== 'number' || Number.isNaN(min) || Number.isNaN(max) || min > max) {
-    throw new RangeError(`${op}: clamp bounds must be numbers with min ≤ max, got [${min}, ${max}]`);
+    throw new RangeError(`${op}: clamp bounds must be numbers with min ≤ max, got [${describe(min)}, ${describe(max)}]`);
   }
   return [min, max];
 }

@@ -129,11 +129,27 @@ export class Pool implements ThreadPool {
 
   /** The heap exists once the engine has made it: scratch for per-part parameter blocks. */
   attach(heap: Heap): void {
+    // the pool's one fixed allocation: SCRATCH_BYTES × MAX_PARTS (16 KiB) of per-part parameter
+    // blocks, made once here and released by terminate()
     const base = heap.alloc(SCRATCH_BYTES * MAX_PARTS);
+    this.scratchBlock = { heap, base };
     this.ctx = { heap, scratch: (t: number) => base + t * SCRATCH_BYTES, minPartNs: 0, maxParts: 1 };
   }
 
+  /** The pool's scratch block (see attach), released by terminate(). */
+  private scratchBlock: { heap: Heap; base: number } | null = null;
+
+  /** Bytes the pool itself holds in the heap (its per-part parameter blocks), 0 after terminate(). */
+  get heapBytes(): number {
+    return this.scratchBlock === null ? 0 : SCRATCH_BYTES * MAX_PARTS;
+  }
+
   terminate(): void {
+    if (this.scratchBlock !== null) {
+      this.scratchBlock.heap.release(this.scratchBlock.base);
+      this.scratchBlock = null;
+      this.ctx = null;
+    }
     this.closed = true;
     if (this.live.length > 0) {
       Atomics.store(this.v.i32, CMD, STOP);

@@ -14,8 +14,8 @@
 // every image itself), so they too are reduced in one fixed order. Kernels without a tag run
 // on the calling thread: reductions into one value (the losses), the bias gradient (its plane
 // sums stride by the channel count), kernels that share one scratch buffer (average pooling's
-// backward row, adaptive pooling's window tables, LRN's backward), and depthwise convolutions
-// (their ops cut them by image instead).
+// backward row, adaptive pooling's window tables, LRN's backward), depthwise convolutions
+// (their ops cut them by image instead) and the Winograd transforms (their op cuts by tile block).
 import { SPLIT_SPECS, type Kernels, type SplitSpec, type SplitFactor } from '../wasm/abi.js';
 import type { Heap } from '../wasm/heap.js';
 

@@ -7,8 +7,19 @@ export interface Kernels {
   fill_f32_simd(yPtr: number, n: number, value: number): void;
   conv2d_im2col_f32_simd(xPtr: number, colPtr: number, ldCol: number, paramPtr: number, oyStart: number, oyEnd: number): void;
   dwconv2d_f32_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, paramPtr: number, minv: number, maxv: number): void;
+  dwconv2d_f32_3x3_act_simd(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, paramPtr: number, minv: number, maxv: number, act: number, oStart: number, oEnd: number): void;
+  dwconv2d_f32_5x5_act_simd(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, paramPtr: number, minv: number, maxv: number, act: number, oStart: number, oEnd: number): void;
   conv2d_f32_s1_4x8_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, paramPtr: number, minv: number, maxv: number): void;
   conv2d_f32_s1_ct_4x8_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, paramPtr: number, minv: number, maxv: number): void;
+  conv2d_winograd_filter_f32_2x2_simd(wPtr: number, uPtr: number, O: number, C: number, flip: number): void;
+  conv2d_winograd_filter_f32_4x4_simd(wPtr: number, uPtr: number, O: number, C: number, flip: number): void;
+  conv2d_winograd_filter_f32_6x6_simd(wPtr: number, uPtr: number, O: number, C: number, flip: number): void;
+  conv2d_winograd_input_f32_2x2_simd(xPtr: number, vPtr: number, vStride: number, paramPtr: number, tStart: number, tEnd: number): void;
+  conv2d_winograd_input_f32_4x4_simd(xPtr: number, vPtr: number, vStride: number, paramPtr: number, tStart: number, tEnd: number): void;
+  conv2d_winograd_input_f32_6x6_simd(xPtr: number, vPtr: number, vStride: number, paramPtr: number, tStart: number, tEnd: number): void;
+  conv2d_winograd_output_f32_2x2_minmax_simd(mPtr: number, mStride: number, ldm: number, yPtr: number, biasPtr: number, paramPtr: number, tStart: number, tEnd: number, minv: number, maxv: number): void;
+  conv2d_winograd_output_f32_4x4_minmax_simd(mPtr: number, mStride: number, ldm: number, yPtr: number, biasPtr: number, paramPtr: number, tStart: number, tEnd: number, minv: number, maxv: number): void;
+  conv2d_winograd_output_f32_6x6_minmax_simd(mPtr: number, mStride: number, ldm: number, yPtr: number, biasPtr: number, paramPtr: number, tStart: number, tEnd: number, minv: number, maxv: number): void;
   gemm_f32_4x8_minmax_simd(aPtr: number, lda: number, bPtr: number, bRowStride: number, bPanelStride: number, cPtr: number, ldc: number, biasPtr: number, M: number, N: number, K: number, minv: number, maxv: number): void;
   gemm_f32_ct_4x8_minmax_simd(aPtr: number, lda: number, bPtr: number, bRowStride: number, bPanelStride: number, cPtr: number, ldc: number, biasPtr: number, M: number, N: number, K: number, minv: number, maxv: number): void;
   gemm_f32_ta_4x8_simd(aPtr: number, lda: number, aPanelStride: number, bPtr: number, bRowStride: number, bPanelStride: number, cPtr: number, ldc: number, M: number, N: number, K: number): void;
@@ -127,6 +138,13 @@ export interface Kernels {
   maxpool2d_qs8_simd(xPtr: number, yPtr: number, planes: number, paramsPtr: number): void;
   global_avgpool2d_qs8_simd(xPtr: number, yPtr: number, planes: number, hw: number, mult: number, zx: number, zy: number): void;
   pixels_rgba8_to_nchw_f32_simd(srcPtr: number, tablesPtr: number, dstPtr: number, outH: number, outW: number, channels: number): void;
+  resize_nearest_f32_simd(xPtr: number, yPtr: number, tabPtr: number, planeStart: number, planeEnd: number): void;
+  resize_nearest_f32_2x_simd(xPtr: number, yPtr: number, H: number, W: number, planeStart: number, planeEnd: number): void;
+  resize_bilinear_f32_simd(xPtr: number, yPtr: number, tabPtr: number, planeStart: number, planeEnd: number): void;
+  resize_nearest_bwd_f32_simd(dyPtr: number, dxPtr: number, tabPtr: number, planeStart: number, planeEnd: number): void;
+  resize_bilinear_bwd_f32_simd(dyPtr: number, dxPtr: number, tabPtr: number, planeStart: number, planeEnd: number): void;
+  pad_f32_simd(xPtr: number, yPtr: number, paramsPtr: number, value: number, planeStart: number, planeEnd: number): void;
+  pad_bwd_f32_simd(dyPtr: number, dxPtr: number, paramsPtr: number, planeStart: number, planeEnd: number): void;
 }
 
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
@@ -135,8 +153,19 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'fill_f32_simd',
   'conv2d_im2col_f32_simd',
   'dwconv2d_f32_minmax_simd',
+  'dwconv2d_f32_3x3_act_simd',
+  'dwconv2d_f32_5x5_act_simd',
   'conv2d_f32_s1_4x8_minmax_simd',
   'conv2d_f32_s1_ct_4x8_minmax_simd',
+  'conv2d_winograd_filter_f32_2x2_simd',
+  'conv2d_winograd_filter_f32_4x4_simd',
+  'conv2d_winograd_filter_f32_6x6_simd',
+  'conv2d_winograd_input_f32_2x2_simd',
+  'conv2d_winograd_input_f32_4x4_simd',
+  'conv2d_winograd_input_f32_6x6_simd',
+  'conv2d_winograd_output_f32_2x2_minmax_simd',
+  'conv2d_winograd_output_f32_4x4_minmax_simd',
+  'conv2d_winograd_output_f32_6x6_minmax_simd',
   'gemm_f32_4x8_minmax_simd',
   'gemm_f32_ct_4x8_minmax_simd',
   'gemm_f32_ta_4x8_simd',
@@ -255,6 +284,13 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'maxpool2d_qs8_simd',
   'global_avgpool2d_qs8_simd',
   'pixels_rgba8_to_nchw_f32_simd',
+  'resize_nearest_f32_simd',
+  'resize_nearest_f32_2x_simd',
+  'resize_bilinear_f32_simd',
+  'resize_nearest_bwd_f32_simd',
+  'resize_bilinear_bwd_f32_simd',
+  'pad_f32_simd',
+  'pad_bwd_f32_simd',
 ];
 
 /** A factor of a size or cost: a number, argument `arg`, or i32 slot `slot` of the block at argument `arg`. */
@@ -277,6 +313,8 @@ export const SPLIT_SPECS: { readonly [K in keyof Kernels]?: SplitSpec } = {
   copy_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }], align: 16, grain: 64, cost: [0.1] },
   fill_f32_simd: { kind: 'rows', count: 1, move: [{ arg: 0, by: [] }], align: 16, grain: 64, cost: [0.05] },
   conv2d_im2col_f32_simd: { kind: 'im2col', x: 0, col: 1, ldCol: 2, params: 3, start: 4, end: 5 },
+  dwconv2d_f32_3x3_act_simd: { kind: 'range', start: 8, end: 9, cost: [{ arg: 4, slot: 12 }, { arg: 4, slot: 13 }, 1], align: 1 },
+  dwconv2d_f32_5x5_act_simd: { kind: 'range', start: 8, end: 9, cost: [{ arg: 4, slot: 12 }, { arg: 4, slot: 13 }, 2.5], align: 1 },
   conv2d_f32_s1_4x8_minmax_simd: { kind: 'conv2d_direct', x: 0, w: 1, bias: 2, y: 3, params: 4 },
   conv2d_f32_s1_ct_4x8_minmax_simd: { kind: 'conv2d_direct', x: 0, w: 1, bias: 2, y: 3, params: 4 },
   gemm_f32_4x8_minmax_simd: { kind: 'gemm', m: 8, n: 9, k: 10, a: 0, aRow: 1, b: 2, bPanel: 4, c: 5, cRow: 6, bias: 7 },
@@ -355,4 +393,11 @@ export const SPLIT_SPECS: { readonly [K in keyof Kernels]?: SplitSpec } = {
   gelu_bwd_f32_tanh_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }], align: 16, grain: 64, cost: [0.2] },
   mish_bwd_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }], align: 16, grain: 64, cost: [0.2] },
   augment_crop_flip_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [{ arg: 3 }, { arg: 4 }, { arg: 5 }] }, { arg: 1, by: [{ arg: 3 }, { arg: 4 }, { arg: 5 }] }, { arg: 6, by: [3] }], cost: [{ arg: 3 }, { arg: 4 }, { arg: 5 }, 0.15], align: 1, grain: 1 },
+  resize_nearest_f32_simd: { kind: 'range', start: 3, end: 4, cost: [{ arg: 2, slot: 2 }, { arg: 2, slot: 3 }, 0.3], align: 1 },
+  resize_nearest_f32_2x_simd: { kind: 'range', start: 4, end: 5, cost: [{ arg: 2 }, { arg: 3 }, 0.4], align: 1 },
+  resize_bilinear_f32_simd: { kind: 'range', start: 3, end: 4, cost: [{ arg: 2, slot: 2 }, { arg: 2, slot: 3 }, 0.8], align: 1 },
+  resize_nearest_bwd_f32_simd: { kind: 'range', start: 3, end: 4, cost: [{ arg: 2, slot: 2 }, { arg: 2, slot: 3 }, 0.5], align: 1 },
+  resize_bilinear_bwd_f32_simd: { kind: 'range', start: 3, end: 4, cost: [{ arg: 2, slot: 2 }, { arg: 2, slot: 3 }, 1.2], align: 1 },
+  pad_f32_simd: { kind: 'range', start: 4, end: 5, cost: [{ arg: 2, slot: 2 }, { arg: 2, slot: 3 }, 0.1], align: 1 },
+  pad_bwd_f32_simd: { kind: 'range', start: 3, end: 4, cost: [{ arg: 2, slot: 2 }, { arg: 2, slot: 3 }, 0.15], align: 1 },
 };

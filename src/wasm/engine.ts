@@ -286,7 +286,11 @@ function checkThreadsOption(t: InitOptions['threads']): void {
   }
 }
 
-/** Memory accounting for leak checks and reports. */
+/**
+ * Memory accounting for leak checks and reports. On the threaded build bytesInUse includes the
+ * worker pool's one fixed block (16 KiB of per-part parameter blocks, made at init, released when
+ * the pool terminates); nothing else stays once every tensor, layer and model is disposed.
+ */
 export function memoryInfo(): { bytesInUse: number; bytesReserved: number; liveTensors: number; liveBlocks: number } {
   const h = heap();
   return { bytesInUse: h.bytesInUse, bytesReserved: h.bytesReserved, liveTensors: liveTensorCount(), liveBlocks: h.liveBlocks };

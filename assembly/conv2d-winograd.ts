@@ -1,0 +1,277 @@
+// Winograd convolution F(m×m, 3×3) for 3×3 stride-1 convolutions (m = 2, 4, 6; α = m + 2; the
+// transform domain has α² positions ξ). Three kernels per tile size; the GEMMs between them are
+// gemm_f32_4x8_minmax_simd calls (one per ξ) made by src/ops/conv2d-winograd.ts:
+//   filter: U[ξ][r][s] = (G g Gᵀ)[ξ]         once per weight set
+//   input:  V[ξ] panels of 8 tiles × C      = (Bᵀ d B)[ξ] for each tile's α×α input window d
+//   GEMM:   M[ξ][o][tile] = Σ_c U[ξ][o][c]·V[ξ][c][tile]
+//   output: y tile (m×m) = Aᵀ M A + bias, clamped
+// Tiles are numbered over the whole batch, t = (n·tilesY + ty)·tilesX + tx, tile t covering output
+// rows ty·m … ty·m + m − 1 and columns tx·m … (cut at the output's edge); its input window starts at
+// row ty·m − padTop, column tx·m − padLeft (zero outside the input). The kernels work on groups of
+// four consecutive tiles, one per vector lane. Helpers: assembly/conv2d-winograd-common.ts.
+import { WinoBlock, btAt, bt4, bt6, bt8, atAt, gRowV } from "./conv2d-winograd-common";
+
+// ── filter ───────────────────────────────────────────────────────────────────────────────────
+
+/** Element i of the four 3×3 filters at w0 … w3. */
+@inline function gather9(w0: usize, w1: usize, w2: usize, w3: usize, i: i32): v128 {
+  return gather(w0, w1, w2, w3, <usize>i << 2);
+}
+
+@inline function filterTransform(MT: i32, wPtr: usize, uPtr: usize, O: i32, C: i32, flip: i32): void {
+  const A = MT + 2;
+  const R = flip != 0 ? C : O, S = flip != 0 ? O : C;
+  // each ξ's matrix padded by a cache line: 36–64 streams a power of two apart would share cache sets
+  const xs = <usize>(R * S + 16) << 2;
+  // four filters (o, c … c + 3) in the lanes; a tail group re-reads filter C − 1 in its spare lanes
+  for (let o = 0; o < O; o++) {
+    for (let c = 0; c < C; c += 4) {
+      const n = min(4, C - c);
+      const w0 = wPtr + <usize>(o * C + c) * 36, last = wPtr + <usize>(o * C + C - 1) * 36;
+      const w1 = min(w0 + 36, last), w2 = min(w0 + 72, last), w3 = min(w0 + 108, last);
+      // g[i][j] = w[i][j], or w[2 − i][2 − j] when flipped (the backward-data pass's rotated filter)
+      const f = flip != 0;
+      for (let k = 0; k < A; k++) {
+        const t0 = gRowV(MT, k, gather9(w0, w1, w2, w3, f ? 8 : 0), gather9(w0, w1, w2, w3, f ? 5 : 3), gather9(w0, w1, w2, w3, f ? 2 : 6));
+        const t1 = gRowV(MT, k, gather9(w0, w1, w2, w3, f ? 7 : 1), gather9(w0, w1, w2, w3, 4), gather9(w0, w1, w2, w3, f ? 1 : 7));
+        const t2 = gRowV(MT, k, gather9(w0, w1, w2, w3, f ? 6 : 2), gather9(w0, w1, w2, w3, f ? 3 : 5), gather9(w0, w1, w2, w3, f ? 0 : 8));
+        for (let l = 0; l < A; l++) {
+          const v = gRowV(MT, l, t0, t1, t2);
+          const base = uPtr + <usize>(k * A + l) * xs;
+          if (!f && n == 4) {
+            v128.store(base + (<usize>(o * C + c) << 2), v);
+          } else {
+            for (let q = 0; q < n; q++) {
+              const cc = c + q, lane = q;
+              const e = lane == 0 ? f32x4.extract_lane(v, 0) : lane == 1 ? f32x4.extract_lane(v, 1) : lane == 2 ? f32x4.extract_lane(v, 2) : f32x4.extract_lane(v, 3);
+              store<f32>(base + (<usize>(f ? cc * O + o : o * C + cc) << 2), e);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * U[ξ][r][s] = (G g Gᵀ)[ξ], ξ = k·α + l < α², for the O × C filters of wPtr [O, C, 3, 3] (four
+ * filters per vector; the matrices' fractions as f32 constants):
+ * (r, s) = (o, c) with g = w[o, c]; flip ≠ 0: (r, s) = (c, o) with g = w[o, c] rotated 180° (the
+ * filter of the backward-data pass). uPtr: f32[α²·(O·C + 16)], each ξ a row-major [R, S] GEMM operand
+ * at uPtr + 4·ξ·(O·C + 16).
+ */
+export function conv2d_winograd_filter_f32_2x2_simd(wPtr: usize, uPtr: usize, O: i32, C: i32, flip: i32): void {
+  filterTransform(2, wPtr, uPtr, O, C, flip);
+}
+
+/** As conv2d_winograd_filter_f32_2x2_simd for F(4×4, 3×3) (α = 6). */
+export function conv2d_winograd_filter_f32_4x4_simd(wPtr: usize, uPtr: usize, O: i32, C: i32, flip: i32): void {
+  filterTransform(4, wPtr, uPtr, O, C, flip);
+}
+
+/** As conv2d_winograd_filter_f32_2x2_simd for F(6×6, 3×3) (α = 8). */
+export function conv2d_winograd_filter_f32_6x6_simd(wPtr: usize, uPtr: usize, O: i32, C: i32, flip: i32): void {
+  filterTransform(6, wPtr, uPtr, O, C, flip);
+}
+
+// ── input ────────────────────────────────────────────────────────────────────────────────────
+
+/** Element offset of tile t's window origin in x (may be negative), and whether the window is inside. */
+@inline function origin(MT: i32, g: WinoBlock, t: i32): i32 {
+  const tpi = g.tx * g.ty, r = t % tpi;
+  return (t / tpi) * g.C * g.H * g.W + ((r / g.tx) * MT - g.pt) * g.W + (r % g.tx) * MT - g.pl;
+}
+
+@inline function inside(MT: i32, g: WinoBlock, t: i32): bool {
+  const r = t % (g.tx * g.ty);
+  const iy = (r / g.tx) * MT - g.pt, ix = (r % g.tx) * MT - g.pl;
+  return iy >= 0 && ix >= 0 && iy + MT + 2 <= g.H && ix + MT + 2 <= g.W;
+}
+
+@inline function gather(b0: usize, b1: usize, b2: usize, b3: usize, off: usize): v128 {
+  let v = v128.load32_zero(b0 + off);
+  v = v128.load32_lane(b1 + off, v, 1);
+  v = v128.load32_lane(b2 + off, v, 2);
+  return v128.load32_lane(b3 + off, v, 3);
+}
+
+/** Column j of Bᵀ d for four windows inside the input at b0…b3 (W4: the input's row in bytes). */
+@inline function inputColumn(MT: i32, b0: usize, b1: usize, b2: usize, b3: usize, W4: usize, j: i32, dst: usize, step: usize): void {
+  const o = <usize>j << 2;
+  if (MT == 2) {
+    bt4(gather(b0, b1, b2, b3, o), gather(b0, b1, b2, b3, o + W4), gather(b0, b1, b2, b3, o + 2 * W4),
+      gather(b0, b1, b2, b3, o + 3 * W4), dst, step);
+  } else if (MT == 4) {
+    bt6(gather(b0, b1, b2, b3, o), gather(b0, b1, b2, b3, o + W4), gather(b0, b1, b2, b3, o + 2 * W4),
+      gather(b0, b1, b2, b3, o + 3 * W4), gather(b0, b1, b2, b3, o + 4 * W4), gather(b0, b1, b2, b3, o + 5 * W4), dst, step);
+  } else {
+    bt8(gather(b0, b1, b2, b3, o), gather(b0, b1, b2, b3, o + W4), gather(b0, b1, b2, b3, o + 2 * W4),
+      gather(b0, b1, b2, b3, o + 3 * W4), gather(b0, b1, b2, b3, o + 4 * W4), gather(b0, b1, b2, b3, o + 5 * W4),
+      gather(b0, b1, b2, b3, o + 6 * W4), gather(b0, b1, b2, b3, o + 7 * W4), dst, step);
+  }
+}
+
+@inline function inputTiles(MT: i32, xPtr: usize, vPtr: usize, vStride: i32, paramPtr: usize, tStart: i32, tEnd: i32): void {
+  const g = changetype<WinoBlock>(paramPtr);
+  const A = MT + 2, C = g.C, H = g.H, W = g.W;
+  const vs4 = <usize>vStride << 2, col4 = <usize>A * vs4;
+  const plane4 = <usize>(H * W) << 2, W4 = <usize>W << 2;
+  for (let t0 = tStart; t0 < tEnd; t0 += 4) {
+    const local = t0 - tStart;
+    const dst0 = vPtr + (<usize>(local >> 3) * <usize>C << 5) + (<usize>(local & 7) << 2);
+    const fast = t0 + 4 <= tEnd && inside(MT, g, t0) && inside(MT, g, t0 + 1) && inside(MT, g, t0 + 2) && inside(MT, g, t0 + 3);
+    const b0 = xPtr + (<usize>origin(MT, g, t0) << 2);
+    const b1 = xPtr + (<usize>origin(MT, g, t0 + 1) << 2);
+    const b2 = xPtr + (<usize>origin(MT, g, t0 + 2) << 2);
+    const b3 = xPtr + (<usize>origin(MT, g, t0 + 3) << 2);
+    for (let c = 0; c < C; c++) {
+      const dst = dst0 + (<usize>c << 5);
+      const cp = <usize>c * plane4;
+      if (fast) {
+        for (let j = 0; j < A; j++) inputColumn(MT, b0 + cp, b1 + cp, b2 + cp, b3 + cp, W4, j, dst + <usize>j * vs4, col4);
+      } else {
+        stage(MT, g, xPtr, c, t0, tEnd, dst, vs4);
+        for (let j = 0; j < A; j++) btAt(MT, dst + <usize>j * vs4, col4, dst + <usize>j * vs4, col4);
+      }
+      for (let k = 0; k < A; k++) btAt(MT, dst + <usize>k * col4, vs4, dst + <usize>k * col4, vs4);
+    }
+  }
+}
+
+/** Writes the α×α windows of tiles t0 … t0 + 3 (zero outside the input, and for tiles ≥ tEnd) into their lanes at ξ = i·α + j. */
+@inline function stage(MT: i32, g: WinoBlock, xPtr: usize, c: i32, t0: i32, tEnd: i32, dst: usize, vs4: usize): void {
+  const A = MT + 2, tpi = g.tx * g.ty;
+  for (let l = 0; l < 4; l++) {
+    const t = t0 + l, r = t % tpi;
+    const iy0 = (r / g.tx) * MT - g.pt, ix0 = (r % g.tx) * MT - g.pl;
+    const plane = xPtr + (<usize>(((t / tpi) * g.C + c) * g.H * g.W) << 2);
+    for (let i = 0; i < A; i++) {
+      const y = iy0 + i;
+      const rowOk = t < tEnd && y >= 0 && y < g.H;
+      for (let j = 0; j < A; j++) {
+        const x = ix0 + j;
+        const v: f32 = rowOk && x >= 0 && x < g.W ? load<f32>(plane + (<usize>(y * g.W + x) << 2)) : 0;
+        store<f32>(dst + <usize>(i * A + j) * vs4 + (<usize>l << 2), v);
+      }
+    }
+  }
+}
+
+/**
+ * The input transform of tiles [tStart, tEnd) (tStart a multiple of 8): V[ξ] at vPtr + 4·ξ·vStride
+ * holds 8-tile panels [⌈(tEnd − tStart)/8⌉][C][8] (tile t − tStart in panel (t − tStart)/8, lane
+ * (t − tStart) mod 8), the B operand of the GEMMs. xPtr: x [N, C, H, W]; paramPtr: the Winograd
+ * block (assembly/conv2d-winograd-common.ts). Lanes of the last group past tEnd are written as 0;
+ * lanes 4–7 of a last panel that ends at lane 4 are not written (the GEMM never stores them).
+ */
+export function conv2d_winograd_input_f32_2x2_simd(xPtr: usize, vPtr: usize, vStride: i32, paramPtr: usize, tStart: i32, tEnd: i32): void {
+  inputTiles(2, xPtr, vPtr, vStride, paramPtr, tStart, tEnd);
+}
+
+/** As conv2d_winograd_input_f32_2x2_simd for F(4×4, 3×3). */
+export function conv2d_winograd_input_f32_4x4_simd(xPtr: usize, vPtr: usize, vStride: i32, paramPtr: usize, tStart: i32, tEnd: i32): void {
+  inputTiles(4, xPtr, vPtr, vStride, paramPtr, tStart, tEnd);
+}
+
+/** As conv2d_winograd_input_f32_2x2_simd for F(6×6, 3×3). */
+export function conv2d_winograd_input_f32_6x6_simd(xPtr: usize, vPtr: usize, vStride: i32, paramPtr: usize, tStart: i32, tEnd: i32): void {
+  inputTiles(6, xPtr, vPtr, vStride, paramPtr, tStart, tEnd);
+}
+
+// ── output ───────────────────────────────────────────────────────────────────────────────────
+
+@inline function clampV(v: v128, bias: v128, lo: v128, hi: v128): v128 {
+  // pmax(r, lo) = r < lo ? lo : r, so a NaN survives (as PyTorch's relu/clamp)
+  return f32x4.pmin(f32x4.pmax(f32x4.add(v, bias), lo), hi);
+}
+
+@inline function outputTiles(
+  MT: i32, mPtr: usize, mStride: i32, ldm: i32, yPtr: usize, biasPtr: usize, paramPtr: usize,
+  tStart: i32, tEnd: i32, minv: f32, maxv: f32,
+): void {
+  const g = changetype<WinoBlock>(paramPtr);
+  const A = MT + 2, O = g.O, oh = g.oh, ow = g.ow, tpi = g.tx * g.ty;
+  const ms4 = <usize>mStride << 2, row4 = <usize>A * ms4, ow4 = <usize>ow << 2;
+  const P4 = <usize>(oh * ow) << 2;
+  const lo = f32x4.splat(minv), hi = f32x4.splat(maxv);
+  for (let t0 = tStart; t0 < tEnd; t0 += 4) {
+    const local = t0 - tStart, r0 = t0 % tpi;
+    const ty = r0 / g.tx, tx = r0 % g.tx;
+    // four whole tiles in one tile row: vector stores
+    const fast = t0 + 4 <= tEnd && tx + 3 < g.tx && ty * MT + MT <= oh && (tx + 3) * MT + MT <= ow;
+    const y0 = yPtr + <usize>(t0 / tpi) * <usize>O * P4 + (<usize>(ty * MT * ow + tx * MT) << 2);
+    for (let o = 0; o < O; o++) {
+      const src = mPtr + (<usize>(o * ldm + local) << 2);
+      for (let j = 0; j < A; j++) atAt(MT, src + <usize>j * ms4, row4, src + <usize>j * ms4, row4);
+      for (let i = 0; i < MT; i++) atAt(MT, src + <usize>i * row4, ms4, src + <usize>i * row4, ms4);
+      const bs: f32 = biasPtr != 0 ? load<f32>(biasPtr + (<usize>o << 2)) : 0;
+      if (fast) {
+        const bv = f32x4.splat(bs);
+        for (let i = 0; i < MT; i++) {
+          const s = src + <usize>i * row4;
+          const d = y0 + <usize>o * P4 + <usize>i * ow4;
+          const v0 = clampV(v128.load(s), bv, lo, hi), v1 = clampV(v128.load(s + ms4), bv, lo, hi);
+          if (MT == 2) {
+            v128.store(d, f32x4.shuffle(v0, v1, 0, 4, 1, 5));
+            v128.store(d, f32x4.shuffle(v0, v1, 2, 6, 3, 7), 16);
+          } else if (MT == 4) {
+            const v2 = clampV(v128.load(s + 2 * ms4), bv, lo, hi), v3 = clampV(v128.load(s + 3 * ms4), bv, lo, hi);
+            const a = f32x4.shuffle(v0, v1, 0, 4, 1, 5), b = f32x4.shuffle(v2, v3, 0, 4, 1, 5);
+            const c = f32x4.shuffle(v0, v1, 2, 6, 3, 7), e = f32x4.shuffle(v2, v3, 2, 6, 3, 7);
+            v128.store(d, f32x4.shuffle(a, b, 0, 1, 4, 5));
+            v128.store(d, f32x4.shuffle(a, b, 2, 3, 6, 7), 16);
+            v128.store(d, f32x4.shuffle(c, e, 0, 1, 4, 5), 32);
+            v128.store(d, f32x4.shuffle(c, e, 2, 3, 6, 7), 48);
+          } else {
+            for (let j = 0; j < MT; j++) v128.store(s + <usize>j * ms4, clampV(v128.load(s + <usize>j * ms4), bv, lo, hi));
+            for (let l = 0; l < 4; l++) {
+              for (let j = 0; j < MT; j++) store<f32>(d + (<usize>(l * MT + j) << 2), load<f32>(s + <usize>j * ms4 + (<usize>l << 2)));
+            }
+          }
+        }
+      } else {
+        for (let l = 0; l < 4 && t0 + l < tEnd; l++) {
+          const t = t0 + l, r = t % tpi;
+          const oy0 = (r / g.tx) * MT, ox0 = (r % g.tx) * MT;
+          const rows = min(MT, oh - oy0), cols = min(MT, ow - ox0);
+          const d = yPtr + <usize>((t / tpi) * O + o) * P4 + (<usize>(oy0 * ow + ox0) << 2);
+          for (let i = 0; i < rows; i++) {
+            for (let j = 0; j < cols; j++) {
+              let v = load<f32>(src + <usize>(i * A + j) * ms4 + (<usize>l << 2)) + bs;
+              v = v < minv ? minv : v;
+              v = maxv < v ? maxv : v;
+              store<f32>(d + <usize>i * ow4 + (<usize>j << 2), v);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * y tiles of [tStart, tEnd) (tStart a multiple of 4) = clamp(Aᵀ M A + bias[o], minv, maxv), with
+ * M[ξ][o][t − tStart] at mPtr + 4·(ξ·mStride + o·ldm + t − tStart) (the GEMMs' C; overwritten:
+ * the transform works in place). yPtr: y [N, O, oh, ow]; biasPtr: f32[O] or 0; paramPtr: the
+ * Winograd block. Writes only the output pixels of its tiles (tiles cut at the edge store their
+ * part). NaN propagates through the clamp.
+ */
+export function conv2d_winograd_output_f32_2x2_minmax_simd(
+  mPtr: usize, mStride: i32, ldm: i32, yPtr: usize, biasPtr: usize, paramPtr: usize, tStart: i32, tEnd: i32, minv: f32, maxv: f32,
+): void {
+  outputTiles(2, mPtr, mStride, ldm, yPtr, biasPtr, paramPtr, tStart, tEnd, minv, maxv);
+}
+
+/** As conv2d_winograd_output_f32_2x2_minmax_simd for F(4×4, 3×3). */
+export function conv2d_winograd_output_f32_4x4_minmax_simd(
+  mPtr: usize, mStride: i32, ldm: i32, yPtr: usize, biasPtr: usize, paramPtr: usize, tStart: i32, tEnd: i32, minv: f32, maxv: f32,
+): void {
+  outputTiles(4, mPtr, mStride, ldm, yPtr, biasPtr, paramPtr, tStart, tEnd, minv, maxv);
+}
+
+/** As conv2d_winograd_output_f32_2x2_minmax_simd for F(6×6, 3×3). */
+export function conv2d_winograd_output_f32_6x6_minmax_simd(
+  mPtr: usize, mStride: i32, ldm: i32, yPtr: usize, biasPtr: usize, paramPtr: usize, tStart: i32, tEnd: i32, minv: f32, maxv: f32,
+): void {
+  outputTiles(6, mPtr, mStride, ldm, yPtr, biasPtr, paramPtr, tStart, tEnd, minv, maxv);
+}

@@ -1,0 +1,55 @@
+// node bench/winograd-fit.mjs   (after node bench/winograd.mjs --fit)
+// Fits the cost model of src/ops/conv2d-algorithm.ts to bench/results/winograd-fit.json:
+//   gemm path:  t = 2·MACs / GEMM_RATE
+//   Winograd:   t = a·(α²·tiles8·cout·cin·2) + b·(α²·tiles·cin) + c·(α²·tiles·cout) + d·(α²·cout·cin·blocks)
+// by least squares on relative errors, and prints the model's picks against the measured best.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const { rows, machine, load, date } = JSON.parse(readFileSync(`${root}bench/results/winograd-fit.json`, 'utf8'));
+const BLOCK = 1 << 20;
+const feats = (r, m) => {
+  const T = (m + 2) ** 2, tiles = r.n * Math.ceil(r.hw / m) ** 2;
+  const nt = Math.min(Math.ceil(tiles / 8) * 8, Math.max(16, Math.min(512, Math.floor(BLOCK / (T * 2 * r.c * 4) / 8) * 8)));
+  const blocks = Math.ceil(tiles / nt);
+  return [2 * T * blocks * nt * r.c * r.c, T * tiles * r.c, T * tiles * r.c, T * r.c * r.c * blocks];
+};
+// gemm rate: median of flops / t
+const rates = rows.map((r) => (2 * r.n * r.c * r.c * 9 * r.hw * r.hw) / (r.gemm * 1e6)).sort((a, b) => a - b);
+const GEMM_RATE = rates[rates.length >> 1];
+// least squares on relative error: rows (f / t), target 1
+const A = [], y = [];
+for (const r of rows) for (const m of [2, 4, 6]) {
+  const t = r[`winograd-${m}x${m}`] * 1e6;
+  const f = feats(r, m);
+  A.push([f[0] / t, (f[1] + f[2]) / t, f[3] / t]);
+  y.push(1);
+}
+const k = A[0].length, AtA = Array.from({ length: k }, () => new Array(k).fill(0)), Aty = new Array(k).fill(0);
+A.forEach((a, i) => { for (let p = 0; p < k; p++) { Aty[p] += a[p] * y[i]; for (let q = 0; q < k; q++) AtA[p][q] += a[p] * a[q]; } });
+// Gauss–Jordan
+const M = AtA.map((row, i) => [...row, Aty[i]]);
+for (let i = 0; i < k; i++) {
+  const piv = M[i][i];
+  for (let j = i; j <= k; j++) M[i][j] /= piv;
+  for (let r = 0; r < k; r++) if (r !== i) { const f = M[r][i]; for (let j = i; j <= k; j++) M[r][j] -= f * M[i][j]; }
+}
+const [a, b, d] = M.map((row) => Math.max(0, row[k]));
+console.log(`${machine}; load ${load}; ${date}`);
+console.log(`GEMM_RATE = ${GEMM_RATE.toFixed(1)} GFLOP/s; Winograd GEMM rate = ${(1 / a).toFixed(1)} GFLOP/s (WINO_GEMM_EFF = ${(1 / a / GEMM_RATE).toFixed(2)}); transform ${b.toFixed(3)} ns per position·tile·channel; U re-read ${d.toFixed(4)} ns per float per block`);
+const pred = (r, m) => { const f = feats(r, m); return (a * f[0] + b * (f[1] + f[2]) + d * f[3]) / 1e6; };
+let worst = 1;
+console.log('| C = K | H = W | batch | gemm ms | F(2) ms | F(4) ms | F(6) ms | model picks | measured best | picked ÷ best |');
+console.log('|---:|---:|---:|---:|---:|---:|---:|---|---|---:|');
+for (const r of rows) {
+  const opts = { gemm: (2 * r.n * r.c * r.c * 9 * r.hw * r.hw) / (GEMM_RATE * 1e6) };
+  for (const m of [2, 4, 6]) opts[`winograd-${m}x${m}`] = pred(r, m);
+  let pick = 'gemm';
+  for (const m of [2, 4, 6]) { const c = opts[`winograd-${m}x${m}`] * (m === 6 ? 1.1 : 1); if (c * 1.1 <= opts.gemm && c < (pick === "gemm" ? Infinity : opts[pick] * (pick === "winograd-6x6" ? 1.1 : 1))) pick = `winograd-${m}x${m}`; }
+  const keys = ['gemm', 'winograd-2x2', 'winograd-4x4', 'winograd-6x6'];
+  const best = keys.reduce((p, q) => (r[q] < r[p] ? q : p));
+  worst = Math.max(worst, r[pick] / r[best]);
+  console.log(`| ${r.c} | ${r.hw} | ${r.n} | ${keys.map((q) => r[q].toFixed(2)).join(' | ')} | ${pick} | ${best} | ${(r[pick] / r[best]).toFixed(2)} |`);
+}
+console.log(`worst picked ÷ best: ${worst.toFixed(2)}`);

@@ -1,0 +1,133 @@
+// node bench/winograd.mjs [--filter resnet] [--time 1500] [--rounds 3] [--batches 1,8]   the layer table
+// node bench/winograd.mjs --fit [--time 400]                                              cost-model grid
+// node bench/winograd.mjs --accuracy                                                      error table
+//
+// Winograd against the GEMM path and tfjs-backend-wasm (XNNPACK) on the 3×3 stride-1 layers of
+// real networks (workloads.conv3x3), one thread, IN ONE RUN: per round every column runs back to
+// back, the order rotated. simdnet runs prepared ops (prepareConv2d once, as compile() does; the
+// filter transform is done at prepare time, as tfjs-wasm caches its XNNPACK operator per filter),
+// 'gemm' and 'auto' (which says which algorithm it picked). Effective GFLOP/s = direct FLOPs ÷ time.
+// --fit: gemm, F(2×2), F(4×4), F(6×6) over a grid of C = K, H = W and batch; prints the measured
+// times and the least-squares fit of the cost model in src/ops/conv2d-algorithm.ts.
+// --accuracy: max |Δ| ÷ max |y| against a float64 direct convolution per tile size and depth.
+// Writes bench/results/winograd*.json.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fill, relError } from './peers/common.mjs';
+import { measure, fmt, machineLine } from './harness.mjs';
+import { createTfjs } from './peers/tfjs.mjs';
+import { peakTask } from './peak.mjs';
+import { conv3x3 } from './workloads.mjs';
+
+const argv = process.argv.slice(2);
+const arg = (k, d) => { const i = argv.indexOf(`--${k}`); return i >= 0 && i + 1 < argv.length ? argv[i + 1] : d; };
+const TIME = Number(arg('time', 1500));
+const ROUNDS = Math.max(1, Number(arg('rounds', 3)));
+const FILTER = arg('filter', null)?.toLowerCase() ?? null;
+const BATCHES = arg('batches', '1,8').split(',').map(Number);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const sd = await import(pathToFileURL(process.env.SIMDNET_DIST ?? `${root}dist/index.js`).href);
+await sd.init();
+const { Tensor, ops } = sd;
+const m = machineLine();
+mkdirSync(`${root}bench/results`, { recursive: true });
+
+/** A prepared simdnet conv2d task; its algorithm; output(). */
+function simdnetTask(c, d, algorithm) {
+  const x = Tensor.from(d.x, c.x), w = Tensor.from(d.w, c.w), b = Tensor.from(d.b, [c.w[0]]);
+  const p = ops.prepareConv2d(c.x, w, b, { padding: c.pad, algorithm });
+  const y = Tensor.empty(p.outShape);
+  const scratch = p.scratchBytes > 0 ? Tensor.empty([Math.ceil(p.scratchBytes / 4)]) : null;
+  return {
+    algorithm: p.algorithm,
+    run: () => p.run([x.ptr], y.ptr, scratch ? scratch.ptr : 0),
+    output() { p.run([x.ptr], y.ptr, scratch ? scratch.ptr : 0); return y.toFloat32Array(); },
+    dispose() { p.dispose(); for (const t of [x, w, b, y, scratch]) t?.dispose(); },
+  };
+}
+
+const flopsOf = (n, c, o, h, w) => 2 * n * o * h * w * c * 9;
+
+if (argv.includes('--accuracy')) {
+  // inputs and weights uniform in [−1, 1]; an 8×8 image, 8 output channels, padding 1
+  const rows = [];
+  const depths = [16, 32, 64, 128, 256, 512];
+  for (const depth of depths) {
+    const xs = [1, depth, 8, 8], ws = [8, depth, 3, 3];
+    const xd = fill(xs, 101 + depth), wd = fill(ws, 202 + depth);
+    const ref = new Float64Array(8 * 64);
+    for (let o = 0; o < 8; o++) for (let oy = 0; oy < 8; oy++) for (let ox = 0; ox < 8; ox++) {
+      let s = 0;
+      for (let c = 0; c < depth; c++) for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) {
+        const y = oy + i - 1, x = ox + j - 1;
+        if (y >= 0 && y < 8 && x >= 0 && x < 8) s += xd[(c * 8 + y) * 8 + x] * wd[((o * depth + c) * 3 + i) * 3 + j];
+      }
+      ref[(o * 8 + oy) * 8 + ox] = s;
+    }
+    const x = Tensor.from(xd, xs), w = Tensor.from(wd, ws);
+    const row = { depth };
+    for (const alg of ['gemm', 'winograd-2x2', 'winograd-4x4', 'winograd-6x6']) {
+      const y = ops.conv2d(x, w, null, { padding: 1, algorithm: alg }).toFloat32Array();
+      let dmax = 0, ymax = 0;
+      for (let i = 0; i < ref.length; i++) { dmax = Math.max(dmax, Math.abs(y[i] - ref[i])); ymax = Math.max(ymax, Math.abs(ref[i])); }
+      row[alg] = dmax / ymax;
+    }
+    x.dispose(); w.dispose();
+    rows.push(row);
+  }
+  console.log(`| channels | gemm | F(2×2, 3×3) | F(4×4, 3×3) | F(6×6, 3×3) |\n|---:|---:|---:|---:|---:|`);
+  for (const r of rows) console.log(`| ${r.depth} | ${r.gemm.toExponential(1)} | ${r['winograd-2x2'].toExponential(1)} | ${r['winograd-4x4'].toExponential(1)} | ${r['winograd-6x6'].toExponential(1)} |`);
+  writeFileSync(`${root}bench/results/winograd-accuracy.json`, JSON.stringify({ ...m, rows }, null, 2));
+  process.exit(0);
+}
+
+if (argv.includes('--fit')) {
+  const grid = [];
+  for (const [c, hw] of [[16, 56], [32, 56], [64, 56], [64, 28], [128, 28], [128, 14], [256, 14], [256, 7], [512, 7], [512, 14], [32, 112], [64, 14], [128, 56], [16, 14]]) {
+    for (const n of [1, 4]) grid.push({ c, hw, n });
+  }
+  const rows = [];
+  for (const g of grid) {
+    const c = { x: [g.n, g.c, g.hw, g.hw], w: [g.c, g.c, 3, 3], pad: 1 };
+    const d = { x: fill(c.x, 1), w: fill(c.w, 2, 0.1), b: fill([g.c], 3) };
+    const tasks = ['gemm', 'winograd-2x2', 'winograd-4x4', 'winograd-6x6'].map((a) => ({ key: a, ...simdnetTask(c, d, a) }));
+    const res = await measure(tasks, { time: TIME, rounds: 2 });
+    const row = { ...g };
+    for (const t of tasks) { row[t.key] = res.get(t.key).ms; t.dispose(); }
+    rows.push(row);
+    console.log(JSON.stringify(row));
+  }
+  writeFileSync(`${root}bench/results/winograd-fit.json`, JSON.stringify({ ...m, rows }, null, 2));
+  process.exit(0);
+}
+
+// ── the layer table ──────────────────────────────────────────────────────────────────────────
+const tfr = await createTfjs({});
+const tfw = tfr.adapters.find((a) => a.name === 'tfjs-wasm');
+const peak = peakTask();
+const results = [];
+console.log(`${m.machine}; load ${m.load}; ${m.date}; one thread; ${ROUNDS} rounds × ${TIME} ms`);
+console.log('| layer | batch | gemm GFLOP/s | auto GFLOP/s (algorithm) | tfjs-wasm GFLOP/s | auto ÷ tfjs | auto ÷ gemm | peak GFLOP/s |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+for (const L of conv3x3) {
+  if (FILTER && !L.name.toLowerCase().includes(FILTER)) continue;
+  for (const n of BATCHES) {
+    const c = { x: [n, L.c, L.hw, L.hw], w: [L.o, L.c, 3, 3], pad: 1, opts: { padding: 1 }, out: [L.hw, L.hw] };
+    const d = { x: fill(c.x, 1), w: fill(c.w, 2, Math.sqrt(1 / (9 * L.c))), b: fill([L.o], 3) };
+    const flops = flopsOf(n, L.c, L.o, L.hw, L.hw);
+    const gemm = simdnetTask(c, d, 'gemm'), auto = simdnetTask(c, d, 'auto');
+    const tf = await tfw.conv2d(c, d);
+    const err = Math.max(relError(auto.output(), gemm.output()), relError(tf.output(), gemm.output()));
+    const tasks = [{ key: 'gemm', ...gemm }, { key: 'auto', ...auto }, { key: 'tfjs', run: tf.run, activate: tf.activate }, { key: 'peak', run: peak.run }];
+    const res = await measure(tasks, { time: TIME, rounds: ROUNDS });
+    const g = (k) => flops / (res.get(k).ms * 1e6);
+    const row = { layer: L.name, batch: n, flops, algorithm: auto.algorithm, err, gemm: g('gemm'), auto: g('auto'), tfjs: g('tfjs'), peak: peak.flops / (res.get('peak').ms * 1e6) };
+    results.push(row);
+    console.log(`| ${L.name} | ${n} | ${fmt(row.gemm)} | ${fmt(row.auto)} (${row.algorithm}) | ${fmt(row.tfjs)} | ${(row.auto / row.tfjs).toFixed(2)}× | ${(row.auto / row.gemm).toFixed(2)}× | ${fmt(row.peak)} |${err > 1e-3 ? ` ⚠ ${err.toExponential(1)}` : ''}`);
+    gemm.dispose(); auto.dispose(); tf.dispose();
+  }
+}
+const geo = (f) => Math.exp(results.reduce((s, r) => s + Math.log(f(r)), 0) / results.length);
+console.log(`\ngeometric mean: auto ÷ tfjs ${geo((r) => r.auto / r.tfjs).toFixed(2)}×, auto ÷ gemm ${geo((r) => r.auto / r.gemm).toFixed(2)}×, min auto ÷ tfjs ${Math.min(...results.map((r) => r.auto / r.tfjs)).toFixed(2)}×`);
+writeFileSync(`${root}bench/results/winograd.json`, JSON.stringify({ ...m, rows: results }, null, 2));
+if (!existsSync(`${root}bench/results/winograd.json`)) process.exit(1);

@@ -1,0 +1,96 @@
+import { Layer, cfg, layerName, type LayerConfig } from './layer.js';
+import { Tensor, type Shape } from '../tensor.js';
+import { padBackward, padShape, padSpec, preparePad, type PadMode } from '../ops/pad.js';
+import { runOnce, type Prepared } from '../ops/prepared.js';
+import { knownOptions } from '../ops/validate.js';
+import { attr, type OnnxEmitter } from './lowering.js';
+
+export interface PadLayerOptions {
+  mode?: PadMode;
+  value?: number;
+  name?: string;
+}
+
+/**
+ * Pads the last one or two dims, as F.pad(x, pads, mode, value) with pads in F.pad's order (last
+ * dim first: [left, right] or [left, right, top, bottom]); modes 'constant' (any value),
+ * 'reflect', 'replicate'. Backward: the adjoint (borders add onto the positions they copied).
+ */
+export class Pad extends Layer {
+  static readonly type = 'Pad';
+  readonly type = Pad.type;
+  readonly pads: number[];
+  readonly mode: PadMode;
+  readonly value: number;
+
+  static fromConfig(c: LayerConfig, name: string): Pad {
+    return new Pad(cfg(c.pads), { mode: cfg(c.mode), value: cfg(c.value), name });
+  }
+
+  constructor(pads: readonly number[], options: PadLayerOptions = {}) {
+    super(layerName('nn.Pad', options, ['mode', 'value', 'name']));
+    const op = 'nn.Pad';
+    const { name: _n, ...rest } = knownOptions(op, options, ['mode', 'value', 'name']);
+    const s = padSpec(op, pads, rest);
+    this.pads = s.pads;
+    this.mode = s.mode;
+    this.value = s.value;
+  }
+
+  private get opts() {
+    return this.mode === 'constant' ? { mode: this.mode, value: this.value } : { mode: this.mode };
+  }
+
+  outputShape(inputs: readonly Shape[]): Shape {
+    const s = this.one(inputs);
+    try {
+      return padShape(`layer '${this.name || this.type}'`, [1, ...s], this.pads, this.mode).slice(1);
+    } catch (e) {
+      throw this.shapeError(inputs, (e as Error).message);
+    }
+  }
+
+  lower(inputs: readonly Shape[]): Prepared {
+    return preparePad(inputs[0], this.pads, this.opts);
+  }
+
+  private xShape: Shape | null = null;
+
+  forward(inputs: readonly Tensor[], training = false): Tensor {
+    const x = this.inputOf(inputs, training);
+    this.xShape = training ? x.shape : null;
+    return runOnce(this.lower([x.shape]), [x.ptr], (s) => Tensor.empty(s));
+  }
+
+  backward(dy: Tensor): Tensor[] {
+    this.gradOf(dy);
+    if (this.xShape === null) throw this.notTrained();
+    return [padBackward(dy, this.xShape, this.pads, this.opts)];
+  }
+
+  release(): void {
+    this.xShape = null;
+  }
+
+  /** ONNX Pad (opset 11+: pads and constant_value as inputs), pads in ONNX's order [begins…, ends…]. */
+  toOnnx(e: OnnxEmitter): void {
+    const r = e.inputShapes[0].length + 1;
+    const begin = new Array(r).fill(0), end = new Array(r).fill(0);
+    for (let i = 0; i < this.pads.length / 2; i++) {
+      begin[r - 1 - i] = this.pads[2 * i];
+      end[r - 1 - i] = this.pads[2 * i + 1];
+    }
+    const mode = this.mode === 'replicate' ? 'edge' : this.mode;
+    if (e.opset < 11) {
+      e.op('Pad', [e.inputs[0]], [attr.s('mode', mode), attr.ints('pads', [...begin, ...end]), attr.f('value', this.value)]);
+      return;
+    }
+    const ins = [e.inputs[0], e.int64s('pads', [...begin, ...end])];
+    if (this.mode === 'constant') ins.push(e.weight('value', new Float32Array([this.value]), []));
+    e.op('Pad', ins, [attr.s('mode', mode)]);
+  }
+
+  config() {
+    return { pads: this.pads, mode: this.mode, value: this.value };
+  }
+}

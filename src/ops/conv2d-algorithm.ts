@@ -1,0 +1,91 @@
+// Which algorithm runs a convolution: the `algorithm` option of conv2d (checked here) and the cost
+// model behind 'auto', fitted to measurements on this project's machines (bench/winograd.mjs;
+// the measurements and the fit are in bench/README.md, "Winograd").
+import type { ConvGeom } from './conv2d-common.js';
+import { blockTiles, positions, tileCount, winogradUnsupported, type WinoShape, type WinoTile } from './conv2d-winograd.js';
+
+export type Conv2dAlgorithm = 'auto' | 'gemm' | 'winograd' | 'winograd-2x2' | 'winograd-4x4' | 'winograd-6x6';
+
+const ALGORITHMS: readonly Conv2dAlgorithm[] = ['auto', 'gemm', 'winograd', 'winograd-2x2', 'winograd-4x4', 'winograd-6x6'];
+
+/** The checked `algorithm` option (default 'auto'). */
+export function algorithmArg(op: string, v: unknown): Conv2dAlgorithm {
+  if (v === undefined) return 'auto';
+  if (typeof v !== 'string' || !(ALGORITHMS as readonly string[]).includes(v)) {
+    const got = typeof v === 'string' ? `'${v}'` : v === null ? 'null' : typeof v;
+    throw new TypeError(`${op}: algorithm must be one of ${ALGORITHMS.map((a) => `'${a}'`).join(', ')}, got ${got}`);
+  }
+  return v as Conv2dAlgorithm;
+}
+
+/** 0: the GEMM path (im2col / direct / 1×1 …); else Winograd with m×m output tiles. */
+export type Choice = 0 | WinoTile;
+
+/**
+ * Tile sizes 'auto' and 'winograd' may pick. All three stay within max |Δ| ≤ 1e-4·max |y| per
+ * layer (F(4×4) ~1e-5, F(6×6) ~1.5e-5; the accuracy table in bench/README.md), but in deep
+ * networks those per-layer errors add up: with F(4×4) and F(6×6) in 'auto', torchvision's
+ * ResNet-50 drifted from PyTorch's logits by 1.3e-4 and Inception v3 by 4.6e-4 of the largest
+ * logit (F(2×2) only: 3.7e-5 and 5.8e-5, as the GEMM path). An engine that promises PyTorch's
+ * numbers picks F(2×2) by itself; 'winograd-4x4' / 'winograd-6x6' are there for users who trade
+ * that accuracy for speed.
+ */
+const ACCURATE: readonly WinoTile[] = [2];
+
+// The cost model, in nanoseconds on one thread (least squares on bench/winograd.mjs --fit's grid,
+// bench/winograd-fit.mjs; the measurements are in bench/README.md, "Winograd"):
+//   GEMM path:  2·MACs / GEMM_RATE
+//   Winograd:   α²·tiles8·cout·cin·2 / WINO_RATE             the per-position GEMMs (tiles rounded
+//                                                            up to whole blocks of 8-tile panels)
+//             + TRANSFORM_NS·α²·tiles·(cin + cout)           the input and output transforms
+//             + REREAD_NS·α²·cout·cin·blocks                 U read (from L3 / memory) once per block
+//             + FILTER_NS·α²·cout·cin                        eager calls only: the filter transform
+const GEMM_RATE = 51; // GFLOP/s (= flops per ns) of the GEMM path on 3×3 layers
+const WINO_RATE = 68; // of the Winograd GEMMs (no im2col; B already in panels)
+const TRANSFORM_NS = 1.26;
+const REREAD_NS = 0.14;
+const FILTER_NS = 1.0;
+/** F(6×6) must be predicted this much faster than F(4×4) (the model's error is about this, and F(6×6) loses more digits). */
+const F6_MARGIN = 1.1;
+/** Fewer channels than this on either side: the GEMM path (K or M of the per-position GEMMs too short). */
+const MIN_CHANNELS = 8;
+
+/** Predicted single-thread ns of the GEMM path for a 3×3 pass. */
+export function gemmCost(s: WinoShape): number {
+  return (2 * s.n * s.cout * s.oh * s.ow * s.cin * 9) / GEMM_RATE;
+}
+
+/** Predicted single-thread ns of Winograd F(m×m) for a pass (withFilter: eager, transforming the filter too). */
+export function winogradCost(s: WinoShape, m: WinoTile, withFilter: boolean): number {
+  const T = positions(m), tiles = tileCount(s, m), nt = blockTiles(s, m), blocks = Math.ceil(tiles / nt);
+  const gemm = (2 * T * blocks * nt * s.cout * s.cin) / WINO_RATE;
+  const transforms = TRANSFORM_NS * T * tiles * (s.cin + s.cout);
+  const u = T * s.cout * s.cin;
+  return gemm + transforms + REREAD_NS * u * blocks + (withFilter ? FILTER_NS * u : 0);
+}
+
+/**
+ * The algorithm for a pass of geometry p (shape s as the Winograd kernels see it). 'gemm': 0.
+ * 'winograd' / 'winograd-m×m': Winograd (the cheaper accurate tile for 'winograd'), or a
+ * RangeError naming why this geometry cannot. 'auto': Winograd where the model predicts it faster
+ * than the GEMM path by 10% or more (and both sides have ≥ MIN_CHANNELS channels), else 0.
+ */
+export function chooseAlgorithm(op: string, p: ConvGeom, s: WinoShape, alg: Conv2dAlgorithm, eager: boolean): Choice {
+  if (alg === 'gemm') return 0;
+  const why = winogradUnsupported(p);
+  if (alg !== 'auto' && why !== null) {
+    throw new RangeError(`${op}: algorithm '${alg}' cannot run this convolution: ${why}; use 'auto' or 'gemm'`);
+  }
+  if (alg === 'winograd-2x2') return 2;
+  if (alg === 'winograd-4x4') return 4;
+  if (alg === 'winograd-6x6') return 6;
+  if (why !== null) return 0;
+  let best: WinoTile = ACCURATE[0], cost = Infinity;
+  for (const m of ACCURATE) {
+    const c = winogradCost(s, m, eager) * (m === 6 ? F6_MARGIN : 1);
+    if (c < cost) { best = m; cost = c; }
+  }
+  if (alg === 'winograd') return best;
+  if (s.cin < MIN_CHANNELS || s.cout < MIN_CHANNELS) return 0;
+  return cost * 1.1 <= gemmCost(s) ? best : 0;
+}

@@ -1,0 +1,59 @@
+// Valid example calls of the ops whose arguments must fit together (a weight matching the input,
+// a required kernelSize, dy of the forward output's shape): the fuzz's starting corpus, which it
+// mutates one place at a time. An op without an entry here is still fuzzed (random arguments,
+// and its own successful calls as they turn up).
+import { Case, int, pick } from './fuzz-gen.js';
+
+type Seed = (c: Case) => unknown[];
+
+const pool = (c: Case) => {
+  const k = int(c.r, 1, 3);
+  return { kernelSize: k, stride: pick(c.r, [undefined, 1, 2, [1, 2]]), padding: pick(c.r, [0, k >> 1]) };
+};
+const clean = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+
+function geom(c: Case) {
+  const n = int(c.r, 1, 2), ch = int(c.r, 1, 4), h = int(c.r, 3, 7), w = int(c.r, 3, 7), o = int(c.r, 1, 4), k = int(c.r, 1, 3);
+  return { n, ch, h, w, o, k, x: () => c.tensor([n, ch, h, w]) };
+}
+
+export const SEEDS: Record<string, Seed> = {
+  conv2d: (c) => { const g = geom(c); return [g.x(), c.tensor([g.o, g.ch, g.k, g.k]), c.tensor([g.o]), { stride: int(c.r, 1, 2), padding: int(c.r, 0, 1) }]; },
+  conv2dClamped: (c) => { const g = geom(c); return [g.x(), c.tensor([g.o, g.ch, g.k, g.k]), null, { dilation: 1 }, 0, 6]; },
+  conv2dBackwardData: (c) => { const g = geom(c); return [c.tensor([g.n, g.o, g.h - g.k + 1, g.w - g.k + 1]), c.tensor([g.o, g.ch, g.k, g.k]), [g.n, g.ch, g.h, g.w], { stride: 1 }]; },
+  conv2dBackwardFilter: (c) => { const g = geom(c); return [g.x(), c.tensor([g.n, g.o, g.h - g.k + 1, g.w - g.k + 1]), [g.o, g.ch, g.k, g.k], { padding: 0 }]; },
+  conv2dBackwardBias: (c) => { const g = geom(c); return [c.tensor([g.n, g.o, g.h, g.w]), {}]; },
+  linear: (c) => { const g = geom(c); return [c.tensor([g.n, g.ch]), c.tensor([g.o, g.ch]), c.tensor([g.o])]; },
+  linearClamped: (c) => { const g = geom(c); return [c.tensor([g.n, g.ch]), c.tensor([g.o, g.ch]), null, 0, Infinity]; },
+  linearBackward: (c) => { const g = geom(c); return [c.tensor([g.n, g.o]), c.tensor([g.n, g.ch]), c.tensor([g.o, g.ch]), { biasGrad: true }]; },
+  maxPool2d: (c) => [geom(c).x(), clean({ ...pool(c), dilation: pick(c.r, [undefined, 1, 2]), ceilMode: pick(c.r, [undefined, true]) })],
+  maxPool2dWithIndices: (c) => [geom(c).x(), clean(pool(c))],
+  avgPool2d: (c) => [geom(c).x(), clean({ ...pool(c), countIncludePad: pick(c.r, [undefined, false]) })],
+  maxPool2dBackward: (c) => {
+    const g = geom(c);
+    const indices = c.tensor([g.n, g.ch, g.h - 1, g.w - 1], 'int32');
+    return [c.tensor([g.n, g.ch, g.h - 1, g.w - 1]), g.x(), { kernelSize: 2, stride: 1, ...(c.r() < 0.5 ? { indices } : {}) }];
+  },
+  avgPool2dBackward: (c) => { const g = geom(c); return [c.tensor([g.n, g.ch, g.h - 1, g.w - 1]), [g.n, g.ch, g.h, g.w], { kernelSize: 2, stride: 1 }]; },
+  adaptiveAvgPool2d: (c) => [geom(c).x(), pick(c.r, [1, 2, [2, 3]])],
+  adaptiveAvgPool2dBackward: (c) => { const g = geom(c); return [c.tensor([g.n, g.ch, 2, 2]), [g.n, g.ch, g.h, g.w]]; },
+  globalAvgPool2dBackward: (c) => { const g = geom(c); return [c.tensor([g.n, g.ch, 1, 1]), [g.n, g.ch, g.h, g.w]]; },
+  batchNorm: (c) => { const g = geom(c); return [g.x(), c.tensor([g.ch]), c.tensor([g.ch]), c.tensor([g.ch]), null, { eps: 1e-5 }]; },
+  batchNormTrain: (c) => { const g = geom(c); return [g.x(), c.tensor([g.ch]), c.tensor([g.ch]), c.tensor([g.ch]), c.tensor([g.ch]), { momentum: 0.1 }]; },
+  batchNormBackward: (c) => { const g = geom(c); return [g.x(), g.x(), c.tensor([g.ch]), c.tensor([g.ch]), c.tensor([g.ch]), {}]; },
+  localResponseNorm: (c) => [geom(c).x(), { size: int(c.r, 1, 5) }],
+  localResponseNormBackward: (c) => { const g = geom(c); return [c.tensor([g.n, g.ch, g.h, g.w]), g.x(), { size: 3, alpha: 1e-4 }]; },
+  softmaxCrossEntropy: (c) => { const g = geom(c); return [c.tensor([g.n, g.o]), Array.from({ length: g.n }, () => int(c.r, 0, g.o - 1)), { reduction: 'mean' }]; },
+  mseLoss: (c) => { const g = geom(c); return [c.tensor([g.n, g.o]), c.tensor([g.n, g.o]), { reduction: 'sum' }]; },
+  sgdUpdate: (c) => { const g = geom(c); return [c.tensor([g.o, g.ch]), c.tensor([g.o, g.ch]), c.tensor([g.o, g.ch]), { lr: 0.1, momentum: 0.9 }]; },
+  adamUpdate: (c) => { const g = geom(c); return [c.tensor([g.o]), c.tensor([g.o]), c.tensor([g.o]), c.tensor([g.o]), { lr: 0.01, step: 1 }]; },
+  softmaxBackward: (c) => { const g = geom(c); return [c.tensor([g.n, g.o]), c.tensor([g.n, g.o]), -1]; },
+  logSoftmaxBackward: (c) => { const g = geom(c); return [g.x(), g.x(), 1]; },
+  dropoutBackward: (c) => [geom(c).x(), 0.5, { seed: 7 }],
+  concat: (c) => { const g = geom(c); return [[g.x(), g.x()], 1]; },
+  concatBackward: (c) => { const g = geom(c); return [c.tensor([g.n, 2 * g.ch, g.h, g.w]), [[g.n, g.ch, g.h, g.w], [g.n, g.ch, g.h, g.w]], 1]; },
+  flattenBackward: (c) => { const g = geom(c); return [c.tensor([g.n, g.ch * g.h * g.w]), [g.n, g.ch, g.h, g.w]]; },
+  addBackward: (c) => { const g = geom(c); return [g.x(), [g.n, g.ch, g.h, g.w], [g.n, g.ch, g.h, g.w]]; },
+  indexSelect: (c) => { const g = geom(c); return [g.x(), [0, g.n - 1]]; },
+  outputSize: (c) => [int(c.r, 1, 9), int(c.r, 1, 3), { stride: 2, padding: 1, dilation: 1, rounding: 'ceil' }],
+};
