@@ -1,12 +1,12 @@
 // int8 vs f32 convolution on the layer shapes of ResNet-18, MobileNetV2 (depthwise) and LeNet-5
-// at batch 1, one thread, through the prepared ops (what a compiled plan runs): simdnet's own f32
-// plan kernels against the QS8 kernels. `node bench/qs8.mjs` (plain SIMD build);
+// at batch 1, one thread, through the layers' lowerings (what a compiled plan runs): simdnet's own
+// f32 plan kernels against the QS8 kernels. `node bench/qs8.mjs` (plain SIMD build);
 // `node --experimental-wasm-relaxed-simd bench/qs8.mjs relaxed` for the relaxed build.
 // Then whole models: quantize() of LeNet-5 (the committed mnist model), ResNet-18 (models.resnet18)
 // and MobileNetV2 (built below, torchvision's layout) compiled at batch 1, against their f32 plans.
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
-import { init, engineInfo, ops, Tensor, Graph, nn, models, io, compile, quantize } from '../dist/node.js';
+import { init, engineInfo, Tensor, Graph, nn, models, io, compile, quantize } from '../dist/node.js';
 
 const build = process.argv[2] === 'relaxed' ? 'relaxed' : 'simd';
 const file = build === 'relaxed' ? 'simdnet-relaxed.wasm' : 'simdnet.wasm';
@@ -48,23 +48,29 @@ for (const [model, layers] of Object.entries(LAYERS)) {
   for (const [name, C, O, H, k, s, pad, groups, count] of layers) {
     const cg = C / groups;
     const xs = [1, C, H, H];
-    const w = Tensor.from(rnd(O * cg * k * k, 1), [O, cg, k, k]), b = Tensor.from(rnd(O, 2), [O]);
-    const x = Tensor.from(rnd(C * H * H, 3), xs);
     const opt = { stride: s, padding: pad, groups };
-    const pf = ops.prepareConv2d(xs, w, b, opt, { min: 0, max: Infinity });
+    // the layers' own lowerings: the prepared kernel calls a compiled plan runs
+    const conv = new nn.Conv2d(C, O, k, opt);
+    conv.weight.assign(rnd(O * cg * k * k, 1));
+    conv.bias.assign(rnd(O, 2));
+    const x = Tensor.from(rnd(C * H * H, 3), xs);
+    const pf = conv.lower([xs], { clamp: { min: 0, max: Infinity } });
     const y = Tensor.empty(pf.outShape);
     const sf = pf.scratchBytes ? Tensor.empty([Math.ceil(pf.scratchBytes / 4)]) : null;
     const tf = time(() => pf.run([x.ptr], y.ptr, sf ? sf.ptr : 0));
-    const qw = { data: Int8Array.from(rnd(O * cg * k * k, 4), (v) => Math.round(v * 200)), shape: [O, cg, k, k], scales: new Float32Array(O).fill(0.01), bias: rnd(O, 5) };
-    const pq = ops.prepareConv2dQs8(xs, qw, opt, { x: { scale: 0.02, zeroPoint: -3 }, y: { scale: 0.05, zeroPoint: -128 }, clamp: { min: 0 } });
+    const qconv = new nn.QConv2d(C, O, k, { ...opt, x: { scale: 0.02, zeroPoint: -3 }, y: { scale: 0.05, zeroPoint: -128 }, clamp: { min: 0 } });
+    qconv.weight.assign(Int8Array.from(rnd(O * cg * k * k, 4), (v) => Math.round(v * 200)));
+    qconv.weightScale.assign(new Float32Array(O).fill(0.01));
+    qconv.bias.assign(rnd(O, 5));
+    const pq = qconv.lower([xs]);
     const xq = Tensor.from(Int8Array.from(rnd(C * H * H, 6), (v) => Math.round(v * 250)), xs);
     const yq = Tensor.empty(pq.outShape, 'int8');
     const sq = pq.scratchBytes ? Tensor.empty([Math.ceil(pq.scratchBytes / 4)]) : null;
     const tq = time(() => pq.run([xq.ptr], yq.ptr, sq ? sq.ptr : 0));
     f32 += count * tf; i8 += count * tq;
     console.log(`| ${name}${count > 1 ? ` (×${count})` : ''} | ${tf.toFixed(3)} | ${tq.toFixed(3)} | ${(tf / tq).toFixed(2)}× |`);
-    for (const t of [w, b, x, y, sf, xq, yq, sq]) t?.dispose();
-    pf.dispose(); pq.dispose();
+    for (const t of [x, y, sf, xq, yq, sq]) t?.dispose();
+    pf.dispose(); pq.dispose(); conv.dispose(); qconv.dispose();
   }
   console.log(`| **all convolutions** | ${f32.toFixed(2)} | ${i8.toFixed(2)} | ${(f32 / i8).toFixed(2)}× |`);
 }
