@@ -11,7 +11,7 @@
 // Packed B (gemm_pack_qs8_p8_simd): panels of 8 columns, [⌈N/8⌉][Kp/KG][8 columns][KG bytes],
 //   zero past K and past N. Size: ⌈N/8⌉·8·Kp ≤ ⌈N/8⌉·8·K4 bytes.
 // Callers never need KG: they size buffers with K4 and let the pack kernels lay them out.
-import { QS8_KG, requantStore, rdotMode, loadRq } from "./qs8-common";
+import { QS8_KG, Qs8Window, requantStore, rdotMode, loadRq } from "./qs8-common";
 
 @inline function rdot(a: v128, b: v128, c: v128): v128 {
   return i32x4.relaxed_dot_i8x16_i7x16_add_s(a, b, c);
@@ -272,12 +272,9 @@ export function gemm_qs8_4x8_minmax_simd(
  * i32 block [C, H, W, kh, kw, sh, sw, dh, dw, padTop, padLeft, oh, ow]. Writes columns < oh·ow.
  */
 export function conv2d_im2col_qs8_simd(xPtr: usize, colPtr: usize, ld: i32, paramsPtr: usize, zx: i32): void {
-  const C = load<i32>(paramsPtr), H = load<i32>(paramsPtr, 4), W = load<i32>(paramsPtr, 8);
-  const kh = load<i32>(paramsPtr, 12), kw = load<i32>(paramsPtr, 16);
-  const sh = load<i32>(paramsPtr, 20), sw = load<i32>(paramsPtr, 24);
-  const dh = load<i32>(paramsPtr, 28), dw = load<i32>(paramsPtr, 32);
-  const pt = load<i32>(paramsPtr, 36), pl = load<i32>(paramsPtr, 40);
-  const oh = load<i32>(paramsPtr, 44), ow = load<i32>(paramsPtr, 48);
+  const g = changetype<Qs8Window>(paramsPtr);
+  const C = g.C, H = g.H, W = g.W, kh = g.kh, kw = g.kw, sh = g.sh, sw = g.sw;
+  const dh = g.dh, dw = g.dw, pt = g.pt, pl = g.pl, oh = g.oh, ow = g.ow;
   const zv = i8x16.splat(<i8>zx);
   let row = colPtr;
   for (let c = 0; c < C; c++) {

@@ -16,6 +16,20 @@
 /** Bytes of k packed together per lane pair / quad: 2 (dot_i16x8_s) or 4 (relaxed dot). */
 export const QS8_KG: i32 = ASC_FEATURE_RELAXED_SIMD ? 4 : 2;
 
+/**
+ * The window block of the int8 im2col and depthwise kernels, i32[13] written by
+ * src/ops/gemm-qs8.ts: channels, height, width, kernel, stride, dilation, padding top/left, output
+ * height/width. Read in place: `changetype<Qs8Window>(paramsPtr)`.
+ */
+@unmanaged export class Qs8Window {
+  C: i32; H: i32; W: i32;
+  kh: i32; kw: i32;
+  sh: i32; sw: i32;
+  dh: i32; dw: i32;
+  pt: i32; pl: i32;
+  oh: i32; ow: i32;
+}
+
 /** [zy, qmin, qmax, mode] of a requantization block. */
 @inline export function loadRq(rqPtr: usize): v128 {
   return v128.load(rqPtr, 4);

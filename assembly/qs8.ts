@@ -1,7 +1,7 @@
 // QS8 elementwise, depthwise and pooling kernels (the GEMM family is assembly/gemm-qs8.ts; the
 // requantization and its rounding: assembly/qs8-common.ts). int8 tensors are NCHW bytes with a
 // per-tensor scale and zero point: real = (q − z)·scale.
-import { requant1, requantStore, loadRq } from "./qs8-common";
+import { Qs8Window, requant1, requantStore, loadRq } from "./qs8-common";
 
 /**
  * y[i] = clamp(nearest_even(x[i] / scale) + zp, −128, 127) (ONNX QuantizeLinear to int8; NaN → zp).
@@ -52,12 +52,9 @@ export function dequantize_qs8_simd(xPtr: usize, yPtr: usize, n: i32, scale: f32
  * such run overlapping the one before; the pixels whose taps reach into the padding go scalar.
  */
 export function dwconv2d_qs8_minmax_simd(xPtr: usize, wPtr: usize, biasPtr: usize, scalePtr: usize, yPtr: usize, paramsPtr: usize, rqPtr: usize): void {
-  const C = load<i32>(paramsPtr), H = load<i32>(paramsPtr, 4), W = load<i32>(paramsPtr, 8);
-  const kh = load<i32>(paramsPtr, 12), kw = load<i32>(paramsPtr, 16);
-  const sh = load<i32>(paramsPtr, 20), sw = load<i32>(paramsPtr, 24);
-  const dh = load<i32>(paramsPtr, 28), dw = load<i32>(paramsPtr, 32);
-  const pt = load<i32>(paramsPtr, 36), pl = load<i32>(paramsPtr, 40);
-  const oh = load<i32>(paramsPtr, 44), ow = load<i32>(paramsPtr, 48);
+  const g = changetype<Qs8Window>(paramsPtr);
+  const C = g.C, H = g.H, W = g.W, kh = g.kh, kw = g.kw, sh = g.sh, sw = g.sw;
+  const dh = g.dh, dw = g.dw, pt = g.pt, pl = g.pl, oh = g.oh, ow = g.ow;
   const zx = load<i32>(rqPtr), rq = loadRq(rqPtr);
   const zy = load<i32>(rqPtr, 4), qmin = load<i32>(rqPtr, 8), qmax = load<i32>(rqPtr, 12);
   const zx16 = i16x8.splat(<i16>zx);

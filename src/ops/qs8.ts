@@ -82,13 +82,17 @@ export function multiplierArg(op: string, what: string, m: number): number {
   return f;
 }
 
-/** Prepares quantizeLinear: f32 x of any shape → int8 of the same shape. */
-export function prepareQuantizeLinear(xShape: Shape, q: QParams): Prepared {
-  const op = 'quantizeLinear';
+/** Prepares an elementwise conversion of x (any shape) under q: quantize (f32 → int8) or dequantize (int8 → f32). */
+function prepareConvert(op: string, kernel: 'quantize_qs8_simd' | 'dequantize_qs8_simd', xShape: Shape, q: QParams): Prepared {
   const n = elementCount(op, 'xShape', shapeArg(op, 'xShape', xShape));
   const { scale, zeroPoint } = qparamsArg(op, 'q', q);
   const k = kernels();
-  return prepared(xShape.slice(), 0, [], (inputs, yp) => k.quantize_qs8_simd(inputs[0], yp, n, scale, zeroPoint));
+  return prepared(xShape.slice(), 0, [], (inputs, yp) => k[kernel](inputs[0], yp, n, scale, zeroPoint));
+}
+
+/** Prepares quantizeLinear: f32 x of any shape → int8 of the same shape. */
+export function prepareQuantizeLinear(xShape: Shape, q: QParams): Prepared {
+  return prepareConvert('quantizeLinear', 'quantize_qs8_simd', xShape, q);
 }
 
 /** y = clamp(round_even(x / scale) + zeroPoint, −128, 127) as an int8 tensor (ONNX QuantizeLinear); NaN → zeroPoint. */
@@ -99,11 +103,7 @@ export function quantizeLinear(x: Tensor, q: QParams): Tensor {
 
 /** Prepares dequantizeLinear: int8 x → f32 of the same shape. */
 export function prepareDequantizeLinear(xShape: Shape, q: QParams): Prepared {
-  const op = 'dequantizeLinear';
-  const n = elementCount(op, 'xShape', shapeArg(op, 'xShape', xShape));
-  const { scale, zeroPoint } = qparamsArg(op, 'q', q);
-  const k = kernels();
-  return prepared(xShape.slice(), 0, [], (inputs, yp) => k.dequantize_qs8_simd(inputs[0], yp, n, scale, zeroPoint));
+  return prepareConvert('dequantizeLinear', 'dequantize_qs8_simd', xShape, q);
 }
 
 /** y = (x − zeroPoint)·scale as a float32 tensor (ONNX DequantizeLinear). */
