@@ -34,4 +34,5 @@ export * from "./transpose";
 export * from "./augment";
 export * from "./pixels";
 export * from "./resize";
+export * from "./resize-backward";
 export * from "./pad";

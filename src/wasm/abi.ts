@@ -128,10 +128,13 @@ export interface Kernels {
   augment_crop_flip_f32_simd(xPtr: number, yPtr: number, n: number, c: number, h: number, w: number, paramsPtr: number): void;
   pixels_rgba8_to_nchw_f32_simd(srcPtr: number, tablesPtr: number, dstPtr: number, outH: number, outW: number, channels: number): void;
   resize_nearest_f32_simd(xPtr: number, yPtr: number, tabPtr: number, planeStart: number, planeEnd: number): void;
-  resize_nearest_f32_2x_simd(xPtr: number, yPtr: number, H: number, W: number, planeStart: number, planeEnd: number): void;
-  resize_bilinear_f32_simd(xPtr: number, yPtr: number, tabPtr: number, planeStart: number, planeEnd: number): void;
-  resize_nearest_bwd_f32_simd(dyPtr: number, dxPtr: number, tabPtr: number, planeStart: number, planeEnd: number): void;
-  resize_bilinear_bwd_f32_simd(dyPtr: number, dxPtr: number, tabPtr: number, planeStart: number, planeEnd: number): void;
+  resize_nearest_f32_nx_simd(xPtr: number, yPtr: number, H: number, W: number, sh: number, sw: number, planeStart: number, planeEnd: number): void;
+  resize_bilinear_f32_simd(xPtr: number, yPtr: number, tabPtr: number, rowsPtr: number, planeStart: number, planeEnd: number): void;
+  resize_bilinear_f32_2x_simd(xPtr: number, yPtr: number, H: number, W: number, planeStart: number, planeEnd: number): void;
+  resize_nearest_bwd_f32_simd(dyPtr: number, dxPtr: number, tabPtr: number, rowPtr: number, planeStart: number, planeEnd: number): void;
+  resize_nearest_bwd_f32_2x_simd(dyPtr: number, dxPtr: number, H: number, W: number, planeStart: number, planeEnd: number): void;
+  resize_bilinear_bwd_f32_simd(dyPtr: number, dxPtr: number, tabPtr: number, rowsPtr: number, planeStart: number, planeEnd: number): void;
+  resize_bilinear_bwd_f32_2x_simd(dyPtr: number, dxPtr: number, H: number, W: number, planeStart: number, planeEnd: number): void;
   pad_f32_simd(xPtr: number, yPtr: number, paramsPtr: number, value: number, planeStart: number, planeEnd: number): void;
   pad_bwd_f32_simd(dyPtr: number, dxPtr: number, paramsPtr: number, planeStart: number, planeEnd: number): void;
 }
@@ -263,10 +266,13 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'augment_crop_flip_f32_simd',
   'pixels_rgba8_to_nchw_f32_simd',
   'resize_nearest_f32_simd',
-  'resize_nearest_f32_2x_simd',
+  'resize_nearest_f32_nx_simd',
   'resize_bilinear_f32_simd',
+  'resize_bilinear_f32_2x_simd',
   'resize_nearest_bwd_f32_simd',
+  'resize_nearest_bwd_f32_2x_simd',
   'resize_bilinear_bwd_f32_simd',
+  'resize_bilinear_bwd_f32_2x_simd',
   'pad_f32_simd',
   'pad_bwd_f32_simd',
 ];
@@ -372,10 +378,10 @@ export const SPLIT_SPECS: { readonly [K in keyof Kernels]?: SplitSpec } = {
   mish_bwd_f32_simd: { kind: 'rows', count: 3, move: [{ arg: 0, by: [] }, { arg: 1, by: [] }, { arg: 2, by: [] }], align: 16, grain: 64, cost: [0.2] },
   augment_crop_flip_f32_simd: { kind: 'rows', count: 2, move: [{ arg: 0, by: [{ arg: 3 }, { arg: 4 }, { arg: 5 }] }, { arg: 1, by: [{ arg: 3 }, { arg: 4 }, { arg: 5 }] }, { arg: 6, by: [3] }], cost: [{ arg: 3 }, { arg: 4 }, { arg: 5 }, 0.15], align: 1, grain: 1 },
   resize_nearest_f32_simd: { kind: 'range', start: 3, end: 4, cost: [{ arg: 2, slot: 2 }, { arg: 2, slot: 3 }, 0.3], align: 1 },
-  resize_nearest_f32_2x_simd: { kind: 'range', start: 4, end: 5, cost: [{ arg: 2 }, { arg: 3 }, 0.4], align: 1 },
-  resize_bilinear_f32_simd: { kind: 'range', start: 3, end: 4, cost: [{ arg: 2, slot: 2 }, { arg: 2, slot: 3 }, 0.8], align: 1 },
-  resize_nearest_bwd_f32_simd: { kind: 'range', start: 3, end: 4, cost: [{ arg: 2, slot: 2 }, { arg: 2, slot: 3 }, 0.5], align: 1 },
-  resize_bilinear_bwd_f32_simd: { kind: 'range', start: 3, end: 4, cost: [{ arg: 2, slot: 2 }, { arg: 2, slot: 3 }, 1.2], align: 1 },
+  resize_nearest_f32_nx_simd: { kind: 'range', start: 6, end: 7, cost: [{ arg: 2 }, { arg: 3 }, { arg: 4 }, { arg: 5 }, 0.1], align: 1 },
+  resize_bilinear_f32_2x_simd: { kind: 'range', start: 4, end: 5, cost: [{ arg: 2 }, { arg: 3 }, 1.2], align: 1 },
+  resize_nearest_bwd_f32_2x_simd: { kind: 'range', start: 4, end: 5, cost: [{ arg: 2 }, { arg: 3 }, 0.5], align: 1 },
+  resize_bilinear_bwd_f32_2x_simd: { kind: 'range', start: 4, end: 5, cost: [{ arg: 2 }, { arg: 3 }, 1.2], align: 1 },
   pad_f32_simd: { kind: 'range', start: 4, end: 5, cost: [{ arg: 2, slot: 2 }, { arg: 2, slot: 3 }, 0.1], align: 1 },
-  pad_bwd_f32_simd: { kind: 'range', start: 3, end: 4, cost: [{ arg: 2, slot: 2 }, { arg: 2, slot: 3 }, 0.15], align: 1 },
+  pad_bwd_f32_simd: { kind: 'range', start: 3, end: 4, cost: [{ arg: 2, slot: 2 }, { arg: 2, slot: 3 }, 0.1], align: 1 },
 };
