@@ -1,4 +1,4 @@
-// node bench/resize.mjs [--before <older dist/index.js>] [--time 600] [--rounds 3] [--filter 28] [--no-peers] [--backward]
+// node bench/resize.mjs [--before <older dist/index.js>] [--time 600] [--rounds 3] [--filter 28] [--no-peers] [--backward] [--concat]
 //
 // Resizing (nn.Upsample / ops.interpolate) against memory speed and the peers, one thread, IN ONE
 // RUN: per round every column runs back to back, the order rotated. simdnet runs a compiled plan
@@ -10,6 +10,8 @@
 // same bytes). GB/s = (input + output bytes) ÷ time. The memory-speed baseline is a memcpy of the
 // output's size (typed-array set: read + write = 2 × output bytes), measured beside them.
 // --backward: interpolateBackward and padBackward (eager ops), simdnet (and --before) only.
+// --concat: decoder blocks compiled with concatInPlace true (producers write into the concat's
+// output) and false (the concat copies), ms per run at batch 1 and 4.
 // Writes bench/results/resize.json.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -180,6 +182,46 @@ if (argv.includes('--backward')) {
     rows.push(r);
     console.log(`| ${name} | ${fmt(r.simdnet)}${before ? ` | ${fmt(r.before)} | ${(r.simdnet / r.before).toFixed(2)}×` : ''} | ${fmt(r.memcpy)} |`);
     for (const t of owned) t.dispose();
+  }
+}
+if (argv.includes('--concat')) {
+  const { GraphBuilder, nn, compile, Tensor } = sd;
+  /** A U-Net decoder level: skip conv, pooled branch, its 2× upsampling (nearest or bilinear), concat, conv. */
+  const unet = (mode, c, hw) => () => {
+    const b = new GraphBuilder({ x: [c, hw, hw] });
+    const skip = b.add('skip', new nn.Conv2d(c, c, 3, { padding: 1 }), 'x');
+    const low = b.add('low', new nn.Conv2d(c, 2 * c, 3, { padding: 1 }), b.add('pool', new nn.MaxPool2d(2), skip));
+    const up = b.add('up', new nn.Upsample({ scaleFactor: 2, mode }), low);
+    return b.build(b.add('dec', new nn.Conv2d(3 * c, c, 3, { padding: 1 }), b.add('cat', new nn.Concat(1), [skip, up])), 2);
+  };
+  /** An FPN/YOLO neck join: four 1×1 branches of one input, upsampled 2×, concatenated, fused by a 1×1 conv. */
+  const neck = (c, hw) => () => {
+    const b = new GraphBuilder({ x: [c, hw, hw] });
+    const ups = [0, 1, 2, 3].map((i) => b.add(`u${i}`, new nn.Upsample({ scaleFactor: 2 }), b.add(`b${i}`, new nn.Conv2d(c, c / 2, 1), 'x')));
+    return b.build(b.add('fuse', new nn.Conv2d(2 * c, c, 1), b.add('cat', new nn.Concat(1), ups)), 4);
+  };
+  const MODELS = [
+    ['U-Net level 64@128, nearest 2×', unet('nearest', 64, 128), [64, 128, 128]],
+    ['U-Net level 64@128, bilinear 2×', unet('bilinear', 64, 128), [64, 128, 128]],
+    ['U-Net level 256@32, nearest 2×', unet('nearest', 256, 32), [256, 32, 32]],
+    ['neck: 4 × (1×1 conv, nearest 2×) → concat → 1×1 conv, 128@40', neck(128, 40), [128, 40, 40]],
+  ];
+  console.log('\n| plan (one thread) | batch | concat in place ms | concat copied ms | copied ÷ in place | arena MB in place | arena MB copied |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  for (const [name, make, shape] of MODELS) {
+    if (FILTER && !name.toLowerCase().includes(FILTER)) continue;
+    for (const batch of [1, 4]) {
+      const model = make();
+      const x = Tensor.from(fill([batch, ...shape], 1), [batch, ...shape]);
+      const a = compile(model, { batchSize: batch }), b = compile(model, { batchSize: batch, concatInPlace: false });
+      const err = relError(a.run(x).toFloat32Array(), b.run(x).toFloat32Array());
+      const res = await measure([{ key: 'in', run: () => a.run(x) }, { key: 'copy', run: () => b.run(x) }], { time: TIME, rounds: ROUNDS });
+      const r = { name, batch, concat: true, inPlace: res.get('in').ms, copied: res.get('copy').ms, slices: a.info.slices.length, arenaInPlace: a.info.arenaBytes, arenaCopied: b.info.arenaBytes };
+      rows.push(r);
+      const mb = (v) => (v / 2 ** 20).toFixed(1);
+      console.log(`| ${name} | ${batch} | ${fmt(r.inPlace)} | ${fmt(r.copied)} | ${(r.copied / r.inPlace).toFixed(2)}× | ${mb(r.arenaInPlace)} | ${mb(r.arenaCopied)} |${err !== 0 ? ' ⚠ differ' : ''}`);
+      a.dispose(); b.dispose(); x.dispose(); model.dispose();
+    }
   }
 }
 writeFileSync(`${root}bench/results/resize.json`, JSON.stringify({ ...m, rows }, null, 2));
