@@ -36,4 +36,5 @@ export * from "./gemm-qs8";
 export * from "./qs8";
 export * from "./pixels";
 export * from "./resize";
+export * from "./resize-backward";
 export * from "./pad";

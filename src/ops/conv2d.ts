@@ -24,6 +24,7 @@ import { depthwiseBlock, geometry, im2colBlock, isDepthwise, isPointwise, unpadd
 import { runBackwardData, runBackwardFilter } from './conv2d-backward.js';
 import { algorithmArg, chooseAlgorithm, type Conv2dAlgorithm } from './conv2d-algorithm.js';
 import { backwardDataShape, forwardShape, winogradBackwardData, winogradForward } from './conv2d-winograd.js';
+import { dilatedWinograd, phasedGeometry } from './conv2d-dilated.js';
 import { activationArg, depthwisePlan, depthwiseWindow, withActivation, type ConvActivation } from './conv2d-depthwise.js';
 
 export type { ClampBounds } from './validate.js';
@@ -112,9 +113,11 @@ function checkedConv2d(
   const [min, max] = clampArg(op, clamp);
   const act = activationArg(op, activation);
   const count = p.n * p.o * p.g.oh * p.g.ow;
-  const m = p.n > 0 ? chooseAlgorithm(op, p, forwardShape(p), alg, eager) : 0;
+  // a dilated 3×3 runs Winograd over its phases (conv2d-dilated.ts) where the model says it pays
+  const q = phasedGeometry(p);
+  const m = p.n > 0 ? chooseAlgorithm(op, q ?? p, forwardShape(q ?? p), alg, eager, forwardShape(p)) : 0;
   if (m !== 0) {
-    const wp = winogradForward(p, m, w.ptr, b ? b.ptr : 0, min, max);
+    const wp = q ? dilatedWinograd(p, q, m, w.ptr, b ? b.ptr : 0, min, max) : winogradForward(p, m, w.ptr, b ? b.ptr : 0, min, max);
     return act === 0 ? wp : Object.assign(withActivation(wp, act, count), { algorithm: wp.algorithm });
   }
   const dw = depthwiseWindow(p);

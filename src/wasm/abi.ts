@@ -140,10 +140,13 @@ export interface Kernels {
   global_avgpool2d_qs8_simd(xPtr: number, yPtr: number, planes: number, hw: number, mult: number, zx: number, zy: number): void;
   pixels_rgba8_to_nchw_f32_simd(srcPtr: number, tablesPtr: number, dstPtr: number, outH: number, outW: number, channels: number): void;
   resize_nearest_f32_simd(xPtr: number, yPtr: number, tabPtr: number, planeStart: number, planeEnd: number): void;
-  resize_nearest_f32_2x_simd(xPtr: number, yPtr: number, H: number, W: number, planeStart: number, planeEnd: number): void;
-  resize_bilinear_f32_simd(xPtr: number, yPtr: number, tabPtr: number, planeStart: number, planeEnd: number): void;
-  resize_nearest_bwd_f32_simd(dyPtr: number, dxPtr: number, tabPtr: number, planeStart: number, planeEnd: number): void;
-  resize_bilinear_bwd_f32_simd(dyPtr: number, dxPtr: number, tabPtr: number, planeStart: number, planeEnd: number): void;
+  resize_nearest_f32_nx_simd(xPtr: number, yPtr: number, H: number, W: number, sh: number, sw: number, planeStart: number, planeEnd: number): void;
+  resize_bilinear_f32_simd(xPtr: number, yPtr: number, tabPtr: number, rowsPtr: number, planeStart: number, planeEnd: number): void;
+  resize_bilinear_f32_2x_simd(xPtr: number, yPtr: number, H: number, W: number, planeStart: number, planeEnd: number): void;
+  resize_nearest_bwd_f32_simd(dyPtr: number, dxPtr: number, tabPtr: number, rowPtr: number, planeStart: number, planeEnd: number): void;
+  resize_nearest_bwd_f32_2x_simd(dyPtr: number, dxPtr: number, H: number, W: number, planeStart: number, planeEnd: number): void;
+  resize_bilinear_bwd_f32_simd(dyPtr: number, dxPtr: number, tabPtr: number, rowsPtr: number, planeStart: number, planeEnd: number): void;
+  resize_bilinear_bwd_f32_2x_simd(dyPtr: number, dxPtr: number, H: number, W: number, planeStart: number, planeEnd: number): void;
   pad_f32_simd(xPtr: number, yPtr: number, paramsPtr: number, value: number, planeStart: number, planeEnd: number): void;
   pad_bwd_f32_simd(dyPtr: number, dxPtr: number, paramsPtr: number, planeStart: number, planeEnd: number): void;
 }
@@ -286,10 +289,13 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'global_avgpool2d_qs8_simd',
   'pixels_rgba8_to_nchw_f32_simd',
   'resize_nearest_f32_simd',
-  'resize_nearest_f32_2x_simd',
+  'resize_nearest_f32_nx_simd',
   'resize_bilinear_f32_simd',
+  'resize_bilinear_f32_2x_simd',
   'resize_nearest_bwd_f32_simd',
+  'resize_nearest_bwd_f32_2x_simd',
   'resize_bilinear_bwd_f32_simd',
+  'resize_bilinear_bwd_f32_2x_simd',
   'pad_f32_simd',
   'pad_bwd_f32_simd',
 ];
