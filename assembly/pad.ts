@@ -73,11 +73,25 @@ export function pad_f32_simd(xPtr: usize, yPtr: usize, paramsPtr: usize, value: 
   }
 }
 
+/** Adds the border columns of padded row src into their sources in row (reflect, replicate). */
+@inline function addBorders(src: usize, row: usize, W: i32, OW: i32, left: i32, mode: i32): void {
+  for (let ox = 0; ox < left; ox++) {
+    const t = row + (<usize>source(ox - left, W, mode) << 2);
+    store<f32>(t, load<f32>(t) + load<f32>(src + (<usize>ox << 2)));
+  }
+  for (let ox = left + W; ox < OW; ox++) {
+    const t = row + (<usize>source(ox - left, W, mode) << 2);
+    store<f32>(t, load<f32>(t) + load<f32>(src + (<usize>ox << 2)));
+  }
+}
+
 /**
- * The adjoint of pad_f32_simd: dx[p] = 0, then every dy[p, oy, ox] with a source adds into it
- * (reflect and replicate borders accumulate onto the rows and columns they copied), rows in
- * order. dyPtr: f32 [planes, OH, OW]; dxPtr: f32 [planes, H, W] (overwritten).
- * @split range start=planeStart end=planeEnd cost=paramsPtr[2]*paramsPtr[3]*0.15
+ * The adjoint of pad_f32_simd: dx[p, i] is first the interior of dy[p, top + i] (a copy, its
+ * border columns then added onto the columns they copied), then the rows of the top and bottom
+ * borders are added onto the rows they copied (reflect, replicate), in order. dyPtr: f32
+ * [planes, OH, OW]; dxPtr: f32 [planes, H, W] (overwritten). Rows in vectors, border columns
+ * scalar.
+ * @split range start=planeStart end=planeEnd cost=paramsPtr[2]*paramsPtr[3]*0.1
  */
 export function pad_bwd_f32_simd(dyPtr: usize, dxPtr: usize, paramsPtr: usize, planeStart: i32, planeEnd: i32): void {
   const H = slot(paramsPtr, 0), W = slot(paramsPtr, 1), OH = slot(paramsPtr, 2), OW = slot(paramsPtr, 3);
@@ -85,22 +99,20 @@ export function pad_bwd_f32_simd(dyPtr: usize, dxPtr: usize, paramsPtr: usize, p
   for (let p = planeStart; p < planeEnd; p++) {
     const dx = dxPtr + (<usize>p * <usize>(H * W) << 2);
     const dy = dyPtr + (<usize>p * <usize>(OH * OW) << 2);
-    memory.fill(dx, 0, <usize>(H * W) << 2);
+    for (let i = 0; i < H; i++) {
+      const src = dy + (<usize>((top + i) * OW) << 2);
+      const row = dx + (<usize>(i * W) << 2);
+      copyRun(src + (<usize>left << 2), row, W);
+      if (mode != CONSTANT) addBorders(src, row, W, OW, left, mode);
+    }
+    if (mode == CONSTANT) continue;
     for (let oy = 0; oy < OH; oy++) {
-      const sy = source(oy - top, H, mode);
-      if (sy < 0) continue;
+      if (oy == top) oy = top + H;
+      if (oy >= OH) break;
       const src = dy + (<usize>(oy * OW) << 2);
-      const row = dx + (<usize>(sy * W) << 2);
+      const row = dx + (<usize>(source(oy - top, H, mode) * W) << 2);
       addRun(src + (<usize>left << 2), row, W);
-      if (mode == CONSTANT) continue;
-      for (let ox = 0; ox < left; ox++) {
-        const t = row + (<usize>source(ox - left, W, mode) << 2);
-        store<f32>(t, load<f32>(t) + load<f32>(src + (<usize>ox << 2)));
-      }
-      for (let ox = left + W; ox < OW; ox++) {
-        const t = row + (<usize>source(ox - left, W, mode) << 2);
-        store<f32>(t, load<f32>(t) + load<f32>(src + (<usize>ox << 2)));
-      }
+      addBorders(src, row, W, OW, left, mode);
     }
   }
 }

@@ -4,27 +4,29 @@
 // before it (Hardswish and SiLU into a convolution's: Layer.epilogueAtInference), and
 // Flatten/Dropout cost nothing. run() validates one shape and then only calls kernels: it
 // allocates nothing (the output is a view into the arena, valid until the next run).
-import { Tensor, viewTensor, type Shape } from '../tensor.js';
+import { Tensor, viewTensor, type DType, type Shape } from '../tensor.js';
 import { heap } from '../wasm/engine.js';
 import type { Graph } from '../graph/graph.js';
 import { planArena, type Lifetime } from '../graph/liveness.js';
-import { tensorArg, intArg, knownOptions } from '../ops/validate.js';
+import { tensorArg, intArg, knownOptions, boolArg } from '../ops/validate.js';
 import type { Prepared } from '../ops/prepared.js';
 import type { Clamp, Folded, LowerOptions } from '../nn/lowering.js';
+import { placeJoins, rootOf, type JoinStep } from './joins.js';
 
 export interface CompileOptions {
   /** The batch size the plan is built for (default 1). */
   batchSize?: number;
   /** Fold batch norm into convolutions and fuse ReLU into stores (default true). */
   fuse?: boolean;
+  /** Let producers write concat inputs straight into the concat's output (default true; see joins.ts). */
+  concatInPlace?: boolean;
 }
 
-interface Step {
-  name: string;
-  prepared: Prepared;
+interface Step extends JoinStep {
   inputs: number[]; // value ids
   output: number; // value id
   args: number[]; // the inputs' addresses, refilled per run (no array allocated per call)
+  info: PlanInfo['steps'][number];
 }
 
 export interface PlanInfo {
@@ -36,6 +38,8 @@ export interface PlanInfo {
   scratchBytes: number;
   /** What the activations would take without sharing. */
   unsharedBytes: number;
+  /** Outputs written straight into a slice of a concat's output (no copy): the step and the concat. */
+  slices: { name: string; concat: string }[];
 }
 
 export class CompiledModel {
@@ -49,14 +53,16 @@ export class CompiledModel {
   private readonly scratch: number;
   private readonly owned: Tensor[];
   private readonly outValue: number;
+  private readonly outDtype: DType;
   private view: Tensor | null = null;
   private disposed = false;
 
   /** @internal built by compile() */
   constructor(parts: {
     batchSize: number; inputShape: Shape; outputShape: Shape; steps: Step[]; addr: number[]; arena: number; scratch: number;
-    owned: Tensor[]; outValue: number; info: PlanInfo;
+    owned: Tensor[]; outValue: number; outDtype: DType; info: PlanInfo;
   }) {
+    this.outDtype = parts.outDtype;
     this.batchSize = parts.batchSize;
     this.inputShape = parts.inputShape;
     this.outputShape = parts.outputShape;
@@ -89,7 +95,7 @@ export class CompiledModel {
       for (let j = 0; j < ins.length; j++) args[j] = addr[ins[j]];
       s.prepared.run(args, addr[s.output], scratch);
     }
-    if (this.view === null || this.view.disposed) this.view = viewTensor(addr[this.outValue], this.outputShape);
+    if (this.view === null || this.view.disposed) this.view = viewTensor(addr[this.outValue], this.outputShape, this.outDtype);
     return this.view;
   }
 
@@ -111,9 +117,10 @@ export class CompiledModel {
  * the model's weights as they are now: recompile after training or loading new weights.
  */
 export function compile(model: Graph, options: CompileOptions = {}): CompiledModel {
-  knownOptions('compile', options, ['batchSize', 'fuse']);
+  knownOptions('compile', options, ['batchSize', 'fuse', 'concatInPlace']);
   const batch = intArg('compile', 'batchSize', options.batchSize ?? 1, 1);
-  const fuse = options.fuse ?? true;
+  const fuse = boolArg('compile', 'fuse', options.fuse, true);
+  const inPlace = boolArg('compile', 'concatInPlace', options.concatInPlace, true);
   if (model.inputNames.length !== 1 || model.outputNames.length !== 1) {
     throw new Error(`compile: plans take one input and one output; this model has ${model.inputNames.length} and ${model.outputNames.length}`);
   }
@@ -128,9 +135,10 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
   // shares its input's id (the same bytes) but has a shape of its own.
   const valueOf = new Map<string, number>([[model.inputNames[0], 0]]);
   const shapes: Shape[] = [[batch, ...model.inputShapes[model.inputNames[0]]]];
+  const dtypes: DType[] = ['float32']; // per value id: int8 activations take a byte an element
+  const dtypeOf = new Map<string, DType>([[model.inputNames[0], 'float32']]);
   const shapeOf = new Map<string, Shape>([[model.inputNames[0], shapes[0]]]);
-  const steps: Step[] = [];
-  const stepInfo: PlanInfo['steps'] = [];
+  let steps: Step[] = [];
   const owned: Tensor[] = [];
   const skip = new Set<string>();
   try {
@@ -139,6 +147,8 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
       if (skip.has(node.name)) continue;
       const ins = node.inputs.map((n) => valueOf.get(n)!);
       const inShapes = node.inputs.map((n) => shapeOf.get(n)!);
+      const inDtypes = node.inputs.map((n) => dtypeOf.get(n)!);
+      dtypeOf.set(node.name, node.layer.outputDtype(inDtypes));
       if (node.layer.isAlias) {
         valueOf.set(node.name, ins[0]);
         shapeOf.set(node.name, [batch, ...node.outputShape]);
@@ -175,16 +185,30 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
           last = act;
         }
       }
-      const prepared = node.layer.lower(inShapes, { clamp, activation, folded });
+      const lowering = { clamp, activation, folded };
+      const prepared = node.layer.lower(inShapes, lowering);
       const out = shapes.length;
       shapes.push(prepared.outShape);
-      steps.push({ name: node.name, prepared, inputs: ins, output: out, args: ins.map(() => 0) });
-      stepInfo.push(prepared.algorithm ? { name: node.name, fused, algorithm: prepared.algorithm } : { name: node.name, fused });
+      dtypes.push(dtypeOf.get(last.name)!);
+      const relower = (stride: number) => {
+        let q: Prepared | null = null;
+        try {
+          q = node.layer.lower(inShapes, { ...lowering, outImageStride: stride });
+        } catch {
+          return null;
+        }
+        if (q.outImageStride === stride) return q;
+        q.dispose();
+        return null;
+      };
+      const info = prepared.algorithm ? { name: node.name, fused, algorithm: prepared.algorithm } : { name: node.name, fused };
+      steps.push({ name: node.name, prepared, inputs: ins, output: out, args: ins.map(() => 0), info, relower });
       valueOf.set(node.name, out);
       shapeOf.set(node.name, prepared.outShape);
       for (const f of fused) {
         valueOf.set(f, out);
         shapeOf.set(f, prepared.outShape);
+        dtypeOf.set(f, dtypes[out]);
       }
     }
   } catch (e) {
@@ -196,6 +220,8 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
   // lifetimes by step index; the output lives to the end; the input is the caller's (not in the arena)
   const outValue = valueOf.get(outName)!;
   const outShape = shapeOf.get(outName)!;
+  const joins = inPlace ? placeJoins(steps, outValue, batch) : { steps, placed: new Map(), slices: [] };
+  steps = joins.steps;
   const first = new Array<number>(shapes.length).fill(-1);
   const lastUse = new Array<number>(shapes.length).fill(-1);
   steps.forEach((s, k) => {
@@ -204,8 +230,14 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
     for (const v of s.inputs) lastUse[v] = Math.max(lastUse[v], k);
   });
   lastUse[outValue] = steps.length;
-  const ids = shapes.map((_, v) => v).filter((v) => v !== 0 && first[v] >= 0);
-  const life: Lifetime[] = ids.map((v) => ({ bytes: 4 * shapes[v].reduce((a, b) => a * b, 1), first: first[v], last: lastUse[v] }));
+  // a value inside a concat's output: that buffer lives from the first write into it to the last read
+  for (const v of joins.placed.keys()) {
+    const r = rootOf(joins.placed, v).into;
+    if (first[v] >= 0) first[r] = first[r] < 0 ? first[v] : Math.min(first[r], first[v]);
+    lastUse[r] = Math.max(lastUse[r], lastUse[v]);
+  }
+  const ids = shapes.map((_, v) => v).filter((v) => v !== 0 && first[v] >= 0 && !joins.placed.has(v));
+  const life: Lifetime[] = ids.map((v) => ({ bytes: (dtypes[v] === 'int8' ? 1 : 4) * shapes[v].reduce((a, b) => a * b, 1), first: first[v], last: lastUse[v] }));
   const plan = planArena(life);
   const scratchBytes = Math.max(0, ...steps.map((s) => s.prepared.scratchBytes));
   const h = heap();
@@ -221,6 +253,10 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
   }
   const addr = new Array<number>(shapes.length).fill(0);
   ids.forEach((v, k) => (addr[v] = arena + plan.offsets[k]));
+  for (const v of joins.placed.keys()) {
+    const r = rootOf(joins.placed, v);
+    addr[v] = addr[r.into] + r.offset;
+  }
   return new CompiledModel({
     batchSize: batch,
     inputShape: shapes[0],
@@ -231,6 +267,7 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
     scratch,
     owned,
     outValue,
-    info: { batchSize: batch, steps: stepInfo, arenaBytes: plan.size, scratchBytes, unsharedBytes: plan.total },
+    outDtype: dtypeOf.get(outName)!,
+    info: { batchSize: batch, steps: steps.map((s) => s.info), arenaBytes: plan.size, scratchBytes, unsharedBytes: plan.total, slices: joins.slices },
   });
 }

@@ -44,6 +44,12 @@ export interface LowerOptions {
   activation?: 'hardswish' | 'silu';
   /** Replacement weights from fold() (batch norm folded into a convolution). */
   folded?: Folded;
+  /**
+   * Write image n of the output at out + n·outImageStride floats (a slice of a concat's output at
+   * batch > 1). A lowering that can do so sets Prepared.outImageStride to the same number; others
+   * ignore it, and the plan copies instead.
+   */
+  outImageStride?: number;
 }
 
 /** An ONNX attribute as the writer takes it. */

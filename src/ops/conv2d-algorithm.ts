@@ -69,8 +69,10 @@ export function winogradCost(s: WinoShape, m: WinoTile, withFilter: boolean): nu
  * 'winograd' / 'winograd-m×m': Winograd (the cheaper accurate tile for 'winograd'), or a
  * RangeError naming why this geometry cannot. 'auto': Winograd where the model predicts it faster
  * than the GEMM path by 10% or more (and both sides have ≥ MIN_CHANNELS channels), else 0.
+ * `gemm`: the shape the GEMM path would run, when Winograd runs another (a dilated convolution's
+ * phases, conv2d-dilated.ts).
  */
-export function chooseAlgorithm(op: string, p: ConvGeom, s: WinoShape, alg: Conv2dAlgorithm, eager: boolean): Choice {
+export function chooseAlgorithm(op: string, p: ConvGeom, s: WinoShape, alg: Conv2dAlgorithm, eager: boolean, gemm: WinoShape = s): Choice {
   if (alg === 'gemm') return 0;
   const why = winogradUnsupported(p);
   if (alg !== 'auto' && why !== null) {
@@ -87,5 +89,5 @@ export function chooseAlgorithm(op: string, p: ConvGeom, s: WinoShape, alg: Conv
   }
   if (alg === 'winograd') return best;
   if (s.cin < MIN_CHANNELS || s.cout < MIN_CHANNELS) return 0;
-  return cost * 1.1 <= gemmCost(s) ? best : 0;
+  return cost * 1.1 <= gemmCost(gemm) ? best : 0;
 }

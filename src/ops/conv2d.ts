@@ -26,6 +26,7 @@ import { depthwiseBlock, directConv, geometry, im2colBlock, isDepthwise, isPoint
 import { runBackwardData, runBackwardFilter } from './conv2d-backward.js';
 import { algorithmArg, chooseAlgorithm, type Conv2dAlgorithm } from './conv2d-algorithm.js';
 import { backwardDataShape, forwardShape, winogradBackwardData, winogradForward } from './conv2d-winograd.js';
+import { dilatedWinograd, phasedGeometry } from './conv2d-dilated.js';
 import { activationArg, depthwisePlan, depthwiseWindow, withActivation, type ConvActivation } from './conv2d-depthwise.js';
 import { liveWindow, liveWindowPlan } from './conv2d-taps.js';
 import { paddedDirect, paddedPlan } from './conv2d-padded.js';
@@ -126,9 +127,11 @@ function checkedConv2d(
 /** The forward Prepared of a checked geometry over weights at wp and bias at bp (or 0): Winograd, depthwise or the GEMM paths. */
 function planOf(op: string, p: ConvGeom, wp: number, bp: number, min: number, max: number, act: number, alg: Conv2dAlgorithm, eager: boolean): Prepared {
   const count = p.n * p.o * p.g.oh * p.g.ow;
-  const m = p.n > 0 ? chooseAlgorithm(op, p, forwardShape(p), alg, eager) : 0;
+  // a dilated 3×3 runs Winograd over its phases (conv2d-dilated.ts) where the model says it pays
+  const phased = phasedGeometry(p);
+  const m = p.n > 0 ? chooseAlgorithm(op, phased ?? p, forwardShape(phased ?? p), alg, eager, forwardShape(p)) : 0;
   if (m !== 0) {
-    const wino = winogradForward(p, m, wp, bp, min, max);
+    const wino = phased ? dilatedWinograd(p, phased, m, wp, bp, min, max) : winogradForward(p, m, wp, bp, min, max);
     return act === 0 ? wino : Object.assign(withActivation(wino, act, count), { algorithm: wino.algorithm });
   }
   const dw = depthwiseWindow(p);
