@@ -16,8 +16,8 @@
 // warm-up, the median of the per-round medians). Prints a Markdown table (CPU, load average, date)
 // and writes bench/results/segmenters.json.
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { measure, fmt, machineLine } from './harness.mjs';
+import { fileURLToPath } from 'node:url';
+import { fmt, loadRuntimes, machineLine, maxRelError, ortSession, timeInto } from './harness.mjs';
 
 const argv = process.argv.slice(2);
 const arg = (k, d) => { const i = argv.indexOf(`--${k}`); return i >= 0 && i + 1 < argv.length ? argv[i + 1] : d; };
@@ -31,15 +31,7 @@ const ROUNDS = Math.max(1, Number(arg('rounds', 3)));
 const TOLERANCE = 1e-3;
 const GENERATED = ['fcn_resnet50', 'deeplabv3_mobilenet_v3_large', 'lraspp_mobilenet_v3_large', 'unet_tiny', 'pixel_shuffle'];
 
-const distPath = process.env.SIMDNET_DIST ?? `${root}dist/index.js`;
-if (!existsSync(distPath)) throw new Error(`${distPath} is missing: run npm run build`);
-const sd = await import(pathToFileURL(distPath).href);
-const engine = await sd.init();
-const ort = await import('onnxruntime-web');
-ort.env.wasm.numThreads = 1;
-ort.env.wasm.proxy = false;
-
-const cpu = (readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m) ?? [])[1] ?? 'unknown CPU';
+const { sd, engine, ort, cpu } = await loadRuntimes(root);
 const decode = (s, T) => { const b = Buffer.from(s, 'base64'); return new T(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)); };
 const firstLine = (e) => String(e?.message ?? e).split('\n')[0];
 
@@ -66,13 +58,6 @@ function models() {
   return list.filter((m) => !FILTER || FILTER.some((f) => m.arch.includes(f)));
 }
 
-/** max |a − b| ÷ max |b|. */
-function relError(a, b) {
-  if (a.length !== b.length) return Infinity;
-  let d = 0, m = 0;
-  for (let i = 0; i < b.length; i++) { d = Math.max(d, Math.abs(a[i] - b[i])); m = Math.max(m, Math.abs(b[i])); }
-  return d / m;
-}
 /** The share of pixels of [1, C, H, W] maps whose argmax over C agrees. */
 function argmaxAgreement(a, b, [, c, h, w]) {
   const hw = h * w;
@@ -107,7 +92,7 @@ for (const m of models()) {
   const tasks = [];
   let model, plan, x, session;
   const check = (who, y) => {
-    row[`${who}Check`] = relError(y, want);
+    row[`${who}Check`] = maxRelError(y, want);
     if (segmentation) row[`${who}Argmax`] = argmaxAgreement(y, want, outShape);
   };
   try {
@@ -120,20 +105,14 @@ for (const m of models()) {
     row.refused = firstLine(e);
   }
   try {
-    session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
-    const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', xData, inShape) };
-    const out = session.outputNames[0];
-    check('ort', (await session.run(feeds))[out].data);
-    tasks.push({ key: 'ort', run: () => session.run(feeds) });
+    const o = await ortSession(ort, bytes, xData, inShape);
+    session = o.session;
+    check('ort', await o.output());
+    tasks.push({ key: 'ort', run: o.run });
   } catch (e) {
     row.ortError = firstLine(e);
   }
-  const res = await measure(tasks, { time: TIME, rounds: ROUNDS });
-  for (const [k, v] of res) {
-    if (v.error) row[`${k}Error`] = v.error;
-    else row[`${k}Ms`] = v.ms;
-  }
-  if (row.simdnetMs && row.ortMs) row.ratio = row.ortMs / row.simdnetMs;
+  await timeInto(row, tasks, { time: TIME, rounds: ROUNDS });
   plan?.dispose(); x?.dispose(); model?.dispose(); await session?.release();
   process.stderr.write(` simdnet ${row.refused ? 'refused' : fmt(row.simdnetMs) + ' ms'}, ORT ${fmt(row.ortMs)} ms${row.ratio ? ` (${row.ratio.toFixed(2)}×)` : ''}\n`);
 }

@@ -33,7 +33,6 @@ import json
 import os
 import sys
 import time
-import warnings
 
 import numpy as np
 import onnx
@@ -87,15 +86,7 @@ def build(arch, seed, calib_hw):
             kwargs['aux_loss'] = False
         model = getattr(torchvision.models.segmentation, arch)(**kwargs)
     ops_fixtures.randomize_norms(model, seed)
-    # calibrate: running statistics on 4 random images (train-mode forward), as the classifiers
-    bns = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
-    for m in bns:
-        m.reset_running_stats()
-        m.momentum = None
-    x = torch.randn(4, 3, *calib_hw, generator=torch.Generator().manual_seed(seed + 2))
-    model.train()
-    with torch.no_grad():
-        model(x)
+    tv.calibrate(model, calib_hw, seed)  # running statistics on 4 random images, as the classifiers'
     return (model if arch in EXTRAS else OutOnly(model)).eval()
 
 
@@ -109,22 +100,7 @@ def export_size(arch, model, hw, opsets, out, seed, dynamic=False):
         y = model(x).numpy()
         y64 = copy.deepcopy(model).double()(x.double()).numpy()
     forward = time.perf_counter() - t0
-    seconds, failed, done = {}, {}, []
-    for k in opsets:
-        path = os.path.join(out, f'{arch}.{tag}.opset{k}.onnx')
-        t0 = time.perf_counter()
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter('ignore')
-                torch.onnx.export(model, x, path, opset_version=k, input_names=['input'], output_names=['output'],
-                                  dynamic_axes={'input': axes, 'output': axes})
-            onnx.checker.check_model(path)
-            done.append(k)
-        except Exception as e:
-            failed[str(k)] = str(e).split('\n')[0]
-            if os.path.exists(path):
-                os.remove(path)
-        seconds[str(k)] = round(time.perf_counter() - t0, 2)
+    done, failed, seconds = tv.export_opsets(model, x, lambda k: os.path.join(out, f'{arch}.{tag}.opset{k}.onnx'), opsets, axes)
     with open(os.path.join(out, f'{arch}.{tag}.json'), 'w') as f:
         json.dump({
             'model': arch, 'opsets': done,

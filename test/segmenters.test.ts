@@ -16,14 +16,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { io, compile, Tensor, memoryInfo } from '../src/index.js';
+import { memoryInfo } from '../src/index.js';
 import { ready } from './helpers.js';
 import { f32, f64, type Fixture } from './onnx-fixtures.js';
+import { PYTHON, maxRelError, runImported, skipReasonFor } from './pytorch-exports.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIR = (process.env.SIMDNET_SEGMENTERS_DIR ?? `${ROOT}test-artifacts/segmenters`).replace(/\/?$/, '/');
 const SCRIPT = `${ROOT}scripts/make-segmenter-fixtures.py`;
-const PYTHON = '/usr/bin/python3';
 const GENERATE = process.env.SIMDNET_TORCHVISION === 'generate';
 const ARCHS = ['fcn_resnet50', 'deeplabv3_mobilenet_v3_large', 'lraspp_mobilenet_v3_large'];
 const SIZES = ['224x224', '160x224'];
@@ -35,26 +35,7 @@ const AGREEMENT = 0.999;
 interface Index { models: Record<string, { sizes: Record<string, { opsets: number[]; failed?: Record<string, string> }> }> }
 const readIndex = (): Index | null => (existsSync(`${DIR}index.json`) ? JSON.parse(readFileSync(`${DIR}index.json`, 'utf8')) : null);
 
-function pythonReady(): string | null {
-  const r = spawnSync(PYTHON, ['-c', 'import torch, torchvision, onnx'], { encoding: 'utf8' });
-  return r.status === 0 ? null : `${PYTHON} cannot import torch, torchvision and onnx: ${(r.stderr || String(r.error)).trim().split('\n').pop()}`;
-}
-
-let skipReason: string | null = null;
-if (GENERATE) skipReason = pythonReady();
-else if (!readIndex()) skipReason = `no exports in ${DIR} (run ${SCRIPT}, or set SIMDNET_TORCHVISION=generate)`;
-if (skipReason) console.log(`test/segmenters.test.ts skipped: ${skipReason}`);
-
-/** max |a − b| ÷ max |b|. */
-function scoreError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0, m = 0;
-  for (let i = 0; i < b.length; i++) {
-    const e = Math.abs(a[i] - b[i]);
-    d = Number.isNaN(e) ? Infinity : Math.max(d, e);
-    m = Math.max(m, Math.abs(b[i]));
-  }
-  return a.length === b.length ? d / m : Infinity;
-}
+const skipReason = skipReasonFor('test/segmenters.test.ts', DIR, SCRIPT, GENERATE);
 
 /** The share of pixels of [1, C, H, W] score maps whose argmax over C is the same. */
 function argmaxAgreement(a: ArrayLike<number>, b: ArrayLike<number>, [, c, h, w]: readonly number[]): number {
@@ -117,32 +98,13 @@ describe.skipIf(skipReason !== null)('torchvision segmenters exported by PyTorch
       const fx: Fixture = JSON.parse(readFileSync(`${DIR}${arch}.${size}.json`, 'utf8'));
       const row: Row = { model: arch, size: fx.input.shape.slice(2).join('×') + (size === 'dynamic' ? ' (dynamic)' : ''), opset };
       rows.push(row);
-      const t0 = performance.now();
       const base = memoryInfo().bytesInUse;
-      let g;
-      try {
-        g = io.fromONNX(readFileSync(DIR + file), size === 'dynamic' ? { inputShapes: { input: fx.input.shape.slice(1) } } : {});
-      } catch (e) {
-        row.error = (e as Error).message.split('\n')[0];
-        row.seconds = (performance.now() - t0) / 1e3;
-        throw e;
-      }
-      const x = Tensor.from(f32(fx.input.data), fx.input.shape);
-      const y = g.predict(x);
-      expect(y.shape).toEqual(fx.output.shape);
-      const eager = y.toFloat32Array();
-      y.dispose();
-      const plan = compile(g, { batchSize: 1 });
-      const compiled = plan.run(x).toFloat32Array();
-      plan.dispose();
-      x.dispose();
-      g.dispose();
-      row.seconds = (performance.now() - t0) / 1e3;
+      const { eager, compiled } = runImported(readFileSync(DIR + file), fx, row, size === 'dynamic' ? { inputShapes: { input: fx.input.shape.slice(1) } } : {});
       const want32 = f32(fx.output.data), want64 = f64(fx.output64!.data);
       const agree = (a: Float32Array) => Math.max(argmaxAgreement(a, want64, fx.output.shape), argmaxAgreement(a, want32, fx.output.shape));
       Object.assign(row, {
-        eager32: scoreError(eager, want32), eager64: scoreError(eager, want64),
-        plan32: scoreError(compiled, want32), plan64: scoreError(compiled, want64),
+        eager32: maxRelError(eager, want32), eager64: maxRelError(eager, want64),
+        plan32: maxRelError(compiled, want32), plan64: maxRelError(compiled, want64),
         agreeEager: agree(eager), agreePlan: agree(compiled),
       });
       expect(Math.min(row.eager32!, row.eager64!), 'eager').toBeLessThanOrEqual(TOLERANCE);
