@@ -20,7 +20,7 @@
 // K (≤ SHORT_K, e.g. the data gradient's reduction over few output channels) is instead walked row
 // tile by row tile across all panels, so C is written row block by row block.
 const KC_MAX: i32 = 256;
-const SUM_K: i32 = 128; // a chunk's sums run this many steps at a time (rowTiles: accuracy)
+const SUM_K: i32 = 128; // a tile's sums run this many steps at a time (tileSums: accuracy)
 const MC: i32 = 128;
 // Reductions this short (with all of B within SHORT_B_BYTES) run row tile by row tile.
 const SHORT_K: i32 = 32;
@@ -147,40 +147,52 @@ import { madd, loadN, storeN } from "./gemm-common";
     : aPtr + <usize>i * lda4 + (<usize>k0 << 2);
 }
 
-/**
- * All row tiles of rows [m0, m1) against one B panel (one column width, one K chunk), in sums of
- * at most SUM_K steps, each added to the C tiles while they are in L1: a float32 running sum's
- * error grows with its length, and deep nets add those errors up (FCN-ResNet50, K up to 18432, vs
- * PyTorch's float64: 1.16e-4 of max |y| with 256-step sums, 9.6e-5 with 128; PyTorch's float32 1.15e-4).
- */
+/** All row tiles of rows [m0, m1) against one B panel (one column width, one K chunk). */
 @inline function rowTiles(
   TRANS: bool, TA: bool, PLAIN: bool, m0: i32, m1: i32,
   aPtr: usize, lda4: usize, aPanel4: usize, bp: usize, bStep: usize, kc: i32, k0: i32,
   cPtr: usize, ldc4: usize, j: i32, biasPtr: usize, nr: i32,
   first: bool, last: bool, lo: v128, hi: v128,
 ): void {
-  for (let s = 0; s < kc; s += SUM_K) {
-    const sc = min(SUM_K, kc - s), f = first && s == 0, l = last && s + sc >= kc;
-    const b = bp + <usize>s * bStep;
-    let i = m0;
-    while (i < m1) {
-      const rem = m1 - i;
-      const ap = aAt(TA, aPtr, lda4, aPanel4, i, k0 + s);
-      const cp = TRANS
-        ? cPtr + <usize>j * ldc4 + (<usize>i << 2)
-        : cPtr + <usize>i * ldc4 + (<usize>j << 2);
-      const bias = biasPtr != 0 ? biasPtr + (<usize>i << 2) : 0;
-      if (rem >= 4) {
-        tile(4, TRANS, TA, PLAIN, ap, lda4, b, bStep, sc, cp, ldc4, bias, nr, f, l, lo, hi);
-        i += 4;
-      } else if (rem >= 2) {
-        tile(2, TRANS, TA, PLAIN, ap, lda4, b, bStep, sc, cp, ldc4, bias, nr, f, l, lo, hi);
-        i += 2;
-      } else {
-        tile(1, TRANS, TA, PLAIN, ap, lda4, b, bStep, sc, cp, ldc4, bias, nr, f, l, lo, hi);
-        i += 1;
-      }
+  let i = m0;
+  while (i < m1) {
+    const rem = m1 - i;
+    const ap = aAt(TA, aPtr, lda4, aPanel4, i, k0);
+    const cp = TRANS
+      ? cPtr + <usize>j * ldc4 + (<usize>i << 2)
+      : cPtr + <usize>i * ldc4 + (<usize>j << 2);
+    const bias = biasPtr != 0 ? biasPtr + (<usize>i << 2) : 0;
+    if (rem >= 4) {
+      tileSums(4, TRANS, TA, PLAIN, ap, lda4, bp, bStep, kc, cp, ldc4, bias, nr, first, last, lo, hi);
+      i += 4;
+    } else if (rem >= 2) {
+      tileSums(2, TRANS, TA, PLAIN, ap, lda4, bp, bStep, kc, cp, ldc4, bias, nr, first, last, lo, hi);
+      i += 2;
+    } else {
+      tileSums(1, TRANS, TA, PLAIN, ap, lda4, bp, bStep, kc, cp, ldc4, bias, nr, first, last, lo, hi);
+      i += 1;
     }
+  }
+}
+
+/**
+ * One tile over a K chunk as consecutive sums of at most SUM_K steps, each added to the C tile
+ * just stored (still in L1; sums taken across all row tiles first would find it evicted by A): a
+ * float32 running sum's rounding error grows with its length, and deep networks add those errors
+ * up layer after layer (FCN-ResNet50's 3×3 layers over 512 and 2048 channels, K = 4608 and 18432,
+ * drifted from PyTorch's float64 output by 1.16e-4 of its largest score with 256-step sums, 9.6e-5
+ * with 128-step sums; PyTorch's own float32 run by 1.15e-4).
+ */
+@inline function tileSums(
+  MR: i32, TRANS: bool, TA: bool, PLAIN: bool,
+  ap: usize, lda4: usize, bp: usize, bStep: usize, kc: i32,
+  cp: usize, ldc4: usize, bias: usize, nr: i32,
+  first: bool, last: bool, lo: v128, hi: v128,
+): void {
+  for (let s = 0; s < kc; s += SUM_K) {
+    const sc = min(SUM_K, kc - s);
+    const a = TA ? ap + <usize>s * lda4 : ap + (<usize>s << 2);
+    tile(MR, TRANS, TA, PLAIN, a, lda4, bp + <usize>s * bStep, bStep, sc, cp, ldc4, bias, nr, first && s == 0, last && s + sc >= kc, lo, hi);
   }
 }
 
