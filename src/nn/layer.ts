@@ -1,6 +1,6 @@
 // The layer contract: per-sample shape inference (shapes without the batch dimension), a forward
 // pass over batched tensors, parameters, and the arithmetic that summary() reports.
-import type { Tensor, Shape } from '../tensor.js';
+import type { DType, Tensor, Shape } from '../tensor.js';
 import { Param, type ParamSpec } from './param.js';
 import { mixSeed } from '../random.js';
 import type { Prepared } from '../ops/prepared.js';
@@ -82,7 +82,7 @@ export abstract class Layer {
   set trainable(v: boolean) {
     if (typeof v !== 'boolean') throw new TypeError(`layer '${this.name || this.type}' (${this.type}): trainable must be true or false, got ${String(v)}`);
     this.#trainable = v;
-    for (const p of this.paramList) if (!p.buffer) p.trainable = v;
+    for (const p of this.paramList) if (!p.buffer && p.dtype === 'float32') p.trainable = v;
   }
 
   /** Forgets what the last training forward saved. */
@@ -179,6 +179,14 @@ export abstract class Layer {
   /** True when at inference the output is the input's bytes under another shape (Flatten, Dropout, Reshape, Identity): compile() gives it no step. */
   get isAlias(): boolean {
     return false;
+  }
+
+  /**
+   * The element type of the output given the inputs' (summary, compile): an alias passes its
+   * input's through, quantized layers say int8, everything else float32.
+   */
+  outputDtype(inputs: readonly DType[]): DType {
+    return this.isAlias ? inputs[0] ?? 'float32' : 'float32';
   }
 
   /** True when lower() takes `options.clamp`: an activation fused into this layer's store (Conv2d, Linear). */
