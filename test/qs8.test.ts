@@ -5,6 +5,7 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Tensor, engineInfo, ops } from '../src/index.js';
 import { heap, kernels, rdotMode } from '../src/wasm/engine.js';
+import { qclamp } from '../src/ops/qs8.js';
 import { BUILD, bytesInUse, ready, rng } from './helpers.js';
 import { addQs8Ref, convQs8Ref, dequantizeRef, gemmQs8Ref, quantizeRef, requantRef, roundEven, type ConvQs8Case } from './ref/qs8.js';
 
@@ -121,7 +122,7 @@ function convCase(p: ConvQs8Case, seed: number, zx: number, zy: number, clamp?: 
   const qx = { scale: 0.05, zeroPoint: zx }, qy = { scale: 0.02 * Math.sqrt(cg * p.kh * p.kw), zeroPoint: zy };
   const bq = Int32Array.from(bias, (b, o) => Math.round(b / (qx.scale * scales[o])));
   const sc = Float32Array.from(scales, (s) => (qx.scale * s) / qy.scale);
-  const [lo, hi] = ops.qclamp(qy, clamp);
+  const [lo, hi] = qclamp(qy, clamp);
   const ref = convQs8Ref(p, x, wt, bq, sc, zx, zy, lo, hi);
   const xt = Tensor.from(x, [p.n, p.c, p.h, p.w]);
   try {
@@ -219,7 +220,7 @@ describe('quantize / dequantize / add / pooling on int8', () => {
       const qa = { scale: 0.05, zeroPoint: za }, qb = { scale: 0.11, zeroPoint: zb }, qy = { scale: 0.09, zeroPoint: zy };
       const ta = Tensor.from(a), tb = Tensor.from(b);
       const y = ops.addQs8(ta, tb, qa, qb, qy, { min: 0 });
-      const [lo, hi] = ops.qclamp(qy, { min: 0 });
+      const [lo, hi] = qclamp(qy, { min: 0 });
       const want = addQs8Ref(a, b, Math.fround(0.05 / 0.09), za, Math.fround(0.11 / 0.09), zb, zy, lo, hi);
       expect(firstDiff(y.toInt8Array(), want, [n])).toBeNull();
       ta.dispose(); tb.dispose(); y.dispose();
@@ -273,6 +274,31 @@ describe('quantize / dequantize / add / pooling on int8', () => {
       }
       t.dispose(); y.dispose();
     }
+  });
+
+  it('the int8 ops check their arguments before any kernel runs, with messages naming the op', () => {
+    const x8 = Tensor.from(new Int8Array(2 * 3 * 4 * 4), [2, 3, 4, 4]), xf = Tensor.zeros([2, 3, 4, 4]);
+    const b4 = Tensor.from(new Int8Array(4), [4]), empty = Tensor.from(new Int8Array(0), [1, 1, 0, 3]), x23 = Tensor.from(new Int8Array(6), [2, 3]);
+    const q = { scale: 0.1, zeroPoint: 0 };
+    const w = { data: new Int8Array(5 * 3 * 9), shape: [5, 3, 3, 3], scales: new Float32Array(5).fill(0.01), bias: null };
+    const before = bytesInUse();
+    expect(() => ops.quantizeLinear(x8, q)).toThrow(/quantizeLinear: x must be a float32 tensor/);
+    expect(() => ops.quantizeLinear(xf, { scale: 0.1, zeroPoint: 128 })).toThrow(/quantizeLinear: q.zeroPoint must be an integer in −128…127, got 128/);
+    expect(() => ops.dequantizeLinear(x8, { scale: 1e-50, zeroPoint: 0 })).toThrow(/dequantizeLinear: q.scale must be a number > 0 within float32's range/);
+    expect(() => ops.addQs8(x8, b4, q, q, q)).toThrow(/addQs8: a has shape \[2, 3, 4, 4\] but b has shape \[4\]/);
+    expect(() => ops.addQs8(x8, x8, { scale: 1e30, zeroPoint: 0 }, q, { scale: 1e-30, zeroPoint: 0 })).toThrow(/addQs8: the scales give qa.scale \/ qy.scale/);
+    expect(() => ops.addQs8(x8, x8, q, q, q, { min: 6, max: 0 })).toThrow(/addQs8: clamp.min 6 is above clamp.max 0/);
+    expect(() => ops.maxPool2dQs8(x8, { kernelSize: 2, padding: 2 })).toThrow(/maxPool2dQs8: padding \[2, 2\] must be at most half of kernelSize/);
+    expect(() => ops.maxPool2dQs8(x8, { kernelSize: 2, ceilMode: true } as never)).toThrow(/maxPool2dQs8: unknown option 'ceilMode'/);
+    expect(() => ops.globalAvgPool2dQs8(empty, q, q)).toThrow(/globalAvgPool2dQs8: .* an empty 0×3 plane has no mean/);
+    expect(() => ops.conv2dQs8(xf, w, {}, { x: q, y: q })).toThrow(/conv2dQs8: x must be an int8 tensor/);
+    expect(() => ops.conv2dQs8(x8, { ...w, shape: [5, 3, 3, 2] }, {}, { x: q, y: q })).toThrow(/conv2dQs8: weights.data has 135 values but shape \[5, 3, 3, 2\] needs 90/);
+    expect(() => ops.conv2dQs8(x8, { ...w, scales: new Float32Array(5) }, {}, { x: q, y: q })).toThrow(/conv2dQs8: weights.scales\[0\] is 0/);
+    expect(() => ops.conv2dQs8(x8, w, { groups: 2 }, { x: q, y: q })).toThrow(/conv2dQs8: x has 3 channels .* groups = 2/);
+    expect(() => ops.conv2dQs8(x8, w, {}, { x: q, y: q, z: 1 } as never)).toThrow(/conv2dQs8: unknown option 'z'/);
+    expect(() => ops.linearQs8(x23, { ...w, data: new Int8Array(20), shape: [5, 4] }, { x: q, y: q })).toThrow(/linearQs8: x \[2, 3\] has 3 features but weights \[5, 4\] take 4/);
+    expect(bytesInUse()).toBe(before);
+    for (const t of [x8, xf, b4, empty, x23]) t.dispose();
   });
 
   it('engineInfo says which int8 GEMM runs (the start-up check of the relaxed dot)', () => {

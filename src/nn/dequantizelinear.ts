@@ -1,8 +1,7 @@
-import { Layer, cfg, type LayerConfig } from './layer.js';
+import { Layer, cfg, layerName, type LayerConfig } from './layer.js';
 import type { Shape, Tensor } from '../tensor.js';
 import type { Prepared } from '../ops/prepared.js';
-import { dequantizeLinear, prepareDequantizeLinear, type QParams } from '../ops/qs8.js';
-import { qArg } from './qparams.js';
+import { dequantizeLinear, prepareDequantizeLinear, qparamsArg, type QParams } from '../ops/qs8.js';
 
 /** int8 → float32: y = (x − zeroPoint)·scale, as ONNX DequantizeLinear. */
 export class DequantizeLinear extends Layer {
@@ -13,14 +12,15 @@ export class DequantizeLinear extends Layer {
   }
   readonly q: QParams;
   constructor(q: QParams, options: { name?: string } = {}) {
-    super(options.name);
-    this.q = qArg('nn.DequantizeLinear', 'q', q);
+    const op = 'nn.DequantizeLinear';
+    super(layerName(op, options, ['name']));
+    this.q = qparamsArg(op, 'q', q);
   }
   outputShape(inputs: readonly Shape[]): Shape {
     return this.one(inputs).slice();
   }
-  forward(inputs: readonly Tensor[]): Tensor {
-    return dequantizeLinear(inputs[0], this.q);
+  forward(inputs: readonly Tensor[], training = false): Tensor {
+    return dequantizeLinear(this.inputOf(inputs, training, 'int8'), this.q);
   }
   lower(inputs: readonly Shape[]): Prepared {
     return prepareDequantizeLinear(inputs[0], this.q);

@@ -1,9 +1,8 @@
-import { cfg, type LayerConfig } from './layer.js';
+import { cfg, layerName, type LayerConfig } from './layer.js';
 import type { Shape, Tensor } from '../tensor.js';
 import type { Prepared } from '../ops/prepared.js';
 import { conv2dQs8, prepareConv2dQs8 } from '../ops/gemm-qs8.js';
 import type { Padding2d } from '../ops/shape.js';
-import { knownOptions } from '../ops/validate.js';
 import { convSpec, convWindow, type ConvSpec } from './conv-spec.js';
 import { QWeightedLayer, type QWeightedOptions } from './qweighted.js';
 
@@ -39,11 +38,11 @@ export class QConv2d extends QWeightedLayer {
   }
 
   constructor(inChannels: number, outChannels: number, kernelSize: number | [number, number], options: QConv2dOptions) {
-    super(options?.name);
     const op = 'nn.QConv2d';
-    knownOptions(op, options, KEYS);
-    Object.assign(this, convSpec(op, inChannels, outChannels, kernelSize, options));
-    this.setup(op, [outChannels, inChannels / this.groups, this.kernelSize[0], this.kernelSize[1]], options);
+    super(layerName(op, options, KEYS));
+    const o: Partial<QConv2dOptions> = options ?? {};
+    Object.assign(this, convSpec(op, inChannels, outChannels, kernelSize, o));
+    this.setup(op, [this.outChannels, this.inChannels / this.groups, this.kernelSize[0], this.kernelSize[1]], o);
   }
 
   outputShape(inputs: readonly Shape[]): Shape {
@@ -56,8 +55,8 @@ export class QConv2d extends QWeightedLayer {
     return { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
   }
 
-  forward(inputs: readonly Tensor[]): Tensor {
-    return conv2dQs8(inputs[0], this.qweights(), this.opts, this.q);
+  forward(inputs: readonly Tensor[], training = false): Tensor {
+    return conv2dQs8(this.inputOf(inputs, training, 'int8'), this.qweights(), this.opts, this.q);
   }
 
   lower(inputs: readonly Shape[]): Prepared {

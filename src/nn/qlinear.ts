@@ -1,8 +1,8 @@
-import { cfg, type LayerConfig } from './layer.js';
+import { cfg, layerName, type LayerConfig } from './layer.js';
 import type { Shape, Tensor } from '../tensor.js';
 import type { Prepared } from '../ops/prepared.js';
 import { linearQs8, prepareLinearQs8 } from '../ops/gemm-qs8.js';
-import { intArg, knownOptions } from '../ops/validate.js';
+import { intArg } from '../ops/validate.js';
 import { QWeightedLayer, type QWeightedOptions } from './qweighted.js';
 
 export type QLinearOptions = QWeightedOptions;
@@ -22,12 +22,11 @@ export class QLinear extends QWeightedLayer {
   readonly outFeatures: number;
 
   constructor(inFeatures: number, outFeatures: number, options: QLinearOptions) {
-    super(options?.name);
     const op = 'nn.QLinear';
-    knownOptions(op, options, ['bias', 'x', 'y', 'clamp', 'name']);
+    super(layerName(op, options, ['bias', 'x', 'y', 'clamp', 'name']));
     this.inFeatures = intArg(op, 'inFeatures', inFeatures, 1);
     this.outFeatures = intArg(op, 'outFeatures', outFeatures, 1);
-    this.setup(op, [outFeatures, inFeatures], options);
+    this.setup(op, [this.outFeatures, this.inFeatures], options ?? {});
   }
 
   outputShape(inputs: readonly Shape[]): Shape {
@@ -36,8 +35,8 @@ export class QLinear extends QWeightedLayer {
     return [this.outFeatures];
   }
 
-  forward(inputs: readonly Tensor[]): Tensor {
-    return linearQs8(inputs[0], this.qweights(), this.q);
+  forward(inputs: readonly Tensor[], training = false): Tensor {
+    return linearQs8(this.inputOf(inputs, training, 'int8'), this.qweights(), this.q);
   }
 
   lower(inputs: readonly Shape[]): Prepared {

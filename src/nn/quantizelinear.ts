@@ -1,8 +1,7 @@
-import { Layer, cfg, type LayerConfig } from './layer.js';
+import { Layer, cfg, layerName, type LayerConfig } from './layer.js';
 import type { DType, Shape, Tensor } from '../tensor.js';
 import type { Prepared } from '../ops/prepared.js';
-import { prepareQuantizeLinear, quantizeLinear, type QParams } from '../ops/qs8.js';
-import { qArg } from './qparams.js';
+import { prepareQuantizeLinear, qparamsArg, quantizeLinear, type QParams } from '../ops/qs8.js';
 
 /** float32 → int8: y = clamp(round_even(x / scale) + zeroPoint, −128, 127), as ONNX QuantizeLinear. */
 export class QuantizeLinear extends Layer {
@@ -13,8 +12,9 @@ export class QuantizeLinear extends Layer {
   }
   readonly q: QParams;
   constructor(q: QParams, options: { name?: string } = {}) {
-    super(options.name);
-    this.q = qArg('nn.QuantizeLinear', 'q', q);
+    const op = 'nn.QuantizeLinear';
+    super(layerName(op, options, ['name']));
+    this.q = qparamsArg(op, 'q', q);
   }
   outputShape(inputs: readonly Shape[]): Shape {
     return this.one(inputs).slice();
@@ -22,8 +22,8 @@ export class QuantizeLinear extends Layer {
   outputDtype(): DType {
     return 'int8';
   }
-  forward(inputs: readonly Tensor[]): Tensor {
-    return quantizeLinear(inputs[0], this.q);
+  forward(inputs: readonly Tensor[], training = false): Tensor {
+    return quantizeLinear(this.inputOf(inputs, training), this.q);
   }
   lower(inputs: readonly Shape[]): Prepared {
     return prepareQuantizeLinear(inputs[0], this.q);

@@ -4,8 +4,8 @@ import { Layer } from './layer.js';
 import type { Param } from './param.js';
 import type { DType, Shape } from '../tensor.js';
 import type { QLayerParams, QWeights } from '../ops/gemm-qs8.js';
-import type { QClamp, QParams } from '../ops/qs8.js';
-import { clampArg, qArg } from './qparams.js';
+import { qclampArg, qparamsArg, type QClamp, type QParams } from '../ops/qs8.js';
+import { boolArg } from '../ops/validate.js';
 
 export interface QWeightedOptions {
   bias?: boolean;
@@ -27,13 +27,14 @@ export abstract class QWeightedLayer extends Layer {
   bias: Param | null = null;
 
   /** Checks the quantization options and adds the parameters (call once, from the constructor). */
-  protected setup(op: string, wShape: Shape, o: QWeightedOptions): void {
-    this.qx = qArg(op, 'x', o.x);
-    this.qy = qArg(op, 'y', o.y);
-    this.clamp = clampArg(op, o.clamp);
+  protected setup(op: string, wShape: Shape, o: Partial<QWeightedOptions>): void {
+    this.qx = qparamsArg(op, 'x', o.x);
+    this.qy = qparamsArg(op, 'y', o.y);
+    this.clamp = qclampArg(op, 'clamp', o.clamp);
+    const bias = boolArg(op, 'bias', o.bias, true);
     this.weight = this.addParam({ name: 'weight', shape: wShape, init: 'zeros', dtype: 'int8' });
     this.weightScale = this.addParam({ name: 'weightScale', shape: [wShape[0]], init: 'ones' });
-    this.bias = o.bias === false ? null : this.addParam({ name: 'bias', shape: [wShape[0]], init: 'zeros' });
+    this.bias = bias ? this.addParam({ name: 'bias', shape: [wShape[0]], init: 'zeros' }) : null;
     this.trainable = false;
   }
 
