@@ -325,8 +325,11 @@ def run(model, feeds, keep_all=False):
 
 # ---- calibration and the QDQ rewrite ---------------------------------------------------------------
 
-def act_qparams(lo, hi, dtype):
-    """quantize_static's asymmetric activation parameters (float32 scale, zero point of dtype)."""
+def act_qparams(lo, hi, dtype, symmetric=False):
+    """quantize_static's activation parameters (float32 scale, zero point of dtype); symmetric: int8 −127…127, zero point 0."""
+    if symmetric:
+        m = max(abs(float(lo)), abs(float(hi)))
+        return np.float32(m / 127 if m > 0 else 1.0), np.array(0, dtype=np.int8)
     qmin, qmax = RANGE[dtype]
     lo, hi = min(float(lo), 0.0), max(float(hi), 0.0)
     scale = np.float32((hi - lo) / (qmax - qmin)) if hi > lo else np.float32(1.0)
@@ -367,7 +370,12 @@ QUANTIZED = {'Conv', 'Gemm', 'MatMul', 'Add', 'Concat', 'MaxPool', 'GlobalAverag
 
 
 def qdq(model, batches, act, per_channel, keep_activations=False, taps=0):
-    """The float model rewritten as quantize_static's QDQ form (see the module docstring)."""
+    """The float model rewritten as quantize_static's QDQ form (see the module docstring).
+
+    keep_activations: the form other tools write (and quantize_static with symmetric activations
+    comes close to): Relu / Clip stay between the quantized node and the QuantizeLinear of their
+    output, and activations are int8 symmetric (zero point 0), so the ReLU's clamp is not implied
+    by the quantization range."""
     ranges = calibrate(model, batches)
     g = model.graph
     inits = {t.name: numpy_helper.to_array(t) for t in g.initializer}
@@ -387,13 +395,18 @@ def qdq(model, batches, act, per_channel, keep_activations=False, taps=0):
             if prod and prod[0].op_type in QUANTIZED and len(readers[src]) == 1 and src not in outputs:
                 prod[0].output[0] = n.output[0]
                 nodes.remove(n)
-    quantized = QUANTIZED | ({'Relu', 'Clip'} if keep_activations else set())
+    quantized = QUANTIZED
     new_inits, pre, after = [], [], {}
     params = {}  # activation tensor → (scale, zp)
+    kept = {}  # a quantized node's output read by a kept Relu / Clip alone → that activation's output
+    if keep_activations:
+        for n in nodes:
+            if n.op_type in ('Relu', 'Clip') and len(readers[n.input[0]]) == 1:
+                kept[n.input[0]] = n.output[0]
 
     def tensor_q(t):
         if t not in params:
-            params[t] = act_qparams(*ranges[t], act)
+            params[t] = act_qparams(*ranges[t], act, symmetric=keep_activations)
         return params[t]
 
     def add_init(name, arr, dtype=None):
@@ -407,7 +420,7 @@ def qdq(model, batches, act, per_channel, keep_activations=False, taps=0):
         act_inputs = [k for k in n.input if k not in inits and k != '']
         if n.op_type == 'MaxPool':
             params[n.output[0]] = tensor_q(act_inputs[0])  # QDQMaxPool: the output shares the input's
-        for k in act_inputs + [n.output[0]]:
+        for k in act_inputs + [kept.get(n.output[0], n.output[0])]:
             if k not in to_quantize:
                 to_quantize.append(k)
         if n.op_type in ('Conv', 'Gemm', 'MatMul'):
@@ -623,7 +636,7 @@ def main():
         # name, model class, input shape, activations, per channel, note extras
         ('cnn_u8_pc', SmallCNN, [3, 12, 12], U8, True, {}),
         ('cnn_s8_pt', SmallCNN, [3, 12, 12], S8, False, {'opset': 11}),
-        ('cnn_s8_relu', SmallCNN, [3, 12, 12], S8, True, {'keep_activations': True}),
+        ('cnn_s8_sym', SmallCNN, [3, 12, 12], S8, True, {'keep_activations': True}),
         ('residual_u8_pc', Residual, [3, 10, 10], U8, True, {}),
         ('residual_s8_pc', Residual, [3, 10, 10], S8, True, {}),
         ('mobile_u8_pc', Mobile, [3, 16, 16], U8, True, {}),
@@ -644,7 +657,7 @@ def main():
             m = as_opset(m, extra['opset'])
         x = rng.standard_normal((2, *shape)).astype(np.float32)
         note = f'{cls.__doc__.strip()}; {"uint8" if act == U8 else "int8"} activations, weights int8 per {"channel" if pc else "tensor"}' + \
-            ('; Relu kept between the op and its QuantizeLinear' if extra.get('keep_activations') else '')
+            ('; symmetric (zero point 0), Relu kept between the convolution and its QuantizeLinear' if extra.get('keep_activations') else '')
         write(name, m, {'input': x}, note, 'qdq')
 
     rng = np.random.default_rng(7)

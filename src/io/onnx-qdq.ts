@@ -22,7 +22,7 @@ import { QMaxPool2d } from '../nn/qmaxpool2d.js';
 import { QGlobalAvgPool2d } from '../nn/qglobalavgpool2d.js';
 import type { Layer } from '../nn/layer.js';
 import type { Act, Ctx, Spec } from './onnx-context.js';
-import { QCONSTS, asInt8, channelScales, qconvOf, replaceSpec, sameQ, specNamed, type Q8 } from './onnx-quant.js';
+import { QCONSTS, asInt8, channelScales, qconvOf, replaceSpec, roundEven, sameQ, specNamed, type Q8 } from './onnx-quant.js';
 
 interface Twin {
   layer: Layer;
@@ -124,11 +124,13 @@ function twin(c: Ctx, core: Spec, y: QParams, clamp: Clamp | undefined): Twin | 
 export function fuseAtQuantize(c: Ctx, a: Act, y: QParams, elem: Q8): boolean {
   const out = c.node.outputs[0];
   if (!out) return false;
-  const back = dequantized(c, a.node);
-  if (back && sameQ(back.q, y)) {
+  const alias = (name: string) => {
+    const back = dequantized(c, name);
+    if (!back || !sameQ(back.q, y)) return false;
     c.values.set(out, { kind: 'act', node: back.src, shape: a.shape, elem });
     return true;
-  }
+  };
+  if (alias(a.node)) return true;
   const top = c.foldable(a, 0);
   if (!top) return false;
   let core = top;
@@ -138,7 +140,9 @@ export function fuseAtQuantize(c: Ctx, a: Act, y: QParams, elem: Q8): boolean {
     const inner = specNamed(c, top.inputs[0]);
     if (inner) {
       core = inner;
-      clamp = cl;
+      // Q(clamp(v)) = clamp(Q(v), Q(min), Q(max)): a clamp reaching past y's range changes nothing
+      clamp = implied(cl, y) ? undefined : cl;
+      if (clamp === undefined && alias(inner.name)) return true;
     }
   }
   const t = twin(c, core, y, clamp);
@@ -146,4 +150,10 @@ export function fuseAtQuantize(c: Ctx, a: Act, y: QParams, elem: Q8): boolean {
   if (core !== top) c.specs.splice(c.specs.indexOf(top), 1);
   replaceSpec(c, core, t.layer, t.inputs, t.params, elem);
   return true;
+}
+
+/** Whether quantizing to y already clamps to [min, max] (y's int8 range lies within it). */
+function implied(cl: Clamp, y: QParams): boolean {
+  const q = (v: number) => Math.max(-128, Math.min(127, roundEven(Math.fround(v / y.scale)) + y.zeroPoint));
+  return (cl.min === -Infinity || q(cl.min) === -128) && (cl.max === Infinity || q(cl.max) === 127);
 }

@@ -130,7 +130,7 @@ export function channelScales(scale: Float32Array, axis: number | null, o: numbe
 }
 
 /** The int8 twin of a float Conv2d (same geometry), with its parameters. */
-export function qconvOf(conv: Conv2d, w: Int8Array, scales: Float32Array, bias: Float32Array | null, x: QParams, y: QParams, clamp?: Clamp) {
+export function qconvOf(conv: Conv2d, w: Int8Array, scales: Float32Array, bias: Float32Array | null, x: QParams, y: QParams, clamp?: Clamp): { layer: QConv2d; params: Spec['params'] } {
   const layer = new QConv2d(conv.inChannels, conv.outChannels, conv.kernelSize, {
     stride: conv.stride, padding: conv.padding, dilation: conv.dilation, groups: conv.groups, bias: bias !== null, x, y,
     clamp: clamp ? { min: clamp.min, max: clamp.max } : undefined,
