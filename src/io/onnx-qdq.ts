@@ -7,7 +7,7 @@
 // clamp. A group that does not fit (float weights, a weight zero point that leaves int8, an op with
 // no int8 twin such as Concat, different scales around a max pool) keeps its float layers: the
 // graph as written, DequantizeLinear → f32 operator → QuantizeLinear.
-import type { QParams } from '../ops/qs8.js';
+import { qclamp, type QParams } from '../ops/qs8.js';
 import type { Clamp } from '../nn/lowering.js';
 import { Conv2d } from '../nn/conv2d.js';
 import { Linear } from '../nn/linear.js';
@@ -22,7 +22,7 @@ import { QMaxPool2d } from '../nn/qmaxpool2d.js';
 import { QGlobalAvgPool2d } from '../nn/qglobalavgpool2d.js';
 import type { Layer } from '../nn/layer.js';
 import type { Act, Ctx, Spec } from './onnx-context.js';
-import { QCONSTS, asInt8, channelScales, qconvOf, replaceSpec, roundEven, sameQ, specNamed, type Q8 } from './onnx-quant.js';
+import { QCONSTS, asInt8, channelScales, qconvOf, replaceSpec, sameQ, specNamed, type Q8 } from './onnx-quant.js';
 
 interface Twin {
   layer: Layer;
@@ -154,6 +154,6 @@ export function fuseAtQuantize(c: Ctx, a: Act, y: QParams, elem: Q8): boolean {
 
 /** Whether quantizing to y already clamps to [min, max] (y's int8 range lies within it). */
 function implied(cl: Clamp, y: QParams): boolean {
-  const q = (v: number) => Math.max(-128, Math.min(127, roundEven(Math.fround(v / y.scale)) + y.zeroPoint));
-  return (cl.min === -Infinity || q(cl.min) === -128) && (cl.max === Infinity || q(cl.max) === 127);
+  const [lo, hi] = qclamp(y, { min: Number.isFinite(cl.min) ? cl.min : undefined, max: Number.isFinite(cl.max) ? cl.max : undefined });
+  return lo === -128 && hi === 127;
 }
