@@ -188,16 +188,13 @@ export class Graph {
    */
   predict(x: GraphInput, options: { batchSize?: number } = {}): Tensor {
     knownOptions('predict', options, ['batchSize']);
-    if (options.batchSize === undefined || !(x instanceof Tensor)) return this.firstOutput(x);
+    const first = (v: GraphInput, r = this.forward(v)) => { // the model's other outputs are freed
+      for (const t of Object.values(r.outputs)) if (t !== r.output && !t.disposed) t.dispose();
+      return r.output;
+    };
+    if (options.batchSize === undefined || !(x instanceof Tensor)) return first(x);
     const bs = intArg('predict', 'batchSize', options.batchSize, 1);
-    return predictInBatches((xb) => this.firstOutput(xb), tensorArg('predict', 'x', x), bs);
-  }
-
-  /** The first output of an inference pass; a model's other outputs are freed. */
-  private firstOutput(x: GraphInput): Tensor {
-    const r = this.forward(x);
-    for (const t of Object.values(r.outputs)) if (t !== r.output && !t.disposed) t.dispose();
-    return r.output;
+    return predictInBatches(first, tensorArg('predict', 'x', x), bs);
   }
 
   /**
