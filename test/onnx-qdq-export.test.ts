@@ -5,24 +5,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io, models, nn, quantize, compile, Tensor, GraphBuilder, type Graph } from '../src/index.js';
 import { ready, randArray } from './helpers.js';
-import { report } from './onnx-fixtures.js';
+import { report, randomizeBatchNorms } from './onnx-fixtures.js';
 
 beforeAll(ready);
 
 const measured: Record<string, number> = {};
 afterAll(() => report(measured));
-
-function randomizeBatchNorms(g: Graph, seed: number): void {
-  let k = seed;
-  for (const l of g.layers) {
-    if (!(l instanceof nn.BatchNorm2d)) continue;
-    const c = l.numFeatures;
-    l.runningMean.assign(randArray(c, k++, -0.5, 0.5));
-    l.runningVar.assign(randArray(c, k++, 0.5, 2));
-    l.weight?.assign(randArray(c, k++, 0.5, 1.5));
-    l.bias?.assign(randArray(c, k++, -0.3, 0.3));
-  }
-}
 
 /** A residual network: stem, an identity block and a strided block with a 1×1 shortcut, pooling, a classifier. */
 function residual(): Graph {
