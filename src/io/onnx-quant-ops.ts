@@ -301,7 +301,8 @@ export const MS_HANDLERS: Record<string, Handler> = { QLinearAdd: qlinearAdd };
  * null when the node reads no integer activation.
  */
 export function integerInputHandler(c: Ctx, n: OnnxNode): Handler | null {
-  if (Object.prototype.hasOwnProperty.call(QUANT_HANDLERS, n.opType)) return null;
+  // the quantization operators read integers themselves; Shape reads only the shape
+  if (Object.prototype.hasOwnProperty.call(QUANT_HANDLERS, n.opType) || n.opType === 'Shape') return null;
   const i = n.inputs.findIndex((name) => {
     const v = name === '' ? undefined : c.values.get(name);
     return v?.kind === 'act' && v.elem !== undefined;
