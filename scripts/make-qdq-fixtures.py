@@ -22,7 +22,11 @@ onnxruntime's quantize_static (QuantFormat.QDQ) writes, with our own calibration
     (DequantizeLinear axis: 0 for Conv and Gemm with transB, 1 for MatMul) or per tensor;
   - biases int32 with scale x_scale · w_scale and zero point 0 (round half to even of b / scale).
 Activations are uint8 (quantize_static's QUInt8; the importer shifts them to int8 with zero point
-− 128, exactly) or int8.
+− 128, exactly) or int8. One fixture (cnn_s8_sym) has the form other tools write: int8 symmetric
+activations (zero point 0) with the Relu kept between the convolution and the QuantizeLinear of
+its output, so that the clamp is not implied by the quantization range. The last two quantized 4-D
+activations of each QDQ model are extra graph outputs (their DequantizeLinear outputs), so that
+the tests compare thousands of integers, not only the few logits.
 
 Operator-form models (one operator each, between a QuantizeLinear of the float input and a
 DequantizeLinear, or Cast + Mul, of the result): QLinearConv, QLinearMatMul, ConvInteger,
