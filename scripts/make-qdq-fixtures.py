@@ -276,8 +276,8 @@ def run(model, feeds, keep_all=False):
             y = np.clip(i[0], i[1], i[2])
         elif op == 'MaxPool':
             p = a.get('pads', [0, 0, 0, 0])
-            y = F.max_pool2d(torch.from_numpy(i[0]), tuple(a['kernel_shape']), tuple(a.get('strides', [1, 1])),
-                             (p[0], p[1]), ceil_mode=bool(a.get('ceil_mode', 0))).numpy()
+            y = F.max_pool2d(torch.from_numpy(i[0].astype(np.float64)), tuple(a['kernel_shape']), tuple(a.get('strides', [1, 1])),
+                             (p[0], p[1]), ceil_mode=bool(a.get('ceil_mode', 0))).numpy().astype(i[0].dtype)  # 8-bit inputs too
         elif op == 'GlobalAveragePool':
             y = i[0].astype(np.float64).mean(axis=(2, 3), keepdims=True).astype(np.float32)
         elif op == 'Flatten':
@@ -598,6 +598,55 @@ def matmul_integer(rng, atype, k, m, per_column_zp):
     return op_model(nodes, inits, [vi('input', ['N', k])], [vi('output', ['N', m])])
 
 
+def qop_chain(rng, act):
+    """quantize_static's operator form (QuantFormat.QOperator) of a small CNN: QuantizeLinear →
+    QLinearConv → MaxPool on the 8-bit tensor → QLinearConv → Flatten of the 8-bit tensor →
+    QLinearMatMul → DequantizeLinear, scales from the float model on calibration batches."""
+    cal = rng.standard_normal((16, 3, 8, 8)).astype(np.float32)
+    inits, nodes = {}, []
+
+    def qparams(name, values):
+        s, z = act_qparams(values.min(), values.max(), act)
+        inits[name + '_scale'], inits[name + '_zero_point'] = np.float32(s), z
+        return s, z
+
+    def dq(v, s, z):
+        return dequantize(quantize(v, s, z), s, z)
+
+    sx, zx = qparams('x', cal)
+    nodes.append(helper.make_node('QuantizeLinear', ['input', 'x_scale', 'x_zero_point'], ['xq']))
+    h = dq(cal, sx, zx)
+    src, s_in = 'xq', sx
+    for i, (cin, cout, stride, per_channel) in enumerate([(3, 6, 1, True), (6, 8, 2, False)]):
+        w = (rng.standard_normal((cout, cin, 3, 3)) * 0.3).astype(np.float32)
+        b = (rng.standard_normal(cout) * 0.1).astype(np.float32)
+        q, ws = weight_qparams(w, 0, per_channel)
+        y = conv_f64(h, q * chan(ws, 4, 0), None, {'strides': [stride, stride], 'pads': [1, 1, 1, 1]})
+        qb = rne(b.astype(np.float64) / (np.float32(s_in) * ws)).astype(np.int32)
+        y = y + chan(qb * (np.float32(s_in) * ws).astype(np.float64), 4)
+        sy, zy = qparams(f'c{i}', y)
+        inits.update({f'w{i}': q, f'w{i}_scale': ws if per_channel else np.float32(ws),
+                      f'w{i}_zero_point': np.zeros(cout if per_channel else (), np.int8), f'b{i}': qb})
+        prev = 'x' if i == 0 else f'c{i - 1}'
+        nodes.append(helper.make_node('QLinearConv', [src, f'{prev}_scale', f'{prev}_zero_point', f'w{i}', f'w{i}_scale', f'w{i}_zero_point',
+                                                      f'c{i}_scale', f'c{i}_zero_point', f'b{i}'], [f'c{i}q'], kernel_shape=[3, 3],
+                                      strides=[stride, stride], pads=[1, 1, 1, 1]))
+        h, src, s_in = dq(y, sy, zy), f'c{i}q', sy
+        if i == 0:
+            nodes.append(helper.make_node('MaxPool', [src], ['pq'], kernel_shape=[2, 2], strides=[2, 2]))
+            h, src = F.max_pool2d(torch.from_numpy(h), 2).numpy(), 'pq'
+    nodes.append(helper.make_node('Flatten', [src], ['fq'], axis=1))
+    h = h.reshape(h.shape[0], -1)
+    w = (rng.standard_normal((h.shape[1], 5)) * 0.2).astype(np.float32)
+    q, ws = weight_qparams(w, 1, True)
+    y = h.astype(np.float64) @ (q * chan(ws, 2, 1))
+    sy, zy = qparams('y', y)
+    inits.update({'w2': q, 'w2_scale': ws, 'w2_zero_point': np.zeros(5, np.int8)})
+    nodes.append(helper.make_node('QLinearMatMul', ['fq', 'c1_scale', 'c1_zero_point', 'w2', 'w2_scale', 'w2_zero_point', 'y_scale', 'y_zero_point'], ['yq']))
+    nodes.append(helper.make_node('DequantizeLinear', ['yq', 'y_scale', 'y_zero_point'], ['output']))
+    return op_model(nodes, inits, [vi('input', ['N', 3, 8, 8])], [vi('output', ['N', 5])])
+
+
 # ---- writing ------------------------------------------------------------------------------------
 
 def last_quantization(model, out):
@@ -680,6 +729,10 @@ def main():
          'ConvInteger uint8 x, int8 w, stride 2, Cast, Mul'),
         ('matmulinteger_u8', lambda: matmul_integer(rng, U8, 10, 6, True), {'input': [10]}, 'MatMulInteger uint8 a, int8 b with per-column zero points, Cast, Mul'),
         ('matmulinteger_s8', lambda: matmul_integer(rng, S8, 8, 3, False), {'input': [8]}, 'MatMulInteger int8 a, int8 b, Cast, Mul'),
+        ('qop_chain_u8', lambda: qop_chain(rng, U8), {'input': [3, 8, 8]},
+         'operator form of a CNN: QLinearConv, MaxPool and Flatten on uint8, QLinearConv, QLinearMatMul'),
+        ('qop_chain_s8', lambda: qop_chain(rng, S8), {'input': [3, 8, 8]},
+         'operator form of a CNN: QLinearConv, MaxPool and Flatten on int8, QLinearConv, QLinearMatMul'),
     ]
     for name, make, shapes, note in ops:
         m = make()

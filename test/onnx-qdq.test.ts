@@ -48,6 +48,7 @@ const LAYERS: Record<string, { has: string[]; not: string[] }> = {
   qlinearmatmul: { has: ['QLinear'], not: ['Linear'] },
   qlinearadd_u8: { has: ['QAdd'], not: ['Add'] },
   qlinearadd_s8_bcast: { has: ['Add', 'QuantizeLinear'], not: ['QAdd'] },
+  qop_chain: { has: ['QConv2d', 'QMaxPool2d', 'Flatten', 'QLinear'], not: ['Conv2d', 'MaxPool2d', 'Linear'] },
   convinteger: { has: ['Conv2d'], not: ['QConv2d'] },
   matmulinteger: { has: ['Linear'], not: ['QLinear'] },
 };
@@ -98,7 +99,7 @@ afterAll(() => report(measured));
 
 describe('quantized ONNX fixtures vs onnxruntime-web', () => {
   it('every fixture was run by onnxruntime-web', () => {
-    expect(fixtures.length).toBeGreaterThanOrEqual(21);
+    expect(fixtures.length).toBeGreaterThanOrEqual(23);
     for (const fx of fixtures) expect(fx.ort.accepted, `${fx.model}: ${fx.ort.error}`).toBe(true);
   });
 
