@@ -22,7 +22,11 @@ onnxruntime's quantize_static (QuantFormat.QDQ) writes, with our own calibration
     (DequantizeLinear axis: 0 for Conv and Gemm with transB, 1 for MatMul) or per tensor;
   - biases int32 with scale x_scale · w_scale and zero point 0 (round half to even of b / scale).
 Activations are uint8 (quantize_static's QUInt8; the importer shifts them to int8 with zero point
-− 128, exactly) or int8.
+− 128, exactly) or int8. One fixture (cnn_s8_sym) has the form other tools write: int8 symmetric
+activations (zero point 0) with the Relu kept between the convolution and the QuantizeLinear of
+its output, so that the clamp is not implied by the quantization range. The last two quantized 4-D
+activations of each QDQ model are extra graph outputs (their DequantizeLinear outputs), so that
+the tests compare thousands of integers, not only the few logits.
 
 Operator-form models (one operator each, between a QuantizeLinear of the float input and a
 DequantizeLinear, or Cast + Mul, of the result): QLinearConv, QLinearMatMul, ConvInteger,
@@ -272,8 +276,8 @@ def run(model, feeds, keep_all=False):
             y = np.clip(i[0], i[1], i[2])
         elif op == 'MaxPool':
             p = a.get('pads', [0, 0, 0, 0])
-            y = F.max_pool2d(torch.from_numpy(i[0]), tuple(a['kernel_shape']), tuple(a.get('strides', [1, 1])),
-                             (p[0], p[1]), ceil_mode=bool(a.get('ceil_mode', 0))).numpy()
+            y = F.max_pool2d(torch.from_numpy(i[0].astype(np.float64)), tuple(a['kernel_shape']), tuple(a.get('strides', [1, 1])),
+                             (p[0], p[1]), ceil_mode=bool(a.get('ceil_mode', 0))).numpy().astype(i[0].dtype)  # 8-bit inputs too
         elif op == 'GlobalAveragePool':
             y = i[0].astype(np.float64).mean(axis=(2, 3), keepdims=True).astype(np.float32)
         elif op == 'Flatten':
@@ -325,8 +329,11 @@ def run(model, feeds, keep_all=False):
 
 # ---- calibration and the QDQ rewrite ---------------------------------------------------------------
 
-def act_qparams(lo, hi, dtype):
-    """quantize_static's asymmetric activation parameters (float32 scale, zero point of dtype)."""
+def act_qparams(lo, hi, dtype, symmetric=False):
+    """quantize_static's activation parameters (float32 scale, zero point of dtype); symmetric: int8 −127…127, zero point 0."""
+    if symmetric:
+        m = max(abs(float(lo)), abs(float(hi)))
+        return np.float32(m / 127 if m > 0 else 1.0), np.array(0, dtype=np.int8)
     qmin, qmax = RANGE[dtype]
     lo, hi = min(float(lo), 0.0), max(float(hi), 0.0)
     scale = np.float32((hi - lo) / (qmax - qmin)) if hi > lo else np.float32(1.0)
@@ -367,7 +374,12 @@ QUANTIZED = {'Conv', 'Gemm', 'MatMul', 'Add', 'Concat', 'MaxPool', 'GlobalAverag
 
 
 def qdq(model, batches, act, per_channel, keep_activations=False, taps=0):
-    """The float model rewritten as quantize_static's QDQ form (see the module docstring)."""
+    """The float model rewritten as quantize_static's QDQ form (see the module docstring).
+
+    keep_activations: the form other tools write (and quantize_static with symmetric activations
+    comes close to): Relu / Clip stay between the quantized node and the QuantizeLinear of their
+    output, and activations are int8 symmetric (zero point 0), so the ReLU's clamp is not implied
+    by the quantization range."""
     ranges = calibrate(model, batches)
     g = model.graph
     inits = {t.name: numpy_helper.to_array(t) for t in g.initializer}
@@ -387,13 +399,18 @@ def qdq(model, batches, act, per_channel, keep_activations=False, taps=0):
             if prod and prod[0].op_type in QUANTIZED and len(readers[src]) == 1 and src not in outputs:
                 prod[0].output[0] = n.output[0]
                 nodes.remove(n)
-    quantized = QUANTIZED | ({'Relu', 'Clip'} if keep_activations else set())
+    quantized = QUANTIZED
     new_inits, pre, after = [], [], {}
     params = {}  # activation tensor → (scale, zp)
+    kept = {}  # a quantized node's output read by a kept Relu / Clip alone → that activation's output
+    if keep_activations:
+        for n in nodes:
+            if n.op_type in ('Relu', 'Clip') and len(readers[n.input[0]]) == 1:
+                kept[n.input[0]] = n.output[0]
 
     def tensor_q(t):
         if t not in params:
-            params[t] = act_qparams(*ranges[t], act)
+            params[t] = act_qparams(*ranges[t], act, symmetric=keep_activations)
         return params[t]
 
     def add_init(name, arr, dtype=None):
@@ -407,7 +424,7 @@ def qdq(model, batches, act, per_channel, keep_activations=False, taps=0):
         act_inputs = [k for k in n.input if k not in inits and k != '']
         if n.op_type == 'MaxPool':
             params[n.output[0]] = tensor_q(act_inputs[0])  # QDQMaxPool: the output shares the input's
-        for k in act_inputs + [n.output[0]]:
+        for k in act_inputs + [kept.get(n.output[0], n.output[0])]:
             if k not in to_quantize:
                 to_quantize.append(k)
         if n.op_type in ('Conv', 'Gemm', 'MatMul'):
@@ -581,6 +598,55 @@ def matmul_integer(rng, atype, k, m, per_column_zp):
     return op_model(nodes, inits, [vi('input', ['N', k])], [vi('output', ['N', m])])
 
 
+def qop_chain(rng, act):
+    """quantize_static's operator form (QuantFormat.QOperator) of a small CNN: QuantizeLinear →
+    QLinearConv → MaxPool on the 8-bit tensor → QLinearConv → Flatten of the 8-bit tensor →
+    QLinearMatMul → DequantizeLinear, scales from the float model on calibration batches."""
+    cal = rng.standard_normal((16, 3, 8, 8)).astype(np.float32)
+    inits, nodes = {}, []
+
+    def qparams(name, values):
+        s, z = act_qparams(values.min(), values.max(), act)
+        inits[name + '_scale'], inits[name + '_zero_point'] = np.float32(s), z
+        return s, z
+
+    def dq(v, s, z):
+        return dequantize(quantize(v, s, z), s, z)
+
+    sx, zx = qparams('x', cal)
+    nodes.append(helper.make_node('QuantizeLinear', ['input', 'x_scale', 'x_zero_point'], ['xq']))
+    h = dq(cal, sx, zx)
+    src, s_in = 'xq', sx
+    for i, (cin, cout, stride, per_channel) in enumerate([(3, 6, 1, True), (6, 8, 2, False)]):
+        w = (rng.standard_normal((cout, cin, 3, 3)) * 0.3).astype(np.float32)
+        b = (rng.standard_normal(cout) * 0.1).astype(np.float32)
+        q, ws = weight_qparams(w, 0, per_channel)
+        y = conv_f64(h, q * chan(ws, 4, 0), None, {'strides': [stride, stride], 'pads': [1, 1, 1, 1]})
+        qb = rne(b.astype(np.float64) / (np.float32(s_in) * ws)).astype(np.int32)
+        y = y + chan(qb * (np.float32(s_in) * ws).astype(np.float64), 4)
+        sy, zy = qparams(f'c{i}', y)
+        inits.update({f'w{i}': q, f'w{i}_scale': ws if per_channel else np.float32(ws),
+                      f'w{i}_zero_point': np.zeros(cout if per_channel else (), np.int8), f'b{i}': qb})
+        prev = 'x' if i == 0 else f'c{i - 1}'
+        nodes.append(helper.make_node('QLinearConv', [src, f'{prev}_scale', f'{prev}_zero_point', f'w{i}', f'w{i}_scale', f'w{i}_zero_point',
+                                                      f'c{i}_scale', f'c{i}_zero_point', f'b{i}'], [f'c{i}q'], kernel_shape=[3, 3],
+                                      strides=[stride, stride], pads=[1, 1, 1, 1]))
+        h, src, s_in = dq(y, sy, zy), f'c{i}q', sy
+        if i == 0:
+            nodes.append(helper.make_node('MaxPool', [src], ['pq'], kernel_shape=[2, 2], strides=[2, 2]))
+            h, src = F.max_pool2d(torch.from_numpy(h), 2).numpy(), 'pq'
+    nodes.append(helper.make_node('Flatten', [src], ['fq'], axis=1))
+    h = h.reshape(h.shape[0], -1)
+    w = (rng.standard_normal((h.shape[1], 5)) * 0.2).astype(np.float32)
+    q, ws = weight_qparams(w, 1, True)
+    y = h.astype(np.float64) @ (q * chan(ws, 2, 1))
+    sy, zy = qparams('y', y)
+    inits.update({'w2': q, 'w2_scale': ws, 'w2_zero_point': np.zeros(5, np.int8)})
+    nodes.append(helper.make_node('QLinearMatMul', ['fq', 'c1_scale', 'c1_zero_point', 'w2', 'w2_scale', 'w2_zero_point', 'y_scale', 'y_zero_point'], ['yq']))
+    nodes.append(helper.make_node('DequantizeLinear', ['yq', 'y_scale', 'y_zero_point'], ['output']))
+    return op_model(nodes, inits, [vi('input', ['N', 3, 8, 8])], [vi('output', ['N', 5])])
+
+
 # ---- writing ------------------------------------------------------------------------------------
 
 def last_quantization(model, out):
@@ -623,7 +689,7 @@ def main():
         # name, model class, input shape, activations, per channel, note extras
         ('cnn_u8_pc', SmallCNN, [3, 12, 12], U8, True, {}),
         ('cnn_s8_pt', SmallCNN, [3, 12, 12], S8, False, {'opset': 11}),
-        ('cnn_s8_relu', SmallCNN, [3, 12, 12], S8, True, {'keep_activations': True}),
+        ('cnn_s8_sym', SmallCNN, [3, 12, 12], S8, True, {'keep_activations': True}),
         ('residual_u8_pc', Residual, [3, 10, 10], U8, True, {}),
         ('residual_s8_pc', Residual, [3, 10, 10], S8, True, {}),
         ('mobile_u8_pc', Mobile, [3, 16, 16], U8, True, {}),
@@ -644,7 +710,7 @@ def main():
             m = as_opset(m, extra['opset'])
         x = rng.standard_normal((2, *shape)).astype(np.float32)
         note = f'{cls.__doc__.strip()}; {"uint8" if act == U8 else "int8"} activations, weights int8 per {"channel" if pc else "tensor"}' + \
-            ('; Relu kept between the op and its QuantizeLinear' if extra.get('keep_activations') else '')
+            ('; symmetric (zero point 0), Relu kept between the convolution and its QuantizeLinear' if extra.get('keep_activations') else '')
         write(name, m, {'input': x}, note, 'qdq')
 
     rng = np.random.default_rng(7)
@@ -663,6 +729,10 @@ def main():
          'ConvInteger uint8 x, int8 w, stride 2, Cast, Mul'),
         ('matmulinteger_u8', lambda: matmul_integer(rng, U8, 10, 6, True), {'input': [10]}, 'MatMulInteger uint8 a, int8 b with per-column zero points, Cast, Mul'),
         ('matmulinteger_s8', lambda: matmul_integer(rng, S8, 8, 3, False), {'input': [8]}, 'MatMulInteger int8 a, int8 b, Cast, Mul'),
+        ('qop_chain_u8', lambda: qop_chain(rng, U8), {'input': [3, 8, 8]},
+         'operator form of a CNN: QLinearConv, MaxPool and Flatten on uint8, QLinearConv, QLinearMatMul'),
+        ('qop_chain_s8', lambda: qop_chain(rng, S8), {'input': [3, 8, 8]},
+         'operator form of a CNN: QLinearConv, MaxPool and Flatten on int8, QLinearConv, QLinearMatMul'),
     ]
     for name, make, shapes, note in ops:
         m = make()

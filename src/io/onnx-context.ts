@@ -141,7 +141,7 @@ export class Ctx {
   }
 
   /** Adds a layer reading `inputs`; its node is named `name` (default: the node's first output). */
-  addLayer(layer: Layer, inputs: Act[], params: Record<string, Float32Array> = {}, name?: string): Act {
+  addLayer(layer: Layer, inputs: Act[], params: Spec['params'] = {}, name?: string): Act {
     const out = name ?? this.node.outputs[0];
     if (!out) throw this.fail('the node has no output name');
     layer.name = out;

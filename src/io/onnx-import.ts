@@ -90,11 +90,14 @@ export function fromONNX(bytes: Uint8Array | ArrayBuffer, options: FromOnnxOptio
     if (c.skipped.has(n)) return;
     c.begin(n, i);
     const ms = n.domain === 'com.microsoft';
+    if (ms && !Object.prototype.hasOwnProperty.call(MS_HANDLERS, n.opType)) {
+      throw c.fail(`operator domain 'com.microsoft' is not supported for '${n.opType}' (of its operators only ${Object.keys(MS_HANDLERS).join(', ')} is read)`);
+    }
     if (n.domain !== '' && n.domain !== 'ai.onnx' && !ms) throw c.fail(`operator domain '${n.domain}' is not supported (only the default ONNX domain, and com.microsoft's QLinearAdd)`);
     for (const o of n.outputs) if (o !== '' && c.values.has(o)) throw c.fail(`output '${o}' is produced twice`);
     const table = ms ? MS_HANDLERS : OPS;
     const handler = (ms ? null : integerInputHandler(c, n)) ?? (Object.prototype.hasOwnProperty.call(table, n.opType) ? table[n.opType] : undefined);
-    if (!handler) throw c.fail(`operator '${n.opType}'${ms ? ` of domain com.microsoft` : ''} is not supported`);
+    if (!handler) throw c.fail(`operator '${n.opType}' is not supported`);
     try {
       handler(c, n);
     } catch (e) {

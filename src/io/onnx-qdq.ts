@@ -7,7 +7,7 @@
 // clamp. A group that does not fit (float weights, a weight zero point that leaves int8, an op with
 // no int8 twin such as Concat, different scales around a max pool) keeps its float layers: the
 // graph as written, DequantizeLinear → f32 operator → QuantizeLinear.
-import type { QParams } from '../ops/qs8.js';
+import { qclamp, type QParams } from '../ops/qs8.js';
 import type { Clamp } from '../nn/lowering.js';
 import { Conv2d } from '../nn/conv2d.js';
 import { Linear } from '../nn/linear.js';
@@ -124,11 +124,13 @@ function twin(c: Ctx, core: Spec, y: QParams, clamp: Clamp | undefined): Twin | 
 export function fuseAtQuantize(c: Ctx, a: Act, y: QParams, elem: Q8): boolean {
   const out = c.node.outputs[0];
   if (!out) return false;
-  const back = dequantized(c, a.node);
-  if (back && sameQ(back.q, y)) {
+  const alias = (name: string) => {
+    const back = dequantized(c, name);
+    if (!back || !sameQ(back.q, y)) return false;
     c.values.set(out, { kind: 'act', node: back.src, shape: a.shape, elem });
     return true;
-  }
+  };
+  if (alias(a.node)) return true;
   const top = c.foldable(a, 0);
   if (!top) return false;
   let core = top;
@@ -138,7 +140,9 @@ export function fuseAtQuantize(c: Ctx, a: Act, y: QParams, elem: Q8): boolean {
     const inner = specNamed(c, top.inputs[0]);
     if (inner) {
       core = inner;
-      clamp = cl;
+      // Q(clamp(v)) = clamp(Q(v), Q(min), Q(max)): a clamp reaching past y's range changes nothing
+      clamp = implied(cl, y) ? undefined : cl;
+      if (clamp === undefined && alias(inner.name)) return true;
     }
   }
   const t = twin(c, core, y, clamp);
@@ -146,4 +150,10 @@ export function fuseAtQuantize(c: Ctx, a: Act, y: QParams, elem: Q8): boolean {
   if (core !== top) c.specs.splice(c.specs.indexOf(top), 1);
   replaceSpec(c, core, t.layer, t.inputs, t.params, elem);
   return true;
+}
+
+/** Whether quantizing to y already clamps to [min, max] (y's int8 range lies within it). */
+function implied(cl: Clamp, y: QParams): boolean {
+  const [lo, hi] = qclamp(y, { min: Number.isFinite(cl.min) ? cl.min : undefined, max: Number.isFinite(cl.max) ? cl.max : undefined });
+  return lo === -128 && hi === 127;
 }

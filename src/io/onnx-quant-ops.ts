@@ -16,6 +16,8 @@ import { QMaxPool2d } from '../nn/qmaxpool2d.js';
 import { Conv2d } from '../nn/conv2d.js';
 import { MaxPool2d } from '../nn/maxpool2d.js';
 import { Flatten } from '../nn/flatten.js';
+import { Identity } from '../nn/identity.js';
+import { Dropout } from '../nn/dropout.js';
 import { DT, dtName, type OnnxNode } from './onnx-proto.js';
 import { fmt, type Act, type Const, type Ctx, type Handler, type IntElem, type Value } from './onnx-context.js';
 import {
@@ -245,7 +247,10 @@ function castInt(c: Ctx): void {
 /** Operators that only move or select elements: exact on integers, so they run on int8 tensors as they are or through float. */
 const MOVES = new Set(['Flatten', 'Reshape', 'Squeeze', 'Unsqueeze', 'Transpose', 'Identity', 'Dropout', 'Concat', 'Slice', 'MaxPool', 'GlobalMaxPool', 'DepthToSpace', 'SpaceToDepth']);
 
-/** A data-movement operator on int8 activations: Flatten and max pooling in int8; the others through float (scale 1, exact). */
+/** The movement operators that may map onto layers that carry int8 tensors as they are. */
+const DIRECT = new Set(['Flatten', 'MaxPool', 'Identity', 'Dropout']);
+
+/** A data-movement operator on int8 activations: Flatten, Identity, Dropout and max pooling in int8; the others through float (scale 1, exact). */
 function moveInt(c: Ctx, n: OnnxNode): void {
   const out = n.outputs[0];
   const ins = n.inputs.map((name, i) => (name === '' ? null : c.input(i)));
@@ -255,11 +260,13 @@ function moveInt(c: Ctx, n: OnnxNode): void {
     throw c.fail(`its inputs mix ${[...new Set(ins.filter((v) => v?.kind === 'act').map((v) => upper((v as Act).elem)))].join(' and ')} tensors`);
   }
   if (n.outputs.length > 1) for (let i = 1; i < n.outputs.length; i++) c.unusedOutput(i, 'second');
-  if (n.opType === 'Flatten' || n.opType === 'MaxPool') {
+  if (DIRECT.has(n.opType)) {
     const start = c.specs.length;
     const r = viaFloat(c, n.opType, ins.map((v) => (v?.kind === 'act' ? floatView(v) : v)), out);
+    // an alias of the input (Identity, Dropout at inference) or a layer that carries int8 as it is
+    if (c.specs.length === start && ints.some((a) => a.node === r.node)) return void (r.elem = elem);
     const spec = c.specs.length === start + 1 ? specNamed(c, out) : null;
-    if (spec?.layer instanceof Flatten) return void (r.elem = elem);
+    if (spec?.layer instanceof Flatten || spec?.layer instanceof Identity || spec?.layer instanceof Dropout) return void (r.elem = elem);
     if (spec?.layer instanceof MaxPool2d && !spec.layer.ceilMode) {
       const L = spec.layer;
       replaceSpec(c, spec, new QMaxPool2d(L.kernelSize, { stride: L.stride, padding: L.padding, dilation: L.dilation }), spec.inputs, {}, elem);
@@ -294,7 +301,8 @@ export const MS_HANDLERS: Record<string, Handler> = { QLinearAdd: qlinearAdd };
  * null when the node reads no integer activation.
  */
 export function integerInputHandler(c: Ctx, n: OnnxNode): Handler | null {
-  if (Object.prototype.hasOwnProperty.call(QUANT_HANDLERS, n.opType)) return null;
+  // the quantization operators read integers themselves; Shape reads only the shape
+  if (Object.prototype.hasOwnProperty.call(QUANT_HANDLERS, n.opType) || n.opType === 'Shape') return null;
   const i = n.inputs.findIndex((name) => {
     const v = name === '' ? undefined : c.values.get(name);
     return v?.kind === 'act' && v.elem !== undefined;

@@ -3,7 +3,7 @@
 // the zero point shifted the same way: exact), QuantizeLinear's rounding, integer weights recovered
 // from dequantized constants, turning a float layer that a float handler made into its int8 twin,
 // and running a node through a float operator's handler.
-import type { QParams } from '../ops/qs8.js';
+import { roundHalfEven, type QParams } from '../ops/qs8.js';
 import type { Layer } from '../nn/layer.js';
 import type { Clamp } from '../nn/lowering.js';
 import type { Conv2d } from '../nn/conv2d.js';
@@ -36,11 +36,6 @@ export const QCONSTS = new WeakMap<Const, QConst>();
 
 const RANGE: Record<Q8, [number, number]> = { uint8: [0, 255], int8: [-128, 127] };
 
-/** Round half to even, as QuantizeLinear rounds. */
-export function roundEven(v: number): number {
-  const r = Math.round(v);
-  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
 
 /** A zero point in our int8 domain. */
 export const to8 = (zp: number, elem: Q8) => (elem === 'uint8' ? zp - 128 : zp);
@@ -114,7 +109,7 @@ export function quantizeValues(data: Float32Array, dims: readonly number[], q: Q
   const [lo, hi] = RANGE[elem];
   return Array.from(data, (v, i) => {
     const k = at(i);
-    return Math.max(lo, Math.min(hi, roundEven(Math.fround(v / q.scale[k])) + q.zp[k]));
+    return Math.max(lo, Math.min(hi, roundHalfEven(Math.fround(v / q.scale[k])) + q.zp[k]));
   });
 }
 
@@ -130,7 +125,7 @@ export function channelScales(scale: Float32Array, axis: number | null, o: numbe
 }
 
 /** The int8 twin of a float Conv2d (same geometry), with its parameters. */
-export function qconvOf(conv: Conv2d, w: Int8Array, scales: Float32Array, bias: Float32Array | null, x: QParams, y: QParams, clamp?: Clamp) {
+export function qconvOf(conv: Conv2d, w: Int8Array, scales: Float32Array, bias: Float32Array | null, x: QParams, y: QParams, clamp?: Clamp): { layer: QConv2d; params: Spec['params'] } {
   const layer = new QConv2d(conv.inChannels, conv.outChannels, conv.kernelSize, {
     stride: conv.stride, padding: conv.padding, dilation: conv.dilation, groups: conv.groups, bias: bias !== null, x, y,
     clamp: clamp ? { min: clamp.min, max: clamp.max } : undefined,
