@@ -13,9 +13,13 @@ export type Elem = number | 'N';
 
 /** A constant from a TensorProto (initializer or Constant's value). */
 export function constOf(t: OnnxTensor, limit: number): Const {
+  if (t.dataType === DT.UINT8 || t.dataType === DT.INT8) {
+    const ints = tensorInts(t, limit);
+    return { kind: 'const', dims: t.dims.slice(), data: Float32Array.from(ints), ints, elem: t.dataType === DT.INT8 ? 'int8' : 'uint8' };
+  }
   if (t.dataType === DT.INT64 || t.dataType === DT.INT32) {
     const ints = tensorInts(t, limit);
-    return { kind: 'const', dims: t.dims.slice(), data: Float32Array.from(ints), ints };
+    return { kind: 'const', dims: t.dims.slice(), data: Float32Array.from(ints), ints, ...(t.dataType === DT.INT32 ? { elem: 'int32' as const } : {}) };
   }
   return { kind: 'const', dims: t.dims.slice(), data: tensorFloats(t, limit), ints: null };
 }

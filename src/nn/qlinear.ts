@@ -4,6 +4,8 @@ import type { Prepared } from '../ops/prepared.js';
 import { linearQs8, prepareLinearQs8 } from '../ops/gemm-qs8.js';
 import { intArg } from '../ops/validate.js';
 import { QWeightedLayer, type QWeightedOptions } from './qweighted.js';
+import { attr, type OnnxEmitter } from './lowering.js';
+import { dequantizeInput, dequantizeWeights, quantizeOutput } from './qdq-onnx.js';
 
 export type QLinearOptions = QWeightedOptions;
 
@@ -45,6 +47,13 @@ export class QLinear extends QWeightedLayer {
 
   macs(): number {
     return this.inFeatures * this.outFeatures;
+  }
+
+  /** DequantizeLinear → Gemm (INT8 weights per output, INT32 bias, transB) → clamp → QuantizeLinear. */
+  toOnnx(e: OnnxEmitter): void {
+    const x = dequantizeInput(e, 0, this.qx);
+    const v = e.op('Gemm', [x, ...dequantizeWeights(e, this.qweights(), this.qx)], [attr.i('transB', 1)], `${e.name}/gemm`);
+    quantizeOutput(e, v, this.qy, this.clamp);
   }
 
   config() {
