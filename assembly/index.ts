@@ -35,3 +35,4 @@ export * from "./augment";
 export * from "./pixels";
 export * from "./resize";
 export * from "./pad";
+export * from "./argmax";

@@ -43,3 +43,4 @@ export { MatMul } from './matmul.js';
 export { Upsample, type UpsampleOptions } from './upsample.js';
 export { Pad, type PadLayerOptions } from './pad.js';
 export { ConvTranspose2d, type ConvTranspose2dLayerOptions } from './convtranspose2d.js';
+export { ArgMax, ArgMin, type ArgMaxLayerOptions } from './argmax.js';

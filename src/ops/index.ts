@@ -64,3 +64,5 @@ export { pad, padBackward } from './pad.js';
 export type { PadMode, PadOptions } from './pad.js';
 export { convTranspose2d, convTranspose2dBackwardData, convTranspose2dBackwardFilter } from './conv-transpose2d.js'; // the bias gradient is conv2dBackwardBias
 export type { ConvTranspose2dOptions } from './conv-transpose2d.js';
+export { argmax, argmin } from './argmax.js'; // no backward: not differentiable
+export type { ArgMaxOptions } from './argmax.js';

@@ -134,6 +134,7 @@ export interface Kernels {
   resize_bilinear_bwd_f32_simd(dyPtr: number, dxPtr: number, tabPtr: number, planeStart: number, planeEnd: number): void;
   pad_f32_simd(xPtr: number, yPtr: number, paramsPtr: number, value: number, planeStart: number, planeEnd: number): void;
   pad_bwd_f32_simd(dyPtr: number, dxPtr: number, paramsPtr: number, planeStart: number, planeEnd: number): void;
+  argmax_f32_simd(xPtr: number, yPtr: number, n: number, inner: number, flags: number, start: number, end: number): void;
 }
 
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
@@ -269,6 +270,7 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'resize_bilinear_bwd_f32_simd',
   'pad_f32_simd',
   'pad_bwd_f32_simd',
+  'argmax_f32_simd',
 ];
 
 /** A factor of a size or cost: a number, argument `arg`, or i32 slot `slot` of the block at argument `arg`. */
@@ -378,4 +380,5 @@ export const SPLIT_SPECS: { readonly [K in keyof Kernels]?: SplitSpec } = {
   resize_bilinear_bwd_f32_simd: { kind: 'range', start: 3, end: 4, cost: [{ arg: 2, slot: 2 }, { arg: 2, slot: 3 }, 1.2], align: 1 },
   pad_f32_simd: { kind: 'range', start: 4, end: 5, cost: [{ arg: 2, slot: 2 }, { arg: 2, slot: 3 }, 0.1], align: 1 },
   pad_bwd_f32_simd: { kind: 'range', start: 3, end: 4, cost: [{ arg: 2, slot: 2 }, { arg: 2, slot: 3 }, 0.15], align: 1 },
+  argmax_f32_simd: { kind: 'range', start: 5, end: 6, align: 16, cost: [{ arg: 2 }, 0.3] },
 };
