@@ -36,3 +36,4 @@ export * from "./pixels";
 export * from "./resize";
 export * from "./pad";
 export * from "./argmax";
+export * from "./pixelshuffle";

@@ -66,3 +66,5 @@ export { convTranspose2d, convTranspose2dBackwardData, convTranspose2dBackwardFi
 export type { ConvTranspose2dOptions } from './conv-transpose2d.js';
 export { argmax, argmin } from './argmax.js'; // no backward: not differentiable
 export type { ArgMaxOptions } from './argmax.js';
+export { pixelShuffle, pixelUnshuffle, pixelShuffleBackward, pixelUnshuffleBackward } from './pixelshuffle.js';
+export type { PixelShuffleOptions } from './pixelshuffle.js';

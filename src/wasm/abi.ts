@@ -135,6 +135,8 @@ export interface Kernels {
   pad_f32_simd(xPtr: number, yPtr: number, paramsPtr: number, value: number, planeStart: number, planeEnd: number): void;
   pad_bwd_f32_simd(dyPtr: number, dxPtr: number, paramsPtr: number, planeStart: number, planeEnd: number): void;
   argmax_f32_simd(xPtr: number, yPtr: number, n: number, inner: number, flags: number, start: number, end: number): void;
+  depth_to_space_f32_simd(xPtr: number, yPtr: number, paramsPtr: number, planeStart: number, planeEnd: number): void;
+  space_to_depth_f32_simd(xPtr: number, yPtr: number, paramsPtr: number, planeStart: number, planeEnd: number): void;
 }
 
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
@@ -271,6 +273,8 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'pad_f32_simd',
   'pad_bwd_f32_simd',
   'argmax_f32_simd',
+  'depth_to_space_f32_simd',
+  'space_to_depth_f32_simd',
 ];
 
 /** A factor of a size or cost: a number, argument `arg`, or i32 slot `slot` of the block at argument `arg`. */
@@ -381,4 +385,6 @@ export const SPLIT_SPECS: { readonly [K in keyof Kernels]?: SplitSpec } = {
   pad_f32_simd: { kind: 'range', start: 4, end: 5, cost: [{ arg: 2, slot: 2 }, { arg: 2, slot: 3 }, 0.1], align: 1 },
   pad_bwd_f32_simd: { kind: 'range', start: 3, end: 4, cost: [{ arg: 2, slot: 2 }, { arg: 2, slot: 3 }, 0.15], align: 1 },
   argmax_f32_simd: { kind: 'range', start: 5, end: 6, align: 16, cost: [{ arg: 2 }, 0.3] },
+  depth_to_space_f32_simd: { kind: 'range', start: 3, end: 4, cost: [{ arg: 2, slot: 1 }, { arg: 2, slot: 1 }, { arg: 2, slot: 2 }, { arg: 2, slot: 3 }, 0.15], align: 1 },
+  space_to_depth_f32_simd: { kind: 'range', start: 3, end: 4, cost: [{ arg: 2, slot: 1 }, { arg: 2, slot: 1 }, { arg: 2, slot: 2 }, { arg: 2, slot: 3 }, 0.15], align: 1 },
 };
