@@ -2,11 +2,14 @@
 // (outer, axis length and inner sizes around the kernel's 4- and 16-position tiles, rows longer and
 // shorter than 8), with ties, NaNs and ±0, both tie rules and both output dtypes; the layers
 // compiled = eager, saved and loaded, written to ONNX and read back; backward refuses by name;
-// ONNX ArgMax / ArgMin handlers (axis, keepdims, select_last_index, Cast after).
+// ONNX ArgMax / ArgMin handlers (axis, keepdims, select_last_index, Cast after), and PyTorch's
+// segmentation-map export (scripts/make-dense-fixtures.py: argmax_seg) index for index.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Sequential, Tensor, compile, io, memoryInfo, nn, ops } from '../src/index.js';
 import { expectCanariesIntact, randArray, ready, rng } from './helpers.js';
-import { model, node } from './onnx-fixtures.js';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { f32, model, node, readFixtures, run } from './onnx-fixtures.js';
 
 beforeAll(ready);
 
@@ -192,5 +195,22 @@ describe('nn.ArgMax / nn.ArgMin', () => {
     expect(() => io.fromONNX(model(shape, [node('ArgMax', ['x'], [])]))).toThrow(/batch axis/);
     expect(() => io.fromONNX(model(shape, [node('Relu', ['x'], [], 'r'), node('Cast', ['r'], [{ name: 'to', i: 7 }], 'y', 'n2')]))).toThrow(/casting an activation to INT64/);
     x.dispose();
+  });
+
+  it("imports PyTorch's argmax_seg (ArgMax/ArgMin over channels and the last axis, Cast) with every index equal, eager and compiled", () => {
+    const dir = fileURLToPath(new URL('./fixtures/onnx-ops/', import.meta.url));
+    const fx = readFixtures(dir).find((f) => f.model === 'argmax_seg')!;
+    for (const opset of fx.opsets) {
+      const g = io.fromONNX(readFileSync(`${dir}argmax_seg.opset${opset}.onnx`));
+      const types = g.nodes.map((n) => n.layer.type);
+      expect(types.filter((t) => t === 'ArgMax')).toHaveLength(4);
+      expect(types).toContain('ArgMin');
+      const want = Array.from(f32(fx.output.data));
+      expect(Array.from(run(g, fx))).toEqual(want);
+      const x = Tensor.from(f32(fx.input.data), fx.input.shape);
+      const plan = compile(g, { batchSize: fx.input.shape[0] });
+      expect(Array.from(plan.run(x).toFloat32Array())).toEqual(want);
+      plan.dispose(); x.dispose(); g.dispose();
+    }
   });
 });
