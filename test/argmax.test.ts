@@ -154,12 +154,34 @@ describe('nn.ArgMax / nn.ArgMin', () => {
     expect(memoryInfo().bytesInUse).toBe(base);
   });
 
+  it("a classifier's labels: [N, classes] → [N], eager, compiled, saved and through ONNX (keepdims 0)", () => {
+    const base = memoryInfo().bytesInUse;
+    const m = new Sequential([new nn.Linear(4, 3), new nn.ArgMax(1)], { inputShape: [4], seed: 5 });
+    const x = Tensor.from(randArray(24, 6), [6, 4]);
+    const logits = m.layers[0].forward([x], false);
+    const labels = ops.argmax(logits, 1);
+    const want = Array.from(labels.toInt32Array());
+    const y = m.predict(x);
+    expect(y.shape).toEqual([6]);
+    expect(Array.from(y.toFloat32Array())).toEqual(want);
+    const plan = compile(m, { batchSize: 6 });
+    expect(Array.from(plan.run(x).toFloat32Array())).toEqual(want);
+    const back = io.load(io.save(m)), onnx = io.fromONNX(io.toONNX(m));
+    for (const g of [back, onnx]) {
+      const z = g.predict(x);
+      expect(Array.from(z.toFloat32Array())).toEqual(want);
+      z.dispose();
+    }
+    for (const d of [plan, back, onnx, m]) d.dispose();
+    for (const t of [x, logits, labels, y]) t.dispose();
+    expect(memoryInfo().bytesInUse).toBe(base);
+  });
+
   it('backward throws naming the layer; shapes that cannot work are refused', () => {
     const l = new nn.ArgMax(1, { name: 'seg' });
     const x = Tensor.from(randArray(24, 1), [2, 3, 4]);
     const y = l.forward([x], true);
     expect(() => l.backward(y)).toThrow(/layer 'seg' \(ArgMax\) is not differentiable/);
-    expect(() => new Sequential([new nn.ArgMax(1)], { inputShape: [5] })).toThrow(/only the batch would remain/);
     expect(() => new Sequential([new nn.ArgMax(0)], { inputShape: [5, 2] })).toThrow(/non-batch axis/);
     expect(() => new nn.ArgMin(1, { keepdim: true } as never)).toThrow(/nn.ArgMin: unknown option 'keepdim'/);
     x.dispose(); y.dispose();
@@ -192,6 +214,13 @@ describe('nn.ArgMax / nn.ArgMin', () => {
         g.dispose();
       }
     }
+    const labels = io.fromONNX(model([5], [node('ArgMax', ['x'], [{ name: 'axis', i: 1 }, { name: 'keepdims', i: 0 }])]));
+    const v = Tensor.from(new Float32Array([0, 3, 1, 3, 2, 9, 1, 1, 1, 0]), [2, 5]);
+    const l = labels.predict(v);
+    expect(l.shape).toEqual([2]);
+    expect(Array.from(l.toFloat32Array())).toEqual([1, 0]);
+    for (const t of [v, l]) t.dispose();
+    labels.dispose();
     expect(() => io.fromONNX(model(shape, [node('ArgMax', ['x'], [])]))).toThrow(/batch axis/);
     expect(() => io.fromONNX(model(shape, [node('Relu', ['x'], [], 'r'), node('Cast', ['r'], [{ name: 'to', i: 7 }], 'y', 'n2')]))).toThrow(/casting an activation to INT64/);
     x.dispose();

@@ -53,9 +53,8 @@ export class ArgMax extends Layer {
     const a = this.axis(s, inputs);
     if (s[a - 1] === 0) throw this.shapeError(inputs, `axis ${a} is empty: there is no index to return`);
     if (s[a - 1] > 2 ** 24) throw this.shapeError(inputs, `axis ${a} has ${s[a - 1]} entries; float32 holds indices exactly only up to 2^24`);
-    const out = this.keepDim ? s.map((d, i) => (i === a - 1 ? 1 : d)) : s.filter((_, i) => i !== a - 1);
-    if (out.length === 0) throw this.shapeError(inputs, 'without keepDim only the batch would remain; keep the dim (keepDim: true)');
-    return out;
+    // [N, classes] → [N] (a classifier's labels) leaves an empty per-sample shape, which graphs carry
+    return this.keepDim ? s.map((d, i) => (i === a - 1 ? 1 : d)) : s.filter((_, i) => i !== a - 1);
   }
 
   lower(inputs: readonly Shape[]): Prepared {
