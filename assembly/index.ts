@@ -32,6 +32,8 @@ export * from "./reduce";
 export * from "./layernorm";
 export * from "./transpose";
 export * from "./augment";
+export * from "./gemm-qs8";
+export * from "./qs8";
 export * from "./pixels";
 export * from "./resize";
 export * from "./pad";

@@ -8,7 +8,7 @@
 // Room order, low to high (one level per line; rooms on one level are siblings and never import
 // each other, since neither is "lower"):
 //   assembly → wasm → random, tensor → threads → ops → nn → graph → data
-//   → compile, train, io → models → index → entries.
+//   → compile, train, io, quantize → models → index → entries.
 // A file may import its own room and any room on a lower level. entries sit on top, so they may
 // import anything. src/random.ts, src/tensor.ts and src/index.ts are rooms of their own; the
 // tensor room also holds the files split out of tensor.ts, src/tensor-*.ts.
@@ -30,7 +30,9 @@ const LEVELS = [
   ['nn'],
   ['graph'],
   ['data'],
-  ['compile', 'train', 'io'],
+  // quantize (post-training int8) needs graph, nn and ops but none of its siblings; models and
+  // index may use it
+  ['compile', 'train', 'io', 'quantize'],
   ['models'],
   ['index'],
   ['entries'],

@@ -1,6 +1,6 @@
 // The `@split` tags of the kernel sources: how src/threads/split.ts may cut a kernel's call across
 // threads, with every argument named, never numbered. scripts/gen-abi.mjs turns each tag into
-// argument indices (SPLIT_SPECS in src/wasm/abi.ts), so a kernel whose parameters are reordered
+// argument indices (SPLIT_SPECS in src/wasm/split-specs.ts), so a kernel whose parameters are reordered
 // keeps splitting correctly after the next build; a tag naming a parameter the kernel does not
 // have, an unknown kind or key, or a missing role stops the build. Grammar (docs/kernels.md):
 //

@@ -35,3 +35,4 @@ import * as optim from './train/optim-exports.js';
 export { optim };
 export { Ensemble } from './graph/ensemble.js';
 export { compile, CompiledModel, type CompileOptions, type PlanInfo } from './compile/plan.js';
+export { quantize, type QuantizeOptions } from './quantize/quantize.js';

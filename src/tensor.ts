@@ -4,8 +4,16 @@ import { heap, kernels, setLiveTensorCounter, describe } from './wasm/engine.js'
 import { fromPixels, type FromPixelsOptions, type PixelSource } from './tensor-pixels.js';
 
 export type Shape = readonly number[];
-/** float32 for data; int32 for indices (max pooling's argmax) and labels. Both are 4 bytes. */
-export type DType = 'float32' | 'int32';
+/**
+ * float32 for data; int32 for indices (max pooling's argmax) and labels; int8 for quantized
+ * activations and weights (scale and zero point live with the op or layer that reads them). An
+ * int8 tensor's allocation is rounded up to whole 4-byte words, so the word-wise copy and fill
+ * kernels serve every dtype.
+ */
+export type DType = 'float32' | 'int32' | 'int8';
+
+/** 4-byte words that hold `size` elements of dtype. */
+const words = (size: number, dtype: DType) => (dtype === 'int8' ? Math.ceil(size / 4) : size);
 
 let live = 0;
 setLiveTensorCounter(() => live);
@@ -33,15 +41,15 @@ export class Tensor {
   /** A tensor whose contents are undefined (the ops overwrite them). */
   static empty(shape: Shape, dtype: DType = 'float32'): Tensor {
     const size = checkShape(shape, 'Tensor.empty');
-    if (dtype !== 'float32' && dtype !== 'int32') throw new TypeError(`Tensor.empty: dtype must be 'float32' or 'int32', got ${describe(dtype)}`);
-    const ptr = heap().alloc(size * 4);
+    if (dtype !== 'float32' && dtype !== 'int32' && dtype !== 'int8') throw new TypeError(`Tensor.empty: dtype must be 'float32', 'int32' or 'int8', got ${describe(dtype)}`);
+    const ptr = heap().alloc(words(size, dtype) * 4);
     return new Tensor(shape, size, ptr, dtype);
   }
 
-  /** Zero-filled (0 is the same bit pattern for float32 and int32). */
+  /** Zero-filled (0 is the same bit pattern for every dtype). */
   static zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
     const t = Tensor.empty(shape, dtype);
-    kernels().fill_f32_simd(t.#ptr, t.size, 0);
+    kernels().fill_f32_simd(t.#ptr, words(t.size, dtype), 0);
     return t;
   }
 
@@ -54,9 +62,9 @@ export class Tensor {
 
   /**
    * Copies `data` (row-major, NCHW for images) into wasm memory. An Int32Array makes an int32
-   * tensor; anything else float32.
+   * tensor, an Int8Array an int8 one; anything else float32.
    */
-  static from(data: Float32Array | Int32Array | ArrayLike<number>, shape?: Shape): Tensor {
+  static from(data: Float32Array | Int32Array | Int8Array | ArrayLike<number>, shape?: Shape): Tensor {
     if (data === null || typeof data !== 'object' || typeof (data as ArrayLike<number>).length !== 'number') {
       throw new TypeError(`Tensor.from: data must be a Float32Array or an array of numbers, got ${describe(data)}`);
     }
@@ -71,6 +79,11 @@ export class Tensor {
           throw new TypeError(`Tensor.from: data[${i}] is ${describe(data[i])}, not a number`);
         }
       }
+    }
+    if (data instanceof Int8Array) {
+      const t = Tensor.empty(s, 'int8');
+      heap().u8view().set(new Uint8Array(data.buffer, data.byteOffset, data.length), t.#ptr);
+      return t;
     }
     if (data instanceof Int32Array) {
       const t = Tensor.empty(s, 'int32');
@@ -105,13 +118,22 @@ export class Tensor {
   toFloat32Array(): Float32Array {
     const p = this.ptr;
     if (this.dtype === 'int32') return Float32Array.from(heap().i32view().subarray(p >>> 2, (p >>> 2) + this.size));
+    if (this.dtype === 'int8') return Float32Array.from(this.toInt8Array());
     return heap().f32view().slice(p >>> 2, (p >>> 2) + this.size);
+  }
+
+  /** A copy of the raw data of an int8 tensor (the quantized values, not what they stand for). */
+  toInt8Array(): Int8Array {
+    const p = this.ptr;
+    if (this.dtype !== 'int8') throw new TypeError(`Tensor.toInt8Array: only int8 tensors, this is ${this.dtype}`);
+    return new Int8Array(heap().u8view().subarray(p, p + this.size));
   }
 
   /** A copy of the data as an Int32Array (int32 tensors; float32 values are truncated toward zero). */
   toInt32Array(): Int32Array {
     const p = this.ptr;
     if (this.dtype === 'int32') return heap().i32view().slice(p >>> 2, (p >>> 2) + this.size);
+    if (this.dtype === 'int8') return Int32Array.from(this.toInt8Array());
     return Int32Array.from(heap().f32view().subarray(p >>> 2, (p >>> 2) + this.size));
   }
 
@@ -132,7 +154,7 @@ export class Tensor {
     const p = this.ptr;
     const s = inferDim(shape, this.size, this.shape);
     const t = Tensor.empty(s, this.dtype);
-    kernels().copy_f32_simd(p, t.#ptr, this.size);
+    kernels().copy_f32_simd(p, t.#ptr, words(this.size, this.dtype));
     return t;
   }
 

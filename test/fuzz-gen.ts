@@ -12,6 +12,7 @@ export const OPTION_KEYS = [
   'training', 'seed', 'mask', 'eps', 'momentum', 'weightGradInto', 'biasGradInto', 'inputGrad', 'weightGrad', 'biasGrad',
   'size', 'alpha', 'beta', 'k', 'window', 'labelSmoothing', 'reduction', 'lr', 'dampening', 'weightDecay', 'nesterov',
   'firstStep', 'beta1', 'beta2', 'decoupled', 'step', 'rounding', 'bias', 'weightInit', 'name', 'affine', 'lrnWindow', 'log',
+  'x', 'y', 'a', 'b', 'q', 'clamp', 'scale', 'zeroPoint', 'min', 'max',
   'strides', 'kernel_size', '__proto__x', 'constructor',
 ];
 
@@ -35,11 +36,11 @@ export class Case {
     if (r() < 0.1) this.dims[int(r, 0, 5)] = 0;
   }
 
-  tensor(shape: number[], dtype: 'float32' | 'int32' = 'float32', finite = false): Tensor {
+  tensor(shape: number[], dtype: FuzzDType = 'float32', finite = false): Tensor {
     const n = shape.reduce((a, b) => a * b, 1);
-    const data = dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
+    const data = dtype === 'int32' ? new Int32Array(n) : dtype === 'int8' ? new Int8Array(n) : new Float32Array(n);
     const r = this.r;
-    for (let i = 0; i < n; i++) data[i] = dtype === 'int32' ? int(r, -2, 20) : r() * 4 - 2;
+    for (let i = 0; i < n; i++) data[i] = dtype === 'int32' ? int(r, -2, 20) : dtype === 'int8' ? int(r, -128, 127) : r() * 4 - 2;
     if (dtype === 'float32' && !finite && n > 0 && r() < 0.05) data[int(r, 0, n - 1)] = pick(r, [NaN, Infinity, -Infinity]);
     const t = Tensor.from(data, shape);
     this.made.push(t);
@@ -61,11 +62,12 @@ export class Case {
     return Array.from({ length: rank }, () => (this.r() < 0.05 ? 0 : int(this.r, 1, 5)));
   }
 
-  /** A tensor: coherent or random shape, sometimes int32, sometimes disposed. */
+  /** A tensor: coherent or random shape, sometimes int32 or int8, sometimes disposed. */
   anyTensor(): Tensor {
     const r = this.r;
     const shape = r() < 0.7 ? this.coherentShape() : this.randomShape();
-    const t = this.tensor(shape, r() < 0.08 ? 'int32' : 'float32');
+    const d = r();
+    const t = this.tensor(shape, d < 0.08 ? 'int32' : d < 0.16 ? 'int8' : 'float32');
     if (r() < 0.05) t.dispose();
     return t;
   }
@@ -103,11 +105,24 @@ export class Case {
       case 'rounding': return pick(r, ['floor', 'ceil', 'exact']);
       case 'window': case 'lrnWindow': return [this.smallInt(), this.smallInt()];
       case 'name': return pick(r, ['a', '', 5]);
+      case 'x': case 'y': case 'a': case 'b': case 'q': return this.qparams();
+      case 'clamp': return pick(r, [{ min: 0 }, { min: 0, max: 6 }, { max: -1 }, { min: 6, max: 0 }, { min: NaN }, null, 0]);
+      case 'zeroPoint': return pick(r, [0, -128, 127, 128, -129, 0.5, NaN]);
+      case 'scale': return pick(r, [0.02, 1, 0, -1, NaN, Infinity, 1e-50, 1e300]);
       case 'weightInit': return pick(r, ['kaimingUniform', 'zeros', 'nope']);
       default:
         if (/Mode|Pad|Grad$|training|nesterov|decoupled|affine|bias|log|firstStep/.test(key)) return r() < 0.8 ? r() < 0.5 : 1;
         return pick(r, [0.1, 0.5, 0.9, 0.999, 1e-5, 0, 1, -1, NaN, 1e308]);
     }
+  }
+
+  /** A quantization { scale, zeroPoint }: mostly valid, sometimes hostile (scale 0, past f32, a fractional zero point). */
+  qparams(): unknown {
+    const r = this.r;
+    if (r() < 0.1) return this.value(3);
+    const scale = r() < 0.8 ? pick(r, [0.01, 0.05, 0.5, 1, 3]) : pick(r, [0, -1, NaN, Infinity, 1e-50, 1e300, 1e-30, 1e30, '1']);
+    const zeroPoint = r() < 0.8 ? pick(r, [0, -128, 127, -3, 10]) : pick(r, [128, -129, 0.5, NaN, '0', undefined]);
+    return { scale, zeroPoint };
   }
 
   /** Any value at all, hostile ones included. */
@@ -156,8 +171,10 @@ export const INTERNALS = [
  * succeeded can be rebuilt in a later case and mutated: the fuzz then reaches the checks behind
  * the first ones (an option of 2^32 on otherwise valid tensors).
  */
+export type FuzzDType = 'float32' | 'int32' | 'int8';
+
 export type Spec =
-  | { t: number[]; dtype: 'float32' | 'int32'; disposed: boolean }
+  | { t: number[]; dtype: FuzzDType; disposed: boolean }
   | { a: Spec[] }
   | { o: [string, Spec][] }
   | { v: unknown };
@@ -213,7 +230,7 @@ function mutate(c: Case, s: Spec): unknown {
       const t = c.tensor(shape, s.dtype);
       t.dispose();
       return t;
-    } else if (x < 0.85) return c.tensor(shape, s.dtype === 'int32' ? 'float32' : 'int32');
+    } else if (x < 0.85) return c.tensor(shape, pick(r, (['float32', 'int32', 'int8'] as const).filter((d) => d !== s.dtype)));
     else return c.value();
     return c.tensor(shape, s.dtype);
   }

@@ -17,6 +17,16 @@ function geom(c: Case) {
   return { n, ch, h, w, o, k, x: () => c.tensor([n, ch, h, w]) };
 }
 
+/** int8 weights { data, shape, scales, bias } for [o, …rest]. */
+function qweights(c: Case, shape: number[]) {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const data = Int8Array.from({ length: size }, () => int(c.r, -127, 127));
+  const scales = Float32Array.from({ length: shape[0] }, () => 0.001 + c.r() * 0.02);
+  const bias = c.r() < 0.5 ? Float32Array.from({ length: shape[0] }, () => c.r() * 2 - 1) : null;
+  return { data, shape, scales, bias };
+}
+const q8 = (c: Case) => ({ scale: pick(c.r, [0.01, 0.05, 0.2]), zeroPoint: int(c.r, -128, 127) });
+
 export const SEEDS: Record<string, Seed> = {
   conv2d: (c) => { const g = geom(c); return [g.x(), c.tensor([g.o, g.ch, g.k, g.k]), c.tensor([g.o]), { stride: int(c.r, 1, 2), padding: int(c.r, 0, 1) }]; },
   conv2dClamped: (c) => { const g = geom(c); return [g.x(), c.tensor([g.o, g.ch, g.k, g.k]), null, { dilation: 1 }, 0, 6]; },
@@ -55,5 +65,34 @@ export const SEEDS: Record<string, Seed> = {
   flattenBackward: (c) => { const g = geom(c); return [c.tensor([g.n, g.ch * g.h * g.w]), [g.n, g.ch, g.h, g.w]]; },
   addBackward: (c) => { const g = geom(c); return [g.x(), [g.n, g.ch, g.h, g.w], [g.n, g.ch, g.h, g.w]]; },
   indexSelect: (c) => { const g = geom(c); return [g.x(), [0, g.n - 1]]; },
+  quantizeLinear: (c) => [geom(c).x(), q8(c)],
+  dequantizeLinear: (c) => { const g = geom(c); return [c.tensor([g.n, g.ch, g.h, g.w], 'int8'), q8(c)]; },
+  addQs8: (c) => { const g = geom(c), s = [g.n, g.ch, g.h, g.w]; return [c.tensor(s, 'int8'), c.tensor(s, 'int8'), q8(c), q8(c), q8(c), pick(c.r, [undefined, { min: 0 }])]; },
+  maxPool2dQs8: (c) => { const g = geom(c); return [c.tensor([g.n, g.ch, g.h, g.w], 'int8'), clean({ ...pool(c), dilation: pick(c.r, [undefined, 1, 2]) })]; },
+  globalAvgPool2dQs8: (c) => { const g = geom(c); return [c.tensor([g.n, g.ch, g.h, g.w], 'int8'), q8(c), q8(c)]; },
+  conv2dQs8: (c) => {
+    const g = geom(c), dw = c.r() < 0.3;
+    const w = qweights(c, dw ? [g.ch, 1, g.k, g.k] : [g.o, g.ch, g.k, g.k]);
+    return [c.tensor([g.n, g.ch, g.h, g.w], 'int8'), w, { stride: int(c.r, 1, 2), padding: int(c.r, 0, 1), groups: dw ? g.ch : 1 }, { x: q8(c), y: q8(c), clamp: pick(c.r, [undefined, { min: 0, max: 6 }]) }];
+  },
+  linearQs8: (c) => { const g = geom(c); return [c.tensor([g.n, g.ch], 'int8'), qweights(c, [g.o, g.ch]), { x: q8(c), y: q8(c) }]; },
   outputSize: (c) => [int(c.r, 1, 9), int(c.r, 1, 3), { stride: 2, padding: 1, dilation: 1, rounding: 'ceil' }],
+};
+
+/**
+ * Valid constructor arguments of the layers whose options are required (the fuzz of the layers
+ * starts from these half the time), sized by the case's dims so that forward's inputs fit.
+ */
+export const LAYER_SEEDS: Record<string, Seed> = {
+  QuantizeLinear: (c) => [q8(c)],
+  DequantizeLinear: (c) => [q8(c), { name: 'dq' }],
+  QAdd: (c) => [{ a: q8(c), b: q8(c), y: q8(c), ...(c.r() < 0.5 ? { clamp: { min: 0 } } : {}) }],
+  QGlobalAvgPool2d: (c) => [{ x: q8(c), y: q8(c) }],
+  QLinear: (c) => [c.dims[1], c.dims[4], { x: q8(c), y: q8(c), bias: c.r() < 0.5 }],
+  QConv2d: (c) => {
+    const [, ch, , , o, k] = c.dims;
+    const dw = c.r() < 0.3;
+    return [ch, dw ? ch : o, k, { x: q8(c), y: q8(c), padding: int(c.r, 0, 1), stride: int(c.r, 1, 2), groups: dw ? ch : 1, clamp: { min: 0 } }];
+  },
+  QMaxPool2d: (c) => [c.dims[5], { stride: pick(c.r, [1, 2]), padding: 0 }],
 };

@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Tensor, memoryInfo, nn, ops } from '../src/index.js';
 import { expectCanariesIntact, expectClose, ready } from './helpers.js';
 import { Case, INTERNALS, caseRand, int, pick, pickNode, rebuild, specOf, tensorsIn, type Rand, type Spec } from './fuzz-gen.js';
-import { SEEDS } from './fuzz-seeds.js';
+import { LAYER_SEEDS, SEEDS } from './fuzz-seeds.js';
 import { refConv2d } from './ref/conv2d.js';
 import { refAvgPool2d, refMaxPool2d } from './ref/pool2d.js';
 import { refLinear } from './ref/linear.js';
@@ -181,7 +181,15 @@ describe('fuzz', () => {
       const [name, L] = layerClasses[i % layerClasses.length];
       run.run(i, `nn.${name}`, [name, `nn.${name}`], true, (c) => {
         const n = int(c.r, 0, 4);
-        const ctorArgs = Array.from({ length: n }, (_, k) => (c.r() < 0.6 && k < 3 ? c.smallInt() : argFor(c, k, n)));
+        let ctorArgs = Array.from({ length: n }, (_, k) => (c.r() < 0.6 && k < 3 ? c.smallInt() : argFor(c, k, n)));
+        // a layer with required options (the quantized ones): half the cases start from valid
+        // constructor arguments, most of them mutated in one place
+        const seed = LAYER_SEEDS[name];
+        if (seed && c.r() < 0.5) {
+          ctorArgs = seed(c);
+          const specs = ctorArgs.map((a) => specOf(a));
+          if (c.r() < 0.7) ctorArgs = rebuild(c, specs, pickNode(c, specs));
+        }
         const steps: string[] = [`new nn.${name}(${ctorArgs.map((a) => show(a)).join(', ')})`];
         let layer: nn.Layer | null = null;
         const outputs: Tensor[] = [];
@@ -198,6 +206,7 @@ describe('fuzz', () => {
       });
     });
     console.log(`fuzz layers built: ${[...built].map(([n, k]) => `${n} ${k}`).join(', ')}`);
+    console.log(`fuzz layers whose forward never succeeded: ${layerClasses.map(([n]) => n).filter((n) => !forwarded.has(n)).join(', ') || 'none'}`);
     run.report();
   }, TIMEOUT);
 
@@ -212,6 +221,9 @@ describe('fuzz', () => {
   }, TIMEOUT);
 });
 
+/** Layer types whose forward returned a result at least once in this run. */
+const forwarded = new Set<string>();
+
 /** One random method call on a layer (mostly plausible arguments, sometimes hostile ones). */
 function methodCall(c: Case, layer: nn.Layer, outputs: Tensor[], steps: string[]): void {
   const r = c.r();
@@ -219,7 +231,9 @@ function methodCall(c: Case, layer: nn.Layer, outputs: Tensor[], steps: string[]
   const plausibleInputs = () => {
     const k = typeof layer.inputs === 'number' ? layer.inputs : int(c.r, layer.inputs[0], Math.min(layer.inputs[1], 3));
     const shape = c.coherentShape();
-    return Array.from({ length: k }, () => c.tensor(shape));
+    // int8 now and then: the quantized layers take it (and the pass-through layers at inference)
+    const dtype = c.r() < 0.25 ? 'int8' : 'float32';
+    return Array.from({ length: k }, () => c.tensor(shape, dtype));
   };
   if (r < 0.45) {
     const inputs = c.r() < 0.8 ? plausibleInputs() : c.value();
@@ -227,6 +241,7 @@ function methodCall(c: Case, layer: nn.Layer, outputs: Tensor[], steps: string[]
     steps.push(`forward(${show(inputs)}, ${show(training)})`);
     const y = layer.forward(inputs as Tensor[], training as boolean);
     outputs.push(y);
+    forwarded.add(layer.type);
   } else if (r < 0.7) {
     const last = outputs[outputs.length - 1];
     const dy = last && !last.disposed && c.r() < 0.7 ? c.tensor(last.shape.slice()) : c.value();

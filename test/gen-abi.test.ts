@@ -4,7 +4,8 @@ import { describe, it, expect } from 'vitest';
 // @ts-expect-error: a build script in plain JavaScript, without declarations
 import { parseSplitTag, tagAbove } from '../scripts/split-tags.mjs';
 import { splitterOf, type SplitContext } from '../src/threads/split.js';
-import { SPLIT_SPECS, KERNEL_NAMES, type SplitSpec } from '../src/wasm/abi.js';
+import { KERNEL_NAMES } from '../src/wasm/abi.js';
+import { SPLIT_SPECS, type SplitSpec } from '../src/wasm/split-specs.js';
 
 const ctx = { minPartNs: 0, maxParts: 4, heap: null, scratch: () => 0 } as unknown as SplitContext;
 

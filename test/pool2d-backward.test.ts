@@ -209,8 +209,8 @@ describe('maxPool2dBackward', () => {
     expect(() => ops.maxPool2dBackward(wrong, x, { kernelSize: 2 })).toThrow(
       new RegExp(`${op}: dy has shape \\[1, 2, 3, 3\\] but the forward output for x \\[1, 2, 5, 5\\] with these options is \\[1, 2, 2, 2\\]`),
     );
-    expect(() => ops.maxPool2dBackward(dy, x, { kernelSize: 2, indices: wrong as never })).toThrow(/maxPool2dBackward: indices must be a int32 tensor, got float32/);
-    expect(() => ops.maxPool2dBackward(dy, x, { kernelSize: 2, indices: fIdx })).toThrow(/indices must be a int32 tensor/);
+    expect(() => ops.maxPool2dBackward(dy, x, { kernelSize: 2, indices: wrong as never })).toThrow(/maxPool2dBackward: indices must be an int32 tensor, got float32/);
+    expect(() => ops.maxPool2dBackward(dy, x, { kernelSize: 2, indices: fIdx })).toThrow(/indices must be an int32 tensor/);
     const idx3 = Tensor.zeros([1, 2, 3, 3], 'int32');
     expect(() => ops.maxPool2dBackward(dy, x, { kernelSize: 2, indices: idx3 })).toThrow(
       /maxPool2dBackward: indices has shape \[1, 2, 3, 3\] but dy has shape \[1, 2, 2, 2\]/,

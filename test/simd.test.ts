@@ -6,6 +6,10 @@ import { KERNEL_NAMES } from '../src/wasm/abi.js';
 
 const WAT = new URL('../build/simdnet.wat', import.meta.url);
 const NOT_KERNELS = new Set(['heap_base']);
+// Scalar by design: the relaxed-dot probe asks a relaxed-SIMD runtime how it treats one
+// instruction; the plain build (the one this .wat is) has no such instruction to ask about and
+// answers −1 without doing any arithmetic. Its relaxed builds do run v128 code.
+const SCALAR_BY_DESIGN = new Set(['qs8_probe_rdot_simd']);
 
 /** Splits a .wat module into its functions: name → body text. */
 function functions(wat: string): Map<string, string> {
@@ -41,7 +45,7 @@ describe('the compiled module uses SIMD', () => {
   });
 
   it('every kernel contains v128 instructions', () => {
-    const scalar = KERNEL_NAMES.filter((k) => !NOT_KERNELS.has(k) && !usesSimd(exportsMap.get(k)!));
+    const scalar = KERNEL_NAMES.filter((k) => !NOT_KERNELS.has(k) && !SCALAR_BY_DESIGN.has(k) && !usesSimd(exportsMap.get(k)!));
     expect(scalar, 'kernels without SIMD').toEqual([]);
     expect(KERNEL_NAMES.length).toBeGreaterThan(2);
   });

@@ -4,7 +4,7 @@
 // before it (Hardswish and SiLU into a convolution's: Layer.epilogueAtInference), and
 // Flatten/Dropout cost nothing. run() validates one shape and then only calls kernels: it
 // allocates nothing (the output is a view into the arena, valid until the next run).
-import { Tensor, viewTensor, type Shape } from '../tensor.js';
+import { Tensor, viewTensor, type DType, type Shape } from '../tensor.js';
 import { heap } from '../wasm/engine.js';
 import type { Graph } from '../graph/graph.js';
 import { planArena, type Lifetime } from '../graph/liveness.js';
@@ -49,14 +49,16 @@ export class CompiledModel {
   private readonly scratch: number;
   private readonly owned: Tensor[];
   private readonly outValue: number;
+  private readonly outDtype: DType;
   private view: Tensor | null = null;
   private disposed = false;
 
   /** @internal built by compile() */
   constructor(parts: {
     batchSize: number; inputShape: Shape; outputShape: Shape; steps: Step[]; addr: number[]; arena: number; scratch: number;
-    owned: Tensor[]; outValue: number; info: PlanInfo;
+    owned: Tensor[]; outValue: number; outDtype: DType; info: PlanInfo;
   }) {
+    this.outDtype = parts.outDtype;
     this.batchSize = parts.batchSize;
     this.inputShape = parts.inputShape;
     this.outputShape = parts.outputShape;
@@ -89,7 +91,7 @@ export class CompiledModel {
       for (let j = 0; j < ins.length; j++) args[j] = addr[ins[j]];
       s.prepared.run(args, addr[s.output], scratch);
     }
-    if (this.view === null || this.view.disposed) this.view = viewTensor(addr[this.outValue], this.outputShape);
+    if (this.view === null || this.view.disposed) this.view = viewTensor(addr[this.outValue], this.outputShape, this.outDtype);
     return this.view;
   }
 
@@ -128,6 +130,8 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
   // shares its input's id (the same bytes) but has a shape of its own.
   const valueOf = new Map<string, number>([[model.inputNames[0], 0]]);
   const shapes: Shape[] = [[batch, ...model.inputShapes[model.inputNames[0]]]];
+  const dtypes: DType[] = ['float32']; // per value id: int8 activations take a byte an element
+  const dtypeOf = new Map<string, DType>([[model.inputNames[0], 'float32']]);
   const shapeOf = new Map<string, Shape>([[model.inputNames[0], shapes[0]]]);
   const steps: Step[] = [];
   const stepInfo: PlanInfo['steps'] = [];
@@ -139,6 +143,8 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
       if (skip.has(node.name)) continue;
       const ins = node.inputs.map((n) => valueOf.get(n)!);
       const inShapes = node.inputs.map((n) => shapeOf.get(n)!);
+      const inDtypes = node.inputs.map((n) => dtypeOf.get(n)!);
+      dtypeOf.set(node.name, node.layer.outputDtype(inDtypes));
       if (node.layer.isAlias) {
         valueOf.set(node.name, ins[0]);
         shapeOf.set(node.name, [batch, ...node.outputShape]);
@@ -178,6 +184,7 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
       const prepared = node.layer.lower(inShapes, { clamp, activation, folded });
       const out = shapes.length;
       shapes.push(prepared.outShape);
+      dtypes.push(dtypeOf.get(last.name)!);
       steps.push({ name: node.name, prepared, inputs: ins, output: out, args: ins.map(() => 0) });
       stepInfo.push(prepared.algorithm ? { name: node.name, fused, algorithm: prepared.algorithm } : { name: node.name, fused });
       valueOf.set(node.name, out);
@@ -185,6 +192,7 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
       for (const f of fused) {
         valueOf.set(f, out);
         shapeOf.set(f, prepared.outShape);
+        dtypeOf.set(f, dtypes[out]);
       }
     }
   } catch (e) {
@@ -205,7 +213,9 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
   });
   lastUse[outValue] = steps.length;
   const ids = shapes.map((_, v) => v).filter((v) => v !== 0 && first[v] >= 0);
-  const life: Lifetime[] = ids.map((v) => ({ bytes: 4 * shapes[v].reduce((a, b) => a * b, 1), first: first[v], last: lastUse[v] }));
+  const life: Lifetime[] = ids.map((v) => ({
+    bytes: (dtypes[v] === 'int8' ? 1 : 4) * shapes[v].reduce((a, b) => a * b, 1), first: first[v], last: lastUse[v],
+  }));
   const plan = planArena(life);
   const scratchBytes = Math.max(0, ...steps.map((s) => s.prepared.scratchBytes));
   const h = heap();
@@ -231,6 +241,7 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
     scratch,
     owned,
     outValue,
+    outDtype: dtypeOf.get(outName)!,
     info: { batchSize: batch, steps: stepInfo, arenaBytes: plan.size, scratchBytes, unsharedBytes: plan.total },
   });
 }

@@ -1,6 +1,6 @@
 // summary(): the lecture's arithmetic for a whole model — output shapes, parameters and
 // multiply-adds per layer, totals, and memory for weights and activations at a batch size.
-import type { Shape } from '../tensor.js';
+import type { DType, Shape } from '../tensor.js';
 import { planArena } from './liveness.js';
 import type { GraphNode } from './topology.js';
 
@@ -32,6 +32,8 @@ export interface SummaryRow {
   buffers: number;
   macs: number;
   notes: string[];
+  /** The output's element type ('int8' after quantize()). */
+  dtype: DType;
 }
 
 export interface Summary {
@@ -59,8 +61,11 @@ const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 export function summarize(g: SummarySource, options: SummaryOptions = {}): Summary {
   const batch = options.batchSize ?? 1;
   if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`summary: batchSize must be a positive integer, got ${batch}`);
+  const dtypes = new Map<string, DType>(g.inputNames.map((name) => [name, 'float32']));
   const rows: SummaryRow[] = g.nodes.map((node) => {
     const ps = node.layer.params();
+    const dtype = node.layer.outputDtype(node.inputs.map((i) => dtypes.get(i) ?? 'float32'));
+    dtypes.set(node.name, dtype);
     return {
       name: node.name,
       type: node.layer.type,
@@ -71,8 +76,11 @@ export function summarize(g: SummarySource, options: SummaryOptions = {}): Summa
       buffers: ps.filter((p) => p.buffer).reduce((a, p) => a + p.size, 0),
       macs: node.layer.macs(node.inputShapes, node.outputShape),
       notes: node.layer.notes(node.inputShapes),
+      dtype,
     };
   });
+  const bytesOf = (name: string) => (dtypes.get(name) === 'int8' ? 1 : 4);
+  const weightBytes = g.nodes.reduce((a, nd) => a + nd.layer.params().reduce((b, p) => b + p.size * p.bytesPerElement, 0), 0);
   const learned = rows.reduce((a, r) => a + r.params, 0);
   const frozen = rows.reduce((a, r) => a + r.frozen, 0);
   const trainable = learned - frozen;
@@ -86,7 +94,7 @@ export function summarize(g: SummarySource, options: SummaryOptions = {}): Summa
   const values = [
     ...g.inputNames.map((name) => ({ bytes: 4 * batch * size(g.inputShapes[name]), first: 0, last: last.get(name) ?? 0 })),
     ...g.nodes.map((nd, i) => ({
-      bytes: 4 * batch * size(nd.outputShape),
+      bytes: bytesOf(nd.name) * batch * size(nd.outputShape),
       first: i,
       last: g.outputNames.includes(nd.name) ? end : last.get(nd.name) ?? i,
     })),
@@ -95,9 +103,11 @@ export function summarize(g: SummarySource, options: SummaryOptions = {}): Summa
   const activationBytes = values.reduce((a, v) => a + v.bytes, 0);
 
   const header = ['Layer', 'Type', 'Output shape', 'Params', 'Mult-adds'];
+  // a quantized model names each output's element type
+  const mixed = rows.some((r) => r.dtype !== 'float32');
   const table = rows.map((r) => [
     r.name + (r.notes.length ? ' (!)' : ''),
-    r.type + (r.params > 0 && r.frozen === r.params ? ' (frozen)' : r.frozen > 0 ? ' (part frozen)' : ''),
+    r.type + (mixed ? ` ${r.dtype}` : '') + (r.params > 0 && r.frozen === r.params && r.dtype === 'float32' ? ' (frozen)' : r.frozen > 0 && r.dtype === 'float32' ? ' (part frozen)' : ''),
     `[${r.outputShape.join(', ')}]`,
     n(r.params + r.buffers),
     n(r.macs),
@@ -114,7 +124,7 @@ export function summarize(g: SummarySource, options: SummaryOptions = {}): Summa
   lines.push(`Trainable params: ${n(trainable)}`);
   lines.push(`Non-trainable params: ${n(nonTrainable)}${why ? ` (${why})` : ''}`);
   lines.push(`Multiply-adds per sample: ${n(macs)} (${(macs / 1e9).toFixed(3)} G)`);
-  lines.push(`Weights: ${mib(4 * (learned + buffers))}`);
+  lines.push(`Weights: ${mib(weightBytes)}`);
   lines.push(`Activations at batch ${batch}: ${mib(activationBytes)} in all, ${mib(arena.size)} at peak when buffers are reused`);
   const noted = rows.filter((r) => r.notes.length);
   if (noted.length) {
@@ -128,7 +138,7 @@ export function summarize(g: SummarySource, options: SummaryOptions = {}): Summa
     frozenParams: frozen,
     nonTrainable,
     totalMacs: macs,
-    weightBytes: 4 * (learned + buffers),
+    weightBytes,
     activationBytes,
     peakActivationBytes: arena.size,
     batchSize: batch,

@@ -1,5 +1,7 @@
 // The native model file: one binary with a fixed header, the graph as JSON, and the weights as
-// 16-byte aligned little-endian float32 arrays, protected by a CRC-32.
+// 16-byte aligned little-endian float32 arrays (int8 for a quantized layer's weights: the entry
+// then says dtype "int8"; an entry without dtype is float32, so older files read unchanged),
+// protected by a CRC-32.
 //
 //   offset  size  field
 //   0       8     magic "SIMDNET\0"
@@ -25,7 +27,7 @@ export const FORMAT_VERSION = 1;
 const HEADER = 32;
 const LITTLE = new Uint8Array(new Float32Array([1]).buffer)[3] === 0x3f;
 
-interface TensorEntry { name: string; shape: number[]; offset: number }
+interface TensorEntry { name: string; shape: number[]; offset: number; dtype?: 'int8' }
 interface FileJson {
   format: 'simdnet';
   version: number;
@@ -54,8 +56,8 @@ export function save(model: Graph, options: { metadata?: Record<string, unknown>
   const tensors: TensorEntry[] = [];
   let off = 0;
   for (const p of params) {
-    tensors.push({ name: p.name, shape: [...p.param.shape], offset: off });
-    off += align16(p.param.size * 4);
+    tensors.push({ name: p.name, shape: [...p.param.shape], offset: off, ...(p.param.dtype === 'int8' ? { dtype: 'int8' as const } : {}) });
+    off += align16(p.param.size * p.param.bytesPerElement);
   }
   const metadata = { ...model.metadata, ...(options.metadata ?? {}) };
   const outShape = model.outputShape;
@@ -83,8 +85,10 @@ export function save(model: Graph, options: { metadata?: Record<string, unknown>
   out.set(text, HEADER);
   const base = HEADER + jsonLen;
   params.forEach((p, i) => {
-    const data = p.param.value.toFloat32Array();
-    writeF32(out, base + tensors[i].offset, data);
+    if (p.param.dtype === 'int8') {
+      const q = p.param.value.toInt8Array();
+      out.set(new Uint8Array(q.buffer, q.byteOffset, q.length), base + tensors[i].offset);
+    } else writeF32(out, base + tensors[i].offset, p.param.value.toFloat32Array());
   });
   dv.setUint32(24, crc32(out.subarray(HEADER)), true);
   return out;
@@ -171,13 +175,18 @@ function build(json: FileJson, u8: Uint8Array, base: number, weightLen: number):
     if (!Array.isArray(t.shape) || t.shape.length !== p.param.shape.length || t.shape.some((d, k) => d !== p.param.shape[k])) {
       throw new ModelFileError(`tensor '${p.name}' has shape ${JSON.stringify(t.shape)}, the layer needs [${p.param.shape.join(', ')}]`);
     }
-    if (!Number.isInteger(t.offset) || t.offset < 0 || t.offset % 16 !== 0 || t.offset + p.param.size * 4 > weightLen) {
+    const dtype = t.dtype ?? 'float32';
+    if (dtype !== p.param.dtype) throw new ModelFileError(`tensor '${p.name}' is stored as ${JSON.stringify(t.dtype ?? 'float32')}, the layer needs ${p.param.dtype}`);
+    if (!Number.isInteger(t.offset) || t.offset < 0 || t.offset % 16 !== 0 || t.offset + p.param.size * p.param.bytesPerElement > weightLen) {
       throw new ModelFileError(`tensor '${p.name}' has offset ${JSON.stringify(t.offset)}, outside the ${weightLen}-byte weight block or unaligned`);
     }
   }
   if (json.tensors.length !== params.length) throw new ModelFileError(`the file has ${json.tensors.length} tensors, the model ${params.length}`);
   try {
-    for (const p of params) p.param.assign(readF32(u8, base + byName.get(p.name)!.offset, p.param.size));
+    for (const p of params) {
+      const at = base + byName.get(p.name)!.offset;
+      p.param.assign(p.param.dtype === 'int8' ? new Int8Array(u8.buffer, u8.byteOffset + at, p.param.size) : readF32(u8, at, p.param.size));
+    }
   } catch (e) {
     model.dispose();
     throw e;

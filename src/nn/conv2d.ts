@@ -6,11 +6,12 @@ import { conv2d, conv2dBackwardData, conv2dBackwardFilter, conv2dBackwardBias, p
 import type { Prepared } from '../ops/prepared.js';
 import { window2d } from '../ops/shape.js';
 import { attr, type Folded, type LowerOptions, type OnnxEmitter } from './lowering.js';
-import { boolArg, enumArg, pairArg, intArg } from '../ops/validate.js';
-import { padding2dArg, type Padding2d } from '../ops/shape.js';
+import { boolArg, enumArg } from '../ops/validate.js';
+import type { Padding2d } from '../ops/shape.js';
 import { algorithmArg, type Conv2dAlgorithm } from '../ops/conv2d-algorithm.js';
 import { WEIGHT_INITS, type WeightInit } from './init.js';
-import { layerWindow, floorDrops } from './window.js';
+import { floorDrops } from './window.js';
+import { convSpec, convWindow } from './conv-spec.js';
 
 export interface Conv2dOptions {
   stride?: number | [number, number];
@@ -51,17 +52,10 @@ export class Conv2d extends Layer {
   constructor(inChannels: number, outChannels: number, kernelSize: number | [number, number], options: Conv2dOptions = {}) {
     const op = 'nn.Conv2d';
     super(layerName(op, options, KEYS));
-    this.inChannels = intArg(op, 'inChannels', inChannels, 1);
-    this.outChannels = intArg(op, 'outChannels', outChannels, 1);
-    this.kernelSize = pairArg(op, 'kernelSize', kernelSize, 1);
-    this.stride = pairArg(op, 'stride', options.stride ?? 1, 1);
-    this.dilation = pairArg(op, 'dilation', options.dilation ?? 1, 1);
-    this.padding = padding2dArg(op, options.padding ?? 0);
-    this.groups = intArg(op, 'groups', options.groups ?? 1, 1);
+    const c = convSpec(op, inChannels, outChannels, kernelSize, options);
+    this.inChannels = c.inChannels; this.outChannels = c.outChannels; this.kernelSize = c.kernelSize;
+    this.stride = c.stride; this.padding = c.padding; this.dilation = c.dilation; this.groups = c.groups;
     this.algorithm = algorithmArg(op, options.algorithm);
-    if (inChannels % this.groups !== 0 || outChannels % this.groups !== 0) {
-      throw new RangeError(`${op}: inChannels (${inChannels}) and outChannels (${outChannels}) must both be divisible by groups (${this.groups})`);
-    }
     const init = enumArg(op, 'weightInit', options.weightInit, WEIGHT_INITS, 'kaimingUniform');
     const bias = boolArg(op, 'bias', options.bias, true);
     const wShape = [outChannels, inChannels / this.groups, this.kernelSize[0], this.kernelSize[1]];
@@ -70,18 +64,11 @@ export class Conv2d extends Layer {
   }
 
   private window(s: Shape) {
-    return layerWindow((need) => this.shapeError([s], need), s, {
-      kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, dilation: this.dilation, rounding: 'floor',
-    });
+    return convWindow(this, s, (need) => this.shapeError([s], need));
   }
 
   outputShape(inputs: readonly Shape[]): Shape {
-    const s = this.one(inputs);
-    if (s.length !== 3) throw this.shapeError(inputs, `it needs a [C, H, W] image (rank 3 per sample); add no Flatten before it`);
-    if (s[0] !== this.inChannels) {
-      throw this.shapeError(inputs, `it was built for ${this.inChannels} input channels, i.e. [${this.inChannels}, H, W]`);
-    }
-    const w = this.window(s);
+    const w = this.window(this.one(inputs));
     return [this.outChannels, w.oh, w.ow];
   }
 

@@ -6,9 +6,10 @@ import {
   transposeGeometry, type ConvTranspose2dOptions,
 } from '../ops/conv-transpose2d.js';
 import { runOnce, type Prepared } from '../ops/prepared.js';
-import { boolArg, intArg, pairArg } from '../ops/validate.js';
+import { boolArg, enumArg, intArg, pairArg } from '../ops/validate.js';
+import { convGeometry } from './conv-spec.js';
 import { attr, type OnnxEmitter } from './lowering.js';
-import type { WeightInit } from './init.js';
+import { WEIGHT_INITS, type WeightInit } from './init.js';
 
 export interface ConvTranspose2dLayerOptions extends ConvTranspose2dOptions {
   bias?: boolean;
@@ -45,25 +46,19 @@ export class ConvTranspose2d extends Layer {
   readonly bias: Param | null;
 
   constructor(inChannels: number, outChannels: number, kernelSize: number | [number, number], options: ConvTranspose2dLayerOptions = {}) {
-    super(layerName('nn.ConvTranspose2d', options, KEYS));
     const op = 'nn.ConvTranspose2d';
-    this.inChannels = intArg(op, 'inChannels', inChannels, 1);
-    this.outChannels = intArg(op, 'outChannels', outChannels, 1);
-    this.kernelSize = pairArg(op, 'kernelSize', kernelSize, 1);
-    this.stride = pairArg(op, 'stride', options.stride ?? 1, 1);
-    this.dilation = pairArg(op, 'dilation', options.dilation ?? 1, 1);
+    super(layerName(op, options, KEYS));
+    const c = convGeometry(op, inChannels, outChannels, kernelSize, options);
+    this.inChannels = c.inChannels; this.outChannels = c.outChannels; this.kernelSize = c.kernelSize;
+    this.stride = c.stride; this.dilation = c.dilation; this.groups = c.groups;
     this.outputPadding = pairArg(op, 'outputPadding', options.outputPadding ?? 0, 0);
     this.padding = options.padding ?? 0;
-    this.groups = intArg(op, 'groups', options.groups ?? 1, 1);
-    if (inChannels % this.groups !== 0 || outChannels % this.groups !== 0) {
-      throw new RangeError(`${op}: inChannels (${inChannels}) and outChannels (${outChannels}) must both be divisible by groups (${this.groups})`);
-    }
     const pads = typeof this.padding === 'number' ? [this.padding] : this.padding;
     if (!Array.isArray(pads) || ![1, 2, 4].includes(pads.length)) throw new TypeError(`${op}: padding must be a number, [h, w] or [top, left, bottom, right]`);
     pads.forEach((v, i) => intArg(op, `padding[${i}]`, v, 0));
     // checks outputPadding against the stride (on a 1×1 input, unpadded)
     transposeGeometry(op, [1, inChannels, 1, 1], this.wShape, { ...this.opts, padding: 0 });
-    this.weight = this.addParam({ name: 'weight', shape: this.wShape, init: options.weightInit ?? 'kaimingUniform' });
+    this.weight = this.addParam({ name: 'weight', shape: this.wShape, init: enumArg(op, 'weightInit', options.weightInit, WEIGHT_INITS, 'kaimingUniform') });
     this.bias = !boolArg(op, 'bias', options.bias, true) ? null : this.addParam({ name: 'bias', shape: [outChannels], init: 'zeros' });
   }
 

@@ -31,7 +31,7 @@ export class Dropout extends ElementwiseLayer {
   }
   private lastSeed: number | null = null;
   forward(inputs: readonly Tensor[], training = false): Tensor {
-    const x = this.inputOf(inputs, training);
+    const x = this.passInputOf(inputs, training);
     this.lastSeed = null;
     if (!training || this.p === 0 || !this.trainable) return x; // frozen: as at inference
     this.lastSeed = mixSeed(this.seedBase, this.calls++);

@@ -35,7 +35,7 @@ export class Flatten extends Layer {
   }
   private xShape: Shape | null = null;
   forward(inputs: readonly Tensor[], training = false): Tensor {
-    const x = this.inputOf(inputs, training);
+    const x = this.passInputOf(inputs, training);
     this.xShape = training ? x.shape : null;
     return flatten(x, this.startDim, this.endDim);
   }

@@ -18,7 +18,7 @@ export class Identity extends ElementwiseLayer {
   }
   private trained = false;
   forward(inputs: readonly Tensor[], training = false): Tensor {
-    const x = this.inputOf(inputs, training);
+    const x = this.passInputOf(inputs, training);
     this.trained = training;
     return x;
   }

@@ -1,6 +1,6 @@
 // The layer contract: per-sample shape inference (shapes without the batch dimension), a forward
 // pass over batched tensors, parameters, and the arithmetic that summary() reports.
-import type { Tensor, Shape } from '../tensor.js';
+import { Tensor, type DType, type Shape } from '../tensor.js';
 import { Param, type ParamSpec } from './param.js';
 import { mixSeed } from '../random.js';
 import type { Prepared } from '../ops/prepared.js';
@@ -82,7 +82,7 @@ export abstract class Layer {
   set trainable(v: boolean) {
     if (typeof v !== 'boolean') throw new TypeError(`layer '${this.name || this.type}' (${this.type}): trainable must be true or false, got ${String(v)}`);
     this.#trainable = v;
-    for (const p of this.paramList) if (!p.buffer) p.trainable = v;
+    for (const p of this.paramList) if (!p.buffer && p.dtype === 'float32') p.trainable = v;
   }
 
   /** Forgets what the last training forward saved. */
@@ -145,15 +145,25 @@ export abstract class Layer {
     return this.shapesOf(inputs)[0];
   }
 
-  /** forward's arguments checked: `inputs` an array of live float32 tensors (as many as the layer takes), `training` a boolean. */
-  protected tensorsOf(inputs: unknown, training: unknown): Tensor[] {
+  /** forward's arguments checked: `inputs` an array of live tensors of dtype (float32; int8 for quantized layers), as many as the layer takes, `training` a boolean. */
+  protected tensorsOf(inputs: unknown, training: unknown, dtype: DType = 'float32'): Tensor[] {
     boolArg(this.where('forward'), 'training', training, false);
-    return tensorsArg(this.where('forward'), 'inputs', inputs, inputRange(this));
+    return tensorsArg(this.where('forward'), 'inputs', inputs, inputRange(this), dtype);
   }
 
   /** The single input of a one-input layer's forward, checked. */
-  protected inputOf(inputs: unknown, training: unknown): Tensor {
-    return this.tensorsOf(inputs, training)[0];
+  protected inputOf(inputs: unknown, training: unknown, dtype: DType = 'float32'): Tensor {
+    return this.tensorsOf(inputs, training, dtype)[0];
+  }
+
+  /**
+   * The input of a layer that passes values through at inference (Flatten, Dropout, Identity):
+   * float32, or int8 (a quantized model's activations) when training is false.
+   */
+  protected passInputOf(inputs: unknown, training: unknown): Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : undefined;
+    const int8 = training !== true && x instanceof Tensor && !x.disposed && x.dtype === 'int8';
+    return this.inputOf(inputs, training, int8 ? 'int8' : 'float32');
   }
 
   /** backward's arguments checked: dy a live float32 tensor, needs undefined or an array of booleans. */
@@ -179,6 +189,14 @@ export abstract class Layer {
   /** True when at inference the output is the input's bytes under another shape (Flatten, Dropout, Reshape, Identity): compile() gives it no step. */
   get isAlias(): boolean {
     return false;
+  }
+
+  /**
+   * The element type of the output given the inputs' (summary, compile): an alias passes its
+   * input's through, quantized layers say int8, everything else float32.
+   */
+  outputDtype(inputs: readonly DType[]): DType {
+    return this.isAlias ? inputs[0] ?? 'float32' : 'float32';
   }
 
   /** True when lower() takes `options.clamp`: an activation fused into this layer's store (Conv2d, Linear). */

@@ -12,6 +12,8 @@ export interface ParamSpec {
   init: WeightInit;
   /** The shape whose fans scale the initialisation (a bias uses its weight's). */
   fanShape?: Shape;
+  /** 'int8' for a quantized layer's weights (initialised to zeros, never trained); default 'float32'. */
+  dtype?: 'float32' | 'int8';
 }
 
 export class Param {
@@ -20,6 +22,8 @@ export class Param {
   readonly size: number;
   /** A buffer (batch norm's running statistics): never trained, not counted as a parameter. */
   readonly buffer: boolean;
+  /** The element type of the value: float32, or int8 for a quantized layer's weights. */
+  readonly dtype: 'float32' | 'int8';
   #trainable: boolean;
   readonly initKind: WeightInit;
   private readonly fanShape: Shape;
@@ -36,7 +40,8 @@ export class Param {
     this.shape = shapeArg(op, 'shape', spec.shape);
     this.size = elementCount(op, `${spec.name} shape`, this.shape);
     this.buffer = !boolArg(op, 'trainable', spec.trainable, true);
-    this.#trainable = !this.buffer;
+    this.dtype = enumArg(op, 'dtype', spec.dtype, ['float32', 'int8'] as const, 'float32');
+    this.#trainable = !this.buffer && this.dtype === 'float32';
     this.initKind = enumArg(op, 'init', spec.init, WEIGHT_INITS);
     this.fanShape = spec.fanShape === undefined ? this.shape : shapeArg(op, 'fanShape', spec.fanShape);
   }
@@ -52,6 +57,7 @@ export class Param {
   set trainable(v: boolean) {
     if (typeof v !== 'boolean') throw new TypeError(`parameter ${this.name}: trainable must be true or false, got ${String(v)}`);
     if (v && this.buffer) throw new TypeError(`parameter ${this.name} is a buffer (running statistics): it cannot be trained`);
+    if (v && this.dtype === 'int8') throw new TypeError(`parameter ${this.name} holds int8 (quantized) weights: it cannot be trained`);
     this.#trainable = v;
     if (!v) {
       this.grad?.dispose();
@@ -71,6 +77,8 @@ export class Param {
   /** The value, allocated and initialised on first use. */
   get value(): Tensor {
     if (this.tensor === null || this.tensor.disposed) {
+      // int8 (a quantized layer's weights): zeros until assigned
+      if (this.dtype === 'int8') return (this.tensor = keep(Tensor.zeros(this.shape, 'int8')));
       // the tensor first (a weight too large for the heap fails here, at once), then its values
       // written in place (no second copy in JavaScript)
       const t = keep(Tensor.empty(this.shape));
@@ -85,12 +93,29 @@ export class Param {
     return this.tensor;
   }
 
-  /** Replaces the value with a copy of `data` (which must have the same size). */
-  assign(data: Float32Array | Tensor): void {
-    if (!(data instanceof Tensor) && !(data instanceof Float32Array)) {
-      throw new TypeError(`parameter ${this.name}: assign takes a Float32Array or a Tensor, got ${describe(data)}`);
+  /** Bytes per element of the value. */
+  get bytesPerElement(): number {
+    return this.dtype === 'int8' ? 1 : 4;
+  }
+
+  /**
+   * Replaces the value with a copy of `data` (which must have the same size): float32 values for a
+   * float32 parameter, an Int8Array (or int8 tensor) for an int8 one.
+   */
+  assign(data: Float32Array | Int8Array | Tensor): void {
+    const ok = data instanceof Tensor ? !data.disposed : this.dtype === 'int8' ? data instanceof Int8Array : data instanceof Float32Array;
+    if (!ok || (data instanceof Tensor && (data.dtype === 'int8') !== (this.dtype === 'int8'))) {
+      const want = this.dtype === 'int8' ? 'an Int8Array or an int8 Tensor' : 'a Float32Array or a float32 Tensor';
+      throw new TypeError(`parameter ${this.name}: assign takes ${want}, got ${data instanceof Tensor ? data.toString() : describe(data)}`);
     }
-    const arr = data instanceof Tensor ? data.toFloat32Array() : data;
+    if (this.dtype === 'int8') {
+      const q = data instanceof Tensor ? data.toInt8Array() : (data as Int8Array);
+      if (q.length !== this.size) throw new RangeError(`parameter ${this.name}: expected ${this.size} values for shape [${this.shape.join(', ')}], got ${q.length}`);
+      this.tensor?.dispose();
+      this.tensor = keep(Tensor.from(q, this.shape));
+      return;
+    }
+    const arr = data instanceof Tensor ? data.toFloat32Array() : (data as Float32Array);
     if (arr.length !== this.size) {
       throw new RangeError(`parameter ${this.name}: expected ${this.size} values for shape [${this.shape.join(', ')}], got ${arr.length}`);
     }

@@ -117,6 +117,12 @@ export function concat(tensors: readonly Tensor[], axis = 1): Tensor {
  * into one. A rank-0 tensor becomes [1]. Returns a new tensor (a copy).
  */
 export function flatten(x: Tensor, startDim = 1, endDim = -1): Tensor {
+  // int8 (quantized activations): the same bytes under the flattened shape
+  if (x instanceof Tensor && !x.disposed && x.dtype === 'int8') {
+    const p = prepareFlatten(x.shape, startDim, endDim);
+    p.dispose();
+    return x.reshape(p.outShape);
+  }
   const t = tensorArg('flatten', 'x', x);
   return runOnce(prepareFlatten(t.shape, startDim, endDim), [t.ptr], (s) => Tensor.empty(s));
 }

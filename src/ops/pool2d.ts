@@ -37,7 +37,7 @@ const AVG_KEYS = ['kernelSize', 'stride', 'padding', 'ceilMode', 'countIncludePa
 const LAYOUT = 'NCHW, or CHW unbatched';
 
 /** A resolved pooling window over an input shape. */
-interface PoolGeom {
+export interface PoolGeom {
   planes: number;
   h: number;
   w: number;
@@ -52,11 +52,11 @@ interface Pooling extends PoolGeom {
 /** Validates x and the window options and resolves the geometry (PyTorch's rules). */
 function resolve(op: string, x: unknown, o: Record<string, unknown>, dilation: boolean): Pooling {
   const t = rankArg(op, 'x', x, [3, 4], LAYOUT);
-  return { x: t, ...resolveShape(op, t.shape, o, dilation) };
+  return { x: t, ...poolGeometry(op, t.shape, o, dilation) };
 }
 
-/** The same from the input's shape alone (prepare functions; the average pooling backward has no x). */
-function resolveShape(op: string, shape: Shape, o: Record<string, unknown>, dilation: boolean): PoolGeom {
+/** The same from the input's shape alone (prepare functions; the average pooling backward has no x; int8 max pooling). */
+export function poolGeometry(op: string, shape: Shape, o: Record<string, unknown>, dilation: boolean): PoolGeom {
   if (o.kernelSize === undefined) throw new TypeError(`${op}: options.kernelSize is required (a number or [h, w])`);
   const k = pairArg(op, 'kernelSize', o.kernelSize, 1);
   const s = o.stride === undefined || o.stride === null ? k : pairArg(op, 'stride', o.stride, 1);
@@ -93,7 +93,7 @@ function geometryBlock(pool: PoolGeom, countIncludePad: boolean): number {
 export function prepareMaxPool2d(xShape: Shape, options: MaxPool2dOptions): Prepared {
   const op = 'maxPool2d';
   const o = knownOptions(op, options, MAX_KEYS);
-  const pool = resolveShape(op, xShapeArg(op, xShape, [3, 4], LAYOUT), o, true);
+  const pool = poolGeometry(op, xShapeArg(op, xShape, [3, 4], LAYOUT), o, true);
   const k = kernels(), planes = pool.planes;
   const geom = geometryBlock(pool, false);
   return prepared(pool.outShape, 0, [geom], (inputs, out) => k.maxpool2d_f32_simd(inputs[0], out, 0, geom, 0, planes));
@@ -103,7 +103,7 @@ export function prepareMaxPool2d(xShape: Shape, options: MaxPool2dOptions): Prep
 export function prepareAvgPool2d(xShape: Shape, options: AvgPool2dOptions): Prepared {
   const op = 'avgPool2d';
   const o = knownOptions(op, options, AVG_KEYS);
-  const pool = resolveShape(op, xShapeArg(op, xShape, [3, 4], LAYOUT), o, false);
+  const pool = poolGeometry(op, xShapeArg(op, xShape, [3, 4], LAYOUT), o, false);
   const include = boolArg(op, 'countIncludePad', o.countIncludePad, true);
   const k = kernels(), planes = pool.planes;
   const geom = geometryBlock(pool, include);
@@ -315,7 +315,7 @@ export function avgPool2dBackward(dy: Tensor, xShape: Shape, options: AvgPool2dO
   const op = 'avgPool2dBackward';
   const o = knownOptions(op, options, AVG_KEYS);
   const xs = forwardShapeArg(op, 'xShape', xShape);
-  const pool = resolveShape(op, xs, o, false);
+  const pool = poolGeometry(op, xs, o, false);
   const include = boolArg(op, 'countIncludePad', o.countIncludePad, true);
   const d = dyArg(op, dy, pool.outShape, xs, ' with these options');
   const dx = Tensor.empty(xs);

@@ -9,7 +9,7 @@ export { describe };
 export function tensorArg(op: string, name: string, x: unknown, dtype: DType = 'float32'): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: ${name} must be a Tensor, got ${describe(x)}`);
   if (x.disposed) throw new Error(`${op}: ${name} was disposed (${x.toString()}); it can no longer be used`);
-  if (x.dtype !== dtype) throw new TypeError(`${op}: ${name} must be a ${dtype} tensor, got ${x.dtype} ${x.toString()}`);
+  if (x.dtype !== dtype) throw new TypeError(`${op}: ${name} must be ${dtype === 'float32' ? 'a' : 'an'} ${dtype} tensor, got ${x.dtype} ${x.toString()}`);
   return x;
 }
 
@@ -108,14 +108,14 @@ export function fmtShape(s: readonly unknown[]): string {
   return `[${s.map((d) => (typeof d === 'number' ? String(d) : describe(d))).join(', ')}]`;
 }
 
-/** A list of tensors (a layer's inputs, concat's operands): an array of count[0] … count[1] live float32 tensors. */
-export function tensorsArg(op: string, name: string, v: unknown, count: readonly [number, number]): Tensor[] {
+/** A list of tensors (a layer's inputs, concat's operands): an array of count[0] … count[1] live tensors of dtype (float32). */
+export function tensorsArg(op: string, name: string, v: unknown, count: readonly [number, number], dtype: DType = 'float32'): Tensor[] {
   if (!Array.isArray(v)) throw new TypeError(`${op}: ${name} must be an array of Tensors, got ${describe(v)}`);
   if (v.length < count[0] || v.length > count[1]) {
     const want = count[0] === count[1] ? `${count[0]}` : `${count[0]} … ${count[1]}`;
     throw new RangeError(`${op}: ${name} must hold ${want} tensor${count[1] === 1 ? '' : 's'}, got ${v.length}`);
   }
-  return v.map((t, i) => tensorArg(op, `${name}[${i}]`, t));
+  return v.map((t, i) => tensorArg(op, `${name}[${i}]`, t, dtype));
 }
 
 /** A list of shapes (a layer's per-sample input shapes): an array of count[0] … count[1] shapes. */

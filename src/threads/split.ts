@@ -7,7 +7,7 @@
 // jobPolicy). Ops with many blocks make their own tasks (parallel.ts, tasksWorth).
 //
 // Which kernels split, and how, is written beside each kernel as a `@split` tag (grammar in
-// docs/kernels.md); scripts/gen-abi.mjs turns the tags into SPLIT_SPECS (src/wasm/abi.ts), which
+// docs/kernels.md); scripts/gen-abi.mjs turns the tags into SPLIT_SPECS (src/wasm/split-specs.ts), which
 // names every argument by its index, so nothing here counts argument positions.
 //
 // Weight gradients are split by output channel (each thread owns whole rows of dW and sums over
@@ -16,7 +16,8 @@
 // sums stride by the channel count), kernels that share one scratch buffer (average pooling's
 // backward row, adaptive pooling's window tables, LRN's backward), depthwise convolutions
 // (their ops cut them by image instead) and the Winograd transforms (their op cuts by tile block).
-import { SPLIT_SPECS, type Kernels, type SplitSpec, type SplitFactor } from '../wasm/abi.js';
+import type { Kernels } from '../wasm/abi.js';
+import { SPLIT_SPECS, type SplitSpec, type SplitFactor } from '../wasm/split-specs.js';
 import type { Heap } from '../wasm/heap.js';
 
 export interface SplitContext {

@@ -1,6 +1,7 @@
 // init(): picks a build, instantiates what load.ts compiled, and owns the one instance, its
 // memory and the heap. With heap.ts and load.ts, the only files that touch WebAssembly.* and
 // memory.buffer.
+import { probeQs8 } from './probe-qs8.js';
 import { Heap } from './heap.js';
 import type { Kernels } from './abi.js';
 import { describe } from './describe.js';
@@ -40,6 +41,20 @@ export interface EngineInfo {
   runtime: { simd: boolean; relaxedSimd: boolean; sharedMemory: boolean; crossOriginIsolated: boolean | null; cores: number | null };
   /** Bytes of the wasm module, when known. */
   wasmBytes: number | null;
+  /**
+   * The int8 GEMM (assembly/gemm-qs8.ts): 'dot_i16x8' (i32x4.dot_i16x8_s: the plain SIMD builds,
+   * or a relaxed build whose runtime failed the start-up check), 'relaxed_dot' (one relaxed dot per
+   * 4 bytes, exact on signed bytes here) or 'relaxed_dot_split' (relaxed dot on the 7-bit halves of
+   * each activation: the runtime reads the i7 operand unsigned, as x86 does).
+   */
+  int8: 'dot_i16x8' | 'relaxed_dot' | 'relaxed_dot_split';
+}
+
+/** The int8 GEMM's relaxed-dot mode chosen at start-up (src/wasm/probe-qs8.ts): 1 one dot, 0 split, −1 dot_i16x8_s. */
+export function rdotMode(): number {
+  if (engine === null) throw notInitialised();
+  const k = engine.info.int8;
+  return k === 'dot_i16x8' ? -1 : k === 'relaxed_dot' ? 1 : 0;
 }
 
 /** A running worker pool as the engine sees it (src/threads implements it). */
@@ -219,6 +234,8 @@ async function start(options: InitOptions, defaults: RuntimeDefaults): Promise<E
     off,
     runtime,
     wasmBytes: loaded.bytes,
+    // probed once, as XNNPACK and onnxruntime do: how this runtime's relaxed dot treats its i7 operand
+    int8: (['dot_i16x8', 'relaxed_dot_split', 'relaxed_dot'] as const)[probeQs8(loaded.exports, heap) + 1],
   };
   engine = { kernels: loaded.pool ? loaded.pool.kernels : loaded.exports, memory: loaded.memory, heap, info, pool: loaded.pool };
   return structuredCloneInfo(info);

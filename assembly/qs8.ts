@@ -1,0 +1,219 @@
+// QS8 elementwise, depthwise and pooling kernels (the GEMM family is assembly/gemm-qs8.ts; the
+// requantization and its rounding: assembly/qs8-common.ts). int8 tensors are NCHW bytes with a
+// per-tensor scale and zero point: real = (q − z)·scale.
+import { Qs8Window, requant1, requantStore, loadRq } from "./qs8-common";
+
+/**
+ * y[i] = clamp(nearest_even(x[i] / scale) + zp, −128, 127) (ONNX QuantizeLinear to int8; NaN → zp).
+ * x: f32 [n]; y: int8 [n]. Vectors of 16, then a scalar tail with the same arithmetic.
+ */
+export function quantize_qs8_simd(xPtr: usize, yPtr: usize, n: i32, scale: f32, zp: i32): void {
+  const s = f32x4.splat(scale), z = i16x8.splat(<i16>zp);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const p = xPtr + (<usize>i << 2);
+    const q0 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.div(v128.load(p), s)));
+    const q1 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.div(v128.load(p, 16), s)));
+    const q2 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.div(v128.load(p, 32), s)));
+    const q3 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.div(v128.load(p, 48), s)));
+    // the zero point is added after a saturating narrow (never wraps), as in the requantization
+    const h0 = i16x8.add_sat_s(i16x8.narrow_i32x4_s(q0, q1), z), h1 = i16x8.add_sat_s(i16x8.narrow_i32x4_s(q2, q3), z);
+    v128.store(yPtr + <usize>i, i8x16.narrow_i16x8_s(h0, h1));
+  }
+  for (; i < n; i++) {
+    const v = load<f32>(xPtr + (<usize>i << 2)) / scale;
+    // NaN → 0 (as trunc_sat), then the same saturation as the narrows
+    let r = v != v ? <f32>0 : min<f32>(max<f32>(nearest<f32>(v), -65536), 65536);
+    store<i8>(yPtr + <usize>i, <i8>min(max(<i32>r + zp, -128), 127));
+  }
+}
+
+/** y[i] = (x[i] − zp)·scale (ONNX DequantizeLinear). x: int8 [n]; y: f32 [n]. */
+export function dequantize_qs8_simd(xPtr: usize, yPtr: usize, n: i32, scale: f32, zp: i32): void {
+  const s = f32x4.splat(scale), z = i32x4.splat(zp);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const h = i16x8.extend_low_i8x16_s(v128.load64_zero(xPtr + <usize>i));
+    const p = yPtr + (<usize>i << 2);
+    v128.store(p, f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(i32x4.extend_low_i16x8_s(h), z)), s));
+    v128.store(p, f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(i32x4.extend_high_i16x8_s(h), z)), s), 16);
+  }
+  for (; i < n; i++) store<f32>(yPtr + (<usize>i << 2), <f32>(<i32>load<i8>(xPtr + <usize>i) - zp) * scale);
+}
+
+/**
+ * Depthwise convolution (channel multiplier 1), one image per call:
+ * y[c, oy, ox] = requant(bias[c] + Σ_{ki, kj} w[c, ki, kj]·(x[c, iy, ix] − zx), c) over the taps
+ * inside the image (iy = oy·sh − padTop + ki·dh, ix = ox·sw − padLeft + kj·dw; padding is the
+ * real 0.0 = zx, so it adds nothing). x: int8 [C, H, W]; w: int8 [C, kh, kw]; bias: i32 [C];
+ * scale: f32 [C]; y: int8 [C, oh, ow]; paramsPtr: i32 [C, H, W, kh, kw, sh, sw, dh, dw, padTop,
+ * padLeft, oh, ow]; rqPtr: [zx, zy, qmin, qmax, mode]. Stride 1 and 2 run 8 pixels per vector
+ * where every tap of the 8 is inside the row (reading at most 16 bytes from the first), the last
+ * such run overlapping the one before; the pixels whose taps reach into the padding go scalar.
+ */
+export function dwconv2d_qs8_minmax_simd(xPtr: usize, wPtr: usize, biasPtr: usize, scalePtr: usize, yPtr: usize, paramsPtr: usize, rqPtr: usize): void {
+  const g = changetype<Qs8Window>(paramsPtr);
+  const C = g.C, H = g.H, W = g.W, kh = g.kh, kw = g.kw, sh = g.sh, sw = g.sw;
+  const dh = g.dh, dw = g.dw, pt = g.pt, pl = g.pl, oh = g.oh, ow = g.ow;
+  const zx = load<i32>(rqPtr), rq = loadRq(rqPtr);
+  const zy = load<i32>(rqPtr, 4), qmin = load<i32>(rqPtr, 8), qmax = load<i32>(rqPtr, 12);
+  const zx16 = i16x8.splat(<i16>zx);
+  // ox in [oxA, oxB): every kj tap inside the row
+  const oxA = min(ow, (pl + sw - 1) / sw);
+  const lastIx = W - 1 + pl - (kw - 1) * dw;
+  const oxB = lastIx < 0 ? oxA : max(oxA, min(ow, lastIx / sw + 1));
+  const vec = sw == 1 || sw == 2;
+  const taps = kh * kw;
+  for (let c = 0; c < C; c++) {
+    const plane = xPtr + <usize>c * <usize>(H * W);
+    const wc = wPtr + <usize>(c * taps);
+    const bias = load<i32>(biasPtr + (<usize>c << 2));
+    const scale = load<f32>(scalePtr + (<usize>c << 2));
+    for (let oy = 0; oy < oh; oy++) {
+      const yr = yPtr + <usize>((c * oh + oy) * ow);
+      const iy0 = oy * sh - pt;
+      let ox = 0;
+      while (ox < ow) {
+        if (vec && ox >= oxA && ox < oxB && oxB - oxA >= 8) {
+          // the last chunk of the interior overlaps the one before instead of going scalar: each
+          // pixel's sum is the same whichever chunk computes it, so rewriting one is harmless
+          ox = min(ox, oxB - 8);
+          let a0 = i32x4.splat(0), a1 = a0;
+          for (let ki = 0; ki < kh; ki++) {
+            const iy = iy0 + ki * dh;
+            if (iy < 0 || iy >= H) continue;
+            const row = plane + <usize>(iy * W + ox * sw - pl);
+            for (let kj = 0; kj < kw; kj++) {
+              const p = row + <usize>(kj * dw);
+              let v: v128;
+              if (sw == 1) v = v128.load64_zero(p);
+              else v = i8x16.shuffle(v128.load(p), v128.load(p), 0, 2, 4, 6, 8, 10, 12, 14, 0, 0, 0, 0, 0, 0, 0, 0);
+              const d = i16x8.sub(i16x8.extend_low_i8x16_s(v), zx16);
+              const wv = i16x8.splat(<i16>load<i8>(wc + <usize>(ki * kw + kj)));
+              a0 = i32x4.add(a0, i32x4.extmul_low_i16x8_s(d, wv));
+              a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(d, wv));
+            }
+          }
+          requantStore(yr + <usize>ox, 1, a0, a1, bias, scale, rq, 8);
+          ox += 8;
+        } else {
+          let acc = 0;
+          const ix0 = ox * sw - pl;
+          for (let ki = 0; ki < kh; ki++) {
+            const iy = iy0 + ki * dh;
+            if (iy < 0 || iy >= H) continue;
+            for (let kj = 0; kj < kw; kj++) {
+              const ix = ix0 + kj * dw;
+              if (ix < 0 || ix >= W) continue;
+              acc += <i32>load<i8>(wc + <usize>(ki * kw + kj)) * (<i32>load<i8>(plane + <usize>(iy * W + ix)) - zx);
+            }
+          }
+          store<i8>(yr + <usize>ox, <i8>requant1(acc + bias, scale, zy, qmin, qmax));
+          ox++;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * y[i] = clamp(nearest_even((a[i] − za)·ma + (b[i] − zb)·mb) + zy, qmin, qmax) with ma = sa/sy,
+ * mb = sb/sy (f32; mul, mul, add: no fused multiply-add in any build). a, b, y: int8 [n].
+ */
+export function add_qs8_minmax_simd(aPtr: usize, bPtr: usize, yPtr: usize, n: i32, ma: f32, za: i32, mb: f32, zb: i32, zy: i32, qmin: i32, qmax: i32): void {
+  const vma = f32x4.splat(ma), vmb = f32x4.splat(mb), vza = i32x4.splat(za), vzb = i32x4.splat(zb);
+  const vzy = i16x8.splat(<i16>zy), lo = i8x16.splat(<i8>qmin), hi = i8x16.splat(<i8>qmax);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const ha = i16x8.extend_low_i8x16_s(v128.load64_zero(aPtr + <usize>i));
+    const hb = i16x8.extend_low_i8x16_s(v128.load64_zero(bPtr + <usize>i));
+    const f0 = f32x4.add(
+      f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(i32x4.extend_low_i16x8_s(ha), vza)), vma),
+      f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(i32x4.extend_low_i16x8_s(hb), vzb)), vmb));
+    const f1 = f32x4.add(
+      f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(i32x4.extend_high_i16x8_s(ha), vza)), vma),
+      f32x4.mul(f32x4.convert_i32x4_s(i32x4.sub(i32x4.extend_high_i16x8_s(hb), vzb)), vmb));
+    const r = i16x8.narrow_i32x4_s(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f0)), i32x4.trunc_sat_f32x4_s(f32x4.nearest(f1)));
+    const h = i16x8.add_sat_s(r, vzy);
+    v128.store64_lane(yPtr + <usize>i, i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h, h), lo), hi), 0);
+  }
+  for (; i < n; i++) {
+    const f = <f32>(<i32>load<i8>(aPtr + <usize>i) - za) * ma + <f32>(<i32>load<i8>(bPtr + <usize>i) - zb) * mb;
+    const r = min<f32>(max<f32>(nearest<f32>(f), -65536), 65536);
+    store<i8>(yPtr + <usize>i, <i8>min(max(<i32>r + zy, qmin), qmax));
+  }
+}
+
+/** y[o] = max(y[o], x[o·sw]) for o < n: 16 outputs per step when sw is 1 or 2, then one by one. */
+@inline function maxRowQs8(y: usize, x: usize, n: i32, sw: i32): void {
+  let o = 0;
+  if (sw == 1) {
+    for (; o + 16 <= n; o += 16) v128.store(y + <usize>o, i8x16.max_s(v128.load(y + <usize>o), v128.load(x + <usize>o)));
+  } else if (sw == 2) {
+    // bytes 0, 2, …, 30 of 32 (the last read byte, 2·(o + 15) + 1, is at most one past the row)
+    for (; o + 16 <= n; o += 16) {
+      const p = x + (<usize>o << 1);
+      const even = i8x16.shuffle(v128.load(p), v128.load(p, 16), 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+      v128.store(y + <usize>o, i8x16.max_s(v128.load(y + <usize>o), even));
+    }
+  }
+  for (; o < n; o++) {
+    const a = load<i8>(y + <usize>o), b = load<i8>(x + <usize>(o * sw));
+    store<i8>(y + <usize>o, a > b ? a : b);
+  }
+}
+
+/**
+ * Max pooling on int8 (max commutes with the monotone quantization: input and output share scale
+ * and zero point), one call for `planes` planes: y[pl, oy, ox] = max over the window's taps inside
+ * the image (padding never wins, as PyTorch's −∞). paramsPtr: i32 [H, W, kh, kw, sh, sw, dh, dw,
+ * padTop, padLeft, oh, ow]. Each output row starts at −128 and takes, tap by tap, the max with the
+ * run of outputs whose tap lies inside the row (i8x16.max_s, 16 outputs a step for sw 1 and 2).
+ */
+export function maxpool2d_qs8_simd(xPtr: usize, yPtr: usize, planes: i32, paramsPtr: usize): void {
+  const H = load<i32>(paramsPtr), W = load<i32>(paramsPtr, 4);
+  const kh = load<i32>(paramsPtr, 8), kw = load<i32>(paramsPtr, 12);
+  const sh = load<i32>(paramsPtr, 16), sw = load<i32>(paramsPtr, 20);
+  const dh = load<i32>(paramsPtr, 24), dw = load<i32>(paramsPtr, 28);
+  const pt = load<i32>(paramsPtr, 32), pl = load<i32>(paramsPtr, 36);
+  const oh = load<i32>(paramsPtr, 40), ow = load<i32>(paramsPtr, 44);
+  const lowest = i8x16.splat(-128);
+  for (let q = 0; q < planes; q++) {
+    const plane = xPtr + <usize>q * <usize>(H * W);
+    let y = yPtr + <usize>q * <usize>(oh * ow);
+    for (let oy = 0; oy < oh; oy++) {
+      let o = 0;
+      for (; o + 16 <= ow; o += 16) v128.store(y + <usize>o, lowest);
+      for (; o < ow; o++) store<i8>(y + <usize>o, -128);
+      for (let ki = 0; ki < kh; ki++) {
+        const iy = oy * sh - pt + ki * dh;
+        if (iy < 0 || iy >= H) continue;
+        for (let kj = 0; kj < kw; kj++) {
+          const ix0 = kj * dw - pl;
+          // ox in [lo, hi) reads inside the row
+          const lo = ix0 >= 0 ? 0 : min(ow, (sw - 1 - ix0) / sw);
+          const room = W - 1 - ix0;
+          const hi = room < 0 ? lo : max(lo, min(ow, room / sw + 1));
+          if (hi > lo) maxRowQs8(y + <usize>lo, plane + <usize>(iy * W + ix0 + lo * sw), hi - lo, sw);
+        }
+      }
+      y += <usize>ow;
+    }
+  }
+}
+
+/**
+ * Mean of each plane, requantized: y[q] = clamp(nearest_even(f32(Σ_i x[q, i] − hw·zx)·mult) + zy,
+ * −128, 127) with mult = sx / (sy·hw). x: int8 [planes, hw]; y: int8 [planes].
+ */
+export function global_avgpool2d_qs8_simd(xPtr: usize, yPtr: usize, planes: i32, hw: i32, mult: f32, zx: i32, zy: i32): void {
+  for (let q = 0; q < planes; q++) {
+    const p = xPtr + <usize>q * <usize>hw;
+    let acc = i32x4.splat(0);
+    let i = 0;
+    for (; i + 8 <= hw; i += 8) acc = i32x4.add(acc, i32x4.extadd_pairwise_i16x8_s(i16x8.extend_low_i8x16_s(v128.load64_zero(p + <usize>i))));
+    let s = i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3);
+    for (; i < hw; i++) s += <i32>load<i8>(p + <usize>i);
+    store<i8>(yPtr + <usize>q, <i8>requant1(s - hw * zx, mult, zy, -128, 127));
+  }
+}

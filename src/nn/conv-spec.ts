@@ -1,0 +1,58 @@
+// What Conv2d, QConv2d and ConvTranspose2d share: their geometry arguments, checked once, and (for
+// the forward convolutions) the output shape.
+import type { Shape } from '../tensor.js';
+import { padding2dArg, type Padding2d } from '../ops/shape.js';
+import { intArg, pairArg } from '../ops/validate.js';
+import { layerWindow } from './window.js';
+
+/** Channels, window and groups of a convolution (forward or transposed). */
+export interface ConvGeometry {
+  inChannels: number;
+  outChannels: number;
+  kernelSize: [number, number];
+  stride: [number, number];
+  dilation: [number, number];
+  groups: number;
+}
+
+/** A forward convolution's geometry with its padding. */
+export interface ConvSpec extends ConvGeometry {
+  padding: Padding2d;
+}
+
+interface GeometryOptions {
+  stride?: number | readonly [number, number];
+  dilation?: number | readonly [number, number];
+  groups?: number;
+}
+
+/** Checks a convolution's channel counts, kernel, stride, dilation and groups (messages name `op`). */
+export function convGeometry(op: string, inChannels: unknown, outChannels: unknown, kernelSize: unknown, o: GeometryOptions): ConvGeometry {
+  const s: ConvGeometry = {
+    inChannels: intArg(op, 'inChannels', inChannels, 1),
+    outChannels: intArg(op, 'outChannels', outChannels, 1),
+    kernelSize: pairArg(op, 'kernelSize', kernelSize, 1),
+    stride: pairArg(op, 'stride', o.stride ?? 1, 1),
+    dilation: pairArg(op, 'dilation', o.dilation ?? 1, 1),
+    groups: intArg(op, 'groups', o.groups ?? 1, 1),
+  };
+  if (s.inChannels % s.groups !== 0 || s.outChannels % s.groups !== 0) {
+    throw new RangeError(`${op}: inChannels (${s.inChannels}) and outChannels (${s.outChannels}) must both be divisible by groups (${s.groups})`);
+  }
+  return s;
+}
+
+/** convGeometry and the padding of a forward convolution (a number, [h, w], four sides, 'same' or 'valid'). */
+export function convSpec(
+  op: string, inChannels: unknown, outChannels: unknown, kernelSize: unknown, o: GeometryOptions & { padding?: Padding2d },
+): ConvSpec {
+  const g = convGeometry(op, inChannels, outChannels, kernelSize, o);
+  return { ...g, padding: padding2dArg(op, o.padding ?? 0) };
+}
+
+/** The convolution's window over a per-sample [C, H, W] input; fail(need) makes the layer's ShapeError. */
+export function convWindow(c: ConvSpec, s: Shape, fail: (need: string) => Error) {
+  if (s.length !== 3) throw fail(`it needs a [C, H, W] image (rank 3 per sample); add no Flatten before it`);
+  if (s[0] !== c.inChannels) throw fail(`it was built for ${c.inChannels} input channels, i.e. [${c.inChannels}, H, W]`);
+  return layerWindow(fail, s, { kernelSize: c.kernelSize, stride: c.stride, padding: c.padding, dilation: c.dilation, rounding: 'floor' });
+}

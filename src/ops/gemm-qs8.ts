@@ -1,0 +1,218 @@
+// int8 convolution and dense layers (kernels: assembly/gemm-qs8.ts, the depthwise one in
+// assembly/qs8.ts). Weights are int8, symmetric per output channel (w_real = w·scale[o]);
+// activations int8 with a per-tensor scale and zero point (x_real = (x − zx)·sx). The op works out
+// once, at prepare time, everything the kernels need: the packed weights, the int32 bias
+// bias_q[o] = round(b[o] / (sx·sw[o])) − zx·Σ_k w[o, k] (the zero point folded in), the f32
+// requantization scale sx·sw[o] / sy, the fused clamp in the output's integer domain, and the
+// requantization block [zx, zy, qmin, qmax, relaxed-dot mode].
+//
+// Forward plan per image and group: im2col (taps outside the image read zx) into a row-major
+// [K, pixels] int8 matrix, packed into 8-column panels, then the GEMM with the requantization fused
+// into its store. A 1×1 stride-1 unpadded convolution packs x directly; a depthwise convolution
+// (one input and one output channel per group) runs its direct kernel.
+import { Tensor, type Shape } from '../tensor.js';
+import { heap, kernels, rdotMode } from '../wasm/engine.js';
+import { describe, elementCount, fmtShape, knownOptions, shapeArg, tensorArg, xShapeArg } from './validate.js';
+import { paramBlock, prepared, releaseAll, runOnce, type Prepared } from './prepared.js';
+import { geometry, isPointwise } from './conv2d-common.js';
+import type { Conv2dOptions } from './conv2d.js';
+import { multiplierArg, qclampArg, qparamsArg, rqBlock, type QParams, type QClamp } from './qs8.js';
+
+/** Quantized weights of a convolution or dense layer. */
+export interface QWeights {
+  /** int8 values, row-major: [O, C/groups, kh, kw] (conv2d) or [O, K] (linear). */
+  readonly data: Int8Array;
+  readonly shape: readonly number[];
+  /** Per-output-channel scales [O] (w_real = data·scale). */
+  readonly scales: Float32Array;
+  /** Real-valued bias [O], or null. */
+  readonly bias: Float32Array | null;
+}
+
+/** Quantization of a layer's input and output, and an optional clamp fused into the store. */
+export interface QLayerParams {
+  x: QParams;
+  y: QParams;
+  /** Real-valued bounds fused into the store (ReLU: { min: 0 }; ReLU6: { min: 0, max: 6 }). */
+  clamp?: QClamp;
+}
+
+const K4 = (k: number) => Math.ceil(k / 4) * 4;
+
+/** Checks w ({ data, shape, scales, bias }) for a layer whose weights have `rank` dims. */
+function weightsArg(op: string, w: unknown, rank: number, layout: string): QWeights {
+  const v = w as Record<string, unknown>;
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    throw new TypeError(`${op}: weights must be { data: Int8Array, shape, scales: Float32Array, bias: Float32Array | null }, got ${describe(w)}`);
+  }
+  if (!(v.data instanceof Int8Array)) throw new TypeError(`${op}: weights.data must be an Int8Array, got ${describe(v.data)}`);
+  if (!(v.scales instanceof Float32Array)) throw new TypeError(`${op}: weights.scales must be a Float32Array, got ${describe(v.scales)}`);
+  const s = shapeArg(op, 'weights.shape', v.shape);
+  if (s.length !== rank) throw new RangeError(`${op}: weights.shape must have ${rank} dims (${layout}), got ${fmtShape(s)}`);
+  const size = elementCount(op, 'weights.shape', s);
+  if (v.data.length !== size) throw new RangeError(`${op}: weights.data has ${v.data.length} values but shape ${fmtShape(s)} needs ${size}`);
+  if (v.scales.length !== s[0]) throw new RangeError(`${op}: weights.scales has ${v.scales.length} values but there are ${s[0]} output channels`);
+  const bias = v.bias ?? null;
+  if (bias !== null && (!(bias instanceof Float32Array) || bias.length !== s[0])) {
+    throw new TypeError(`${op}: weights.bias must be a Float32Array of ${s[0]} values or null, got ${describe(bias)}`);
+  }
+  for (let i = 0; i < v.scales.length; i++) {
+    if (!(v.scales[i] > 0) || !Number.isFinite(v.scales[i])) throw new RangeError(`${op}: weights.scales[${i}] is ${v.scales[i]}; scales must be finite and > 0`);
+  }
+  return { data: v.data, shape: s, scales: v.scales, bias };
+}
+
+/** Checks q ({ x, y, clamp? }): the input's and output's quantization and the fused clamp. */
+function layerQArg(op: string, q: unknown): QLayerParams {
+  if (q === null || typeof q !== 'object' || Array.isArray(q)) throw new TypeError(`${op}: q must be { x, y, clamp? }, got ${describe(q)}`);
+  const v = knownOptions(op, q, ['x', 'y', 'clamp']);
+  return { x: qparamsArg(op, 'q.x', v.x), y: qparamsArg(op, 'q.y', v.y), clamp: qclampArg(op, 'q.clamp', v.clamp) };
+}
+
+/** Per-channel int32 bias (zero point folded over K taps when fold) and f32 requantization scale. */
+function channelBlocks(op: string, w: QWeights, q: QLayerParams, K: number, fold: boolean): { bias: number; scale: number } {
+  const o = w.shape[0];
+  const bi = new Int32Array(o), sc = new Float32Array(o);
+  for (let i = 0; i < o; i++) {
+    const ws = w.scales[i];
+    let sum = 0;
+    if (fold) for (let k = 0; k < K; k++) sum += w.data[i * K + k];
+    const b = w.bias === null || !Number.isFinite(w.bias[i]) ? 0 : Math.round(w.bias[i] / (q.x.scale * ws));
+    bi[i] = Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, b - q.x.zeroPoint * sum));
+    sc[i] = multiplierArg(op, `q.x.scale · weights.scales[${i}] / q.y.scale`, (q.x.scale * ws) / q.y.scale);
+  }
+  const h = heap();
+  const bias = h.alloc(o * 4);
+  let scale = 0;
+  try {
+    scale = h.alloc(o * 4);
+  } catch (e) {
+    h.release(bias);
+    throw e;
+  }
+  h.i32view().set(bi, bias >>> 2);
+  h.f32view().set(sc, scale >>> 2);
+  return { bias, scale };
+}
+
+/** Packs each group's [og, K] weights into 4-row tiles; returns the buffer and a group's byte stride. */
+function packWeights(w: QWeights, groups: number, og: number, K: number): { ptr: number; stride: number } {
+  const h = heap();
+  const stride = Math.ceil(og / 4) * 8 * K4(K);
+  const src = h.alloc(w.data.length);
+  const ptr = h.alloc(stride * groups);
+  try {
+    h.u8view().set(new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.length), src);
+    for (let gi = 0; gi < groups; gi++) kernels().gemm_pack_qs8_p4_simd(src + gi * og * K, K, og, K, ptr + gi * stride);
+  } finally {
+    h.release(src);
+  }
+  return { ptr, stride };
+}
+
+/** Runs make(own) and returns its Prepared; what own() took is freed if make throws (an allocation failing half-way). */
+function owning(make: (own: (ptr: number) => number, owned: number[]) => Prepared): Prepared {
+  const owned: number[] = [];
+  try {
+    return make((ptr) => (owned.push(ptr), ptr), owned);
+  } catch (e) {
+    releaseAll(owned);
+    throw e;
+  }
+}
+
+/**
+ * Prepares an int8 convolution (weights bound now, packed once): x int8 [N, C, H, W] with
+ * q.x; output int8 [N, O, oh, ow] with q.y. run([x], y, scratch) only calls kernels.
+ */
+export function prepareConv2dQs8(xShape: Shape, weights: QWeights, options: Conv2dOptions | undefined, q: QLayerParams): Prepared {
+  const op = 'conv2dQs8';
+  const xs = xShapeArg(op, xShape, [4], 'N, C, H, W');
+  const w = weightsArg(op, weights, 4, 'out channels, in channels / groups, kh, kw');
+  const ql = layerQArg(op, q);
+  const p = geometry(op, xs, 'x', w.shape, 'weights', knownOptions(op, options, ['stride', 'padding', 'dilation', 'groups']));
+  const { g } = p;
+  const P = g.oh * g.ow, K = p.cg * g.kh * g.kw, hw = p.h * p.wd;
+  const outShape = [p.n, p.o, g.oh, g.ow];
+  const k = kernels();
+  const depthwise = p.cg === 1 && p.og === 1 && p.groups > 1;
+  const blocks = channelBlocks(op, w, ql, K, !depthwise);
+  return owning((own, owned) => {
+    own(blocks.bias);
+    own(blocks.scale);
+    const { bias, scale } = blocks;
+    const rq = own(paramBlock(rqBlock(ql.x, ql.y, ql.clamp, rdotMode())));
+    // the window block of the depthwise kernel (C channels) and of im2col (C/groups)
+    const window = (c: number) => own(paramBlock([c, p.h, p.wd, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padTop, g.padLeft, g.oh, g.ow]));
+    if (depthwise) {
+      const block = window(p.c);
+      const wp = own(heap().alloc(w.data.length));
+      heap().u8view().set(new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.length), wp);
+      return prepared(outShape, 0, owned, (inputs, yp) => {
+        for (let n = 0; n < p.n; n++) k.dwconv2d_qs8_minmax_simd(inputs[0] + n * p.c * hw, wp, bias, scale, yp + n * p.o * P, block, rq);
+      });
+    }
+    const packed = packWeights(w, p.groups, p.og, K);
+    own(packed.ptr);
+    const pointwise = isPointwise(g);
+    const colBytes = pointwise ? 0 : Math.ceil((K * P + 16) / 16) * 16;
+    const panelBytes = Math.ceil(P / 8) * 8 * K4(K) + 16;
+    const zx = ql.x.zeroPoint;
+    const im2col = window(p.cg);
+    return prepared(outShape, colBytes + panelBytes, owned, (inputs, yp, scratch) => {
+      const col = scratch, panels = scratch + colBytes;
+      for (let n = 0; n < p.n; n++) {
+        for (let gi = 0; gi < p.groups; gi++) {
+          const xg = inputs[0] + (n * p.c + gi * p.cg) * hw;
+          if (pointwise) k.gemm_pack_qs8_p8_simd(xg, hw, 1, K, P, panels);
+          else {
+            k.conv2d_im2col_qs8_simd(xg, col, P, im2col, zx);
+            k.gemm_pack_qs8_p8_simd(col, P, 1, K, P, panels);
+          }
+          k.gemm_qs8_4x8_minmax_simd(packed.ptr + gi * packed.stride, panels, yp + (n * p.o + gi * p.og) * P, P, 1,
+            bias + gi * p.og * 4, scale + gi * p.og * 4, p.og, P, K, rq);
+        }
+      }
+    });
+  });
+}
+
+/** y = conv2d of int8 x (quantized with q.x) with int8 weights (symmetric per output channel), requantized to q.y. */
+export function conv2dQs8(x: Tensor, w: QWeights, options: Conv2dOptions | undefined, q: QLayerParams): Tensor {
+  const t = tensorArg('conv2dQs8', 'x', x, 'int8');
+  return runOnce(prepareConv2dQs8(t.shape, w, options, q), [t.ptr], (s) => Tensor.empty(s, 'int8'));
+}
+
+/**
+ * Prepares an int8 dense layer: x int8 [N, K] (q.x), weights [O, K]; output int8 [N, O] (q.y).
+ */
+export function prepareLinearQs8(xShape: Shape, weights: QWeights, q: QLayerParams): Prepared {
+  const op = 'linearQs8';
+  const [n, K] = xShapeArg(op, xShape, [2], 'N, in features');
+  const w = weightsArg(op, weights, 2, 'out features, in features');
+  const ql = layerQArg(op, q);
+  const O = w.shape[0];
+  if (w.shape[1] !== K) throw new RangeError(`${op}: x ${fmtShape(xShape)} has ${K} features but weights ${fmtShape(w.shape)} take ${w.shape[1]}`);
+  if (O === 0 || K === 0) throw new RangeError(`${op}: weights ${fmtShape(w.shape)} must not have a zero dimension`);
+  const blocks = channelBlocks(op, w, ql, K, true);
+  const k = kernels();
+  return owning((own, owned) => {
+    const { bias, scale } = blocks;
+    own(bias);
+    own(scale);
+    const rq = own(paramBlock(rqBlock(ql.x, ql.y, ql.clamp, rdotMode())));
+    const packed = own(packWeights(w, 1, O, K).ptr);
+    const panelBytes = Math.ceil(n / 8) * 8 * K4(K) + 16;
+    return prepared([n, O], panelBytes, owned, (inputs, yp, panels) => {
+      k.gemm_pack_qs8_p8_simd(inputs[0], 1, K, K, n, panels);
+      // C = W·xᵀ stored transposed: y[j, i] at j·O + i
+      k.gemm_qs8_4x8_minmax_simd(packed, panels, yp, 1, O, bias, scale, O, n, K, rq);
+    });
+  });
+}
+
+/** y = x·Wᵀ + b on int8 x [N, K] (quantized with q.x), requantized to q.y. */
+export function linearQs8(x: Tensor, w: QWeights, q: QLayerParams): Tensor {
+  const t = tensorArg('linearQs8', 'x', x, 'int8');
+  return runOnce(prepareLinearQs8(t.shape, w, q), [t.ptr], (s) => Tensor.empty(s, 'int8'));
+}

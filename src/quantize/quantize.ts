@@ -1,0 +1,232 @@
+// quantize(model, calibration, options): the same topology with int8 arithmetic where it pays.
+// Convolutions and dense layers become QConv2d / QLinear (a following batch norm folded into the
+// weights, a following ReLU / ReLU6 fused as the store's clamp); weights are symmetric int8 per
+// output channel, activations per-tensor int8 with a scale and zero point from the calibration
+// ranges (src/quantize/calibrate.ts). Max pooling, Flatten / Dropout / Identity, global average
+// pooling and two-input Add stay in int8 when their inputs are; every other layer runs in f32,
+// with QuantizeLinear / DequantizeLinear inserted where values cross between the two.
+import { Tensor } from '../tensor.js';
+import { Graph } from '../graph/graph.js';
+import type { GraphNode, NodeSpec } from '../graph/topology.js';
+import * as nn from '../nn/layers.js';
+import type { Layer } from '../nn/layer.js';
+import { layerFactory } from '../nn/registry.js';
+import type { Clamp } from '../nn/lowering.js';
+import { chooseQParams, type QParams } from '../ops/qs8.js';
+import { intArg, knownOptions, describe } from '../ops/validate.js';
+import { calibrate, calibrationBatches, type RangeMethod } from './calibrate.js';
+
+export interface QuantizeOptions {
+  /** How activation ranges are taken from the calibration data (default 'minmax'). */
+  method?: RangeMethod;
+  /** For method 'percentile': the upper percentile kept (default 99.99; the lower is 100 − it). */
+  percentile?: number;
+  /** Node names that stay float32. */
+  exclude?: readonly string[];
+  /** Calibration samples per forward pass (default 64). */
+  batchSize?: number;
+}
+
+/** Symmetric per-row int8 quantization of a weight [O, …]: data = round(w / scale[o]), |data| ≤ 127. */
+export function quantizeWeights(w: Float32Array, rows: number): { data: Int8Array; scales: Float32Array } {
+  const per = w.length / rows;
+  const data = new Int8Array(w.length), scales = new Float32Array(rows);
+  for (let o = 0; o < rows; o++) {
+    let m = 0;
+    for (let k = 0; k < per; k++) m = Math.max(m, Math.abs(w[o * per + k]));
+    const s = m > 0 ? Math.fround(m / 127) : 1;
+    scales[o] = s;
+    for (let k = 0; k < per; k++) data[o * per + k] = Math.max(-127, Math.min(127, Math.round(w[o * per + k] / s)));
+  }
+  return { data, scales };
+}
+
+/** A copy of a layer (its config, its parameters' values, its trainable flag) under the same name. */
+function cloneLayer(layer: Layer): Layer {
+  const make = layerFactory(layer.type);
+  if (!make) throw new Error(`quantize: layer '${layer.name}' has type '${layer.type}', which is not registered (nn.registerLayer) and so cannot be copied`);
+  const copy = make(layer.config(), layer.name);
+  const from = layer.params(), to = copy.params();
+  to.forEach((p, i) => p.assign(from[i].dtype === 'int8' ? from[i].value.toInt8Array() : from[i].value));
+  copy.trainable = layer.trainable;
+  return copy;
+}
+
+/**
+ * A new Graph computing `model` with int8 convolutions, dense layers, pooling and residual adds.
+ * calibration: float32 samples [N, …input] (a tensor or a list of batches) run through the f32
+ * model to fix every activation's range. The model is left alone; the caller disposes both.
+ */
+export function quantize(model: Graph, calibration: Tensor | readonly Tensor[], options: QuantizeOptions = {}): Graph {
+  knownOptions('quantize', options, ['method', 'percentile', 'exclude', 'batchSize']);
+  if (!(model instanceof Graph)) throw new TypeError(`quantize: model must be a Graph or Sequential, got ${describe(model)}`);
+  if (model.inputNames.length !== 1) throw new Error(`quantize: models with one input only; this one has ${model.inputNames.length}`);
+  const method = options.method ?? 'minmax';
+  if (method !== 'minmax' && method !== 'percentile') throw new TypeError(`quantize: method must be 'minmax' or 'percentile', got ${describe(method)}`);
+  const pct = options.percentile ?? 99.99;
+  if (typeof pct !== 'number' || !(pct > 50 && pct <= 100)) throw new RangeError(`quantize: percentile must be in (50, 100], got ${describe(pct)}`);
+  const exclude = new Set(options.exclude ?? []);
+  for (const e of exclude) if (!model.nodes.some((n) => n.name === e)) throw new RangeError(`quantize: exclude names '${e}', which is not a node of this model`);
+  const bs = intArg('quantize', 'batchSize', options.batchSize ?? 64, 1);
+  const cal = calibrationBatches(calibration, bs);
+  let ranges: Map<string, [number, number]>;
+  try {
+    if (cal.samples === 0) throw new RangeError('quantize: the calibration data has no samples');
+    ranges = calibrate(model, cal.batches, method, pct);
+  } finally {
+    for (const t of cal.owned) t.dispose();
+  }
+  const made: Layer[] = [];
+  try {
+    const g = rewrite(model, ranges, exclude, made);
+    g.metadata = { ...model.metadata, quantized: { method, ...(method === 'percentile' ? { percentile: pct } : {}), calibrationSamples: cal.samples } };
+    return g;
+  } catch (e) {
+    for (const l of made) l.dispose();
+    throw e;
+  }
+}
+
+function rewrite(model: Graph, ranges: Map<string, [number, number]>, exclude: Set<string>, made: Layer[]): Graph {
+  const nodes = model.nodes;
+  const consumers = new Map<string, GraphNode[]>();
+  for (const n of nodes) for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  const outputs = new Set(model.outputNames);
+  /** The one node reading `name`, when nothing else (nor the graph's outputs) does. */
+  const sole = (name: string) => {
+    const c = consumers.get(name);
+    return c && c.length === 1 && !outputs.has(name) && c[0].inputs.length === 1 && !exclude.has(c[0].name) ? c[0] : null;
+  };
+  const specs: NodeSpec[] = [];
+  const add = (name: string, layer: Layer, inputs: string[]) => {
+    made.push(layer);
+    specs.push({ name, layer, inputs });
+    return name;
+  };
+  const renamed = new Map<string, string>(); // an old value fused into a new node → that node
+  const q8 = new Map<string, QParams>(); // new int8 values and their quantization
+  const bridges = new Map<string, string>();
+  const val = (old: string) => renamed.get(old) ?? old;
+  const qOf = (old: string): QParams => {
+    const r = ranges.get(old);
+    if (!r) throw new Error(`quantize: no calibration range for '${old}'`);
+    return chooseQParams(r[0], r[1]);
+  };
+  const asF32 = (old: string) => {
+    const v = val(old), q = q8.get(v);
+    if (!q) return v;
+    const key = `${v}.dequantize`;
+    if (!bridges.has(key)) bridges.set(key, add(key, new nn.DequantizeLinear(q, { name: key }), [v]));
+    return bridges.get(key)!;
+  };
+  const asInt8 = (old: string): [string, QParams] => {
+    const v = val(old), q = q8.get(v);
+    if (q) return [v, q];
+    const key = `${v}.quantize`;
+    const qn = qOf(old);
+    if (!bridges.has(key)) {
+      bridges.set(key, add(key, new nn.QuantizeLinear(qn, { name: key }), [v]));
+      q8.set(key, qn);
+    }
+    return [key, qn];
+  };
+  const fused = new Set<string>();
+  for (const node of nodes) {
+    if (fused.has(node.name)) continue;
+    const L = node.layer;
+    const ins = node.inputs;
+    const int8In = ins.every((i) => q8.has(val(i)));
+    if (!exclude.has(node.name) && (L instanceof nn.Conv2d || (L instanceof nn.Linear && node.inputShapes[0].length === 1))) {
+      let last = node;
+      let w = L.weight.value.toFloat32Array();
+      let b = L.bias ? L.bias.value.toFloat32Array() : null;
+      const bn = sole(node.name);
+      const f = bn ? L.fold(bn.layer) : null;
+      if (bn && f) {
+        w = f.weight.toFloat32Array();
+        b = f.bias.toFloat32Array();
+        f.weight.dispose();
+        f.bias.dispose();
+        last = bn;
+        fused.add(bn.name);
+      }
+      const act = sole(last.name);
+      const c: Clamp | null = act ? act.layer.clampAtInference() : null;
+      if (act && c) {
+        last = act;
+        fused.add(act.name);
+      }
+      const [x, qx] = asInt8(ins[0]);
+      const qy = qOf(last.name);
+      const clamp = c ? { min: c.min, max: c.max } : undefined;
+      const O = L instanceof nn.Conv2d ? L.outChannels : L.outFeatures;
+      const qw = quantizeWeights(w, O);
+      const layer = L instanceof nn.Conv2d
+        ? new nn.QConv2d(L.inChannels, L.outChannels, L.kernelSize, {
+          stride: L.stride, padding: L.padding, dilation: L.dilation, groups: L.groups, bias: b !== null, x: qx, y: qy, clamp, name: node.name,
+        })
+        : new nn.QLinear(L.inFeatures, L.outFeatures, { bias: b !== null, x: qx, y: qy, clamp, name: node.name });
+      layer.weight.assign(qw.data);
+      layer.weightScale.assign(qw.scales);
+      if (b && layer.bias) layer.bias.assign(b);
+      add(node.name, layer, [x]);
+      q8.set(node.name, qy);
+      for (const o of [node.name, last.name]) renamed.set(o, node.name);
+      continue;
+    }
+    if (!exclude.has(node.name) && int8In && ins.length === 1) {
+      const x = val(ins[0]), q = q8.get(x)!;
+      if (L instanceof nn.MaxPool2d && !L.ceilMode) {
+        add(node.name, new nn.QMaxPool2d(L.kernelSize, { stride: L.stride, padding: L.padding, dilation: L.dilation, name: node.name }), [x]);
+        q8.set(node.name, q);
+        continue;
+      }
+      if (L instanceof nn.Flatten || L instanceof nn.Dropout || L instanceof nn.Identity) {
+        add(node.name, cloneLayer(L), [x]);
+        q8.set(node.name, q);
+        continue;
+      }
+      if (L instanceof nn.GlobalAvgPool2d) {
+        const qy = qOf(node.name);
+        add(node.name, new nn.QGlobalAvgPool2d({ x: q, y: qy, name: node.name }), [x]);
+        q8.set(node.name, qy);
+        continue;
+      }
+    }
+    if (!exclude.has(node.name) && int8In && L instanceof nn.Add && ins.length === 2 && L.constant === null) {
+      const [sa, sb] = node.inputShapes;
+      if (sa.length === sb.length && sa.every((d, k) => d === sb[k])) {
+        let last = node;
+        const act = sole(node.name);
+        const c = act ? act.layer.clampAtInference() : null;
+        if (act && c) {
+          last = act;
+          fused.add(act.name);
+        }
+        const qy = qOf(last.name);
+        const [a, b] = ins.map(val);
+        add(node.name, new nn.QAdd({ a: q8.get(a)!, b: q8.get(b)!, y: qy, clamp: c ? { min: c.min, max: c.max } : undefined, name: node.name }), [a, b]);
+        q8.set(node.name, qy);
+        renamed.set(last.name, node.name);
+        continue;
+      }
+    }
+    add(node.name, cloneLayer(L), ins.map(asF32));
+  }
+  // the outputs keep their names: an int8 output is dequantized under the output's own name (the
+  // int8 node that had it becomes `<name>.int8`)
+  for (const o of model.outputNames) {
+    const v = val(o), q = q8.get(v);
+    if (!q) continue;
+    let from = v;
+    if (v === o) {
+      from = `${o}.int8`;
+      for (const sp of specs) {
+        if (sp.name === o) sp.layer.name = sp.name = from;
+        sp.inputs = (sp.inputs as string[]).map((i) => (i === o ? from : i));
+      }
+    }
+    add(o, new nn.DequantizeLinear(q, { name: o }), [from]);
+  }
+  return new Graph({ inputs: model.inputShapes, nodes: specs, outputs: [...model.outputNames] });
+}

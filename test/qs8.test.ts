@@ -1,0 +1,309 @@
+// The int8 kernels against plain integer references (test/ref/qs8.ts): tile-edge sweeps of the
+// GEMM (both C layouts, both B packings), convolutions through ops.conv2dQs8 (im2col, 1×1,
+// depthwise, groups, stride, padding, dilation, batch), dense layers, quantize / dequantize, add
+// and pooling; saturation at −128 / 127 and zero points at both ends.
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Tensor, engineInfo, ops } from '../src/index.js';
+import { heap, kernels, rdotMode } from '../src/wasm/engine.js';
+import { qclamp } from '../src/ops/qs8.js';
+import { BUILD, bytesInUse, ready, rng } from './helpers.js';
+import { addQs8Ref, convQs8Ref, dequantizeRef, gemmQs8Ref, quantizeRef, requantRef, roundEven, type ConvQs8Case } from './ref/qs8.js';
+
+beforeAll(ready);
+let base = 0;
+beforeEach(() => { base = bytesInUse(); });
+afterEach(() => { expect(bytesInUse(), 'bytes in use after the test').toBe(base); });
+
+function ints(n: number, seed: number, lo = -128, hi = 127): Int8Array {
+  const r = rng(seed);
+  return Int8Array.from({ length: n }, () => lo + Math.floor(r() * (hi - lo + 1)));
+}
+
+function put(a: Int8Array | Int32Array | Float32Array): number {
+  const h = heap();
+  const p = h.alloc(Math.max(4, a.byteLength));
+  h.u8view().set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), p);
+  return p;
+}
+const get8 = (p: number, n: number) => new Int8Array(heap().u8view().slice(p, p + n).buffer);
+
+function firstDiff(got: Int8Array, want: Int8Array, dims: number[]): string | null {
+  for (let i = 0; i < want.length; i++) {
+    if (got[i] !== want[i]) {
+      const at: number[] = [];
+      let r = i;
+      for (let d = dims.length - 1; d >= 0; d--) { at.unshift(r % dims[d]); r = Math.floor(r / dims[d]); }
+      return `at [${at.join(', ')}]: got ${got[i]}, want ${want[i]}`;
+    }
+  }
+  return null;
+}
+
+/** Runs pack + GEMM on the kernels directly; transB: B given as Bᵀ [N, K] (dense), C stored [N, M]. */
+function gemm(A: Int8Array, B: Int8Array, M: number, N: number, K: number, bias: Int32Array, scale: Float32Array, rq: number[], transB: boolean): Int8Array {
+  const k = kernels(), h = heap();
+  const K4 = Math.ceil(K / 4) * 4;
+  const ap = put(A), bp = put(B), bi = put(bias), sc = put(scale), rqp = put(Int32Array.from(rq));
+  const pa = h.alloc(Math.ceil(M / 4) * 8 * K4), pb = h.alloc(Math.ceil(N / 8) * 8 * K4), cp = h.alloc(M * N);
+  try {
+    k.gemm_pack_qs8_p4_simd(ap, K, M, K, pa);
+    if (transB) k.gemm_pack_qs8_p8_simd(bp, 1, K, K, N, pb);
+    else k.gemm_pack_qs8_p8_simd(bp, N, 1, K, N, pb);
+    if (transB) k.gemm_qs8_4x8_minmax_simd(pa, pb, cp, 1, M, bi, sc, M, N, K, rqp);
+    else k.gemm_qs8_4x8_minmax_simd(pa, pb, cp, N, 1, bi, sc, M, N, K, rqp);
+    const c = get8(cp, M * N);
+    if (!transB) return c;
+    const t = new Int8Array(M * N);
+    for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) t[i * N + j] = c[j * M + i];
+    return t;
+  } finally {
+    for (const p of [ap, bp, bi, sc, rqp, pa, pb, cp]) h.release(p);
+  }
+}
+
+const transpose = (B: Int8Array, K: number, N: number) => {
+  const t = new Int8Array(K * N);
+  for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) t[j * K + k] = B[k * N + j];
+  return t;
+};
+
+describe('QS8 GEMM (gemm_qs8_4x8_minmax_simd)', () => {
+  it('matches the integer reference over tile edges (M, N, K), both C layouts', () => {
+    const mode = rdotMode();
+    let seed = 1;
+    for (const M of [1, 2, 3, 4, 5, 7, 8, 9, 17]) for (const N of [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17]) for (const K of [1, 2, 3, 4, 5, 7, 8, 9, 33]) {
+      const A = ints(M * K, seed++), B = ints(K * N, seed++);
+      const bias = Int32Array.from(ints(M, seed++), (v) => v * 50);
+      const r = rng(seed++);
+      const scale = Float32Array.from({ length: M }, () => 0.5 / (8 * K) + r() / (128 * K));
+      const zy = [-128, -3, 127][seed % 3];
+      const rq = [0, zy, -128, 127, mode];
+      const want = gemmQs8Ref(A, B, M, N, K, bias, scale, zy, -128, 127);
+      for (const tb of [false, true]) {
+        const got = gemm(A, tb ? transpose(B, K, N) : B, M, N, K, bias, scale, rq, tb);
+        const d = firstDiff(got, want, [M, N]);
+        if (d) throw new Error(`M ${M} N ${N} K ${K} ${tb ? 'C transposed' : ''}: ${d}`);
+      }
+    }
+  });
+
+  it('saturates at −128 / 127 with extreme operands, long K, zero points at both ends, fused clamps', () => {
+    const mode = rdotMode();
+    for (const K of [255, 256, 1000]) for (const [av, bv] of [[127, 127], [-128, -128], [127, -128], [-128, 127], [-127, -128]]) {
+      const M = 5, N = 11;
+      const A = new Int8Array(M * K).fill(av), B = new Int8Array(K * N).fill(bv);
+      A[0] = -A[0] || 1; // one row not uniform
+      const bias = Int32Array.from([0, 1 << 20, -(1 << 20), 7, -7]);
+      for (const zy of [-128, 127]) for (const [lo, hi] of [[-128, 127], [zy === -128 ? -128 : -5, zy === -128 ? 10 : 127]]) {
+        const scale = Float32Array.from([1e-4, 1 / 16384, 3e-5, 1, 1e-7]);
+        const got = gemm(A, B, M, N, K, bias, scale, [0, zy, lo, hi, mode], false);
+        const want = gemmQs8Ref(A, B, M, N, K, bias, scale, zy, lo, hi);
+        const d = firstDiff(got, want, [M, N]);
+        if (d) throw new Error(`K ${K} a ${av} b ${bv} zy ${zy} [${lo}, ${hi}]: ${d}`);
+      }
+    }
+  });
+
+  it('rounds ties to even in the requantization', () => {
+    expect([0.5, 1.5, 2.5, -0.5, -1.5, -2.5].map((v) => roundEven(v) + 0)).toEqual([0, 2, 2, 0, -2, -2]);
+    const A = Int8Array.from([1, 3, 5, -1, -3, -5, 7, 9]), B = new Int8Array([1]);
+    const got = gemm(A, B, 8, 1, 1, new Int32Array(8), new Float32Array(8).fill(0.5), [0, 0, -128, 127, rdotMode()], false);
+    expect(Array.from(got)).toEqual([0, 2, 2, 0, -2, -2, 4, 4]);
+    expect(requantRef(5, 0.5, 0, -128, 127)).toBe(2);
+  });
+});
+
+function convCase(p: ConvQs8Case, seed: number, zx: number, zy: number, clamp?: { min?: number; max?: number }): void {
+  const cg = p.c / p.groups;
+  const x = ints(p.n * p.c * p.h * p.w, seed), wt = ints(p.o * cg * p.kh * p.kw, seed + 1, -127, 127);
+  const r = rng(seed + 2);
+  const scales = Float32Array.from({ length: p.o }, () => 0.01 + r() * 0.02);
+  const bias = Float32Array.from({ length: p.o }, () => (r() - 0.5) * 4);
+  const qx = { scale: 0.05, zeroPoint: zx }, qy = { scale: 0.02 * Math.sqrt(cg * p.kh * p.kw), zeroPoint: zy };
+  const bq = Int32Array.from(bias, (b, o) => Math.round(b / (qx.scale * scales[o])));
+  const sc = Float32Array.from(scales, (s) => (qx.scale * s) / qy.scale);
+  const [lo, hi] = qclamp(qy, clamp);
+  const ref = convQs8Ref(p, x, wt, bq, sc, zx, zy, lo, hi);
+  const xt = Tensor.from(x, [p.n, p.c, p.h, p.w]);
+  try {
+    const y = ops.conv2dQs8(xt, { data: wt, shape: [p.o, cg, p.kh, p.kw], scales, bias }, {
+      stride: [p.sh, p.sw], dilation: [p.dh, p.dw], padding: [p.pt, p.pl, p.pb, p.pr], groups: p.groups,
+    }, { x: qx, y: qy, clamp });
+    const got = y.toInt8Array();
+    expect(y.shape).toEqual([p.n, p.o, ref.oh, ref.ow]);
+    y.dispose();
+    const d = firstDiff(got, ref.y, [p.n, p.o, ref.oh, ref.ow]);
+    if (d) throw new Error(`${JSON.stringify(p)} zx ${zx} zy ${zy}: ${d}`);
+  } finally {
+    xt.dispose();
+  }
+}
+
+const base4 = { n: 1, sh: 1, sw: 1, dh: 1, dw: 1, pt: 0, pl: 0, pb: 0, pr: 0, groups: 1 };
+
+describe('conv2dQs8', () => {
+  it('im2col + GEMM: channels around tile edges, widths mod 4, kernel sizes', () => {
+    let s = 100;
+    for (const c of [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17]) for (const o of [1, 3, 4, 5, 8, 9, 17]) {
+      for (const [w, k] of [[5, 3], [6, 3], [7, 1], [8, 2], [9, 3]]) {
+        convCase({ ...base4, c, o, h: 5, w, kh: k, kw: k, pt: 1, pl: 1, pb: 1, pr: 1 }, s++, [-128, 0, 127][s % 3], [127, -128, 5][s % 3]);
+      }
+    }
+  });
+
+  it('strides 1–3, asymmetric padding, dilation, groups, batch > 1, 1×1 and kernel-equals-input', () => {
+    let s = 500;
+    for (const sh of [1, 2, 3]) for (const sw of [1, 2, 3]) {
+      convCase({ ...base4, n: 2, c: 3, o: 5, h: 9, w: 10, kh: 3, kw: 2, sh, sw, pt: 2, pl: 0, pb: 1, pr: 1 }, s++, -128, 127);
+      convCase({ ...base4, c: 4, o: 6, h: 11, w: 9, kh: 3, kw: 3, sh, sw, dh: 2, dw: 3, pt: 1, pl: 3, pb: 0, pr: 2, groups: 2 }, s++, 127, -128);
+    }
+    convCase({ ...base4, n: 3, c: 17, o: 9, h: 6, w: 7, kh: 1, kw: 1 }, s++, 3, -1);
+    convCase({ ...base4, n: 2, c: 16, o: 10, h: 5, w: 5, kh: 5, kw: 5 }, s++, -128, 0);
+    convCase({ ...base4, c: 6, o: 9, h: 4, w: 4, kh: 1, kw: 1, groups: 3 }, s++, 10, -128);
+  });
+
+  it('depthwise: stride 1 and 2, padding, dilation, widths across the 8-pixel vector', () => {
+    let s = 900;
+    for (const w of [1, 3, 7, 8, 9, 15, 16, 17, 33]) for (const st of [1, 2, 3]) for (const [k, pad, dil] of [[3, 1, 1], [3, 0, 1], [5, 2, 1], [3, 2, 2]]) {
+      const c = [1, 5, 16][s % 3];
+      if (w + 2 * pad - dil * (k - 1) - 1 < 0) continue;
+      convCase({ ...base4, n: 2, c, o: c, groups: c, h: 6, w, kh: k, kw: k, sh: st, sw: st, dh: dil, dw: dil, pt: pad, pl: pad, pb: pad, pr: pad }, s++,
+        [-128, 127, 0][s % 3], [127, -128, 9][s % 3]);
+    }
+  });
+
+  it('fuses ReLU and ReLU6 into the store', () => {
+    convCase({ ...base4, c: 5, o: 7, h: 6, w: 6, kh: 3, kw: 3, pt: 1, pl: 1, pb: 1, pr: 1 }, 41, 7, -128, { min: 0 });
+    convCase({ ...base4, c: 5, o: 7, h: 6, w: 6, kh: 3, kw: 3 }, 42, 7, -100, { min: 0, max: 6 });
+    convCase({ ...base4, c: 8, o: 8, groups: 8, h: 6, w: 19, kh: 3, kw: 3, pt: 1, pl: 1, pb: 1, pr: 1 }, 43, -128, -128, { min: 0, max: 6 });
+  });
+});
+
+describe('linearQs8', () => {
+  it('matches the reference for batch 1…9 and features around tile edges', () => {
+    let s = 2000;
+    for (const n of [1, 2, 5, 8, 9]) for (const K of [1, 3, 4, 7, 16, 33]) for (const O of [1, 4, 5, 10, 17]) {
+      const x = ints(n * K, s++), wt = ints(O * K, s++, -127, 127);
+      const scales = new Float32Array(O).fill(0.01), bias = Float32Array.from({ length: O }, (_, i) => i - 2);
+      const qx = { scale: 0.1, zeroPoint: [-128, 127, 4][s % 3] }, qy = { scale: 0.05 * Math.sqrt(K), zeroPoint: [127, -128, 0][s % 3] };
+      const bq = Int32Array.from(bias, (b, o) => Math.round(b / (qx.scale * scales[o])));
+      const sc = Float32Array.from(scales, (v) => (qx.scale * v) / qy.scale);
+      // the dense layer is the 1×1 convolution of [n, K, 1, 1]
+      const ref = convQs8Ref({ ...base4, n, c: K, o: O, h: 1, w: 1, kh: 1, kw: 1 }, x, wt, bq, sc, qx.zeroPoint, qy.zeroPoint, -128, 127);
+      const xt = Tensor.from(x, [n, K]);
+      const y = ops.linearQs8(xt, { data: wt, shape: [O, K], scales, bias }, { x: qx, y: qy });
+      const d = firstDiff(y.toInt8Array(), ref.y, [n, O]);
+      xt.dispose(); y.dispose();
+      if (d) throw new Error(`n ${n} K ${K} O ${O}: ${d}`);
+    }
+  });
+});
+
+describe('quantize / dequantize / add / pooling on int8', () => {
+  it('quantizeLinear and dequantizeLinear match ONNX rounding for sizes 0…40, extremes and NaN', () => {
+    for (let n = 0; n <= 40; n++) for (const [scale, zp] of [[0.1, 0], [0.037, -128], [0.5, 127]]) {
+      const r = rng(n + 7);
+      const d = Float32Array.from({ length: n }, () => (r() - 0.5) * 80);
+      if (n > 3) { d[0] = 1e30; d[1] = -1e30; d[2] = NaN; d[3] = 0.05; }
+      const x = Tensor.from(d, [n]);
+      const q = ops.quantizeLinear(x, { scale, zeroPoint: zp });
+      expect(Array.from(q.toInt8Array())).toEqual(Array.from(quantizeRef(d, scale, zp)));
+      const back = ops.dequantizeLinear(q, { scale, zeroPoint: zp });
+      expect(Array.from(back.toFloat32Array())).toEqual(Array.from(dequantizeRef(q.toInt8Array(), scale, zp)));
+      x.dispose(); q.dispose(); back.dispose();
+    }
+  });
+
+  it('addQs8 matches the reference, zero points at both ends, clamp', () => {
+    for (const n of [1, 7, 8, 9, 16, 33]) for (const [za, zb, zy] of [[-128, 127, 0], [127, -128, -128], [0, 0, 127]]) {
+      const a = ints(n, n), b = ints(n, n + 1);
+      const qa = { scale: 0.05, zeroPoint: za }, qb = { scale: 0.11, zeroPoint: zb }, qy = { scale: 0.09, zeroPoint: zy };
+      const ta = Tensor.from(a), tb = Tensor.from(b);
+      const y = ops.addQs8(ta, tb, qa, qb, qy, { min: 0 });
+      const [lo, hi] = qclamp(qy, { min: 0 });
+      const want = addQs8Ref(a, b, Math.fround(0.05 / 0.09), za, Math.fround(0.11 / 0.09), zb, zy, lo, hi);
+      expect(firstDiff(y.toInt8Array(), want, [n])).toBeNull();
+      ta.dispose(); tb.dispose(); y.dispose();
+    }
+  });
+
+  it('maxPool2dQs8 and globalAvgPool2dQs8 match plain loops', () => {
+    const x = ints(2 * 3 * 7 * 9, 77);
+    const t = Tensor.from(x, [2, 3, 7, 9]);
+    const y = ops.maxPool2dQs8(t, { kernelSize: 3, stride: 2, padding: 1 });
+    expect(y.shape).toEqual([2, 3, 4, 5]);
+    const got = y.toInt8Array();
+    for (let p = 0; p < 6; p++) for (let oy = 0; oy < 4; oy++) for (let ox = 0; ox < 5; ox++) {
+      let m = -128;
+      for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) {
+        const iy = oy * 2 - 1 + i, ix = ox * 2 - 1 + j;
+        if (iy >= 0 && iy < 7 && ix >= 0 && ix < 9) m = Math.max(m, x[(p * 7 + iy) * 9 + ix]);
+      }
+      expect(got[(p * 4 + oy) * 5 + ox]).toBe(m);
+    }
+    const qx = { scale: 0.1, zeroPoint: -20 }, qy = { scale: 0.03, zeroPoint: 5 };
+    const g = ops.globalAvgPool2dQs8(t, qx, qy);
+    const gg = g.toInt8Array();
+    const mult = Math.fround(0.1 / (0.03 * 63));
+    for (let p = 0; p < 6; p++) {
+      let s = 0;
+      for (let i = 0; i < 63; i++) s += x[p * 63 + i];
+      expect(gg[p]).toBe(requantRef(s + 20 * 63, mult, 5, -128, 127));
+    }
+    t.dispose(); y.dispose(); g.dispose();
+  });
+
+  it('maxPool2dQs8 sweeps widths across the 16-byte vector, strides 1–3, padding, dilation', () => {
+    let seed = 300;
+    for (const w of [1, 5, 15, 16, 17, 31, 32, 33, 40, 70]) for (const s of [1, 2, 3]) for (const [k, pad, dil] of [[2, 0, 1], [3, 1, 1], [3, 0, 2], [1, 0, 1]]) {
+      const h = 5, n = 3, span = dil * (k - 1) + 1;
+      if (w + 2 * pad < span) continue;
+      const x = ints(n * h * w, seed++);
+      const t = Tensor.from(x, [1, n, h, w]);
+      const y = ops.maxPool2dQs8(t, { kernelSize: k, stride: s, padding: pad, dilation: dil });
+      const [, , oh, ow] = y.shape;
+      const got = y.toInt8Array();
+      for (let p = 0; p < n; p++) for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) {
+        let m = -128;
+        for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) {
+          const iy = oy * s - pad + i * dil, ix = ox * s - pad + j * dil;
+          if (iy >= 0 && iy < h && ix >= 0 && ix < w) m = Math.max(m, x[(p * h + iy) * w + ix]);
+        }
+        const at = (p * oh + oy) * ow + ox;
+        if (got[at] !== m) expect.fail(`w ${w} s ${s} k ${k} pad ${pad} dil ${dil}: y[${p}, ${oy}, ${ox}] = ${got[at]}, want ${m}`);
+      }
+      t.dispose(); y.dispose();
+    }
+  });
+
+  it('the int8 ops check their arguments before any kernel runs, with messages naming the op', () => {
+    const x8 = Tensor.from(new Int8Array(2 * 3 * 4 * 4), [2, 3, 4, 4]), xf = Tensor.zeros([2, 3, 4, 4]);
+    const b4 = Tensor.from(new Int8Array(4), [4]), empty = Tensor.from(new Int8Array(0), [1, 1, 0, 3]), x23 = Tensor.from(new Int8Array(6), [2, 3]);
+    const q = { scale: 0.1, zeroPoint: 0 };
+    const w = { data: new Int8Array(5 * 3 * 9), shape: [5, 3, 3, 3], scales: new Float32Array(5).fill(0.01), bias: null };
+    const before = bytesInUse();
+    expect(() => ops.quantizeLinear(x8, q)).toThrow(/quantizeLinear: x must be a float32 tensor/);
+    expect(() => ops.quantizeLinear(xf, { scale: 0.1, zeroPoint: 128 })).toThrow(/quantizeLinear: q.zeroPoint must be an integer in −128…127, got 128/);
+    expect(() => ops.dequantizeLinear(x8, { scale: 1e-50, zeroPoint: 0 })).toThrow(/dequantizeLinear: q.scale must be a number > 0 within float32's range/);
+    expect(() => ops.addQs8(x8, b4, q, q, q)).toThrow(/addQs8: a has shape \[2, 3, 4, 4\] but b has shape \[4\]/);
+    expect(() => ops.addQs8(x8, x8, { scale: 1e30, zeroPoint: 0 }, q, { scale: 1e-30, zeroPoint: 0 })).toThrow(/addQs8: the scales give qa.scale \/ qy.scale/);
+    expect(() => ops.addQs8(x8, x8, q, q, q, { min: 6, max: 0 })).toThrow(/addQs8: clamp.min 6 is above clamp.max 0/);
+    expect(() => ops.maxPool2dQs8(x8, { kernelSize: 2, padding: 2 })).toThrow(/maxPool2dQs8: padding \[2, 2\] must be at most half of kernelSize/);
+    expect(() => ops.maxPool2dQs8(x8, { kernelSize: 2, ceilMode: true } as never)).toThrow(/maxPool2dQs8: unknown option 'ceilMode'/);
+    expect(() => ops.globalAvgPool2dQs8(empty, q, q)).toThrow(/globalAvgPool2dQs8: .* an empty 0×3 plane has no mean/);
+    expect(() => ops.conv2dQs8(xf, w, {}, { x: q, y: q })).toThrow(/conv2dQs8: x must be an int8 tensor/);
+    expect(() => ops.conv2dQs8(x8, { ...w, shape: [5, 3, 3, 2] }, {}, { x: q, y: q })).toThrow(/conv2dQs8: weights.data has 135 values but shape \[5, 3, 3, 2\] needs 90/);
+    expect(() => ops.conv2dQs8(x8, { ...w, scales: new Float32Array(5) }, {}, { x: q, y: q })).toThrow(/conv2dQs8: weights.scales\[0\] is 0/);
+    expect(() => ops.conv2dQs8(x8, w, { groups: 2 }, { x: q, y: q })).toThrow(/conv2dQs8: x has 3 channels .* groups = 2/);
+    expect(() => ops.conv2dQs8(x8, w, {}, { x: q, y: q, z: 1 } as never)).toThrow(/conv2dQs8: unknown option 'z'/);
+    expect(() => ops.linearQs8(x23, { ...w, data: new Int8Array(20), shape: [5, 4] }, { x: q, y: q })).toThrow(/linearQs8: x \[2, 3\] has 3 features but weights \[5, 4\] take 4/);
+    expect(bytesInUse()).toBe(before);
+    for (const t of [x8, xf, b4, empty, x23]) t.dispose();
+  });
+
+  it('engineInfo says which int8 GEMM runs (the start-up check of the relaxed dot)', () => {
+    const m = rdotMode(), info = engineInfo();
+    expect(info.int8).toBe(m === 1 ? 'relaxed_dot' : m === 0 ? 'relaxed_dot_split' : 'dot_i16x8');
+    if (!BUILD.endsWith('relaxed')) expect(info.int8).toBe('dot_i16x8');
+  });
+});
