@@ -120,7 +120,9 @@ function cast(c: Ctx): void {
   const v = c.input(0);
   const to = c.attrInt('to', 0);
   if (v?.kind === 'act') {
-    if (to !== DT.FLOAT) throw c.fail(`casting an activation to ${dtName(to)} is not supported`);
+    // ArgMax / ArgMin indices are float32 integers in our graphs: casting them to an integer type keeps them
+    const indices = c.specs.find((s) => s.name === v.node)?.layer.type.startsWith('Arg') === true;
+    if (to !== DT.FLOAT && !(indices && (to === DT.INT64 || to === DT.INT32))) throw c.fail(`casting an activation to ${dtName(to)} is not supported`);
     return void c.set(v);
   }
   if (v?.kind === 'sym') return void c.set(v);

@@ -149,6 +149,9 @@ export interface Kernels {
   resize_bilinear_bwd_f32_2x_simd(dyPtr: number, dxPtr: number, H: number, W: number, planeStart: number, planeEnd: number): void;
   pad_f32_simd(xPtr: number, yPtr: number, paramsPtr: number, value: number, planeStart: number, planeEnd: number): void;
   pad_bwd_f32_simd(dyPtr: number, dxPtr: number, paramsPtr: number, planeStart: number, planeEnd: number): void;
+  argmax_f32_simd(xPtr: number, yPtr: number, n: number, inner: number, flags: number, start: number, end: number): void;
+  depth_to_space_f32_simd(xPtr: number, yPtr: number, paramsPtr: number, planeStart: number, planeEnd: number): void;
+  space_to_depth_f32_simd(xPtr: number, yPtr: number, paramsPtr: number, planeStart: number, planeEnd: number): void;
 }
 
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
@@ -298,4 +301,7 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'resize_bilinear_bwd_f32_2x_simd',
   'pad_f32_simd',
   'pad_bwd_f32_simd',
+  'argmax_f32_simd',
+  'depth_to_space_f32_simd',
+  'space_to_depth_f32_simd',
 ];
