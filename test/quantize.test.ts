@@ -159,6 +159,36 @@ describe('quantize', () => {
     ye.dispose(); y8t.dispose(); y32t.dispose(); qe.dispose(); q.dispose(); f32.dispose(); cal.dispose(); x.dispose();
   });
 
+  it('a Linear on channels-last values (ConvNeXt\'s MLP) becomes an N-D QLinear; an AdaptiveAvgPool2d(1) a QGlobalAvgPool2d', () => {
+    const f32 = new Graph({
+      inputs: { x: [4, 5, 6] },
+      nodes: [
+        { name: 'nhwc', layer: new nn.Permute([0, 2, 3, 1]), inputs: 'x' },
+        { name: 'fc1', layer: new nn.Linear(4, 16), inputs: 'nhwc' },
+        { name: 'act', layer: new nn.ReLU(), inputs: 'fc1' },
+        { name: 'fc2', layer: new nn.Linear(16, 8), inputs: 'act' },
+        { name: 'nchw', layer: new nn.Permute([0, 3, 1, 2]), inputs: 'fc2' },
+        { name: 'conv', layer: new nn.Conv2d(8, 8, 1), inputs: 'nchw' },
+        { name: 'pool', layer: new nn.AdaptiveAvgPool2d(1), inputs: 'conv' },
+      ],
+      outputs: 'pool',
+      seed: 3,
+    });
+    const cal = Tensor.from(randArray(32 * 120, 21), [32, 4, 5, 6]);
+    const x = Tensor.from(randArray(3 * 120, 22), [3, 4, 5, 6]);
+    const q = quantize(f32, cal);
+    expect(types(q)).toEqual(['Permute', 'QuantizeLinear', 'QLinear', 'QLinear', 'DequantizeLinear', 'Permute', 'QuantizeLinear', 'QConv2d', 'QGlobalAvgPool2d', 'DequantizeLinear']);
+    expect(q.node('fc1').outputShape).toEqual([5, 6, 16]);
+    const y32t = f32.predict(x), y8t = q.predict(x);
+    const y32 = y32t.toFloat32Array(), y8 = y8t.toFloat32Array();
+    expect(y8t.shape).toEqual([3, 8, 1, 1]);
+    for (let i = 0; i < y32.length; i++) expect(Math.abs(y32[i] - y8[i])).toBeLessThan(0.02);
+    const plan = compile(q, { batchSize: 3 });
+    expect(Array.from(plan.run(x).toFloat32Array())).toEqual(Array.from(y8));
+    expect(() => new nn.QLinear(4, 2, { x: { scale: 1, zeroPoint: 0 }, y: { scale: 1, zeroPoint: 0 } }).outputShape([[5, 3]])).toThrow(/takes \[4\] or \[\.\.\., 4\]/);
+    plan.dispose(); y32t.dispose(); y8t.dispose(); q.dispose(); f32.dispose(); cal.dispose(); x.dispose();
+  });
+
   it('refuses bad options with the reason', () => {
     const f32 = residualNet();
     const cal = Tensor.from(randArray(2 * 3 * 144, 1), [2, 3, 12, 12]);
