@@ -18,12 +18,15 @@
 // culprit; 'percentile' calibration makes it worse: clipped values are amplified too). For those
 // models the test asserts the measured figure as a regression floor (1.5 dB below it) and that the
 // ceiling itself is below 35 dB, i.e. that the network, not quantize(), sets the limit.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Tensor, models, nn, quantize, type Graph } from '../src/index.js';
-import { ready } from './helpers.js';
+import { bytesInUse, ready } from './helpers.js';
 import { RES, gaussianImages, randomizeNorms } from './zoo-random.js';
 
 beforeAll(ready);
+let base = 0;
+beforeEach(() => { base = bytesInUse(); });
+afterEach(() => { expect(bytesInUse(), 'bytes in use after the test').toBe(base); });
 
 const CAL = 32, TEST = 8;
 
