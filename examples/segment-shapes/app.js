@@ -250,10 +250,9 @@ ui.addEventListener('pointerdown', (e) => {
   if (!state.scene) return;
   ui.setPointerCapture(e.pointerId);
   const p = unit(e);
-  const b = state.scene.background;
-  const mean = b.c0.map((v, k) => (v + b.c1[k]) / 2);
+  const { c0, c1 } = state.scene.background;
   // the proportions, angle and colour of the new shape, fixed for the whole drag
-  const base = makeShape(paint, state.tool, p[0], p[1], 0.14, contrastingColour(paint, [mean], 0.35));
+  const base = makeShape(paint, state.tool, p[0], p[1], 0.14, contrastingColour(paint, [c0, c1, ...state.scene.shapes.map((s) => s.colour)], 0.3));
   drag = { from: p, base, shape: dragShape(p, p, base) };
   preview();
 });

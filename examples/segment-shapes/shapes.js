@@ -43,10 +43,10 @@ function hsl(h, s, l) {
 
 const dist = (a, b) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
 
-/** A random colour at least `apart` (RGB distance) from every colour in `avoid`. */
+/** A random colour at least `apart` (RGB distance) from every colour in `avoid` (or the last of 50 tries). */
 export function contrastingColour(r, avoid, apart = 0.3) {
   let c = null;
-  for (let tries = 0; tries < 30; tries++) {
+  for (let tries = 0; tries < 50; tries++) {
     c = hsl(r(), uniform(r, 0.35, 1), uniform(r, 0.2, 0.85));
     if (avoid.every((a) => dist(a, c) >= apart)) break;
   }
@@ -62,7 +62,10 @@ export function makeShape(r, kind, cx, cy, radius, colour) {
   return s;
 }
 
-/** A random scene: background, 2–6 shapes (possibly overlapping, partly outside), 0–2 lines. */
+/**
+ * A random scene: background, 3–7 shapes (possibly overlapping, partly outside; radius 0.1–0.2
+ * of the picture's side), 0–2 lines.
+ */
 export function randomScene(seed) {
   const r = rng(seed);
   const c0 = hsl(r(), uniform(r, 0, 0.6), uniform(r, 0.15, 0.85));
@@ -70,18 +73,20 @@ export function randomScene(seed) {
   const background = {
     c0, c1, angle: uniform(r, 0, 2 * Math.PI),
     texture: ['none', 'stripes', 'waves', 'checks'][Math.floor(r() * 4)],
-    freq: uniform(r, 3, 10), texAngle: uniform(r, 0, Math.PI), amp: uniform(r, 0.03, 0.12),
+    freq: uniform(r, 3, 10), texAngle: uniform(r, 0, Math.PI), amp: uniform(r, 0.03, 0.1),
     noise: uniform(r, 0.01, 0.06), noiseSeed: Math.floor(r() * 2 ** 31),
   };
-  const mean = c0.map((v, k) => (v + c1[k]) / 2);
   const lines = [];
   for (let i = Math.floor(r() * 3); i > 0; i--) {
-    lines.push({ x0: r(), y0: r(), x1: r(), y1: r(), width: uniform(r, 0.01, 0.025), colour: contrastingColour(r, [mean], 0.2) });
+    lines.push({ x0: r(), y0: r(), x1: r(), y1: r(), width: uniform(r, 0.01, 0.025), colour: contrastingColour(r, [c0, c1], 0.2) });
   }
   const shapes = [];
-  for (let i = 2 + Math.floor(r() * 5); i > 0; i--) {
+  for (let i = 3 + Math.floor(r() * 5); i > 0; i--) {
     const kind = KINDS[Math.floor(r() * KINDS.length)];
-    shapes.push(makeShape(r, kind, uniform(r, 0.08, 0.92), uniform(r, 0.08, 0.92), uniform(r, 0.09, 0.22), contrastingColour(r, [mean])));
+    const cx = uniform(r, 0.08, 0.92), cy = uniform(r, 0.08, 0.92), radius = uniform(r, 0.1, 0.2);
+    // visible: unlike both ends of the background's gradient and the shapes it overlaps
+    const under = shapes.filter((s) => Math.hypot(s.cx - cx, s.cy - cy) < 1.2 * (s.r + radius)).map((s) => s.colour);
+    shapes.push(makeShape(r, kind, cx, cy, radius, contrastingColour(r, [c0, c1, ...under])));
   }
   return { seed, background, lines, shapes };
 }
