@@ -17,7 +17,7 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-backgro
 /** The page's picture and overlay size (app.js's DISPLAY). */
 const DISPLAY = 512;
 /** A scene with every shape kind, overlaps and lines (checked below, not assumed). */
-const SEED = 4;
+const SEED = 9;
 
 interface Last {
   seed: number | null;
@@ -66,7 +66,25 @@ function overlayClasses(page: Page): Promise<number[]> {
   }, { colours: CLASS_COLOURS, size: DISPLAY });
 }
 
+/** Types a seed into the page and waits for the answer to its scene. */
+const showSeed = (page: Page, seed: number) => answer(page, async () => {
+  await page.fill('#seed', String(seed));
+  await page.press('#seed', 'Enter');
+});
+
 const classOf = (kind: string) => KINDS.indexOf(kind as never) + 1;
+
+/** Where two class maps differ: the count and the first few places (a short message, not a 262 144-line diff). */
+function differences(a: ArrayLike<number>, b: ArrayLike<number>): { count: number; first: string[] } {
+  if (a.length !== b.length) return { count: Math.max(a.length, b.length), first: [`lengths ${a.length} and ${b.length}`] };
+  const first: string[] = [];
+  let count = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] === b[i]) continue;
+    if (count++ < 5) first.push(`${i}: ${a[i]} vs ${b[i]}`);
+  }
+  return { count, first };
+}
 
 /** Pixels whose 7×7 neighbourhood in `mask` is all one class: where the overlay must agree. */
 function interior(mask: ArrayLike<number>, size: number, r = 3): number[] {
@@ -132,10 +150,7 @@ describe.skipIf(!chromiumAvailable)('segment-shapes demo', () => {
   });
 
   it('segments a known scene: its overlay matches the true mask, and the legend counts the prediction', async () => {
-    const last = await answer(page, async () => {
-      await page.fill('#seed', String(SEED));
-      await page.press('#seed', 'Enter');
-    });
+    const last = await showSeed(page, SEED);
     const scene = randomScene(SEED);
     const small = renderScene(scene, SIZE).mask, big = renderScene(scene, DISPLAY).mask;
     // the scene is what we meant: every kind of shape, and the page shows exactly that scene
@@ -184,11 +199,11 @@ describe.skipIf(!chromiumAvailable)('segment-shapes demo', () => {
   }, 60_000);
 
   it('the ground-truth view draws the true mask and the error view marks exactly the wrong pixels', async () => {
-    const scene = randomScene(SEED);
-    const big = renderScene(scene, DISPLAY).mask;
+    if ((await hooks(page)).seed !== SEED) await showSeed(page, SEED);
+    const big = renderScene(randomScene(SEED), DISPLAY).mask;
     const prediction = await overlayClasses(page);
     await page.click('#view-truth');
-    expect(await overlayClasses(page)).toEqual(Array.from(big));
+    expect(differences(await overlayClasses(page), big)).toEqual({ count: 0, first: [] });
     await page.click('#view-errors');
     const red = await page.evaluate((size) => {
       const d = document.querySelector<HTMLCanvasElement>('#overlay')!.getContext('2d')!.getImageData(0, 0, size, size).data;
@@ -197,9 +212,10 @@ describe.skipIf(!chromiumAvailable)('segment-shapes demo', () => {
       return out;
     }, DISPLAY);
     const wrong = prediction.flatMap((c, i) => (c !== big[i] ? [i] : []));
-    expect(red).toEqual(wrong);
+    expect(wrong.length).toBeGreaterThan(0); // the network is not perfect: there is something to mark
+    expect(differences(red, wrong)).toEqual({ count: 0, first: [] });
     await page.click('#view-prediction');
-    expect(await overlayClasses(page)).toEqual(prediction);
+    expect(differences(await overlayClasses(page), prediction)).toEqual({ count: 0, first: [] });
     expect(errors).toEqual([]);
   }, 30_000);
 

@@ -35,11 +35,13 @@ const legend = $('legend');
 const rows = CLASS_NAMES.map((name, c) => {
   const tr = document.createElement('tr');
   const [r, g, b] = CLASS_COLOURS[c];
-  tr.innerHTML = `<td><span class="swatch${c === 0 ? ' none' : ''}" style="--c: rgb(${r} ${g} ${b})"></span></td>` +
-    `<th scope="row"></th><td class="num pred">–</td><td class="num true">–</td><td class="num iou">–</td>`;
+  tr.innerHTML = `<td><span class="swatch${c === 0 ? ' none' : ''}"></span></td>` +
+    `<th scope="row"></th><td class="share" aria-hidden="true"><span></span></td>` +
+    `<td class="num pred">–</td><td class="num true">–</td><td class="num iou">–</td>`;
   tr.querySelector('th').textContent = name;
+  tr.style.setProperty('--c', `rgb(${r} ${g} ${b})`);
   legend.appendChild(tr);
-  return { pred: tr.querySelector('.pred'), truth: tr.querySelector('.true'), iou: tr.querySelector('.iou') };
+  return { pred: tr.querySelector('.pred'), truth: tr.querySelector('.true'), iou: tr.querySelector('.iou'), share: tr.querySelector('.share span') };
 });
 
 // ---- scenes and pictures
@@ -173,6 +175,7 @@ function report(m) {
   const scores = state.truth ? segmentationScores(m.pred, state.truth) : null;
   rows.forEach((r, c) => {
     r.pred.textContent = fmtInt(counts[c]);
+    r.share.style.width = `${(100 * counts[c]) / m.pred.length}%`;
     r.truth.textContent = scores ? fmtInt(truthCounts[c]) : '–';
     r.iou.textContent = scores && !Number.isNaN(scores.iou[c]) ? `${(100 * scores.iou[c]).toFixed(0)}%` : '–';
   });
