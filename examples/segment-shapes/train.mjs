@@ -4,8 +4,8 @@
 // with fit() and softmax cross-entropy per pixel; reports pixel accuracy and mean IoU on held-out
 // scenes, and saves the model with its class names and preprocessing for the page (index.html).
 //
-//   node examples/segment-shapes/train.mjs [--train 3000] [--test 300] [--epochs 8] [--batch-size 16]
-//        [--lr 0.003] [--width 8] [--seed 1] [--out examples/segment-shapes/unet-shapes.simdnet]
+//   node examples/segment-shapes/train.mjs [--train 8000] [--test 300] [--epochs 6] [--batch-size 4]
+//        [--lr 0.005] [--width 8] [--seed 1] [--out examples/segment-shapes/unet-shapes.simdnet]
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,11 +16,11 @@ import { unet } from './unet.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const sd = await loadSimdnet();
 const opt = options(import.meta.url, 7);
-const nTrain = Number(opt('train', '3000'));
+const nTrain = Number(opt('train', '8000'));
 const nTest = Number(opt('test', '300'));
-const epochs = Number(opt('epochs', '8'));
-const batchSize = Number(opt('batch-size', '16'));
-const lr = Number(opt('lr', '0.003'));
+const epochs = Number(opt('epochs', '6'));
+const batchSize = Number(opt('batch-size', '4'));
+const lr = Number(opt('lr', '0.005'));
 const width = Number(opt('width', '8'));
 const seed = Number(opt('seed', '1'));
 const out = resolve(opt('out', join(here, 'unet-shapes.simdnet')));
