@@ -63,6 +63,7 @@ export interface Kernels {
   dropout_f32_simd(xPtr: number, yPtr: number, iStart: number, iEnd: number, threshold: number, scale: number, seed: number): void;
   dropout_f32_mask_simd(xPtr: number, yPtr: number, maskPtr: number, iStart: number, iEnd: number, threshold: number, scale: number, seed: number): void;
   softmax_cross_entropy_f32_simd(xPtr: number, labelsPtr: number, gPtr: number, rows: number, c: number, smoothing: number, gradScale: number, correctPtr: number): number;
+  softmax_cross_entropy_f32_strided_simd(xPtr: number, labelsPtr: number, gPtr: number, outer: number, c: number, inner: number, smoothing: number, gradScale: number, correctPtr: number): number;
   mse_loss_f32_simd(pPtr: number, tPtr: number, gPtr: number, n: number, gradScale: number): number;
   sgd_f32_simd(pPtr: number, gPtr: number, bufPtr: number, n: number, lr: number, momentum: number, dampening: number, weightDecay: number, flags: number): void;
   adam_f32_simd(pPtr: number, gPtr: number, mPtr: number, vPtr: number, n: number, beta1: number, beta2: number, eps: number, stepSize: number, bc2Sqrt: number, weightDecay: number, decay: number): void;
@@ -215,6 +216,7 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'dropout_f32_simd',
   'dropout_f32_mask_simd',
   'softmax_cross_entropy_f32_simd',
+  'softmax_cross_entropy_f32_strided_simd',
   'mse_loss_f32_simd',
   'sgd_f32_simd',
   'adam_f32_simd',
