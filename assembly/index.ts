@@ -39,3 +39,5 @@ export * from "./pixels";
 export * from "./resize";
 export * from "./resize-backward";
 export * from "./pad";
+export * from "./argmax";
+export * from "./pixelshuffle";

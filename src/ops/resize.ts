@@ -4,7 +4,7 @@
 // the adjoint: each output's gradient scatter-added into the inputs it read, with its weights.
 import { Tensor, type Shape } from '../tensor.js';
 import { kernels } from '../wasm/engine.js';
-import { fmtShape, knownOptions, rankArg, describe, boolArg, xShapeArg } from './validate.js';
+import { elementCount, fmtShape, knownOptions, rankArg, describe, boolArg, xShapeArg } from './validate.js';
 import { paramBlock, prepared, runOnce, type Prepared } from './prepared.js';
 import { evenRange, runTasks, taskCount, threadCount } from '../threads/parallel.js';
 import {
@@ -148,6 +148,7 @@ export function prepareInterpolate(xShape: Shape, options: InterpolateOptions | 
   const [n, c, h, w] = xs;
   if (h < 1 || w < 1) throw new RangeError(`${op}: x ${fmtShape(xs)} has an empty plane`);
   const [oh, ow] = interpolateSize(op, s, h, w);
+  elementCount(op, 'the output', [n, c, oh, ow]);
   const planes = n * c;
   const out = [n, c, oh, ow];
   const k = kernels();

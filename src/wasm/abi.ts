@@ -63,6 +63,7 @@ export interface Kernels {
   dropout_f32_simd(xPtr: number, yPtr: number, iStart: number, iEnd: number, threshold: number, scale: number, seed: number): void;
   dropout_f32_mask_simd(xPtr: number, yPtr: number, maskPtr: number, iStart: number, iEnd: number, threshold: number, scale: number, seed: number): void;
   softmax_cross_entropy_f32_simd(xPtr: number, labelsPtr: number, gPtr: number, rows: number, c: number, smoothing: number, gradScale: number, correctPtr: number): number;
+  softmax_cross_entropy_f32_strided_simd(xPtr: number, labelsPtr: number, gPtr: number, outer: number, c: number, inner: number, smoothing: number, gradScale: number, correctPtr: number): number;
   mse_loss_f32_simd(pPtr: number, tPtr: number, gPtr: number, n: number, gradScale: number): number;
   sgd_f32_simd(pPtr: number, gPtr: number, bufPtr: number, n: number, lr: number, momentum: number, dampening: number, weightDecay: number, flags: number): void;
   adam_f32_simd(pPtr: number, gPtr: number, mPtr: number, vPtr: number, n: number, beta1: number, beta2: number, eps: number, stepSize: number, bc2Sqrt: number, weightDecay: number, decay: number): void;
@@ -149,6 +150,9 @@ export interface Kernels {
   resize_bilinear_bwd_f32_2x_simd(dyPtr: number, dxPtr: number, H: number, W: number, planeStart: number, planeEnd: number): void;
   pad_f32_simd(xPtr: number, yPtr: number, paramsPtr: number, value: number, planeStart: number, planeEnd: number): void;
   pad_bwd_f32_simd(dyPtr: number, dxPtr: number, paramsPtr: number, planeStart: number, planeEnd: number): void;
+  argmax_f32_simd(xPtr: number, yPtr: number, n: number, inner: number, flags: number, start: number, end: number): void;
+  depth_to_space_f32_simd(xPtr: number, yPtr: number, paramsPtr: number, planeStart: number, planeEnd: number): void;
+  space_to_depth_f32_simd(xPtr: number, yPtr: number, paramsPtr: number, planeStart: number, planeEnd: number): void;
 }
 
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
@@ -212,6 +216,7 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'dropout_f32_simd',
   'dropout_f32_mask_simd',
   'softmax_cross_entropy_f32_simd',
+  'softmax_cross_entropy_f32_strided_simd',
   'mse_loss_f32_simd',
   'sgd_f32_simd',
   'adam_f32_simd',
@@ -298,4 +303,7 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'resize_bilinear_bwd_f32_2x_simd',
   'pad_f32_simd',
   'pad_bwd_f32_simd',
+  'argmax_f32_simd',
+  'depth_to_space_f32_simd',
+  'space_to_depth_f32_simd',
 ];

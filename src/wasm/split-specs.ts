@@ -108,5 +108,8 @@ export const SPLIT_SPECS: { readonly [K in keyof Kernels]?: SplitSpec } = {
   resize_nearest_bwd_f32_2x_simd: { kind: 'range', start: 4, end: 5, cost: [{ arg: 2 }, { arg: 3 }, 0.5], align: 1 },
   resize_bilinear_bwd_f32_2x_simd: { kind: 'range', start: 4, end: 5, cost: [{ arg: 2 }, { arg: 3 }, 1.2], align: 1 },
   pad_f32_simd: { kind: 'range', start: 4, end: 5, cost: [{ arg: 2, slot: 2 }, { arg: 2, slot: 3 }, 0.1], align: 1 },
-  pad_bwd_f32_simd: { kind: 'range', start: 3, end: 4, cost: [{ arg: 2, slot: 2 }, { arg: 2, slot: 3 }, 0.1], align: 1 },
+  pad_bwd_f32_simd: { kind: 'range', start: 3, end: 4, cost: [{ arg: 2, slot: 2 }, { arg: 2, slot: 3 }, 0.15], align: 1 },
+  argmax_f32_simd: { kind: 'range', start: 5, end: 6, align: 16, cost: [{ arg: 2 }, 0.3] },
+  depth_to_space_f32_simd: { kind: 'range', start: 3, end: 4, cost: [{ arg: 2, slot: 1 }, { arg: 2, slot: 1 }, { arg: 2, slot: 2 }, { arg: 2, slot: 3 }, 0.15], align: 1 },
+  space_to_depth_f32_simd: { kind: 'range', start: 3, end: 4, cost: [{ arg: 2, slot: 1 }, { arg: 2, slot: 1 }, { arg: 2, slot: 2 }, { arg: 2, slot: 3 }, 0.15], align: 1 },
 };
