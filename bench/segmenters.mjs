@@ -9,7 +9,8 @@
 //  - the committed fixtures themselves (test/fixtures/onnx-ops/unet_tiny.*, pixel_shuffle.*: tiny
 //    inputs, so these rows measure per-call overhead), the first sample of their stored input;
 //  - any detector fixture in test/fixtures/ (a <name>.json beside <name>.opset<k>.onnx whose name
-//    holds 'yolo' or 'detect'); absent ones are simply not listed.
+//    holds 'yolo' or 'detect': scripts/make-yolo-fixture.py's, input from its input.lcg formula;
+//    box rows and class-score rows also checked separately); absent ones are simply not listed.
 // Each output is checked against PyTorch's (max |Δ| ÷ max |y| against float64 where stored, and, for
 // [1, C, H, W] score maps, the share of pixels whose argmax over C agrees) before timing. Timing:
 // bench/harness.mjs measure() (tinybench, interleaved rounds of ≥ --time ms per runtime with a
@@ -52,7 +53,7 @@ function models() {
       const opsets = readdirSync(fx + sub.name).filter((n) => n.startsWith(`${stem}.opset`) && n.endsWith('.onnx')).map((n) => Number(n.slice(stem.length + 6, -5))).sort((a, b) => a - b);
       if (opsets.length === 0) continue;
       const k = opsets.includes(OPSET) ? OPSET : opsets[opsets.length - 1];
-      list.push({ name: `${stem} (detector)`, arch: `${sub.name}/${stem}`, file: `${fx}${sub.name}/${stem}.opset${k}.onnx`, json: `${fx}${sub.name}/${f}` });
+      list.push({ name: `${stem} (detector)`, arch: `${sub.name}/${stem}`, file: `${fx}${sub.name}/${stem}.opset${k}.onnx`, json: `${fx}${sub.name}/${f}`, detector: true });
     }
   }
   return list.filter((m) => !FILTER || FILTER.some((f) => m.arch.includes(f)));
@@ -84,7 +85,9 @@ for (const m of models()) {
   // batch 1: the first sample of the stored input and outputs
   const inShape = [1, ...fx.input.shape.slice(1)], outShape = [1, ...fx.output.shape.slice(1)];
   const nIn = inShape.reduce((a, b) => a * b, 1), nOut = outShape.reduce((a, b) => a * b, 1);
-  const xData = decode(fx.input.data, Float32Array).slice(0, nIn);
+  // the detector fixtures store their input as a formula (input.lcg, scripts/make-yolo-fixture.py)
+  const xData = fx.input.data ? decode(fx.input.data, Float32Array).slice(0, nIn)
+    : Float32Array.from({ length: nIn }, (_, i) => ((i * 1103515245 + 12345) % 2147483648 % 256) / 255);
   const want = fx.output64 ? decode(fx.output64.data, Float64Array).slice(0, nOut) : decode(fx.output.data, Float32Array).slice(0, nOut);
   const segmentation = outShape.length === 4 && outShape[1] > 1;
   row.input = inShape;
@@ -93,6 +96,12 @@ for (const m of models()) {
   let model, plan, x, session;
   const check = (who, y) => {
     row[`${who}Check`] = maxRelError(y, want);
+    if (m.detector) { // [1, 4 + classes, anchors]: box rows 0–3 and score rows compared separately
+      const a = outShape[2], split = (v) => [v.slice(0, 4 * a), v.slice(4 * a)];
+      const [yb, ys] = split(y), [wb, ws] = split(want);
+      row[`${who}Boxes`] = maxRelError(yb, wb);
+      row[`${who}Scores`] = maxRelError(ys, ws);
+    }
     if (segmentation) row[`${who}Argmax`] = argmaxAgreement(y, want, outShape);
   };
   try {
@@ -131,7 +140,8 @@ for (const r of rows) {
   const sdCell = r.refused ? `refused ${note(r.refused)}` : r.simdnetError ? `error ${note(r.simdnetError)}` : fmt(r.simdnetMs);
   const ortCell = r.ortError ? `error ${note(r.ortError)}` : fmt(r.ortMs);
   const agree = r.simdnetArgmax !== undefined || r.ortArgmax !== undefined ? `${pct(r.simdnetArgmax)} / ${pct(r.ortArgmax)}` : '';
-  lines.push(`| ${r.model} | ${inp} | ${sdCell} | ${ortCell} | ${r.ratio ? r.ratio.toFixed(2) + '×' : ''} | ${err(r.simdnetCheck)} | ${err(r.ortCheck)} | ${agree} |`);
+  const parts = r.simdnetBoxes !== undefined ? ` (boxes ${err(r.simdnetBoxes)}, scores ${err(r.simdnetScores)})` : '';
+  lines.push(`| ${r.model} | ${inp} | ${sdCell} | ${ortCell} | ${r.ratio ? r.ratio.toFixed(2) + '×' : ''} | ${err(r.simdnetCheck)}${parts} | ${err(r.ortCheck)} | ${agree} |`);
 }
 const ratios = rows.map((r) => r.ratio).filter(Boolean);
 const geomean = ratios.length ? Math.exp(ratios.reduce((a, r) => a + Math.log(r), 0) / ratios.length) : undefined;
