@@ -4,7 +4,7 @@
 //
 // Winograd against the GEMM path and tfjs-backend-wasm (XNNPACK) on the 3×3 stride-1 layers of
 // real networks (workloads.conv3x3), one thread, IN ONE RUN: per round every column runs back to
-// back, the order rotated. simdnet runs prepared ops (prepareConv2d once, as compile() does; the
+// back, the order rotated. simdnet runs one-layer compiled plans (the convolution prepared once; the
 // filter transform is done at prepare time, as tfjs-wasm caches its XNNPACK operator per filter),
 // 'gemm' and 'auto' (which says which algorithm it picked). Effective GFLOP/s = direct FLOPs ÷ time.
 // --fit: gemm, F(2×2), F(4×4), F(6×6) over a grid of C = K, H = W and batch; prints the measured
@@ -32,17 +32,23 @@ const { Tensor, ops } = sd;
 const m = machineLine();
 mkdirSync(`${root}bench/results`, { recursive: true });
 
-/** A prepared simdnet conv2d task; its algorithm; output(). */
+/**
+ * A simdnet conv2d task: one Conv2d layer compiled for batch n (compile() prepares the convolution
+ * once, transforming the filter then, as it does in a model); its algorithm (plan.info); output().
+ */
 function simdnetTask(c, d, algorithm) {
-  const x = Tensor.from(d.x, c.x), w = Tensor.from(d.w, c.w), b = Tensor.from(d.b, [c.w[0]]);
-  const p = ops.prepareConv2d(c.x, w, b, { padding: c.pad, algorithm });
-  const y = Tensor.empty(p.outShape);
-  const scratch = p.scratchBytes > 0 ? Tensor.empty([Math.ceil(p.scratchBytes / 4)]) : null;
+  const [n, cin, h, w] = c.x, [o] = c.w;
+  const layer = new sd.nn.Conv2d(cin, o, 3, { padding: c.pad, algorithm });
+  layer.weight.assign(d.w);
+  layer.bias.assign(d.b);
+  const model = new sd.Sequential([layer], { inputShape: [cin, h, w] });
+  const plan = sd.compile(model, { batchSize: n });
+  const x = Tensor.from(d.x, c.x);
   return {
-    algorithm: p.algorithm,
-    run: () => p.run([x.ptr], y.ptr, scratch ? scratch.ptr : 0),
-    output() { p.run([x.ptr], y.ptr, scratch ? scratch.ptr : 0); return y.toFloat32Array(); },
-    dispose() { p.dispose(); for (const t of [x, w, b, y, scratch]) t?.dispose(); },
+    algorithm: plan.info.steps[0].algorithm,
+    run: () => plan.run(x),
+    output: () => plan.run(x).toFloat32Array(),
+    dispose() { plan.dispose(); model.dispose(); x.dispose(); },
   };
 }
 

@@ -31,6 +31,12 @@ export type Choice = 0 | WinoTile;
  * that accuracy for speed.
  */
 const ACCURATE: readonly WinoTile[] = [2];
+let autoTiles: readonly WinoTile[] = ACCURATE;
+
+/** Test and bench hook: the tile sizes 'auto' and 'winograd' choose among (undefined: the default). */
+export function setAutoTiles(tiles: readonly WinoTile[] | undefined): void {
+  autoTiles = tiles ?? ACCURATE;
+}
 
 // The cost model, in nanoseconds on one thread (least squares on bench/winograd.mjs --fit's grid,
 // bench/winograd-fit.mjs; the measurements are in bench/README.md, "Winograd"):
@@ -80,8 +86,8 @@ export function chooseAlgorithm(op: string, p: ConvGeom, s: WinoShape, alg: Conv
   if (alg === 'winograd-4x4') return 4;
   if (alg === 'winograd-6x6') return 6;
   if (why !== null) return 0;
-  let best: WinoTile = ACCURATE[0], cost = Infinity;
-  for (const m of ACCURATE) {
+  let best: WinoTile = autoTiles[0], cost = Infinity;
+  for (const m of autoTiles) {
     const c = winogradCost(s, m, eager) * (m === 6 ? F6_MARGIN : 1);
     if (c < cost) { best = m; cost = c; }
   }
