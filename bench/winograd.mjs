@@ -1,6 +1,7 @@
 // node bench/winograd.mjs [--filter resnet] [--time 1500] [--rounds 3] [--batches 1,8]   the layer table
 // node bench/winograd.mjs --fit [--time 400]                                              cost-model grid
 // node bench/winograd.mjs --accuracy                                                      error table
+// --cpu (with the layer table or --fit): time by the process's CPU time, not wall time (a shared machine)
 //
 // Winograd against the GEMM path and tfjs-backend-wasm (XNNPACK) on the 3×3 stride-1 layers of
 // real networks (workloads.conv3x3), one thread, IN ONE RUN: per round every column runs back to
@@ -15,6 +16,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { fill, relError } from './peers/common.mjs';
 import { measure, fmt, machineLine } from './harness.mjs';
+import { measureCpu } from './cpu-time.mjs';
 import { createTfjs } from './peers/tfjs.mjs';
 import { peakTask } from './peak.mjs';
 import { conv3x3 } from './workloads.mjs';
@@ -25,6 +27,7 @@ const TIME = Number(arg('time', 1500));
 const ROUNDS = Math.max(1, Number(arg('rounds', 3)));
 const FILTER = arg('filter', null)?.toLowerCase() ?? null;
 const BATCHES = arg('batches', '1,8').split(',').map(Number);
+const CPU = argv.includes('--cpu');
 const root = fileURLToPath(new URL('..', import.meta.url));
 const sd = await import(pathToFileURL(process.env.SIMDNET_DIST ?? `${root}dist/index.js`).href);
 await sd.init();
@@ -53,6 +56,8 @@ function simdnetTask(c, d, algorithm) {
 }
 
 const flopsOf = (n, c, o, h, w) => 2 * n * o * h * w * c * 9;
+
+const timeTasks = (tasks, o) => (CPU ? measureCpu(tasks, o) : measure(tasks, o));
 
 if (argv.includes('--accuracy')) {
   // inputs and weights uniform in [−1, 1]; an 8×8 image, 8 output channels, padding 1
@@ -97,13 +102,13 @@ if (argv.includes('--fit')) {
     const c = { x: [g.n, g.c, g.hw, g.hw], w: [g.c, g.c, 3, 3], pad: 1 };
     const d = { x: fill(c.x, 1), w: fill(c.w, 2, 0.1), b: fill([g.c], 3) };
     const tasks = ['gemm', 'winograd-2x2', 'winograd-4x4', 'winograd-6x6'].map((a) => ({ key: a, ...simdnetTask(c, d, a) }));
-    const res = await measure(tasks, { time: TIME, rounds: 2 });
+    const res = await timeTasks(tasks, { time: TIME, rounds: 2 });
     const row = { ...g };
     for (const t of tasks) { row[t.key] = res.get(t.key).ms; t.dispose(); }
     rows.push(row);
     console.log(JSON.stringify(row));
   }
-  writeFileSync(`${root}bench/results/winograd-fit.json`, JSON.stringify({ ...m, rows }, null, 2));
+  writeFileSync(`${root}bench/results/winograd-fit.json`, JSON.stringify({ ...m, cpuTime: CPU, loadAfter: machineLine().load, rows }, null, 2));
   process.exit(0);
 }
 
@@ -112,7 +117,7 @@ const tfr = await createTfjs({});
 const tfw = tfr.adapters.find((a) => a.name === 'tfjs-wasm');
 const peak = peakTask();
 const results = [];
-console.log(`${m.machine}; load ${m.load}; ${m.date}; one thread; ${ROUNDS} rounds × ${TIME} ms`);
+console.log(`${m.machine}; load ${m.load}; ${m.date}; one thread; ${ROUNDS} rounds × ${TIME} ms${CPU ? ' of CPU time' : ''}`);
 console.log('| layer | batch | gemm GFLOP/s | auto GFLOP/s (algorithm) | tfjs-wasm GFLOP/s | auto ÷ tfjs | auto ÷ gemm | peak GFLOP/s |');
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
 for (const L of conv3x3) {
@@ -125,7 +130,7 @@ for (const L of conv3x3) {
     const tf = await tfw.conv2d(c, d);
     const err = Math.max(relError(auto.output(), gemm.output()), relError(tf.output(), gemm.output()));
     const tasks = [{ key: 'gemm', ...gemm }, { key: 'auto', ...auto }, { key: 'tfjs', run: tf.run, activate: tf.activate }, { key: 'peak', run: peak.run }];
-    const res = await measure(tasks, { time: TIME, rounds: ROUNDS });
+    const res = await timeTasks(tasks, { time: TIME, rounds: ROUNDS });
     const g = (k) => flops / (res.get(k).ms * 1e6);
     const row = { layer: L.name, batch: n, flops, algorithm: auto.algorithm, err, gemm: g('gemm'), auto: g('auto'), tfjs: g('tfjs'), peak: peak.flops / (res.get('peak').ms * 1e6) };
     results.push(row);
