@@ -26,10 +26,10 @@ export type Choice = 0 | WinoTile;
  * max |Δ| ≤ 1e-4·max |y|, but in deep networks the per-layer errors add up, so a tile size is here
  * only if whole imported models stay near the GEMM path's distance from PyTorch's float64 logits.
  * F(4×4) on the points 0, ±2/3, ±3/2 with the channel sums in slices (1e-6 per layer at 512
- * channels, 10× less than on 0, ±1, ±2 with one long sum) does: Inception v3 drifts 4.7e-5 of the
- * largest logit (mean of 16 inputs; GEMM path 3.1e-5), ResNet-50 3.4e-5 (3.0e-5). F(6×6) does not
- * (Inception v3 2.6e-4): 'winograd-6x6' is there for users who trade accuracy for speed. The tables
- * are in bench/README.md, "Winograd".
+ * channels, 10× less than on 0, ±1, ±2 with one long sum) does, on layers of ≥ F4_MIN_CHANNELS
+ * input channels: Inception v3 drifts 3.3e-5 of the largest logit (mean of 16 inputs; GEMM path
+ * 3.1e-5), ResNet-50 3.4e-5 (3.0e-5). F(6×6) does not (Inception v3 2.6e-4): 'winograd-6x6' is there
+ * for users who trade accuracy for speed. The tables are in bench/README.md, "Winograd".
  */
 const ACCURATE: readonly WinoTile[] = [2, 4];
 let autoTiles: readonly WinoTile[] = ACCURATE;
@@ -56,6 +56,14 @@ const FILTER_NS = 0.8;
 const F6_MARGIN = 1.1;
 /** Fewer channels than this on either side: the GEMM path (K or M of the per-position GEMMs too short). */
 const MIN_CHANNELS = 8;
+/**
+ * Fewer input channels than this: not F(4×4). Its rounding error (2.5–3× F(2×2)'s, whatever the
+ * depth) matters where every later layer amplifies it, at the start of a network, and the first
+ * 3×3 layers of image networks are the thin ones: in Inception v3, F(4×4) on its stem (32 → 32,
+ * 32 → 64) alone moved the logits from 3.1e-5 to 4.4–5.8e-5 of PyTorch's float64 ones; on layers of
+ * ≥ 64 input channels it moved no classifier of the 16 by more than 1.2× (bench/README.md).
+ */
+const F4_MIN_CHANNELS = 64;
 
 /** Predicted single-thread ns of the GEMM path for a 3×3 pass. */
 export function gemmCost(s: WinoShape): number {
@@ -73,9 +81,10 @@ export function winogradCost(s: WinoShape, m: WinoTile, withFilter: boolean): nu
 
 /**
  * The algorithm for a pass of geometry p (shape s as the Winograd kernels see it). 'gemm': 0.
- * 'winograd' / 'winograd-m×m': Winograd (the cheaper accurate tile for 'winograd'), or a
- * RangeError naming why this geometry cannot. 'auto': Winograd where the model predicts it faster
- * than the GEMM path by 10% or more (and both sides have ≥ MIN_CHANNELS channels), else 0.
+ * 'winograd' / 'winograd-m×m': Winograd (for 'winograd' the cheaper of F(2×2) and, with
+ * ≥ F4_MIN_CHANNELS input channels, F(4×4)), or a RangeError naming why this geometry cannot.
+ * 'auto': that tile where the model predicts it faster than the GEMM path by 10% or more (and both
+ * sides have ≥ MIN_CHANNELS channels), else 0.
  */
 export function chooseAlgorithm(op: string, p: ConvGeom, s: WinoShape, alg: Conv2dAlgorithm, eager: boolean): Choice {
   if (alg === 'gemm') return 0;
@@ -87,8 +96,9 @@ export function chooseAlgorithm(op: string, p: ConvGeom, s: WinoShape, alg: Conv
   if (alg === 'winograd-4x4') return 4;
   if (alg === 'winograd-6x6') return 6;
   if (why !== null) return 0;
-  let best: WinoTile = autoTiles[0], cost = Infinity;
+  let best: WinoTile = 2, cost = Infinity;
   for (const m of autoTiles) {
+    if (m === 4 && s.cin < F4_MIN_CHANNELS) continue;
     const c = winogradCost(s, m, eager) * (m === 6 ? F6_MARGIN : 1);
     if (c < cost) { best = m; cost = c; }
   }
