@@ -47,12 +47,12 @@ export function setAutoTiles(tiles: readonly WinoTile[] | undefined): void {
 //             + TRANSFORM_NS·α²·tiles·(cin + cout)           the input and output transforms
 //             + REREAD_NS·α²·cout·cin·blocks                 U read (from L3 / memory) once per block
 //             + FILTER_NS·α²·cout·cin                        eager calls only: the filter transform
-const GEMM_RATE = 49; // GFLOP/s (= flops per ns) of the GEMM path on 3×3 layers
-const WINO_RATE = 57; // of the Winograd GEMMs (no im2col; B already in panels)
-const TRANSFORM_NS = 1.25;
-const REREAD_NS = 0.10;
+const GEMM_RATE = 51; // GFLOP/s (= flops per ns) of the GEMM path on 3×3 layers
+const WINO_RATE = 58; // of the Winograd GEMMs (no im2col; B already in panels)
+const TRANSFORM_NS = 1.08;
+const REREAD_NS = 0.13;
 const FILTER_NS = 0.8;
-/** F(6×6) must be predicted this much faster than F(4×4) (the model's error is about this, and F(6×6) loses more digits). */
+/** Where F(6×6) is a candidate (setAutoTiles only), it must be predicted this much faster than the others (it loses more digits). */
 const F6_MARGIN = 1.1;
 /** Fewer channels than this on either side: the GEMM path (K or M of the per-position GEMMs too short). */
 const MIN_CHANNELS = 8;
