@@ -12,9 +12,10 @@ export interface Kernels {
   dwconv2d_f32_5x5_act_simd(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, paramPtr: number, minv: number, maxv: number, act: number, oStart: number, oEnd: number): void;
   conv2d_f32_s1_4x8_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, paramPtr: number, minv: number, maxv: number): void;
   conv2d_f32_s1_ct_4x8_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, paramPtr: number, minv: number, maxv: number): void;
-  conv2d_winograd_filter_f32_2x2_simd(wPtr: number, uPtr: number, O: number, C: number, flip: number): void;
-  conv2d_winograd_filter_f32_4x4_simd(wPtr: number, uPtr: number, O: number, C: number, flip: number): void;
-  conv2d_winograd_filter_f32_6x6_simd(wPtr: number, uPtr: number, O: number, C: number, flip: number): void;
+  conv2d_winograd_filter_f32_2x2_simd(wPtr: number, uPtr: number, O: number, C: number, flip: number, slice: number): void;
+  conv2d_winograd_filter_f32_4x4_simd(wPtr: number, uPtr: number, O: number, C: number, flip: number, slice: number): void;
+  conv2d_winograd_filter_f32_6x6_simd(wPtr: number, uPtr: number, O: number, C: number, flip: number, slice: number): void;
+  conv2d_winograd_gemm_f32_simd(uPtr: number, uStride: number, vPtr: number, vStride: number, mPtr: number, mStride: number, ldm: number, R: number, S: number, N: number, T: number, slice: number): void;
   conv2d_winograd_input_f32_2x2_simd(xPtr: number, vPtr: number, vStride: number, paramPtr: number, tStart: number, tEnd: number): void;
   conv2d_winograd_input_f32_4x4_simd(xPtr: number, vPtr: number, vStride: number, paramPtr: number, tStart: number, tEnd: number): void;
   conv2d_winograd_input_f32_6x6_simd(xPtr: number, vPtr: number, vStride: number, paramPtr: number, tStart: number, tEnd: number): void;
@@ -168,6 +169,7 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'conv2d_winograd_filter_f32_2x2_simd',
   'conv2d_winograd_filter_f32_4x4_simd',
   'conv2d_winograd_filter_f32_6x6_simd',
+  'conv2d_winograd_gemm_f32_simd',
   'conv2d_winograd_input_f32_2x2_simd',
   'conv2d_winograd_input_f32_4x4_simd',
   'conv2d_winograd_input_f32_6x6_simd',
