@@ -202,16 +202,20 @@ describe('choice of algorithm', () => {
       p.dispose();
       return a;
     };
-    expect(alg([1, 64, 56, 56], deep, { padding: 1 })).toBe('winograd F(4×4, 3×3)');
+    const wide = mk([256, 256, 3, 3]);
+    expect(alg([1, 256, 28, 28], wide, { padding: 1 })).toBe('winograd F(4×4, 3×3)');
+    wide.dispose();
+    expect(alg([1, 64, 56, 56], deep, { padding: 1 })).toMatch(/^winograd F\(2×2, 3×3\)$/);
     expect(alg([1, 64, 56, 56], deep, { padding: 1, algorithm: 'gemm' })).toBe('gemm');
     expect(alg([1, 64, 56, 56], deep, { padding: 1, stride: 2 })).toBe('gemm');
     expect(alg([1, 3, 32, 32], shallow, { padding: 1 })).toBe('gemm');
     expect(alg([1, 3, 32, 32], shallow, { padding: 1, algorithm: 'winograd-2x2' })).toBe('winograd F(2×2, 3×3)');
-    // fewer than 64 input channels: F(2×2) or the GEMM path, not F(4×4) (the thin first layers of image networks)
-    const thin = mk([32, 32, 3, 3]);
-    expect(alg([1, 32, 56, 56], thin, { padding: 1 })).toMatch(/^(gemm|winograd F\(2×2, 3×3\))$/);
-    expect(alg([1, 32, 56, 56], thin, { padding: 1, algorithm: 'winograd' })).toBe('winograd F(2×2, 3×3)');
-    expect(alg([1, 32, 56, 56], thin, { padding: 1, algorithm: 'winograd-4x4' })).toBe('winograd F(4×4, 3×3)');
+    // fewer than 256 input channels: F(2×2) or the GEMM path, not F(4×4) (its error compounds through
+    // the early and middle layers: FCN-ResNet50 passed 1e-4 of PyTorch's float64 output with it on ≥ 64)
+    const thin = mk([128, 128, 3, 3]);
+    expect(alg([1, 128, 28, 28], thin, { padding: 1 })).toMatch(/^(gemm|winograd F\(2×2, 3×3\))$/);
+    expect(alg([1, 128, 28, 28], thin, { padding: 1, algorithm: 'winograd' })).toBe('winograd F(2×2, 3×3)');
+    expect(alg([1, 128, 28, 28], thin, { padding: 1, algorithm: 'winograd-4x4' })).toBe('winograd F(4×4, 3×3)');
     deep.dispose(); shallow.dispose(); thin.dispose();
   });
   it("compile()'s plan.info names each convolution's algorithm, and matches the eager path", () => {
