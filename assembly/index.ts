@@ -34,6 +34,7 @@ export * from "./transpose";
 export * from "./augment";
 export * from "./gemm-qs8";
 export * from "./qs8";
+export * from "./dwconv2d-qs8";
 export * from "./pixels";
 export * from "./resize";
 export * from "./pad";

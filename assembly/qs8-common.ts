@@ -5,9 +5,10 @@
 // Requantization ("fp32", as XNNPACK's fp32 variant and onnxruntime's QLinear ops):
 //   y = clamp(nearest_even(f32(acc + bias) · scale) + zy, qmin, qmax)
 // acc + bias wraps in int32; the conversion to f32 rounds to nearest (exact below 2^24); the
-// product is one f32 rounding; nearest_even is f32x4.nearest (ties to even, as ONNX's
-// QuantizeLinear); values past ±2^31 saturate. qmin/qmax (within −128…127) carry a fused
-// ReLU / ReLU6 / clamp. The scalar and vector paths give the same bits.
+// product is one f32 rounding; nearest_even ties to even (as ONNX's QuantizeLinear; the vector
+// path rounds with the magic-number add of roundZy); values past the int8 range saturate.
+// qmin/qmax (within −128…127) carry a fused ReLU / ReLU6 / clamp. The scalar and vector paths
+// give the same bits.
 //
 // The requantization block (i32, rqPtr): [zx, zy, qmin, qmax, mode]; mode is the relaxed-dot mode
 // chosen at start-up (src/wasm/probe-qs8.ts): 1 the runtime's relaxed dot is exact on signed bytes,
@@ -40,15 +41,40 @@ export const QS8_KG: i32 = ASC_FEATURE_RELAXED_SIMD ? 4 : 2;
   return load<i32>(rqPtr, 16);
 }
 
+/** The constant of roundZy for output zero point zy: the bits of 1.5·2^23, less zy. */
+@inline export function rqMagic(zy: i32): v128 {
+  return i32x4.splat(0x4b400000 - zy);
+}
+
+/**
+ * nearest_even(f) + zy as i32 lanes, with magic = rqMagic(zy): f + 1.5·2^23 rounds to an integer
+ * n in the f32 add itself (ties to even), and its bits are those of 1.5·2^23 plus n. f is first
+ * raised to −2^22 (a sum that low saturates to −128 anyway, and the bits stay those of a positive
+ * float); past +2^22 the bits still grow with f, so large sums saturate to 127 in the narrows. Five
+ * cheap operations where f32x4.nearest and i32x4.trunc_sat_f32x4_s take about nine on x86. f is
+ * never NaN (a finite sum times a finite scale).
+ */
+@inline export function roundZy(f: v128, magic: v128): v128 {
+  return i32x4.sub(f32x4.add(f32x4.pmax(f, f32x4.splat(-4194304)), f32x4.splat(12582912)), magic);
+}
+
+/**
+ * int8 lanes 0…7 of requant(lo ‖ hi): 8 int32 sums that already hold the bias, scale s splat,
+ * magic = rqMagic(zy), the clamp [qlo, qhi] splat as bytes. The narrows saturate, so sums past the
+ * int8 range end at −128 / 127 before the clamp.
+ */
+@inline export function requantF(lo: v128, hi: v128, s: v128, magic: v128, qlo: v128, qhi: v128): v128 {
+  const r0 = roundZy(f32x4.mul(f32x4.convert_i32x4_s(lo), s), magic);
+  const r1 = roundZy(f32x4.mul(f32x4.convert_i32x4_s(hi), s), magic);
+  const h = i16x8.narrow_i32x4_s(r0, r1);
+  return i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h, h), qlo), qhi);
+}
+
 /** int8 lanes 0…7 of requant(lo ‖ hi) (8 int32 sums), bias and scale splat. */
 @inline export function requant8(lo: v128, hi: v128, bias: i32, scale: f32, rq: v128): v128 {
-  const b = i32x4.splat(bias), s = f32x4.splat(scale);
-  const r0 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(lo, b)), s)));
-  const r1 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(hi, b)), s)));
-  // saturating narrows: a sum past ±32767 ends at −128 / 127 whatever zy adds
-  const h = i16x8.add_sat_s(i16x8.narrow_i32x4_s(r0, r1), i16x8.splat(<i16>i32x4.extract_lane(rq, 0)));
-  const q = i8x16.narrow_i16x8_s(h, h);
-  return i8x16.min_s(i8x16.max_s(q, i8x16.splat(<i8>i32x4.extract_lane(rq, 1))), i8x16.splat(<i8>i32x4.extract_lane(rq, 2)));
+  const b = i32x4.splat(bias);
+  return requantF(i32x4.add(lo, b), i32x4.add(hi, b), f32x4.splat(scale), rqMagic(i32x4.extract_lane(rq, 0)),
+    i8x16.splat(<i8>i32x4.extract_lane(rq, 1)), i8x16.splat(<i8>i32x4.extract_lane(rq, 2)));
 }
 
 /** Stores lanes 0…n−1 (n ≤ 8) of q at p, p + s, p + 2s, … */

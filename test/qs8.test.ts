@@ -172,6 +172,36 @@ describe('conv2dQs8', () => {
     }
   });
 
+  it('depthwise 3×3 (its own kernel): widths 1…40, stride 1 and 2 along the width, any height stride, padding 0…2 on each side', () => {
+    let s = 1300;
+    for (let w = 1; w <= 40; w++) for (const sw of [1, 2]) {
+      const [pt, pl, pb, pr] = [[1, 1, 1, 1], [0, 0, 0, 0], [2, 0, 1, 2], [0, 2, 2, 1]][w % 4];
+      const h = 1 + (w % 5), sh = 1 + (w % 3);
+      if (w + pl + pr < 3 || h + pt + pb < 3) continue;
+      const c = [1, 3, 17][s % 3];
+      convCase({ ...base4, n: 1 + (w % 2), c, o: c, groups: c, h, w, kh: 3, kw: 3, sh, sw, pt, pl, pb, pr }, s++,
+        [-128, 127, 0, 5][s % 4], [127, -128, 9][s % 3], s % 5 === 0 ? { min: 0, max: 6 } : undefined);
+    }
+  });
+
+  it('depthwise 3×3 saturates at −128 / 127 with extreme inputs and weights', () => {
+    for (const [xv, zx] of [[127, -128], [-128, 127], [127, 127], [-128, -128]] as const) for (const sw of [1, 2]) {
+      const c = 4, h = 5, w = 19;
+      const x = new Int8Array(c * h * w).fill(xv);
+      const wt = Int8Array.from({ length: c * 9 }, (_, i) => (i % 3 === 0 ? -127 : 127));
+      const scales = new Float32Array([1, 0.5, 1e-3, 2]), bias = new Float32Array([0, 1e3, -1e3, 0]);
+      const qx = { scale: 1, zeroPoint: zx }, qy = { scale: 1, zeroPoint: zx === 127 ? -128 : 127 };
+      const bq = Int32Array.from(bias, (b, o) => Math.round(b / scales[o]));
+      const p = { ...base4, c, o: c, groups: c, h, w, kh: 3, kw: 3, sw, pt: 1, pl: 1, pb: 1, pr: 1 };
+      const ref = convQs8Ref(p, x, wt, bq, scales, zx, qy.zeroPoint, -128, 127);
+      const xt = Tensor.from(x, [1, c, h, w]);
+      const y = ops.conv2dQs8(xt, { data: wt, shape: [c, 1, 3, 3], scales, bias }, { stride: [1, sw], padding: 1, groups: c }, { x: qx, y: qy });
+      const d = firstDiff(y.toInt8Array(), ref.y, [1, c, ref.oh, ref.ow]);
+      xt.dispose(); y.dispose();
+      if (d) throw new Error(`x ${xv} zx ${zx} sw ${sw}: ${d}`);
+    }
+  });
+
   it('fuses ReLU and ReLU6 into the store', () => {
     convCase({ ...base4, c: 5, o: 7, h: 6, w: 6, kh: 3, kw: 3, pt: 1, pl: 1, pb: 1, pr: 1 }, 41, 7, -128, { min: 0 });
     convCase({ ...base4, c: 5, o: 7, h: 6, w: 6, kh: 3, kw: 3 }, 42, 7, -100, { min: 0, max: 6 });

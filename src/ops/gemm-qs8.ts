@@ -69,16 +69,19 @@ function layerQArg(op: string, q: unknown): QLayerParams {
   return { x: qparamsArg(op, 'q.x', v.x), y: qparamsArg(op, 'q.y', v.y), clamp: qclampArg(op, 'q.clamp', v.clamp) };
 }
 
-/** Per-channel int32 bias (zero point folded over K taps when fold) and f32 requantization scale. */
-function channelBlocks(op: string, w: QWeights, q: QLayerParams, K: number, fold: boolean): { bias: number; scale: number } {
+/**
+ * Per-channel int32 bias (the zero point zf folded over the K taps: − zf·Σ_k w[o, k]; 0 folds
+ * nothing) and f32 requantization scale.
+ */
+function channelBlocks(op: string, w: QWeights, q: QLayerParams, K: number, zf: number): { bias: number; scale: number } {
   const o = w.shape[0];
   const bi = new Int32Array(o), sc = new Float32Array(o);
   for (let i = 0; i < o; i++) {
     const ws = w.scales[i];
     let sum = 0;
-    if (fold) for (let k = 0; k < K; k++) sum += w.data[i * K + k];
+    if (zf !== 0) for (let k = 0; k < K; k++) sum += w.data[i * K + k];
     const b = w.bias === null || !Number.isFinite(w.bias[i]) ? 0 : Math.round(w.bias[i] / (q.x.scale * ws));
-    bi[i] = Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, b - q.x.zeroPoint * sum));
+    bi[i] = Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, b - zf * sum));
     sc[i] = multiplierArg(op, `q.x.scale · weights.scales[${i}] / q.y.scale`, (q.x.scale * ws) / q.y.scale);
   }
   const h = heap();
@@ -110,6 +113,38 @@ function packWeights(w: QWeights, groups: number, og: number, K: number): { ptr:
   return { ptr, stride };
 }
 
+/**
+ * Scratch bytes of the depthwise 3×3 kernel: one padded plane, ((oh − 1)·sh + 3) rows of the
+ * stride paddedStride in assembly/dwconv2d-qs8.ts (steps of 16 pixels for stride 1 on the
+ * relaxed dot's quads, else 8).
+ */
+function dw3Scratch(g: { oh: number; ow: number; sh: number; sw: number; padLeft: number }, W: number, mode: number): number {
+  const B = mode >= 1 && g.sw === 1 ? 16 : 8;
+  const stride = (Math.max(g.padLeft + W + 16, Math.max(g.ow - B, 0) * g.sw + 20) + 15) & ~15;
+  return ((g.oh - 1) * g.sh + 3) * stride;
+}
+
+/**
+ * The depthwise 3×3 kernel's packed weights (assembly/dwconv2d-qs8.ts), 12 i32 a channel: for each
+ * kernel row r the i16 pairs (w[r, 0], w[r, 1]) and (w[r, 2], 0), the i8 quad (w[r, 0], w[r, 1],
+ * w[r, 2], 0), and 0.
+ */
+function packDepthwise3x3(data: Int8Array, C: number): number {
+  const v = new Int32Array(C * 12);
+  const lo16 = (a: number) => a & 0xffff;
+  for (let c = 0; c < C; c++) for (let r = 0; r < 3; r++) {
+    const [a, b, d] = [data[c * 9 + r * 3], data[c * 9 + r * 3 + 1], data[c * 9 + r * 3 + 2]];
+    const at = c * 12 + r * 4;
+    v[at] = lo16(a) | (b << 16);
+    v[at + 1] = lo16(d);
+    v[at + 2] = (a & 0xff) | ((b & 0xff) << 8) | ((d & 0xff) << 16);
+  }
+  const h = heap();
+  const ptr = h.alloc(v.byteLength);
+  h.i32view().set(v, ptr >>> 2);
+  return ptr;
+}
+
 /** Runs make(own) and returns its Prepared; what own() took is freed if make throws (an allocation failing half-way). */
 function owning(make: (own: (ptr: number) => number, owned: number[]) => Prepared): Prepared {
   const owned: number[] = [];
@@ -136,14 +171,27 @@ export function prepareConv2dQs8(xShape: Shape, weights: QWeights, options: Conv
   const outShape = [p.n, p.o, g.oh, g.ow];
   const k = kernels();
   const depthwise = p.cg === 1 && p.og === 1 && p.groups > 1;
-  const blocks = channelBlocks(op, w, ql, K, !depthwise);
+  // MobileNets' depthwise 3×3 (stride 1 or 2 along the width) has its own kernel, which reads the
+  // padding as zx and so takes the zero point folded into the bias (+128 when relaxed-dot mode 2
+  // feeds the activations in as unsigned bytes); the general one subtracts zx tap by tap
+  const mode = rdotMode();
+  const dw3 = depthwise && g.kh === 3 && g.kw === 3 && g.dh === 1 && g.dw === 1 && (g.sw === 1 || g.sw === 2);
+  const zf = ql.x.zeroPoint + (mode === 2 ? 128 : 0);
+  const blocks = channelBlocks(op, w, ql, K, depthwise && !dw3 ? 0 : zf);
   return owning((own, owned) => {
     own(blocks.bias);
     own(blocks.scale);
     const { bias, scale } = blocks;
-    const rq = own(paramBlock(rqBlock(ql.x, ql.y, ql.clamp, rdotMode())));
+    const rq = own(paramBlock(rqBlock(ql.x, ql.y, ql.clamp, mode)));
     // the window block of the depthwise kernel (C channels) and of im2col (C/groups)
     const window = (c: number) => own(paramBlock([c, p.h, p.wd, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padTop, g.padLeft, g.oh, g.ow]));
+    if (dw3) {
+      const block = window(p.c);
+      const wp = own(packDepthwise3x3(w.data, p.c));
+      return prepared(outShape, dw3Scratch(g, p.wd, mode), owned, (inputs, yp, scratch) => {
+        for (let n = 0; n < p.n; n++) k.dwconv2d_qs8_3x3_minmax_simd(inputs[0] + n * p.c * hw, wp, bias, scale, yp + n * p.o * P, block, rq, scratch);
+      });
+    }
     if (depthwise) {
       const block = window(p.c);
       const wp = own(heap().alloc(w.data.length));
@@ -194,7 +242,7 @@ export function prepareLinearQs8(xShape: Shape, weights: QWeights, q: QLayerPara
   const O = w.shape[0];
   if (w.shape[1] !== K) throw new RangeError(`${op}: x ${fmtShape(xShape)} has ${K} features but weights ${fmtShape(w.shape)} take ${w.shape[1]}`);
   if (O === 0 || K === 0) throw new RangeError(`${op}: weights ${fmtShape(w.shape)} must not have a zero dimension`);
-  const blocks = channelBlocks(op, w, ql, K, true);
+  const blocks = channelBlocks(op, w, ql, K, ql.x.zeroPoint);
   const k = kernels();
   return owning((own, owned) => {
     const { bias, scale } = blocks;

@@ -138,6 +138,7 @@ export interface Kernels {
   add_qs8_minmax_simd(aPtr: number, bPtr: number, yPtr: number, n: number, ma: number, za: number, mb: number, zb: number, zy: number, qmin: number, qmax: number): void;
   maxpool2d_qs8_simd(xPtr: number, yPtr: number, planes: number, paramsPtr: number): void;
   global_avgpool2d_qs8_simd(xPtr: number, yPtr: number, planes: number, hw: number, mult: number, zx: number, zy: number): void;
+  dwconv2d_qs8_3x3_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, scalePtr: number, yPtr: number, paramsPtr: number, rqPtr: number, scratchPtr: number): void;
   pixels_rgba8_to_nchw_f32_simd(srcPtr: number, tablesPtr: number, dstPtr: number, outH: number, outW: number, channels: number): void;
   resize_nearest_f32_simd(xPtr: number, yPtr: number, tabPtr: number, planeStart: number, planeEnd: number): void;
   resize_nearest_f32_2x_simd(xPtr: number, yPtr: number, H: number, W: number, planeStart: number, planeEnd: number): void;
@@ -284,6 +285,7 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'add_qs8_minmax_simd',
   'maxpool2d_qs8_simd',
   'global_avgpool2d_qs8_simd',
+  'dwconv2d_qs8_3x3_minmax_simd',
   'pixels_rgba8_to_nchw_f32_simd',
   'resize_nearest_f32_simd',
   'resize_nearest_f32_2x_simd',
