@@ -74,10 +74,13 @@ export function gemm_pack_qs8_p4_simd(aPtr: usize, lda: i32, M: i32, K: i32, dst
 
 /**
  * Packs B (element (k, j) at srcPtr + k·sk + j·sj, int8) into 8-column panels (layout above):
- * ⌈N/8⌉·8·Kp bytes at dstPtr. sj = 1 (rows of a [K, N] matrix, e.g. im2col output or the input of
- * a 1×1 convolution) takes a vector path for whole panels; dense layers pass sk = 1, sj = K.
+ * ⌈N/8⌉·8·Kp bytes at dstPtr, each byte XORed with flip (0, or 0x80 for relaxed-dot mode 2, which
+ * takes the activations as unsigned bytes x + 128). sj = 1 (rows of a [K, N] matrix, e.g. im2col
+ * output or the input of a 1×1 convolution) takes a vector path for whole panels; dense layers pass
+ * sk = 1, sj = K.
  */
-export function gemm_pack_qs8_p8_simd(srcPtr: usize, sk: i32, sj: i32, K: i32, N: i32, dstPtr: usize): void {
+export function gemm_pack_qs8_p8_simd(srcPtr: usize, sk: i32, sj: i32, K: i32, N: i32, dstPtr: usize, flip: i32): void {
+  const fv = i8x16.splat(<i8>flip);
   const kp = (K + QS8_KG - 1) / QS8_KG * QS8_KG;
   let d = dstPtr;
   for (let j0 = 0; j0 < N; j0 += 8) {
@@ -88,21 +91,21 @@ export function gemm_pack_qs8_p8_simd(srcPtr: usize, sk: i32, sj: i32, K: i32, N
         const r0 = v128.load64_zero(p);
         const r1 = v128.load64_zero(p + <usize>sk);
         if (!ASC_FEATURE_RELAXED_SIMD) {
-          v128.store(d, i8x16.shuffle(r0, r1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23));
+          v128.store(d, v128.xor(i8x16.shuffle(r0, r1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23), fv));
         } else {
           const r2 = v128.load64_zero(p + 2 * <usize>sk);
           const r3 = v128.load64_zero(p + 3 * <usize>sk);
           const t01 = i8x16.shuffle(r0, r1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
           const t23 = i8x16.shuffle(r2, r3, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-          v128.store(d, i16x8.shuffle(t01, t23, 0, 8, 1, 9, 2, 10, 3, 11));
-          v128.store(d, i16x8.shuffle(t01, t23, 4, 12, 5, 13, 6, 14, 7, 15), 16);
+          v128.store(d, v128.xor(i16x8.shuffle(t01, t23, 0, 8, 1, 9, 2, 10, 3, 11), fv));
+          v128.store(d, v128.xor(i16x8.shuffle(t01, t23, 4, 12, 5, 13, 6, 14, 7, 15), fv), 16);
         }
       } else {
         for (let j = 0; j < 8; j++) {
           for (let q = 0; q < QS8_KG; q++) {
             const k = k0 + q, jj = j0 + j;
             const v: i8 = k < K && jj < N ? load<i8>(srcPtr + <usize>k * <usize>sk + <usize>jj * <usize>sj) : 0;
-            store<i8>(d + <usize>(j * QS8_KG + q), v);
+            store<i8>(d + <usize>(j * QS8_KG + q), v ^ <i8>flip);
           }
         }
       }
@@ -181,8 +184,9 @@ export function gemm_qs8_4x8_minmax_simd(
         }
         c00 = pairSum(c00, d00); c01 = pairSum(c01, d01); c10 = pairSum(c10, d10); c11 = pairSum(c11, d11);
         c20 = pairSum(c20, d20); c21 = pairSum(c21, d21); c30 = pairSum(c30, d30); c31 = pairSum(c31, d31);
-      } else if (mode == 1) {
-        // the probe found the runtime's relaxed dot exact for signed bytes on both sides
+      } else if (mode >= 1) {
+        // the probe found the runtime's relaxed dot exact for signed bytes on both sides (mode 1),
+        // or for unsigned activations (mode 2: B was packed as x ^ 0x80, the bias corrects for it)
         for (let g = 0; g < groups; g++) {
           const b0 = v128.load(b);
           const b1 = v128.load(b, 16);
@@ -307,11 +311,13 @@ export function conv2d_im2col_qs8_simd(xPtr: usize, colPtr: usize, ld: i32, para
 }
 
 /**
- * The relaxed-dot probe (one instruction; src/wasm/probe-qs8.ts then checks the whole GEMM in each
- * mode, since a runtime can get the instruction right and the kernel wrong): 1 when i32x4.relaxed_dot_i8x16_i7x16_add_s multiplies signed bytes on
- * both sides exactly (an i7 operand outside 0…127 treated as signed, no saturation), 0 when it
- * does not (x86's pmaddubsw reads it unsigned and saturates pairs), −1 in a build without relaxed
- * SIMD. The GEMM's mode slot takes this value: 1 selects the single-dot loop.
+ * The relaxed-dot probe (one instruction; src/wasm/probe-qs8.ts then checks the whole kernels in
+ * each mode, since a runtime can get the instruction right and a kernel wrong). −1 in a build
+ * without relaxed SIMD, else a bit mask of what i32x4.relaxed_dot_i8x16_i7x16_add_s does with an
+ * i7 operand outside 0…127: bit 0, it multiplies signed bytes on both sides exactly (Arm's sdot:
+ * mode 1, one signed dot); bit 1, it reads the i7 operand as an unsigned byte and never saturates
+ * (x86 with VNNI's vpdpbusd: mode 2, activations fed in as x ^ 0x80 = x + 128). x86 without VNNI
+ * (pmaddubsw) reads it unsigned but saturates pairs: neither bit, and the split mode 0 runs.
  */
 export function qs8_probe_rdot_simd(): i32 {
   if (!ASC_FEATURE_RELAXED_SIMD) return -1;
@@ -319,8 +325,17 @@ export function qs8_probe_rdot_simd(): i32 {
   const b = i8x16(-128, -128, -128, -128, -128, -128, -128, -128, 127, -128, 1, -1, -128, -128, 127, 127);
   let r = i32x4.splat(7);
   if (ASC_FEATURE_RELAXED_SIMD) r = rdot(a, b, r);
-  // exact: 4·16384 + 7, 4·(−16256) + 7, −127 − 256 − 3 − 4 + 7, 16384 − 16256 − 16256 + 16129 + 7
-  const ok = i32x4.extract_lane(r, 0) == 65543 && i32x4.extract_lane(r, 1) == -65017
+  // signed: 4·16384 + 7, 4·(−16256) + 7, −127 − 256 − 3 − 4 + 7, 16384 − 16256 − 16256 + 16129 + 7
+  const signed = i32x4.extract_lane(r, 0) == 65543 && i32x4.extract_lane(r, 1) == -65017
     && i32x4.extract_lane(r, 2) == -383 && i32x4.extract_lane(r, 3) == 8;
-  return ok ? 1 : 0;
+  // unsigned (b as 0…255), pairs past ±32767 included: 4·(−128·128) + 7, 4·127·128 + 7,
+  // −127 + 256 − 3 + 1020 + 7, −16384 + 16256 − 16256 + 16129 + 7
+  const unsigned = i32x4.extract_lane(r, 0) == -65529 && i32x4.extract_lane(r, 1) == 65031
+    && i32x4.extract_lane(r, 2) == 1153 && i32x4.extract_lane(r, 3) == -248;
+  const u = i8x16(127, 127, 127, 127, -128, -128, -128, -128, 0, 0, 0, 0, 0, 0, 0, 0);
+  const v = i8x16.splat(-1); // 255 unsigned: pairs of 127·255 = 32385 sum past 32767
+  let t = i32x4.splat(0);
+  if (ASC_FEATURE_RELAXED_SIMD) t = rdot(u, v, t);
+  const wide = i32x4.extract_lane(t, 0) == 129540 && i32x4.extract_lane(t, 1) == -130560;
+  return (signed ? 1 : 0) | (unsigned && wide ? 2 : 0);
 }

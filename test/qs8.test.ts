@@ -43,12 +43,15 @@ function firstDiff(got: Int8Array, want: Int8Array, dims: number[]): string | nu
 function gemm(A: Int8Array, B: Int8Array, M: number, N: number, K: number, bias: Int32Array, scale: Float32Array, rq: number[], transB: boolean): Int8Array {
   const k = kernels(), h = heap();
   const K4 = Math.ceil(K / 4) * 4;
-  const ap = put(A), bp = put(B), bi = put(bias), sc = put(scale), rqp = put(Int32Array.from(rq));
+  // relaxed-dot mode 2 takes the activations as unsigned bytes x ^ 0x80 = x + 128: the bias takes the 128 back
+  const flip = rq[4] === 2 ? 0x80 : 0;
+  const b2 = flip ? bias.map((v, i) => v - 128 * A.slice(i * K, i * K + K).reduce((s, a) => s + a, 0)) : bias;
+  const ap = put(A), bp = put(B), bi = put(b2), sc = put(scale), rqp = put(Int32Array.from(rq));
   const pa = h.alloc(Math.ceil(M / 4) * 8 * K4), pb = h.alloc(Math.ceil(N / 8) * 8 * K4), cp = h.alloc(M * N);
   try {
     k.gemm_pack_qs8_p4_simd(ap, K, M, K, pa);
-    if (transB) k.gemm_pack_qs8_p8_simd(bp, 1, K, K, N, pb);
-    else k.gemm_pack_qs8_p8_simd(bp, N, 1, K, N, pb);
+    if (transB) k.gemm_pack_qs8_p8_simd(bp, 1, K, K, N, pb, flip);
+    else k.gemm_pack_qs8_p8_simd(bp, N, 1, K, N, pb, flip);
     if (transB) k.gemm_qs8_4x8_minmax_simd(pa, pb, cp, 1, M, bi, sc, M, N, K, rqp);
     else k.gemm_qs8_4x8_minmax_simd(pa, pb, cp, N, 1, bi, sc, M, N, K, rqp);
     const c = get8(cp, M * N);
@@ -333,7 +336,7 @@ describe('quantize / dequantize / add / pooling on int8', () => {
 
   it('engineInfo says which int8 GEMM runs (the start-up check of the relaxed dot)', () => {
     const m = rdotMode(), info = engineInfo();
-    expect(info.int8).toBe(m === 1 ? 'relaxed_dot' : m === 0 ? 'relaxed_dot_split' : 'dot_i16x8');
+    expect(info.int8).toBe(['dot_i16x8', 'relaxed_dot_split', 'relaxed_dot', 'relaxed_dot_u8'][m + 1]);
     if (!BUILD.endsWith('relaxed')) expect(info.int8).toBe('dot_i16x8');
   });
 });

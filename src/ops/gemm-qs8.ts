@@ -2,9 +2,10 @@
 // assembly/qs8.ts). Weights are int8, symmetric per output channel (w_real = w·scale[o]);
 // activations int8 with a per-tensor scale and zero point (x_real = (x − zx)·sx). The op works out
 // once, at prepare time, everything the kernels need: the packed weights, the int32 bias
-// bias_q[o] = round(b[o] / (sx·sw[o])) − zx·Σ_k w[o, k] (the zero point folded in), the f32
-// requantization scale sx·sw[o] / sy, the fused clamp in the output's integer domain, and the
-// requantization block [zx, zy, qmin, qmax, relaxed-dot mode].
+// bias_q[o] = round(b[o] / (sx·sw[o])) − zf·Σ_k w[o, k] (the zero point folded in: zf = zx, or
+// zx + 128 in relaxed-dot mode 2, whose GEMM and depthwise kernels take the activations as unsigned
+// bytes x ^ 0x80), the f32 requantization scale sx·sw[o] / sy, the fused clamp in the output's
+// integer domain, and the requantization block [zx, zy, qmin, qmax, relaxed-dot mode].
 //
 // Forward plan per image and group: im2col (taps outside the image read zx) into a row-major
 // [K, pixels] int8 matrix, packed into 8-column panels, then the GEMM with the requantization fused
@@ -12,6 +13,7 @@
 // (one input and one output channel per group) runs its direct kernel.
 import { Tensor, type Shape } from '../tensor.js';
 import { heap, kernels, rdotMode } from '../wasm/engine.js';
+import { depthwise3x3Scratch, depthwise3x3Weights } from '../wasm/qs8-layout.js';
 import { describe, elementCount, fmtShape, knownOptions, shapeArg, tensorArg, xShapeArg } from './validate.js';
 import { paramBlock, prepared, releaseAll, runOnce, type Prepared } from './prepared.js';
 import { geometry, isPointwise } from './conv2d-common.js';
@@ -38,6 +40,11 @@ export interface QLayerParams {
 }
 
 const K4 = (k: number) => Math.ceil(k / 4) * 4;
+
+/** What the B packing XORs into every activation byte: 0x80 in relaxed-dot mode 2 (unsigned activations), else 0. */
+const packFlip = (mode: number) => (mode === 2 ? 0x80 : 0);
+/** The zero point folded into the bias: zx, or zx + 128 for the unsigned activations (x ^ 0x80 = x + 128) of mode 2. */
+const foldPoint = (zx: number, mode: number) => zx + (mode === 2 ? 128 : 0);
 
 /** Checks w ({ data, shape, scales, bias }) for a layer whose weights have `rank` dims. */
 function weightsArg(op: string, w: unknown, rank: number, layout: string): QWeights {
@@ -113,38 +120,6 @@ function packWeights(w: QWeights, groups: number, og: number, K: number): { ptr:
   return { ptr, stride };
 }
 
-/**
- * Scratch bytes of the depthwise 3×3 kernel: one padded plane, ((oh − 1)·sh + 3) rows of the
- * stride paddedStride in assembly/dwconv2d-qs8.ts (steps of 16 pixels for stride 1 on the
- * relaxed dot's quads, else 8).
- */
-function dw3Scratch(g: { oh: number; ow: number; sh: number; sw: number; padLeft: number }, W: number, mode: number): number {
-  const B = mode >= 1 && g.sw === 1 ? 16 : 8;
-  const stride = (Math.max(g.padLeft + W + 16, Math.max(g.ow - B, 0) * g.sw + 20) + 15) & ~15;
-  return ((g.oh - 1) * g.sh + 3) * stride;
-}
-
-/**
- * The depthwise 3×3 kernel's packed weights (assembly/dwconv2d-qs8.ts), 12 i32 a channel: for each
- * kernel row r the i16 pairs (w[r, 0], w[r, 1]) and (w[r, 2], 0), the i8 quad (w[r, 0], w[r, 1],
- * w[r, 2], 0), and 0.
- */
-function packDepthwise3x3(data: Int8Array, C: number): number {
-  const v = new Int32Array(C * 12);
-  const lo16 = (a: number) => a & 0xffff;
-  for (let c = 0; c < C; c++) for (let r = 0; r < 3; r++) {
-    const [a, b, d] = [data[c * 9 + r * 3], data[c * 9 + r * 3 + 1], data[c * 9 + r * 3 + 2]];
-    const at = c * 12 + r * 4;
-    v[at] = lo16(a) | (b << 16);
-    v[at + 1] = lo16(d);
-    v[at + 2] = (a & 0xff) | ((b & 0xff) << 8) | ((d & 0xff) << 16);
-  }
-  const h = heap();
-  const ptr = h.alloc(v.byteLength);
-  h.i32view().set(v, ptr >>> 2);
-  return ptr;
-}
-
 /** Runs make(own) and returns its Prepared; what own() took is freed if make throws (an allocation failing half-way). */
 function owning(make: (own: (ptr: number) => number, owned: number[]) => Prepared): Prepared {
   const owned: number[] = [];
@@ -174,10 +149,9 @@ export function prepareConv2dQs8(xShape: Shape, weights: QWeights, options: Conv
   // MobileNets' depthwise 3×3 (stride 1 or 2 along the width) has its own kernel, which reads the
   // padding as zx and so takes the zero point folded into the bias (+128 when relaxed-dot mode 2
   // feeds the activations in as unsigned bytes); the general one subtracts zx tap by tap
-  const mode = rdotMode();
+  const mode = rdotMode(), flip = packFlip(mode);
   const dw3 = depthwise && g.kh === 3 && g.kw === 3 && g.dh === 1 && g.dw === 1 && (g.sw === 1 || g.sw === 2);
-  const zf = ql.x.zeroPoint + (mode === 2 ? 128 : 0);
-  const blocks = channelBlocks(op, w, ql, K, depthwise && !dw3 ? 0 : zf);
+  const blocks = channelBlocks(op, w, ql, K, depthwise && !dw3 ? 0 : foldPoint(ql.x.zeroPoint, mode));
   return owning((own, owned) => {
     own(blocks.bias);
     own(blocks.scale);
@@ -187,8 +161,10 @@ export function prepareConv2dQs8(xShape: Shape, weights: QWeights, options: Conv
     const window = (c: number) => own(paramBlock([c, p.h, p.wd, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padTop, g.padLeft, g.oh, g.ow]));
     if (dw3) {
       const block = window(p.c);
-      const wp = own(packDepthwise3x3(w.data, p.c));
-      return prepared(outShape, dw3Scratch(g, p.wd, mode), owned, (inputs, yp, scratch) => {
+      const packedW = depthwise3x3Weights(w.data, p.c);
+      const wp = own(heap().alloc(packedW.byteLength));
+      heap().i32view().set(packedW, wp >>> 2);
+      return prepared(outShape, depthwise3x3Scratch(p.wd, g.padLeft, g.sh, g.sw, g.oh, g.ow, mode), owned, (inputs, yp, scratch) => {
         for (let n = 0; n < p.n; n++) k.dwconv2d_qs8_3x3_minmax_simd(inputs[0] + n * p.c * hw, wp, bias, scale, yp + n * p.o * P, block, rq, scratch);
       });
     }
@@ -212,10 +188,10 @@ export function prepareConv2dQs8(xShape: Shape, weights: QWeights, options: Conv
       for (let n = 0; n < p.n; n++) {
         for (let gi = 0; gi < p.groups; gi++) {
           const xg = inputs[0] + (n * p.c + gi * p.cg) * hw;
-          if (pointwise) k.gemm_pack_qs8_p8_simd(xg, hw, 1, K, P, panels);
+          if (pointwise) k.gemm_pack_qs8_p8_simd(xg, hw, 1, K, P, panels, flip);
           else {
             k.conv2d_im2col_qs8_simd(xg, col, P, im2col, zx);
-            k.gemm_pack_qs8_p8_simd(col, P, 1, K, P, panels);
+            k.gemm_pack_qs8_p8_simd(col, P, 1, K, P, panels, flip);
           }
           k.gemm_qs8_4x8_minmax_simd(packed.ptr + gi * packed.stride, panels, yp + (n * p.o + gi * p.og) * P, P, 1,
             bias + gi * p.og * 4, scale + gi * p.og * 4, p.og, P, K, rq);
@@ -242,17 +218,18 @@ export function prepareLinearQs8(xShape: Shape, weights: QWeights, q: QLayerPara
   const O = w.shape[0];
   if (w.shape[1] !== K) throw new RangeError(`${op}: x ${fmtShape(xShape)} has ${K} features but weights ${fmtShape(w.shape)} take ${w.shape[1]}`);
   if (O === 0 || K === 0) throw new RangeError(`${op}: weights ${fmtShape(w.shape)} must not have a zero dimension`);
-  const blocks = channelBlocks(op, w, ql, K, ql.x.zeroPoint);
+  const mode = rdotMode(), flip = packFlip(mode);
+  const blocks = channelBlocks(op, w, ql, K, foldPoint(ql.x.zeroPoint, mode));
   const k = kernels();
   return owning((own, owned) => {
     const { bias, scale } = blocks;
     own(bias);
     own(scale);
-    const rq = own(paramBlock(rqBlock(ql.x, ql.y, ql.clamp, rdotMode())));
+    const rq = own(paramBlock(rqBlock(ql.x, ql.y, ql.clamp, mode)));
     const packed = own(packWeights(w, 1, O, K).ptr);
     const panelBytes = Math.ceil(n / 8) * 8 * K4(K) + 16;
     return prepared([n, O], panelBytes, owned, (inputs, yp, panels) => {
-      k.gemm_pack_qs8_p8_simd(inputs[0], 1, K, K, n, panels);
+      k.gemm_pack_qs8_p8_simd(inputs[0], 1, K, K, n, panels, flip);
       // C = W·xᵀ stored transposed: y[j, i] at j·O + i
       k.gemm_qs8_4x8_minmax_simd(packed, panels, yp, 1, O, bias, scale, O, n, K, rq);
     });

@@ -128,7 +128,7 @@ export interface Kernels {
   transpose_f32_4x4_simd(xPtr: number, yPtr: number, batch: number, rows: number, cols: number): void;
   augment_crop_flip_f32_simd(xPtr: number, yPtr: number, n: number, c: number, h: number, w: number, paramsPtr: number): void;
   gemm_pack_qs8_p4_simd(aPtr: number, lda: number, M: number, K: number, dstPtr: number): void;
-  gemm_pack_qs8_p8_simd(srcPtr: number, sk: number, sj: number, K: number, N: number, dstPtr: number): void;
+  gemm_pack_qs8_p8_simd(srcPtr: number, sk: number, sj: number, K: number, N: number, dstPtr: number, flip: number): void;
   gemm_qs8_4x8_minmax_simd(aPtr: number, bPtr: number, cPtr: number, csi: number, csj: number, biasPtr: number, scalePtr: number, M: number, N: number, K: number, rqPtr: number): void;
   conv2d_im2col_qs8_simd(xPtr: number, colPtr: number, ld: number, paramsPtr: number, zx: number): void;
   qs8_probe_rdot_simd(): number;
