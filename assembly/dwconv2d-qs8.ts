@@ -17,7 +17,7 @@
 // where the activations enter as unsigned bytes x ^ 0x80 = x + 128).
 // Each channel's plane is first copied into the scratch with zx around it (the padding, and slack
 // for the widest loads), so every step reads whole rows and no step checks a border.
-import { Qs8Window, requantF, rqMagic, store8, rdotMode } from "./qs8-common";
+import { Qs8Window, padPlane, requantF, rqMagic, store8, rdotMode } from "./qs8-common";
 
 /**
  * The packed weights, 12 i32 per channel, written by the caller from w [C, 3, 3]: for each kernel
@@ -98,26 +98,6 @@ const WSTRIDE: usize = 48;
  */
 @inline function paddedStride(W: i32, pl: i32, S: i32, ow: i32, B: i32): i32 {
   return (max(pl + W + 16, max(ow - B, 0) * S + 20) + 15) & ~15;
-}
-
-/**
- * Copies channel plane x [H, W] into d as the padded plane the steps read: rows iy0 … iy0 + rows − 1
- * of the image (iy0 = −padTop), each at column pl of a row of `stride` bytes, zx everywhere else.
- * Reads at most 15 bytes past an input row; writes at most 15 bytes past the last padded row.
- */
-@inline function padPlane(d: usize, x: usize, H: i32, W: i32, pt: i32, pl: i32, rows: i32, stride: i32, z: v128): void {
-  for (let j = 0; j < rows; j++) {
-    const iy = j - pt;
-    const row = d + <usize>(j * stride);
-    let i = 0;
-    if (iy >= 0 && iy < H) {
-      for (; i < pl; i += 16) v128.store(row + <usize>i, z);
-      const src = x + <usize>(iy * W), dst = row + <usize>pl;
-      for (i = 0; i < W; i += 16) v128.store(dst + <usize>i, v128.load(src + <usize>i));
-      i = pl + W;
-    }
-    for (; i < stride; i += 16) v128.store(row + <usize>i, z);
-  }
 }
 
 /** All channels for stride S (1 or 2) with the pairs (QUADS false) or the quads. */

@@ -105,3 +105,23 @@ export const QS8_KG: i32 = ASC_FEATURE_RELAXED_SIMD ? 4 : 2;
   r = min<f32>(max<f32>(r, -65536), 65536);
   return min(max(<i32>r + zy, qmin), qmax);
 }
+
+/**
+ * Copies plane x [H, W] into d as a padded plane of `rows` rows of `stride` bytes: padded row j holds
+ * image row j − pt at column pl, zx (z splat) everywhere else. stride ≥ pl + W + 16. Reads at most 15
+ * bytes past an input row; writes at most 15 bytes past the last padded row.
+ */
+@inline export function padPlane(d: usize, x: usize, H: i32, W: i32, pt: i32, pl: i32, rows: i32, stride: i32, z: v128): void {
+  for (let j = 0; j < rows; j++) {
+    const iy = j - pt;
+    const row = d + <usize>(j * stride);
+    let i = 0;
+    if (iy >= 0 && iy < H) {
+      for (; i < pl; i += 16) v128.store(row + <usize>i, z);
+      const src = x + <usize>(iy * W), dst = row + <usize>pl;
+      for (i = 0; i < W; i += 16) v128.store(dst + <usize>i, v128.load(src + <usize>i));
+      i = pl + W;
+    }
+    for (; i < stride; i += 16) v128.store(row + <usize>i, z);
+  }
+}

@@ -205,6 +205,33 @@ describe('conv2dQs8', () => {
     }
   });
 
+  it('3×3 stride 1 with ≥ 8 channels (exact Winograd F(2×2, 3×3) on the 16-bit dot): odd and even sizes, tile rows narrower and wider than 8 tiles, several blocks, padding 0…2, odd channel counts', () => {
+    let s = 1700;
+    for (const [c, o, h, w, pad] of [[8, 8, 5, 5, 1], [9, 13, 7, 9, 1], [16, 8, 4, 31, 0], [17, 9, 12, 18, 2], [8, 12, 33, 34, 1], [11, 16, 42, 40, 1], [8, 8, 3, 3, 1], [10, 8, 9, 1, 1]] as const) {
+      const [pt, pl, pb, pr] = pad === 2 ? [2, 1, 0, 2] : [pad, pad, pad, pad];
+      convCase({ ...base4, n: 1 + (s % 2), c, o, h, w, kh: 3, kw: 3, pt, pl, pb, pr }, s++, [-128, 127, 0, 3][s % 4], [127, -128, -7][s % 3], s % 3 === 0 ? { min: 0 } : undefined);
+    }
+  });
+
+  it('3×3 stride 1 (Winograd) saturates at −128 / 127 with extreme inputs and weights, zero points at both ends', () => {
+    for (const [xv, wv, zx] of [[127, 127, -128], [-128, 127, 127], [-128, -127, -128], [127, -127, 127]] as const) {
+      const c = 40, o = 8, h = 6, w = 11;
+      const x = new Int8Array(c * h * w).fill(xv);
+      x[5] = -x[5] - 1;
+      const wt = new Int8Array(o * c * 9).fill(wv);
+      const scales = Float32Array.from({ length: o }, (_, i) => 10 ** (-2 - (i % 4))), bias = Float32Array.from({ length: o }, (_, i) => (i - 4) * 100);
+      const qx = { scale: 1, zeroPoint: zx }, qy = { scale: 1, zeroPoint: zx === 127 ? -128 : 127 };
+      const bq = Int32Array.from(bias, (b, i) => Math.round(b / scales[i]));
+      const p = { ...base4, c, o, h, w, kh: 3, kw: 3, pt: 1, pl: 1, pb: 1, pr: 1 };
+      const ref = convQs8Ref(p, x, wt, bq, scales, zx, qy.zeroPoint, -128, 127);
+      const xt = Tensor.from(x, [1, c, h, w]);
+      const y = ops.conv2dQs8(xt, { data: wt, shape: [o, c, 3, 3], scales, bias }, { padding: 1 }, { x: qx, y: qy });
+      const d = firstDiff(y.toInt8Array(), ref.y, [1, o, ref.oh, ref.ow]);
+      xt.dispose(); y.dispose();
+      if (d) throw new Error(`x ${xv} w ${wv} zx ${zx}: ${d}`);
+    }
+  });
+
   it('fuses ReLU and ReLU6 into the store', () => {
     convCase({ ...base4, c: 5, o: 7, h: 6, w: 6, kh: 3, kw: 3, pt: 1, pl: 1, pb: 1, pr: 1 }, 41, 7, -128, { min: 0 });
     convCase({ ...base4, c: 5, o: 7, h: 6, w: 6, kh: 3, kw: 3 }, 42, 7, -100, { min: 0, max: 6 });

@@ -10,10 +10,12 @@
 // Forward plan per image and group: im2col (taps outside the image read zx) into a row-major
 // [K, pixels] int8 matrix, packed into 8-column panels, then the GEMM with the requantization fused
 // into its store. A 1×1 stride-1 unpadded convolution packs x directly; a depthwise convolution
-// (one input and one output channel per group) runs its direct kernel.
+// (one input and one output channel per group) runs its direct kernel; a 3×3 stride-1 convolution
+// on the 16-bit dot runs exact Winograd F(2×2, 3×3) (conv2d-winograd-qs8.ts).
 import { Tensor, type Shape } from '../tensor.js';
 import { heap, kernels, rdotMode } from '../wasm/engine.js';
 import { depthwise3x3Scratch, depthwise3x3Weights } from '../wasm/qs8-layout.js';
+import { prepareWinogradQs8, winogradQs8Runs } from './conv2d-winograd-qs8.js';
 import { describe, elementCount, fmtShape, knownOptions, shapeArg, tensorArg, xShapeArg } from './validate.js';
 import { paramBlock, prepared, releaseAll, runOnce, type Prepared } from './prepared.js';
 import { geometry, isPointwise } from './conv2d-common.js';
@@ -176,6 +178,7 @@ export function prepareConv2dQs8(xShape: Shape, weights: QWeights, options: Conv
         for (let n = 0; n < p.n; n++) k.dwconv2d_qs8_minmax_simd(inputs[0] + n * p.c * hw, wp, bias, scale, yp + n * p.o * P, block, rq);
       });
     }
+    if (winogradQs8Runs(p, mode)) return prepareWinogradQs8(p, w.data, bias, scale, rq, ql.x.zeroPoint, owned);
     const packed = packWeights(w, p.groups, p.og, K);
     own(packed.ptr);
     const pointwise = isPointwise(g);

@@ -139,6 +139,10 @@ export interface Kernels {
   maxpool2d_qs8_simd(xPtr: number, yPtr: number, planes: number, paramsPtr: number): void;
   global_avgpool2d_qs8_simd(xPtr: number, yPtr: number, planes: number, hw: number, mult: number, zx: number, zy: number): void;
   dwconv2d_qs8_3x3_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, scalePtr: number, yPtr: number, paramsPtr: number, rqPtr: number, scratchPtr: number): void;
+  pad_qs8_simd(xPtr: number, yPtr: number, planes: number, H: number, W: number, pt: number, pl: number, Hp: number, Wp: number, zx: number): void;
+  conv2d_winograd_input_qs8_2x2_simd(xPad: number, vPtr: number, posStride: number, paramsPtr: number, t0: number, T: number, scratch: number): void;
+  gemm_i16_4x8_simd(aPtr: number, aStride: number, bPtr: number, bStride: number, cPtr: number, cStride: number, ldc: number, M: number, N: number, G: number, count: number): void;
+  conv2d_winograd_output_qs8_2x2_minmax_simd(mPtr: number, posStride: number, ldm: number, biasPtr: number, scalePtr: number, yPtr: number, paramsPtr: number, t0: number, T: number, rqPtr: number, scratch: number): void;
   pixels_rgba8_to_nchw_f32_simd(srcPtr: number, tablesPtr: number, dstPtr: number, outH: number, outW: number, channels: number): void;
   resize_nearest_f32_simd(xPtr: number, yPtr: number, tabPtr: number, planeStart: number, planeEnd: number): void;
   resize_nearest_f32_2x_simd(xPtr: number, yPtr: number, H: number, W: number, planeStart: number, planeEnd: number): void;
@@ -286,6 +290,10 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'maxpool2d_qs8_simd',
   'global_avgpool2d_qs8_simd',
   'dwconv2d_qs8_3x3_minmax_simd',
+  'pad_qs8_simd',
+  'conv2d_winograd_input_qs8_2x2_simd',
+  'gemm_i16_4x8_simd',
+  'conv2d_winograd_output_qs8_2x2_minmax_simd',
   'pixels_rgba8_to_nchw_f32_simd',
   'resize_nearest_f32_simd',
   'resize_nearest_f32_2x_simd',
