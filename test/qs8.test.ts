@@ -232,6 +232,19 @@ describe('conv2dQs8', () => {
     }
   });
 
+  it('panels packed straight from the padded input: output widths 6…21 (panels across output rows), stride 1 and 2, windows 2…7, dilation, groups, channels below 8', () => {
+    let s = 2100;
+    for (let w = 6; w <= 21; w++) for (const sw of [1, 2]) {
+      const k = [2, 3, 5, 7][w % 4], dil = w % 5 === 0 ? 2 : 1, groups = w % 3 === 0 ? 2 : 1;
+      const pad = [0, 1, 3][w % 3];
+      const c = groups * (1 + (w % 4)), o = groups * (1 + (w % 5));
+      const span = dil * (k - 1) + 1;
+      if (w + 2 * pad < span) continue;
+      convCase({ ...base4, n: 1 + (w % 2), c, o, groups, h: 3 + (w % 4) + span, w, kh: k, kw: k, sh: 1 + (w % 2), sw, dh: dil, dw: dil, pt: pad, pl: pad, pb: w % 2, pr: pad },
+        s++, [-128, 127, 4][s % 3], [127, -128, -9][s % 3]);
+    }
+  });
+
   it('fuses ReLU and ReLU6 into the store', () => {
     convCase({ ...base4, c: 5, o: 7, h: 6, w: 6, kh: 3, kw: 3, pt: 1, pl: 1, pb: 1, pr: 1 }, 41, 7, -128, { min: 0 });
     convCase({ ...base4, c: 5, o: 7, h: 6, w: 6, kh: 3, kw: 3 }, 42, 7, -100, { min: 0, max: 6 });

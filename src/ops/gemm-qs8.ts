@@ -7,9 +7,9 @@
 // bytes x ^ 0x80), the f32 requantization scale sx·sw[o] / sy, the fused clamp in the output's
 // integer domain, and the requantization block [zx, zy, qmin, qmax, relaxed-dot mode].
 //
-// Forward plan per image and group: im2col (taps outside the image read zx) into a row-major
-// [K, pixels] int8 matrix, packed into 8-column panels, then the GEMM with the requantization fused
-// into its store. A 1×1 stride-1 unpadded convolution packs x directly; a depthwise convolution
+// Forward plan per image and group: the im2col matrix [K, pixels] (taps outside the image read zx)
+// in 8-column panels (conv2d-pack-qs8.ts: from x itself, the padded input or an im2col matrix),
+// then the GEMM with the requantization fused into its store. A depthwise convolution
 // (one input and one output channel per group) runs its direct kernel; a 3×3 stride-1 convolution
 // on the 16-bit dot runs exact Winograd F(2×2, 3×3) (conv2d-winograd-qs8.ts).
 import { Tensor, type Shape } from '../tensor.js';
@@ -18,7 +18,8 @@ import { depthwise3x3Scratch, depthwise3x3Weights } from '../wasm/qs8-layout.js'
 import { prepareWinogradQs8, winogradQs8Runs } from './conv2d-winograd-qs8.js';
 import { describe, elementCount, fmtShape, knownOptions, shapeArg, tensorArg, xShapeArg } from './validate.js';
 import { paramBlock, prepared, releaseAll, runOnce, type Prepared } from './prepared.js';
-import { geometry, isPointwise } from './conv2d-common.js';
+import { geometry } from './conv2d-common.js';
+import { convPanels } from './conv2d-pack-qs8.js';
 import type { Conv2dOptions } from './conv2d.js';
 import { multiplierArg, qclampArg, qparamsArg, rqBlock, type QParams, type QClamp } from './qs8.js';
 
@@ -159,7 +160,7 @@ export function prepareConv2dQs8(xShape: Shape, weights: QWeights, options: Conv
     own(blocks.scale);
     const { bias, scale } = blocks;
     const rq = own(paramBlock(rqBlock(ql.x, ql.y, ql.clamp, mode)));
-    // the window block of the depthwise kernel (C channels) and of im2col (C/groups)
+    // the window block of the depthwise kernels
     const window = (c: number) => own(paramBlock([c, p.h, p.wd, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padTop, g.padLeft, g.oh, g.ow]));
     if (dw3) {
       const block = window(p.c);
@@ -181,21 +182,15 @@ export function prepareConv2dQs8(xShape: Shape, weights: QWeights, options: Conv
     if (winogradQs8Runs(p, mode)) return prepareWinogradQs8(p, w.data, bias, scale, rq, ql.x.zeroPoint, owned);
     const packed = packWeights(w, p.groups, p.og, K);
     own(packed.ptr);
-    const pointwise = isPointwise(g);
-    const colBytes = pointwise ? 0 : Math.ceil((K * P + 16) / 16) * 16;
+    const b = convPanels(p, ql.x.zeroPoint, flip, own);
     const panelBytes = Math.ceil(P / 8) * 8 * K4(K) + 16;
-    const zx = ql.x.zeroPoint;
-    const im2col = window(p.cg);
-    return prepared(outShape, colBytes + panelBytes, owned, (inputs, yp, scratch) => {
-      const col = scratch, panels = scratch + colBytes;
+    return prepared(outShape, b.scratchBytes + panelBytes, owned, (inputs, yp, scratch) => {
+      const panels = scratch + b.scratchBytes;
       for (let n = 0; n < p.n; n++) {
+        const xn = inputs[0] + n * p.c * hw;
+        b.image(xn, scratch);
         for (let gi = 0; gi < p.groups; gi++) {
-          const xg = inputs[0] + (n * p.c + gi * p.cg) * hw;
-          if (pointwise) k.gemm_pack_qs8_p8_simd(xg, hw, 1, K, P, panels, flip);
-          else {
-            k.conv2d_im2col_qs8_simd(xg, col, P, im2col, zx);
-            k.gemm_pack_qs8_p8_simd(col, P, 1, K, P, panels, flip);
-          }
+          b.pack(xn, gi, panels, scratch);
           k.gemm_qs8_4x8_minmax_simd(packed.ptr + gi * packed.stride, panels, yp + (n * p.o + gi * p.og) * P, P, 1,
             bias + gi * p.og * 4, scale + gi * p.og * 4, p.og, P, K, rq);
         }

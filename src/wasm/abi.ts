@@ -143,6 +143,7 @@ export interface Kernels {
   conv2d_winograd_input_qs8_2x2_simd(xPad: number, vPtr: number, posStride: number, paramsPtr: number, t0: number, T: number, scratch: number): void;
   gemm_i16_4x8_simd(aPtr: number, aStride: number, bPtr: number, bStride: number, cPtr: number, cStride: number, ldc: number, M: number, N: number, G: number, count: number): void;
   conv2d_winograd_output_qs8_2x2_minmax_simd(mPtr: number, posStride: number, ldm: number, biasPtr: number, scalePtr: number, yPtr: number, paramsPtr: number, t0: number, T: number, rqPtr: number, scratch: number): void;
+  conv2d_pack_qs8_p8_simd(xPad: number, offPtr: number, K: number, P: number, ow: number, rowStep: number, sw: number, dstPtr: number, flip: number): void;
   pixels_rgba8_to_nchw_f32_simd(srcPtr: number, tablesPtr: number, dstPtr: number, outH: number, outW: number, channels: number): void;
   resize_nearest_f32_simd(xPtr: number, yPtr: number, tabPtr: number, planeStart: number, planeEnd: number): void;
   resize_nearest_f32_2x_simd(xPtr: number, yPtr: number, H: number, W: number, planeStart: number, planeEnd: number): void;
@@ -294,6 +295,7 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'conv2d_winograd_input_qs8_2x2_simd',
   'gemm_i16_4x8_simd',
   'conv2d_winograd_output_qs8_2x2_minmax_simd',
+  'conv2d_pack_qs8_p8_simd',
   'pixels_rgba8_to_nchw_f32_simd',
   'resize_nearest_f32_simd',
   'resize_nearest_f32_2x_simd',
