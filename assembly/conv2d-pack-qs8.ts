@@ -6,35 +6,34 @@
 // of one 16-byte load (stride 2); a panel that runs into the next output row blends two such loads.
 import { QS8_KG } from "./qs8-common";
 
-/** Bytes of tap offset `off` for the panel's 8 pixels: from b1 (lanes < a) and b2 (the others). */
-@inline function taps8(b1: usize, b2: usize, off: usize, two: bool, blend: bool, mask: v128): v128 {
-  let v: v128;
+/**
+ * Bytes of tap offset `off` for the panel's 8 pixels: from b1 (lanes set in mask) and b2 (the
+ * others). Every panel blends (b2 = b1 when it stays in one row): one code path, no branch per tap.
+ */
+@inline function taps8(b1: usize, b2: usize, off: usize, two: bool, mask: v128): v128 {
   if (two) {
-    const x = v128.load(b1 + off);
-    v = i8x16.shuffle(x, x, 0, 2, 4, 6, 8, 10, 12, 14, 0, 0, 0, 0, 0, 0, 0, 0);
-    if (blend) {
-      const y = v128.load(b2 + off);
-      v = v128.bitselect(v, i8x16.shuffle(y, y, 0, 2, 4, 6, 8, 10, 12, 14, 0, 0, 0, 0, 0, 0, 0, 0), mask);
-    }
-  } else {
-    v = v128.load64_zero(b1 + off);
-    if (blend) v = v128.bitselect(v, v128.load64_zero(b2 + off), mask);
+    const x = v128.load(b1 + off), y = v128.load(b2 + off);
+    return v128.bitselect(i8x16.shuffle(x, x, 0, 2, 4, 6, 8, 10, 12, 14, 0, 0, 0, 0, 0, 0, 0, 0),
+      i8x16.shuffle(y, y, 0, 2, 4, 6, 8, 10, 12, 14, 0, 0, 0, 0, 0, 0, 0, 0), mask);
   }
-  return v;
+  return v128.bitselect(v128.load64_zero(b1 + off), v128.load64_zero(b2 + off), mask);
 }
 
-/** All k-groups of one panel (8 pixels at b1 / b2, see taps8) into d. */
-@inline function panel(d: usize, offPtr: usize, groups: i32, b1: usize, b2: usize, two: bool, blend: bool, mask: v128, fv: v128): void {
+/**
+ * All k-groups of one panel (8 pixels at b1 / b2, see taps8) into d. Not inlined (two callers): its
+ * arguments are values V8 cannot move into the loop (it recomputes such vectors per iteration).
+ */
+function panel(d: usize, offPtr: usize, groups: i32, b1: usize, b2: usize, two: bool, mask: v128, fv: v128): void {
   let o = offPtr;
   for (let g = 0; g < groups; g++) {
-    const r0 = taps8(b1, b2, <usize>load<i32>(o), two, blend, mask);
-    const r1 = taps8(b1, b2, <usize>load<i32>(o, 4), two, blend, mask);
+    const r0 = taps8(b1, b2, <usize>load<i32>(o), two, mask);
+    const r1 = taps8(b1, b2, <usize>load<i32>(o, 4), two, mask);
     const t01 = i8x16.shuffle(r0, r1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     if (!ASC_FEATURE_RELAXED_SIMD) {
       v128.store(d, v128.xor(t01, fv));
     } else {
-      const r2 = taps8(b1, b2, <usize>load<i32>(o, 8), two, blend, mask);
-      const r3 = taps8(b1, b2, <usize>load<i32>(o, 12), two, blend, mask);
+      const r2 = taps8(b1, b2, <usize>load<i32>(o, 8), two, mask);
+      const r3 = taps8(b1, b2, <usize>load<i32>(o, 12), two, mask);
       const t23 = i8x16.shuffle(r2, r3, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
       v128.store(d, v128.xor(i16x8.shuffle(t01, t23, 0, 8, 1, 9, 2, 10, 3, 11), fv));
       v128.store(d, v128.xor(i16x8.shuffle(t01, t23, 4, 12, 5, 13, 6, 14, 7, 15), fv), 16);
@@ -64,11 +63,9 @@ export function conv2d_pack_qs8_p8_simd(xPad: usize, offPtr: usize, K: i32, P: i
     // pixels [j0, j0 + a) in row oy; the rest (when inside P) continue from the start of row oy + 1
     const a = min(8, ow - ox);
     const b1 = xPad + <usize>(oy * rowStep + ox * sw);
-    const blend = a < 8 && j0 + a < P;
-    const b2 = xPad + <usize>((oy + 1) * rowStep - a * sw);
     const mask = i8x16.lt_s(iota, i8x16.splat(<i8>a));
-    if (blend) panel(d, offPtr, groups, b1, b2, two, true, mask, fv);
-    else panel(d, offPtr, groups, b1, b2, two, false, mask, fv);
+    if (a < 8 && j0 + a < P) panel(d, offPtr, groups, b1, xPad + <usize>((oy + 1) * rowStep - a * sw), two, mask, fv);
+    else panel(d, offPtr, groups, b1, b1, two, mask, fv);
     d += <usize>(groups * QS8_KG * 8);
   }
 }

@@ -11,7 +11,7 @@
 // Tiles: tile t = ty·tilesX + tx covers output rows 2ty, 2ty + 1 and columns 2tx, 2tx + 1; its window
 // is rows 2ty … 2ty + 3, columns 2tx … 2tx + 3 of the padded input (pad_qs8_simd: the image at
 // (padTop, padLeft), zx around it, row stride Wp ≥ 2·tilesX + 18).
-import { padPlane, requantF, rqMagic, store8 } from "./qs8-common";
+import { padPlane, requantF, store8 } from "./qs8-common";
 
 /**
  * Pads int8 planes: y [planes][Hp][Wp] holds x [planes][H][W] at row pt, column pl and zx everywhere
@@ -160,7 +160,7 @@ export function gemm_i16_4x8_simd(
 /**
  * y for tiles t0 … t0 + T − 1 (T a multiple of 4) from M (position p at mPtr + p·posStride, element
  * (o, j), tile t0 + j, an i32 at 4·(o·ldm + j)): (Aᵀ M A) / 4 + bias[o], requantized with scale[o]
- * and the rq block [zx, zy, qmin, qmax, mode] to int8 y [O, oh, ow]. paramsPtr: i32 [O, oh, ow,
+ * and the requantization block (qs8-common.ts) to int8 y [O, oh, ow]. paramsPtr: i32 [O, oh, ow,
  * tilesX, tiles]; scratch: 16 bytes. Stores only pixels inside [oh, ow] of tiles < tiles.
  */
 export function conv2d_winograd_output_qs8_2x2_minmax_simd(
@@ -168,8 +168,6 @@ export function conv2d_winograd_output_qs8_2x2_minmax_simd(
 ): void {
   const O = load<i32>(paramsPtr), oh = load<i32>(paramsPtr, 4), ow = load<i32>(paramsPtr, 8);
   const tilesX = load<i32>(paramsPtr, 12), tiles = load<i32>(paramsPtr, 16);
-  const magic = rqMagic(load<i32>(rqPtr, 4));
-  const qlo = i8x16.splat(<i8>load<i32>(rqPtr, 8)), qhi = i8x16.splat(<i8>load<i32>(rqPtr, 12));
   const ps = <usize>posStride;
   for (let o = 0; o < O; o++) {
     const b = i32x4.splat(load<i32>(biasPtr + (<usize>o << 2)));
@@ -188,8 +186,8 @@ export function conv2d_winograd_output_qs8_2x2_minmax_simd(
       const y10 = i32x4.add(i32x4.shr_s(i32x4.sub(i32x4.sub(s10, s20), s30), 2), b);
       const y11 = i32x4.add(i32x4.shr_s(i32x4.sub(i32x4.sub(s11, s21), s31), 2), b);
       // rows 2ty and 2ty + 1 of the four tiles: (tile i, column 2i + b) = byte 2i + b
-      const r0 = requantF(i32x4.shuffle(y00, y01, 0, 4, 1, 5), i32x4.shuffle(y00, y01, 2, 6, 3, 7), s, magic, qlo, qhi);
-      const r1 = requantF(i32x4.shuffle(y10, y11, 0, 4, 1, 5), i32x4.shuffle(y10, y11, 2, 6, 3, 7), s, magic, qlo, qhi);
+      const r0 = requantF(i32x4.shuffle(y00, y01, 0, 4, 1, 5), i32x4.shuffle(y00, y01, 2, 6, 3, 7), s, rqPtr);
+      const r1 = requantF(i32x4.shuffle(y10, y11, 0, 4, 1, 5), i32x4.shuffle(y10, y11, 2, 6, 3, 7), s, rqPtr);
       const ty = t / tilesX, tx = t - ty * tilesX;
       if (tx + 4 <= tilesX && t + 4 <= tiles) {
         const row = yo + <usize>(2 * ty * ow + 2 * tx);

@@ -17,7 +17,7 @@
 // where the activations enter as unsigned bytes x ^ 0x80 = x + 128).
 // Each channel's plane is first copied into the scratch with zx around it (the padding, and slack
 // for the widest loads), so every step reads whole rows and no step checks a border.
-import { Qs8Window, padPlane, requantF, rqMagic, store8, rdotMode } from "./qs8-common";
+import { Qs8Window, padPlane, requantF, store8, rdotMode } from "./qs8-common";
 
 /**
  * The packed weights, 12 i32 per channel, written by the caller from w [C, 3, 3]: for each kernel
@@ -48,7 +48,7 @@ const WSTRIDE: usize = 48;
  */
 @inline function step(
   S: i32, QUADS: bool, q0: usize, q1: usize, q2: usize, wc: usize, flip: v128,
-  b: v128, s: v128, magic: v128, qlo: v128, qhi: v128, y: usize, n: i32,
+  b: v128, s: v128, rq: usize, y: usize, n: i32,
 ): void {
   if (QUADS && S == 1) {
     // pixel 4i + j from offset j: lane i of a sum over offsets j = 0…3
@@ -59,7 +59,7 @@ const WSTRIDE: usize = 48;
     a0 = quadTaps(q2, 0, wc + 32, flip, a0); a1 = quadTaps(q2, 1, wc + 32, flip, a1);
     a2 = quadTaps(q2, 2, wc + 32, flip, a2); a3 = quadTaps(q2, 3, wc + 32, flip, a3);
     // bytes [0 4 8 12 1 5 9 13 | 2 6 10 14 3 7 11 15] → pixel order: a 4×4 transpose
-    const r01 = requantF(a0, a1, s, magic, qlo, qhi), r23 = requantF(a2, a3, s, magic, qlo, qhi);
+    const r01 = requantF(a0, a1, s, rq), r23 = requantF(a2, a3, s, rq);
     const v = i8x16.shuffle(r01, r23, 0, 4, 16, 20, 1, 5, 17, 21, 2, 6, 18, 22, 3, 7, 19, 23);
     if (n >= 16) v128.store(y, v);
     else {
@@ -85,7 +85,7 @@ const WSTRIDE: usize = 48;
     lo = pairTaps(q1, 0, wc + 16, lo); hi = pairTaps(q1, 8, wc + 16, hi);
     lo = pairTaps(q2, 0, wc + 32, lo); hi = pairTaps(q2, 8, wc + 32, hi);
   }
-  let v = requantF(lo, hi, s, magic, qlo, qhi);
+  let v = requantF(lo, hi, s, rq);
   // [even | odd] → pixel order
   if (QUADS || S == 1) v = i8x16.shuffle(v, v, 0, 4, 1, 5, 2, 6, 3, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   store8(y, 1, v, n);
@@ -106,8 +106,6 @@ const WSTRIDE: usize = 48;
   g: Qs8Window, rqPtr: usize, scratch: usize,
 ): void {
   const C = g.C, H = g.H, W = g.W, sh = g.sh, pt = g.pt, pl = g.pl, oh = g.oh, ow = g.ow;
-  const magic = rqMagic(load<i32>(rqPtr, 4));
-  const qlo = i8x16.splat(<i8>load<i32>(rqPtr, 8)), qhi = i8x16.splat(<i8>load<i32>(rqPtr, 12));
   const flip = i8x16.splat(ASC_FEATURE_RELAXED_SIMD && QUADS && rdotMode(rqPtr) == 2 ? -128 : 0);
   const z = i8x16.splat(<i8>load<i32>(rqPtr));
   const B = QUADS && S == 1 ? 16 : 8; // pixels per step
@@ -123,14 +121,14 @@ const WSTRIDE: usize = 48;
     for (let oy = 0; oy < oh; oy++) {
       const q0 = scratch + <usize>(oy * sh) * ps, q1 = q0 + ps, q2 = q1 + ps;
       if (ow < B) {
-        step(S, QUADS, q0, q1, q2, wc, flip, b, s, magic, qlo, qhi, y, ow);
+        step(S, QUADS, q0, q1, q2, wc, flip, b, s, rqPtr, y, ow);
       } else {
         // steps of B pixels, the last one overlapping the one before (a pixel's sum is the same
         // whichever step computes it)
         for (let ox = 0; ox < ow; ox += B) {
           const o = min(ox, ow - B);
           const d = <usize>(o * S);
-          step(S, QUADS, q0 + d, q1 + d, q2 + d, wc, flip, b, s, magic, qlo, qhi, y + <usize>o, B);
+          step(S, QUADS, q0 + d, q1 + d, q2 + d, wc, flip, b, s, rqPtr, y + <usize>o, B);
         }
       }
       y += <usize>ow;
@@ -143,7 +141,7 @@ const WSTRIDE: usize = 48;
  * + kj]), x̃ = x inside the image and zx outside (bias with the zero point folded in: above). One
  * image: x int8 [C, H, W]; wPtr: the packed weights (WSTRIDE bytes a channel, above); bias i32 [C];
  * scale f32 [C]; y int8 [C, oh, ow]; paramsPtr: the window block (Qs8Window; kh = kw = 3, sw 1 or
- * 2, dh = dw = 1); rqPtr: [zx, zy, qmin, qmax, mode]; scratchPtr: dwconv2d_qs8_3x3_scratch bytes
+ * 2, dh = dw = 1); rqPtr: the requantization block (qs8-common.ts); scratchPtr: dwconv2d_qs8_3x3_scratch bytes
  * (one padded plane). Reads at most 15 bytes past the input's end.
  */
 export function dwconv2d_qs8_3x3_minmax_simd(

@@ -11,7 +11,7 @@
 // Packed B (gemm_pack_qs8_p8_simd): panels of 8 columns, [⌈N/8⌉][Kp/KG][8 columns][KG bytes],
 //   zero past K and past N. Size: ⌈N/8⌉·8·Kp ≤ ⌈N/8⌉·8·K4 bytes.
 // Callers never need KG: they size buffers with K4 and let the pack kernels lay them out.
-import { QS8_KG, Qs8Window, requantStore, rdotMode, loadRq } from "./qs8-common";
+import { QS8_KG, Qs8Window, requantStore, rdotMode } from "./qs8-common";
 
 @inline function rdot(a: v128, b: v128, c: v128): v128 {
   return i32x4.relaxed_dot_i8x16_i7x16_add_s(a, b, c);
@@ -116,8 +116,8 @@ export function gemm_pack_qs8_p8_simd(srcPtr: usize, sk: i32, sj: i32, K: i32, N
 
 /**
  * C = requant(A·B + bias) for packed A (4-row tiles) and packed B (8-column panels), K ≥ 1.
- * C[i, j] (int8) at cPtr + i·csi + j·csj; biasPtr: i32 [M]; scalePtr: f32 [M]; rqPtr: the i32
- * block [zx (unused here), zy, qmin, qmax, mode] (assembly/qs8-common.ts). Reads bias and scale up
+ * C[i, j] (int8) at cPtr + i·csi + j·csj; biasPtr: i32 [M]; scalePtr: f32 [M]; rqPtr: the
+ * requantization block (assembly/qs8-common.ts; zx unused here). Reads bias and scale up
  * to 3 rows past M (within the padding every allocation has) but stores only rows < M, columns < N.
  */
 export function gemm_qs8_4x8_minmax_simd(
@@ -128,7 +128,6 @@ export function gemm_qs8_4x8_minmax_simd(
   const groups = kp / QS8_KG;
   const aTile = <usize>groups << 4;
   const bPanel = <usize>kp << 3;
-  const rq = loadRq(rqPtr);
   const mode = rdotMode(rqPtr);
   for (let j0 = 0; j0 < N; j0 += 8) {
     const bp = bPtr + <usize>(j0 >> 3) * bPanel;
@@ -246,10 +245,10 @@ export function gemm_qs8_4x8_minmax_simd(
       const mr = min(4, M - i0);
       const cp = cPtr + <usize>i0 * <usize>csi + <usize>j0 * <usize>csj;
       const bi = biasPtr + (<usize>i0 << 2), si = scalePtr + (<usize>i0 << 2);
-      requantStore(cp, csj, c00, c01, load<i32>(bi), load<f32>(si), rq, nr);
-      if (mr > 1) requantStore(cp + <usize>csi, csj, c10, c11, load<i32>(bi, 4), load<f32>(si, 4), rq, nr);
-      if (mr > 2) requantStore(cp + 2 * <usize>csi, csj, c20, c21, load<i32>(bi, 8), load<f32>(si, 8), rq, nr);
-      if (mr > 3) requantStore(cp + 3 * <usize>csi, csj, c30, c31, load<i32>(bi, 12), load<f32>(si, 12), rq, nr);
+      requantStore(cp, csj, c00, c01, load<i32>(bi), load<f32>(si), rqPtr, nr);
+      if (mr > 1) requantStore(cp + <usize>csi, csj, c10, c11, load<i32>(bi, 4), load<f32>(si, 4), rqPtr, nr);
+      if (mr > 2) requantStore(cp + 2 * <usize>csi, csj, c20, c21, load<i32>(bi, 8), load<f32>(si, 8), rqPtr, nr);
+      if (mr > 3) requantStore(cp + 3 * <usize>csi, csj, c30, c31, load<i32>(bi, 12), load<f32>(si, 12), rqPtr, nr);
     }
   }
 }

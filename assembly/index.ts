@@ -37,6 +37,7 @@ export * from "./qs8";
 export * from "./dwconv2d-qs8";
 export * from "./conv2d-winograd-qs8";
 export * from "./conv2d-pack-qs8";
+export * from "./gemv-qs8";
 export * from "./pixels";
 export * from "./resize";
 export * from "./pad";

@@ -10,9 +10,16 @@
 // qmin/qmax (within −128…127) carry a fused ReLU / ReLU6 / clamp. The scalar and vector paths
 // give the same bits.
 //
-// The requantization block (i32, rqPtr): [zx, zy, qmin, qmax, mode]; mode is the relaxed-dot mode
-// chosen at start-up (src/wasm/probe-qs8.ts): 1 the runtime's relaxed dot is exact on signed bytes,
-// 0 split each activation into 7-bit halves, −1 use dot_i16x8_s (ignored by the plain builds).
+// The requantization block (rqPtr, 112 bytes, written by src/wasm/qs8-layout.ts's requantBlock):
+// i32 [zx, zy, qmin, qmax, mode] at 0…19, mode the relaxed-dot mode chosen at start-up
+// (src/wasm/probe-qs8.ts: 2 one dot on unsigned activations, 1 one signed dot, 0 split each
+// activation into 7-bit halves, −1 dot_i16x8_s; ignored by the plain builds), then the vector
+// constants of the requantization at the RQ_* offsets below, so no kernel builds them in a loop.
+export const RQ_BITS = 32; // i32x4: the bits of 1.5·2^23, less zy
+export const RQ_FLOOR = 48; // f32x4: −2^22
+export const RQ_MAGIC = 64; // f32x4: 1.5·2^23
+export const RQ_QMIN = 80; // i8x16: qmin
+export const RQ_QMAX = 96; // i8x16: qmax
 
 /** Bytes of k packed together per lane pair / quad: 2 (dot_i16x8_s) or 4 (relaxed dot). */
 export const QS8_KG: i32 = ASC_FEATURE_RELAXED_SIMD ? 4 : 2;
@@ -31,50 +38,40 @@ export const QS8_KG: i32 = ASC_FEATURE_RELAXED_SIMD ? 4 : 2;
   oh: i32; ow: i32;
 }
 
-/** [zy, qmin, qmax, mode] of a requantization block. */
-@inline export function loadRq(rqPtr: usize): v128 {
-  return v128.load(rqPtr, 4);
-}
-
-/** The GEMM's relaxed-dot mode (relaxed builds): 1 one signed dot, 0 split into 7-bit halves, −1 dot_i16x8_s. */
+/** The relaxed-dot mode of a requantization block (relaxed builds): 2 unsigned, 1 signed, 0 split, −1 dot_i16x8_s. */
 @inline export function rdotMode(rqPtr: usize): i32 {
   return load<i32>(rqPtr, 16);
 }
 
-/** The constant of roundZy for output zero point zy: the bits of 1.5·2^23, less zy. */
-@inline export function rqMagic(zy: i32): v128 {
-  return i32x4.splat(0x4b400000 - zy);
+/**
+ * nearest_even(f) + zy as i32 lanes, reading the block's constants (RQ_* below): f + 1.5·2^23
+ * rounds to an integer n in the f32 add itself (ties to even), and its bits are those of 1.5·2^23
+ * plus n, so subtracting (those bits − zy) leaves n + zy. f is first raised to −2^22 (a sum that low
+ * saturates to −128 anyway, and the bits stay those of a positive float); past +2^22 the bits still
+ * grow with f, so large sums saturate to 127 in the narrows. Three operations (their constants
+ * loaded from the block, where x86 takes them as memory operands) where f32x4.nearest and
+ * i32x4.trunc_sat_f32x4_s take about nine. f is never NaN (a finite sum times a finite scale).
+ */
+@inline export function roundZy(f: v128, rqPtr: usize): v128 {
+  return i32x4.sub(f32x4.add(f32x4.pmax(f, v128.load(rqPtr, RQ_FLOOR)), v128.load(rqPtr, RQ_MAGIC)), v128.load(rqPtr, RQ_BITS));
 }
 
 /**
- * nearest_even(f) + zy as i32 lanes, with magic = rqMagic(zy): f + 1.5·2^23 rounds to an integer
- * n in the f32 add itself (ties to even), and its bits are those of 1.5·2^23 plus n. f is first
- * raised to −2^22 (a sum that low saturates to −128 anyway, and the bits stay those of a positive
- * float); past +2^22 the bits still grow with f, so large sums saturate to 127 in the narrows. Five
- * cheap operations where f32x4.nearest and i32x4.trunc_sat_f32x4_s take about nine on x86. f is
- * never NaN (a finite sum times a finite scale).
+ * int8 lanes 0…7 of requant(lo ‖ hi): 8 int32 sums that already hold the bias, scale s splat, the
+ * block's zero point and clamp. The narrows saturate, so sums past the int8 range end at −128 / 127
+ * before the clamp.
  */
-@inline export function roundZy(f: v128, magic: v128): v128 {
-  return i32x4.sub(f32x4.add(f32x4.pmax(f, f32x4.splat(-4194304)), f32x4.splat(12582912)), magic);
-}
-
-/**
- * int8 lanes 0…7 of requant(lo ‖ hi): 8 int32 sums that already hold the bias, scale s splat,
- * magic = rqMagic(zy), the clamp [qlo, qhi] splat as bytes. The narrows saturate, so sums past the
- * int8 range end at −128 / 127 before the clamp.
- */
-@inline export function requantF(lo: v128, hi: v128, s: v128, magic: v128, qlo: v128, qhi: v128): v128 {
-  const r0 = roundZy(f32x4.mul(f32x4.convert_i32x4_s(lo), s), magic);
-  const r1 = roundZy(f32x4.mul(f32x4.convert_i32x4_s(hi), s), magic);
+@inline export function requantF(lo: v128, hi: v128, s: v128, rqPtr: usize): v128 {
+  const r0 = roundZy(f32x4.mul(f32x4.convert_i32x4_s(lo), s), rqPtr);
+  const r1 = roundZy(f32x4.mul(f32x4.convert_i32x4_s(hi), s), rqPtr);
   const h = i16x8.narrow_i32x4_s(r0, r1);
-  return i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h, h), qlo), qhi);
+  return i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h, h), v128.load(rqPtr, RQ_QMIN)), v128.load(rqPtr, RQ_QMAX));
 }
 
 /** int8 lanes 0…7 of requant(lo ‖ hi) (8 int32 sums), bias and scale splat. */
-@inline export function requant8(lo: v128, hi: v128, bias: i32, scale: f32, rq: v128): v128 {
+@inline export function requant8(lo: v128, hi: v128, bias: i32, scale: f32, rqPtr: usize): v128 {
   const b = i32x4.splat(bias);
-  return requantF(i32x4.add(lo, b), i32x4.add(hi, b), f32x4.splat(scale), rqMagic(i32x4.extract_lane(rq, 0)),
-    i8x16.splat(<i8>i32x4.extract_lane(rq, 1)), i8x16.splat(<i8>i32x4.extract_lane(rq, 2)));
+  return requantF(i32x4.add(lo, b), i32x4.add(hi, b), f32x4.splat(scale), rqPtr);
 }
 
 /** Stores lanes 0…n−1 (n ≤ 8) of q at p, p + s, p + 2s, … */
@@ -95,8 +92,8 @@ export const QS8_KG: i32 = ASC_FEATURE_RELAXED_SIMD ? 4 : 2;
 }
 
 /** requant8 then store8. */
-@inline export function requantStore(p: usize, s: i32, lo: v128, hi: v128, bias: i32, scale: f32, rq: v128, n: i32): void {
-  store8(p, s, requant8(lo, hi, bias, scale, rq), n);
+@inline export function requantStore(p: usize, s: i32, lo: v128, hi: v128, bias: i32, scale: f32, rqPtr: usize, n: i32): void {
+  store8(p, s, requant8(lo, hi, bias, scale, rqPtr), n);
 }
 
 /** The scalar requantization of one sum (acc already includes the bias); same bits as requant8. */

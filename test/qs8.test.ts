@@ -6,6 +6,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Tensor, engineInfo, ops } from '../src/index.js';
 import { heap, kernels, rdotMode } from '../src/wasm/engine.js';
 import { qclamp } from '../src/ops/qs8.js';
+import { requantBlock } from '../src/wasm/qs8-layout.js';
 import { BUILD, bytesInUse, ready, rng } from './helpers.js';
 import { addQs8Ref, convQs8Ref, dequantizeRef, gemmQs8Ref, quantizeRef, requantRef, roundEven, type ConvQs8Case } from './ref/qs8.js';
 
@@ -46,7 +47,7 @@ function gemm(A: Int8Array, B: Int8Array, M: number, N: number, K: number, bias:
   // relaxed-dot mode 2 takes the activations as unsigned bytes x ^ 0x80 = x + 128: the bias takes the 128 back
   const flip = rq[4] === 2 ? 0x80 : 0;
   const b2 = flip ? bias.map((v, i) => v - 128 * A.slice(i * K, i * K + K).reduce((s, a) => s + a, 0)) : bias;
-  const ap = put(A), bp = put(B), bi = put(b2), sc = put(scale), rqp = put(Int32Array.from(rq));
+  const ap = put(A), bp = put(B), bi = put(b2), sc = put(scale), rqp = put(Int32Array.from(requantBlock(rq[0], rq[1], rq[2], rq[3], rq[4])));
   const pa = h.alloc(Math.ceil(M / 4) * 8 * K4), pb = h.alloc(Math.ceil(N / 8) * 8 * K4), cp = h.alloc(M * N);
   try {
     k.gemm_pack_qs8_p4_simd(ap, K, M, K, pa);

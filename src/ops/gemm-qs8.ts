@@ -123,6 +123,20 @@ function packWeights(w: QWeights, groups: number, og: number, K: number): { ptr:
   return { ptr, stride };
 }
 
+/** Batches below this run the matrix–vector kernel once per sample (the GEMM's 8-column panels would be mostly empty). */
+const GEMV_BELOW = 4;
+
+/** The weights [O, K] row-major for gemv_qs8_minmax_simd: rows of K rounded up to 16 bytes, O up to 4 rows, zeros between. */
+function rowWeights(data: Int8Array, O: number, K: number): number {
+  const ldw = Math.ceil(K / 16) * 16, rows = Math.ceil(O / 4) * 4;
+  const h = heap();
+  const ptr = h.alloc(rows * ldw);
+  const u8 = h.u8view();
+  u8.fill(0, ptr, ptr + rows * ldw);
+  for (let o = 0; o < O; o++) u8.set(new Uint8Array(data.buffer, data.byteOffset + o * K, K), ptr + o * ldw);
+  return ptr;
+}
+
 /** Runs make(own) and returns its Prepared; what own() took is freed if make throws (an allocation failing half-way). */
 function owning(make: (own: (ptr: number) => number, owned: number[]) => Prepared): Prepared {
   const owned: number[] = [];
@@ -180,6 +194,14 @@ export function prepareConv2dQs8(xShape: Shape, weights: QWeights, options: Conv
       });
     }
     if (winogradQs8Runs(p, mode)) return prepareWinogradQs8(p, w.data, bias, scale, rq, ql.x.zeroPoint, owned);
+    if (p.groups === 1 && g.kh === p.h && g.kw === p.wd && g.dh === 1 && g.dw === 1 && g.padTop === 0 && g.padLeft === 0 && P === 1) {
+      // the window is the whole unpadded input: x is the im2col column itself
+      const rows = own(rowWeights(w.data, p.o, K));
+      const ldw = Math.ceil(K / 16) * 16;
+      return prepared(outShape, 0, owned, (inputs, yp) => {
+        for (let n = 0; n < p.n; n++) k.gemv_qs8_minmax_simd(rows, ldw, inputs[0] + n * p.c * hw, bias, scale, yp + n * p.o, p.o, rq);
+      });
+    }
     const packed = packWeights(w, p.groups, p.og, K);
     own(packed.ptr);
     const b = convPanels(p, ql.x.zeroPoint, flip, own);
@@ -224,6 +246,13 @@ export function prepareLinearQs8(xShape: Shape, weights: QWeights, q: QLayerPara
     own(bias);
     own(scale);
     const rq = own(paramBlock(rqBlock(ql.x, ql.y, ql.clamp, mode)));
+    if (n < GEMV_BELOW) {
+      const rows = own(rowWeights(w.data, O, K));
+      const ldw = Math.ceil(K / 16) * 16;
+      return prepared([n, O], 0, owned, (inputs, yp) => {
+        for (let j = 0; j < n; j++) k.gemv_qs8_minmax_simd(rows, ldw, inputs[0] + j * K, bias, scale, yp + j * O, O, rq);
+      });
+    }
     const packed = own(packWeights(w, 1, O, K).ptr);
     const panelBytes = Math.ceil(n / 8) * 8 * K4(K) + 16;
     return prepared([n, O], panelBytes, owned, (inputs, yp, panels) => {

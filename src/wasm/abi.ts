@@ -136,7 +136,7 @@ export interface Kernels {
   dequantize_qs8_simd(xPtr: number, yPtr: number, n: number, scale: number, zp: number): void;
   dwconv2d_qs8_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, scalePtr: number, yPtr: number, paramsPtr: number, rqPtr: number): void;
   add_qs8_minmax_simd(aPtr: number, bPtr: number, yPtr: number, n: number, ma: number, za: number, mb: number, zb: number, zy: number, qmin: number, qmax: number): void;
-  maxpool2d_qs8_simd(xPtr: number, yPtr: number, planes: number, paramsPtr: number): void;
+  maxpool2d_qs8_simd(xPtr: number, yPtr: number, planes: number, paramsPtr: number, scratchPtr: number): void;
   global_avgpool2d_qs8_simd(xPtr: number, yPtr: number, planes: number, hw: number, mult: number, zx: number, zy: number): void;
   dwconv2d_qs8_3x3_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, scalePtr: number, yPtr: number, paramsPtr: number, rqPtr: number, scratchPtr: number): void;
   pad_qs8_simd(xPtr: number, yPtr: number, planes: number, H: number, W: number, pt: number, pl: number, Hp: number, Wp: number, zx: number): void;
@@ -144,6 +144,7 @@ export interface Kernels {
   gemm_i16_4x8_simd(aPtr: number, aStride: number, bPtr: number, bStride: number, cPtr: number, cStride: number, ldc: number, M: number, N: number, G: number, count: number): void;
   conv2d_winograd_output_qs8_2x2_minmax_simd(mPtr: number, posStride: number, ldm: number, biasPtr: number, scalePtr: number, yPtr: number, paramsPtr: number, t0: number, T: number, rqPtr: number, scratch: number): void;
   conv2d_pack_qs8_p8_simd(xPad: number, offPtr: number, K: number, P: number, ow: number, rowStep: number, sw: number, dstPtr: number, flip: number): void;
+  gemv_qs8_minmax_simd(wPtr: number, ldw: number, xPtr: number, biasPtr: number, scalePtr: number, yPtr: number, M: number, rqPtr: number): void;
   pixels_rgba8_to_nchw_f32_simd(srcPtr: number, tablesPtr: number, dstPtr: number, outH: number, outW: number, channels: number): void;
   resize_nearest_f32_simd(xPtr: number, yPtr: number, tabPtr: number, planeStart: number, planeEnd: number): void;
   resize_nearest_f32_2x_simd(xPtr: number, yPtr: number, H: number, W: number, planeStart: number, planeEnd: number): void;
@@ -296,6 +297,7 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'gemm_i16_4x8_simd',
   'conv2d_winograd_output_qs8_2x2_minmax_simd',
   'conv2d_pack_qs8_p8_simd',
+  'gemv_qs8_minmax_simd',
   'pixels_rgba8_to_nchw_f32_simd',
   'resize_nearest_f32_simd',
   'resize_nearest_f32_2x_simd',

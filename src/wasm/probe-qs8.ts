@@ -9,7 +9,7 @@
 // (dot_i16x8_s, as the plain build).
 import type { Heap } from './heap.js';
 import type { Kernels } from './abi.js';
-import { depthwise3x3Scratch, depthwise3x3Weights } from './qs8-layout.js';
+import { depthwise3x3Scratch, depthwise3x3Weights, requantBlock } from './qs8-layout.js';
 
 /** The mode for the int8 kernels' requantization block (−1 in a build without relaxed SIMD). */
 export function probeQs8(k: Kernels, heap: Heap): number {
@@ -19,6 +19,8 @@ export function probeQs8(k: Kernels, heap: Heap): number {
   for (const mode of modes) if (gemmMatches(k, heap, mode) && depthwiseMatches(k, heap, mode)) return mode;
   return -1;
 }
+
+const RQ_BYTES = 112;
 
 /** Full-range bytes, both extremes present (a fixed pattern). */
 const bytes = (n: number, a: number, b: number) => Int8Array.from({ length: n }, (_, i) => ((i * a + b) % 256) - 128);
@@ -43,7 +45,7 @@ function gemmMatches(k: Kernels, h: Heap, mode: number): boolean {
   const M = 5, N = 12, K = 12;
   const a = bytes(M * K, 73, 11), b = bytes(K * N, 151, 5);
   const K4 = Math.ceil(K / 4) * 4;
-  return withBlocks(h, [M * K, K * N, Math.ceil(M / 4) * 8 * K4, Math.ceil(N / 8) * 8 * K4, M * N, 4 * M, 4 * M, 20], ([ap, bp, pa, pb, cp, bi, sc, rq]) => {
+  return withBlocks(h, [M * K, K * N, Math.ceil(M / 4) * 8 * K4, Math.ceil(N / 8) * 8 * K4, M * N, 4 * M, 4 * M, RQ_BYTES], ([ap, bp, pa, pb, cp, bi, sc, rq]) => {
     const u8 = h.u8view();
     u8.set(new Uint8Array(a.buffer), ap);
     u8.set(new Uint8Array(b.buffer), bp);
@@ -51,7 +53,7 @@ function gemmMatches(k: Kernels, h: Heap, mode: number): boolean {
     const bias = Int32Array.from({ length: M }, (_, i) => (mode === 2 ? -128 * a.slice(i * K, i * K + K).reduce((s, v) => s + v, 0) : 0));
     h.i32view().set(bias, bi >>> 2);
     h.f32view().fill(1 / 4096, sc >>> 2, (sc >>> 2) + M);
-    h.i32view().set([0, 0, -128, 127, mode], rq >>> 2);
+    h.i32view().set(requantBlock(0, 0, -128, 127, mode), rq >>> 2);
     k.gemm_pack_qs8_p4_simd(ap, K, M, K, pa);
     k.gemm_pack_qs8_p8_simd(bp, N, 1, K, N, pb, mode === 2 ? 0x80 : 0);
     k.gemm_qs8_4x8_minmax_simd(pa, pb, cp, N, 1, bi, sc, M, N, K, rq);
@@ -72,14 +74,14 @@ function depthwiseMatches(k: Kernels, h: Heap, mode: number): boolean {
   const pw = depthwise3x3Weights(w, C);
   for (const S of [1, 2]) {
     const oh = Math.floor((H - 1) / S) + 1, ow = Math.floor((W - 1) / S) + 1;
-    const ok = withBlocks(h, [C * H * W, pw.byteLength, 4 * C, 4 * C, C * oh * ow, 52, 20, depthwise3x3Scratch(W, 1, S, S, oh, ow, mode)], ([xp, wp, bi, sc, yp, gp, rq, scr]) => {
+    const ok = withBlocks(h, [C * H * W, pw.byteLength, 4 * C, 4 * C, C * oh * ow, 52, RQ_BYTES, depthwise3x3Scratch(W, 1, S, S, oh, ow, mode)], ([xp, wp, bi, sc, yp, gp, rq, scr]) => {
       h.u8view().set(new Uint8Array(x.buffer), xp);
       h.i32view().set(pw, wp >>> 2);
       const zf = zx + (mode === 2 ? 128 : 0);
       h.i32view().set(Array.from({ length: C }, (_, c) => -zf * w.slice(c * 9, c * 9 + 9).reduce((s, v) => s + v, 0)), bi >>> 2);
       h.f32view().fill(1 / 4096, sc >>> 2, (sc >>> 2) + C);
       h.i32view().set([C, H, W, 3, 3, S, S, 1, 1, 1, 1, oh, ow], gp >>> 2);
-      h.i32view().set([zx, 0, -128, 127, mode], rq >>> 2);
+      h.i32view().set(requantBlock(zx, 0, -128, 127, mode), rq >>> 2);
       k.dwconv2d_qs8_3x3_minmax_simd(xp, wp, bi, sc, yp, gp, rq, scr);
       const y = new Int8Array(h.u8view().slice(yp, yp + C * oh * ow).buffer);
       for (let c = 0; c < C; c++) for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) {

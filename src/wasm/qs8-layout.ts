@@ -28,3 +28,15 @@ export function depthwise3x3Scratch(W: number, padLeft: number, sh: number, sw: 
   const stride = (Math.max(padLeft + W + 16, Math.max(ow - B, 0) * sw + 20) + 15) & ~15;
   return ((oh - 1) * sh + 3) * stride;
 }
+
+/**
+ * The requantization block of the int8 kernels (assembly/qs8-common.ts), 28 i32: [zx, zy, qmin,
+ * qmax, mode, 0, 0, 0], then the vector constants: the bits of 1.5·2^23 less zy (×4), −2^22 and
+ * 1.5·2^23 as f32 (×4 each), qmin and qmax as 16 bytes each.
+ */
+export function requantBlock(zx: number, zy: number, qmin: number, qmax: number, mode: number): number[] {
+  const f = new Float32Array([-4194304, 12582912]), fb = new Int32Array(f.buffer);
+  const bytes = (q: number) => ((q & 0xff) * 0x01010101) | 0;
+  const x4 = (v: number) => [v, v, v, v];
+  return [zx, zy, qmin, qmax, mode, 0, 0, 0, ...x4(0x4b400000 - zy), ...x4(fb[0]), ...x4(fb[1]), ...x4(bytes(qmin)), ...x4(bytes(qmax))];
+}
