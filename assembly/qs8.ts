@@ -148,7 +148,7 @@ export function add_qs8_minmax_simd(aPtr: usize, bPtr: usize, yPtr: usize, n: i3
  * Max pooling on int8 (max commutes with the monotone quantization: input and output share scale
  * and zero point), one call for `planes` planes: y[pl, oy, ox] = max over the window's taps inside
  * the image (padding never wins, as PyTorch's −∞). paramsPtr: i32 [H, W, kh, kw, sh, sw, dh, dw,
- * padTop, padLeft, oh, ow]. Each plane is first copied into the scratch with −128 around it (rows
+ * padTop, padLeft, oh, ow]. Each plane with padding is first copied into the scratch with −128 around it (rows
  * (oh − 1)·sh + (kh − 1)·dh + 1 of stride Wp = maxpoolQs8Stride, then one row of Wp bytes): per
  * output row, the max down the window's rows (16 columns a step) into that last row, then across
  * its columns, 8 outputs a step for strides 1 and 2 (the last step overlapping the one before),
@@ -166,14 +166,19 @@ export function maxpool2d_qs8_simd(xPtr: usize, yPtr: usize, planes: i32, params
   const rows = (oh - 1) * sh + (kh - 1) * dh + 1;
   const R = scratchPtr + <usize>(rows * Wp);
   const lowest = i8x16.splat(-128);
+  // windows inside the image (no padding): the rows are read in place, 16 bytes past a row at most
+  const inPlace = pt == 0 && pl == 0 && rows <= H && span <= W;
+  const stride = inPlace ? W : Wp;
   for (let q = 0; q < planes; q++) {
-    padPlane(scratchPtr, xPtr + <usize>q * <usize>(H * W), H, W, pt, pl, rows, Wp, lowest);
+    const x = xPtr + <usize>q * <usize>(H * W);
+    if (!inPlace) padPlane(scratchPtr, x, H, W, pt, pl, rows, Wp, lowest);
+    const src = inPlace ? x : scratchPtr;
     let y = yPtr + <usize>q * <usize>(oh * ow);
     for (let oy = 0; oy < oh; oy++) {
-      const top = scratchPtr + <usize>(oy * sh * Wp);
+      const top = src + <usize>(oy * sh * stride);
       for (let i = 0; i < span; i += 16) {
         let v = v128.load(top + <usize>i);
-        for (let ki = 1; ki < kh; ki++) v = i8x16.max_s(v, v128.load(top + <usize>(ki * dh * Wp + i)));
+        for (let ki = 1; ki < kh; ki++) v = i8x16.max_s(v, v128.load(top + <usize>(ki * dh * stride + i)));
         v128.store(R + <usize>i, v);
       }
       if (sw <= 2 && ow >= 8) {
