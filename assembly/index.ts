@@ -38,6 +38,7 @@ export * from "./dwconv2d-qs8";
 export * from "./conv2d-winograd-qs8";
 export * from "./conv2d-pack-qs8";
 export * from "./gemv-qs8";
+export * from "./conv2d-direct-qs8";
 export * from "./pixels";
 export * from "./resize";
 export * from "./pad";

@@ -74,21 +74,27 @@ export const QS8_KG: i32 = ASC_FEATURE_RELAXED_SIMD ? 4 : 2;
   return requantF(i32x4.add(lo, b), i32x4.add(hi, b), f32x4.splat(scale), rqPtr);
 }
 
-/** Stores lanes 0…n−1 (n ≤ 8) of q at p, p + s, p + 2s, … */
+/**
+ * Stores lanes 0…n−1 (n ≤ 8) of q at p, p + s, p + 2s, … A partial store goes through the low 8
+ * bytes as one i64 (a lane extract per byte would have V8 recompute q in every branch).
+ */
 @inline export function store8(p: usize, s: i32, q: v128, n: i32): void {
   if (s == 1 && n >= 8) {
     v128.store64_lane(p, q, 0);
     return;
   }
-  const st = <usize>s;
-  if (n > 0) store<i8>(p, i8x16.extract_lane_s(q, 0));
-  if (n > 1) store<i8>(p + st, i8x16.extract_lane_s(q, 1));
-  if (n > 2) store<i8>(p + 2 * st, i8x16.extract_lane_s(q, 2));
-  if (n > 3) store<i8>(p + 3 * st, i8x16.extract_lane_s(q, 3));
-  if (n > 4) store<i8>(p + 4 * st, i8x16.extract_lane_s(q, 4));
-  if (n > 5) store<i8>(p + 5 * st, i8x16.extract_lane_s(q, 5));
-  if (n > 6) store<i8>(p + 6 * st, i8x16.extract_lane_s(q, 6));
-  if (n > 7) store<i8>(p + 7 * st, i8x16.extract_lane_s(q, 7));
+  let x = i64x2.extract_lane(q, 0);
+  if (s == 1) {
+    if (n & 4) { store<i32>(p, <i32>x); x >>= 32; p += 4; }
+    if (n & 2) { store<i16>(p, <i16>x); x >>= 16; p += 2; }
+    if (n & 1) store<i8>(p, <i8>x);
+    return;
+  }
+  for (let i = 0; i < n; i++) {
+    store<i8>(p, <i8>x);
+    x >>= 8;
+    p += <usize>s;
+  }
 }
 
 /** requant8 then store8. */

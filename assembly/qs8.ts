@@ -1,7 +1,7 @@
 // QS8 elementwise, depthwise and pooling kernels (the GEMM family is assembly/gemm-qs8.ts; the
 // requantization and its rounding: assembly/qs8-common.ts). int8 tensors are NCHW bytes with a
 // per-tensor scale and zero point: real = (q − z)·scale.
-import { Qs8Window, padPlane, requant1, requantStore } from "./qs8-common";
+import { Qs8Window, padPlane, requant1, requantStore, store8 } from "./qs8-common";
 
 /**
  * y[i] = clamp(nearest_even(x[i] / scale) + zp, −128, 127) (ONNX QuantizeLinear to int8; NaN → zp).
@@ -151,8 +151,8 @@ export function add_qs8_minmax_simd(aPtr: usize, bPtr: usize, yPtr: usize, n: i3
  * padTop, padLeft, oh, ow]. Each plane with padding is first copied into the scratch with −128 around it (rows
  * (oh − 1)·sh + (kh − 1)·dh + 1 of stride Wp = maxpoolQs8Stride, then one row of Wp bytes): per
  * output row, the max down the window's rows (16 columns a step) into that last row, then across
- * its columns, 8 outputs a step for strides 1 and 2 (the last step overlapping the one before),
- * one by one for others. Scratch: (rows + 1)·Wp + 32 bytes.
+ * its columns, 8 outputs a step for strides 1 and 2 (the last step overlapping the one before;
+ * a row narrower than 8 in one step), one by one for others. Scratch: (rows + 1)·Wp + 32 bytes.
  */
 export function maxpool2d_qs8_simd(xPtr: usize, yPtr: usize, planes: i32, paramsPtr: usize, scratchPtr: usize): void {
   const H = load<i32>(paramsPtr), W = load<i32>(paramsPtr, 4);
@@ -169,6 +169,10 @@ export function maxpool2d_qs8_simd(xPtr: usize, yPtr: usize, planes: i32, params
   // windows inside the image (no padding): the rows are read in place, 16 bytes past a row at most
   const inPlace = pt == 0 && pl == 0 && rows <= H && span <= W;
   const stride = inPlace ? W : Wp;
+  if (inPlace && kh == 2 && kw == 2 && sh == 2 && sw == 2 && dh == 1 && dw == 1) {
+    maxpool2x2(xPtr, yPtr, planes, H, W, oh, ow);
+    return;
+  }
   for (let q = 0; q < planes; q++) {
     const x = xPtr + <usize>q * <usize>(H * W);
     if (!inPlace) padPlane(scratchPtr, x, H, W, pt, pl, rows, Wp, lowest);
@@ -181,20 +185,20 @@ export function maxpool2d_qs8_simd(xPtr: usize, yPtr: usize, planes: i32, params
         for (let ki = 1; ki < kh; ki++) v = i8x16.max_s(v, v128.load(top + <usize>(ki * dh * stride + i)));
         v128.store(R + <usize>i, v);
       }
-      if (sw <= 2 && ow >= 8) {
+      if (sw <= 2) {
         for (let ox = 0; ox < ow; ox += 8) {
-          const o = min(ox, ow - 8);
+          // the last step overlaps the one before (or, in a row narrower than 8, stores ow)
+          const o = ow >= 8 ? min(ox, ow - 8) : 0;
           const p = R + <usize>(o * sw);
           let v = lowest;
-          for (let kj = 0; kj < kw; kj++) {
-            const t = p + <usize>(kj * dw);
-            if (sw == 1) v = i8x16.max_s(v, v128.load64_zero(t));
-            else {
-              const u = v128.load(t);
-              v = i8x16.max_s(v, i8x16.shuffle(u, u, 0, 2, 4, 6, 8, 10, 12, 14, 0, 0, 0, 0, 0, 0, 0, 0));
-            }
+          if (sw == 1) {
+            for (let kj = 0; kj < kw; kj++) v = i8x16.max_s(v, v128.load64_zero(p + <usize>(kj * dw)));
+          } else {
+            // the even bytes of 16, sign-extended in i16 lanes by two shifts (no shuffle constant)
+            for (let kj = 0; kj < kw; kj++) v = i16x8.max_s(v, i16x8.shr_s(i16x8.shl(v128.load(p + <usize>(kj * dw)), 8), 8));
+            v = i8x16.narrow_i16x8_s(v, v);
           }
-          v128.store64_lane(y + <usize>o, v, 0);
+          store8(y + <usize>o, 1, v, min(8, ow - o));
         }
       } else {
         for (let ox = 0; ox < ow; ox++) {
@@ -203,6 +207,28 @@ export function maxpool2d_qs8_simd(xPtr: usize, yPtr: usize, planes: i32, params
           store<i8>(y + <usize>ox, <i8>m);
         }
       }
+      y += <usize>ow;
+    }
+  }
+}
+
+/**
+ * The 2×2 stride-2 window inside the image (LeNet, VGG): per 8 outputs the max of two 16-byte rows,
+ * then of each byte pair (the even bytes and the odd ones sign-extended in i16 lanes by shifts).
+ * Reads at most 15 bytes past the input.
+ */
+function maxpool2x2(xPtr: usize, yPtr: usize, planes: i32, H: i32, W: i32, oh: i32, ow: i32): void {
+  let y = yPtr;
+  for (let q = 0; q < planes; q++) {
+    let r = xPtr + <usize>q * <usize>(H * W);
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox += 8) {
+        const o = ow >= 8 ? min(ox, ow - 8) : 0;
+        const m = i8x16.max_s(v128.load(r + <usize>(2 * o)), v128.load(r + <usize>(2 * o + W)));
+        const v = i16x8.max_s(i16x8.shr_s(i16x8.shl(m, 8), 8), i16x8.shr_s(m, 8));
+        store8(y + <usize>o, 1, i8x16.narrow_i16x8_s(v, v), min(8, ow - o));
+      }
+      r += <usize>(2 * W);
       y += <usize>ow;
     }
   }

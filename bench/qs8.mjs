@@ -4,7 +4,7 @@
 // lowerings (the prepared calls a plan runs), and, with --steps, where each plan's time goes by
 // kind of step.
 //
-//   node bench/qs8.mjs [--layers] [--steps] [--models lenet,resnet18,mobilenetv2]   plain SIMD build
+//   node bench/qs8.mjs [--layers] [--steps [--all]] [--models lenet,resnet18,mobilenetv2]   plain SIMD build
 //   node_modules/.bin/deno run -A bench/qs8.mjs [same flags]                        relaxed build
 //   (Deno and Chromium run relaxed SIMD without a flag; Node 20 only behind
 //   --experimental-wasm-relaxed-simd, where its relaxed dot fails the start-up check; `simd` or
@@ -116,13 +116,13 @@ function stepTimes(model, plan, x) {
   const t = timeAll(runs, 5);
   const by = new Map();
   steps.forEach((s, i) => {
-    const k = kind(layers.get(s.name));
+    const k = flag('all') ? `${s.name} (${kind(layers.get(s.name))} → ${s.prepared.outShape.slice(1).join('×')})` : kind(layers.get(s.name));
     const g = by.get(k) ?? { n: 0, ms: 0 };
     g.n++;
     g.ms += t[i];
     by.set(k, g);
   });
-  return [...by].sort((a, b) => b[1].ms - a[1].ms);
+  return flag('all') ? [...by] : [...by].sort((a, b) => b[1].ms - a[1].ms);
 }
 
 const picked = arg('models', Object.keys(MODELS).join(',')).split(',');

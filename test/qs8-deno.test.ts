@@ -1,8 +1,9 @@
 // The int8 kernels give the same integers on every build and relaxed-dot mode: Deno runs the
 // relaxed build (no flag needed), whose start-up check picks the mode its CPU supports (on x86
 // with VNNI the unsigned-activation mode 2, on Arm the signed mode 1, else the split mode 0 or
-// dot_i16x8_s), and computes int8 convolutions of every kernel family (im2col + GEMM, 1×1,
-// depthwise 3×3 at stride 1 and 2, the general depthwise kernel, a dense layer); the same program
+// dot_i16x8_s), and computes int8 convolutions of every kernel family (the GEMM on panels packed
+// from the padded input, 1×1, depthwise 3×3 at stride 1 and 2, the general depthwise kernel, the
+// direct kernel of short reductions, a dense layer); the same program
 // runs here on this suite's build, and the bytes must be equal.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -34,6 +35,8 @@ function cases(s: typeof sd): number[] {
   conv(16, 16, 9, 37, 3, { padding: 1, groups: 16 }, 3);
   conv(8, 8, 12, 29, 3, { padding: 1, stride: 2, groups: 8 }, -128);
   conv(4, 4, 9, 9, 5, { padding: 2, groups: 4 }, 127);
+  conv(1, 7, 12, 37, 5, { padding: 2 }, 5);
+  conv(3, 5, 9, 13, 3, {}, -128);
   const x = s.Tensor.from(bytes(3 * 70, 31, 7), [3, 70]);
   const y = s.ops.linearQs8(x, { data: bytes(10 * 70, 13, 1).map((v) => Math.max(v, -127)), shape: [10, 70], scales: new Float32Array(10).fill(0.002), bias: null },
     { x: { scale: 0.1, zeroPoint: 9 }, y: { scale: 0.3, zeroPoint: 0 } });

@@ -246,6 +246,17 @@ describe('conv2dQs8', () => {
     }
   });
 
+  it('short reductions (C·kh·kw ≤ 32: the direct kernel): widths 1…40 across the 8- and 16-pixel steps, 1…7 output channels, stride down the height, padding', () => {
+    let s = 2500;
+    for (let w = 1; w <= 40; w++) {
+      const [c, k] = [[1, 5], [2, 3], [3, 3], [1, 4], [4, 2], [32, 1], [1, 1]][w % 7];
+      const o = 1 + (w % 7), pad = [0, 1, 2][w % 3];
+      if (w + 2 * pad < k) continue;
+      convCase({ ...base4, n: 1 + (w % 2), c, o, h: 2 + k + (w % 3), w, kh: k, kw: k, sh: 1 + (w % 3), pt: pad, pl: pad, pb: (w + 1) % 2, pr: pad },
+        s++, [-128, 127, 5][s % 3], [127, -128, -3][s % 3], s % 4 === 0 ? { min: 0, max: 6 } : undefined);
+    }
+  });
+
   it('fuses ReLU and ReLU6 into the store', () => {
     convCase({ ...base4, c: 5, o: 7, h: 6, w: 6, kh: 3, kw: 3, pt: 1, pl: 1, pb: 1, pr: 1 }, 41, 7, -128, { min: 0 });
     convCase({ ...base4, c: 5, o: 7, h: 6, w: 6, kh: 3, kw: 3 }, 42, 7, -100, { min: 0, max: 6 });

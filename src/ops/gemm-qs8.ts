@@ -11,11 +11,13 @@
 // in 8-column panels (conv2d-pack-qs8.ts: from x itself, the padded input or an im2col matrix),
 // then the GEMM with the requantization fused into its store. A depthwise convolution
 // (one input and one output channel per group) runs its direct kernel; a 3×3 stride-1 convolution
-// on the 16-bit dot runs exact Winograd F(2×2, 3×3) (conv2d-winograd-qs8.ts).
+// on the 16-bit dot runs exact Winograd F(2×2, 3×3) (conv2d-winograd-qs8.ts); a short reduction
+// (a first layer on few channels) runs the direct kernel of conv2d-direct-qs8.ts.
 import { Tensor, type Shape } from '../tensor.js';
 import { heap, kernels, rdotMode } from '../wasm/engine.js';
 import { depthwise3x3Scratch, depthwise3x3Weights } from '../wasm/qs8-layout.js';
 import { prepareWinogradQs8, winogradQs8Runs } from './conv2d-winograd-qs8.js';
+import { directQs8Runs, prepareDirectQs8 } from './conv2d-direct-qs8.js';
 import { describe, elementCount, fmtShape, knownOptions, shapeArg, tensorArg, xShapeArg } from './validate.js';
 import { paramBlock, prepared, releaseAll, runOnce, type Prepared } from './prepared.js';
 import { geometry } from './conv2d-common.js';
@@ -194,6 +196,7 @@ export function prepareConv2dQs8(xShape: Shape, weights: QWeights, options: Conv
       });
     }
     if (winogradQs8Runs(p, mode)) return prepareWinogradQs8(p, w.data, bias, scale, rq, ql.x.zeroPoint, owned);
+    if (directQs8Runs(p)) return prepareDirectQs8(p, w.data, bias, scale, rq, ql.x.zeroPoint, mode, owned);
     if (p.groups === 1 && g.kh === p.h && g.kw === p.wd && g.dh === 1 && g.dw === 1 && g.padTop === 0 && g.padLeft === 0 && P === 1) {
       // the window is the whole unpadded input: x is the im2col column itself
       const rows = own(rowWeights(w.data, p.o, K));
