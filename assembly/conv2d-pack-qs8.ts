@@ -4,7 +4,7 @@
 // tap k for pixel p lies at the pixel's window origin plus the tap's offset, both in the padded
 // planes. Eight pixels of one output row are one 8-byte load per tap (stride 1) or the even bytes
 // of one 16-byte load (stride 2); a panel that runs into the next output row blends two such loads.
-import { QS8_KG } from "./qs8-common";
+import { QS8_BGROUP, QS8_KG, storeGroupI16 } from "./qs8-common";
 
 /**
  * Bytes of tap offset `off` for the panel's 8 pixels: from b1 (lanes set in mask) and b2 (the
@@ -30,7 +30,7 @@ function panel(d: usize, offPtr: usize, groups: i32, b1: usize, b2: usize, two: 
     const r1 = taps8(b1, b2, <usize>load<i32>(o, 4), two, mask);
     const t01 = i8x16.shuffle(r0, r1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     if (!ASC_FEATURE_RELAXED_SIMD) {
-      v128.store(d, v128.xor(t01, fv));
+      storeGroupI16(d, v128.xor(t01, fv));
     } else {
       const r2 = taps8(b1, b2, <usize>load<i32>(o, 8), two, mask);
       const r3 = taps8(b1, b2, <usize>load<i32>(o, 12), two, mask);
@@ -39,7 +39,7 @@ function panel(d: usize, offPtr: usize, groups: i32, b1: usize, b2: usize, two: 
       v128.store(d, v128.xor(i16x8.shuffle(t01, t23, 4, 12, 5, 13, 6, 14, 7, 15), fv), 16);
     }
     o += QS8_KG << 2;
-    d += QS8_KG << 3;
+    d += QS8_BGROUP;
   }
 }
 
@@ -66,6 +66,6 @@ export function conv2d_pack_qs8_p8_simd(xPad: usize, offPtr: usize, K: i32, P: i
     const mask = i8x16.lt_s(iota, i8x16.splat(<i8>a));
     if (a < 8 && j0 + a < P) panel(d, offPtr, groups, b1, xPad + <usize>((oy + 1) * rowStep - a * sw), two, mask, fv);
     else panel(d, offPtr, groups, b1, b1, two, mask, fv);
-    d += <usize>(groups * QS8_KG * 8);
+    d += <usize>(groups * QS8_BGROUP);
   }
 }

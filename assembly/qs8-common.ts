@@ -24,6 +24,15 @@ export const RQ_QMAX = 96; // i8x16: qmax
 /** Bytes of k packed together per lane pair / quad: 2 (dot_i16x8_s) or 4 (relaxed dot). */
 export const QS8_KG: i32 = ASC_FEATURE_RELAXED_SIMD ? 4 : 2;
 
+/** Bytes of one packed B group of the GEMM (8 columns × KG values): 2 i16 or 4 bytes a column, 32 either way. */
+export const QS8_BGROUP: i32 = 32;
+
+/** 16 bytes of B (8 columns × 2 k) stored as the plain build's i16: 32 bytes at d. */
+@inline export function storeGroupI16(d: usize, t: v128): void {
+  v128.store(d, i16x8.extend_low_i8x16_s(t));
+  v128.store(d, i16x8.extend_high_i8x16_s(t), 16);
+}
+
 /**
  * The window block of the int8 im2col and depthwise kernels, i32[13] written by
  * src/ops/gemm-qs8.ts: channels, height, width, kernel, stride, dilation, padding top/left, output

@@ -48,7 +48,7 @@ function gemm(A: Int8Array, B: Int8Array, M: number, N: number, K: number, bias:
   const flip = rq[4] === 2 ? 0x80 : 0;
   const b2 = flip ? bias.map((v, i) => v - 128 * A.slice(i * K, i * K + K).reduce((s, a) => s + a, 0)) : bias;
   const ap = put(A), bp = put(B), bi = put(b2), sc = put(scale), rqp = put(Int32Array.from(requantBlock(rq[0], rq[1], rq[2], rq[3], rq[4])));
-  const pa = h.alloc(Math.ceil(M / 4) * 8 * K4), pb = h.alloc(Math.ceil(N / 8) * 8 * K4), cp = h.alloc(M * N);
+  const pa = h.alloc(Math.ceil(M / 4) * 8 * K4), pb = h.alloc(Math.ceil(N / 8) * 16 * K4), cp = h.alloc(M * N);
   try {
     k.gemm_pack_qs8_p4_simd(ap, K, M, K, pa);
     if (transB) k.gemm_pack_qs8_p8_simd(bp, 1, K, K, N, pb, flip);

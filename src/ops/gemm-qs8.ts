@@ -208,7 +208,7 @@ export function prepareConv2dQs8(xShape: Shape, weights: QWeights, options: Conv
     const packed = packWeights(w, p.groups, p.og, K);
     own(packed.ptr);
     const b = convPanels(p, ql.x.zeroPoint, flip, own);
-    const panelBytes = Math.ceil(P / 8) * 8 * K4(K) + 16;
+    const panelBytes = Math.ceil(P / 8) * 16 * K4(K) + 16;
     return prepared(outShape, b.scratchBytes + panelBytes, owned, (inputs, yp, scratch) => {
       const panels = scratch + b.scratchBytes;
       for (let n = 0; n < p.n; n++) {
@@ -257,7 +257,7 @@ export function prepareLinearQs8(xShape: Shape, weights: QWeights, q: QLayerPara
       });
     }
     const packed = own(packWeights(w, 1, O, K).ptr);
-    const panelBytes = Math.ceil(n / 8) * 8 * K4(K) + 16;
+    const panelBytes = Math.ceil(n / 8) * 16 * K4(K) + 16;
     return prepared([n, O], panelBytes, owned, (inputs, yp, panels) => {
       k.gemm_pack_qs8_p8_simd(inputs[0], 1, K, K, n, panels, flip);
       // C = W·xᵀ stored transposed: y[j, i] at j·O + i

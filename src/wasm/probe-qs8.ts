@@ -45,7 +45,7 @@ function gemmMatches(k: Kernels, h: Heap, mode: number): boolean {
   const M = 5, N = 12, K = 12;
   const a = bytes(M * K, 73, 11), b = bytes(K * N, 151, 5);
   const K4 = Math.ceil(K / 4) * 4;
-  return withBlocks(h, [M * K, K * N, Math.ceil(M / 4) * 8 * K4, Math.ceil(N / 8) * 8 * K4, M * N, 4 * M, 4 * M, RQ_BYTES], ([ap, bp, pa, pb, cp, bi, sc, rq]) => {
+  return withBlocks(h, [M * K, K * N, Math.ceil(M / 4) * 8 * K4, Math.ceil(N / 8) * 16 * K4, M * N, 4 * M, 4 * M, RQ_BYTES], ([ap, bp, pa, pb, cp, bi, sc, rq]) => {
     const u8 = h.u8view();
     u8.set(new Uint8Array(a.buffer), ap);
     u8.set(new Uint8Array(b.buffer), bp);
