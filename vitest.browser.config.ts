@@ -53,6 +53,8 @@ const NODE_ONLY = [
   'test/start.test.ts', // spawns node
   'test/demo.test.ts', // drives Chromium itself with playwright-core
   'test/demo-finetune.test.ts', // drives Chromium itself with playwright-core
+  'test/demo-segment.test.ts', // drives Chromium itself with playwright-core
+  'test/segment-train.test.ts', // spawns node
   'test/browser-threads.test.ts', // drives Chromium itself with playwright-core
   'test/readme.test.ts', // packs the package and runs the README's examples in Node, Deno, workerd and Chromium
   'test/threads*.test.ts', // Node's worker_threads pool (the browser run covers Web Workers)

@@ -1,5 +1,6 @@
 // Helpers shared by im2col (assembly/conv2d.ts) and its adjoint col2im (assembly/conv2d-backward.ts):
-// the im2col parameter block and where each kernel tap (ki, kj) reads inside the input.
+// the im2col parameter block and where each kernel tap (ki, kj) reads inside the input; and the
+// masked row load of the depthwise kernels (assembly/conv2d.ts, assembly/dwconv2d.ts).
 //
 // NOT part of the ABI: assembly/index.ts never names this file, and `export *` from a kernel file
 // does not re-export what that file imports, so these `@inline export` helpers are inlined into
@@ -47,4 +48,16 @@ import { oxFirst, oxEnd } from "./gemm-common";
 /** Byte offset within a channel plane of what tap (ki, kj) reads for output (oy, ox). */
 @inline export function tapOffset(g: Im2colBlock, ki: i32, kj: i32, oy: i32, ox: i32): usize {
   return <usize>((oy * g.sh + ki * g.dh - g.pt) * g.W + kj * g.dw - g.pl + ox * g.sw) << 2;
+}
+
+/**
+ * Four floats from column c of a row of W, zero lanes for columns outside [0, W). A vector that
+ * straddles a border is loaded whole and masked: it reads at most 12 bytes before the row (memory
+ * of the same instance, above the heap base) or 12 bytes past it (the allocation's padding).
+ */
+@inline export function loadMasked(row: usize, c: i32, W: i32): v128 {
+  if (c >= 0 && c + 4 <= W) return v128.load(row + (<isize>c << 2));
+  if (c + 4 <= 0 || c >= W) return f32x4.splat(0);
+  const lanes = i32x4.add(i32x4.splat(c), i32x4(0, 1, 2, 3));
+  return v128.and(v128.load(row + (<isize>c << 2)), i32x4.lt_u(lanes, i32x4.splat(W)));
 }

@@ -1,17 +1,25 @@
 // Helpers of the Winograd convolution family (assembly/conv2d-winograd.ts): the parameter block,
-// the one-dimensional transforms of F(m, 3) for m = 2, 4, 6 (α = m + 2 points: 0, ±1, ±2, ±½, ∞),
+// the one-dimensional transforms of F(m, 3) for m = 2, 4, 6 (α = m + 2 points, one of them ∞),
 // and the 4-lane gather / scatter of a group of four tiles.
 //
 // NOT part of the ABI: assembly/index.ts never names this file; these `@inline export` helpers
 // are inlined into the kernels that import them and never become exports of simdnet.wasm.
 //
-// The matrices (Lavin & Gray's construction; checked numerically against a float64 correlation in
+// The matrices (Toom–Cook with the point ∞; checked numerically against a float64 correlation in
 // test/conv2d-winograd.test.ts through the kernels):
-//   F(2, 3): Bᵀ rows [1 0 −1 0] [0 1 1 0] [0 −1 1 0] [0 1 0 −1]; Aᵀ [1 1 1 0] [0 1 −1 −1];
+//   F(2, 3): points 0, ±1. Bᵀ rows [1 0 −1 0] [0 1 1 0] [0 −1 1 0] [0 1 0 −1]; Aᵀ [1 1 1 0] [0 1 −1 −1];
 //            G g = [g0, (g0+g1+g2)/2, (g0−g1+g2)/2, g2]
-//   F(4, 3): Bᵀ rows [4 0 −5 0 1 0] [0 −4 −4 1 1 0] [0 4 −4 −1 1 0] [0 −2 −1 2 1 0] [0 2 −1 −2 1 0]
-//            [0 4 0 −5 0 1]; Aᵀ rows [1 1 1 1 1 0] [0 1 −1 2 −2 0] [0 1 1 4 4 0] [0 1 −1 8 −8 1]
-//   F(6, 3): points 0, ±1, ±2, ±½, ∞ (the constants 21/4, 17/4, 5/2, 5/4 in Bᵀ; powers of 2 and ½ in Aᵀ)
+//   F(4, 3): points 0, ±2/3, ±3/2 (not the usual 0, ±1, ±2: the float32 error of the whole
+//            convolution is 2.2× smaller, bench/README.md "Winograd accuracy"). Rows of Bᵀ and
+//            columns of Aᵀ are scaled by powers of two (exact) to entries in [½, 2), G takes the rest:
+//            Bᵀ rows [9/16 0 −97/64 0 9/16 0] [0 −9/8 −27/16 1/2 3/4 0] [0 9/8 −27/16 −1/2 3/4 0]
+//                    [0 −3/4 −1/2 27/16 9/8 0] [0 3/4 −1/2 −27/16 9/8 0] [0 9/16 0 −97/64 0 9/16]
+//            Aᵀ rows [1 27/16 27/16 1/2 1/2 0] [0 9/8 −9/8 3/4 −3/4 0] [0 3/4 3/4 9/8 9/8 0]
+//                    [0 1/2 −1/2 27/16 −27/16 1]
+//            G rows  [16/9 0 0] [−32/65 −64/195 −128/585] [−32/65 64/195 −128/585]
+//                    [128/585 64/195 32/65] [128/585 −64/195 32/65] [0 0 16/9]
+//   F(6, 3): points 0, ±1, ±2, ±½ (the constants 21/4, 17/4, 5/2, 5/4 in Bᵀ; powers of 2 and ½ in
+//            Aᵀ; no other symmetric set of small fractions does better in float32)
 
 /**
  * The Winograd parameter block, i32[10] written by src/ops/conv2d-winograd.ts: input channels,
@@ -40,16 +48,17 @@
 }
 
 @inline export function bt6(d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, dst: usize, step: usize): void {
-  const a = f32x4.sub(d4, f32x4.mul(sp(4), d2));
-  const b = f32x4.sub(f32x4.mul(sp(4), d1), d3);
-  const c = f32x4.sub(d4, d2);
-  const e = f32x4.mul(sp(2), f32x4.sub(d1, d3));
-  v128.store(dst, f32x4.add(f32x4.sub(f32x4.mul(sp(4), d0), f32x4.mul(sp(5), d2)), d4));
-  v128.store(dst + step, f32x4.sub(a, b));
-  v128.store(dst + 2 * step, f32x4.add(a, b));
-  v128.store(dst + 3 * step, f32x4.sub(c, e));
-  v128.store(dst + 4 * step, f32x4.add(c, e));
-  v128.store(dst + 5 * step, f32x4.add(f32x4.sub(f32x4.mul(sp(4), d1), f32x4.mul(sp(5), d3)), d5));
+  // rows ±2/3 and ±3/2 as even ± odd parts
+  const e1 = f32x4.sub(f32x4.mul(sp(0.75), d4), f32x4.mul(sp(1.6875), d2));
+  const o1 = f32x4.sub(f32x4.mul(sp(0.5), d3), f32x4.mul(sp(1.125), d1));
+  const e3 = f32x4.sub(f32x4.mul(sp(1.125), d4), f32x4.mul(sp(0.5), d2));
+  const o3 = f32x4.sub(f32x4.mul(sp(1.6875), d3), f32x4.mul(sp(0.75), d1));
+  v128.store(dst, f32x4.sub(f32x4.mul(sp(0.5625), f32x4.add(d0, d4)), f32x4.mul(sp(1.515625), d2)));
+  v128.store(dst + step, f32x4.add(e1, o1));
+  v128.store(dst + 2 * step, f32x4.sub(e1, o1));
+  v128.store(dst + 3 * step, f32x4.add(e3, o3));
+  v128.store(dst + 4 * step, f32x4.sub(e3, o3));
+  v128.store(dst + 5 * step, f32x4.sub(f32x4.mul(sp(0.5625), f32x4.add(d1, d5)), f32x4.mul(sp(1.515625), d3)));
 }
 
 @inline export function bt8(
@@ -102,10 +111,10 @@
   const m4 = v128.load(src + 4 * step), m5 = v128.load(src + 5 * step);
   const c = f32x4.add(m3, m4), d = f32x4.sub(m3, m4);
   if (MT == 4) {
-    v128.store(out, f32x4.add(f32x4.add(m0, a), c));
-    v128.store(out + 1 * os, f32x4.add(b, f32x4.mul(sp(2), d)));
-    v128.store(out + 2 * os, f32x4.add(a, f32x4.mul(sp(4), c)));
-    v128.store(out + 3 * os, f32x4.add(f32x4.add(b, f32x4.mul(sp(8), d)), m5));
+    v128.store(out, f32x4.add(m0, f32x4.add(f32x4.mul(sp(1.6875), a), f32x4.mul(sp(0.5), c))));
+    v128.store(out + 1 * os, f32x4.add(f32x4.mul(sp(1.125), b), f32x4.mul(sp(0.75), d)));
+    v128.store(out + 2 * os, f32x4.add(f32x4.mul(sp(0.75), a), f32x4.mul(sp(1.125), c)));
+    v128.store(out + 3 * os, f32x4.add(f32x4.add(f32x4.mul(sp(0.5), b), f32x4.mul(sp(1.6875), d)), m5));
     return;
   }
   const m6 = v128.load(src + 6 * step), m7 = v128.load(src + 7 * step);
@@ -126,15 +135,17 @@
 
 /** Row r of G·[g0, g1, g2] for F(MT, 3), four filters in the lanes. */
 @inline export function gRowV(MT: i32, r: i32, g0: v128, g1: v128, g2: v128): v128 {
-  if (r == 0) return MT == 4 ? f32x4.mul(sp(0.25), g0) : g0;
+  if (MT == 4) {
+    if (r == 0) return f32x4.mul(sp(16.0 / 9), g0);
+    if (r == 1) return lin(-32.0 / 65, g0, -64.0 / 195, g1, -128.0 / 585, g2);
+    if (r == 2) return lin(-32.0 / 65, g0, 64.0 / 195, g1, -128.0 / 585, g2);
+    if (r == 3) return lin(128.0 / 585, g0, 64.0 / 195, g1, 32.0 / 65, g2);
+    if (r == 4) return lin(128.0 / 585, g0, -64.0 / 195, g1, 32.0 / 65, g2);
+    return f32x4.mul(sp(16.0 / 9), g2);
+  }
+  if (r == 0) return g0;
   if (r == MT + 1) return g2;
   if (MT == 2) return r == 1 ? lin(0.5, g0, 0.5, g1, 0.5, g2) : lin(0.5, g0, -0.5, g1, 0.5, g2);
-  if (MT == 4) {
-    if (r == 1) return lin(-1.0 / 6, g0, -1.0 / 6, g1, -1.0 / 6, g2);
-    if (r == 2) return lin(-1.0 / 6, g0, 1.0 / 6, g1, -1.0 / 6, g2);
-    if (r == 3) return lin(1.0 / 24, g0, 1.0 / 12, g1, 1.0 / 6, g2);
-    return lin(1.0 / 24, g0, -1.0 / 12, g1, 1.0 / 6, g2);
-  }
   if (r == 1) return lin(-2.0 / 9, g0, -2.0 / 9, g1, -2.0 / 9, g2);
   if (r == 2) return lin(-2.0 / 9, g0, 2.0 / 9, g1, -2.0 / 9, g2);
   if (r == 3) return lin(1.0 / 90, g0, 1.0 / 45, g1, 2.0 / 45, g2);

@@ -1,15 +1,15 @@
 // Winograd convolution F(m×m, 3×3) for 3×3 stride-1 convolutions (m = 2, 4, 6; α = m + 2; the
-// transform domain has α² positions ξ). Three kernels per tile size; the GEMMs between them are
-// gemm_f32_4x8_minmax_simd calls (one per ξ) made by src/ops/conv2d-winograd.ts:
+// transform domain has α² positions ξ). Three kernels per tile size and one GEMM driver:
 //   filter: U[ξ][r][s] = (G g Gᵀ)[ξ]         once per weight set
 //   input:  V[ξ] panels of 8 tiles × C      = (Bᵀ d B)[ξ] for each tile's α×α input window d
-//   GEMM:   M[ξ][o][tile] = Σ_c U[ξ][o][c]·V[ξ][c][tile]
+//   GEMM:   M[ξ][o][tile] = Σ_c U[ξ][o][c]·V[ξ][c][tile]   (gemm_f32_ta_4x8 calls, the sum in slices)
 //   output: y tile (m×m) = Aᵀ M A + bias, clamped
 // Tiles are numbered over the whole batch, t = (n·tilesY + ty)·tilesX + tx, tile t covering output
 // rows ty·m … ty·m + m − 1 and columns tx·m … (cut at the output's edge); its input window starts at
 // row ty·m − padTop, column tx·m − padLeft (zero outside the input). The kernels work on groups of
 // four consecutive tiles, one per vector lane. Helpers: assembly/conv2d-winograd-common.ts.
 import { WinoBlock, btAt, bt4, bt6, bt8, atAt, gRowV } from "./conv2d-winograd-common";
+import { gemm_f32_ta_4x8_simd, gemm_f32_ta_4x8_inc_simd } from "./gemm";
 
 // ── filter ───────────────────────────────────────────────────────────────────────────────────
 
@@ -18,60 +18,95 @@ import { WinoBlock, btAt, bt4, bt6, bt8, atAt, gRowV } from "./conv2d-winograd-c
   return gather(w0, w1, w2, w3, <usize>i << 2);
 }
 
-@inline function filterTransform(MT: i32, wPtr: usize, uPtr: usize, O: i32, C: i32, flip: i32): void {
+/** Floats of one position's U: R rows (rounded up to 8) × S columns, padded by a cache line (see below). */
+@inline function filterStride(R: i32, S: i32): usize {
+  return <usize>(((R + 7) & ~7) * S + 16);
+}
+
+/** Columns per slice of the transformed-domain sums: S cut into equal slices of at most `slice`. */
+@inline function sliceLen(S: i32, slice: i32): i32 {
+  const n = (S + slice - 1) / slice;
+  return (S + n - 1) / n;
+}
+
+@inline function filterTransform(MT: i32, wPtr: usize, uPtr: usize, O: i32, C: i32, flip: i32, slice: i32): void {
   const A = MT + 2;
-  const R = flip != 0 ? C : O, S = flip != 0 ? O : C;
+  const f = flip != 0;
+  const R = f ? C : O, S = f ? O : C, R8 = (R + 7) & ~7;
+  const kcs = sliceLen(S, max(1, slice));
   // each ξ's matrix padded by a cache line: 36–64 streams a power of two apart would share cache sets
-  const xs = <usize>(R * S + 16) << 2;
-  // four filters (o, c … c + 3) in the lanes; a tail group re-reads filter C − 1 in its spare lanes
-  for (let o = 0; o < O; o++) {
-    for (let c = 0; c < C; c += 4) {
-      const n = min(4, C - c);
-      const w0 = wPtr + <usize>(o * C + c) * 36, last = wPtr + <usize>(o * C + C - 1) * 36;
-      const w1 = min(w0 + 36, last), w2 = min(w0 + 72, last), w3 = min(w0 + 108, last);
-      // g[i][j] = w[i][j], or w[2 − i][2 − j] when flipped (the backward-data pass's rotated filter)
-      const f = flip != 0;
+  const xs = filterStride(R, S) << 2;
+  // rows r … r + 3 in the lanes (a tail group repeats row R − 1 in its spare lanes, stored into the
+  // panel's padding, never read); the filter of (r, s) is w[r, s], or w[s, r] rotated 180° when flipped
+  for (let r = 0; r < R; r += 4) {
+    const r1 = min(r + 1, R - 1), r2 = min(r + 2, R - 1), r3 = min(r + 3, R - 1);
+    for (let s = 0; s < S; s++) {
+      const w0 = wPtr + <usize>(f ? s * C + r : r * C + s) * 36;
+      const w1 = wPtr + <usize>(f ? s * C + r1 : r1 * C + s) * 36;
+      const w2 = wPtr + <usize>(f ? s * C + r2 : r2 * C + s) * 36;
+      const w3 = wPtr + <usize>(f ? s * C + r3 : r3 * C + s) * 36;
+      const k0 = (s / kcs) * kcs, kc = min(kcs, S - k0);
+      const dst = uPtr + (<usize>(R8 * k0 + (r >> 3) * 8 * kc + (s - k0) * 8 + (r & 7)) << 2);
       for (let k = 0; k < A; k++) {
         const t0 = gRowV(MT, k, gather9(w0, w1, w2, w3, f ? 8 : 0), gather9(w0, w1, w2, w3, f ? 5 : 3), gather9(w0, w1, w2, w3, f ? 2 : 6));
         const t1 = gRowV(MT, k, gather9(w0, w1, w2, w3, f ? 7 : 1), gather9(w0, w1, w2, w3, 4), gather9(w0, w1, w2, w3, f ? 1 : 7));
         const t2 = gRowV(MT, k, gather9(w0, w1, w2, w3, f ? 6 : 2), gather9(w0, w1, w2, w3, f ? 3 : 5), gather9(w0, w1, w2, w3, f ? 0 : 8));
-        for (let l = 0; l < A; l++) {
-          const v = gRowV(MT, l, t0, t1, t2);
-          const base = uPtr + <usize>(k * A + l) * xs;
-          if (!f && n == 4) {
-            v128.store(base + (<usize>(o * C + c) << 2), v);
-          } else {
-            for (let q = 0; q < n; q++) {
-              const cc = c + q, lane = q;
-              const e = lane == 0 ? f32x4.extract_lane(v, 0) : lane == 1 ? f32x4.extract_lane(v, 1) : lane == 2 ? f32x4.extract_lane(v, 2) : f32x4.extract_lane(v, 3);
-              store<f32>(base + (<usize>(f ? cc * O + o : o * C + cc) << 2), e);
-            }
-          }
-        }
+        for (let l = 0; l < A; l++) v128.store(dst + <usize>(k * A + l) * xs, gRowV(MT, l, t0, t1, t2));
       }
     }
   }
 }
 
 /**
- * U[ξ][r][s] = (G g Gᵀ)[ξ], ξ = k·α + l < α², for the O × C filters of wPtr [O, C, 3, 3] (four
- * filters per vector; the matrices' fractions as f32 constants):
- * (r, s) = (o, c) with g = w[o, c]; flip ≠ 0: (r, s) = (c, o) with g = w[o, c] rotated 180° (the
- * filter of the backward-data pass). uPtr: f32[α²·(O·C + 16)], each ξ a row-major [R, S] GEMM operand
- * at uPtr + 4·ξ·(O·C + 16).
+ * U[ξ] = (G g Gᵀ)[ξ], ξ = k·α + l < α², for the O × C filters of wPtr [O, C, 3, 3] (four filters
+ * per vector; the matrices' fractions as f32 constants), laid out for conv2d_winograd_gemm_f32_simd
+ * with the same `slice`: flip = 0: (r, s) = (o, c), R = O, S = C, g = w[o, c]; flip ≠ 0:
+ * (r, s) = (c, o), R = C, S = O, g = w[o, c] rotated 180° (the filter of the backward-data pass).
+ * U[ξ] at uPtr + 4·ξ·uStride, uStride = 8·⌈R/8⌉·S + 16: the columns cut into slices as that GEMM
+ * cuts them (k0 … k0 + kc − 1), each slice the A operand of gemm_f32_ta_4x8_simd in 8-row panels,
+ * element (r, s) at 8·⌈R/8⌉·k0 + 8·kc·(r ÷ 8) + 8·(s − k0) + r mod 8. uPtr: f32[α²·uStride].
  */
-export function conv2d_winograd_filter_f32_2x2_simd(wPtr: usize, uPtr: usize, O: i32, C: i32, flip: i32): void {
-  filterTransform(2, wPtr, uPtr, O, C, flip);
+export function conv2d_winograd_filter_f32_2x2_simd(wPtr: usize, uPtr: usize, O: i32, C: i32, flip: i32, slice: i32): void {
+  filterTransform(2, wPtr, uPtr, O, C, flip, slice);
 }
 
 /** As conv2d_winograd_filter_f32_2x2_simd for F(4×4, 3×3) (α = 6). */
-export function conv2d_winograd_filter_f32_4x4_simd(wPtr: usize, uPtr: usize, O: i32, C: i32, flip: i32): void {
-  filterTransform(4, wPtr, uPtr, O, C, flip);
+export function conv2d_winograd_filter_f32_4x4_simd(wPtr: usize, uPtr: usize, O: i32, C: i32, flip: i32, slice: i32): void {
+  filterTransform(4, wPtr, uPtr, O, C, flip, slice);
 }
 
 /** As conv2d_winograd_filter_f32_2x2_simd for F(6×6, 3×3) (α = 8). */
-export function conv2d_winograd_filter_f32_6x6_simd(wPtr: usize, uPtr: usize, O: i32, C: i32, flip: i32): void {
-  filterTransform(6, wPtr, uPtr, O, C, flip);
+export function conv2d_winograd_filter_f32_6x6_simd(wPtr: usize, uPtr: usize, O: i32, C: i32, flip: i32, slice: i32): void {
+  filterTransform(6, wPtr, uPtr, O, C, flip, slice);
+}
+
+// ── the per-position GEMMs ───────────────────────────────────────────────────────────────────
+
+/**
+ * M[ξ][r][t] = Σ_s U[ξ][r][s]·V[ξ][s][t] for the T positions ξ, r < R, t < N, the sum over s cut
+ * into equal slices of at most `slice` (each summed from zero by the GEMM, then added to M): a
+ * sequential float32 sum over hundreds of large transformed products is the main rounding error of
+ * the Winograd path (bench/README.md "Winograd accuracy"); slices of 32 cut it 2–3× at 512 channels.
+ * uPtr: U as conv2d_winograd_filter_* lays it out with the same slice (uStride floats per ξ, each
+ * slice contiguous); vPtr: V as the input transform writes it (vStride floats per ξ, [⌈N/8⌉][S][8]
+ * panels); mPtr: M[ξ] row-major [R, ldm] at mPtr + 4·ξ·mStride (overwritten).
+ */
+export function conv2d_winograd_gemm_f32_simd(
+  uPtr: usize, uStride: i32, vPtr: usize, vStride: i32, mPtr: usize, mStride: i32, ldm: i32,
+  R: i32, S: i32, N: i32, T: i32, slice: i32,
+): void {
+  if (R <= 0 || N <= 0 || S <= 0) return;
+  const kcs = sliceLen(S, max(1, slice)), R8 = (R + 7) & ~7, panel = S << 3;
+  for (let x = 0; x < T; x++) {
+    const u = uPtr + (<usize>x * <usize>uStride << 2), v = vPtr + (<usize>x * <usize>vStride << 2);
+    const m = mPtr + (<usize>x * <usize>mStride << 2);
+    for (let k0 = 0; k0 < S; k0 += kcs) {
+      const kc = min(kcs, S - k0);
+      const a = u + (<usize>(R8 * k0) << 2), b = v + (<usize>k0 << 5);
+      if (k0 == 0) gemm_f32_ta_4x8_simd(a, 8, kc << 3, b, 8, panel, m, ldm, R, N, kc);
+      else gemm_f32_ta_4x8_inc_simd(a, 8, kc << 3, b, 8, panel, m, ldm, R, N, kc);
+    }
+  }
 }
 
 // ── input ────────────────────────────────────────────────────────────────────────────────────

@@ -4,7 +4,7 @@
 // assembly/conv2d-direct.ts, the backward kernels in assembly/conv2d-backward.ts; the parameter
 // blocks' layouts and the shared inline helpers in assembly/gemm-common.ts.
 import { param, loadN, storeN, zeroN, loadStrided } from "./gemm-common";
-import { Im2colBlock, tapColLo, tapColHi, tapRowLo, tapRowHi, tapOffset } from "./conv2d-common";
+import { Im2colBlock, tapColLo, tapColHi, tapRowLo, tapRowHi, tapOffset, loadMasked } from "./conv2d-common";
 
 /**
  * col[k, (oy − oyStart)·ow + ox] = x[c, oy·sh − padTop + ki·dh, ox·sw − padLeft + kj·dw] (0 outside
@@ -89,8 +89,9 @@ export function conv2d_im2col_f32_simd(xPtr: usize, colPtr: usize, ldCol: i32, p
  * ox·sw − padLeft + kj·dw], minv, maxv), zero outside the input, for o < C·mult.
  * xPtr: [C, H, W]; wPtr: [C·mult, 1, kh, kw]; biasPtr: f32[C·mult] or 0; yPtr: [C·mult, oh, ow];
  * paramPtr: the depthwise block above. Columns whose whole window is inside the input are computed
- * 8 then 4 at a time (v128 loads for strides 1 and 2); border and tail columns one by one.
- * Reads at most one float past the last input row (stride 2).
+ * 8 then 4 at a time (v128 loads for strides 1 and 2); border and tail columns 4 at a time with
+ * masked loads at stride 1, else one by one. Rows outside the input are skipped.
+ * Reads at most 12 bytes before an input row (stride 1) and one float past the last (stride 2).
  */
 export function dwconv2d_f32_minmax_simd(
   xPtr: usize, wPtr: usize, biasPtr: usize, yPtr: usize, paramPtr: usize, minv: f32, maxv: f32,
@@ -124,8 +125,11 @@ export function dwconv2d_f32_minmax_simd(
       let kiHi = kh;
       while (kiHi > kiLo && iy0 + (kiHi - 1) * dh >= H) kiHi--;
       const yr = yPtr + (<usize>((o * oh + oy) * ow) << 2);
+      // the border columns: at stride 1, 4 at a time with masked loads (dilated windows on small
+      // planes, ASPP's 14×14, are mostly border); else one by one
       let ox = 0;
-      for (; ox < oxL; ox++) dwPixel(xc, wo, yr, ox, W, kw, iy0, kiLo, kiHi, sw, dh, dw, pl, b, minv, maxv);
+      if (sw == 1) for (; ox < oxL; ox += 4) dwMasked(xc, wo, yr, ox, W, kw, iy0, kiLo, kiHi, dh, dw, pl, bv, ow, lo, hi);
+      else for (; ox < oxL; ox++) dwPixel(xc, wo, yr, ox, W, kw, iy0, kiLo, kiHi, sw, dh, dw, pl, b, minv, maxv);
       for (; ox + 8 <= oxR; ox += 8) {
         let a0 = bv, a1 = bv;
         for (let ki = kiLo; ki < kiHi; ki++) {
@@ -155,9 +159,30 @@ export function dwconv2d_f32_minmax_simd(
         }
         v128.store(yr + (<usize>ox << 2), f32x4.pmin(f32x4.pmax(a0, lo), hi));
       }
-      for (; ox < ow; ox++) dwPixel(xc, wo, yr, ox, W, kw, iy0, kiLo, kiHi, sw, dh, dw, pl, b, minv, maxv);
+      if (sw == 1) for (; ox < ow; ox += 4) dwMasked(xc, wo, yr, ox, W, kw, iy0, kiLo, kiHi, dh, dw, pl, bv, ow, lo, hi);
+      else for (; ox < ow; ox++) dwPixel(xc, wo, yr, ox, W, kw, iy0, kiLo, kiHi, sw, dh, dw, pl, b, minv, maxv);
     }
   }
+}
+
+/**
+ * Four depthwise outputs at columns ox… of one row at stride 1 (border and tail): each tap a
+ * masked vector load (zero lanes outside the row, adding w·0, which leaves a finite sum as it is),
+ * in the interior loop's order; stores the lanes below ow.
+ */
+@inline function dwMasked(
+  xc: usize, wo: usize, yr: usize, ox: i32, W: i32, kw: i32,
+  iy0: i32, kiLo: i32, kiHi: i32, dh: i32, dw: i32, pl: i32, bv: v128, ow: i32, lo: v128, hi: v128,
+): void {
+  let a = bv;
+  for (let ki = kiLo; ki < kiHi; ki++) {
+    const row = xc + (<usize>((iy0 + ki * dh) * W) << 2);
+    const wr = wo + (<usize>(ki * kw) << 2);
+    for (let kj = 0; kj < kw; kj++) {
+      a = f32x4.add(a, f32x4.mul(v128.load32_splat(wr + (<usize>kj << 2)), loadMasked(row, ox - pl + kj * dw, W)));
+    }
+  }
+  storeN(yr + (<usize>ox << 2), f32x4.pmin(f32x4.pmax(a, lo), hi), ow - ox);
 }
 
 /** One depthwise output pixel with bounds checks on every column (border and tail). */

@@ -13,18 +13,7 @@
 
 import { madd, param, storeN } from "./gemm-common";
 import { sigmoidv } from "./vmath";
-
-/**
- * Four floats from column c of a row of W: zero lanes for columns outside [0, W). A vector that
- * straddles a border is loaded whole and masked: it reads at most 12 bytes before the row (memory
- * of the same wasm instance, never a trap) or 12 bytes past it (the allocation's padding).
- */
-@inline function ld(row: usize, c: i32, W: i32): v128 {
-  if (c >= 0 && c + 4 <= W) return v128.load(row + (<isize>c << 2));
-  if (c + 4 <= 0 || c >= W) return f32x4.splat(0);
-  const lanes = i32x4.add(i32x4.splat(c), i32x4(0, 1, 2, 3));
-  return v128.and(v128.load(row + (<isize>c << 2)), i32x4.lt_u(lanes, i32x4.splat(W)));
-}
+import { loadMasked as ld } from "./conv2d-common";
 
 /**
  * The epilogue: clamp to [lo, hi] (pmax/pmin: a NaN survives), then act 1: hardswish

@@ -20,6 +20,7 @@
 // K (≤ SHORT_K, e.g. the data gradient's reduction over few output channels) is instead walked row
 // tile by row tile across all panels, so C is written row block by row block.
 const KC_MAX: i32 = 256;
+const SUM_K: i32 = 128; // a tile's sums run this many steps at a time (tileSums: accuracy)
 const MC: i32 = 128;
 // Reductions this short (with all of B within SHORT_B_BYTES) run row tile by row tile.
 const SHORT_K: i32 = 32;
@@ -162,15 +163,36 @@ import { madd, loadN, storeN } from "./gemm-common";
       : cPtr + <usize>i * ldc4 + (<usize>j << 2);
     const bias = biasPtr != 0 ? biasPtr + (<usize>i << 2) : 0;
     if (rem >= 4) {
-      tile(4, TRANS, TA, PLAIN, ap, lda4, bp, bStep, kc, cp, ldc4, bias, nr, first, last, lo, hi);
+      tileSums(4, TRANS, TA, PLAIN, ap, lda4, bp, bStep, kc, cp, ldc4, bias, nr, first, last, lo, hi);
       i += 4;
     } else if (rem >= 2) {
-      tile(2, TRANS, TA, PLAIN, ap, lda4, bp, bStep, kc, cp, ldc4, bias, nr, first, last, lo, hi);
+      tileSums(2, TRANS, TA, PLAIN, ap, lda4, bp, bStep, kc, cp, ldc4, bias, nr, first, last, lo, hi);
       i += 2;
     } else {
-      tile(1, TRANS, TA, PLAIN, ap, lda4, bp, bStep, kc, cp, ldc4, bias, nr, first, last, lo, hi);
+      tileSums(1, TRANS, TA, PLAIN, ap, lda4, bp, bStep, kc, cp, ldc4, bias, nr, first, last, lo, hi);
       i += 1;
     }
+  }
+}
+
+/**
+ * One tile over a K chunk as consecutive sums of at most SUM_K steps, each added to the C tile
+ * just stored (still in L1; sums taken across all row tiles first would find it evicted by A): a
+ * float32 running sum's rounding error grows with its length, and deep networks add those errors
+ * up layer after layer (FCN-ResNet50's 3×3 layers over 512 and 2048 channels, K = 4608 and 18432,
+ * drifted from PyTorch's float64 output by 1.16e-4 of its largest score with 256-step sums, 9.6e-5
+ * with 128-step sums; PyTorch's own float32 run by 1.15e-4).
+ */
+@inline function tileSums(
+  MR: i32, TRANS: bool, TA: bool, PLAIN: bool,
+  ap: usize, lda4: usize, bp: usize, bStep: usize, kc: i32,
+  cp: usize, ldc4: usize, bias: usize, nr: i32,
+  first: bool, last: bool, lo: v128, hi: v128,
+): void {
+  for (let s = 0; s < kc; s += SUM_K) {
+    const sc = min(SUM_K, kc - s);
+    const a = TA ? ap + <usize>s * lda4 : ap + (<usize>s << 2);
+    tile(MR, TRANS, TA, PLAIN, a, lda4, bp + <usize>s * bStep, bStep, sc, cp, ldc4, bias, nr, first && s == 0, last && s + sc >= kc, lo, hi);
   }
 }
 
@@ -325,76 +347,4 @@ function gemmCT(
   cPtr: usize, ldc: i32, biasPtr: usize, M: i32, N: i32, K: i32, minv: f32, maxv: f32, inc: bool,
 ): void {
   gemmDriver(true, false, inc, inc, aPtr, lda, 0, bPtr, bRowStride, bPanelStride, cPtr, ldc, biasPtr, M, N, K, minv, maxv);
-}
-
-/**
- * Packs rows of X into 8-column B panels: P[nb][k][r] = X[8·nb + r, k] for k < K.
- * xPtr: X row-major [N, ldx]; pPtr: f32[⌈N/8⌉·K·8]. Lanes of rows ≥ N repeat row N − 1 (they are
- * never stored by the GEMM). A K tail (K mod 4) reads and writes only the valid elements.
- * @split rows count=N move=xPtr*ldx,pPtr*K align=8 cost=K*0.15
- */
-export function gemm_pack_f32_t_p8_simd(xPtr: usize, ldx: i32, pPtr: usize, N: i32, K: i32): void {
-  if (N <= 0 || K <= 0) return;
-  const ld4 = <usize>ldx << 2;
-  const last = xPtr + <usize>(N - 1) * ld4;
-  let dst = pPtr;
-  for (let n0 = 0; n0 < N; n0 += 8) {
-    const r0 = xPtr + <usize>n0 * ld4;
-    const q0 = r0, q1 = min(r0 + ld4, last), q2 = min(r0 + 2 * ld4, last), q3 = min(r0 + 3 * ld4, last);
-    const q4 = min(r0 + 4 * ld4, last), q5 = min(r0 + 5 * ld4, last);
-    const q6 = min(r0 + 6 * ld4, last), q7 = min(r0 + 7 * ld4, last);
-    let k = 0;
-    while (k < K) {
-      const n = min(4, K - k);
-      const o = <usize>k << 2;
-      transposeStore(dst, loadN(q0 + o, n), loadN(q1 + o, n), loadN(q2 + o, n), loadN(q3 + o, n), n);
-      transposeStore(dst + 16, loadN(q4 + o, n), loadN(q5 + o, n), loadN(q6 + o, n), loadN(q7 + o, n), n);
-      dst += <usize>n << 5;
-      k += n;
-    }
-  }
-}
-
-/**
- * Packs a row-major B into 8-column panels without transposing: P[nb][k][j] = B[k, 8·nb + j]
- * for k < K, j < 8 (lanes of columns ≥ N are zero). bPtr: B row-major [K, ldb]; pPtr:
- * f32[⌈N/8⌉·K·8]. Reads only columns < N.
- * @split rows count=N move=bPtr,pPtr*K align=8 cost=K*0.15
- */
-export function gemm_pack_f32_p8_simd(bPtr: usize, ldb: i32, pPtr: usize, K: i32, N: i32): void {
-  if (N <= 0 || K <= 0) return;
-  const ld4 = <usize>ldb << 2;
-  let dst = pPtr;
-  for (let j = 0; j < N; j += 8) {
-    const n0 = min(4, N - j);
-    const n1 = min(4, N - j - 4);
-    let src = bPtr + (<usize>j << 2);
-    if (n1 == 4) {
-      for (let k = 0; k < K; k++) {
-        v128.store(dst, v128.load(src));
-        v128.store(dst, v128.load(src, 16), 16);
-        src += ld4;
-        dst += 32;
-      }
-    } else {
-      for (let k = 0; k < K; k++) {
-        v128.store(dst, loadN(src, n0));
-        v128.store(dst, loadN(src + 16, n1), 16);
-        src += ld4;
-        dst += 32;
-      }
-    }
-  }
-}
-
-/** Transposes rows a..d (4 lanes each) and stores column c at dst + 32·c, for c < n. */
-@inline function transposeStore(dst: usize, a: v128, b: v128, c: v128, d: v128, n: i32): void {
-  const t0 = f32x4.shuffle(a, b, 0, 4, 1, 5);
-  const t1 = f32x4.shuffle(c, d, 0, 4, 1, 5);
-  const t2 = f32x4.shuffle(a, b, 2, 6, 3, 7);
-  const t3 = f32x4.shuffle(c, d, 2, 6, 3, 7);
-  v128.store(dst, f32x4.shuffle(t0, t1, 0, 1, 4, 5));
-  if (n > 1) v128.store(dst, f32x4.shuffle(t0, t1, 2, 3, 6, 7), 32);
-  if (n > 2) v128.store(dst, f32x4.shuffle(t2, t3, 0, 1, 4, 5), 64);
-  if (n > 3) v128.store(dst, f32x4.shuffle(t2, t3, 2, 3, 6, 7), 96);
 }

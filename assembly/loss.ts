@@ -129,6 +129,91 @@ export function softmax_cross_entropy_f32_simd(
   return total;
 }
 
+/** One position's loss from its sums (f64, as each row's in softmax_cross_entropy_f32_simd). */
+@inline function positionLoss(s: f32, xl: f32, m: f32, dsum: f32, eps: f64, c: i32): f64 {
+  // each term only when its weight is non-zero, so that 0·(−Infinity) never makes a NaN
+  let loss = Math.log(<f64>s);
+  if (eps < 1) loss -= (1.0 - eps) * (<f64>xl - <f64>m);
+  if (eps > 0) loss -= (eps / <f64>c) * <f64>dsum;
+  return loss;
+}
+
+/**
+ * Softmax cross-entropy along the middle axis of x viewed as [outer, c, inner], fused with its
+ * gradient: PyTorch's cross_entropy on logits [N, C, d1, …] with targets [N, d1, …] (outer = N,
+ * inner = d1·…; a segmentation map: inner = H·W). Each position (o, j) is one row of
+ * softmax_cross_entropy_f32_simd over x[o, :, j] with label labels[o·inner + j]: the same loss
+ * (m, Σ exp(x − m) and Σ (x − m) in f32, the position's loss in f64, summed in f64; returns the
+ * sum), g[o, :, j] = (exp(x − m)/s − q)·gradScale, and the count of positions whose argmax (ties
+ * → the lowest class) is the label stored at correctPtr (i32).
+ * xPtr, gPtr: outer·c·inner f32 (g never aliases x); labelsPtr: outer·inner i32 in [0, c).
+ * Four positions per vector, the classes walked with stride inner. Tail (inner mod 4): one
+ * partial vector whose loads run into the next slice or the padding (x, g and the labels);
+ * dead lanes are never stored, summed or counted.
+ */
+export function softmax_cross_entropy_f32_strided_simd(
+  xPtr: usize, labelsPtr: usize, gPtr: usize, outer: i32, c: i32, inner: i32, smoothing: f32, gradScale: f32, correctPtr: usize,
+): f64 {
+  const ninf = f32x4.splat(-Infinity);
+  const zero = f32x4.splat(0.0);
+  const eps = <f64>smoothing;
+  const off = <f32>(eps / <f64>c);
+  const qOff = f32x4.splat(off); // the smoothed target of every class
+  const qOn = f32x4.splat(<f32>(1.0 - eps + <f64>off)); // the label's
+  const k = f32x4.splat(gradScale);
+  const stride = <usize>inner << 2;
+  let total: f64 = 0;
+  let correct = 0;
+  for (let o = 0; o < outer; o++) {
+    const base = <usize>o * <usize>c * stride;
+    for (let j = 0; j < inner; j += 4) {
+      const lanes = min(4, inner - j);
+      const x = xPtr + base + (<usize>j << 2);
+      const g = gPtr + base + (<usize>j << 2);
+      const lab = v128.load(labelsPtr + ((<usize>o * <usize>inner + <usize>j) << 2));
+
+      // pass 1: the maximum, the first class holding it, and the label's logit
+      let m = ninf, xl = zero;
+      let arg = i32x4.splat(0);
+      let p = x;
+      for (let q = 0; q < c; q++, p += stride) {
+        const v = v128.load(p);
+        const kq = i32x4.splat(q);
+        arg = v128.bitselect(kq, arg, f32x4.gt(v, m)); // strictly greater: ties keep the lower class
+        m = f32x4.pmax(m, v);
+        xl = v128.bitselect(v, xl, i32x4.eq(lab, kq));
+      }
+      correct += <i32>popcnt(i32x4.bitmask(v128.and(i32x4.eq(arg, lab), laneMask(lanes))));
+
+      // pass 2: exp(x − m) into g, its sum, and the sum of x − m (for smoothing)
+      let s = zero, d = zero;
+      p = x;
+      let r = g;
+      for (let q = 0; q < c; q++, p += stride, r += stride) {
+        const a = f32x4.sub(v128.load(p), m);
+        const e = expNeg(a);
+        s = f32x4.add(s, e);
+        d = f32x4.add(d, a);
+        storeLanes(r, e, lanes);
+      }
+      total += positionLoss(f32x4.extract_lane(s, 0), f32x4.extract_lane(xl, 0), f32x4.extract_lane(m, 0), f32x4.extract_lane(d, 0), eps, c);
+      if (lanes > 1) total += positionLoss(f32x4.extract_lane(s, 1), f32x4.extract_lane(xl, 1), f32x4.extract_lane(m, 1), f32x4.extract_lane(d, 1), eps, c);
+      if (lanes > 2) total += positionLoss(f32x4.extract_lane(s, 2), f32x4.extract_lane(xl, 2), f32x4.extract_lane(m, 2), f32x4.extract_lane(d, 2), eps, c);
+      if (lanes > 3) total += positionLoss(f32x4.extract_lane(s, 3), f32x4.extract_lane(xl, 3), f32x4.extract_lane(m, 3), f32x4.extract_lane(d, 3), eps, c);
+
+      // pass 3: g = (exp(x − m)/s − q)·gradScale
+      const inv = f32x4.div(f32x4.splat(1.0), s);
+      r = g;
+      for (let q = 0; q < c; q++, r += stride) {
+        const target = v128.bitselect(qOn, qOff, i32x4.eq(lab, i32x4.splat(q)));
+        storeLanes(r, f32x4.mul(f32x4.sub(f32x4.mul(v128.load(r), inv), target), k), lanes);
+      }
+    }
+  }
+  store<i32>(correctPtr, correct);
+  return total;
+}
+
 /** Elements per f32 partial sum before it is folded into the f64 total. */
 const MSE_BLOCK = 4096;
 

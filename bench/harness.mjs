@@ -84,3 +84,50 @@ export function machineLine() {
     date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
   };
 }
+
+/** max |a − b| ÷ max |b| (Infinity when the lengths differ): an output against PyTorch's. */
+export function maxRelError(a, b) {
+  if (a.length !== b.length) return Infinity;
+  let d = 0, m = 0;
+  for (let i = 0; i < b.length; i++) { d = Math.max(d, Math.abs(a[i] - b[i])); m = Math.max(m, Math.abs(b[i])); }
+  return d / m;
+}
+
+/**
+ * An onnxruntime-web session (wasm EP, graph optimizations 'all') on bytes, fed x: { session, run,
+ * output } where output() is the first output's data; the caller releases the session.
+ */
+export async function ortSession(ort, bytes, xData, shape) {
+  const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', xData, shape) };
+  const out = session.outputNames[0];
+  return { session, run: () => session.run(feeds), output: async () => (await session.run(feeds))[out].data };
+}
+
+/** measure() of tasks keyed 'simdnet' and 'ort', written into row: <key>Ms or <key>Error, and ratio = ORT ÷ simdnet. */
+export async function timeInto(row, tasks, options) {
+  const res = await measure(tasks, options);
+  for (const [k, v] of res) {
+    if (v.error) row[`${k}Error`] = v.error;
+    else row[`${k}Ms`] = v.ms;
+  }
+  if (row.simdnetMs && row.ortMs) row.ratio = row.ortMs / row.simdnetMs;
+}
+
+/**
+ * The two runtimes of a same-run comparison: simdnet from SIMDNET_DIST (default dist/index.js under
+ * root, initialised) and onnxruntime-web on one thread without a proxy worker; cpu from /proc/cpuinfo.
+ */
+export async function loadRuntimes(root) {
+  const { existsSync, readFileSync } = await import('node:fs');
+  const { pathToFileURL } = await import('node:url');
+  const distPath = process.env.SIMDNET_DIST ?? `${root}dist/index.js`;
+  if (!existsSync(distPath)) throw new Error(`${distPath} is missing: run npm run build`);
+  const sd = await import(pathToFileURL(distPath).href);
+  const engine = await sd.init();
+  const ort = await import('onnxruntime-web');
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.proxy = false;
+  const cpu = (readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m) ?? [])[1] ?? 'unknown CPU';
+  return { sd, engine, ort, cpu };
+}

@@ -1,4 +1,5 @@
 // node bench/plan-steps.mjs --model mobilenet_v2 [--dir …/torchvision] [--reps 20] [--top 25]
+// node bench/plan-steps.mjs --file test-artifacts/segmenters/fcn_resnet50.224x224.opset13.onnx
 //
 // Where one compiled plan's time goes, step by step: imports a torchvision export (as
 // torchvision.mjs), compiles it at batch 1 on one thread and times each step's prepared.run alone,
@@ -15,12 +16,14 @@ const DIR = arg('dir', `${root}test-artifacts/torchvision`).replace(/\/?$/, '/')
 const MODEL = arg('model', 'mobilenet_v2');
 const REPS = Number(arg('reps', 20));
 const TOP = Number(arg('top', 25));
+// --file: any .onnx whose input has a fixed per-sample shape (the segmenters, a U-Net, …)
+const FILE = arg('file', `${DIR}${MODEL}.opset13.onnx`);
 const sd = await import(pathToFileURL(process.env.SIMDNET_DIST ?? `${root}dist/index.js`).href);
 await sd.init();
-if (!existsSync(`${DIR}${MODEL}.opset13.onnx`)) throw new Error(`no ${MODEL}.opset13.onnx in ${DIR}`);
-const model = sd.io.fromONNX(new Uint8Array(readFileSync(`${DIR}${MODEL}.opset13.onnx`)));
+if (!existsSync(FILE)) throw new Error(`no ${FILE}`);
+const model = sd.io.fromONNX(new Uint8Array(readFileSync(FILE)));
 const plan = sd.compile(model, { batchSize: 1 });
-const x = sd.Tensor.zeros([1, 3, 224, 224]);
+const x = sd.Tensor.zeros([1, ...Object.values(model.inputShapes)[0]]);
 const med = (a) => { const s = [...a].sort((p, q) => p - q); return s[s.length >> 1]; };
 const whole = [];
 for (let r = 0; r < REPS; r++) { const t = performance.now(); plan.run(x); whole.push(performance.now() - t); }
@@ -36,7 +39,8 @@ const rows = steps.map((s, i) => {
   if (L.constructor.name === 'Conv2d') {
     const ks = L.kernelSize.join('x');
     const dw = L.groups > 1 && L.groups === L.inChannels;
-    label = `${dw ? 'dw' : 'conv'} ${ks} s${L.stride[0]} → ${out[2]}×${out[3]}`;
+    const dil = L.dilation[0] > 1 ? ` d${L.dilation[0]}` : '';
+    label = `${dw ? 'dw' : 'conv'} ${ks} s${L.stride[0]}${dil} → ${out[2]}×${out[3]}`;
     flops = 2 * out.reduce((a, b) => a * b, 1) * (L.inChannels / L.groups) * L.kernelSize[0] * L.kernelSize[1];
   }
   const t = [];
@@ -49,7 +53,7 @@ const rows = steps.map((s, i) => {
   return { i, name: s.name, label, fused: inS.fused.length, out: out.join('×'), ms: med(t), flops };
 });
 const sum = rows.reduce((a, r) => a + r.ms, 0);
-console.log(`${MODEL}: whole run ${med(whole).toFixed(2)} ms, sum of steps ${sum.toFixed(2)} ms, ${rows.length} steps`);
+console.log(`${arg('file', null) ? FILE.replace(root, '') : MODEL}: whole run ${med(whole).toFixed(2)} ms, sum of steps ${sum.toFixed(2)} ms, ${rows.length} steps`);
 const groups = new Map();
 for (const r of rows) { const g = groups.get(r.label) ?? { n: 0, ms: 0, flops: 0 }; g.n++; g.ms += r.ms; g.flops += r.flops; groups.set(r.label, g); }
 const gf = (f, ms) => (f ? `${(f / ms / 1e6).toFixed(1).padStart(5)} GFLOP/s` : '             ');

@@ -11,8 +11,8 @@
 // with the importer's message. Prints a Markdown table (CPU from /proc/cpuinfo, date, load) and the
 // geometric mean of the ORT ÷ simdnet latency ratios; writes bench/results/torchvision.json.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { measure, fmt, machineLine } from './harness.mjs';
+import { fileURLToPath } from 'node:url';
+import { fmt, loadRuntimes, machineLine, maxRelError, ortSession, timeInto } from './harness.mjs';
 
 const argv = process.argv.slice(2);
 const arg = (k, d) => { const i = argv.indexOf(`--${k}`); return i >= 0 && i + 1 < argv.length ? argv[i + 1] : d; };
@@ -27,22 +27,8 @@ const TOLERANCE = 1e-3;
 if (!existsSync(`${DIR}index.json`)) throw new Error(`${DIR}index.json is missing: run /usr/bin/python3 scripts/make-torchvision-fixtures.py`);
 const index = JSON.parse(readFileSync(`${DIR}index.json`, 'utf8'));
 if (index.resolution !== 224) console.warn(`note: the exports in ${DIR} are at ${index.resolution}×${index.resolution}, not 224`);
-const distPath = process.env.SIMDNET_DIST ?? `${root}dist/index.js`;
-if (!existsSync(distPath)) throw new Error(`${distPath} is missing: run npm run build`);
-const sd = await import(pathToFileURL(distPath).href);
-const engine = await sd.init();
-const ort = await import('onnxruntime-web');
-ort.env.wasm.numThreads = 1;
-ort.env.wasm.proxy = false;
-
-const cpu = (readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m) ?? [])[1] ?? 'unknown CPU';
+const { sd, engine, ort, cpu } = await loadRuntimes(root);
 const b64f32 = (s) => { const b = Buffer.from(s, 'base64'); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)); };
-function logitError(a, b) {
-  if (a.length !== b.length) return Infinity;
-  let d = 0, m = 0;
-  for (let i = 0; i < b.length; i++) { d = Math.max(d, Math.abs(a[i] - b[i])); m = Math.max(m, Math.abs(b[i])); }
-  return d / m;
-}
 const firstLine = (e) => String(e?.message ?? e).split('\n')[0];
 
 const archs = Object.keys(index.models).filter((a) => !FILTER || FILTER.includes(a));
@@ -64,27 +50,21 @@ for (const arch of archs) {
     model = sd.io.fromONNX(bytes);
     plan = sd.compile(model, { batchSize: 1 });
     x = sd.Tensor.from(xData, fx.input.shape);
-    row.simdnetCheck = logitError(plan.run(x).toFloat32Array(), want);
+    row.simdnetCheck = maxRelError(plan.run(x).toFloat32Array(), want);
     tasks.push({ key: 'simdnet', run: () => { plan.run(x); } });
   } catch (e) {
     row.refused = firstLine(e);
   }
   let session;
   try {
-    session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
-    const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', xData, fx.input.shape) };
-    const out = session.outputNames[0];
-    row.ortCheck = logitError((await session.run(feeds))[out].data, want);
-    tasks.push({ key: 'ort', run: () => session.run(feeds) });
+    const o = await ortSession(ort, bytes, xData, fx.input.shape);
+    session = o.session;
+    row.ortCheck = maxRelError(await o.output(), want);
+    tasks.push({ key: 'ort', run: o.run });
   } catch (e) {
     row.ortError = firstLine(e);
   }
-  const res = await measure(tasks, { time: TIME, rounds: ROUNDS });
-  for (const [k, v] of res) {
-    if (v.error) row[`${k}Error`] = v.error;
-    else row[`${k}Ms`] = v.ms;
-  }
-  if (row.simdnetMs && row.ortMs) row.ratio = row.ortMs / row.simdnetMs;
+  await timeInto(row, tasks, { time: TIME, rounds: ROUNDS });
   plan?.dispose(); x?.dispose(); model?.dispose(); await session?.release();
   process.stderr.write(` simdnet ${row.refused ? 'refused' : fmt(row.simdnetMs) + ' ms'}, ORT ${fmt(row.ortMs)} ms\n`);
 }

@@ -2,13 +2,17 @@
 // Fits the cost model of src/ops/conv2d-algorithm.ts to bench/results/winograd-fit.json:
 //   gemm path:  t = 2·MACs / GEMM_RATE
 //   Winograd:   t = a·(α²·tiles8·cout·cin·2) + b·(α²·tiles·cin) + c·(α²·tiles·cout) + d·(α²·cout·cin·blocks)
-// by least squares on relative errors, and prints the model's picks against the measured best.
+// by least squares on relative errors over the tile sizes 'auto' may pick (F(2×2), F(4×4); F(6×6) is
+// measured but left out), and prints the model's picks against the measured best of the same choices
+// (F(4×4) only with ≥ 64 input channels, as src/ops/conv2d-algorithm.ts).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { rows, machine, load, date } = JSON.parse(readFileSync(`${root}bench/results/winograd-fit.json`, 'utf8'));
 const BLOCK = 1 << 20;
+const TILES = [2, 4], F4_MIN_CHANNELS = 64;
+const allowed = (r, m) => m !== 4 || r.c >= F4_MIN_CHANNELS;
 const feats = (r, m) => {
   const T = (m + 2) ** 2, tiles = r.n * Math.ceil(r.hw / m) ** 2;
   const nt = Math.min(Math.ceil(tiles / 8) * 8, Math.max(16, Math.min(512, Math.floor(BLOCK / (T * 2 * r.c * 4) / 8) * 8)));
@@ -20,7 +24,7 @@ const rates = rows.map((r) => (2 * r.n * r.c * r.c * 9 * r.hw * r.hw) / (r.gemm 
 const GEMM_RATE = rates[rates.length >> 1];
 // least squares on relative error: rows (f / t), target 1
 const A = [], y = [];
-for (const r of rows) for (const m of [2, 4, 6]) {
+for (const r of rows) for (const m of TILES) {
   const t = r[`winograd-${m}x${m}`] * 1e6;
   const f = feats(r, m);
   A.push([f[0] / t, (f[1] + f[2]) / t, f[3] / t]);
@@ -44,12 +48,16 @@ console.log('| C = K | H = W | batch | gemm ms | F(2) ms | F(4) ms | F(6) ms | m
 console.log('|---:|---:|---:|---:|---:|---:|---:|---|---|---:|');
 for (const r of rows) {
   const opts = { gemm: (2 * r.n * r.c * r.c * 9 * r.hw * r.hw) / (GEMM_RATE * 1e6) };
-  for (const m of [2, 4, 6]) opts[`winograd-${m}x${m}`] = pred(r, m);
-  let pick = 'gemm';
-  for (const m of [2, 4, 6]) { const c = opts[`winograd-${m}x${m}`] * (m === 6 ? 1.1 : 1); if (c * 1.1 <= opts.gemm && c < (pick === "gemm" ? Infinity : opts[pick] * (pick === "winograd-6x6" ? 1.1 : 1))) pick = `winograd-${m}x${m}`; }
-  const keys = ['gemm', 'winograd-2x2', 'winograd-4x4', 'winograd-6x6'];
+  for (const m of TILES) opts[`winograd-${m}x${m}`] = pred(r, m);
+  let pick = 'gemm', cost = Infinity;
+  for (const m of TILES) {
+    if (!allowed(r, m)) continue;
+    const c = opts[`winograd-${m}x${m}`];
+    if (c < cost) { cost = c; if (c * 1.1 <= opts.gemm) pick = `winograd-${m}x${m}`; }
+  }
+  const keys = ['gemm', ...TILES.filter((m) => allowed(r, m)).map((m) => `winograd-${m}x${m}`)];
   const best = keys.reduce((p, q) => (r[q] < r[p] ? q : p));
   worst = Math.max(worst, r[pick] / r[best]);
-  console.log(`| ${r.c} | ${r.hw} | ${r.n} | ${keys.map((q) => r[q].toFixed(2)).join(' | ')} | ${pick} | ${best} | ${(r[pick] / r[best]).toFixed(2)} |`);
+  console.log(`| ${r.c} | ${r.hw} | ${r.n} | ${['gemm', 'winograd-2x2', 'winograd-4x4', 'winograd-6x6'].map((q) => r[q].toFixed(2)).join(' | ')} | ${pick} | ${best} | ${(r[pick] / r[best]).toFixed(2)} |`);
 }
 console.log(`worst picked ÷ best: ${worst.toFixed(2)}`);

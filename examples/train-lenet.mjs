@@ -9,27 +9,10 @@
 //                [--dataset mnist|fashion-mnist|idx] [--data-dir DIR]
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { loadSimdnet, options, root } from './cli.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-if (!existsSync(join(root, 'dist/index.js'))) {
-  console.error('simdnet is not built: run `npm install` (or `npm run build`) first.');
-  process.exit(1);
-}
-const sd = await import('../dist/index.js');
-
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return dflt;
-  const v = args[i + 1];
-  if (v === undefined || v.startsWith('--')) throw new Error(`--${name} needs a value`);
-  return v;
-};
-if (args.includes('--help') || args.includes('-h')) {
-  console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 7).join('\n').replace(/^\/\/ ?/gm, ''));
-  process.exit(0);
-}
+const sd = await loadSimdnet();
+const opt = options(import.meta.url, 8);
 const epochs = Number(opt('epochs', '20'));
 const batchSize = Number(opt('batch-size', '32'));
 const optimizer = opt('optimizer', 'adam');

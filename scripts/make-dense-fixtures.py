@@ -83,6 +83,47 @@ class PadZoo(nn.Module):
         return self.c3(y[:, :, :4, :4] + z)
 
 
+class PadChannels(nn.Module):
+    """F.pad beyond H and W: zeros, then a constant, on the channels (and W), and reflect and
+    replicate of C, H and W together on a 5-D view (F.pad's 3-D modes), between convolutions."""
+    def __init__(self):
+        super().__init__()
+        self.c1, self.c2, self.c3 = nn.Conv2d(6, 4, 3, padding=1), nn.Conv2d(7, 4, 1), nn.Conv2d(6, 3, 1)
+
+    def forward(self, x):
+        y = self.c1(F.pad(x, (0, 0, 0, 0, 1, 2)))                                    # C 3 -> 6, zeros
+        y = self.c2(F.pad(y, (1, 1, 0, 0, 2, 1), value=-0.5))                        # C 4 -> 7, W + 2
+        z = F.pad(y.unsqueeze(1), (1, 1, 1, 0, 1, 1), mode='reflect').flatten(1, 2)  # [6, H + 1, W + 2]
+        w = F.pad(y.unsqueeze(1), (0, 1, 1, 1, 1, 1), mode='replicate').flatten(1, 2)  # [6, H + 2, W + 1]
+        return self.c3(z[..., :-1] + w[..., 1:, :])
+
+
+class ArgmaxSeg(nn.Module):
+    """Segmentation heads' last step: the class map argmax over the channels of NCHW scores (keepdim
+    both ways), argmin, argmax along the last axis and over pooled [N, C] scores; indices cast to
+    float (ArgMax/ArgMin + Cast), flattened and concatenated."""
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.Conv2d(8, 6, 3, padding=1))
+
+    def forward(self, x):
+        y = self.body(x)
+        parts = [y.argmax(1), y.argmax(1, keepdim=True), y.argmin(1), torch.argmax(y, -1), y.mean((2, 3)).argmax(1, keepdim=True)]
+        return torch.cat([p.flatten(1).float() for p in parts], 1)
+
+
+def top2_gap(model, x):
+    """The smallest gap between the best and second-best score any index above picks from: the
+    fixture is only a fair test when float32 rounding cannot swap them."""
+    with torch.no_grad():
+        y = model.body(x).double()
+        gaps = []
+        for t, d in [(y, 1), (-y, 1), (y, -1), (y.mean((2, 3)), 1)]:
+            s = t.sort(d, descending=True).values
+            gaps.append((s.select(d, 0) - s.select(d, 1)).min().item())
+    return min(gaps)
+
+
 if __name__ == '__main__':
     torch.manual_seed(400)
     g = torch.Generator().manual_seed(8)
@@ -92,3 +133,11 @@ if __name__ == '__main__':
                'Resize nearest (2x, size, 0.75x), linear (align_corners both, 1.5x), ConvTranspose with output_padding, groups, dilation', seed=402)
     ops.export('pad_zoo', PadZoo(), torch.randn(2, 3, 5, 6, generator=g),
                'Pad constant (0.5 and zeros), reflect (also at width 2), edge', seed=403)
+    torch.manual_seed(404)
+    ops.export('pad_channels', PadChannels(), torch.randn(2, 3, 5, 6, generator=g),
+               'Pad beyond H and W: zeros and a constant on C (and W), reflect and edge of C, H, W on a 5-D view (Unsqueeze, Flatten back)', seed=405)
+    torch.manual_seed(406)
+    seg, xs = ArgmaxSeg(), torch.randn(2, 3, 7, 9, generator=g)
+    ops.randomize_norms(seg, 407).eval()
+    assert top2_gap(seg, xs) > 1e-4, top2_gap(seg, xs)
+    ops.export('argmax_seg', seg, xs, 'ArgMax over C (keepdims 0 and 1), ArgMin over C, ArgMax over W, ArgMax of pooled [N, C]; Cast to float, Flatten, Concat', seed=407)

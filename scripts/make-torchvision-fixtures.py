@@ -60,6 +60,7 @@ def b64(a, dtype):
 
 
 def calibrate(model, res, seed):
+    # res: a side, or (height, width)
     """BatchNorm running statistics measured on 4 random images (cumulative average, train-mode
     forward): without them, random statistics let activations grow layer after layer (inception_v3's
     logits reach 1e11), with them the eval-mode activations stay near unit scale as in a trained net."""
@@ -69,7 +70,8 @@ def calibrate(model, res, seed):
     for m in bns:
         m.reset_running_stats()
         m.momentum = None
-    x = torch.randn(4, 3, res, res, generator=torch.Generator().manual_seed(seed + 2))
+    hw = (res, res) if isinstance(res, int) else tuple(res)
+    x = torch.randn(4, 3, *hw, generator=torch.Generator().manual_seed(seed + 2))
     model.train()
     with torch.no_grad():
         model(x)
@@ -83,6 +85,30 @@ def build(arch, seed, res):
     return calibrate(model, res, seed).eval()
 
 
+def export_opsets(model, x, path_of, opsets, axes=None):
+    """torch.onnx.export of model on x at each opset (input 'input', output 'output', dynamic axes
+    `axes`, default the batch), each file checked by onnx; a failed export's file is removed.
+    Returns (the opsets done, {opset: the exporter's first line} of those that failed, {opset: seconds})."""
+    axes = axes or {0: 'N'}
+    seconds, failed, done = {}, {}, []
+    for k in opsets:
+        path = path_of(k)
+        t0 = time.perf_counter()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter('ignore')
+                torch.onnx.export(model, x, path, opset_version=k, input_names=['input'], output_names=['output'],
+                                  dynamic_axes={'input': axes, 'output': axes})
+            onnx.checker.check_model(path)
+            done.append(k)
+        except Exception as e:
+            failed[str(k)] = str(e).split('\n')[0]
+            if os.path.exists(path):
+                os.remove(path)
+        seconds[str(k)] = round(time.perf_counter() - t0, 2)
+    return done, failed, seconds
+
+
 def export_one(arch, res, opsets, out, seed):
     r = max(res, MIN_RES.get(arch, 0))
     model = build(arch, seed, r)
@@ -92,20 +118,7 @@ def export_one(arch, res, opsets, out, seed):
         y = model(x).numpy()
         y64 = copy.deepcopy(model).double()(x.double()).numpy()
     forward = time.perf_counter() - t0
-    seconds, failed, done = {}, {}, []
-    for k in opsets:
-        path = os.path.join(out, f'{arch}.opset{k}.onnx')
-        t0 = time.perf_counter()
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter('ignore')
-                torch.onnx.export(model, x, path, opset_version=k, input_names=['input'], output_names=['output'],
-                                  dynamic_axes={'input': {0: 'N'}, 'output': {0: 'N'}})
-            onnx.checker.check_model(path)
-            done.append(k)
-        except Exception as e:
-            failed[str(k)] = str(e).split('\n')[0]
-        seconds[str(k)] = round(time.perf_counter() - t0, 2)
+    done, failed, seconds = export_opsets(model, x, lambda k: os.path.join(out, f'{arch}.opset{k}.onnx'), opsets)
     with open(os.path.join(out, f'{arch}.json'), 'w') as f:
         json.dump({
             'model': arch, 'opsets': done, 'note': f'torchvision {arch}, random weights (seed {seed}), eval mode',

@@ -119,6 +119,19 @@ describe('conv2d against the reference', () => {
     check({ c: 5, o: 5, groups: 5, h: 16, w: 37, kh: 3, stride: [2, 1], padding: 'same' });
   });
 
+  it('general depthwise at stride 1 (masked vector loads): dilations 1–4, widths 1–13, windows wider than the input, ASPP shapes', () => {
+    for (const d of [1, 2, 3, 4]) {
+      for (let w = 1; w <= 13; w++) {
+        check({ c: 3, o: 3, groups: 3, h: 5, w, kh: 5, dilation: d, padding: 2 * d, bias: w % 2 === 0 }); // 'same'
+        check({ c: 2, o: 4, groups: 2, h: 4, w, kh: 3, kw: 5, dilation: [1, d], padding: [0, 2 * d, 1, 2 * d + 1] });
+      }
+    }
+    check({ c: 8, o: 8, groups: 8, h: 14, w: 14, kh: 5, dilation: 2, padding: 4 }); // MobileNetV3's dilated last stage
+    check({ c: 4, o: 4, groups: 4, h: 7, w: 9, kh: 3, dilation: 6, padding: 6 }); // side taps outside for most columns
+    check({ c: 3, o: 3, groups: 3, h: 6, w: 7, kh: 3, dilation: [2, 5], stride: [2, 1], padding: [2, 5] });
+    check({ c: 4, o: 4, groups: 4, h: 9, w: 10, kh: 3, dilation: 2, padding: 2, clamp: [0, 6] });
+  });
+
   it('batch 3', () => {
     check({ n: 3, c: 3, o: 5, h: 8, w: 9, kh: 3, padding: 1 });
     check({ n: 3, c: 8, o: 4, h: 4, w: 4, kh: 1 });

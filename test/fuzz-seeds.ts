@@ -53,7 +53,10 @@ export const SEEDS: Record<string, Seed> = {
   batchNormBackward: (c) => { const g = geom(c); return [g.x(), g.x(), c.tensor([g.ch]), c.tensor([g.ch]), c.tensor([g.ch]), {}]; },
   localResponseNorm: (c) => [geom(c).x(), { size: int(c.r, 1, 5) }],
   localResponseNormBackward: (c) => { const g = geom(c); return [c.tensor([g.n, g.ch, g.h, g.w]), g.x(), { size: 3, alpha: 1e-4 }]; },
-  softmaxCrossEntropy: (c) => { const g = geom(c); return [c.tensor([g.n, g.o]), Array.from({ length: g.n }, () => int(c.r, 0, g.o - 1)), { reduction: 'mean' }]; },
+  softmaxCrossEntropy: (c) => {
+    const g = geom(c), dense = c.r() < 0.5; // [N, C] rows, or [N, C, H, W] with a label per pixel
+    return [c.tensor(dense ? [g.n, g.o, g.h, g.w] : [g.n, g.o]), Array.from({ length: dense ? g.n * g.h * g.w : g.n }, () => int(c.r, 0, g.o - 1)), { reduction: 'mean' }];
+  },
   mseLoss: (c) => { const g = geom(c); return [c.tensor([g.n, g.o]), c.tensor([g.n, g.o]), { reduction: 'sum' }]; },
   sgdUpdate: (c) => { const g = geom(c); return [c.tensor([g.o, g.ch]), c.tensor([g.o, g.ch]), c.tensor([g.o, g.ch]), { lr: 0.1, momentum: 0.9 }]; },
   adamUpdate: (c) => { const g = geom(c); return [c.tensor([g.o]), c.tensor([g.o]), c.tensor([g.o]), c.tensor([g.o]), { lr: 0.01, step: 1 }]; },

@@ -51,6 +51,13 @@ describe('linear against the reference', () => {
     check(2, 4096, 33, { scale: 0.5, rank1: false });
   });
 
+  it('sums of 128 steps within a K chunk (K around 128 and 256), with bias and clamp on the first and last', () => {
+    for (const k of [127, 128, 129, 200, 255, 256, 385]) {
+      check(9, k, 13, { bias: k % 2 === 1 });
+      check(6, k, 7, { clamp: [-0.25, 0.25] });
+    }
+  });
+
   it('empty batch', () => {
     const x = Tensor.zeros([0, 5]), w = Tensor.zeros([3, 5]);
     const y = ops.linear(x, w);

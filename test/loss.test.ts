@@ -163,11 +163,126 @@ describe('softmaxCrossEntropy', () => {
     expect(() => ops.softmaxCrossEntropy(x, [0, 1, 2], { reduction: 'none' as never })).toThrow(/softmaxCrossEntropy: reduction must be 'mean' or 'sum', got "none"/);
     expect(() => ops.softmaxCrossEntropy(x, [0, 1, 2], { smoothing: 0.1 } as never)).toThrow(/softmaxCrossEntropy: unknown option 'smoothing' \(known: labelSmoothing, reduction\)/);
     const v = Tensor.zeros([12]), e = Tensor.zeros([2, 0]);
-    expect(() => ops.softmaxCrossEntropy(v, [0])).toThrow(/softmaxCrossEntropy: logits must have rank 2 \(\[N, C\]\), got shape \[12\]/);
+    expect(() => ops.softmaxCrossEntropy(v, [0])).toThrow(/softmaxCrossEntropy: logits must have rank 2 or 3 or 4 or 5 or 6 \(\[N, C\] or \[N, C, d1, …\]\), got shape \[12\]/);
     expect(() => ops.softmaxCrossEntropy(e, [0, 0])).toThrow(/softmaxCrossEntropy: logits has shape \[2, 0\]: no classes/);
     expect(() => ops.softmaxCrossEntropy(null as never, [0])).toThrow(/softmaxCrossEntropy: logits must be a Tensor, got null/);
     for (const t of [x, v, e]) t.dispose();
     expect(() => ops.softmaxCrossEntropy(x, [0, 1, 2])).toThrow(/softmaxCrossEntropy: logits was disposed/);
+  });
+});
+
+describe('softmaxCrossEntropy on [N, C, d1, …] (a label per position, as a segmentation map)', () => {
+  /** Runs the op on logits of `shape`; checks canaries, the grad's shape and x untouched. */
+  function dense(x: Float32Array, shape: number[], labels: Int32Array | number[], opts?: ops.SoftmaxCrossEntropyOptions) {
+    const t = Tensor.from(x, shape);
+    const r = ops.softmaxCrossEntropy(t, labels, opts);
+    try {
+      expectCanariesIntact(`softmaxCrossEntropy [${shape}]`);
+      expect(r.grad.shape).toEqual(shape);
+      expect(Array.from(t.toFloat32Array())).toEqual(Array.from(x));
+      return { loss: r.loss, grad: r.grad.toFloat32Array(), correct: r.correct };
+    } finally {
+      t.dispose();
+      r.grad.dispose();
+    }
+  }
+  const inner = (shape: number[]) => shape.slice(2).reduce((a, b) => a * b, 1);
+
+  it('matches the float64 reference over positions around the 4-lane edges, ranks 3–5, smoothing and both reductions', () => {
+    const shapes: number[][] = [];
+    for (const c of [1, 2, 3, 5, 8, 17]) for (const d of [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17]) shapes.push([2, c, d]);
+    shapes.push([1, 5, 4, 5], [3, 4, 3, 3], [2, 3, 7, 9], [1, 21, 8, 8], [2, 3, 2, 3, 5], [5, 2, 1, 1]);
+    for (const shape of shapes) {
+      const [n, c] = shape, d = inner(shape);
+      const x = randArray(n * c * d, n * 97 + c * 13 + d, -5, 5);
+      const labels = labelsFor(n * d, c, c * 7 + d);
+      for (const eps of [0, 0.1, 1]) {
+        for (const reduction of ['mean', 'sum'] as const) {
+          const what = `[${shape}] ε=${eps} ${reduction}`;
+          const got = dense(x, shape, labels, { labelSmoothing: eps, reduction });
+          const ref = crossEntropyRef(x, n, c, labels, eps, reduction, d);
+          expectLoss(got.loss, ref.loss, what);
+          expectClose(got.grad, ref.grad, shape, what);
+          expect(got.correct, what).toBe(ref.correct);
+        }
+      }
+    }
+  });
+
+  it('its gradient matches central differences of the loss with respect to the logits', () => {
+    for (const shape of [[1, 3, 5], [2, 4, 2, 3], [1, 5, 3, 3]]) {
+      const [n, c] = shape, d = inner(shape);
+      const x = randArray(n * c * d, c + d, -2, 2);
+      const labels = labelsFor(n * d, c, 3 * c + d);
+      for (const eps of [0, 0.2]) {
+        for (const reduction of ['mean', 'sum'] as const) {
+          const { grad } = dense(x, shape, labels, { labelSmoothing: eps, reduction });
+          fdCheck({
+            x, shape, r: new Float32Array([1]), analytic: grad, eps: 1e-2, what: `∂loss/∂logits [${shape}] ε=${eps} ${reduction}`,
+            forward: (xp) => Float32Array.of(dense(xp, shape, labels, { labelSmoothing: eps, reduction }).loss),
+          });
+        }
+      }
+    }
+  });
+
+  it('equals the row kernel on the same data laid out as [N·H·W, C] (PyTorch: cross_entropy over dim 1)', () => {
+    const [n, c, h, w] = [3, 6, 5, 7], d = h * w;
+    const x = randArray(n * c * d, 11, -4, 4);
+    const labels = labelsFor(n * d, c, 12);
+    const rows = new Float32Array(n * d * c);
+    for (let i = 0; i < n; i++) for (let k = 0; k < c; k++) for (let j = 0; j < d; j++) rows[(i * d + j) * c + k] = x[(i * c + k) * d + j];
+    for (const eps of [0, 0.25]) {
+      const a = dense(x, [n, c, h, w], labels, { labelSmoothing: eps });
+      const b = xent(rows, n * d, c, labels, { labelSmoothing: eps });
+      expectLoss(a.loss, b.loss, `ε=${eps}`, 1e-6);
+      expect(a.correct).toBe(b.correct);
+      const back = new Float32Array(n * c * d);
+      for (let i = 0; i < n; i++) for (let k = 0; k < c; k++) for (let j = 0; j < d; j++) back[(i * c + k) * d + j] = b.grad[(i * d + j) * c + k];
+      expectClose(a.grad, back, [n, c, h, w], `grad ε=${eps}`);
+    }
+    // [N, C, 1, 1] is [N, C]
+    const y = randArray(4 * 9, 5, -3, 3), l = labelsFor(4, 9, 6);
+    const p = dense(y, [4, 9, 1, 1], l), q = xent(y, 4, 9, l);
+    expectLoss(p.loss, q.loss, '[4, 9, 1, 1]', 1e-6);
+    expect(p.correct).toBe(q.correct);
+  });
+
+  it('large logits stay finite; ties count for the lowest class; the tail lanes are counted, never the dead ones', () => {
+    // 1 image, 3 classes, 5 positions (a full vector and a tail of 1)
+    const x = new Float32Array([
+      1e4, -1e4, 0, 2, 7, // class 0
+      -1e4, 1e4, 0, 2, 1, // class 1
+      0, 0, 0, 1, 9, //      class 2
+    ]);
+    const r = dense(x, [1, 3, 5], [0, 0, 2, 1, 2], { reduction: 'sum' });
+    // positions: 0 right, 1 wrong by 2e4, 2 a three-way tie (argmax 0, label 2: log 3), 3 a tie 0/1 (argmax 0), 4 right
+    const ref = crossEntropyRef(x, 1, 3, [0, 0, 2, 1, 2], 0, 'sum', 5);
+    expect(Number.isFinite(r.loss)).toBe(true);
+    expectLoss(r.loss, ref.loss, '±1e4', 1e-6);
+    expect(r.correct).toBe(2);
+    expectClose(r.grad, ref.grad, [1, 3, 5], '±1e4 grad');
+    // every position right, then every one wrong: the count follows exactly for any tail length
+    for (const d of [1, 2, 3, 4, 5, 6, 7, 9]) {
+      const z = new Float32Array(2 * d);
+      for (let j = 0; j < d; j++) z[j] = 1; // class 0 wins everywhere
+      expect(dense(z, [1, 2, d], new Array(d).fill(0)).correct, `d=${d}`).toBe(d);
+      expect(dense(z, [1, 2, d], new Array(d).fill(1)).correct, `d=${d}`).toBe(0);
+    }
+  });
+
+  it('checks the label count against N·d1·…, and an empty map gives NaN (mean) or 0 (sum)', () => {
+    const x = Tensor.zeros([2, 3, 4]);
+    expect(() => ops.softmaxCrossEntropy(x, [0, 1])).toThrow(/softmaxCrossEntropy: labels has length 2 but logits has 2·4 = 8 positions; they must match/);
+    expect(() => ops.softmaxCrossEntropy(x, [0, 1, 2, 0, 1, 2, 3, 0])).toThrow(/softmaxCrossEntropy: labels\[6\] is 3; each label must be an integer class index in \[0, 3\)/);
+    const e = Tensor.zeros([2, 3, 0, 4]);
+    const r = ops.softmaxCrossEntropy(e, []);
+    expect(r.loss).toBeNaN();
+    expect(r.grad.shape).toEqual([2, 3, 0, 4]);
+    r.grad.dispose();
+    const none = Tensor.zeros([1, 0, 2]);
+    expect(() => ops.softmaxCrossEntropy(none, [0, 0])).toThrow(/softmaxCrossEntropy: logits has shape \[1, 0, 2\]: no classes/);
+    for (const t of [x, e, none]) t.dispose();
   });
 });
 

@@ -5,25 +5,12 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io, models, nn, Tensor, Graph, GraphBuilder } from '../src/index.js';
 import { ready, randArray } from './helpers.js';
-import { DIR, fixtures, f32, relError, run, report } from './onnx-fixtures.js';
+import { DIR, fixtures, f32, relError, run, report, randomizeBatchNorms } from './onnx-fixtures.js';
 
 beforeAll(ready);
 
 const measured: Record<string, number> = {};
 afterAll(() => report(measured));
-
-/** Non-trivial batch norm statistics and affine parameters (the defaults would hide mistakes). */
-function randomizeBatchNorms(g: Graph, seed: number): void {
-  let k = seed;
-  for (const l of g.layers) {
-    if (!(l instanceof nn.BatchNorm2d)) continue;
-    const c = l.numFeatures;
-    l.runningMean.assign(randArray(c, k++, -0.5, 0.5));
-    l.runningVar.assign(randArray(c, k++, 0.5, 2));
-    l.weight?.assign(randArray(c, k++, 0.5, 1.5));
-    l.bias?.assign(randArray(c, k++, -0.3, 0.3));
-  }
-}
 
 function residualGraph(): Graph {
   const b = new GraphBuilder({ image: [3, 11, 11] });

@@ -3,7 +3,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import { Tensor, type Graph } from '../src/index.js';
+import { Tensor, nn, type Graph } from '../src/index.js';
+import { randArray } from './helpers.js';
 import { encodeModel, type NodeOut, type TensorOut, type ModelOut } from '../src/io/onnx-write.js';
 
 export const DIR = fileURLToPath(new URL('./fixtures/onnx/', import.meta.url));
@@ -81,4 +82,17 @@ export const floats = (name: string, dims: number[], fill = 0.5): TensorOut => (
 /** Prints measured errors after a file's tests (for the record). */
 export function report(measured: Record<string, number>): void {
   console.log(Object.entries(measured).map(([k, v]) => `${k}: ${v.toExponential(2)}`).join('\n'));
+}
+
+/** Non-trivial batch norm statistics and affine parameters (the defaults would hide mistakes). */
+export function randomizeBatchNorms(g: Graph, seed: number): void {
+  let k = seed;
+  for (const l of g.layers) {
+    if (!(l instanceof nn.BatchNorm2d)) continue;
+    const c = l.numFeatures;
+    l.runningMean.assign(randArray(c, k++, -0.5, 0.5));
+    l.runningVar.assign(randArray(c, k++, 0.5, 2));
+    l.weight?.assign(randArray(c, k++, 0.5, 1.5));
+    l.bias?.assign(randArray(c, k++, -0.3, 0.3));
+  }
 }

@@ -11,7 +11,8 @@ import { ready, rng, expectCanariesIntact, randArray } from './helpers.js';
 
 beforeAll(ready);
 
-const DIR = fileURLToPath(new URL('./fixtures/onnx/', import.meta.url));
+// the PyTorch fixtures and the quantized ones (scripts/make-qdq-fixtures.py)
+const DIRS = ['./fixtures/onnx/', './fixtures/onnx-qdq/'].map((d) => fileURLToPath(new URL(d, import.meta.url)));
 
 interface Sample {
   name: string;
@@ -59,16 +60,16 @@ function structureOf(bytes: Uint8Array, values: number[] = []): number[] {
   return [...new Set(out)].sort((a, b) => a - b);
 }
 
-const samples: Sample[] = readdirSync(DIR)
+const samples: Sample[] = DIRS.flatMap((dir) => readdirSync(dir)
   .filter((f) => f.endsWith('.onnx'))
   .sort()
   .map((f) => {
-    const bytes = new Uint8Array(readFileSync(DIR + f));
-    const fx = JSON.parse(readFileSync(DIR + f.replace(/\.opset\d+\.onnx$/, '.json'), 'utf8'));
+    const bytes = new Uint8Array(readFileSync(dir + f));
+    const fx = JSON.parse(readFileSync(dir + f.replace(/(\.opset\d+)?\.onnx$/, '.json'), 'utf8'));
     const values: number[] = [];
     const structure = structureOf(bytes, values);
-    return { name: f, bytes, inputShape: fx.input.shape.slice(1), structure, values };
-  });
+    return { name: f, bytes, inputShape: (fx.input ?? fx.inputs[0]).shape.slice(1), structure, values };
+  }));
 
 function mutate(s: Sample, kind: number, r: () => number): Uint8Array {
   const b = s.bytes;

@@ -1,12 +1,14 @@
-// nn.PixelShuffle (ONNX DepthToSpace, both modes) against a plain index reference over odd sizes,
-// its backward by central differences, compiled = eager, native and ONNX round trips, and the
-// PyTorch-made pixel-shuffle network fixture (scripts/make-pixelshuffle-fixture.py).
+// nn.PixelShuffle / nn.PixelUnshuffle and ops.pixelShuffle / pixelUnshuffle (ONNX DepthToSpace /
+// SpaceToDepth, both channel orders) against a plain index reference over odd sizes, factors 1–4
+// and row tails; backward by central differences; compiled = eager, native and ONNX round trips
+// (PixelUnshuffle in PyTorch's order goes out as Reshape → Transpose → Reshape and comes back as
+// one layer), and the PyTorch-made networks (scripts/make-pixelshuffle-fixture.py).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Sequential, Tensor, compile, io, memoryInfo, nn } from '../src/index.js';
+import { Sequential, Tensor, compile, io, memoryInfo, nn, ops } from '../src/index.js';
 import { fdCheck, randArray, ready } from './helpers.js';
-import { f32, readFixtures, relError, run } from './onnx-fixtures.js';
+import { f32, model, node, readFixtures, relError, run } from './onnx-fixtures.js';
 
 beforeAll(ready);
 
@@ -91,6 +93,138 @@ describe('nn.PixelShuffle', () => {
     for (const opset of fx.opsets) {
       const g = io.fromONNX(readFileSync(`${dir}pixel_shuffle.opset${opset}.onnx`));
       expect(g.nodes.map((n) => n.layer.type)).toContain('PixelShuffle');
+      expect(relError(run(g, fx), f32(fx.output.data))).toBeLessThanOrEqual(1e-5);
+      const x = Tensor.from(f32(fx.input.data), fx.input.shape);
+      const plan = compile(g, { batchSize: fx.input.shape[0] });
+      expect(relError(plan.run(x).toFloat32Array(), f32(fx.output.data))).toBeLessThanOrEqual(1e-5);
+      plan.dispose(); x.dispose(); g.dispose();
+    }
+  });
+});
+
+/** The inverse index map: x [*, C, H·r, W·r] → y [*, C·r², H, W] (CRD: c·r² + i·r + j; DCR: (i·r + j)·C + c). */
+function refUnshuffle(x: Float32Array, shape: number[], r: number, mode: 'CRD' | 'DCR'): Float32Array {
+  const k = shape.length, c = shape[k - 3], H = shape[k - 2], W = shape[k - 1], h = H / r, w = W / r;
+  const lead = x.length / (c * H * W);
+  const y = new Float32Array(x.length);
+  for (let b = 0; b < lead; b++)
+    for (let ch = 0; ch < c; ch++)
+      for (let yy = 0; yy < H; yy++)
+        for (let xx = 0; xx < W; xx++) {
+          const i = yy % r, j = xx % r;
+          const d = mode === 'CRD' ? ch * r * r + i * r + j : (i * r + j) * c + ch;
+          y[((b * c * r * r + d) * h + Math.floor(yy / r)) * w + Math.floor(xx / r)] = x[((b * c + ch) * H + yy) * W + xx];
+        }
+  return y;
+}
+
+describe('ops.pixelShuffle / ops.pixelUnshuffle and nn.PixelUnshuffle', () => {
+  it('match the index references over factors 1–4, odd planes, row tails, ranks 3–5; each inverts the other', () => {
+    const base = memoryInfo().bytesInUse;
+    for (const mode of ['CRD', 'DCR'] as const)
+      for (const r of [1, 2, 3, 4])
+        for (const sp of [[1, 1, 1], [2, 3, 5], [1, 2, 9], [3, 1, 8], [2, 4, 13]]) {
+          for (const lead of [[], [2], [2, 1]]) {
+            const [c, h, w] = sp;
+            const shape = [...lead, c, h * r, w * r];
+            const xs = randArray(shape.reduce((a, b) => a * b, 1), r * 7 + c + w);
+            const x = Tensor.from(xs, shape);
+            const y = ops.pixelUnshuffle(x, r, { mode });
+            expect(y.shape).toEqual([...lead, c * r * r, h, w]);
+            expect(Array.from(y.toFloat32Array()), `${mode} r=${r} [${shape}]`).toEqual(Array.from(refUnshuffle(xs, shape, r, mode)));
+            const back = ops.pixelShuffle(y, r, { mode });
+            expect(Array.from(back.toFloat32Array())).toEqual(Array.from(xs));
+            if (lead.length === 1) {
+              const want = reference(y.toFloat32Array(), [lead[0], c * r * r, h, w], r, mode);
+              expect(Array.from(back.toFloat32Array())).toEqual(Array.from(want));
+            }
+            for (const t of [x, y, back]) t.dispose();
+          }
+        }
+    expect(memoryInfo().bytesInUse).toBe(base);
+  });
+
+  it('backward ops and nn.PixelUnshuffle backward match central differences; arguments are checked', () => {
+    for (const mode of ['CRD', 'DCR'] as const) {
+      const shape = [2, 3, 4, 6];
+      const xs = randArray(144, 15), r = randArray(144, 16);
+      const l = new nn.PixelUnshuffle(2, { mode });
+      const fwd = (v: Float32Array) => {
+        const t = Tensor.from(v, shape);
+        const y = l.forward([t], false);
+        const o = y.toFloat32Array();
+        t.dispose(); y.dispose();
+        return o;
+      };
+      const x = Tensor.from(xs, shape);
+      const y = l.forward([x], true);
+      expect(y.shape).toEqual([2, 12, 2, 3]);
+      const dy = Tensor.from(r, y.shape);
+      const [dx] = l.backward(dy);
+      fdCheck({ x: xs, shape, r, forward: fwd, analytic: dx.toFloat32Array(), what: `PixelUnshuffle ${mode} dx` });
+      const dx2 = ops.pixelUnshuffleBackward(dy, 2, { mode });
+      expect(Array.from(dx2.toFloat32Array())).toEqual(Array.from(dx.toFloat32Array()));
+      const dz = ops.pixelShuffleBackward(x, 2, { mode });
+      expect(Array.from(dz.toFloat32Array())).toEqual(Array.from(ops.pixelUnshuffle(x, 2, { mode }).toFloat32Array()));
+      for (const t of [x, y, dy, dx, dx2, dz]) t.dispose();
+      l.dispose();
+    }
+    const x = Tensor.zeros([1, 3, 5, 4]);
+    expect(() => ops.pixelUnshuffle(x, 2)).toThrow(/pixelUnshuffle: x \[1, 3, 5, 4\] has H × W = 5 × 4, not multiples of r = 2/);
+    expect(() => ops.pixelShuffle(x, 2)).toThrow(/pixelShuffle: x \[1, 3, 5, 4\] has 3 channels, not a multiple of r² = 4/);
+    expect(() => ops.pixelShuffle(x, 0)).toThrow(/pixelShuffle: upscaleFactor must be ≥ 1/);
+    expect(() => ops.pixelUnshuffle(x, 1, { mode: 'crd' as never })).toThrow(/pixelUnshuffle: mode must be/);
+    expect(() => new Sequential([new nn.PixelUnshuffle(2)], { inputShape: [3, 4, 5] })).toThrow(/H and W multiples of downscaleFactor = 2/);
+    x.dispose();
+  });
+
+  it('compiles, saves, loads and round-trips ONNX (SpaceToDepth; PyTorch\'s Reshape → Transpose → Reshape fused back)', () => {
+    const base = memoryInfo().bytesInUse;
+    for (const mode of ['CRD', 'DCR'] as const) {
+      const m = new Sequential([new nn.Conv2d(2, 3, 3, { padding: 1 }), new nn.PixelUnshuffle(2, { mode }), new nn.Conv2d(12, 4, 1)], { inputShape: [2, 6, 10], seed: 4 });
+      const x = Tensor.from(randArray(2 * 2 * 60, 9), [2, 2, 6, 10]);
+      const want = m.predict(x);
+      const plan = compile(m, { batchSize: 2 });
+      expect(Array.from(plan.run(x).toFloat32Array())).toEqual(Array.from(want.toFloat32Array()));
+      const back = io.load(io.save(m));
+      const onnx = io.fromONNX(io.toONNX(m));
+      expect(onnx.nodes.map((n) => n.layer.type), mode).toEqual(['Conv2d', 'PixelUnshuffle', 'Conv2d']);
+      for (const g of [back, onnx]) {
+        const y = g.predict(x);
+        expect(Array.from(y.toFloat32Array())).toEqual(Array.from(want.toFloat32Array()));
+        y.dispose();
+      }
+      for (const d of [plan, back, onnx, m]) d.dispose();
+      want.dispose(); x.dispose();
+    }
+    expect(memoryInfo().bytesInUse).toBe(base);
+  });
+
+  it('imports ONNX SpaceToDepth and the hand-written DepthToSpace pattern (Reshape → Transpose → Reshape, DCR)', () => {
+    const xs = randArray(2 * 8 * 16, 21);
+    const x = Tensor.from(xs, [2, 8, 4, 4]);
+    const s2d = io.fromONNX(model([8, 4, 4], [node('SpaceToDepth', ['x'], [{ name: 'blocksize', i: 2 }])]));
+    expect(s2d.nodes.map((n) => n.layer.type)).toEqual(['PixelUnshuffle']);
+    const y = s2d.predict(x);
+    expect(Array.from(y.toFloat32Array())).toEqual(Array.from(refUnshuffle(xs, [2, 8, 4, 4], 2, 'DCR')));
+    const ints = (name: string, v: number[]) => ({ name, dims: [v.length], int64s: v });
+    const d2s = io.fromONNX(model([8, 4, 4], [
+      node('Reshape', ['x', 's1'], [], 'a', 'r1'), node('Transpose', ['a'], [{ name: 'perm', ints: [0, 3, 4, 1, 5, 2] }], 'b', 't'),
+      node('Reshape', ['b', 's2'], [], 'y', 'r2'),
+    ], [ints('s1', [0, 2, 2, 2, 4, 4]), ints('s2', [0, 2, 8, 8])]));
+    expect(d2s.nodes.map((n) => n.layer.type)).toEqual(['PixelShuffle']);
+    const z = d2s.predict(x);
+    expect(Array.from(z.toFloat32Array())).toEqual(Array.from(reference(xs, [2, 8, 4, 4], 2, 'DCR')));
+    for (const t of [x, y, z]) t.dispose();
+    s2d.dispose(); d2s.dispose();
+  });
+
+  it("imports PyTorch's pixel-unshuffle network (both of the exporter's forms fused), eager and compiled", () => {
+    const dir = fileURLToPath(new URL('./fixtures/onnx-ops/', import.meta.url));
+    const fx = readFixtures(dir).find((f) => f.model === 'pixel_unshuffle')!;
+    for (const opset of fx.opsets) {
+      const g = io.fromONNX(readFileSync(`${dir}pixel_unshuffle.opset${opset}.onnx`));
+      expect(g.nodes.map((n) => n.layer.type)).toEqual(['PixelUnshuffle', 'Conv2d', 'ReLU', 'PixelUnshuffle', 'Conv2d', 'PixelShuffle', 'Conv2d']);
       expect(relError(run(g, fx), f32(fx.output.data))).toBeLessThanOrEqual(1e-5);
       const x = Tensor.from(f32(fx.input.data), fx.input.shape);
       const plan = compile(g, { batchSize: fx.input.shape[0] });

@@ -1,9 +1,10 @@
 // quantize(): post-training int8 of whole models. LeNet-5 on the mnist package (the committed
-// model) keeps its accuracy within half a point; batch norm folding, ReLU / ReLU6 clamps, int8
+// model) and on Fashion-MNIST (test/fixtures) keep their accuracy within half a point; batch norm folding, ReLU / ReLU6 clamps, int8
 // residual adds and pooling match the f32 model closely; the quantized graph predicts, compiles
 // (same bits as eager), summarises with dtypes, saves with int8 weights and loads back.
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Graph, Tensor, compile, data, evaluate, io, nn, quantize } from '../src/index.js';
 import { bytesInUse, randArray, ready } from './helpers.js';
 
@@ -14,23 +15,38 @@ afterEach(() => { expect(bytesInUse(), 'bytes in use after the test').toBe(base)
 
 const types = (g: Graph) => g.nodes.map((n) => n.layer.type);
 
+/**
+ * A trained LeNet-5 quantized with the first 500 training images, both evaluated on the test set:
+ * int8 within 0.5 accuracy points of f32 (printed). The caller disposes what it gets back.
+ */
+function quantizedAccuracy(what: string, f32: Graph, train: data.Dataset, test: data.Dataset) {
+  const norm = f32.metadata.normalize as { mean: number; std: number };
+  const px = 32 * 32;
+  const cal = Tensor.from(train.images.subarray(0, 500 * px).map((v) => (v - norm.mean) / norm.std), [500, 1, 32, 32]);
+  const x = Tensor.from(test.images.map((v) => (v - norm.mean) / norm.std), [test.labels.length, 1, 32, 32]);
+  const q = quantize(f32, cal);
+  try {
+    expect(types(q)).toEqual([
+      'QuantizeLinear', 'QConv2d', 'QMaxPool2d', 'QConv2d', 'QMaxPool2d', 'QConv2d', 'Flatten', 'QLinear', 'QLinear', 'DequantizeLinear',
+    ]);
+    const a32 = evaluate(f32, { x, y: test.labels }).accuracy;
+    const a8 = evaluate(q, { x, y: test.labels }).accuracy;
+    console.log(`${what} (${test.labels.length} test images, 500 calibration images): f32 ${(100 * a32).toFixed(2)}%, int8 ${(100 * a8).toFixed(2)}%`);
+    expect(a32 - a8).toBeLessThanOrEqual(0.005);
+  } catch (e) {
+    q.dispose(); cal.dispose(); x.dispose(); f32.dispose();
+    throw e;
+  }
+  return { q, x, cal, norm };
+}
+
 describe('quantize', () => {
   it('LeNet-5 on mnist: int8 loses at most 0.5 accuracy points with 500 calibration images; compile, summary, save/load', async () => {
     const f32 = io.load(new Uint8Array(readFileSync(new URL('../models/lenet5-mnist.simdnet', import.meta.url))));
     const { train, test } = await data.loadMnistPackage({ pad: 2 });
-    const norm = f32.metadata.normalize as { mean: number; std: number };
+    const { q, x, cal, norm } = quantizedAccuracy('LeNet-5 mnist', f32, train, test);
     const px = 32 * 32;
-    const cal = Tensor.from(train.images.subarray(0, 500 * px).map((v) => (v - norm.mean) / norm.std), [500, 1, 32, 32]);
-    const x = Tensor.from(test.images.map((v) => (v - norm.mean) / norm.std), [test.labels.length, 1, 32, 32]);
-    const q = quantize(f32, cal);
     try {
-      expect(types(q)).toEqual([
-        'QuantizeLinear', 'QConv2d', 'QMaxPool2d', 'QConv2d', 'QMaxPool2d', 'QConv2d', 'Flatten', 'QLinear', 'QLinear', 'DequantizeLinear',
-      ]);
-      const a32 = evaluate(f32, { x, y: test.labels }).accuracy;
-      const a8 = evaluate(q, { x, y: test.labels }).accuracy;
-      console.log(`LeNet-5 mnist (${test.labels.length} test images): f32 ${(100 * a32).toFixed(2)}%, int8 ${(100 * a8).toFixed(2)}%`);
-      expect(a32 - a8).toBeLessThanOrEqual(0.005);
       expect(q.metadata.normalize).toEqual(norm);
       expect(q.outputNames).toEqual(f32.outputNames);
       expect(q.nodes.at(-2)!.name).toBe('output.int8');
@@ -61,6 +77,23 @@ describe('quantize', () => {
     } finally {
       q.dispose(); f32.dispose(); cal.dispose(); x.dispose();
     }
+  }, 120_000);
+
+  // Fashion-MNIST: Debian's dataset-fashion-mnist (60k/10k IDX files; .ci/run installs it). The model
+  // is test/fixtures/lenet5-fashion-mnist.simdnet, trained by
+  //   node examples/train-lenet.mjs --dataset fashion-mnist --epochs 5 --out test/fixtures/lenet5-fashion-mnist.simdnet
+  const FASHION = process.env.SIMDNET_FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
+  const fashionFiles = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']
+    .map((f) => [join(FASHION, `${f}.gz`), join(FASHION, f)].find(existsSync));
+  const fashionMissing = fashionFiles.some((f) => f === undefined);
+  if (fashionMissing) console.log(`test/quantize.test.ts: the Fashion-MNIST test is skipped: no IDX files in ${FASHION} (apt-get install dataset-fashion-mnist, or set SIMDNET_FASHION_MNIST_DIR)`);
+  it.skipIf(fashionMissing)('LeNet-5 on Fashion-MNIST: int8 loses at most 0.5 accuracy points with 500 calibration images', async () => {
+    const f32 = io.load(new Uint8Array(readFileSync(new URL('./fixtures/lenet5-fashion-mnist.simdnet', import.meta.url))));
+    const [tri, trl, tei, tel] = fashionFiles.map((f) => new Uint8Array(readFileSync(f!)));
+    const train = await data.fromIdx(tri, trl, { pad: 2 }), test = await data.fromIdx(tei, tel, { pad: 2 });
+    expect([train.labels.length, test.labels.length]).toEqual([60000, 10000]);
+    const { q, x, cal } = quantizedAccuracy('LeNet-5 Fashion-MNIST', f32, train, test);
+    q.dispose(); f32.dispose(); cal.dispose(); x.dispose();
   }, 120_000);
 
   function residualNet(): Graph {
@@ -124,6 +157,36 @@ describe('quantize', () => {
     const ye8 = ye.toFloat32Array();
     for (let i = 0; i < y32.length; i++) expect(Math.abs(y32[i] - ye8[i])).toBeLessThan(0.05);
     ye.dispose(); y8t.dispose(); y32t.dispose(); qe.dispose(); q.dispose(); f32.dispose(); cal.dispose(); x.dispose();
+  });
+
+  it('a Linear on channels-last values (ConvNeXt\'s MLP) becomes an N-D QLinear; an AdaptiveAvgPool2d(1) a QGlobalAvgPool2d', () => {
+    const f32 = new Graph({
+      inputs: { x: [4, 5, 6] },
+      nodes: [
+        { name: 'nhwc', layer: new nn.Permute([0, 2, 3, 1]), inputs: 'x' },
+        { name: 'fc1', layer: new nn.Linear(4, 16), inputs: 'nhwc' },
+        { name: 'act', layer: new nn.ReLU(), inputs: 'fc1' },
+        { name: 'fc2', layer: new nn.Linear(16, 8), inputs: 'act' },
+        { name: 'nchw', layer: new nn.Permute([0, 3, 1, 2]), inputs: 'fc2' },
+        { name: 'conv', layer: new nn.Conv2d(8, 8, 1), inputs: 'nchw' },
+        { name: 'pool', layer: new nn.AdaptiveAvgPool2d(1), inputs: 'conv' },
+      ],
+      outputs: 'pool',
+      seed: 3,
+    });
+    const cal = Tensor.from(randArray(32 * 120, 21), [32, 4, 5, 6]);
+    const x = Tensor.from(randArray(3 * 120, 22), [3, 4, 5, 6]);
+    const q = quantize(f32, cal);
+    expect(types(q)).toEqual(['Permute', 'QuantizeLinear', 'QLinear', 'QLinear', 'DequantizeLinear', 'Permute', 'QuantizeLinear', 'QConv2d', 'QGlobalAvgPool2d', 'DequantizeLinear']);
+    expect(q.node('fc1').outputShape).toEqual([5, 6, 16]);
+    const y32t = f32.predict(x), y8t = q.predict(x);
+    const y32 = y32t.toFloat32Array(), y8 = y8t.toFloat32Array();
+    expect(y8t.shape).toEqual([3, 8, 1, 1]);
+    for (let i = 0; i < y32.length; i++) expect(Math.abs(y32[i] - y8[i])).toBeLessThan(0.02);
+    const plan = compile(q, { batchSize: 3 });
+    expect(Array.from(plan.run(x).toFloat32Array())).toEqual(Array.from(y8));
+    expect(() => new nn.QLinear(4, 2, { x: { scale: 1, zeroPoint: 0 }, y: { scale: 1, zeroPoint: 0 } }).outputShape([[5, 3]])).toThrow(/takes \[4\] or \[\.\.\., 4\]/);
+    plan.dispose(); y32t.dispose(); y8t.dispose(); q.dispose(); f32.dispose(); cal.dispose(); x.dispose();
   });
 
   it('refuses bad options with the reason', () => {

@@ -14,14 +14,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { io, compile, Tensor, memoryInfo } from '../src/index.js';
+import { memoryInfo } from '../src/index.js';
 import { ready } from './helpers.js';
 import { f32, f64, type Fixture } from './onnx-fixtures.js';
+import { PYTHON, maxRelError, runImported, skipReasonFor } from './pytorch-exports.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIR = (process.env.SIMDNET_TORCHVISION_DIR ?? `${ROOT}test-artifacts/torchvision`).replace(/\/?$/, '/');
 const SCRIPT = `${ROOT}scripts/make-torchvision-fixtures.py`;
-const PYTHON = '/usr/bin/python3';
 const RES = Number(process.env.SIMDNET_TORCHVISION_RES ?? 96);
 const GENERATE = process.env.SIMDNET_TORCHVISION === 'generate';
 const ARCHS = ['resnet18', 'resnet50', 'alexnet', 'vgg11_bn', 'squeezenet1_1', 'densenet121', 'googlenet', 'inception_v3',
@@ -33,26 +33,7 @@ const TOLERANCE = 1e-4;
 interface Index { resolution: number; models: Record<string, { opsets: number[]; params: number; failed?: Record<string, string> }> }
 const readIndex = (): Index | null => (existsSync(`${DIR}index.json`) ? JSON.parse(readFileSync(`${DIR}index.json`, 'utf8')) : null);
 
-function pythonReady(): string | null {
-  const r = spawnSync(PYTHON, ['-c', 'import torch, torchvision, onnx'], { encoding: 'utf8' });
-  return r.status === 0 ? null : `${PYTHON} cannot import torch, torchvision and onnx: ${(r.stderr || String(r.error)).trim().split('\n').pop()}`;
-}
-
-let skipReason: string | null = null;
-if (GENERATE) skipReason = pythonReady();
-else if (!readIndex()) skipReason = `no exports in ${DIR} (run ${SCRIPT}, or set SIMDNET_TORCHVISION=generate)`;
-if (skipReason) console.log(`test/torchvision.test.ts skipped: ${skipReason}`);
-
-/** max |a − b| ÷ max |b|. */
-function logitError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0, m = 0;
-  for (let i = 0; i < b.length; i++) {
-    const e = Math.abs(a[i] - b[i]);
-    d = Number.isNaN(e) ? Infinity : Math.max(d, e);
-    m = Math.max(m, Math.abs(b[i]));
-  }
-  return a.length === b.length ? d / m : Infinity;
-}
+const skipReason = skipReasonFor('test/torchvision.test.ts', DIR, SCRIPT, GENERATE);
 const argmax = (a: ArrayLike<number>) => { let k = 0; for (let i = 1; i < a.length; i++) if (a[i] > a[k]) k = i; return k; };
 
 interface Row { model: string; opset: number; res?: number; eager32?: number; eager64?: number; plan32?: number; plan64?: number; top1?: boolean; seconds?: number; error?: string }
@@ -95,31 +76,12 @@ describe.skipIf(skipReason !== null)('torchvision classifiers exported by PyTorc
         const fx: Fixture = JSON.parse(readFileSync(`${DIR}${arch}.json`, 'utf8'));
         const row: Row = { model: arch, opset, res: fx.input.shape[2] };
         rows.push(row);
-        const t0 = performance.now();
         const base = memoryInfo().bytesInUse;
-        let g;
-        try {
-          g = io.fromONNX(readFileSync(DIR + file));
-        } catch (e) {
-          row.error = (e as Error).message.split('\n')[0];
-          row.seconds = (performance.now() - t0) / 1e3;
-          throw e;
-        }
-        const x = Tensor.from(f32(fx.input.data), fx.input.shape);
-        const y = g.predict(x);
-        expect(y.shape).toEqual(fx.output.shape);
-        const eager = y.toFloat32Array();
-        y.dispose();
-        const plan = compile(g, { batchSize: 1 });
-        const compiled = plan.run(x).toFloat32Array();
-        plan.dispose();
-        x.dispose();
-        g.dispose();
-        row.seconds = (performance.now() - t0) / 1e3;
+        const { eager, compiled } = runImported(readFileSync(DIR + file), fx, row);
         const want32 = f32(fx.output.data), want64 = f64(fx.output64!.data);
         Object.assign(row, {
-          eager32: logitError(eager, want32), eager64: logitError(eager, want64),
-          plan32: logitError(compiled, want32), plan64: logitError(compiled, want64),
+          eager32: maxRelError(eager, want32), eager64: maxRelError(eager, want64),
+          plan32: maxRelError(compiled, want32), plan64: maxRelError(compiled, want64),
         });
         const top = [argmax(want32), argmax(want64)];
         row.top1 = top.includes(argmax(eager)) && top.includes(argmax(compiled));

@@ -8,23 +8,25 @@ import { Tensor, viewTensor, type DType, type Shape } from '../tensor.js';
 import { heap } from '../wasm/engine.js';
 import type { Graph } from '../graph/graph.js';
 import { planArena, type Lifetime } from '../graph/liveness.js';
-import { tensorArg, intArg, knownOptions } from '../ops/validate.js';
+import { tensorArg, intArg, knownOptions, boolArg } from '../ops/validate.js';
 import type { Prepared } from '../ops/prepared.js';
 import type { Clamp, Folded, LowerOptions } from '../nn/lowering.js';
+import { placeJoins, rootOf, type JoinStep } from './joins.js';
 
 export interface CompileOptions {
   /** The batch size the plan is built for (default 1). */
   batchSize?: number;
   /** Fold batch norm into convolutions and fuse ReLU into stores (default true). */
   fuse?: boolean;
+  /** Let producers write concat inputs straight into the concat's output (default true; see joins.ts). */
+  concatInPlace?: boolean;
 }
 
-interface Step {
-  name: string;
-  prepared: Prepared;
+interface Step extends JoinStep {
   inputs: number[]; // value ids
   output: number; // value id
   args: number[]; // the inputs' addresses, refilled per run (no array allocated per call)
+  info: PlanInfo['steps'][number];
 }
 
 export interface PlanInfo {
@@ -36,6 +38,8 @@ export interface PlanInfo {
   scratchBytes: number;
   /** What the activations would take without sharing. */
   unsharedBytes: number;
+  /** Outputs written straight into a slice of a concat's output (no copy): the step and the concat. */
+  slices: { name: string; concat: string }[];
 }
 
 export class CompiledModel {
@@ -113,9 +117,10 @@ export class CompiledModel {
  * the model's weights as they are now: recompile after training or loading new weights.
  */
 export function compile(model: Graph, options: CompileOptions = {}): CompiledModel {
-  knownOptions('compile', options, ['batchSize', 'fuse']);
+  knownOptions('compile', options, ['batchSize', 'fuse', 'concatInPlace']);
   const batch = intArg('compile', 'batchSize', options.batchSize ?? 1, 1);
-  const fuse = options.fuse ?? true;
+  const fuse = boolArg('compile', 'fuse', options.fuse, true);
+  const inPlace = boolArg('compile', 'concatInPlace', options.concatInPlace, true);
   if (model.inputNames.length !== 1 || model.outputNames.length !== 1) {
     throw new Error(`compile: plans take one input and one output; this model has ${model.inputNames.length} and ${model.outputNames.length}`);
   }
@@ -133,8 +138,7 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
   const dtypes: DType[] = ['float32']; // per value id: int8 activations take a byte an element
   const dtypeOf = new Map<string, DType>([[model.inputNames[0], 'float32']]);
   const shapeOf = new Map<string, Shape>([[model.inputNames[0], shapes[0]]]);
-  const steps: Step[] = [];
-  const stepInfo: PlanInfo['steps'] = [];
+  let steps: Step[] = [];
   const owned: Tensor[] = [];
   const skip = new Set<string>();
   try {
@@ -181,12 +185,24 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
           last = act;
         }
       }
-      const prepared = node.layer.lower(inShapes, { clamp, activation, folded });
+      const lowering = { clamp, activation, folded };
+      const prepared = node.layer.lower(inShapes, lowering);
       const out = shapes.length;
       shapes.push(prepared.outShape);
       dtypes.push(dtypeOf.get(last.name)!);
-      steps.push({ name: node.name, prepared, inputs: ins, output: out, args: ins.map(() => 0) });
-      stepInfo.push(prepared.algorithm ? { name: node.name, fused, algorithm: prepared.algorithm } : { name: node.name, fused });
+      const relower = (stride: number) => {
+        let q: Prepared | null = null;
+        try {
+          q = node.layer.lower(inShapes, { ...lowering, outImageStride: stride });
+        } catch {
+          return null;
+        }
+        if (q.outImageStride === stride) return q;
+        q.dispose();
+        return null;
+      };
+      const info = prepared.algorithm ? { name: node.name, fused, algorithm: prepared.algorithm } : { name: node.name, fused };
+      steps.push({ name: node.name, prepared, inputs: ins, output: out, args: ins.map(() => 0), info, relower });
       valueOf.set(node.name, out);
       shapeOf.set(node.name, prepared.outShape);
       for (const f of fused) {
@@ -204,6 +220,8 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
   // lifetimes by step index; the output lives to the end; the input is the caller's (not in the arena)
   const outValue = valueOf.get(outName)!;
   const outShape = shapeOf.get(outName)!;
+  const joins = inPlace ? placeJoins(steps, outValue, batch) : { steps, placed: new Map(), slices: [] };
+  steps = joins.steps;
   const first = new Array<number>(shapes.length).fill(-1);
   const lastUse = new Array<number>(shapes.length).fill(-1);
   steps.forEach((s, k) => {
@@ -212,10 +230,14 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
     for (const v of s.inputs) lastUse[v] = Math.max(lastUse[v], k);
   });
   lastUse[outValue] = steps.length;
-  const ids = shapes.map((_, v) => v).filter((v) => v !== 0 && first[v] >= 0);
-  const life: Lifetime[] = ids.map((v) => ({
-    bytes: (dtypes[v] === 'int8' ? 1 : 4) * shapes[v].reduce((a, b) => a * b, 1), first: first[v], last: lastUse[v],
-  }));
+  // a value inside a concat's output: that buffer lives from the first write into it to the last read
+  for (const v of joins.placed.keys()) {
+    const r = rootOf(joins.placed, v).into;
+    if (first[v] >= 0) first[r] = first[r] < 0 ? first[v] : Math.min(first[r], first[v]);
+    lastUse[r] = Math.max(lastUse[r], lastUse[v]);
+  }
+  const ids = shapes.map((_, v) => v).filter((v) => v !== 0 && first[v] >= 0 && !joins.placed.has(v));
+  const life: Lifetime[] = ids.map((v) => ({ bytes: (dtypes[v] === 'int8' ? 1 : 4) * shapes[v].reduce((a, b) => a * b, 1), first: first[v], last: lastUse[v] }));
   const plan = planArena(life);
   const scratchBytes = Math.max(0, ...steps.map((s) => s.prepared.scratchBytes));
   const h = heap();
@@ -231,6 +253,10 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
   }
   const addr = new Array<number>(shapes.length).fill(0);
   ids.forEach((v, k) => (addr[v] = arena + plan.offsets[k]));
+  for (const v of joins.placed.keys()) {
+    const r = rootOf(joins.placed, v);
+    addr[v] = addr[r.into] + r.offset;
+  }
   return new CompiledModel({
     batchSize: batch,
     inputShape: shapes[0],
@@ -242,6 +268,6 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
     owned,
     outValue,
     outDtype: dtypeOf.get(outName)!,
-    info: { batchSize: batch, steps: stepInfo, arenaBytes: plan.size, scratchBytes, unsharedBytes: plan.total },
+    info: { batchSize: batch, steps: steps.map((s) => s.info), arenaBytes: plan.size, scratchBytes, unsharedBytes: plan.total, slices: joins.slices },
   });
 }

@@ -188,9 +188,13 @@ export class Graph {
    */
   predict(x: GraphInput, options: { batchSize?: number } = {}): Tensor {
     knownOptions('predict', options, ['batchSize']);
-    if (options.batchSize === undefined || !(x instanceof Tensor)) return this.forward(x).output;
+    const first = (v: GraphInput, r = this.forward(v)) => { // the model's other outputs are freed
+      for (const t of Object.values(r.outputs)) if (t !== r.output && !t.disposed) t.dispose();
+      return r.output;
+    };
+    if (options.batchSize === undefined || !(x instanceof Tensor)) return first(x);
     const bs = intArg('predict', 'batchSize', options.batchSize, 1);
-    return predictInBatches((xb) => this.forward(xb).output, tensorArg('predict', 'x', x), bs);
+    return predictInBatches(first, tensorArg('predict', 'x', x), bs);
   }
 
   /**

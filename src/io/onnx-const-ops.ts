@@ -13,9 +13,13 @@ export type Elem = number | 'N';
 
 /** A constant from a TensorProto (initializer or Constant's value). */
 export function constOf(t: OnnxTensor, limit: number): Const {
+  if (t.dataType === DT.UINT8 || t.dataType === DT.INT8) {
+    const ints = tensorInts(t, limit);
+    return { kind: 'const', dims: t.dims.slice(), data: Float32Array.from(ints), ints, elem: t.dataType === DT.INT8 ? 'int8' : 'uint8' };
+  }
   if (t.dataType === DT.INT64 || t.dataType === DT.INT32) {
     const ints = tensorInts(t, limit);
-    return { kind: 'const', dims: t.dims.slice(), data: Float32Array.from(ints), ints };
+    return { kind: 'const', dims: t.dims.slice(), data: Float32Array.from(ints), ints, ...(t.dataType === DT.INT32 ? { elem: 'int32' as const } : {}) };
   }
   return { kind: 'const', dims: t.dims.slice(), data: tensorFloats(t, limit), ints: null };
 }
@@ -116,7 +120,9 @@ function cast(c: Ctx): void {
   const v = c.input(0);
   const to = c.attrInt('to', 0);
   if (v?.kind === 'act') {
-    if (to !== DT.FLOAT) throw c.fail(`casting an activation to ${dtName(to)} is not supported`);
+    // ArgMax / ArgMin indices are float32 integers in our graphs: casting them to an integer type keeps them
+    const indices = c.specs.find((s) => s.name === v.node)?.layer.type.startsWith('Arg') === true;
+    if (to !== DT.FLOAT && !(indices && (to === DT.INT64 || to === DT.INT32))) throw c.fail(`casting an activation to ${dtName(to)} is not supported`);
     return void c.set(v);
   }
   if (v?.kind === 'sym') return void c.set(v);

@@ -9,10 +9,16 @@ import { OnnxError } from './onnx-proto.js';
 /** Largest per-sample activation accepted (elements), against forged shapes. */
 export const MAX_ELEMENTS = 2 ** 28;
 
-/** An activation: a graph input or a layer's output, with its per-sample shape. */
-export interface Act { kind: 'act'; node: string; shape: number[] }
-/** A constant tensor (initializer, Constant, or folded arithmetic); `ints` holds integer data exactly. */
-export interface Const { kind: 'const'; dims: number[]; data: Float32Array; ints: number[] | null }
+/**
+ * The integer element types of quantized ONNX values. An activation marked 'uint8' or 'int8' is an
+ * int8 tensor of ours ('uint8' holds the ONNX value − 128); one marked 'int32' is a float32 tensor
+ * holding exact integers (ConvInteger, MatMulInteger).
+ */
+export type IntElem = 'uint8' | 'int8' | 'int32';
+/** An activation: a graph input or a layer's output, with its per-sample shape (elem: not float, see IntElem). */
+export interface Act { kind: 'act'; node: string; shape: number[]; elem?: IntElem }
+/** A constant tensor (initializer, Constant, or folded arithmetic); `ints` holds integer data exactly; elem: its 8- or 32-bit integer type. */
+export interface Const { kind: 'const'; dims: number[]; data: Float32Array; ints: number[] | null; elem?: IntElem }
 /** An integer vector that holds the (unknown) batch size somewhere: Shape() of an activation and what follows. */
 export interface Sym { kind: 'sym'; dims: number[]; elems: (number | 'N')[] }
 /** An activation padded with zeros by a Pad node, waiting to be folded into the Conv that reads it. */
@@ -24,8 +30,8 @@ export interface Spec {
   layer: Layer;
   inputs: string[];
   shape: number[];
-  /** Weights by parameter name, assigned once the graph is built. */
-  params: Record<string, Float32Array>;
+  /** Weights by parameter name, assigned once the graph is built (Int8Array: a quantized layer's int8 weights). */
+  params: Record<string, Float32Array | Int8Array>;
 }
 
 /** The product of dims (1 for none). */
@@ -50,6 +56,9 @@ export class Ctx {
 
   /** Nodes a handler mapped ahead of their turn (a fused pattern): the walk passes over them. */
   readonly skipped = new Set<OnnxNode>();
+
+  /** The operator table (set by the driver), for handlers that map a node through another operator's handler. */
+  ops: Record<string, Handler> = {};
 
   constructor(readonly opset: number, readonly limit: number, readonly nodes: readonly OnnxNode[], outputs: string[]) {
     this.graphOutputs = new Set(outputs);
@@ -87,6 +96,7 @@ export class Ctx {
     if (v === null) throw this.fail(`${what} is missing`);
     if (v.kind === 'padded') throw this.fail(`${what} comes from a Pad node; a zero Pad is supported only directly before a Conv (or an AveragePool)`);
     if (v.kind !== 'act') throw this.fail(`${what} ('${this.node.inputs[i]}') is a constant; this operator is supported on activations only`);
+    if (v.elem !== undefined) throw this.fail(`${what} ('${this.node.inputs[i]}') is a ${v.elem.toUpperCase()} tensor; this operator reads it as float (put a DequantizeLinear before it)`);
     return v;
   }
 
@@ -98,6 +108,7 @@ export class Ctx {
       return null;
     }
     if (v.kind !== 'const') throw this.fail(`${what} ('${this.node.inputs[i]}') must be a constant (an initializer or a Constant node)`);
+    if (v.elem === 'uint8' || v.elem === 'int8') throw this.fail(`${what} ('${this.node.inputs[i]}') is a ${v.elem.toUpperCase()} tensor; this operator reads it as float (put a DequantizeLinear before it)`);
     return v;
   }
 
@@ -130,7 +141,7 @@ export class Ctx {
   }
 
   /** Adds a layer reading `inputs`; its node is named `name` (default: the node's first output). */
-  addLayer(layer: Layer, inputs: Act[], params: Record<string, Float32Array> = {}, name?: string): Act {
+  addLayer(layer: Layer, inputs: Act[], params: Spec['params'] = {}, name?: string): Act {
     const out = name ?? this.node.outputs[0];
     if (!out) throw this.fail('the node has no output name');
     layer.name = out;

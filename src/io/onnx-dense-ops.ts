@@ -138,23 +138,31 @@ function convTranspose(c: Ctx): void {
 
 /**
  * Pad on an activation. A zero constant Pad of H and W read only by Conv / AveragePool nodes is
- * left to the fold (onnx-shape-ops.ts); anything else becomes an nn.Pad of the last two dims.
+ * left to the fold (onnx-shape-ops.ts); anything else becomes an nn.Pad of the padded dims (any
+ * but the batch: the channels too, in every mode).
  */
 function pad(c: Ctx): void {
   const { x, mode, pads, value } = padArgs(c);
   const r = x.shape.length + 1;
   if (pads.length !== 2 * r) throw c.fail(`pads ${fmt(pads)} must have ${2 * r} entries for a rank-${r} input`);
   const readers = c.node.outputs[0] ? c.consumers(c.node.outputs[0]) : [];
-  const folds = mode === 'constant' && value === 0 && r === 4 && readers.length > 0 && readers.every((n) => n.opType === 'Conv' || n.opType === 'AveragePool') &&
+  const spatialOnly = r === 4 && !pads[0] && !pads[1] && !pads[4] && !pads[5];
+  const folds = mode === 'constant' && value === 0 && spatialOnly && readers.length > 0 && readers.every((n) => n.opType === 'Conv' || n.opType === 'AveragePool') &&
     !c.graphOutputs.has(c.node.outputs[0]);
   if (folds) return SHAPE_HANDLERS.Pad(c, c.node);
   if (pads.some((p) => !Number.isInteger(p))) throw c.fail(`pads ${fmt(pads)} must be integers`);
   if (pads.some((p) => p < 0)) throw c.fail(`negative pads ${fmt(pads)} (cropping) are not supported`);
-  const kept = r >= 3 ? 2 : 1;
-  for (let a = 0; a < r - kept; a++) {
-    if (pads[a] !== 0 || pads[a + r] !== 0) throw c.fail(`pads ${fmt(pads)} pad axis ${a}; only the last ${kept === 2 ? 'two axes' : 'axis'} can be padded`);
+  if (pads[0] !== 0 || pads[r] !== 0) throw c.fail(`pads ${fmt(pads)} pad the batch axis, which is not supported`);
+  // F.pad's order: (begin, end) from the last axis back to the first padded one (at least the last two)
+  let first = Math.max(1, r - 2);
+  for (let a = 1; a < first; a++) {
+    if (pads[a] !== 0 || pads[a + r] !== 0) {
+      first = a;
+      break;
+    }
   }
-  const torch = kept === 2 ? [pads[r - 1], pads[2 * r - 1], pads[r - 2], pads[2 * r - 2]] : [pads[r - 1], pads[2 * r - 1]];
+  const torch: number[] = [];
+  for (let a = r - 1; a >= first; a--) torch.push(pads[a], pads[a + r]);
   const m = mode === 'edge' ? 'replicate' : mode;
   if (m !== 'constant' && m !== 'reflect' && m !== 'replicate') throw c.fail(`mode '${mode}' is not supported (constant, reflect and edge are)`);
   let layer: Pad;

@@ -5,7 +5,8 @@ import { Graph } from '../graph/graph.js';
 import type { GraphNode } from '../graph/topology.js';
 import type { OnnxEmitter } from '../nn/lowering.js';
 import { checkMetadata } from '../graph/metadata.js';
-import { OnnxError } from './onnx-proto.js';
+import { OnnxError, DT } from './onnx-proto.js';
+import type { DType } from '../tensor.js';
 import { encodeModel, type NodeOut, type TensorOut } from './onnx-write.js';
 
 export interface ToOnnxOptions {
@@ -33,7 +34,13 @@ export function toONNX(model: Graph, options: ToOnnxOptions = {}): Uint8Array {
     .map(([key, v]) => ({ key, value: JSON.stringify(v) }));
   const nodes: NodeOut[] = [];
   const inits: TensorOut[] = [];
-  for (const node of model.nodes) node.layer.toOnnx(emitter(node, nodes, inits));
+  // element types as they flow (an int8 value is written as an INT8 tensor)
+  const dtypes = new Map<string, DType>(model.inputNames.map((n) => [n, 'float32']));
+  for (const node of model.nodes) {
+    const ins = node.inputs.map((i) => dtypes.get(i) ?? 'float32');
+    dtypes.set(node.name, node.layer.outputDtype(ins));
+    node.layer.toOnnx(emitter(node, ins, nodes, inits));
+  }
   return encodeModel({
     opset: EXPORT_OPSET,
     irVersion: 7,
@@ -43,17 +50,18 @@ export function toONNX(model: Graph, options: ToOnnxOptions = {}): Uint8Array {
     nodes,
     initializers: inits,
     inputs: model.inputNames.map((n) => ({ name: n, dims: [batch, ...model.inputShapes[n]] })),
-    outputs: model.outputNames.map((n) => ({ name: n, dims: [batch, ...model.node(n).outputShape] })),
+    outputs: model.outputNames.map((n) => ({ name: n, dims: [batch, ...model.node(n).outputShape], elemType: dtypes.get(n) === 'int8' ? DT.INT8 : DT.FLOAT })),
     metadata,
   });
 }
 
-function emitter(node: GraphNode, nodes: NodeOut[], inits: TensorOut[]): OnnxEmitter {
+function emitter(node: GraphNode, inputDtypes: DType[], nodes: NodeOut[], inits: TensorOut[]): OnnxEmitter {
   const name = node.name;
   return {
     name,
     inputs: node.inputs,
     inputShapes: node.inputShapes,
+    inputDtypes,
     outputShape: node.outputShape,
     opset: EXPORT_OPSET,
     op(opType, inputs, attrs = [], out = name) {
@@ -66,6 +74,14 @@ function emitter(node: GraphNode, nodes: NodeOut[], inits: TensorOut[]): OnnxEmi
     },
     int64s(suffix, values) {
       inits.push({ name: `${name}.${suffix}`, dims: [values.length], int64s: values });
+      return `${name}.${suffix}`;
+    },
+    int8s(suffix, data, dims) {
+      inits.push({ name: `${name}.${suffix}`, dims, int8s: data });
+      return `${name}.${suffix}`;
+    },
+    int32s(suffix, data, dims) {
+      inits.push({ name: `${name}.${suffix}`, dims, int32s: data });
       return `${name}.${suffix}`;
     },
     refuse(why) {

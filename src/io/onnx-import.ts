@@ -11,6 +11,7 @@ import { Identity } from '../nn/identity.js';
 import { OnnxError, decodeModel, DT, dtName } from './onnx-proto.js';
 import { Ctx, MAX_ELEMENTS } from './onnx-context.js';
 import { OPS } from './onnx-ops.js';
+import { MS_HANDLERS, checkOutput, integerInputHandler } from './onnx-quant-ops.js';
 import { constOf } from './onnx-const-ops.js';
 
 export const MIN_OPSET = 7;
@@ -46,6 +47,7 @@ export function fromONNX(bytes: Uint8Array | ArrayBuffer, options: FromOnnxOptio
   }
 
   const c = new Ctx(opset, u8.length, g.nodes, g.outputs.map((o) => o.name));
+  c.ops = OPS;
   const inits = new Set<string>();
   for (const t of g.initializers) {
     if (c.values.has(t.name)) throw new OnnxError(`initializer '${t.name}' appears twice`);
@@ -87,9 +89,14 @@ export function fromONNX(bytes: Uint8Array | ArrayBuffer, options: FromOnnxOptio
   g.nodes.forEach((n, i) => {
     if (c.skipped.has(n)) return;
     c.begin(n, i);
-    if (n.domain !== '' && n.domain !== 'ai.onnx') throw c.fail(`operator domain '${n.domain}' is not supported (only the default ONNX domain)`);
+    const ms = n.domain === 'com.microsoft';
+    if (ms && !Object.prototype.hasOwnProperty.call(MS_HANDLERS, n.opType)) {
+      throw c.fail(`operator domain 'com.microsoft' is not supported for '${n.opType}' (of its operators only ${Object.keys(MS_HANDLERS).join(', ')} is read)`);
+    }
+    if (n.domain !== '' && n.domain !== 'ai.onnx' && !ms) throw c.fail(`operator domain '${n.domain}' is not supported (only the default ONNX domain, and com.microsoft's QLinearAdd)`);
     for (const o of n.outputs) if (o !== '' && c.values.has(o)) throw c.fail(`output '${o}' is produced twice`);
-    const handler = Object.prototype.hasOwnProperty.call(OPS, n.opType) ? OPS[n.opType] : undefined;
+    const table = ms ? MS_HANDLERS : OPS;
+    const handler = (ms ? null : integerInputHandler(c, n)) ?? (Object.prototype.hasOwnProperty.call(table, n.opType) ? table[n.opType] : undefined);
     if (!handler) throw c.fail(`operator '${n.opType}' is not supported`);
     try {
       handler(c, n);
@@ -115,6 +122,8 @@ function assemble(c: Ctx, inputs: Record<string, number[]>, outputs: string[], i
     const v = c.values.get(o);
     if (v === undefined) throw new OnnxError(`graph output '${o}' is not produced by any node`);
     if (v.kind !== 'act') throw new OnnxError(`graph output '${o}' is ${v.kind === 'padded' ? 'a Pad result' : 'a constant'}, not computed from the inputs`);
+    const typed = checkOutput(o, v);
+    if (typed) throw new OnnxError(typed);
     let node = v.node;
     if (node !== o) {
       const spec = c.specs.find((s) => s.name === node);

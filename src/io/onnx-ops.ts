@@ -26,6 +26,7 @@ import { perChannel, withBias } from './onnx-fold.js';
 import { ELEMENTWISE_HANDLERS } from './onnx-elementwise-ops.js';
 import { TENSOR_HANDLERS } from './onnx-tensor-ops.js';
 import { DENSE_HANDLERS } from './onnx-dense-ops.js';
+import { QUANT_HANDLERS } from './onnx-quant-ops.js';
 
 /** A pair attribute (strides, dilations) of a 2-D window, default [d, d]. */
 function pair(c: Ctx, name: string, d: number): [number, number] {
@@ -306,4 +307,5 @@ export const OPS: Record<string, Handler> = {
   ...ELEMENTWISE_HANDLERS,
   ...TENSOR_HANDLERS,
   ...DENSE_HANDLERS,
+  ...QUANT_HANDLERS,
 };

@@ -22,10 +22,11 @@ export class OnnxError extends Error {
   }
 }
 
-export const DT = { FLOAT: 1, INT32: 6, INT64: 7, DOUBLE: 11 } as const;
+export const DT = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, DOUBLE: 11 } as const;
 const DT_NAMES: Record<number, string> = {
   0: 'UNDEFINED', 1: 'FLOAT', 2: 'UINT8', 3: 'INT8', 4: 'UINT16', 5: 'INT16', 6: 'INT32', 7: 'INT64', 8: 'STRING',
-  9: 'BOOL', 10: 'FLOAT16', 11: 'DOUBLE', 12: 'UINT32', 13: 'UINT64', 16: 'BFLOAT16',
+  9: 'BOOL', 10: 'FLOAT16', 11: 'DOUBLE', 12: 'UINT32', 13: 'UINT64', 16: 'BFLOAT16', 17: 'FLOAT8E4M3FN', 18: 'FLOAT8E4M3FNUZ',
+  19: 'FLOAT8E5M2', 20: 'FLOAT8E5M2FNUZ', 21: 'UINT4', 22: 'INT4', 23: 'FLOAT4E2M1',
 };
 export const dtName = (t: number) => DT_NAMES[t] ?? `data type ${t}`;
 const LITTLE = new Uint8Array(new Float32Array([1]).buffer)[3] === 0x3f;
@@ -321,13 +322,28 @@ export function tensorFloats(t: OnnxTensor, limit: number): Float32Array {
     return out;
   }
   if (t.dataType === DT.INT64 || t.dataType === DT.INT32) return Float32Array.from(tensorInts(t, limit));
-  throw new OnnxError(`tensor '${t.name}' has element type ${dtName(t.dataType)}; only FLOAT (and DOUBLE, INT64, INT32 constants) are supported`);
+  if ([4, 5, 17, 18, 19, 20, 21, 22, 23].includes(t.dataType)) {
+    throw new OnnxError(`tensor '${t.name}' has element type ${dtName(t.dataType)}; quantized tensors are supported in UINT8 and INT8 (with INT32 biases) only`);
+  }
+  throw new OnnxError(`tensor '${t.name}' has element type ${dtName(t.dataType)}; only FLOAT (and DOUBLE, INT64, INT32, UINT8, INT8 constants) are supported`);
 }
 
-/** An integer tensor's values (INT64 or INT32), checked against its dims. */
+/** An integer tensor's values (INT64 or INT32; UINT8 and INT8, the quantized tensors), checked against its dims. */
 export function tensorInts(t: OnnxTensor, limit: number): number[] {
   const n = tensorSize(t, limit);
   if (t.external) throw new OnnxError(`tensor '${t.name}' keeps its data in an external file, which is not supported`);
+  if (t.dataType === DT.UINT8 || t.dataType === DT.INT8) {
+    // raw bytes, or one value per int32_data entry
+    const signed = t.dataType === DT.INT8;
+    if (t.raw !== null) {
+      if (t.raw.length !== n) throw new OnnxError(`tensor '${t.name}' has ${n} ${dtName(t.dataType)} values but ${t.raw.length} bytes of raw data`);
+      return Array.from(signed ? new Int8Array(t.raw.buffer, t.raw.byteOffset, n) : t.raw);
+    }
+    if (t.ints.length !== n) throw new OnnxError(`tensor '${t.name}' has dims [${t.dims.join(', ')}] (${n} elements) but holds ${t.ints.length} values`);
+    const [lo, hi] = signed ? [-128, 127] : [0, 255];
+    if (t.ints.some((v) => v < lo || v > hi)) throw new OnnxError(`tensor '${t.name}' (${dtName(t.dataType)}) holds values outside ${lo}…${hi}`);
+    return t.ints.slice();
+  }
   if (t.dataType !== DT.INT64 && t.dataType !== DT.INT32) {
     if (t.dataType === DT.FLOAT || t.dataType === DT.DOUBLE) {
       const f = tensorFloats(t, limit);

@@ -1,10 +1,13 @@
 // ONNX operators that reshape activations without arithmetic (Reshape, Flatten, Squeeze,
-// Unsqueeze, Identity) and a zero Pad waiting to be folded into the Conv that reads it.
+// Unsqueeze, Identity, SpaceToDepth; the channel shuffle and the pixel (un)shuffle written as
+// Reshape → Transpose → Reshape fused into one layer) and a zero Pad waiting to be folded into the
+// Conv that reads it.
 import { Flatten } from '../nn/flatten.js';
 import { Reshape } from '../nn/reshape.js';
 import type { Layer } from '../nn/layer.js';
 import { Permute } from '../nn/permute.js';
 import { ChannelShuffle } from '../nn/channelshuffle.js';
+import { PixelShuffle, PixelUnshuffle } from '../nn/pixelshuffle.js';
 import { fmt, prod, type Act, type Ctx, type Value, type Handler } from './onnx-context.js';
 import { ivec, normAxis, CONST_HANDLERS, type Elem } from './onnx-const-ops.js';
 
@@ -49,11 +52,58 @@ function fuseShuffle(c: Ctx, x: Act, per: number[]): boolean {
   return true;
 }
 
+/**
+ * The pixel (un)shuffles as Reshape → Transpose → Reshape (PyTorch 1.13 writes pixel_unshuffle so,
+ * at every opset; other exporters write DepthToSpace / SpaceToDepth so): the 5-D view of [C, H, W]
+ * each makes (f, the factor, read from the view), the batched permutation, and the layer.
+ */
+const PIXEL_PATTERNS: { perm: number[]; factor: (v: number[]) => number; view: (s: readonly number[], f: number) => number[]; make: (f: number) => Layer }[] = [
+  { perm: [0, 1, 3, 5, 2, 4], factor: (v) => v[2], view: (s, f) => [s[0], s[1] / f, f, s[2] / f, f], make: (f) => new PixelUnshuffle(f) },
+  { perm: [0, 3, 5, 1, 2, 4], factor: (v) => v[2], view: (s, f) => [s[0], s[1] / f, f, s[2] / f, f], make: (f) => new PixelUnshuffle(f, { mode: 'DCR' }) },
+  { perm: [0, 1, 4, 2, 5, 3], factor: (v) => v[1], view: (s, f) => [s[0] / (f * f), f, f, s[1], s[2]], make: (f) => new PixelShuffle(f) },
+  { perm: [0, 3, 4, 1, 5, 2], factor: (v) => v[0], view: (s, f) => [f, f, s[0] / (f * f), s[1], s[2]], make: (f) => new PixelShuffle(f, { mode: 'DCR' }) },
+];
+
+/** Back from value `name` through Reshape / Flatten layers whose outputs are read once: the first other value. */
+function pastReshapes(c: Ctx, name: string): string {
+  for (;;) {
+    const s = c.usedOnce(name) ? c.specs.find((p) => p.name === name) : undefined;
+    if (!s || !(s.layer instanceof Reshape || s.layer instanceof Flatten)) return name;
+    name = s.inputs[0];
+  }
+}
+
+/**
+ * [C, H, W] → reshapes to a 5-D view → Transpose → reshapes → this reshape to `per`, each step read
+ * once: one PixelShuffle / PixelUnshuffle of [C, H, W]. (PyTorch 1.13 writes pixel_unshuffle of an
+ * input it knows the shape of as one Reshape on each side; otherwise as Unsqueeze, two Reshapes,
+ * the Transpose, a Reshape and a Squeeze.)
+ */
+function fusePixelShuffle(c: Ctx, x: Act, per: number[]): boolean {
+  if (!c.foldable(x, 0)) return false;
+  const pName = pastReshapes(c, x.node);
+  const t = c.specs.find((s) => s.name === pName);
+  if (!(t?.layer instanceof Permute) || t.layer.dims.length !== 6 || (pName !== x.node && !c.usedOnce(pName))) return false;
+  const view = c.values.get(t.inputs[0]), src = c.values.get(pastReshapes(c, t.inputs[0]));
+  if (view?.kind !== 'act' || src?.kind !== 'act' || src.shape.length !== 3) return false;
+  const dims = t.layer.dims;
+  for (const p of PIXEL_PATTERNS) {
+    if (fmt(p.perm) !== fmt(dims)) continue;
+    const f = p.factor(view.shape);
+    if (f < 2 || fmt(p.view(src.shape, f)) !== fmt(view.shape)) continue;
+    const layer = p.make(f);
+    if (fmt(layer.outputShape([src.shape])) !== fmt(per)) continue;
+    c.addLayer(layer, [src]);
+    return true;
+  }
+  return false;
+}
+
 /** A reshape of an activation to a per-sample shape (or nothing when it is already that shape). */
 function reshapeAct(c: Ctx, x: Act, per: number[]): void {
   if (per.length === 0) throw c.fail('the result would have no per-sample dimensions (only the batch), which is not supported');
   if (fmt(per) === fmt(x.shape)) return void c.set(x);
-  if (fuseShuffle(c, x, per)) return;
+  if (fuseShuffle(c, x, per) || fusePixelShuffle(c, x, per)) return;
   c.addLayer(reshapeLayer(x.shape, per), [x]);
 }
 
@@ -186,6 +236,13 @@ function pad(c: Ctx): void {
   c.set({ kind: 'padded', src: x, pads: [pads[2], pads[3], pads[6], pads[7]] });
 }
 
+/** SpaceToDepth (blocksize; ONNX's channel order is DCR) on an image: a PixelUnshuffle. */
+function spaceToDepth(c: Ctx): void {
+  const x = c.act(0);
+  if (x.shape.length !== 3) throw c.fail(`the input must be an image [N, C, H, W]; it is [N, ${x.shape.join(', ')}]`);
+  c.addLayer(new PixelUnshuffle(c.attrInt('blocksize', 0), { mode: 'DCR' }), [x]);
+}
+
 export const SHAPE_HANDLERS: Record<string, Handler> = {
   ...CONST_HANDLERS,
   Identity: (c) => {
@@ -198,4 +255,5 @@ export const SHAPE_HANDLERS: Record<string, Handler> = {
   Reshape: reshape,
   Flatten: flatten,
   Pad: pad,
+  SpaceToDepth: spaceToDepth,
 };

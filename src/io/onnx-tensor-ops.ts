@@ -1,6 +1,7 @@
 // ONNX operators on activations that reduce, normalise, reorder or cut tensors: ReduceMean /
 // ReduceSum / ReduceMax, GlobalMaxPool, LayerNormalization, Transpose, Slice, Split and MatMul
-// (by a constant: a Linear over the last dim; of two activations: nn.MatMul). Transpose and Slice
+// (by a constant: a Linear over the last dim; of two activations: nn.MatMul), ArgMax / ArgMin
+// (nn.ArgMax / nn.ArgMin: float32 indices). Transpose and Slice
 // of constants stay shape arithmetic (onnx-const-ops.ts). Fusions: the decomposed layer norm
 // (onnx-fuse.ts) and Transpose → LayerNorm over C → Transpose (ConvNeXt's LayerNorm2d).
 import { Reduce, type ReduceOp } from '../nn/reduce.js';
@@ -11,6 +12,7 @@ import { Permute } from '../nn/permute.js';
 import { Slice } from '../nn/slice.js';
 import { MatMul } from '../nn/matmul.js';
 import { Linear } from '../nn/linear.js';
+import { ArgMax, ArgMin } from '../nn/argmax.js';
 import type { OnnxNode } from './onnx-proto.js';
 import { fmt, prod, type Act, type Ctx, type Handler } from './onnx-context.js';
 import { CONST_HANDLERS, ivec, normAxis } from './onnx-const-ops.js';
@@ -157,6 +159,15 @@ function matmul(c: Ctx, n: OnnxNode): void {
   c.addLayer(new Linear(kk, m, { bias: bias !== null }), [x], bias ? { weight: wt, bias: bias.bias } : { weight: wt }, bias?.out);
 }
 
+/** ArgMax / ArgMin (axis default 0, keepdims default 1, select_last_index from opset 12): float32 indices. */
+function argMax(c: Ctx, min: boolean): void {
+  const x = c.act(0, 'the data');
+  const a = normAxis(c, c.attrInt('axis', 0), x.shape.length + 1);
+  if (a === 0) throw c.fail('indices along the batch axis are not supported');
+  const options = { keepDim: c.attrInt('keepdims', 1) === 1, selectLastIndex: c.attrInt('select_last_index', 0) === 1 };
+  c.addLayer(min ? new ArgMin(a, options) : new ArgMax(a, options), [x]);
+}
+
 export const TENSOR_HANDLERS: Record<string, Handler> = {
   ReduceMean: (c, n) => reduce(c, n, 'mean'),
   ReduceSum: (c, n) => reduce(c, n, 'sum'),
@@ -171,4 +182,6 @@ export const TENSOR_HANDLERS: Record<string, Handler> = {
   Slice: slice,
   Split: split,
   MatMul: matmul,
+  ArgMax: (c) => argMax(c, false),
+  ArgMin: (c) => argMax(c, true),
 };

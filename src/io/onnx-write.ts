@@ -17,10 +17,16 @@ export interface TensorOut {
   dims: readonly number[];
   floats?: Float32Array;
   int64s?: readonly number[];
+  /** Quantized tensors: INT8, UINT8 or INT32 values (raw little-endian). */
+  int8s?: Int8Array;
+  uint8s?: Uint8Array;
+  int32s?: Int32Array;
 }
 export interface ValueOut {
   name: string;
   dims: readonly (number | string)[];
+  /** Element type (default FLOAT). */
+  elemType?: number;
 }
 export interface ModelOut {
   opset: number;
@@ -51,6 +57,18 @@ function writeTensor(w: Writer, t: TensorOut): void {
       t.floats.forEach((v, i) => dv.setFloat32(4 * i, v, true));
     }
     w.bytes(9, raw);
+  } else if (t.int8s || t.uint8s) {
+    w.int(2, t.int8s ? DT.INT8 : DT.UINT8);
+    w.string(8, t.name);
+    const a = (t.int8s ?? t.uint8s)!;
+    w.bytes(9, new Uint8Array(a.buffer, a.byteOffset, a.length));
+  } else if (t.int32s) {
+    w.int(2, DT.INT32);
+    w.string(8, t.name);
+    const raw = new Uint8Array(t.int32s.length * 4);
+    const dv = new DataView(raw.buffer);
+    t.int32s.forEach((v, i) => dv.setInt32(4 * i, v, true));
+    w.bytes(9, raw);
   } else {
     w.int(2, DT.INT64);
     w.ints(7, t.int64s ?? []);
@@ -62,7 +80,7 @@ function writeValue(w: Writer, v: ValueOut): void {
   w.string(1, v.name);
   w.message(2, (tp) =>
     tp.message(1, (tt) => {
-      tt.int(1, DT.FLOAT);
+      tt.int(1, v.elemType ?? DT.FLOAT);
       tt.message(2, (sh) => {
         for (const d of v.dims) sh.message(1, (dm) => (typeof d === 'number' ? dm.int(1, d) : dm.string(2, d)));
       });

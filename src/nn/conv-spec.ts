@@ -4,6 +4,8 @@ import type { Shape } from '../tensor.js';
 import { padding2dArg, type Padding2d } from '../ops/shape.js';
 import { intArg, pairArg } from '../ops/validate.js';
 import { layerWindow } from './window.js';
+import { window2d } from '../ops/shape.js';
+import { attr, type OnnxAttr } from './lowering.js';
 
 /** Channels, window and groups of a convolution (forward or transposed). */
 export interface ConvGeometry {
@@ -55,4 +57,13 @@ export function convWindow(c: ConvSpec, s: Shape, fail: (need: string) => Error)
   if (s.length !== 3) throw fail(`it needs a [C, H, W] image (rank 3 per sample); add no Flatten before it`);
   if (s[0] !== c.inChannels) throw fail(`it was built for ${c.inChannels} input channels, i.e. [${c.inChannels}, H, W]`);
   return layerWindow(fail, s, { kernelSize: c.kernelSize, stride: c.stride, padding: c.padding, dilation: c.dilation, rounding: 'floor' });
+}
+
+/** The ONNX Conv attributes of a forward convolution over a per-sample [C, H, W] input (io.toONNX). */
+export function convOnnxAttrs(c: ConvSpec, s: Shape): OnnxAttr[] {
+  const g = window2d('toONNX', s[1], s[2], { kernelSize: c.kernelSize, stride: c.stride, padding: c.padding, dilation: c.dilation });
+  return [
+    attr.ints('kernel_shape', c.kernelSize), attr.ints('strides', c.stride), attr.ints('dilations', c.dilation),
+    attr.ints('pads', [g.padTop, g.padLeft, g.padBottom, g.padRight]), attr.i('group', c.groups),
+  ];
 }

@@ -4,14 +4,13 @@ import type { Shape } from '../tensor.js';
 import { Tensor, keep } from '../tensor.js';
 import { conv2d, conv2dBackwardData, conv2dBackwardFilter, conv2dBackwardBias, prepareConv2d } from '../ops/conv2d.js';
 import type { Prepared } from '../ops/prepared.js';
-import { window2d } from '../ops/shape.js';
-import { attr, type Folded, type LowerOptions, type OnnxEmitter } from './lowering.js';
+import type { Folded, LowerOptions, OnnxEmitter } from './lowering.js';
 import { boolArg, enumArg } from '../ops/validate.js';
 import type { Padding2d } from '../ops/shape.js';
 import { algorithmArg, type Conv2dAlgorithm } from '../ops/conv2d-algorithm.js';
 import { WEIGHT_INITS, type WeightInit } from './init.js';
 import { floorDrops } from './window.js';
-import { convSpec, convWindow } from './conv-spec.js';
+import { convOnnxAttrs, convSpec, convWindow } from './conv-spec.js';
 
 export interface Conv2dOptions {
   stride?: number | [number, number];
@@ -137,14 +136,9 @@ export class Conv2d extends Layer {
   }
 
   toOnnx(e: OnnxEmitter): void {
-    const s = e.inputShapes[0];
-    const g = window2d('toONNX', s[1], s[2], { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, dilation: this.dilation });
     const ins = [e.inputs[0], e.weight('weight', this.weight.value.toFloat32Array(), this.weight.shape)];
     if (this.bias) ins.push(e.weight('bias', this.bias.value.toFloat32Array(), this.bias.shape));
-    e.op('Conv', ins, [
-      attr.ints('kernel_shape', this.kernelSize), attr.ints('strides', this.stride), attr.ints('dilations', this.dilation),
-      attr.ints('pads', [g.padTop, g.padLeft, g.padBottom, g.padRight]), attr.i('group', this.groups),
-    ]);
+    e.op('Conv', ins, convOnnxAttrs(this, e.inputShapes[0]));
   }
 
   config() {

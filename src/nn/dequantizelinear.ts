@@ -2,6 +2,8 @@ import { Layer, cfg, layerName, type LayerConfig } from './layer.js';
 import type { Shape, Tensor } from '../tensor.js';
 import type { Prepared } from '../ops/prepared.js';
 import { dequantizeLinear, prepareDequantizeLinear, qparamsArg, type QParams } from '../ops/qs8.js';
+import type { OnnxEmitter } from './lowering.js';
+import { qInits } from './qdq-onnx.js';
 
 /** int8 → float32: y = (x − zeroPoint)·scale, as ONNX DequantizeLinear. */
 export class DequantizeLinear extends Layer {
@@ -25,6 +27,10 @@ export class DequantizeLinear extends Layer {
   lower(inputs: readonly Shape[]): Prepared {
     return prepareDequantizeLinear(inputs[0], this.q);
   }
+  toOnnx(e: OnnxEmitter): void {
+    e.op('DequantizeLinear', [e.inputs[0], ...qInits(e, 'x', this.q)]);
+  }
+
   config() {
     return { scale: this.q.scale, zeroPoint: this.q.zeroPoint };
   }

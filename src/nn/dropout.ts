@@ -50,7 +50,9 @@ export class Dropout extends ElementwiseLayer {
     return true;
   }
   toOnnx(e: OnnxEmitter): void {
-    e.op('Dropout', [e.inputs[0], e.weight('ratio', Float32Array.of(this.p), [])]);
+    // ONNX Dropout takes float types only: an int8 value (a quantized model) passes as Identity
+    if (e.inputDtypes[0] === 'int8') e.op('Identity', [e.inputs[0]]);
+    else e.op('Dropout', [e.inputs[0], e.weight('ratio', Float32Array.of(this.p), [])]);
   }
   config() {
     return { p: this.p };

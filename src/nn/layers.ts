@@ -50,3 +50,5 @@ export { QGlobalAvgPool2d, type QGlobalAvgPool2dOptions } from './qglobalavgpool
 export { Upsample, type UpsampleOptions } from './upsample.js';
 export { Pad, type PadLayerOptions } from './pad.js';
 export { ConvTranspose2d, type ConvTranspose2dLayerOptions } from './convtranspose2d.js';
+export { ArgMax, ArgMin, type ArgMaxLayerOptions } from './argmax.js';
+export { PixelUnshuffle } from './pixelshuffle.js';

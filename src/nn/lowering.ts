@@ -1,7 +1,7 @@
 // What a layer declares about itself for the rooms above nn/: how it lowers into a compiled plan
 // (compile/), and how it is written to ONNX (io/). The types live here, below both, so that each
 // layer class can implement them beside its forward and backward; compile/ and io/ only call them.
-import { viewTensor, type Shape, type Tensor } from '../tensor.js';
+import { viewTensor, type DType, type Shape, type Tensor } from '../tensor.js';
 import type { Prepared } from '../ops/prepared.js';
 import { prepareCopy } from '../ops/copy.js';
 
@@ -44,6 +44,12 @@ export interface LowerOptions {
   activation?: 'hardswish' | 'silu';
   /** Replacement weights from fold() (batch norm folded into a convolution). */
   folded?: Folded;
+  /**
+   * Write image n of the output at out + n·outImageStride floats (a slice of a concat's output at
+   * batch > 1). A lowering that can do so sets Prepared.outImageStride to the same number; others
+   * ignore it, and the plan copies instead.
+   */
+  outImageStride?: number;
 }
 
 /** An ONNX attribute as the writer takes it. */
@@ -61,6 +67,8 @@ export interface OnnxEmitter {
   readonly inputs: readonly string[];
   /** The inputs' shapes per sample (without the batch). */
   readonly inputShapes: readonly Shape[];
+  /** The inputs' element types (int8: a quantized activation, written as an INT8 tensor). */
+  readonly inputDtypes: readonly DType[];
   /** The output's shape per sample. */
   readonly outputShape: Shape;
   /** The opset the file is written for. */
@@ -71,6 +79,10 @@ export interface OnnxEmitter {
   weight(suffix: string, data: Float32Array, dims: readonly number[]): string;
   /** Adds an int64 initializer named `<node>.<suffix>`; returns its name. */
   int64s(suffix: string, values: readonly number[]): string;
+  /** Adds an INT8 initializer (quantized weights, zero points) named `<node>.<suffix>`; returns its name. */
+  int8s(suffix: string, data: Int8Array, dims: readonly number[]): string;
+  /** Adds an INT32 initializer (quantized biases) named `<node>.<suffix>`; returns its name. */
+  int32s(suffix: string, data: Int32Array, dims: readonly number[]): string;
   /** The error to throw when this layer (or this configuration of it) has no ONNX form. */
   refuse(why: string): Error;
 }

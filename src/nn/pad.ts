@@ -12,9 +12,10 @@ export interface PadLayerOptions {
 }
 
 /**
- * Pads the last one or two dims, as F.pad(x, pads, mode, value) with pads in F.pad's order (last
- * dim first: [left, right] or [left, right, top, bottom]); modes 'constant' (any value),
- * 'reflect', 'replicate'. Backward: the adjoint (borders add onto the positions they copied).
+ * Pads trailing dims, as F.pad(x, pads, mode, value) with pads in F.pad's order (last dim first:
+ * [left, right], [left, right, top, bottom], then a pair for each further dim such as the
+ * channels; never the batch); modes 'constant' (any value), 'reflect', 'replicate', on any of
+ * those dims. Backward: the adjoint (borders add onto the positions they copied).
  */
 export class Pad extends Layer {
   static readonly type = 'Pad';
@@ -44,7 +45,7 @@ export class Pad extends Layer {
   outputShape(inputs: readonly Shape[]): Shape {
     const s = this.one(inputs);
     try {
-      return padShape(`layer '${this.name || this.type}'`, [1, ...s], this.pads, this.mode).slice(1);
+      return padShape(`layer '${this.name || this.type}'`, [1, ...s], this.pads, this.mode, 1).slice(1);
     } catch (e) {
       throw this.shapeError(inputs, (e as Error).message);
     }

@@ -2,6 +2,8 @@ import { Layer, cfg, layerName, type LayerConfig } from './layer.js';
 import type { DType, Shape, Tensor } from '../tensor.js';
 import type { Prepared } from '../ops/prepared.js';
 import { addQs8, prepareAddQs8, qclampArg, qparamsArg, type QClamp, type QParams } from '../ops/qs8.js';
+import type { OnnxEmitter } from './lowering.js';
+import { dequantizeInput, quantizeOutput } from './qdq-onnx.js';
 
 export interface QAddOptions {
   /** The quantization of the first input, of the second, and of the output (all required). */
@@ -50,6 +52,12 @@ export class QAdd extends Layer {
   lower(inputs: readonly Shape[]): Prepared {
     return prepareAddQs8(inputs[0], this.qa, this.qb, this.qy, this.clamp);
   }
+  /** DequantizeLinear of both → Add → clamp → QuantizeLinear. */
+  toOnnx(e: OnnxEmitter): void {
+    const v = e.op('Add', [dequantizeInput(e, 0, this.qa, 'a'), dequantizeInput(e, 1, this.qb, 'b')], [], `${e.name}/add`);
+    quantizeOutput(e, v, this.qy, this.clamp);
+  }
+
   config() {
     return { a: this.qa, b: this.qb, y: this.qy, clamp: this.clamp ?? null };
   }

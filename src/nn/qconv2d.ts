@@ -3,8 +3,10 @@ import type { Shape, Tensor } from '../tensor.js';
 import type { Prepared } from '../ops/prepared.js';
 import { conv2dQs8, prepareConv2dQs8 } from '../ops/gemm-qs8.js';
 import type { Padding2d } from '../ops/shape.js';
-import { convSpec, convWindow, type ConvSpec } from './conv-spec.js';
+import { convOnnxAttrs, convSpec, convWindow, type ConvSpec } from './conv-spec.js';
 import { QWeightedLayer, type QWeightedOptions } from './qweighted.js';
+import type { OnnxEmitter } from './lowering.js';
+import { dequantizeInput, dequantizeWeights, quantizeOutput } from './qdq-onnx.js';
 
 export interface QConv2dOptions extends QWeightedOptions {
   stride?: number | [number, number];
@@ -65,6 +67,13 @@ export class QConv2d extends QWeightedLayer {
 
   macs(_inputs: readonly Shape[], out: Shape): number {
     return out[0] * out[1] * out[2] * (this.inChannels / this.groups) * this.kernelSize[0] * this.kernelSize[1];
+  }
+
+  /** DequantizeLinear → Conv (INT8 weights per channel, INT32 bias) → clamp → QuantizeLinear. */
+  toOnnx(e: OnnxEmitter): void {
+    const x = dequantizeInput(e, 0, this.qx);
+    const v = e.op('Conv', [x, ...dequantizeWeights(e, this.qweights(), this.qx)], convOnnxAttrs(this, e.inputShapes[0]), `${e.name}/conv`);
+    quantizeOutput(e, v, this.qy, this.clamp);
   }
 
   config() {

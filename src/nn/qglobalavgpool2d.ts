@@ -2,6 +2,8 @@ import { Layer, cfg, layerName, type LayerConfig } from './layer.js';
 import type { DType, Shape, Tensor } from '../tensor.js';
 import type { Prepared } from '../ops/prepared.js';
 import { globalAvgPool2dQs8, prepareGlobalAvgPool2dQs8, qparamsArg, type QParams } from '../ops/qs8.js';
+import type { OnnxEmitter } from './lowering.js';
+import { dequantizeInput, quantizeOutput } from './qdq-onnx.js';
 
 export interface QGlobalAvgPool2dOptions {
   /** The input's and the output's quantization (required). */
@@ -41,6 +43,11 @@ export class QGlobalAvgPool2d extends Layer {
   lower(inputs: readonly Shape[]): Prepared {
     return prepareGlobalAvgPool2dQs8(inputs[0], this.qx, this.qy);
   }
+  /** DequantizeLinear → GlobalAveragePool → QuantizeLinear. */
+  toOnnx(e: OnnxEmitter): void {
+    quantizeOutput(e, e.op('GlobalAveragePool', [dequantizeInput(e, 0, this.qx)], [], `${e.name}/pool`), this.qy);
+  }
+
   config() {
     return { x: this.qx, y: this.qy };
   }

@@ -1,15 +1,19 @@
 import { cfg, layerName, type LayerConfig } from './layer.js';
-import type { Shape, Tensor } from '../tensor.js';
+import { Tensor, type Shape } from '../tensor.js';
 import type { Prepared } from '../ops/prepared.js';
 import { linearQs8, prepareLinearQs8 } from '../ops/gemm-qs8.js';
 import { intArg } from '../ops/validate.js';
+import { runOnce } from '../ops/prepared.js';
 import { QWeightedLayer, type QWeightedOptions } from './qweighted.js';
+import { attr, type OnnxEmitter } from './lowering.js';
+import { dequantizeInput, dequantizeWeights, quantizeOutput } from './qdq-onnx.js';
 
 export type QLinearOptions = QWeightedOptions;
 
 /**
  * An int8 dense layer (what quantize() makes of a Linear, ReLU / ReLU6 fused): int8 [in] → int8
- * [out], weights int8 [out, in] symmetric per output feature (weightScale [out]), a real-valued bias.
+ * [out] (or [N, …, in] → [N, …, out] on the last dim), weights int8 [out, in] symmetric per output
+ * feature (weightScale [out]), a real-valued bias.
  * Inference only.
  */
 export class QLinear extends QWeightedLayer {
@@ -31,20 +35,34 @@ export class QLinear extends QWeightedLayer {
 
   outputShape(inputs: readonly Shape[]): Shape {
     const s = this.one(inputs);
-    if (s.length !== 1 || s[0] !== this.inFeatures) throw this.shapeError(inputs, `it takes [${this.inFeatures}] (put a Flatten before it)`);
-    return [this.outFeatures];
+    if (s.length === 0 || s[s.length - 1] !== this.inFeatures) throw this.shapeError(inputs, `it takes [${this.inFeatures}] or [..., ${this.inFeatures}] (the last dim; put a Flatten before it)`);
+    return [...s.slice(0, -1), this.outFeatures];
   }
 
   forward(inputs: readonly Tensor[], training = false): Tensor {
-    return linearQs8(this.inputOf(inputs, training, 'int8'), this.qweights(), this.q);
+    const x = this.inputOf(inputs, training, 'int8');
+    if (x.rank === 2) return linearQs8(x, this.qweights(), this.q);
+    // N-D: x [N, …, in] as rows [N·…, in] (shape checked first)
+    const out = [x.shape[0], ...this.outputShape([x.shape.slice(1)])];
+    return runOnce(this.lower([x.shape]), [x.ptr], () => Tensor.empty(out, 'int8'));
   }
 
   lower(inputs: readonly Shape[]): Prepared {
-    return prepareLinearQs8(inputs[0], this.qweights(), this.q);
+    const s = inputs[0];
+    if (s.length <= 2) return prepareLinearQs8(s, this.qweights(), this.q);
+    const p = prepareLinearQs8([s.reduce((a, b) => a * b, 1) / this.inFeatures, this.inFeatures], this.qweights(), this.q);
+    return { outShape: [...s.slice(0, -1), this.outFeatures], scratchBytes: p.scratchBytes, run: p.run, dispose: p.dispose };
   }
 
   macs(): number {
     return this.inFeatures * this.outFeatures;
+  }
+
+  /** DequantizeLinear → Gemm (INT8 weights per output, INT32 bias, transB) → clamp → QuantizeLinear. */
+  toOnnx(e: OnnxEmitter): void {
+    const x = dequantizeInput(e, 0, this.qx);
+    const v = e.op('Gemm', [x, ...dequantizeWeights(e, this.qweights(), this.qx)], [attr.i('transB', 1)], `${e.name}/gemm`);
+    quantizeOutput(e, v, this.qy, this.clamp);
   }
 
   config() {

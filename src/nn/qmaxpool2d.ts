@@ -3,6 +3,7 @@ import { Pool2dLayer } from './pool2d-base.js';
 import type { DType, Shape, Tensor } from '../tensor.js';
 import type { Prepared } from '../ops/prepared.js';
 import { maxPool2dQs8, prepareMaxPool2dQs8 } from '../ops/qs8.js';
+import type { OnnxEmitter } from './lowering.js';
 
 export interface QMaxPool2dOptions {
   stride?: number | [number, number];
@@ -33,6 +34,11 @@ export class QMaxPool2d extends Pool2dLayer {
   lower(inputs: readonly Shape[]): Prepared {
     return prepareMaxPool2dQs8(inputs[0], this.opts);
   }
+  /** MaxPool on the INT8 tensor itself (ONNX MaxPool takes int8 from opset 12): the scale is kept. */
+  toOnnx(e: OnnxEmitter): void {
+    this.poolToOnnx(e, true, false);
+  }
+
   config() {
     return { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, dilation: this.dilation };
   }

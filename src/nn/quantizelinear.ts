@@ -2,6 +2,8 @@ import { Layer, cfg, layerName, type LayerConfig } from './layer.js';
 import type { DType, Shape, Tensor } from '../tensor.js';
 import type { Prepared } from '../ops/prepared.js';
 import { prepareQuantizeLinear, qparamsArg, quantizeLinear, type QParams } from '../ops/qs8.js';
+import type { OnnxEmitter } from './lowering.js';
+import { qInits } from './qdq-onnx.js';
 
 /** float32 → int8: y = clamp(round_even(x / scale) + zeroPoint, −128, 127), as ONNX QuantizeLinear. */
 export class QuantizeLinear extends Layer {
@@ -28,6 +30,10 @@ export class QuantizeLinear extends Layer {
   lower(inputs: readonly Shape[]): Prepared {
     return prepareQuantizeLinear(inputs[0], this.q);
   }
+  toOnnx(e: OnnxEmitter): void {
+    e.op('QuantizeLinear', [e.inputs[0], ...qInits(e, 'y', this.q)]);
+  }
+
   config() {
     return { scale: this.q.scale, zeroPoint: this.q.zeroPoint };
   }

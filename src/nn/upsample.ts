@@ -1,9 +1,9 @@
 import { Layer, cfg, layerName, type LayerConfig } from './layer.js';
 import { Tensor, type Shape } from '../tensor.js';
 import { interpolateBackward, interpolateSize, interpolateSpec, prepareInterpolate, type InterpolateOptions, type InterpolateSpec } from '../ops/resize.js';
-import { runOnce, type Prepared } from '../ops/prepared.js';
+import { perImage, runOnce, type Prepared } from '../ops/prepared.js';
 import { knownOptions } from '../ops/validate.js';
-import { attr, type OnnxEmitter } from './lowering.js';
+import { attr, type LowerOptions, type OnnxEmitter } from './lowering.js';
 
 export interface UpsampleOptions extends InterpolateOptions {
   name?: string;
@@ -44,8 +44,12 @@ export class Upsample extends Layer {
     }
   }
 
-  lower(inputs: readonly Shape[]): Prepared {
-    return prepareInterpolate(inputs[0], this.spec);
+  lower(inputs: readonly Shape[], options: LowerOptions = {}): Prepared {
+    const stride = options.outImageStride;
+    if (stride === undefined) return prepareInterpolate(inputs[0], this.spec);
+    // image by image into a concat's slices (compile/joins.ts)
+    const [n, ...chw] = inputs[0];
+    return perImage(prepareInterpolate([1, ...chw], this.spec), n, [chw.reduce((a, b) => a * b, 1)], stride);
   }
 
   private xShape: Shape | null = null;

@@ -55,11 +55,14 @@ export function prepareConcat(shapes: readonly Shape[], axis = 1, op = 'concat',
   let outer = 1, inner = 1;
   for (let d = 0; d < ax; d++) outer *= outShape[d];
   for (let d = ax + 1; d < r; d++) inner *= outShape[d];
+  const lengths = ss.map((s) => s[ax] * inner);
+  const join = { outer, lengths, without: (placed: readonly number[]) => sliceCopies(outShape, outer, lengths, placed) };
   // addresses are filled in by run(); the lengths are fixed
-  let params = paramBlock(ss.flatMap((s) => [0, s[ax] * inner]));
+  let params = paramBlock(lengths.flatMap((n) => [0, n]));
   return {
     outShape,
     scratchBytes: 0,
+    join,
     run(inputs, out) {
       const i32 = heap().i32view();
       const at = params >>> 2;
@@ -70,6 +73,30 @@ export function prepareConcat(shapes: readonly Shape[], axis = 1, op = 'concat',
       releaseAll([params]);
       params = 0;
     },
+  };
+}
+
+/**
+ * A concat that copies only the inputs not in `placed` (their producers wrote them into their
+ * slices of the output already): input t into floats [off_t, off_t + lengths[t]) of each of the
+ * `outer` rows of the output, one copy_f32_simd per input and row.
+ */
+function sliceCopies(outShape: Shape, outer: number, lengths: readonly number[], placed: readonly number[]): Prepared {
+  const row = lengths.reduce((a, b) => a + b, 0);
+  const copies: { t: number; off: number; n: number }[] = [];
+  let off = 0;
+  lengths.forEach((n, t) => {
+    if (!placed.includes(t) && n > 0) copies.push({ t, off, n });
+    off += n;
+  });
+  return {
+    outShape,
+    scratchBytes: 0,
+    run(inputs, out) {
+      const k = kernels();
+      for (const c of copies) for (let o = 0; o < outer; o++) k.copy_f32_simd(inputs[c.t] + o * c.n * 4, out + (o * row + c.off) * 4, c.n);
+    },
+    dispose() {},
   };
 }
 

@@ -22,15 +22,22 @@ export function algorithmArg(op: string, v: unknown): Conv2dAlgorithm {
 export type Choice = 0 | WinoTile;
 
 /**
- * Tile sizes 'auto' and 'winograd' may pick. All three stay within max |Δ| ≤ 1e-4·max |y| per
- * layer (F(4×4) ~1e-5, F(6×6) ~1.5e-5; the accuracy table in bench/README.md), but in deep
- * networks those per-layer errors add up: with F(4×4) and F(6×6) in 'auto', torchvision's
- * ResNet-50 drifted from PyTorch's logits by 1.3e-4 and Inception v3 by 4.6e-4 of the largest
- * logit (F(2×2) only: 3.7e-5 and 5.8e-5, as the GEMM path). An engine that promises PyTorch's
- * numbers picks F(2×2) by itself; 'winograd-4x4' / 'winograd-6x6' are there for users who trade
- * that accuracy for speed.
+ * Tile sizes 'auto' and 'winograd' may pick: F(2×2) and F(4×4). Per layer all three stay within
+ * max |Δ| ≤ 1e-4·max |y|, but in deep networks the per-layer errors add up, so a tile size is here
+ * only if whole imported models stay near the GEMM path's distance from PyTorch's float64 logits.
+ * F(4×4) on the points 0, ±2/3, ±3/2 with the channel sums in slices (1e-6 per layer at 512
+ * channels, 10× less than on 0, ±1, ±2 with one long sum) does, on layers of ≥ F4_MIN_CHANNELS
+ * input channels: Inception v3 drifts 3.3e-5 of the largest logit (mean of 16 inputs; GEMM path
+ * 3.1e-5), ResNet-50 3.4e-5 (3.0e-5). F(6×6) does not (Inception v3 2.6e-4): 'winograd-6x6' is there
+ * for users who trade accuracy for speed. The tables are in bench/README.md, "Winograd".
  */
-const ACCURATE: readonly WinoTile[] = [2];
+const ACCURATE: readonly WinoTile[] = [2, 4];
+let autoTiles: readonly WinoTile[] = ACCURATE;
+
+/** Test and bench hook: the tile sizes 'auto' and 'winograd' choose among (undefined: the default). */
+export function setAutoTiles(tiles: readonly WinoTile[] | undefined): void {
+  autoTiles = tiles ?? ACCURATE;
+}
 
 // The cost model, in nanoseconds on one thread (least squares on bench/winograd.mjs --fit's grid,
 // bench/winograd-fit.mjs; the measurements are in bench/README.md, "Winograd"):
@@ -41,14 +48,22 @@ const ACCURATE: readonly WinoTile[] = [2];
 //             + REREAD_NS·α²·cout·cin·blocks                 U read (from L3 / memory) once per block
 //             + FILTER_NS·α²·cout·cin                        eager calls only: the filter transform
 const GEMM_RATE = 51; // GFLOP/s (= flops per ns) of the GEMM path on 3×3 layers
-const WINO_RATE = 68; // of the Winograd GEMMs (no im2col; B already in panels)
-const TRANSFORM_NS = 1.26;
-const REREAD_NS = 0.14;
-const FILTER_NS = 1.0;
-/** F(6×6) must be predicted this much faster than F(4×4) (the model's error is about this, and F(6×6) loses more digits). */
+const WINO_RATE = 58; // of the Winograd GEMMs (no im2col; B already in panels)
+const TRANSFORM_NS = 1.08;
+const REREAD_NS = 0.13;
+const FILTER_NS = 0.8;
+/** Where F(6×6) is a candidate (setAutoTiles only), it must be predicted this much faster than the others (it loses more digits). */
 const F6_MARGIN = 1.1;
 /** Fewer channels than this on either side: the GEMM path (K or M of the per-position GEMMs too short). */
 const MIN_CHANNELS = 8;
+/**
+ * Fewer input channels than this: not F(4×4). Its rounding error (2.5–3× F(2×2)'s, whatever the
+ * depth) matters where every later layer amplifies it, at the start of a network, and the first
+ * 3×3 layers of image networks are the thin ones: in Inception v3, F(4×4) on its stem (32 → 32,
+ * 32 → 64) alone moved the logits from 3.1e-5 to 4.4–5.8e-5 of PyTorch's float64 ones; on layers of
+ * ≥ 64 input channels it moved no classifier of the 16 by more than 1.2× (bench/README.md).
+ */
+const F4_MIN_CHANNELS = 64;
 
 /** Predicted single-thread ns of the GEMM path for a 3×3 pass. */
 export function gemmCost(s: WinoShape): number {
@@ -66,11 +81,14 @@ export function winogradCost(s: WinoShape, m: WinoTile, withFilter: boolean): nu
 
 /**
  * The algorithm for a pass of geometry p (shape s as the Winograd kernels see it). 'gemm': 0.
- * 'winograd' / 'winograd-m×m': Winograd (the cheaper accurate tile for 'winograd'), or a
- * RangeError naming why this geometry cannot. 'auto': Winograd where the model predicts it faster
- * than the GEMM path by 10% or more (and both sides have ≥ MIN_CHANNELS channels), else 0.
+ * 'winograd' / 'winograd-m×m': Winograd (for 'winograd' the cheaper of F(2×2) and, with
+ * ≥ F4_MIN_CHANNELS input channels, F(4×4)), or a RangeError naming why this geometry cannot.
+ * 'auto': that tile where the model predicts it faster than the GEMM path by 10% or more (and both
+ * sides have ≥ MIN_CHANNELS channels), else 0.
+ * `gemm`: the shape the GEMM path would run, when Winograd runs another (a dilated convolution's
+ * phases, conv2d-dilated.ts).
  */
-export function chooseAlgorithm(op: string, p: ConvGeom, s: WinoShape, alg: Conv2dAlgorithm, eager: boolean): Choice {
+export function chooseAlgorithm(op: string, p: ConvGeom, s: WinoShape, alg: Conv2dAlgorithm, eager: boolean, gemm: WinoShape = s): Choice {
   if (alg === 'gemm') return 0;
   const why = winogradUnsupported(p);
   if (alg !== 'auto' && why !== null) {
@@ -80,12 +98,13 @@ export function chooseAlgorithm(op: string, p: ConvGeom, s: WinoShape, alg: Conv
   if (alg === 'winograd-4x4') return 4;
   if (alg === 'winograd-6x6') return 6;
   if (why !== null) return 0;
-  let best: WinoTile = ACCURATE[0], cost = Infinity;
-  for (const m of ACCURATE) {
+  let best: WinoTile = 2, cost = Infinity;
+  for (const m of autoTiles) {
+    if (m === 4 && s.cin < F4_MIN_CHANNELS) continue;
     const c = winogradCost(s, m, eager) * (m === 6 ? F6_MARGIN : 1);
     if (c < cost) { best = m; cost = c; }
   }
   if (alg === 'winograd') return best;
   if (s.cin < MIN_CHANNELS || s.cout < MIN_CHANNELS) return 0;
-  return cost * 1.1 <= gemmCost(s) ? best : 0;
+  return cost * 1.1 <= gemmCost(gemm) ? best : 0;
 }

@@ -76,3 +76,24 @@ export function im2colBlock(p: ConvGeom): number[] {
   const { g } = p;
   return [p.cg, p.h, p.wd, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padTop, g.padLeft, g.ow];
 }
+
+/**
+ * Which direct kernel, if any, replaces im2col + GEMM: stride 1 along the width, no padding, not
+ * 1×1 (whose GEMM reads x in place), at most 256 taps per output. 'pixels'
+ * (conv2d_f32_s1_4x8_minmax_simd: output columns in the lanes, 8- and 4-column tiles per row) or
+ * 'channels' (conv2d_f32_s1_ct_4x8_minmax_simd: output channels in the lanes, 8 per panel), by
+ * the share of computed lanes that are real outputs, when that is at least 85% (a row of 10
+ * computes 12 in the first: no faster than im2col + GEMM).
+ */
+export function directConv(p: ConvGeom): 'pixels' | 'channels' | null {
+  const { g } = p;
+  if (g.sw !== 1 || !unpadded(g) || isPointwise(g)) return null;
+  // one accumulator per output sums all K taps: keep K within the GEMM's K chunk (its rounding),
+  // and leave long reductions (where im2col costs little per multiply-add) to the GEMM
+  if (p.cg * g.kh * g.kw > 256) return null;
+  const r = g.ow % 8;
+  const pixels = g.ow / (g.ow - r + (r > 4 ? 8 : r > 0 ? 4 : 0));
+  const channels = p.og / (Math.ceil(p.og / 8) * 8);
+  if (Math.max(pixels, channels) < 0.85) return null;
+  return channels > pixels ? 'channels' : 'pixels';
+}

@@ -1,8 +1,8 @@
 // Winograd convolution F(m×m, 3×3) for 3×3 stride-1 convolutions (any padding, dilation 1, one
-// group): the filter transformed once per prepare (U, α² row-major [out, in] matrices), then per
-// block of tiles (its own scratch: the transformed input V and the GEMMs' result M) the input
-// transform, one gemm_f32_4x8_minmax_simd per transform position ξ (M[ξ] = U[ξ]·V[ξ], V in 8-tile
-// panels) and the output transform with bias and clamp fused (assembly/conv2d-winograd.ts). The
+// group): the filter transformed once per prepare (U: α² matrices [out, in] in 8-row panels), then
+// per block of tiles (its own scratch: the transformed input V and the GEMMs' result M) the input
+// transform, the α² GEMMs M[ξ] = U[ξ]·V[ξ] (conv2d_winograd_gemm_f32_simd, the channel sum in
+// slices) and the output transform with bias and clamp fused (assembly/conv2d-winograd.ts). The
 // backward-data pass is the same schedule on dy with the filter rotated 180° and transposed.
 // The choice between this and the GEMM path ('auto') is the cost model of conv2d-algorithm.ts.
 import { heap, kernels } from '../wasm/engine.js';
@@ -41,6 +41,18 @@ export const backwardDataShape = (p: ConvGeom): WinoShape => ({
 /** Transform positions per tile size. */
 export const positions = (m: WinoTile) => (m + 2) * (m + 2);
 
+/**
+ * Channels per slice of the transformed-domain sums (conv2d_winograd_gemm_f32_simd): each slice
+ * summed from zero, then added to the running sum, which cuts the rounding error of deep layers
+ * 2–3× at 512 channels (bench/README.md "Winograd accuracy"); about √512 is the optimum.
+ */
+let SLICE = 32;
+
+/** Test and bench hook: the channel slice of the transformed-domain sums of ops prepared after it (undefined: the default). */
+export function setWinogradSlice(channels: number | undefined): void {
+  SLICE = channels ?? 32;
+}
+
 /** Tiles of a pass with m×m output tiles. */
 export function tileCount(s: WinoShape, m: WinoTile): number {
   return s.n * Math.ceil(s.oh / m) * Math.ceil(s.ow / m);
@@ -74,14 +86,18 @@ const OUTPUT: Record<WinoTile, K> = {
   6: 'conv2d_winograd_output_f32_6x6_minmax_simd',
 };
 
+/** Floats per transform position of a pass's transformed filter (8-row panels, as the filter kernels lay it out). */
+export const filterStride = (s: WinoShape) => Math.ceil(s.cout / 8) * 8 * s.cin + 16;
+
 /**
- * The transformed filter of a pass: f32[α²·(cout·cin + 16)] on the heap (the caller releases it).
- * flip: the backward-data filter (w [O, C, 3, 3] rotated, rows = C).
+ * The transformed filter of a pass: f32[α²·filterStride] on the heap (the caller releases it).
+ * flip: the backward-data filter (w [O, C, 3, 3] rotated, rows = C). slice: as the run's (winogradRun).
  */
-export function transformFilter(m: WinoTile, wp: number, o: number, c: number, flip: boolean): number {
-  const u = heap().alloc(positions(m) * (o * c + 16) * 4);
+export function transformFilter(m: WinoTile, wp: number, o: number, c: number, flip: boolean, slice: number): number {
+  const rows = flip ? c : o, cols = flip ? o : c;
+  const u = heap().alloc(positions(m) * (Math.ceil(rows / 8) * 8 * cols + 16) * 4);
   const k = kernels() as unknown as Record<string, (...a: number[]) => void>;
-  k[FILTER[m]]!(wp, u, o, c, flip ? 1 : 0);
+  k[FILTER[m]]!(wp, u, o, c, flip ? 1 : 0, slice);
   return u;
 }
 
@@ -96,7 +112,7 @@ export interface WinoRun {
  * transform into the thread's V, α² GEMMs into its M, output transform into y). The blocks depend
  * on the shapes only, so every output has the same bits on any thread count.
  */
-export function winogradRun(s: WinoShape, m: WinoTile, u: number, bp: number, min: number, max: number, params: number): WinoRun {
+export function winogradRun(s: WinoShape, m: WinoTile, u: number, slice: number, bp: number, min: number, max: number, params: number): WinoRun {
   const T = positions(m);
   const tiles = tileCount(s, m);
   const nt = blockTiles(s, m);
@@ -109,7 +125,7 @@ export function winogradRun(s: WinoShape, m: WinoTile, u: number, bp: number, mi
   const workNs = gemmNs(2 * T * s.cout * s.cin * blocks * nt) * 1.3;
   const count = taskCount(workNs, blocks, threads);
   const at = evenRange(blocks, count);
-  const uStride = (s.cout * s.cin + 16) * 4; // as the filter kernel lays U out
+  const uStride = filterStride(s);
   return {
     scratchBytes: stride * threads,
     run(xp, yp, scratch) {
@@ -120,10 +136,7 @@ export function winogradRun(s: WinoShape, m: WinoTile, u: number, bp: number, mi
             const t0 = b * nt, t1 = Math.min(tiles, t0 + nt), cnt = t1 - t0;
             // scratch offsets: V at 0, M at vBytes
             t.scratchCall(INPUT[m], 0b10, xp, 0, vStride, params, t0, t1);
-            for (let x = 0; x < T; x++) {
-              t.scratchCall('gemm_f32_4x8_minmax_simd', 0b100100, u + x * uStride, s.cin, x * vStride * 4, 8, 8 * s.cin,
-                vBytes + x * mStride * 4, ldm, 0, s.cout, cnt, s.cin, -Infinity, Infinity);
-            }
+            t.scratchCall('conv2d_winograd_gemm_f32_simd', 0b10100, u, uStride, 0, vStride, vBytes, mStride, ldm, s.cout, s.cin, cnt, T, slice);
             t.scratchCall(OUTPUT[m], 0b1, vBytes, mStride, ldm, yp, bp, params, t0, t1, min, max);
           }
         }
@@ -141,14 +154,15 @@ export function winoBlock(s: WinoShape, m: WinoTile): number {
 export function winogradForward(p: ConvGeom, m: WinoTile, wp: number, bp: number, min: number, max: number): Prepared {
   const s = forwardShape(p);
   const params = winoBlock(s, m);
+  const slice = SLICE;
   let u = 0;
   try {
-    u = transformFilter(m, wp, p.o, p.c, false);
+    u = transformFilter(m, wp, p.o, p.c, false, slice);
   } catch (e) {
     heap().release(params);
     throw e;
   }
-  const r = winogradRun(s, m, u, bp, min, max, params);
+  const r = winogradRun(s, m, u, slice, bp, min, max, params);
   const out = prepared([p.n, p.o, p.g.oh, p.g.ow], r.scratchBytes, [params, u], (inputs, yp, scratch) => r.run(inputs[0], yp, scratch));
   return Object.assign(out, { algorithm: `winograd F(${m}×${m}, 3×3)` });
 }
@@ -160,8 +174,8 @@ export function winogradBackwardData(p: ConvGeom, m: WinoTile, dyp: number, wp: 
   const params = winoBlock(s, m);
   let u = 0, scratch = 0;
   try {
-    u = transformFilter(m, wp, p.o, p.c, true);
-    const r = winogradRun(s, m, u, 0, -Infinity, Infinity, params);
+    u = transformFilter(m, wp, p.o, p.c, true, SLICE);
+    const r = winogradRun(s, m, u, SLICE, 0, -Infinity, Infinity, params);
     scratch = h.alloc(r.scratchBytes);
     r.run(dyp, dxp, scratch);
   } finally {

@@ -12,7 +12,9 @@
 // (one input channel per group) runs its own direct kernel (3×3 and 5×5 at stride 1 or 2 with
 // centred padding: the specialised kernels of conv2d-depthwise.ts); a 1×1 convolution over few
 // pixels packs its input into GEMM panels first. An optional activation (hardswish, SiLU: compile's
-// fusion) follows the clamp.
+// fusion) follows the clamp. Taps that only ever read the padding are dropped first (conv2d-taps.ts);
+// a padded convolution that a direct kernel would take unpadded is run on a zero-padded copy
+// (conv2d-padded.ts).
 import { Tensor, type Shape } from '../tensor.js';
 import { kernels } from '../wasm/engine.js';
 import { clampArg, clampBounds, elementCount, fmtShape, intArg, intoArg, knownOptions, rankArg, tensorArg, xShapeArg, type ClampBounds } from './validate.js';
@@ -20,11 +22,14 @@ import type { Padding2d } from './shape.js';
 import { paramBlock, prepared, runOnce, type Prepared } from './prepared.js';
 import { denseRun } from './linear.js';
 import { evenRange, gemmNs, runTasks, taskCount, threadCount } from '../threads/parallel.js';
-import { depthwiseBlock, geometry, im2colBlock, isDepthwise, isPointwise, unpadded, wholeInput, type ConvGeom } from './conv2d-common.js';
+import { depthwiseBlock, directConv, geometry, im2colBlock, isDepthwise, isPointwise, wholeInput, type ConvGeom } from './conv2d-common.js';
 import { runBackwardData, runBackwardFilter } from './conv2d-backward.js';
 import { algorithmArg, chooseAlgorithm, type Conv2dAlgorithm } from './conv2d-algorithm.js';
 import { backwardDataShape, forwardShape, winogradBackwardData, winogradForward } from './conv2d-winograd.js';
+import { dilatedWinograd, phasedGeometry } from './conv2d-dilated.js';
 import { activationArg, depthwisePlan, depthwiseWindow, withActivation, type ConvActivation } from './conv2d-depthwise.js';
+import { liveWindow, liveWindowPlan } from './conv2d-taps.js';
+import { paddedDirect, paddedPlan } from './conv2d-padded.js';
 
 export type { ClampBounds } from './validate.js';
 export type { ConvActivation } from './conv2d-depthwise.js';
@@ -111,15 +116,28 @@ function checkedConv2d(
   }
   const [min, max] = clampArg(op, clamp);
   const act = activationArg(op, activation);
+  const bp = b ? b.ptr : 0;
+  // taps that only ever read the padding (large dilations on small maps) are dropped; an explicit
+  // Winograd request keeps the window it was asked for
+  const live = alg === 'auto' || alg === 'gemm' ? liveWindow(p) : null;
+  if (live !== null) return liveWindowPlan(p, live, w.ptr, (q, wp) => planOf(op, q, wp, bp, min, max, act, alg, eager));
+  return planOf(op, p, w.ptr, bp, min, max, act, alg, eager);
+}
+
+/** The forward Prepared of a checked geometry over weights at wp and bias at bp (or 0): Winograd, depthwise or the GEMM paths. */
+function planOf(op: string, p: ConvGeom, wp: number, bp: number, min: number, max: number, act: number, alg: Conv2dAlgorithm, eager: boolean): Prepared {
   const count = p.n * p.o * p.g.oh * p.g.ow;
-  const m = p.n > 0 ? chooseAlgorithm(op, p, forwardShape(p), alg, eager) : 0;
+  // a dilated 3×3 runs Winograd over its phases (conv2d-dilated.ts) where the model says it pays
+  const phased = phasedGeometry(p);
+  const m = p.n > 0 ? chooseAlgorithm(op, phased ?? p, forwardShape(phased ?? p), alg, eager, forwardShape(p)) : 0;
   if (m !== 0) {
-    const wp = winogradForward(p, m, w.ptr, b ? b.ptr : 0, min, max);
-    return act === 0 ? wp : Object.assign(withActivation(wp, act, count), { algorithm: wp.algorithm });
+    const wino = phased ? dilatedWinograd(p, phased, m, wp, bp, min, max) : winogradForward(p, m, wp, bp, min, max);
+    return act === 0 ? wino : Object.assign(withActivation(wino, act, count), { algorithm: wino.algorithm });
   }
   const dw = depthwiseWindow(p);
-  if (dw !== 0) return Object.assign(depthwisePlan(p, w.ptr, b ? b.ptr : 0, min, max, act, dw), { algorithm: 'gemm' });
-  const plan = forwardPlan(p, w.ptr, b ? b.ptr : 0, min, max);
+  if (dw !== 0) return Object.assign(depthwisePlan(p, wp, bp, min, max, act, dw), { algorithm: 'gemm' });
+  const q = isDepthwise(p) ? null : paddedDirect(p);
+  const plan = q === null ? forwardPlan(p, wp, bp, min, max) : paddedPlan(p, q, forwardPlan(q, wp, bp, min, max));
   return Object.assign(act === 0 ? plan : withActivation(plan, act, count), { algorithm: 'gemm' });
 }
 
@@ -240,27 +258,6 @@ function forwardPlan(p: ConvGeom, wp: number, bp: number, min: number, max: numb
       }
     });
   });
-}
-
-/**
- * Which direct kernel, if any, replaces im2col + GEMM: stride 1 along the width, no padding, not
- * 1×1 (whose GEMM reads x in place), at most 256 taps per output. 'pixels'
- * (conv2d_f32_s1_4x8_minmax_simd: output columns in the lanes, 8- and 4-column tiles per row) or
- * 'channels' (conv2d_f32_s1_ct_4x8_minmax_simd: output channels in the lanes, 8 per panel), by
- * the share of computed lanes that are real outputs, when that is at least 85% (a row of 10
- * computes 12 in the first: no faster than im2col + GEMM).
- */
-function directConv(p: ConvGeom): 'pixels' | 'channels' | null {
-  const { g } = p;
-  if (g.sw !== 1 || !unpadded(g) || isPointwise(g)) return null;
-  // one accumulator per output sums all K taps: keep K within the GEMM's K chunk (its rounding),
-  // and leave long reductions (where im2col costs little per multiply-add) to the GEMM
-  if (p.cg * g.kh * g.kw > 256) return null;
-  const r = g.ow % 8;
-  const pixels = g.ow / (g.ow - r + (r > 4 ? 8 : r > 0 ? 4 : 0));
-  const channels = p.og / (Math.ceil(p.og / 8) * 8);
-  if (Math.max(pixels, channels) < 0.85) return null;
-  return channels > pixels ? 'channels' : 'pixels';
 }
 
 // ── Backward ─────────────────────────────────────────────────────────────────────────────────

@@ -64,6 +64,10 @@ export { pad, padBackward } from './pad.js';
 export type { PadMode, PadOptions } from './pad.js';
 export { convTranspose2d, convTranspose2dBackwardData, convTranspose2dBackwardFilter } from './conv-transpose2d.js'; // the bias gradient is conv2dBackwardBias
 export type { ConvTranspose2dOptions } from './conv-transpose2d.js';
+export { argmax, argmin } from './argmax.js'; // no backward: not differentiable
+export type { ArgMaxOptions } from './argmax.js';
+export { pixelShuffle, pixelUnshuffle, pixelShuffleBackward, pixelUnshuffleBackward } from './pixelshuffle.js';
+export type { PixelShuffleOptions } from './pixelshuffle.js';
 export { quantizeLinear, dequantizeLinear, addQs8, maxPool2dQs8, globalAvgPool2dQs8 } from './qs8.js';
 export type { QParams, QClamp, MaxPoolQs8Options } from './qs8.js';
 export { conv2dQs8, linearQs8 } from './gemm-qs8.js';

@@ -19,6 +19,25 @@ export interface Prepared {
   dispose(): void;
   /** Which algorithm run() uses, when the op has a choice (conv2d: 'gemm' or 'winograd F(m×m, 3×3)'). */
   readonly algorithm?: string;
+  /**
+   * Set by concat: run() only copies input t into floats [off_t, off_t + lengths[t]) of each of
+   * `outer` rows of the output (off_t = Σ lengths before t), so a plan may have input t written
+   * there by its producer instead and keep only the other copies (`without`).
+   */
+  readonly join?: Join;
+  /**
+   * Set when a lowering honoured LowerOptions.outImageStride: the output's images (first dim)
+   * are this many floats apart, the gaps left untouched.
+   */
+  readonly outImageStride?: number;
+}
+
+/** What a concat step copies where (Prepared.join). */
+export interface Join {
+  outer: number;
+  lengths: readonly number[];
+  /** The same step with the copies of `placed` inputs left out (their producers write in place). */
+  without(placed: readonly number[]): Prepared;
 }
 
 /** A block of i32 parameters in wasm memory, written once; owned by a Prepared. */
@@ -84,4 +103,27 @@ export function withScratch<T>(f: (alloc: (floats: number) => number) => T): T {
   } finally {
     for (const ptr of blocks) heap().release(ptr);
   }
+}
+
+/**
+ * `one`, prepared for a single image, run for each of n images: image i reads input j at
+ * inputs[j] + i·inFloats[j]·4 and writes at out + i·stride·4 (Prepared.outImageStride = stride).
+ * For lowerings that honour LowerOptions.outImageStride by running image by image.
+ */
+export function perImage(one: Prepared, n: number, inFloats: readonly number[], stride: number): Prepared {
+  const args = inFloats.map(() => 0);
+  return {
+    outShape: [n, ...one.outShape.slice(1)],
+    scratchBytes: one.scratchBytes,
+    outImageStride: stride,
+    run(inputs, out, scratch) {
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < args.length; j++) args[j] = inputs[j] + i * inFloats[j] * 4;
+        one.run(args, out + i * stride * 4, scratch);
+      }
+    },
+    dispose() {
+      one.dispose();
+    },
+  };
 }

@@ -64,9 +64,19 @@ export function chooseQParams(lo: number, hi: number): QParams {
   return { scale, zeroPoint };
 }
 
-/** The integer clamp [qmin, qmax] of real bounds under y. */
+/** Round half to even, as QuantizeLinear rounds. */
+export function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/**
+ * The integer clamp [qmin, qmax] of real bounds under y: each bound quantized as QuantizeLinear
+ * does (float32 division, ties to even), so that a clamp fused into the store gives what
+ * QuantizeLinear(Clip(v)) gives (ONNX, onnxruntime).
+ */
 export function qclamp(y: QParams, c?: QClamp): [number, number] {
-  const q = (v: number) => Math.max(-128, Math.min(127, y.zeroPoint + Math.round(v / y.scale)));
+  const q = (v: number) => Math.max(-128, Math.min(127, y.zeroPoint + roundHalfEven(Math.fround(v / y.scale))));
   return [c?.min === undefined ? -128 : q(c.min), c?.max === undefined ? 127 : q(c.max)];
 }
 

@@ -75,16 +75,60 @@ export function axisTable(n: number, out: number, r: AxisRule): AxisTable {
   return t;
 }
 
-/** The i32 table block of assembly/resize.ts: [H, W, OH, OW, iy0, iy1, wy, ix0, ix1, wx]. */
-export function tableBlock(h: number, w: number, rows: AxisTable, cols: AxisTable): number[] {
+/**
+ * The i32 table block of assembly/resize-common.ts: [H, W, OH, OW, pairCols, groups, 0, 0, iy0,
+ * iy1, wy, ix0, ix1, wx, base[groups], mask[groups]]. pairCols counts the leading output columns
+ * with ix0 ≤ W − 2 (their two source columns are adjacent inside the row); groups (bilinear only)
+ * the leading groups of 4 of those columns whose ix0 lie within 4 adjacent inputs from base, with
+ * the byte shuffle that picks each column's input out of x[base .. base + 3].
+ */
+export function tableBlock(h: number, w: number, rows: AxisTable, cols: AxisTable, bilinear: boolean): number[] {
   const bits = (a: Float32Array) => Array.from(new Int32Array(a.buffer, a.byteOffset, a.length));
-  return [h, w, rows.i0.length, cols.i0.length, ...rows.i0, ...rows.i1, ...bits(rows.w), ...cols.i0, ...cols.i1, ...bits(cols.w)];
+  const ix = cols.i0;
+  let pairs = 0;
+  while (pairs < ix.length && ix[pairs] <= w - 2) pairs++;
+  const bases: number[] = [], masks: number[] = [];
+  for (let g = 0; bilinear && 4 * g + 4 <= pairs && ix[4 * g + 3] - ix[4 * g] <= 3; g++) {
+    const base = ix[4 * g];
+    bases.push(base);
+    // lane l's 4 bytes are the bytes of input base + d, d = ix0 − base: 4d, 4d + 1, 4d + 2, 4d + 3 (little-endian i32)
+    for (let l = 0; l < 4; l++) masks.push((4 * (ix[4 * g + l] - base)) * 0x01010101 + 0x03020100);
+  }
+  return [
+    h, w, rows.i0.length, ix.length, pairs, bases.length, 0, 0,
+    ...rows.i0, ...rows.i1, ...bits(rows.w), ...ix, ...cols.i1, ...bits(cols.w), ...bases, ...masks,
+  ];
 }
 
-/** True when the table is ⌊d/2⌋ onto an axis of half the length: the 2× nearest kernel applies. */
-export function isHalving(n: number, t: AxisTable): boolean {
+/** s when the table is ⌊d/s⌋ onto an axis s times as long (nearest by an integer factor), else 0. */
+export function repeatFactor(n: number, t: AxisTable): number {
+  const out = t.i0.length;
+  if (out % n !== 0) return 0;
+  const s = out / n;
+  for (let d = 0; d < out; d++) if (t.i0[d] !== Math.floor(d / s)) return 0;
+  return s;
+}
+
+/**
+ * True when bilinear table t maps n inputs onto 2n outputs as 2× with half-pixel centres: output
+ * 2k = ¼·x[k − 1] + ¾·x[k], 2k + 1 = ¾·x[k] + ¼·x[k + 1], indices outside clamped to the edge
+ * (the kernel resize_bilinear_f32_2x_simd). Compared weight by weight, exactly.
+ */
+export function isBilinearDouble(n: number, t: AxisTable): boolean {
   if (t.i0.length !== 2 * n) return false;
-  for (let d = 0; d < t.i0.length; d++) if (t.i0[d] !== d >> 1) return false;
+  const clamp = (i: number) => Math.min(Math.max(i, 0), n - 1);
+  for (let d = 0; d < 2 * n; d++) {
+    const k = d >> 1;
+    const want = new Map<number, number>();
+    const add = (m: Map<number, number>, i: number, v: number) => { if (v !== 0) m.set(i, (m.get(i) ?? 0) + v); };
+    add(want, clamp(d % 2 === 0 ? k - 1 : k + 1), 0.25);
+    add(want, k, 0.75);
+    const got = new Map<number, number>();
+    add(got, t.i0[d], 1 - t.w[d]);
+    add(got, t.i1[d], t.w[d]);
+    if (got.size !== want.size) return false;
+    for (const [i, v] of want) if (got.get(i) !== v) return false;
+  }
   return true;
 }
 

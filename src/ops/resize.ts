@@ -4,10 +4,11 @@
 // the adjoint: each output's gradient scatter-added into the inputs it read, with its weights.
 import { Tensor, type Shape } from '../tensor.js';
 import { kernels } from '../wasm/engine.js';
-import { fmtShape, knownOptions, rankArg, describe, boolArg, xShapeArg } from './validate.js';
+import { elementCount, fmtShape, knownOptions, rankArg, describe, boolArg, xShapeArg } from './validate.js';
 import { paramBlock, prepared, runOnce, type Prepared } from './prepared.js';
+import { evenRange, runTasks, taskCount, threadCount } from '../threads/parallel.js';
 import {
-  axisTable, choice, isHalving, tableBlock, COORDINATE_MODES, NEAREST_MODES,
+  axisTable, choice, isBilinearDouble, repeatFactor, tableBlock, COORDINATE_MODES, NEAREST_MODES,
   type CoordinateMode, type InterpolateMode, type NearestMode,
 } from './resize-coords.js';
 
@@ -85,18 +86,25 @@ export function interpolateSize(op: string, s: InterpolateSpec, h: number, w: nu
   return [oh, ow];
 }
 
-/** The table block and whether the 2× nearest kernel applies. */
-function tables(s: InterpolateSpec, h: number, w: number, oh: number, ow: number): { block: number[]; twice: boolean } {
+/**
+ * How a resize runs: a specialised kernel when the tables say so (nearest by integer factors,
+ * bilinear 2× with half-pixel centres), else the table block for the general kernels.
+ */
+type Plan = { kind: 'repeat'; sh: number; sw: number } | { kind: 'double' } | { kind: 'table'; block: number[] };
+
+/** The plan; `repeats` says which integer factors have a kernel (the backward has one for 2 × 2 only). */
+function planOf(s: InterpolateSpec, h: number, w: number, oh: number, ow: number, repeats: (sh: number, sw: number) => boolean): Plan {
   const rule = (i: number) => ({ mode: s.mode, coord: s.coord, nearest: s.nearest, scale: s.scale ? s.scale[i] : null });
   const rows = axisTable(h, oh, rule(0)), cols = axisTable(w, ow, rule(1));
-  const twice = s.mode === 'nearest' && isHalving(h, rows) && isHalving(w, cols);
-  return { block: tableBlock(h, w, rows, cols), twice };
+  if (s.mode === 'nearest') {
+    const sh = repeatFactor(h, rows), sw = repeatFactor(w, cols);
+    if (sh > 0 && sw > 0 && repeats(sh, sw)) return { kind: 'repeat', sh, sw };
+  } else if (isBilinearDouble(h, rows) && isBilinearDouble(w, cols)) {
+    return { kind: 'double' };
+  }
+  return { kind: 'table', block: tableBlock(h, w, rows, cols, s.mode === 'bilinear') };
 }
 
-/**
- * The prepared resize of x [N, C, H, W] to [N, C, OH, OW] (kernels resize_nearest_f32_simd,
- * resize_nearest_f32_2x_simd, resize_bilinear_f32_simd).
- */
 /** Specs made by interpolateSpec (a user's options object is never taken for one). */
 const SPECS = new WeakSet<object>();
 
@@ -104,6 +112,35 @@ function specOf(op: string, options: InterpolateOptions | InterpolateSpec): Inte
   return typeof options === 'object' && options !== null && SPECS.has(options) ? (options as InterpolateSpec) : interpolateSpec(op, options as InterpolateOptions);
 }
 
+type TableKernel = 'resize_bilinear_f32_simd' | 'resize_nearest_bwd_f32_simd' | 'resize_bilinear_bwd_f32_simd';
+
+/**
+ * A table kernel that needs scratch rows (`rows` rows of ow floats per thread), run as tasks of
+ * consecutive planes (each thread with its own rows); nsPerPlane sizes the tasks.
+ */
+function tableJob(name: TableKernel, block: number[], outShape: number[], planes: number, rows: number, ow: number, nsPerPlane: number): Prepared {
+  const tab = paramBlock(block);
+  const threads = threadCount();
+  const rowBytes = (rows * Math.ceil(ow / 4) * 4 + 4) * 4;
+  const workNs = planes * nsPerPlane;
+  const count = taskCount(workNs, planes, threads);
+  const at = evenRange(planes, count);
+  return prepared(outShape, rowBytes * threads, [tab], (ins, out, scratch) => {
+    runTasks(name, count, workNs, threads, scratch, rowBytes, (t) => {
+      for (let i = 0; i < count; i++) {
+        t.task();
+        // argument 3 (the scratch rows) is relocated to the running thread's scratch
+        t.scratchCall(name, 0b1000, ins[0], out, tab, 0, at(i), at(i + 1));
+      }
+    });
+  });
+}
+
+/**
+ * The prepared resize of x [N, C, H, W] to [N, C, OH, OW]: kernels resize_nearest_f32_nx_simd
+ * (integer factors), resize_bilinear_f32_2x_simd (2× half-pixel), resize_nearest_f32_simd and
+ * resize_bilinear_f32_simd (any tables).
+ */
 export function prepareInterpolate(xShape: Shape, options: InterpolateOptions | InterpolateSpec): Prepared {
   const op = 'interpolate';
   const xs = xShapeArg(op, xShape, [4], 'N, C, H, W');
@@ -111,17 +148,16 @@ export function prepareInterpolate(xShape: Shape, options: InterpolateOptions | 
   const [n, c, h, w] = xs;
   if (h < 1 || w < 1) throw new RangeError(`${op}: x ${fmtShape(xs)} has an empty plane`);
   const [oh, ow] = interpolateSize(op, s, h, w);
+  elementCount(op, 'the output', [n, c, oh, ow]);
   const planes = n * c;
+  const out = [n, c, oh, ow];
   const k = kernels();
-  if (s.mode === 'nearest' && oh === 2 * h && ow === 2 * w && tables(s, h, w, oh, ow).twice) {
-    return prepared([n, c, oh, ow], 0, [], (ins, out) => k.resize_nearest_f32_2x_simd(ins[0], out, h, w, 0, planes));
-  }
-  const tab = paramBlock(tables(s, h, w, oh, ow).block);
-  const nearest = s.mode === 'nearest';
-  return prepared([n, c, oh, ow], 0, [tab], (ins, out) => {
-    if (nearest) k.resize_nearest_f32_simd(ins[0], out, tab, 0, planes);
-    else k.resize_bilinear_f32_simd(ins[0], out, tab, 0, planes);
-  });
+  const plan = planOf(s, h, w, oh, ow, () => true);
+  if (plan.kind === 'repeat') return prepared(out, 0, [], (ins, y) => k.resize_nearest_f32_nx_simd(ins[0], y, h, w, plan.sh, plan.sw, 0, planes));
+  if (plan.kind === 'double') return prepared(out, 0, [], (ins, y) => k.resize_bilinear_f32_2x_simd(ins[0], y, h, w, 0, planes));
+  if (s.mode === 'bilinear') return tableJob('resize_bilinear_f32_simd', plan.block, out, planes, 2, ow, oh * ow * 0.4);
+  const tab = paramBlock(plan.block);
+  return prepared(out, 0, [tab], (ins, y) => k.resize_nearest_f32_simd(ins[0], y, tab, 0, planes));
 }
 
 /** y = F.interpolate(x, options) for x [N, C, H, W] (see InterpolateOptions). */
@@ -130,22 +166,28 @@ export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
   return runOnce(prepareInterpolate(t.shape, options), [t.ptr], (s) => Tensor.empty(s));
 }
 
-/** dx [N, C, H, W] of interpolate(x, options) given dy [N, C, OH, OW]: the adjoint (scatter-add with the weights). */
+/**
+ * dx [N, C, H, W] of interpolate(x, options) given dy [N, C, OH, OW]: the adjoint (kernels
+ * resize_nearest_bwd_f32_2x_simd, resize_bilinear_bwd_f32_2x_simd, resize_nearest_bwd_f32_simd,
+ * resize_bilinear_bwd_f32_simd).
+ */
 export function interpolateBackward(dy: Tensor, xShape: Shape, options: InterpolateOptions | InterpolateSpec): Tensor {
   const op = 'interpolateBackward';
   const d = rankArg(op, 'dy', dy, 4, 'N, C, OH, OW');
   const xs = xShapeArg(op, xShape, [4], 'N, C, H, W');
   const s = specOf(op, options);
   const [n, c, h, w] = xs;
+  if (h < 1 || w < 1) throw new RangeError(`${op}: xShape ${fmtShape(xs)} has an empty plane`);
   const [oh, ow] = interpolateSize(op, s, h, w);
   const want = [n, c, oh, ow];
   if (d.shape.some((v, i) => v !== want[i])) throw new RangeError(`${op}: dy ${fmtShape(d.shape)} must be the output shape ${fmtShape(want)} of x ${fmtShape(xs)}`);
-  const tab = paramBlock(tables(s, h, w, oh, ow).block);
   const k = kernels();
-  const nearest = s.mode === 'nearest';
-  const p = prepared(xs, 0, [tab], (ins, out) => {
-    if (nearest) k.resize_nearest_bwd_f32_simd(ins[0], out, tab, 0, n * c);
-    else k.resize_bilinear_bwd_f32_simd(ins[0], out, tab, 0, n * c);
-  });
+  const planes = n * c;
+  const plan = planOf(s, h, w, oh, ow, (sh, sw) => sh === 2 && sw === 2);
+  let p: Prepared;
+  if (plan.kind === 'repeat') p = prepared(xs, 0, [], (ins, y) => k.resize_nearest_bwd_f32_2x_simd(ins[0], y, h, w, 0, planes));
+  else if (plan.kind === 'double') p = prepared(xs, 0, [], (ins, y) => k.resize_bilinear_bwd_f32_2x_simd(ins[0], y, h, w, 0, planes));
+  else if (s.mode === 'nearest') p = tableJob('resize_nearest_bwd_f32_simd', plan.block, xs, planes, 1, ow, oh * ow * 0.4);
+  else p = tableJob('resize_bilinear_bwd_f32_simd', plan.block, xs, planes, 2, ow, oh * ow * 1.2);
   return runOnce(p, [d.ptr], (sh) => Tensor.empty(sh));
 }

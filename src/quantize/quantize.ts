@@ -3,7 +3,7 @@
 // weights, a following ReLU / ReLU6 fused as the store's clamp); weights are symmetric int8 per
 // output channel, activations per-tensor int8 with a scale and zero point from the calibration
 // ranges (src/quantize/calibrate.ts). Max pooling, Flatten / Dropout / Identity, global average
-// pooling and two-input Add stay in int8 when their inputs are; every other layer runs in f32,
+// pooling (AdaptiveAvgPool2d(1) too) and two-input Add stay in int8 when their inputs are; every other layer runs in f32,
 // with QuantizeLinear / DequantizeLinear inserted where values cross between the two.
 import { Tensor } from '../tensor.js';
 import { Graph } from '../graph/graph.js';
@@ -136,7 +136,7 @@ function rewrite(model: Graph, ranges: Map<string, [number, number]>, exclude: S
     const L = node.layer;
     const ins = node.inputs;
     const int8In = ins.every((i) => q8.has(val(i)));
-    if (!exclude.has(node.name) && (L instanceof nn.Conv2d || (L instanceof nn.Linear && node.inputShapes[0].length === 1))) {
+    if (!exclude.has(node.name) && (L instanceof nn.Conv2d || L instanceof nn.Linear)) {
       let last = node;
       let w = L.weight.value.toFloat32Array();
       let b = L.bias ? L.bias.value.toFloat32Array() : null;
@@ -186,7 +186,7 @@ function rewrite(model: Graph, ranges: Map<string, [number, number]>, exclude: S
         q8.set(node.name, q);
         continue;
       }
-      if (L instanceof nn.GlobalAvgPool2d) {
+      if (L instanceof nn.GlobalAvgPool2d || (L instanceof nn.AdaptiveAvgPool2d && L.outputSize[0] === 1 && L.outputSize[1] === 1)) {
         const qy = qOf(node.name);
         add(node.name, new nn.QGlobalAvgPool2d({ x: q, y: qy, name: node.name }), [x]);
         q8.set(node.name, qy);

@@ -17,7 +17,11 @@ import { defaultSink, bar, duration, type LogSink } from './progress.js';
 export interface LabelledData {
   /** Images [N, C, H, W] (or [N, features]). */
   x: Tensor;
-  /** Integer class labels, length N. */
+  /**
+   * Integer class labels: length N for a classifier (output [classes]); for a dense classifier
+   * (output [classes, d1, …], e.g. segmentation [classes, H, W]) one label per position, length
+   * N·d1·…, in the row-major order of [N, d1, …].
+   */
   y: Int32Array | readonly number[];
 }
 
@@ -80,8 +84,11 @@ const FIT_KEYS = ['epochs', 'batchSize', 'optimizer', 'learningRate', 'momentum'
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
-/** Checks data against the model; returns N and the class count. */
-function checkData(op: string, model: Graph, d: LabelledData, what: string): { n: number; classes: number; labels: Int32Array } {
+/**
+ * Checks data against the model; returns N, the class count and the labels per sample (1 for a
+ * classifier; d1·… for a dense output [classes, d1, …]).
+ */
+function checkData(op: string, model: Graph, d: LabelledData, what: string): { n: number; classes: number; labels: Int32Array; per: number } {
   if (d === null || typeof d !== 'object') throw new TypeError(`${op}: ${what} must be { x: Tensor, y: Int32Array }, got ${describe(d)}`);
   const x = tensorArg(op, `${what}.x`, d.x);
   if (model.inputNames.length !== 1) throw new TypeError(`${op}: the model has ${model.inputNames.length} inputs; fit() trains single-input models`);
@@ -92,18 +99,33 @@ function checkData(op: string, model: Graph, d: LabelledData, what: string): { n
   const n = x.shape[0];
   if (n === 0) throw new RangeError(`${op}: ${what} is empty (N = 0)`);
   const out = model.outputShape;
-  if (out.length !== 1) throw new RangeError(`${op}: the model's output is [${out.join(', ')}] per sample; a classifier must output [classes]`);
+  if (out.length < 1 || out.length > 5) {
+    throw new RangeError(`${op}: the model's output is [${out.join(', ')}] per sample; a classifier must output [classes] (or [classes, d1, …] with a label per position)`);
+  }
   const classes = out[0];
+  const per = out.slice(1).reduce((a, b) => a * b, 1);
   if (d.y === null || typeof d.y !== 'object' || typeof d.y.length !== 'number') throw new TypeError(`${op}: ${what}.y must be an Int32Array of labels, got ${describe(d.y)}`);
-  if (d.y.length !== n) throw new RangeError(`${op}: ${what}.x has ${n} images but ${what}.y has ${d.y.length} labels`);
+  if (d.y.length !== n * per) {
+    throw new RangeError(out.length === 1
+      ? `${op}: ${what}.x has ${n} images but ${what}.y has ${d.y.length} labels`
+      : `${op}: ${what}.y has ${d.y.length} labels but the model outputs [${out.join(', ')}] per image: ${n} images need ${n}·${out.slice(1).join('·')} = ${n * per} (one per position)`);
+  }
   const labels = d.y instanceof Int32Array ? d.y : Int32Array.from(d.y);
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < labels.length; i++) {
     const l = d.y[i];
     if (!Number.isInteger(l) || l < 0 || l >= classes) {
       throw new RangeError(`${op}: label ${describe(l)} at index ${i} of ${what}.y is outside 0 … ${classes - 1} (the model has ${classes} outputs)`);
     }
   }
-  return { n, classes, labels };
+  return { n, classes, labels, per };
+}
+
+/** The labels of the samples idx (per labels each, consecutive in `labels`). */
+function labelsOf(labels: Int32Array, idx: ArrayLike<number>, per: number): Int32Array {
+  if (per === 1) return Int32Array.from(idx as ArrayLike<number>, (i) => labels[i]);
+  const out = new Int32Array(idx.length * per);
+  for (let k = 0; k < idx.length; k++) out.set(labels.subarray(idx[k] * per, (idx[k] + 1) * per), k * per);
+  return out;
 }
 
 function makeOptimizer(model: Graph, o: FitOptions): Optimizer {
@@ -116,7 +138,11 @@ function makeOptimizer(model: Graph, o: FitOptions): Optimizer {
   throw new TypeError(`fit: optimizer must be 'sgd', 'adam', 'adamw' or an optim object, got ${describe(opt)}`);
 }
 
-/** Trains a classifier with softmax cross-entropy. Returns the per-epoch history. */
+/**
+ * Trains a classifier with softmax cross-entropy: one label per sample, or one per position of a
+ * dense output [classes, d1, …] (segmentation: the loss averaged over every pixel, accuracy the
+ * fraction of pixels right). Returns the per-epoch history.
+ */
 export async function fit(model: Graph, train: LabelledData, options: FitOptions = {}): Promise<History> {
   const op = 'fit';
   knownOptions(op, options, FIT_KEYS);
@@ -124,7 +150,10 @@ export async function fit(model: Graph, train: LabelledData, options: FitOptions
   const batchSize = intArg(op, 'batchSize', options.batchSize ?? 32, 1);
   const seed = intArg(op, 'seed', options.seed ?? 0, 0);
   const smoothing = numberArg(op, 'labelSmoothing', options.labelSmoothing ?? 0, 0, 1);
-  const { n: nAll, classes, labels: labelsAll } = checkData(op, model, train, 'the training data');
+  const { n: nAll, classes, labels: labelsAll, per } = checkData(op, model, train, 'the training data');
+  if (per > 1 && options.augment !== undefined) {
+    throw new TypeError('fit: augment crops and flips the images but not per-position labels; it works for classifiers only (augment dense data before fit)');
+  }
   let trainIdx = Uint32Array.from({ length: nAll }, (_, i) => i);
   let val: { x: Tensor; y: Int32Array; own: boolean } | null = null;
   if (options.validationData !== undefined && options.validationSplit !== undefined) {
@@ -140,7 +169,7 @@ export async function fit(model: Graph, train: LabelledData, options: FitOptions
     if (k <= 0 || k >= nAll) throw new RangeError(`fit: validationSplit ${f} of ${nAll} images leaves an empty part`);
     trainIdx = order.slice(0, k);
     const vi = order.slice(k);
-    val = { x: indexSelect(train.x, vi), y: Int32Array.from(vi, (i) => labelsAll[i]), own: true };
+    val = { x: indexSelect(train.x, vi), y: labelsOf(labelsAll, vi, per), own: true };
   }
   const n = trainIdx.length;
   const topK = Math.min(options.topK ?? 5, classes);
@@ -175,7 +204,7 @@ export async function fit(model: Graph, train: LabelledData, options: FitOptions
       let lossSum = 0, correct = 0;
       for (let b = 0; b < batches; b++) {
         const idx = order.subarray(b * batchSize, Math.min(n, (b + 1) * batchSize));
-        const yb = Int32Array.from(idx, (i) => labelsAll[i]);
+        const yb = labelsOf(labelsAll, idx, per);
         let xb = indexSelect(train.x, idx);
         if (options.augment) xb = augmentTensor(xb, imageShape, options.augment, mixSeed(seed, epoch + 1, b));
         let loss: number;
@@ -203,20 +232,20 @@ export async function fit(model: Graph, train: LabelledData, options: FitOptions
         step++;
         seen += idx.length;
         lossSum += loss * idx.length;
-        const bl: BatchLogs = { epoch, batch: b, batches, step, loss, accuracy: r2(correct, (b * batchSize) + idx.length), lr: optimizer.lr };
+        const bl: BatchLogs = { epoch, batch: b, batches, step, loss, accuracy: r2(correct, ((b * batchSize) + idx.length) * per), lr: optimizer.lr };
         for (const cb of cbs) cb.onBatchEnd?.(bl, ctx);
         if (sink && (b % 4 === 0 || b === batches - 1)) {
           const el = (now() - te) / 1000;
           const done = b * batchSize + idx.length;
           const ips = done / Math.max(el, 1e-9);
           sink(`epoch ${epoch + 1}/${epochs} ${bar(b + 1, batches)} ${b + 1}/${batches} loss ${(lossSum / done).toFixed(4)} ` +
-            `acc ${(correct / done).toFixed(4)} ${ips.toFixed(0)} img/s ETA ${duration((n - done) / ips)}`, true);
+            `acc ${(correct / (done * per)).toFixed(4)} ${ips.toFixed(0)} img/s ETA ${duration((n - done) / ips)}`, true);
         }
         // let the event loop breathe (progress output, callbacks awaiting I/O)
         if (b % 32 === 31) await new Promise((r) => setTimeout(r, 0));
       }
       const seconds = (now() - te) / 1000;
-      const logs: EpochLogs = { epoch, loss: lossSum / n, accuracy: correct / n, lr: optimizer.lr, seconds, imagesPerSecond: n / seconds };
+      const logs: EpochLogs = { epoch, loss: lossSum / n, accuracy: correct / (n * per), lr: optimizer.lr, seconds, imagesPerSecond: n / seconds };
       if (val) {
         const v = evaluate(model, { x: val.x, y: val.y }, { batchSize: Math.max(batchSize, 128), topK });
         logs.valLoss = v.loss;
@@ -270,17 +299,25 @@ function augmentTensor(x: Tensor, imageShape: Shape, aug: { cropPadding?: number
   return out;
 }
 
-export interface EvaluateResult { loss: number; accuracy: number; topK: number; k: number; count: number }
+export interface EvaluateResult {
+  loss: number;
+  /** The fraction of samples (of positions, for a dense output) whose argmax is the label. */
+  accuracy: number;
+  topK: number;
+  k: number;
+  /** Samples evaluated. */
+  count: number;
+}
 
-/** Loss, accuracy and top-k accuracy of a classifier on labelled data (inference mode). */
+/** Loss, accuracy and top-k accuracy of a classifier (or a dense one, per position) on labelled data (inference mode). */
 export function evaluate(model: Graph, d: LabelledData, options: { batchSize?: number; topK?: number } = {}): EvaluateResult {
-  const { n, classes, labels } = checkData('evaluate', model, d, 'the data');
+  const { n, classes, labels, per } = checkData('evaluate', model, d, 'the data');
   const bs = intArg('evaluate', 'batchSize', options.batchSize ?? 128, 1);
   const k = Math.min(intArg('evaluate', 'topK', options.topK ?? 5, 1), classes);
   let lossSum = 0, correct = 0, topk = 0;
   for (let s = 0; s < n; s += bs) {
     const idx = Uint32Array.from({ length: Math.min(bs, n - s) }, (_, i) => s + i);
-    const yb = labels.subarray(s, s + idx.length);
+    const yb = labels.subarray(s * per, (s + idx.length) * per);
     const xb = idx.length === n ? d.x : indexSelect(d.x, idx);
     const out = model.predict(xb);
     try {
@@ -288,13 +325,13 @@ export function evaluate(model: Graph, d: LabelledData, options: { batchSize?: n
       r.grad.dispose();
       lossSum += r.loss * idx.length;
       correct += r.correct;
-      topk += topKCorrect(out.toFloat32Array(), classes, yb, k);
+      topk += topKCorrect(out.toFloat32Array(), classes, yb, k, per);
     } finally {
       out.dispose();
       if (xb !== d.x) xb.dispose();
     }
   }
-  return { loss: lossSum / n, accuracy: correct / n, topK: topk / n, k, count: n };
+  return { loss: lossSum / n, accuracy: correct / (n * per), topK: topk / (n * per), k, count: n };
 }
 
 /** The model's first output for every sample of x, computed in batches (inference mode). */

@@ -12,9 +12,10 @@ export interface Kernels {
   dwconv2d_f32_5x5_act_simd(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, paramPtr: number, minv: number, maxv: number, act: number, oStart: number, oEnd: number): void;
   conv2d_f32_s1_4x8_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, paramPtr: number, minv: number, maxv: number): void;
   conv2d_f32_s1_ct_4x8_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, yPtr: number, paramPtr: number, minv: number, maxv: number): void;
-  conv2d_winograd_filter_f32_2x2_simd(wPtr: number, uPtr: number, O: number, C: number, flip: number): void;
-  conv2d_winograd_filter_f32_4x4_simd(wPtr: number, uPtr: number, O: number, C: number, flip: number): void;
-  conv2d_winograd_filter_f32_6x6_simd(wPtr: number, uPtr: number, O: number, C: number, flip: number): void;
+  conv2d_winograd_filter_f32_2x2_simd(wPtr: number, uPtr: number, O: number, C: number, flip: number, slice: number): void;
+  conv2d_winograd_filter_f32_4x4_simd(wPtr: number, uPtr: number, O: number, C: number, flip: number, slice: number): void;
+  conv2d_winograd_filter_f32_6x6_simd(wPtr: number, uPtr: number, O: number, C: number, flip: number, slice: number): void;
+  conv2d_winograd_gemm_f32_simd(uPtr: number, uStride: number, vPtr: number, vStride: number, mPtr: number, mStride: number, ldm: number, R: number, S: number, N: number, T: number, slice: number): void;
   conv2d_winograd_input_f32_2x2_simd(xPtr: number, vPtr: number, vStride: number, paramPtr: number, tStart: number, tEnd: number): void;
   conv2d_winograd_input_f32_4x4_simd(xPtr: number, vPtr: number, vStride: number, paramPtr: number, tStart: number, tEnd: number): void;
   conv2d_winograd_input_f32_6x6_simd(xPtr: number, vPtr: number, vStride: number, paramPtr: number, tStart: number, tEnd: number): void;
@@ -63,6 +64,7 @@ export interface Kernels {
   dropout_f32_simd(xPtr: number, yPtr: number, iStart: number, iEnd: number, threshold: number, scale: number, seed: number): void;
   dropout_f32_mask_simd(xPtr: number, yPtr: number, maskPtr: number, iStart: number, iEnd: number, threshold: number, scale: number, seed: number): void;
   softmax_cross_entropy_f32_simd(xPtr: number, labelsPtr: number, gPtr: number, rows: number, c: number, smoothing: number, gradScale: number, correctPtr: number): number;
+  softmax_cross_entropy_f32_strided_simd(xPtr: number, labelsPtr: number, gPtr: number, outer: number, c: number, inner: number, smoothing: number, gradScale: number, correctPtr: number): number;
   mse_loss_f32_simd(pPtr: number, tPtr: number, gPtr: number, n: number, gradScale: number): number;
   sgd_f32_simd(pPtr: number, gPtr: number, bufPtr: number, n: number, lr: number, momentum: number, dampening: number, weightDecay: number, flags: number): void;
   adam_f32_simd(pPtr: number, gPtr: number, mPtr: number, vPtr: number, n: number, beta1: number, beta2: number, eps: number, stepSize: number, bc2Sqrt: number, weightDecay: number, decay: number): void;
@@ -148,12 +150,18 @@ export interface Kernels {
   conv2d_qs8_s1_minmax_simd(xPad: number, wPtr: number, offPtr: number, biasPtr: number, scalePtr: number, yPtr: number, paramsPtr: number, rqPtr: number): void;
   pixels_rgba8_to_nchw_f32_simd(srcPtr: number, tablesPtr: number, dstPtr: number, outH: number, outW: number, channels: number): void;
   resize_nearest_f32_simd(xPtr: number, yPtr: number, tabPtr: number, planeStart: number, planeEnd: number): void;
-  resize_nearest_f32_2x_simd(xPtr: number, yPtr: number, H: number, W: number, planeStart: number, planeEnd: number): void;
-  resize_bilinear_f32_simd(xPtr: number, yPtr: number, tabPtr: number, planeStart: number, planeEnd: number): void;
-  resize_nearest_bwd_f32_simd(dyPtr: number, dxPtr: number, tabPtr: number, planeStart: number, planeEnd: number): void;
-  resize_bilinear_bwd_f32_simd(dyPtr: number, dxPtr: number, tabPtr: number, planeStart: number, planeEnd: number): void;
+  resize_nearest_f32_nx_simd(xPtr: number, yPtr: number, H: number, W: number, sh: number, sw: number, planeStart: number, planeEnd: number): void;
+  resize_bilinear_f32_simd(xPtr: number, yPtr: number, tabPtr: number, rowsPtr: number, planeStart: number, planeEnd: number): void;
+  resize_bilinear_f32_2x_simd(xPtr: number, yPtr: number, H: number, W: number, planeStart: number, planeEnd: number): void;
+  resize_nearest_bwd_f32_simd(dyPtr: number, dxPtr: number, tabPtr: number, rowPtr: number, planeStart: number, planeEnd: number): void;
+  resize_nearest_bwd_f32_2x_simd(dyPtr: number, dxPtr: number, H: number, W: number, planeStart: number, planeEnd: number): void;
+  resize_bilinear_bwd_f32_simd(dyPtr: number, dxPtr: number, tabPtr: number, rowsPtr: number, planeStart: number, planeEnd: number): void;
+  resize_bilinear_bwd_f32_2x_simd(dyPtr: number, dxPtr: number, H: number, W: number, planeStart: number, planeEnd: number): void;
   pad_f32_simd(xPtr: number, yPtr: number, paramsPtr: number, value: number, planeStart: number, planeEnd: number): void;
   pad_bwd_f32_simd(dyPtr: number, dxPtr: number, paramsPtr: number, planeStart: number, planeEnd: number): void;
+  argmax_f32_simd(xPtr: number, yPtr: number, n: number, inner: number, flags: number, start: number, end: number): void;
+  depth_to_space_f32_simd(xPtr: number, yPtr: number, paramsPtr: number, planeStart: number, planeEnd: number): void;
+  space_to_depth_f32_simd(xPtr: number, yPtr: number, paramsPtr: number, planeStart: number, planeEnd: number): void;
 }
 
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
@@ -169,6 +177,7 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'conv2d_winograd_filter_f32_2x2_simd',
   'conv2d_winograd_filter_f32_4x4_simd',
   'conv2d_winograd_filter_f32_6x6_simd',
+  'conv2d_winograd_gemm_f32_simd',
   'conv2d_winograd_input_f32_2x2_simd',
   'conv2d_winograd_input_f32_4x4_simd',
   'conv2d_winograd_input_f32_6x6_simd',
@@ -217,6 +226,7 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'dropout_f32_simd',
   'dropout_f32_mask_simd',
   'softmax_cross_entropy_f32_simd',
+  'softmax_cross_entropy_f32_strided_simd',
   'mse_loss_f32_simd',
   'sgd_f32_simd',
   'adam_f32_simd',
@@ -302,10 +312,16 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'conv2d_qs8_s1_minmax_simd',
   'pixels_rgba8_to_nchw_f32_simd',
   'resize_nearest_f32_simd',
-  'resize_nearest_f32_2x_simd',
+  'resize_nearest_f32_nx_simd',
   'resize_bilinear_f32_simd',
+  'resize_bilinear_f32_2x_simd',
   'resize_nearest_bwd_f32_simd',
+  'resize_nearest_bwd_f32_2x_simd',
   'resize_bilinear_bwd_f32_simd',
+  'resize_bilinear_bwd_f32_2x_simd',
   'pad_f32_simd',
   'pad_bwd_f32_simd',
+  'argmax_f32_simd',
+  'depth_to_space_f32_simd',
+  'space_to_depth_f32_simd',
 ];

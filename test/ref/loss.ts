@@ -1,5 +1,6 @@
 // Reference losses, float64, written from PyTorch's definitions: cross_entropy(logits, target,
-// label_smoothing=ε) = mean_r −Σ_c q_c·log_softmax(x_r)_c with q = (1 − ε)·onehot + ε/C, and
+// label_smoothing=ε) = mean_r −Σ_c q_c·log_softmax(x_r)_c with q = (1 − ε)·onehot + ε/C (r a row of
+// [N, C], or a position of [N, C, d1, …] whose classes are strided by d1·…), and
 // mse_loss = mean (p − t)². Gradients from the textbook formulas. Never imported by src/.
 
 export interface CrossEntropyRef {
@@ -9,27 +10,33 @@ export interface CrossEntropyRef {
 }
 
 export function crossEntropyRef(
-  x: ArrayLike<number>, n: number, c: number, labels: ArrayLike<number>, eps = 0, reduction: 'mean' | 'sum' = 'mean',
+  x: ArrayLike<number>, n: number, c: number, labels: ArrayLike<number>, eps = 0, reduction: 'mean' | 'sum' = 'mean', inner = 1,
 ): CrossEntropyRef {
-  const grad = new Float64Array(n * c);
+  // logits [n, c, inner]: position (r, j) has its classes at (r·c + k)·inner + j and its label at r·inner + j
+  const grad = new Float64Array(n * c * inner);
+  const count = n * inner;
   let total = 0, correct = 0;
   for (let r = 0; r < n; r++) {
-    let max = -Infinity, arg = -1;
-    for (let k = 0; k < c; k++) {
-      if (x[r * c + k] > max) { max = x[r * c + k]; arg = k; }
-    }
-    if (arg === labels[r]) correct++;
-    let sum = 0;
-    for (let k = 0; k < c; k++) sum += Math.exp(x[r * c + k] - max);
-    const lse = max + Math.log(sum);
-    for (let k = 0; k < c; k++) {
-      const q = (k === labels[r] ? 1 - eps : 0) + eps / c;
-      const logp = x[r * c + k] - lse;
-      if (q !== 0) total -= q * logp;
-      grad[r * c + k] = (Math.exp(logp) - q) / (reduction === 'mean' ? n : 1);
+    for (let j = 0; j < inner; j++) {
+      const at = (k: number) => (r * c + k) * inner + j;
+      const label = labels[r * inner + j];
+      let max = -Infinity, arg = -1;
+      for (let k = 0; k < c; k++) {
+        if (x[at(k)] > max) { max = x[at(k)]; arg = k; }
+      }
+      if (arg === label) correct++;
+      let sum = 0;
+      for (let k = 0; k < c; k++) sum += Math.exp(x[at(k)] - max);
+      const lse = max + Math.log(sum);
+      for (let k = 0; k < c; k++) {
+        const q = (k === label ? 1 - eps : 0) + eps / c;
+        const logp = x[at(k)] - lse;
+        if (q !== 0) total -= q * logp;
+        grad[at(k)] = (Math.exp(logp) - q) / (reduction === 'mean' ? count : 1);
+      }
     }
   }
-  return { loss: reduction === 'mean' ? total / n : total, grad, correct };
+  return { loss: reduction === 'mean' ? total / count : total, grad, correct };
 }
 
 export function mseRef(p: ArrayLike<number>, t: ArrayLike<number>, reduction: 'mean' | 'sum' = 'mean'): { loss: number; grad: Float64Array } {

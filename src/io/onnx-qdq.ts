@@ -1,0 +1,159 @@
+// QDQ fusion, done where a QuantizeLinear meets the float layer before it. onnxruntime's
+// quantize_static writes DequantizeLinear → Conv / Gemm / MatMul / Add / MaxPool / GlobalAveragePool
+// (→ Relu / Clip) → QuantizeLinear. The float handlers have already mapped the middle of the group
+// (weights as the dequantized constants, the activation as a ReLU / ReLU6 / Hardtanh layer); here
+// that float layer becomes its int8 twin (QConv2d, QLinear, QAdd, QMaxPool2d, QGlobalAvgPool2d)
+// reading the int8 tensors behind the DequantizeLinear layers, the activation becoming the fused
+// clamp. A group that does not fit (float weights, a weight zero point that leaves int8, an op with
+// no int8 twin such as Concat, different scales around a max pool) keeps its float layers: the
+// graph as written, DequantizeLinear → f32 operator → QuantizeLinear.
+import { qclamp, type QParams } from '../ops/qs8.js';
+import type { Clamp } from '../nn/lowering.js';
+import { Conv2d } from '../nn/conv2d.js';
+import { Linear } from '../nn/linear.js';
+import { Add } from '../nn/add.js';
+import { MaxPool2d } from '../nn/maxpool2d.js';
+import { GlobalAvgPool2d } from '../nn/globalavgpool2d.js';
+import { Flatten } from '../nn/flatten.js';
+import { DequantizeLinear } from '../nn/dequantizelinear.js';
+import { QLinear } from '../nn/qlinear.js';
+import { QAdd } from '../nn/qadd.js';
+import { QMaxPool2d } from '../nn/qmaxpool2d.js';
+import { QGlobalAvgPool2d } from '../nn/qglobalavgpool2d.js';
+import type { Layer } from '../nn/layer.js';
+import type { Act, Ctx, Spec } from './onnx-context.js';
+import { QCONSTS, asInt8, channelScales, qconvOf, replaceSpec, sameQ, specNamed, type Q8 } from './onnx-quant.js';
+
+interface Twin {
+  layer: Layer;
+  inputs: string[];
+  params: Spec['params'];
+}
+
+/** The int8 tensor behind a DequantizeLinear layer's output, and its quantization. */
+function dequantized(c: Ctx, name: string): { src: string; q: QParams } | null {
+  const s = specNamed(c, name);
+  return s && s.layer instanceof DequantizeLinear ? { src: s.inputs[0], q: s.layer.q } : null;
+}
+
+/**
+ * The integer weights of a Conv2d / Linear spec, [out, …] row-major with per-output scales, when
+ * the ONNX node that made it read a DequantizeLinear'd constant quantized per tensor or per output
+ * channel, and the layer's float weights are exactly those dequantized values.
+ */
+function weightsOf(c: Ctx, spec: Spec, outputs: number): { w: Int8Array; scales: Float32Array } | null {
+  const node = c.nodes.find((n) => n.outputs[0] === spec.name);
+  if (!node || !['Conv', 'Gemm', 'MatMul'].includes(node.opType)) return null;
+  const k = c.values.get(node.inputs[1]);
+  const q = k?.kind === 'const' ? QCONSTS.get(k) : undefined;
+  if (!q) return null;
+  let ints: ArrayLike<number> = q.ints;
+  let outAxis = 0;
+  if (node.opType !== 'Conv') {
+    // B is [K, N] (MatMul, Gemm) or [N, K] (Gemm with transB): the layer's rows are the N outputs
+    const transB = node.opType === 'Gemm' && (node.attrs.get('transB')?.i ?? 0) === 1;
+    if (q.dims.length !== 2) return null;
+    if (!transB) {
+      const [kk, nn] = q.dims;
+      const t = new Int32Array(kk * nn);
+      for (let o = 0; o < nn; o++) for (let i = 0; i < kk; i++) t[o * kk + i] = q.ints[i * nn + o];
+      ints = t;
+      outAxis = 1;
+    }
+  }
+  if (q.axis !== null && q.axis !== outAxis) return null;
+  const w = asInt8(ints);
+  if (w === null) return null;
+  const scales = channelScales(q.scale, q.axis, outputs);
+  const per = w.length / outputs;
+  const have = spec.params.weight;
+  if (!(have instanceof Float32Array) || have.length !== w.length) return null;
+  for (let i = 0; i < w.length; i++) if (have[i] !== Math.fround(w[i] * scales[Math.floor(i / per)])) return null;
+  return { w, scales };
+}
+
+/** The bias of a float spec, as the real values the int8 layers take. */
+function biasOf(spec: Spec): Float32Array | null {
+  const b = spec.params.bias;
+  return b instanceof Float32Array ? b : null;
+}
+
+/** The int8 twin of the float layer `core` whose output is quantized to y (clamp: an activation between them). */
+function twin(c: Ctx, core: Spec, y: QParams, clamp: Clamp | undefined): Twin | null {
+  const L = core.layer;
+  const x = core.inputs.length >= 1 ? dequantized(c, core.inputs[0]) : null;
+  if (x === null) return null;
+  if (L instanceof Conv2d) {
+    const wq = weightsOf(c, core, L.outChannels);
+    if (!wq) return null;
+    const { layer, params } = qconvOf(L, wq.w, wq.scales, biasOf(core), x.q, y, clamp);
+    return { layer, params, inputs: [x.src] };
+  }
+  if (L instanceof Linear && core.shape.length === 1 && core.inputs.length === 1) {
+    const wq = weightsOf(c, core, L.outFeatures);
+    if (!wq) return null;
+    const bias = biasOf(core);
+    const layer = new QLinear(L.inFeatures, L.outFeatures, { bias: bias !== null, x: x.q, y, clamp: clamp ? { min: clamp.min, max: clamp.max } : undefined });
+    return { layer, inputs: [x.src], params: bias ? { weight: wq.w, weightScale: wq.scales, bias } : { weight: wq.w, weightScale: wq.scales } };
+  }
+  if (L instanceof Add && L.constant === null && core.inputs.length === 2) {
+    const b = dequantized(c, core.inputs[1]);
+    const sa = specNamed(c, core.inputs[0])!.shape, sb = specNamed(c, core.inputs[1])?.shape;
+    if (!b || !sb || sa.length !== sb.length || sa.some((d, i) => d !== sb[i])) return null;
+    const layer = new QAdd({ a: x.q, b: b.q, y, clamp: clamp ? { min: clamp.min, max: clamp.max } : undefined });
+    return { layer, inputs: [x.src, b.src], params: {} };
+  }
+  if (clamp !== undefined || core.inputs.length !== 1) return null;
+  if (L instanceof GlobalAvgPool2d) return { layer: new QGlobalAvgPool2d({ x: x.q, y }), inputs: [x.src], params: {} };
+  // max pooling and flattening keep the scale: with another one after them they stay float
+  if (!sameQ(x.q, y)) return null;
+  if (L instanceof MaxPool2d && !L.ceilMode) {
+    return { layer: new QMaxPool2d(L.kernelSize, { stride: L.stride, padding: L.padding, dilation: L.dilation }), inputs: [x.src], params: {} };
+  }
+  if (L instanceof Flatten) return { layer: L, inputs: [x.src], params: {} };
+  return null;
+}
+
+/**
+ * QuantizeLinear(a) to y (type elem), the current node: when a is made by a float layer from
+ * dequantized int8 inputs (through a clamping activation or not) and read by this node alone, that
+ * layer becomes its int8 twin under this node's output and true is returned; so is a
+ * QuantizeLinear that undoes a DequantizeLinear of the same parameters. Otherwise false: the caller
+ * adds a QuantizeLinear layer.
+ */
+export function fuseAtQuantize(c: Ctx, a: Act, y: QParams, elem: Q8): boolean {
+  const out = c.node.outputs[0];
+  if (!out) return false;
+  const alias = (name: string) => {
+    const back = dequantized(c, name);
+    if (!back || !sameQ(back.q, y)) return false;
+    c.values.set(out, { kind: 'act', node: back.src, shape: a.shape, elem });
+    return true;
+  };
+  if (alias(a.node)) return true;
+  const top = c.foldable(a, 0);
+  if (!top) return false;
+  let core = top;
+  let clamp: Clamp | undefined;
+  const cl = top.layer.clampAtInference();
+  if (cl && top.inputs.length === 1 && c.usedOnce(top.inputs[0])) {
+    const inner = specNamed(c, top.inputs[0]);
+    if (inner) {
+      core = inner;
+      // Q(clamp(v)) = clamp(Q(v), Q(min), Q(max)): a clamp reaching past y's range changes nothing
+      clamp = implied(cl, y) ? undefined : cl;
+      if (clamp === undefined && alias(inner.name)) return true;
+    }
+  }
+  const t = twin(c, core, y, clamp);
+  if (!t) return false;
+  if (core !== top) c.specs.splice(c.specs.indexOf(top), 1);
+  replaceSpec(c, core, t.layer, t.inputs, t.params, elem);
+  return true;
+}
+
+/** Whether quantizing to y already clamps to [min, max] (y's int8 range lies within it). */
+function implied(cl: Clamp, y: QParams): boolean {
+  const [lo, hi] = qclamp(y, { min: Number.isFinite(cl.min) ? cl.min : undefined, max: Number.isFinite(cl.max) ? cl.max : undefined });
+  return lo === -128 && hi === 127;
+}
