@@ -10,8 +10,10 @@
 //
 // Tiles: tile t = ty·tilesX + tx covers output rows 2ty, 2ty + 1 and columns 2tx, 2tx + 1; its window
 // is rows 2ty … 2ty + 3, columns 2tx … 2tx + 3 of the padded input (pad_qs8_simd: the image at
-// (padTop, padLeft), zx around it, row stride Wp ≥ 2·tilesX + 18).
-import { padPlane, requantF, store8 } from "./qs8-common";
+// (padTop, padLeft), zx around it, row stride Wp ≥ 2·tilesX + 18). The input transform works on
+// channel pairs interleaved at the byte level (the GEMM's k-pairs), so one shuffle per row and
+// column both gathers 8 tiles and pairs the two channels.
+import { padPlane, requant16, store8 } from "./qs8-common";
 
 /**
  * Pads int8 planes: y [planes][Hp][Wp] holds x [planes][H][W] at row pt, column pl and zx everywhere
@@ -23,88 +25,67 @@ export function pad_qs8_simd(xPtr: usize, yPtr: usize, planes: i32, H: i32, W: i
 }
 
 /**
- * The 16 values of Bᵀ d B (row-major, i16x8 each) at V from the window vectors at d (d[r·4 + j]:
- * row r, column j), 16 bytes each.
+ * Row r's four columns of 8 tiles for channels c (row bytes at q1 / q2) and c + 1 (at q1 + cs / q2
+ * + cs), as channel pairs in i16 (8 tiles × (c, c + 1) = two i16x8 a column), column-transformed
+ * (d0 − d2, d1 + d2, d2 − d1, d1 − d3) and stored at t + 128·r (column j, half h at 32j + 16h).
+ * Tiles below a read from q1, the others from q2 (the next tile row); byte k of a row load belongs
+ * to tile k / 2 whether it holds columns 0, 1 (load at 0) or 2, 3 (load at 2).
  */
-@inline function inputTransform(d: usize, V: usize): void {
-  for (let r: usize = 0; r < 4; r++) {
-    const p = d + (r << 6);
-    const a = v128.load(p), b = v128.load(p, 16), c = v128.load(p, 32), e = v128.load(p, 48);
-    v128.store(p, i16x8.sub(a, c));
-    v128.store(p, i16x8.add(b, c), 16);
-    v128.store(p, i16x8.sub(c, b), 32);
-    v128.store(p, i16x8.sub(b, e), 48);
-  }
-  for (let j: usize = 0; j < 4; j++) {
-    const p = d + (j << 4), q = V + (j << 4);
-    const a = v128.load(p), b = v128.load(p, 64), c = v128.load(p, 128), e = v128.load(p, 192);
-    v128.store(q, i16x8.sub(a, c));
-    v128.store(q, i16x8.add(b, c), 64);
-    v128.store(q, i16x8.sub(c, b), 128);
-    v128.store(q, i16x8.sub(b, e), 192);
-  }
+@inline function gatherRow(q1: usize, q2: usize, cs: usize, mask: v128, t: usize): void {
+  const v = v128.bitselect(v128.load(q1), v128.load(q2), mask), w = v128.bitselect(v128.load(q1, 2), v128.load(q2, 2), mask);
+  const v1 = v128.bitselect(v128.load(q1 + cs), v128.load(q2 + cs), mask), w1 = v128.bitselect(v128.load(q1 + cs, 2), v128.load(q2 + cs, 2), mask);
+  const c0 = i8x16.shuffle(v, v1, 0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30);
+  const c1 = i8x16.shuffle(v, v1, 1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31);
+  const c2 = i8x16.shuffle(w, w1, 0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30);
+  const c3 = i8x16.shuffle(w, w1, 1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31);
+  colTransform(t, i16x8.extend_low_i8x16_s(c0), i16x8.extend_low_i8x16_s(c1), i16x8.extend_low_i8x16_s(c2), i16x8.extend_low_i8x16_s(c3));
+  colTransform(t + 16, i16x8.extend_high_i8x16_s(c0), i16x8.extend_high_i8x16_s(c1), i16x8.extend_high_i8x16_s(c2), i16x8.extend_high_i8x16_s(c3));
 }
 
-/**
- * The windows of tiles t … t + 7 of one padded plane as 16 i16x8 vectors at d (d[r·4 + j], lane i:
- * tile t + i, row r, column j). Tiles past the last one repeat it. bytes: 128 bytes of scratch.
- */
-@inline function gather(plane: usize, Wp: i32, tilesX: i32, tiles: i32, t: i32, d: usize, bytes: usize): void {
-  const tx = t % tilesX;
-  if (tx + 8 <= tilesX && t + 8 <= tiles) {
-    // one tile row: columns 2tx + 2i + j are bytes 2i + j of the row from 2tx
-    let row = plane + <usize>((t / tilesX) * 2 * Wp + tx * 2);
-    for (let r: usize = 0; r < 4; r++) {
-      const v = v128.load(row), w = v128.load(row, 2);
-      const e = i8x16.shuffle(v, v, 0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
-      const f = i8x16.shuffle(w, w, 0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
-      const p = d + (r << 6);
-      v128.store(p, i16x8.extend_low_i8x16_s(e));
-      v128.store(p, i16x8.extend_high_i8x16_s(e), 16);
-      v128.store(p, i16x8.extend_low_i8x16_s(f), 32);
-      v128.store(p, i16x8.extend_high_i8x16_s(f), 48);
-      row += <usize>Wp;
-    }
-    return;
-  }
-  // tiles across tile rows: byte by byte into bytes [r][j][i]
-  for (let i = 0; i < 8; i++) {
-    const ti = min(t + i, tiles - 1);
-    const p = plane + <usize>((ti / tilesX) * 2 * Wp + (ti % tilesX) * 2);
-    for (let r = 0; r < 4; r++) for (let j = 0; j < 4; j++) store<i8>(bytes + <usize>((r * 4 + j) * 8 + i), load<i8>(p + <usize>(r * Wp + j)));
-  }
-  for (let k: usize = 0; k < 16; k++) v128.store(d + (k << 4), v128.load8x8_s(bytes + (k << 3)));
+/** Bᵀ along a row: (d0 − d2, d1 + d2, d2 − d1, d1 − d3) at t, t + 32, t + 64, t + 96. */
+@inline function colTransform(t: usize, d0: v128, d1: v128, d2: v128, d3: v128): void {
+  v128.store(t, i16x8.sub(d0, d2));
+  v128.store(t, i16x8.add(d1, d2), 32);
+  v128.store(t, i16x8.sub(d2, d1), 64);
+  v128.store(t, i16x8.sub(d1, d3), 96);
 }
 
 /**
  * V for tiles t0 … t0 + T − 1 (T a multiple of 8) from the padded input xPad [C][Hp][Wp]: position p
  * at vPtr + p·posStride holds T/8 panels of ⌈C/2⌉ channel pairs, each pair 8 tiles × (V[c], V[c + 1])
- * as i16 (a missing channel c + 1 is 0): gemm_i16_4x8_simd's B. paramsPtr: i32 [C, Hp, Wp, tilesX,
- * tiles]; scratch: 896 bytes.
+ * as i16 (gemm_i16_4x8_simd's B; for an odd C the last pair repeats channel C − 1, which the packed
+ * filter multiplies by zero). paramsPtr: i32 [C, Hp, Wp, tilesX, tiles]; scratch: 512 bytes. A panel
+ * that runs into the next tile row blends two loads per row (tilesX ≥ 4; narrower tile rows are
+ * the caller's to avoid).
  */
 export function conv2d_winograd_input_qs8_2x2_simd(xPad: usize, vPtr: usize, posStride: i32, paramsPtr: usize, t0: i32, T: i32, scratch: usize): void {
   const C = load<i32>(paramsPtr), Hp = load<i32>(paramsPtr, 4), Wp = load<i32>(paramsPtr, 8);
   const tilesX = load<i32>(paramsPtr, 12), tiles = load<i32>(paramsPtr, 16);
   const C2 = (C + 1) >> 1;
-  const plane = <usize>(Hp * Wp);
-  const bytes = scratch, d = scratch + 128, V0 = scratch + 384, V1 = scratch + 640;
+  const plane = <usize>(Hp * Wp), ws = <usize>Wp, ps = <usize>posStride;
+  const iota = i8x16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   for (let q = 0; q < T; q += 8) {
+    const t = t0 + q, ty = t / tilesX, tx = t - ty * tilesX;
+    // tiles [t, t + a) in tile row ty; the rest (when there are tiles) from the start of row ty + 1
+    const a = min(8, tilesX - tx);
+    const o1 = <usize>(2 * ty * Wp + 2 * tx);
+    const o2 = a < 8 && t + a < tiles ? <usize>(2 * (ty + 1) * Wp - 2 * a) : o1;
+    const mask = i8x16.lt_s(iota, i8x16.splat(<i8>(2 * a)));
     let dst = vPtr + <usize>(q >> 3) * <usize>(C2 * 32);
     for (let c = 0; c < C; c += 2) {
-      gather(xPad + <usize>c * plane, Wp, tilesX, tiles, t0 + q, d, bytes);
-      inputTransform(d, V0);
-      if (c + 1 < C) {
-        gather(xPad + <usize>(c + 1) * plane, Wp, tilesX, tiles, t0 + q, d, bytes);
-        inputTransform(d, V1);
-      } else {
-        for (let k: usize = 0; k < 16; k++) v128.store(V1 + (k << 4), i16x8.splat(0));
-      }
-      let o = dst;
-      for (let k: usize = 0; k < 16; k++) {
-        const a = v128.load(V0 + (k << 4)), b = v128.load(V1 + (k << 4));
-        v128.store(o, i16x8.shuffle(a, b, 0, 8, 1, 9, 2, 10, 3, 11));
-        v128.store(o, i16x8.shuffle(a, b, 4, 12, 5, 13, 6, 14, 7, 15), 16);
-        o += <usize>posStride;
+      const base = xPad + <usize>c * plane;
+      const cs = c + 1 < C ? plane : 0;
+      for (let r: usize = 0; r < 4; r++) gatherRow(base + o1 + r * ws, base + o2 + r * ws, cs, mask, scratch + (r << 7));
+      // Bᵀ down the columns: position (i, j) from the column-transformed rows
+      for (let jh: usize = 0; jh < 128; jh += 16) {
+        const x0 = v128.load(scratch + jh), x1 = v128.load(scratch + jh, 128);
+        const x2 = v128.load(scratch + jh, 256), x3 = v128.load(scratch + jh, 384);
+        // jh = 32j + 16h: position j of row i at dst + (4i + j)·ps, half h at + 16h
+        const d = dst + (jh >> 5) * ps + (jh & 16);
+        v128.store(d, i16x8.sub(x0, x2));
+        v128.store(d + 4 * ps, i16x8.add(x1, x2));
+        v128.store(d + 8 * ps, i16x8.sub(x2, x1));
+        v128.store(d + 12 * ps, i16x8.sub(x1, x3));
       }
       dst += 32;
     }
@@ -123,12 +104,14 @@ export function gemm_i16_4x8_simd(
   const aTile = <usize>G << 4, bPanel = <usize>G << 5, rowBytes = <usize>ldc << 2;
   for (let p = 0; p < count; p++) {
     const A = aPtr + <usize>p * <usize>aStride, Bp = bPtr + <usize>p * <usize>bStride, Cp = cPtr + <usize>p * <usize>cStride;
-    for (let j0 = 0; j0 < N; j0 += 8) {
-      const bp = Bp + <usize>(j0 >> 3) * bPanel;
-      for (let i0 = 0; i0 < M; i0 += 4) {
+    // row tiles outer: each position's U' (large: O·C·2 bytes) streams past once, its V panels
+    // (small) are read again per row tile
+    for (let i0 = 0; i0 < M; i0 += 4) {
+      const at = A + <usize>(i0 >> 2) * aTile;
+      for (let j0 = 0; j0 < N; j0 += 8) {
         const z = i32x4.splat(0);
         let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
-        let a = A + <usize>(i0 >> 2) * aTile, b = bp;
+        let a = at, b = Bp + <usize>(j0 >> 3) * bPanel;
         for (let g = 0; g < G; g++) {
           const b0 = v128.load(b), b1 = v128.load(b, 16);
           let w = v128.load32_splat(a);
@@ -185,18 +168,18 @@ export function conv2d_winograd_output_qs8_2x2_minmax_simd(
       const y01 = i32x4.add(i32x4.shr_s(i32x4.add(i32x4.add(s01, s11), s21), 2), b);
       const y10 = i32x4.add(i32x4.shr_s(i32x4.sub(i32x4.sub(s10, s20), s30), 2), b);
       const y11 = i32x4.add(i32x4.shr_s(i32x4.sub(i32x4.sub(s11, s21), s31), 2), b);
-      // rows 2ty and 2ty + 1 of the four tiles: (tile i, column 2i + b) = byte 2i + b
-      const r0 = requantF(i32x4.shuffle(y00, y01, 0, 4, 1, 5), i32x4.shuffle(y00, y01, 2, 6, 3, 7), s, rqPtr);
-      const r1 = requantF(i32x4.shuffle(y10, y11, 0, 4, 1, 5), i32x4.shuffle(y10, y11, 2, 6, 3, 7), s, rqPtr);
+      // bytes [y00 | y01 | y10 | y11] of the four tiles → rows 2ty (bytes 0…7) and 2ty + 1 (8…15),
+      // tile i's columns at bytes 2i, 2i + 1
+      const q = requant16(y00, y01, y10, y11, s, rqPtr);
+      const rr = i8x16.shuffle(q, q, 0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15);
       const ty = t / tilesX, tx = t - ty * tilesX;
       if (tx + 4 <= tilesX && t + 4 <= tiles) {
         const row = yo + <usize>(2 * ty * ow + 2 * tx);
         const n = min(8, ow - 2 * tx);
-        store8(row, 1, r0, n);
-        if (2 * ty + 1 < oh) store8(row + <usize>ow, 1, r1, n);
+        store8(row, 1, rr, n);
+        if (2 * ty + 1 < oh) store8(row + <usize>ow, 1, i64x2.shuffle(rr, rr, 1, 0), n);
       } else {
-        v128.store64_lane(scratch, r0, 0);
-        v128.store64_lane(scratch + 8, r1, 0);
+        v128.store(scratch, rr);
         for (let i = 0; i < 4 && t + i < tiles; i++) {
           const u = t + i, uy = u / tilesX, ux = u - uy * tilesX;
           for (let a = 0; a < 2; a++) for (let c = 0; c < 2; c++) {

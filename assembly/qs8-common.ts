@@ -77,6 +77,13 @@ export const QS8_BGROUP: i32 = 32;
   return i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h, h), v128.load(rqPtr, RQ_QMIN)), v128.load(rqPtr, RQ_QMAX));
 }
 
+/** The 16 int8 lanes of requant(a ‖ b ‖ c ‖ d): 16 int32 sums that already hold the bias, scale s splat. */
+@inline export function requant16(a: v128, b: v128, c: v128, d: v128, s: v128, rqPtr: usize): v128 {
+  const h0 = i16x8.narrow_i32x4_s(roundZy(f32x4.mul(f32x4.convert_i32x4_s(a), s), rqPtr), roundZy(f32x4.mul(f32x4.convert_i32x4_s(b), s), rqPtr));
+  const h1 = i16x8.narrow_i32x4_s(roundZy(f32x4.mul(f32x4.convert_i32x4_s(c), s), rqPtr), roundZy(f32x4.mul(f32x4.convert_i32x4_s(d), s), rqPtr));
+  return i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h0, h1), v128.load(rqPtr, RQ_QMIN)), v128.load(rqPtr, RQ_QMAX));
+}
+
 /** int8 lanes 0…7 of requant(lo ‖ hi) (8 int32 sums), bias and scale splat. */
 @inline export function requant8(lo: v128, hi: v128, bias: i32, scale: f32, rqPtr: usize): v128 {
   const b = i32x4.splat(bias);

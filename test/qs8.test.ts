@@ -206,9 +206,11 @@ describe('conv2dQs8', () => {
     }
   });
 
-  it('3×3 stride 1 with ≥ 8 channels (exact Winograd F(2×2, 3×3) on the 16-bit dot): odd and even sizes, tile rows narrower and wider than 8 tiles, several blocks, padding 0…2, odd channel counts', () => {
+  it('3×3 stride 1 with ≥ 8 channels (exact Winograd F(2×2, 3×3) on the 16-bit dot): odd and even sizes, panels across tile rows, several blocks, padding 0…2, odd channel counts', () => {
     let s = 1700;
-    for (const [c, o, h, w, pad] of [[8, 8, 5, 5, 1], [9, 13, 7, 9, 1], [16, 8, 4, 31, 0], [17, 9, 12, 18, 2], [8, 12, 33, 34, 1], [11, 16, 42, 40, 1], [8, 8, 3, 3, 1], [10, 8, 9, 1, 1]] as const) {
+    // output widths 7, 8 (4 tiles a row), 13, 14 (7), 29, 19, 34, 40; narrower ones fall back to the GEMM
+    for (const [c, o, h, w, pad] of [[8, 8, 5, 7, 1], [9, 13, 7, 8, 1], [12, 9, 6, 13, 1], [8, 10, 14, 14, 1], [16, 8, 4, 31, 0], [17, 9, 12, 18, 2],
+      [8, 12, 33, 34, 1], [11, 16, 42, 40, 1], [8, 8, 3, 3, 1], [10, 8, 9, 5, 1]] as const) {
       const [pt, pl, pb, pr] = pad === 2 ? [2, 1, 0, 2] : [pad, pad, pad, pad];
       convCase({ ...base4, n: 1 + (s % 2), c, o, h, w, kh: 3, kw: 3, pt, pl, pb, pr }, s++, [-128, 127, 0, 3][s % 4], [127, -128, -7][s % 3], s % 3 === 0 ? { min: 0 } : undefined);
     }

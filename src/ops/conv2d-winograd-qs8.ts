@@ -12,16 +12,19 @@ import { paramBlock, prepared, type Prepared } from './prepared.js';
 import type { ConvGeom } from './conv2d-common.js';
 import { winogradUnsupported } from './conv2d-winograd.js';
 
-/** V and M bytes of one block of tiles, about (L2-sized). */
-const BLOCK_BYTES = 512 * 1024;
+/** V and M bytes of one block of tiles, about (measured on ResNet-18's layers: 256 KiB beat 512 KiB and 1 MiB). */
+const BLOCK_BYTES = 256 * 1024;
 
 /**
  * Whether int8 Winograd runs this convolution: a 3×3 stride-1 dilation-1 single-group convolution,
  * at least 8 channels on both sides, not so many input channels that 4·y could leave i32
- * (4·9·127·128·C < 2^31), and the 16-bit dot as the int8 kernels' arithmetic (relaxed-dot mode < 1).
+ * (4·9·127·128·C < 2^31), the 16-bit dot as the int8 kernels' arithmetic (relaxed-dot mode < 1),
+ * and tile rows the input transform's 8-tile panels span in at most two pieces (4 tiles, or 7 and
+ * more: outputs 7 or 8 wide, or 13 and wider).
  */
 export function winogradQs8Runs(p: ConvGeom, mode: number): boolean {
-  return mode < 1 && winogradUnsupported(p) === null && p.c >= 8 && p.o >= 8 && 4 * 9 * 127 * 128 * p.c < 2 ** 31;
+  const tilesX = Math.ceil(p.g.ow / 2);
+  return mode < 1 && winogradUnsupported(p) === null && p.c >= 8 && p.o >= 8 && 4 * 9 * 127 * 128 * p.c < 2 ** 31 && (tilesX === 4 || tilesX >= 7);
 }
 
 /**
@@ -73,7 +76,7 @@ export function prepareWinogradQs8(p: ConvGeom, w: Int8Array, bias: number, scal
   owned.push(outParams);
   const r16 = (n: number) => Math.ceil(n / 16) * 16;
   const padBytes = r16(C * Hp * Wp + 16), vPos = (T / 8) * C2 * 32, mPos = O * T * 4;
-  const scratchBytes = padBytes + 16 * vPos + 16 * mPos + 896;
+  const scratchBytes = padBytes + 16 * vPos + 16 * mPos + 512;
   const hw = p.h * p.wd, ohw = g.oh * g.ow;
   return prepared([p.n, O, g.oh, g.ow], scratchBytes, owned, (inputs, yp, scratch) => {
     const xPad = scratch, V = xPad + padBytes, M = V + 16 * vPos, small = M + 16 * mPos;
