@@ -4,11 +4,15 @@
 // lowerings (the prepared calls a plan runs), and, with --steps, where each plan's time goes by
 // kind of step.
 //
-//   node bench/qs8.mjs [--layers] [--steps [--all]] [--models lenet,resnet18,mobilenetv2]   plain SIMD build
+//   node bench/qs8.mjs [--ort] [--layers] [--steps [--all]] [--models lenet,resnet18,mobilenetv2]   plain SIMD build
 //   node_modules/.bin/deno run -A bench/qs8.mjs [same flags]                        relaxed build
 //   (Deno and Chromium run relaxed SIMD without a flag; Node 20 only behind
 //   --experimental-wasm-relaxed-simd, where its relaxed dot fails the start-up check; `simd` or
 //   `relaxed` as the first argument picks the build explicitly.)
+//
+// --ort (Node): onnxruntime-web (wasm execution provider, numThreads 1, graphOptimizationLevel 'all'
+// as bench/peers/ort.mjs) runs the same quantized model, exported as QDQ by io.toONNX, on the same
+// input (its session.run copies the input in and the output out: part of its API, so timed).
 //
 // Times are CPU time of this process (process.cpuUsage, user + system) per run, the best of 5
 // batches of repetitions, f32 and int8 batches alternating: on a machine shared with other jobs CPU
@@ -53,6 +57,32 @@ function timeAll(fs, ms = 25) {
     });
   }
   return best;
+}
+
+/** Best-of-5 CPU ms per call of an async function (onnxruntime-web's session.run). */
+async function timeAsync(f, ms = 25) {
+  await f();
+  let reps = 1;
+  for (;;) {
+    const t = cpu();
+    for (let i = 0; i < reps; i++) await f();
+    if (cpu() - t >= ms || reps >= 1 << 16) break;
+    reps *= 2;
+  }
+  let best = Infinity;
+  for (let round = 0; round < 5; round++) {
+    const t = cpu();
+    for (let i = 0; i < reps; i++) await f();
+    best = Math.min(best, (cpu() - t) / reps);
+  }
+  return best;
+}
+
+let ort = null;
+if (flag('ort')) {
+  ort = await import('onnxruntime-web');
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.proxy = false;
 }
 
 const rnd = (n, s) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898 + s) * 0.5);
@@ -127,7 +157,8 @@ function stepTimes(model, plan, x) {
 
 const picked = arg('models', Object.keys(MODELS).join(',')).split(',');
 console.log('\nWhole models, compiled plans (int8: quantize() with 4 calibration images; CPU ms per run)\n' +
-  '| model | f32 ms | int8 ms | speed-up | f32 arena | int8 arena |\n| --- | --- | --- | --- | --- | --- |');
+  `| model | f32 ms | int8 ms | speed-up | f32 arena | int8 arena |${ort ? ' ORT int8 (QDQ) ms | ORT ÷ int8 | max |Δ| vs ORT |' : ''}\n` +
+  `| --- | --- | --- | --- | --- | --- |${ort ? ' --- | --- | --- |' : ''}`);
 const profiles = [];
 for (const key of picked) {
   if (!MODELS[key]) throw new Error(`--models: no model '${key}' (${Object.keys(MODELS).join(', ')})`);
@@ -140,7 +171,17 @@ for (const key of picked) {
   const pf = compile(f32), pq = compile(q);
   const [tf, tq] = timeAll([() => pf.run(x), () => pq.run(x)]);
   const kib = (b) => `${(b / 1024).toFixed(0)} KiB`;
-  console.log(`| ${name} | ${ms(tf)} | ${ms(tq)} | ${(tf / tq).toFixed(2)}× | ${kib(pf.info.arenaBytes)} | ${kib(pq.info.arenaBytes)} |`);
+  let peer = '';
+  if (ort) {
+    const session = await ort.InferenceSession.create(io.toONNX(q), { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+    const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', x.toFloat32Array(), [1, ...shape]) };
+    const to = await timeAsync(() => session.run(feeds));
+    const theirs = (await session.run(feeds))[session.outputNames[0]].data, ours = pq.run(x).toFloat32Array();
+    const diff = ours.reduce((m, v, i) => Math.max(m, Math.abs(v - theirs[i])), 0);
+    peer = ` ${ms(to)} | ${(to / tq).toFixed(2)}× | ${diff.toPrecision(2)} |`;
+    await session.release();
+  }
+  console.log(`| ${name} | ${ms(tf)} | ${ms(tq)} | ${(tf / tq).toFixed(2)}× | ${kib(pf.info.arenaBytes)} | ${kib(pq.info.arenaBytes)} |${peer}`);
   if (flag('steps')) profiles.push([name, stepTimes(f32, pf, x), stepTimes(q, pq, x)]);
   pf.dispose(); pq.dispose(); q.dispose(); f32.dispose(); cal.dispose(); x.dispose();
 }
