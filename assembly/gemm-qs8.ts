@@ -8,10 +8,13 @@
 // Packed A (gemm_pack_qs8_p4_simd): tiles of 4 rows, [⌈M/4⌉][Kp/KG][4 rows][4 bytes]: the 4 bytes
 //   are KG weights of one row (plain: two i16, relaxed: four i8), zero past K and past M.
 //   Size: ⌈M/4⌉·16·Kp/KG bytes ≤ ⌈M/4⌉·8·K4 (K4 = K rounded up to 4): callers allocate that.
-// Packed B (gemm_pack_qs8_p8_simd): panels of 8 columns, [⌈N/8⌉][Kp/KG][8 columns][KG bytes],
-//   zero past K and past N. Size: ⌈N/8⌉·8·Kp ≤ ⌈N/8⌉·8·K4 bytes.
+// Packed B (gemm_pack_qs8_p8_simd): panels of 8 columns, [⌈N/8⌉][Kp/KG][8 columns][KG values],
+//   zero past K and past N; the values are sign-extended to i16 in the plain build (extended once
+//   here rather than once per row tile in the GEMM: about 12% of its time), bytes in the relaxed
+//   builds. Size: ⌈N/8⌉·16·Kp (plain) or ⌈N/8⌉·8·Kp bytes, both ≤ ⌈N/8⌉·16·K4.
 // Callers never need KG: they size buffers with K4 and let the pack kernels lay them out.
-import { QS8_KG, Qs8Window, requantStore, rdotMode, loadRq } from "./qs8-common";
+
+import { QS8_BGROUP, QS8_KG, Qs8Window, requantStore, rdotMode, storeGroupI16 } from "./qs8-common";
 
 @inline function rdot(a: v128, b: v128, c: v128): v128 {
   return i32x4.relaxed_dot_i8x16_i7x16_add_s(a, b, c);
@@ -74,10 +77,13 @@ export function gemm_pack_qs8_p4_simd(aPtr: usize, lda: i32, M: i32, K: i32, dst
 
 /**
  * Packs B (element (k, j) at srcPtr + k·sk + j·sj, int8) into 8-column panels (layout above):
- * ⌈N/8⌉·8·Kp bytes at dstPtr. sj = 1 (rows of a [K, N] matrix, e.g. im2col output or the input of
- * a 1×1 convolution) takes a vector path for whole panels; dense layers pass sk = 1, sj = K.
+ * ⌈N/8⌉·(Kp/KG)·QS8_BGROUP bytes at dstPtr, each byte XORed with flip (0, or 0x80 for relaxed-dot mode 2, which
+ * takes the activations as unsigned bytes x + 128). sj = 1 (rows of a [K, N] matrix, e.g. im2col
+ * output or the input of a 1×1 convolution) takes a vector path for whole panels; dense layers pass
+ * sk = 1, sj = K.
  */
-export function gemm_pack_qs8_p8_simd(srcPtr: usize, sk: i32, sj: i32, K: i32, N: i32, dstPtr: usize): void {
+export function gemm_pack_qs8_p8_simd(srcPtr: usize, sk: i32, sj: i32, K: i32, N: i32, dstPtr: usize, flip: i32): void {
+  const fv = i8x16.splat(<i8>flip);
   const kp = (K + QS8_KG - 1) / QS8_KG * QS8_KG;
   let d = dstPtr;
   for (let j0 = 0; j0 < N; j0 += 8) {
@@ -88,33 +94,34 @@ export function gemm_pack_qs8_p8_simd(srcPtr: usize, sk: i32, sj: i32, K: i32, N
         const r0 = v128.load64_zero(p);
         const r1 = v128.load64_zero(p + <usize>sk);
         if (!ASC_FEATURE_RELAXED_SIMD) {
-          v128.store(d, i8x16.shuffle(r0, r1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23));
+          storeGroupI16(d, v128.xor(i8x16.shuffle(r0, r1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23), fv));
         } else {
           const r2 = v128.load64_zero(p + 2 * <usize>sk);
           const r3 = v128.load64_zero(p + 3 * <usize>sk);
           const t01 = i8x16.shuffle(r0, r1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
           const t23 = i8x16.shuffle(r2, r3, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-          v128.store(d, i16x8.shuffle(t01, t23, 0, 8, 1, 9, 2, 10, 3, 11));
-          v128.store(d, i16x8.shuffle(t01, t23, 4, 12, 5, 13, 6, 14, 7, 15), 16);
+          v128.store(d, v128.xor(i16x8.shuffle(t01, t23, 0, 8, 1, 9, 2, 10, 3, 11), fv));
+          v128.store(d, v128.xor(i16x8.shuffle(t01, t23, 4, 12, 5, 13, 6, 14, 7, 15), fv), 16);
         }
       } else {
         for (let j = 0; j < 8; j++) {
           for (let q = 0; q < QS8_KG; q++) {
             const k = k0 + q, jj = j0 + j;
             const v: i8 = k < K && jj < N ? load<i8>(srcPtr + <usize>k * <usize>sk + <usize>jj * <usize>sj) : 0;
-            store<i8>(d + <usize>(j * QS8_KG + q), v);
+            if (!ASC_FEATURE_RELAXED_SIMD) store<i16>(d + <usize>((j * QS8_KG + q) << 1), <i16>(v ^ <i8>flip));
+            else store<i8>(d + <usize>(j * QS8_KG + q), v ^ <i8>flip);
           }
         }
       }
-      d += 8 * QS8_KG;
+      d += QS8_BGROUP;
     }
   }
 }
 
 /**
  * C = requant(A·B + bias) for packed A (4-row tiles) and packed B (8-column panels), K ≥ 1.
- * C[i, j] (int8) at cPtr + i·csi + j·csj; biasPtr: i32 [M]; scalePtr: f32 [M]; rqPtr: the i32
- * block [zx (unused here), zy, qmin, qmax, mode] (assembly/qs8-common.ts). Reads bias and scale up
+ * C[i, j] (int8) at cPtr + i·csi + j·csj; biasPtr: i32 [M]; scalePtr: f32 [M]; rqPtr: the
+ * requantization block (assembly/qs8-common.ts; zx unused here). Reads bias and scale up
  * to 3 rows past M (within the padding every allocation has) but stores only rows < M, columns < N.
  */
 export function gemm_qs8_4x8_minmax_simd(
@@ -124,8 +131,7 @@ export function gemm_qs8_4x8_minmax_simd(
   const kp = (K + QS8_KG - 1) / QS8_KG * QS8_KG;
   const groups = kp / QS8_KG;
   const aTile = <usize>groups << 4;
-  const bPanel = <usize>kp << 3;
-  const rq = loadRq(rqPtr);
+  const bPanel = <usize>groups * <usize>QS8_BGROUP;
   const mode = rdotMode(rqPtr);
   for (let j0 = 0; j0 < N; j0 += 8) {
     const bp = bPtr + <usize>(j0 >> 3) * bPanel;
@@ -137,9 +143,8 @@ export function gemm_qs8_4x8_minmax_simd(
       let a = ap, b = bp;
       if (!ASC_FEATURE_RELAXED_SIMD) {
         for (let g = 0; g < groups; g++) {
-          const bv = v128.load(b);
-          const b0 = i16x8.extend_low_i8x16_s(bv);
-          const b1 = i16x8.extend_high_i8x16_s(bv);
+          const b0 = v128.load(b);
+          const b1 = v128.load(b, 16);
           let w = v128.load32_splat(a);
           c00 = i32x4.add(c00, i32x4.dot_i16x8_s(w, b0));
           c01 = i32x4.add(c01, i32x4.dot_i16x8_s(w, b1));
@@ -153,7 +158,7 @@ export function gemm_qs8_4x8_minmax_simd(
           c30 = i32x4.add(c30, i32x4.dot_i16x8_s(w, b0));
           c31 = i32x4.add(c31, i32x4.dot_i16x8_s(w, b1));
           a += 16;
-          b += 16;
+          b += 32;
         }
       } else if (mode < 0) {
         // relaxed build on a runtime whose relaxed dot failed the start-up check: the plain
@@ -181,8 +186,9 @@ export function gemm_qs8_4x8_minmax_simd(
         }
         c00 = pairSum(c00, d00); c01 = pairSum(c01, d01); c10 = pairSum(c10, d10); c11 = pairSum(c11, d11);
         c20 = pairSum(c20, d20); c21 = pairSum(c21, d21); c30 = pairSum(c30, d30); c31 = pairSum(c31, d31);
-      } else if (mode == 1) {
-        // the probe found the runtime's relaxed dot exact for signed bytes on both sides
+      } else if (mode >= 1) {
+        // the probe found the runtime's relaxed dot exact for signed bytes on both sides (mode 1),
+        // or for unsigned activations (mode 2: B was packed as x ^ 0x80, the bias corrects for it)
         for (let g = 0; g < groups; g++) {
           const b0 = v128.load(b);
           const b1 = v128.load(b, 16);
@@ -242,10 +248,10 @@ export function gemm_qs8_4x8_minmax_simd(
       const mr = min(4, M - i0);
       const cp = cPtr + <usize>i0 * <usize>csi + <usize>j0 * <usize>csj;
       const bi = biasPtr + (<usize>i0 << 2), si = scalePtr + (<usize>i0 << 2);
-      requantStore(cp, csj, c00, c01, load<i32>(bi), load<f32>(si), rq, nr);
-      if (mr > 1) requantStore(cp + <usize>csi, csj, c10, c11, load<i32>(bi, 4), load<f32>(si, 4), rq, nr);
-      if (mr > 2) requantStore(cp + 2 * <usize>csi, csj, c20, c21, load<i32>(bi, 8), load<f32>(si, 8), rq, nr);
-      if (mr > 3) requantStore(cp + 3 * <usize>csi, csj, c30, c31, load<i32>(bi, 12), load<f32>(si, 12), rq, nr);
+      requantStore(cp, csj, c00, c01, load<i32>(bi), load<f32>(si), rqPtr, nr);
+      if (mr > 1) requantStore(cp + <usize>csi, csj, c10, c11, load<i32>(bi, 4), load<f32>(si, 4), rqPtr, nr);
+      if (mr > 2) requantStore(cp + 2 * <usize>csi, csj, c20, c21, load<i32>(bi, 8), load<f32>(si, 8), rqPtr, nr);
+      if (mr > 3) requantStore(cp + 3 * <usize>csi, csj, c30, c31, load<i32>(bi, 12), load<f32>(si, 12), rqPtr, nr);
     }
   }
 }
@@ -307,11 +313,13 @@ export function conv2d_im2col_qs8_simd(xPtr: usize, colPtr: usize, ld: i32, para
 }
 
 /**
- * The relaxed-dot probe (one instruction; src/wasm/probe-qs8.ts then checks the whole GEMM in each
- * mode, since a runtime can get the instruction right and the kernel wrong): 1 when i32x4.relaxed_dot_i8x16_i7x16_add_s multiplies signed bytes on
- * both sides exactly (an i7 operand outside 0…127 treated as signed, no saturation), 0 when it
- * does not (x86's pmaddubsw reads it unsigned and saturates pairs), −1 in a build without relaxed
- * SIMD. The GEMM's mode slot takes this value: 1 selects the single-dot loop.
+ * The relaxed-dot probe (one instruction; src/wasm/probe-qs8.ts then checks the whole kernels in
+ * each mode, since a runtime can get the instruction right and a kernel wrong). −1 in a build
+ * without relaxed SIMD, else a bit mask of what i32x4.relaxed_dot_i8x16_i7x16_add_s does with an
+ * i7 operand outside 0…127: bit 0, it multiplies signed bytes on both sides exactly (Arm's sdot:
+ * mode 1, one signed dot); bit 1, it reads the i7 operand as an unsigned byte and never saturates
+ * (x86 with VNNI's vpdpbusd: mode 2, activations fed in as x ^ 0x80 = x + 128). x86 without VNNI
+ * (pmaddubsw) reads it unsigned but saturates pairs: neither bit, and the split mode 0 runs.
  */
 export function qs8_probe_rdot_simd(): i32 {
   if (!ASC_FEATURE_RELAXED_SIMD) return -1;
@@ -319,8 +327,17 @@ export function qs8_probe_rdot_simd(): i32 {
   const b = i8x16(-128, -128, -128, -128, -128, -128, -128, -128, 127, -128, 1, -1, -128, -128, 127, 127);
   let r = i32x4.splat(7);
   if (ASC_FEATURE_RELAXED_SIMD) r = rdot(a, b, r);
-  // exact: 4·16384 + 7, 4·(−16256) + 7, −127 − 256 − 3 − 4 + 7, 16384 − 16256 − 16256 + 16129 + 7
-  const ok = i32x4.extract_lane(r, 0) == 65543 && i32x4.extract_lane(r, 1) == -65017
+  // signed: 4·16384 + 7, 4·(−16256) + 7, −127 − 256 − 3 − 4 + 7, 16384 − 16256 − 16256 + 16129 + 7
+  const signed = i32x4.extract_lane(r, 0) == 65543 && i32x4.extract_lane(r, 1) == -65017
     && i32x4.extract_lane(r, 2) == -383 && i32x4.extract_lane(r, 3) == 8;
-  return ok ? 1 : 0;
+  // unsigned (b as 0…255), pairs past ±32767 included: 4·(−128·128) + 7, 4·127·128 + 7,
+  // −127 + 256 − 3 + 1020 + 7, −16384 + 16256 − 16256 + 16129 + 7
+  const unsigned = i32x4.extract_lane(r, 0) == -65529 && i32x4.extract_lane(r, 1) == 65031
+    && i32x4.extract_lane(r, 2) == 1153 && i32x4.extract_lane(r, 3) == -248;
+  const u = i8x16(127, 127, 127, 127, -128, -128, -128, -128, 0, 0, 0, 0, 0, 0, 0, 0);
+  const v = i8x16.splat(-1); // 255 unsigned: pairs of 127·255 = 32385 sum past 32767
+  let t = i32x4.splat(0);
+  if (ASC_FEATURE_RELAXED_SIMD) t = rdot(u, v, t);
+  const wide = i32x4.extract_lane(t, 0) == 129540 && i32x4.extract_lane(t, 1) == -130560;
+  return (signed ? 1 : 0) | (unsigned && wide ? 2 : 0);
 }

@@ -5,16 +5,33 @@
 // Requantization ("fp32", as XNNPACK's fp32 variant and onnxruntime's QLinear ops):
 //   y = clamp(nearest_even(f32(acc + bias) · scale) + zy, qmin, qmax)
 // acc + bias wraps in int32; the conversion to f32 rounds to nearest (exact below 2^24); the
-// product is one f32 rounding; nearest_even is f32x4.nearest (ties to even, as ONNX's
-// QuantizeLinear); values past ±2^31 saturate. qmin/qmax (within −128…127) carry a fused
-// ReLU / ReLU6 / clamp. The scalar and vector paths give the same bits.
+// product is one f32 rounding; nearest_even ties to even (as ONNX's QuantizeLinear; the vector
+// path rounds with the magic-number add of roundZy); values past the int8 range saturate.
+// qmin/qmax (within −128…127) carry a fused ReLU / ReLU6 / clamp. The scalar and vector paths
+// give the same bits.
 //
-// The requantization block (i32, rqPtr): [zx, zy, qmin, qmax, mode]; mode is the relaxed-dot mode
-// chosen at start-up (src/wasm/probe-qs8.ts): 1 the runtime's relaxed dot is exact on signed bytes,
-// 0 split each activation into 7-bit halves, −1 use dot_i16x8_s (ignored by the plain builds).
+// The requantization block (rqPtr, 112 bytes, written by src/wasm/qs8-layout.ts's requantBlock):
+// i32 [zx, zy, qmin, qmax, mode] at 0…19, mode the relaxed-dot mode chosen at start-up
+// (src/wasm/probe-qs8.ts: 2 one dot on unsigned activations, 1 one signed dot, 0 split each
+// activation into 7-bit halves, −1 dot_i16x8_s; ignored by the plain builds), then the vector
+// constants of the requantization at the RQ_* offsets below, so no kernel builds them in a loop.
+export const RQ_BITS = 32; // i32x4: the bits of 1.5·2^23, less zy
+export const RQ_FLOOR = 48; // f32x4: −2^22
+export const RQ_MAGIC = 64; // f32x4: 1.5·2^23
+export const RQ_QMIN = 80; // i8x16: qmin
+export const RQ_QMAX = 96; // i8x16: qmax
 
 /** Bytes of k packed together per lane pair / quad: 2 (dot_i16x8_s) or 4 (relaxed dot). */
 export const QS8_KG: i32 = ASC_FEATURE_RELAXED_SIMD ? 4 : 2;
+
+/** Bytes of one packed B group of the GEMM (8 columns × KG values): 2 i16 or 4 bytes a column, 32 either way. */
+export const QS8_BGROUP: i32 = 32;
+
+/** 16 bytes of B (8 columns × 2 k) stored as the plain build's i16: 32 bytes at d. */
+@inline export function storeGroupI16(d: usize, t: v128): void {
+  v128.store(d, i16x8.extend_low_i8x16_s(t));
+  v128.store(d, i16x8.extend_high_i8x16_s(t), 16);
+}
 
 /**
  * The window block of the int8 im2col and depthwise kernels, i32[13] written by
@@ -30,47 +47,75 @@ export const QS8_KG: i32 = ASC_FEATURE_RELAXED_SIMD ? 4 : 2;
   oh: i32; ow: i32;
 }
 
-/** [zy, qmin, qmax, mode] of a requantization block. */
-@inline export function loadRq(rqPtr: usize): v128 {
-  return v128.load(rqPtr, 4);
-}
-
-/** The GEMM's relaxed-dot mode (relaxed builds): 1 one signed dot, 0 split into 7-bit halves, −1 dot_i16x8_s. */
+/** The relaxed-dot mode of a requantization block (relaxed builds): 2 unsigned, 1 signed, 0 split, −1 dot_i16x8_s. */
 @inline export function rdotMode(rqPtr: usize): i32 {
   return load<i32>(rqPtr, 16);
 }
 
-/** int8 lanes 0…7 of requant(lo ‖ hi) (8 int32 sums), bias and scale splat. */
-@inline export function requant8(lo: v128, hi: v128, bias: i32, scale: f32, rq: v128): v128 {
-  const b = i32x4.splat(bias), s = f32x4.splat(scale);
-  const r0 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(lo, b)), s)));
-  const r1 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(f32x4.convert_i32x4_s(i32x4.add(hi, b)), s)));
-  // saturating narrows: a sum past ±32767 ends at −128 / 127 whatever zy adds
-  const h = i16x8.add_sat_s(i16x8.narrow_i32x4_s(r0, r1), i16x8.splat(<i16>i32x4.extract_lane(rq, 0)));
-  const q = i8x16.narrow_i16x8_s(h, h);
-  return i8x16.min_s(i8x16.max_s(q, i8x16.splat(<i8>i32x4.extract_lane(rq, 1))), i8x16.splat(<i8>i32x4.extract_lane(rq, 2)));
+/**
+ * nearest_even(f) + zy as i32 lanes, reading the block's constants (RQ_* below): f + 1.5·2^23
+ * rounds to an integer n in the f32 add itself (ties to even), and its bits are those of 1.5·2^23
+ * plus n, so subtracting (those bits − zy) leaves n + zy. f is first raised to −2^22 (a sum that low
+ * saturates to −128 anyway, and the bits stay those of a positive float); past +2^22 the bits still
+ * grow with f, so large sums saturate to 127 in the narrows. Three operations (their constants
+ * loaded from the block, where x86 takes them as memory operands) where f32x4.nearest and
+ * i32x4.trunc_sat_f32x4_s take about nine. f is never NaN (a finite sum times a finite scale).
+ */
+@inline export function roundZy(f: v128, rqPtr: usize): v128 {
+  return i32x4.sub(f32x4.add(f32x4.pmax(f, v128.load(rqPtr, RQ_FLOOR)), v128.load(rqPtr, RQ_MAGIC)), v128.load(rqPtr, RQ_BITS));
 }
 
-/** Stores lanes 0…n−1 (n ≤ 8) of q at p, p + s, p + 2s, … */
+/**
+ * int8 lanes 0…7 of requant(lo ‖ hi): 8 int32 sums that already hold the bias, scale s splat, the
+ * block's zero point and clamp. The narrows saturate, so sums past the int8 range end at −128 / 127
+ * before the clamp.
+ */
+@inline export function requantF(lo: v128, hi: v128, s: v128, rqPtr: usize): v128 {
+  const r0 = roundZy(f32x4.mul(f32x4.convert_i32x4_s(lo), s), rqPtr);
+  const r1 = roundZy(f32x4.mul(f32x4.convert_i32x4_s(hi), s), rqPtr);
+  const h = i16x8.narrow_i32x4_s(r0, r1);
+  return i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h, h), v128.load(rqPtr, RQ_QMIN)), v128.load(rqPtr, RQ_QMAX));
+}
+
+/** The 16 int8 lanes of requant(a ‖ b ‖ c ‖ d): 16 int32 sums that already hold the bias, scale s splat. */
+@inline export function requant16(a: v128, b: v128, c: v128, d: v128, s: v128, rqPtr: usize): v128 {
+  const h0 = i16x8.narrow_i32x4_s(roundZy(f32x4.mul(f32x4.convert_i32x4_s(a), s), rqPtr), roundZy(f32x4.mul(f32x4.convert_i32x4_s(b), s), rqPtr));
+  const h1 = i16x8.narrow_i32x4_s(roundZy(f32x4.mul(f32x4.convert_i32x4_s(c), s), rqPtr), roundZy(f32x4.mul(f32x4.convert_i32x4_s(d), s), rqPtr));
+  return i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h0, h1), v128.load(rqPtr, RQ_QMIN)), v128.load(rqPtr, RQ_QMAX));
+}
+
+/** int8 lanes 0…7 of requant(lo ‖ hi) (8 int32 sums), bias and scale splat. */
+@inline export function requant8(lo: v128, hi: v128, bias: i32, scale: f32, rqPtr: usize): v128 {
+  const b = i32x4.splat(bias);
+  return requantF(i32x4.add(lo, b), i32x4.add(hi, b), f32x4.splat(scale), rqPtr);
+}
+
+/**
+ * Stores lanes 0…n−1 (n ≤ 8) of q at p, p + s, p + 2s, … A partial store goes through the low 8
+ * bytes as one i64 (a lane extract per byte would have V8 recompute q in every branch).
+ */
 @inline export function store8(p: usize, s: i32, q: v128, n: i32): void {
   if (s == 1 && n >= 8) {
     v128.store64_lane(p, q, 0);
     return;
   }
-  const st = <usize>s;
-  if (n > 0) store<i8>(p, i8x16.extract_lane_s(q, 0));
-  if (n > 1) store<i8>(p + st, i8x16.extract_lane_s(q, 1));
-  if (n > 2) store<i8>(p + 2 * st, i8x16.extract_lane_s(q, 2));
-  if (n > 3) store<i8>(p + 3 * st, i8x16.extract_lane_s(q, 3));
-  if (n > 4) store<i8>(p + 4 * st, i8x16.extract_lane_s(q, 4));
-  if (n > 5) store<i8>(p + 5 * st, i8x16.extract_lane_s(q, 5));
-  if (n > 6) store<i8>(p + 6 * st, i8x16.extract_lane_s(q, 6));
-  if (n > 7) store<i8>(p + 7 * st, i8x16.extract_lane_s(q, 7));
+  let x = i64x2.extract_lane(q, 0);
+  if (s == 1) {
+    if (n & 4) { store<i32>(p, <i32>x); x >>= 32; p += 4; }
+    if (n & 2) { store<i16>(p, <i16>x); x >>= 16; p += 2; }
+    if (n & 1) store<i8>(p, <i8>x);
+    return;
+  }
+  for (let i = 0; i < n; i++) {
+    store<i8>(p, <i8>x);
+    x >>= 8;
+    p += <usize>s;
+  }
 }
 
 /** requant8 then store8. */
-@inline export function requantStore(p: usize, s: i32, lo: v128, hi: v128, bias: i32, scale: f32, rq: v128, n: i32): void {
-  store8(p, s, requant8(lo, hi, bias, scale, rq), n);
+@inline export function requantStore(p: usize, s: i32, lo: v128, hi: v128, bias: i32, scale: f32, rqPtr: usize, n: i32): void {
+  store8(p, s, requant8(lo, hi, bias, scale, rqPtr), n);
 }
 
 /** The scalar requantization of one sum (acc already includes the bias); same bits as requant8. */
@@ -78,4 +123,24 @@ export const QS8_KG: i32 = ASC_FEATURE_RELAXED_SIMD ? 4 : 2;
   let r = nearest<f32>(<f32>acc * scale);
   r = min<f32>(max<f32>(r, -65536), 65536);
   return min(max(<i32>r + zy, qmin), qmax);
+}
+
+/**
+ * Copies plane x [H, W] into d as a padded plane of `rows` rows of `stride` bytes: padded row j holds
+ * image row j − pt at column pl, zx (z splat) everywhere else. stride ≥ pl + W + 16. Reads at most 15
+ * bytes past an input row; writes at most 15 bytes past the last padded row.
+ */
+@inline export function padPlane(d: usize, x: usize, H: i32, W: i32, pt: i32, pl: i32, rows: i32, stride: i32, z: v128): void {
+  for (let j = 0; j < rows; j++) {
+    const iy = j - pt;
+    const row = d + <usize>(j * stride);
+    let i = 0;
+    if (iy >= 0 && iy < H) {
+      for (; i < pl; i += 16) v128.store(row + <usize>i, z);
+      const src = x + <usize>(iy * W), dst = row + <usize>pl;
+      for (i = 0; i < W; i += 16) v128.store(dst + <usize>i, v128.load(src + <usize>i));
+      i = pl + W;
+    }
+    for (; i < stride; i += 16) v128.store(row + <usize>i, z);
+  }
 }

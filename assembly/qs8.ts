@@ -1,7 +1,7 @@
 // QS8 elementwise, depthwise and pooling kernels (the GEMM family is assembly/gemm-qs8.ts; the
 // requantization and its rounding: assembly/qs8-common.ts). int8 tensors are NCHW bytes with a
 // per-tensor scale and zero point: real = (q − z)·scale.
-import { Qs8Window, requant1, requantStore, loadRq } from "./qs8-common";
+import { Qs8Window, padPlane, requant1, requantStore, store8 } from "./qs8-common";
 
 /**
  * y[i] = clamp(nearest_even(x[i] / scale) + zp, −128, 127) (ONNX QuantizeLinear to int8; NaN → zp).
@@ -47,7 +47,7 @@ export function dequantize_qs8_simd(xPtr: usize, yPtr: usize, n: i32, scale: f32
  * inside the image (iy = oy·sh − padTop + ki·dh, ix = ox·sw − padLeft + kj·dw; padding is the
  * real 0.0 = zx, so it adds nothing). x: int8 [C, H, W]; w: int8 [C, kh, kw]; bias: i32 [C];
  * scale: f32 [C]; y: int8 [C, oh, ow]; paramsPtr: i32 [C, H, W, kh, kw, sh, sw, dh, dw, padTop,
- * padLeft, oh, ow]; rqPtr: [zx, zy, qmin, qmax, mode]. Stride 1 and 2 run 8 pixels per vector
+ * padLeft, oh, ow]; rqPtr: the requantization block (qs8-common.ts). Stride 1 and 2 run 8 pixels per vector
  * where every tap of the 8 is inside the row (reading at most 16 bytes from the first), the last
  * such run overlapping the one before; the pixels whose taps reach into the padding go scalar.
  */
@@ -55,7 +55,7 @@ export function dwconv2d_qs8_minmax_simd(xPtr: usize, wPtr: usize, biasPtr: usiz
   const g = changetype<Qs8Window>(paramsPtr);
   const C = g.C, H = g.H, W = g.W, kh = g.kh, kw = g.kw, sh = g.sh, sw = g.sw;
   const dh = g.dh, dw = g.dw, pt = g.pt, pl = g.pl, oh = g.oh, ow = g.ow;
-  const zx = load<i32>(rqPtr), rq = loadRq(rqPtr);
+  const zx = load<i32>(rqPtr);
   const zy = load<i32>(rqPtr, 4), qmin = load<i32>(rqPtr, 8), qmax = load<i32>(rqPtr, 12);
   const zx16 = i16x8.splat(<i16>zx);
   // ox in [oxA, oxB): every kj tap inside the row
@@ -94,7 +94,7 @@ export function dwconv2d_qs8_minmax_simd(xPtr: usize, wPtr: usize, biasPtr: usiz
               a1 = i32x4.add(a1, i32x4.extmul_high_i16x8_s(d, wv));
             }
           }
-          requantStore(yr + <usize>ox, 1, a0, a1, bias, scale, rq, 8);
+          requantStore(yr + <usize>ox, 1, a0, a1, bias, scale, rqPtr, 8);
           ox += 8;
         } else {
           let acc = 0;
@@ -144,62 +144,99 @@ export function add_qs8_minmax_simd(aPtr: usize, bPtr: usize, yPtr: usize, n: i3
   }
 }
 
-/** y[o] = max(y[o], x[o·sw]) for o < n: 16 outputs per step when sw is 1 or 2, then one by one. */
-@inline function maxRowQs8(y: usize, x: usize, n: i32, sw: i32): void {
-  let o = 0;
-  if (sw == 1) {
-    for (; o + 16 <= n; o += 16) v128.store(y + <usize>o, i8x16.max_s(v128.load(y + <usize>o), v128.load(x + <usize>o)));
-  } else if (sw == 2) {
-    // bytes 0, 2, …, 30 of 32 (the last read byte, 2·(o + 15) + 1, is at most one past the row)
-    for (; o + 16 <= n; o += 16) {
-      const p = x + (<usize>o << 1);
-      const even = i8x16.shuffle(v128.load(p), v128.load(p, 16), 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-      v128.store(y + <usize>o, i8x16.max_s(v128.load(y + <usize>o), even));
-    }
-  }
-  for (; o < n; o++) {
-    const a = load<i8>(y + <usize>o), b = load<i8>(x + <usize>(o * sw));
-    store<i8>(y + <usize>o, a > b ? a : b);
-  }
-}
-
 /**
  * Max pooling on int8 (max commutes with the monotone quantization: input and output share scale
  * and zero point), one call for `planes` planes: y[pl, oy, ox] = max over the window's taps inside
  * the image (padding never wins, as PyTorch's −∞). paramsPtr: i32 [H, W, kh, kw, sh, sw, dh, dw,
- * padTop, padLeft, oh, ow]. Each output row starts at −128 and takes, tap by tap, the max with the
- * run of outputs whose tap lies inside the row (i8x16.max_s, 16 outputs a step for sw 1 and 2).
+ * padTop, padLeft, oh, ow]. Each plane with padding is first copied into the scratch with −128 around it (rows
+ * (oh − 1)·sh + (kh − 1)·dh + 1 of stride Wp = maxpoolQs8Stride, then one row of Wp bytes): per
+ * output row, the max down the window's rows (16 columns a step) into that last row, then across
+ * its columns, 8 outputs a step for strides 1 and 2 (the last step overlapping the one before;
+ * a row narrower than 8 in one step), one by one for others. Scratch: (rows + 1)·Wp + 32 bytes.
  */
-export function maxpool2d_qs8_simd(xPtr: usize, yPtr: usize, planes: i32, paramsPtr: usize): void {
+export function maxpool2d_qs8_simd(xPtr: usize, yPtr: usize, planes: i32, paramsPtr: usize, scratchPtr: usize): void {
   const H = load<i32>(paramsPtr), W = load<i32>(paramsPtr, 4);
   const kh = load<i32>(paramsPtr, 8), kw = load<i32>(paramsPtr, 12);
   const sh = load<i32>(paramsPtr, 16), sw = load<i32>(paramsPtr, 20);
   const dh = load<i32>(paramsPtr, 24), dw = load<i32>(paramsPtr, 28);
   const pt = load<i32>(paramsPtr, 32), pl = load<i32>(paramsPtr, 36);
   const oh = load<i32>(paramsPtr, 40), ow = load<i32>(paramsPtr, 44);
+  const span = (ow - 1) * sw + (kw - 1) * dw + 1; // columns an output row reads
+  const Wp = maxpoolQs8Stride(W, pl, span);
+  const rows = (oh - 1) * sh + (kh - 1) * dh + 1;
+  const R = scratchPtr + <usize>(rows * Wp);
   const lowest = i8x16.splat(-128);
+  // windows inside the image (no padding): the rows are read in place, 16 bytes past a row at most
+  const inPlace = pt == 0 && pl == 0 && rows <= H && span <= W;
+  const stride = inPlace ? W : Wp;
+  if (inPlace && kh == 2 && kw == 2 && sh == 2 && sw == 2 && dh == 1 && dw == 1) {
+    maxpool2x2(xPtr, yPtr, planes, H, W, oh, ow);
+    return;
+  }
   for (let q = 0; q < planes; q++) {
-    const plane = xPtr + <usize>q * <usize>(H * W);
+    const x = xPtr + <usize>q * <usize>(H * W);
+    if (!inPlace) padPlane(scratchPtr, x, H, W, pt, pl, rows, Wp, lowest);
+    const src = inPlace ? x : scratchPtr;
     let y = yPtr + <usize>q * <usize>(oh * ow);
     for (let oy = 0; oy < oh; oy++) {
-      let o = 0;
-      for (; o + 16 <= ow; o += 16) v128.store(y + <usize>o, lowest);
-      for (; o < ow; o++) store<i8>(y + <usize>o, -128);
-      for (let ki = 0; ki < kh; ki++) {
-        const iy = oy * sh - pt + ki * dh;
-        if (iy < 0 || iy >= H) continue;
-        for (let kj = 0; kj < kw; kj++) {
-          const ix0 = kj * dw - pl;
-          // ox in [lo, hi) reads inside the row
-          const lo = ix0 >= 0 ? 0 : min(ow, (sw - 1 - ix0) / sw);
-          const room = W - 1 - ix0;
-          const hi = room < 0 ? lo : max(lo, min(ow, room / sw + 1));
-          if (hi > lo) maxRowQs8(y + <usize>lo, plane + <usize>(iy * W + ix0 + lo * sw), hi - lo, sw);
+      const top = src + <usize>(oy * sh * stride);
+      for (let i = 0; i < span; i += 16) {
+        let v = v128.load(top + <usize>i);
+        for (let ki = 1; ki < kh; ki++) v = i8x16.max_s(v, v128.load(top + <usize>(ki * dh * stride + i)));
+        v128.store(R + <usize>i, v);
+      }
+      if (sw <= 2) {
+        for (let ox = 0; ox < ow; ox += 8) {
+          // the last step overlaps the one before (or, in a row narrower than 8, stores ow)
+          const o = ow >= 8 ? min(ox, ow - 8) : 0;
+          const p = R + <usize>(o * sw);
+          let v = lowest;
+          if (sw == 1) {
+            for (let kj = 0; kj < kw; kj++) v = i8x16.max_s(v, v128.load64_zero(p + <usize>(kj * dw)));
+          } else {
+            // the even bytes of 16, sign-extended in i16 lanes by two shifts (no shuffle constant)
+            for (let kj = 0; kj < kw; kj++) v = i16x8.max_s(v, i16x8.shr_s(i16x8.shl(v128.load(p + <usize>(kj * dw)), 8), 8));
+            v = i8x16.narrow_i16x8_s(v, v);
+          }
+          store8(y + <usize>o, 1, v, min(8, ow - o));
+        }
+      } else {
+        for (let ox = 0; ox < ow; ox++) {
+          let m: i32 = -128;
+          for (let kj = 0; kj < kw; kj++) m = max(m, <i32>load<i8>(R + <usize>(ox * sw + kj * dw)));
+          store<i8>(y + <usize>ox, <i8>m);
         }
       }
       y += <usize>ow;
     }
   }
+}
+
+/**
+ * The 2×2 stride-2 window inside the image (LeNet, VGG): per 8 outputs the max of two 16-byte rows,
+ * then of each byte pair (the even bytes and the odd ones sign-extended in i16 lanes by shifts).
+ * Reads at most 15 bytes past the input.
+ */
+function maxpool2x2(xPtr: usize, yPtr: usize, planes: i32, H: i32, W: i32, oh: i32, ow: i32): void {
+  let y = yPtr;
+  for (let q = 0; q < planes; q++) {
+    let r = xPtr + <usize>q * <usize>(H * W);
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox += 8) {
+        const o = ow >= 8 ? min(ox, ow - 8) : 0;
+        const m = i8x16.max_s(v128.load(r + <usize>(2 * o)), v128.load(r + <usize>(2 * o + W)));
+        const v = i16x8.max_s(i16x8.shr_s(i16x8.shl(m, 8), 8), i16x8.shr_s(m, 8));
+        store8(y + <usize>o, 1, i8x16.narrow_i16x8_s(v, v), min(8, ow - o));
+      }
+      r += <usize>(2 * W);
+      y += <usize>ow;
+    }
+  }
+}
+
+/** The padded plane's row stride of maxpool2d_qs8_simd (src/ops/qs8.ts sizes the scratch by it). */
+@inline function maxpoolQs8Stride(W: i32, pl: i32, span: i32): i32 {
+  return (max(pl + W + 16, span + 16) + 15) & ~15;
 }
 
 /**

@@ -6,6 +6,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Tensor, engineInfo, ops } from '../src/index.js';
 import { heap, kernels, rdotMode } from '../src/wasm/engine.js';
 import { qclamp } from '../src/ops/qs8.js';
+import { requantBlock } from '../src/wasm/qs8-layout.js';
 import { BUILD, bytesInUse, ready, rng } from './helpers.js';
 import { addQs8Ref, convQs8Ref, dequantizeRef, gemmQs8Ref, quantizeRef, requantRef, roundEven, type ConvQs8Case } from './ref/qs8.js';
 
@@ -43,12 +44,15 @@ function firstDiff(got: Int8Array, want: Int8Array, dims: number[]): string | nu
 function gemm(A: Int8Array, B: Int8Array, M: number, N: number, K: number, bias: Int32Array, scale: Float32Array, rq: number[], transB: boolean): Int8Array {
   const k = kernels(), h = heap();
   const K4 = Math.ceil(K / 4) * 4;
-  const ap = put(A), bp = put(B), bi = put(bias), sc = put(scale), rqp = put(Int32Array.from(rq));
-  const pa = h.alloc(Math.ceil(M / 4) * 8 * K4), pb = h.alloc(Math.ceil(N / 8) * 8 * K4), cp = h.alloc(M * N);
+  // relaxed-dot mode 2 takes the activations as unsigned bytes x ^ 0x80 = x + 128: the bias takes the 128 back
+  const flip = rq[4] === 2 ? 0x80 : 0;
+  const b2 = flip ? bias.map((v, i) => v - 128 * A.slice(i * K, i * K + K).reduce((s, a) => s + a, 0)) : bias;
+  const ap = put(A), bp = put(B), bi = put(b2), sc = put(scale), rqp = put(Int32Array.from(requantBlock(rq[0], rq[1], rq[2], rq[3], rq[4])));
+  const pa = h.alloc(Math.ceil(M / 4) * 8 * K4), pb = h.alloc(Math.ceil(N / 8) * 16 * K4), cp = h.alloc(M * N);
   try {
     k.gemm_pack_qs8_p4_simd(ap, K, M, K, pa);
-    if (transB) k.gemm_pack_qs8_p8_simd(bp, 1, K, K, N, pb);
-    else k.gemm_pack_qs8_p8_simd(bp, N, 1, K, N, pb);
+    if (transB) k.gemm_pack_qs8_p8_simd(bp, 1, K, K, N, pb, flip);
+    else k.gemm_pack_qs8_p8_simd(bp, N, 1, K, N, pb, flip);
     if (transB) k.gemm_qs8_4x8_minmax_simd(pa, pb, cp, 1, M, bi, sc, M, N, K, rqp);
     else k.gemm_qs8_4x8_minmax_simd(pa, pb, cp, N, 1, bi, sc, M, N, K, rqp);
     const c = get8(cp, M * N);
@@ -169,6 +173,89 @@ describe('conv2dQs8', () => {
       if (w + 2 * pad - dil * (k - 1) - 1 < 0) continue;
       convCase({ ...base4, n: 2, c, o: c, groups: c, h: 6, w, kh: k, kw: k, sh: st, sw: st, dh: dil, dw: dil, pt: pad, pl: pad, pb: pad, pr: pad }, s++,
         [-128, 127, 0][s % 3], [127, -128, 9][s % 3]);
+    }
+  });
+
+  it('depthwise 3×3 (its own kernel): widths 1…40, stride 1 and 2 along the width, any height stride, padding 0…2 on each side', () => {
+    let s = 1300;
+    for (let w = 1; w <= 40; w++) for (const sw of [1, 2]) {
+      const [pt, pl, pb, pr] = [[1, 1, 1, 1], [0, 0, 0, 0], [2, 0, 1, 2], [0, 2, 2, 1]][w % 4];
+      const h = 1 + (w % 5), sh = 1 + (w % 3);
+      if (w + pl + pr < 3 || h + pt + pb < 3) continue;
+      const c = [1, 3, 17][s % 3];
+      convCase({ ...base4, n: 1 + (w % 2), c, o: c, groups: c, h, w, kh: 3, kw: 3, sh, sw, pt, pl, pb, pr }, s++,
+        [-128, 127, 0, 5][s % 4], [127, -128, 9][s % 3], s % 5 === 0 ? { min: 0, max: 6 } : undefined);
+    }
+  });
+
+  it('depthwise 3×3 saturates at −128 / 127 with extreme inputs and weights', () => {
+    for (const [xv, zx] of [[127, -128], [-128, 127], [127, 127], [-128, -128]] as const) for (const sw of [1, 2]) {
+      const c = 4, h = 5, w = 19;
+      const x = new Int8Array(c * h * w).fill(xv);
+      const wt = Int8Array.from({ length: c * 9 }, (_, i) => (i % 3 === 0 ? -127 : 127));
+      const scales = new Float32Array([1, 0.5, 1e-3, 2]), bias = new Float32Array([0, 1e3, -1e3, 0]);
+      const qx = { scale: 1, zeroPoint: zx }, qy = { scale: 1, zeroPoint: zx === 127 ? -128 : 127 };
+      const bq = Int32Array.from(bias, (b, o) => Math.round(b / scales[o]));
+      const p = { ...base4, c, o: c, groups: c, h, w, kh: 3, kw: 3, sw, pt: 1, pl: 1, pb: 1, pr: 1 };
+      const ref = convQs8Ref(p, x, wt, bq, scales, zx, qy.zeroPoint, -128, 127);
+      const xt = Tensor.from(x, [1, c, h, w]);
+      const y = ops.conv2dQs8(xt, { data: wt, shape: [c, 1, 3, 3], scales, bias }, { stride: [1, sw], padding: 1, groups: c }, { x: qx, y: qy });
+      const d = firstDiff(y.toInt8Array(), ref.y, [1, c, ref.oh, ref.ow]);
+      xt.dispose(); y.dispose();
+      if (d) throw new Error(`x ${xv} zx ${zx} sw ${sw}: ${d}`);
+    }
+  });
+
+  it('3×3 stride 1 with ≥ 8 channels (exact Winograd F(2×2, 3×3) on the 16-bit dot): odd and even sizes, panels across tile rows, several blocks, padding 0…2, odd channel counts', () => {
+    let s = 1700;
+    // output widths 7, 8 (4 tiles a row), 13, 14 (7), 29, 19, 34, 40; narrower ones fall back to the GEMM
+    for (const [c, o, h, w, pad] of [[8, 8, 5, 7, 1], [9, 13, 7, 8, 1], [12, 9, 6, 13, 1], [8, 10, 14, 14, 1], [16, 8, 4, 31, 0], [17, 9, 12, 18, 2],
+      [8, 12, 33, 34, 1], [11, 16, 42, 40, 1], [8, 8, 3, 3, 1], [10, 8, 9, 5, 1]] as const) {
+      const [pt, pl, pb, pr] = pad === 2 ? [2, 1, 0, 2] : [pad, pad, pad, pad];
+      convCase({ ...base4, n: 1 + (s % 2), c, o, h, w, kh: 3, kw: 3, pt, pl, pb, pr }, s++, [-128, 127, 0, 3][s % 4], [127, -128, -7][s % 3], s % 3 === 0 ? { min: 0 } : undefined);
+    }
+  });
+
+  it('3×3 stride 1 (Winograd) saturates at −128 / 127 with extreme inputs and weights, zero points at both ends', () => {
+    for (const [xv, wv, zx] of [[127, 127, -128], [-128, 127, 127], [-128, -127, -128], [127, -127, 127]] as const) {
+      const c = 40, o = 8, h = 6, w = 11;
+      const x = new Int8Array(c * h * w).fill(xv);
+      x[5] = -x[5] - 1;
+      const wt = new Int8Array(o * c * 9).fill(wv);
+      const scales = Float32Array.from({ length: o }, (_, i) => 10 ** (-2 - (i % 4))), bias = Float32Array.from({ length: o }, (_, i) => (i - 4) * 100);
+      const qx = { scale: 1, zeroPoint: zx }, qy = { scale: 1, zeroPoint: zx === 127 ? -128 : 127 };
+      const bq = Int32Array.from(bias, (b, i) => Math.round(b / scales[i]));
+      const p = { ...base4, c, o, h, w, kh: 3, kw: 3, pt: 1, pl: 1, pb: 1, pr: 1 };
+      const ref = convQs8Ref(p, x, wt, bq, scales, zx, qy.zeroPoint, -128, 127);
+      const xt = Tensor.from(x, [1, c, h, w]);
+      const y = ops.conv2dQs8(xt, { data: wt, shape: [o, c, 3, 3], scales, bias }, { padding: 1 }, { x: qx, y: qy });
+      const d = firstDiff(y.toInt8Array(), ref.y, [1, o, ref.oh, ref.ow]);
+      xt.dispose(); y.dispose();
+      if (d) throw new Error(`x ${xv} w ${wv} zx ${zx}: ${d}`);
+    }
+  });
+
+  it('panels packed straight from the padded input: output widths 6…21 (panels across output rows), stride 1 and 2, windows 2…7, dilation, groups, channels below 8', () => {
+    let s = 2100;
+    for (let w = 6; w <= 21; w++) for (const sw of [1, 2]) {
+      const k = [2, 3, 5, 7][w % 4], dil = w % 5 === 0 ? 2 : 1, groups = w % 3 === 0 ? 2 : 1;
+      const pad = [0, 1, 3][w % 3];
+      const c = groups * (1 + (w % 4)), o = groups * (1 + (w % 5));
+      const span = dil * (k - 1) + 1;
+      if (w + 2 * pad < span) continue;
+      convCase({ ...base4, n: 1 + (w % 2), c, o, groups, h: 3 + (w % 4) + span, w, kh: k, kw: k, sh: 1 + (w % 2), sw, dh: dil, dw: dil, pt: pad, pl: pad, pb: w % 2, pr: pad },
+        s++, [-128, 127, 4][s % 3], [127, -128, -9][s % 3]);
+    }
+  });
+
+  it('short reductions (C·kh·kw ≤ 32: the direct kernel): widths 1…40 across the 8- and 16-pixel steps, 1…7 output channels, stride down the height, padding', () => {
+    let s = 2500;
+    for (let w = 1; w <= 40; w++) {
+      const [c, k] = [[1, 5], [2, 3], [3, 3], [1, 4], [4, 2], [32, 1], [1, 1]][w % 7];
+      const o = 1 + (w % 7), pad = [0, 1, 2][w % 3];
+      if (w + 2 * pad < k) continue;
+      convCase({ ...base4, n: 1 + (w % 2), c, o, h: 2 + k + (w % 3), w, kh: k, kw: k, sh: 1 + (w % 3), pt: pad, pl: pad, pb: (w + 1) % 2, pr: pad },
+        s++, [-128, 127, 5][s % 3], [127, -128, -3][s % 3], s % 4 === 0 ? { min: 0, max: 6 } : undefined);
     }
   });
 
@@ -303,7 +390,7 @@ describe('quantize / dequantize / add / pooling on int8', () => {
 
   it('engineInfo says which int8 GEMM runs (the start-up check of the relaxed dot)', () => {
     const m = rdotMode(), info = engineInfo();
-    expect(info.int8).toBe(m === 1 ? 'relaxed_dot' : m === 0 ? 'relaxed_dot_split' : 'dot_i16x8');
+    expect(info.int8).toBe(['dot_i16x8', 'relaxed_dot_split', 'relaxed_dot', 'relaxed_dot_u8'][m + 1]);
     if (!BUILD.endsWith('relaxed')) expect(info.int8).toBe('dot_i16x8');
   });
 });

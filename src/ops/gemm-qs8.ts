@@ -2,19 +2,26 @@
 // assembly/qs8.ts). Weights are int8, symmetric per output channel (w_real = w·scale[o]);
 // activations int8 with a per-tensor scale and zero point (x_real = (x − zx)·sx). The op works out
 // once, at prepare time, everything the kernels need: the packed weights, the int32 bias
-// bias_q[o] = round(b[o] / (sx·sw[o])) − zx·Σ_k w[o, k] (the zero point folded in), the f32
-// requantization scale sx·sw[o] / sy, the fused clamp in the output's integer domain, and the
-// requantization block [zx, zy, qmin, qmax, relaxed-dot mode].
+// bias_q[o] = round(b[o] / (sx·sw[o])) − zf·Σ_k w[o, k] (the zero point folded in: zf = zx, or
+// zx + 128 in relaxed-dot mode 2, whose GEMM and depthwise kernels take the activations as unsigned
+// bytes x ^ 0x80), the f32 requantization scale sx·sw[o] / sy, the fused clamp in the output's
+// integer domain, and the requantization block [zx, zy, qmin, qmax, relaxed-dot mode].
 //
-// Forward plan per image and group: im2col (taps outside the image read zx) into a row-major
-// [K, pixels] int8 matrix, packed into 8-column panels, then the GEMM with the requantization fused
-// into its store. A 1×1 stride-1 unpadded convolution packs x directly; a depthwise convolution
-// (one input and one output channel per group) runs its direct kernel.
+// Forward plan per image and group: the im2col matrix [K, pixels] (taps outside the image read zx)
+// in 8-column panels (conv2d-pack-qs8.ts: from x itself, the padded input or an im2col matrix),
+// then the GEMM with the requantization fused into its store. A depthwise convolution
+// (one input and one output channel per group) runs its direct kernel; a 3×3 stride-1 convolution
+// on the 16-bit dot runs exact Winograd F(2×2, 3×3) (conv2d-winograd-qs8.ts); a short reduction
+// (a first layer on few channels) runs the direct kernel of conv2d-direct-qs8.ts.
 import { Tensor, type Shape } from '../tensor.js';
 import { heap, kernels, rdotMode } from '../wasm/engine.js';
+import { depthwise3x3Scratch, depthwise3x3Weights } from '../wasm/qs8-layout.js';
+import { prepareWinogradQs8, winogradQs8Runs } from './conv2d-winograd-qs8.js';
+import { directQs8Runs, prepareDirectQs8 } from './conv2d-direct-qs8.js';
 import { describe, elementCount, fmtShape, knownOptions, shapeArg, tensorArg, xShapeArg } from './validate.js';
 import { paramBlock, prepared, releaseAll, runOnce, type Prepared } from './prepared.js';
-import { geometry, isPointwise } from './conv2d-common.js';
+import { geometry } from './conv2d-common.js';
+import { convPanels } from './conv2d-pack-qs8.js';
 import type { Conv2dOptions } from './conv2d.js';
 import { multiplierArg, qclampArg, qparamsArg, rqBlock, type QParams, type QClamp } from './qs8.js';
 
@@ -38,6 +45,11 @@ export interface QLayerParams {
 }
 
 const K4 = (k: number) => Math.ceil(k / 4) * 4;
+
+/** What the B packing XORs into every activation byte: 0x80 in relaxed-dot mode 2 (unsigned activations), else 0. */
+const packFlip = (mode: number) => (mode === 2 ? 0x80 : 0);
+/** The zero point folded into the bias: zx, or zx + 128 for the unsigned activations (x ^ 0x80 = x + 128) of mode 2. */
+const foldPoint = (zx: number, mode: number) => zx + (mode === 2 ? 128 : 0);
 
 /** Checks w ({ data, shape, scales, bias }) for a layer whose weights have `rank` dims. */
 function weightsArg(op: string, w: unknown, rank: number, layout: string): QWeights {
@@ -69,16 +81,19 @@ function layerQArg(op: string, q: unknown): QLayerParams {
   return { x: qparamsArg(op, 'q.x', v.x), y: qparamsArg(op, 'q.y', v.y), clamp: qclampArg(op, 'q.clamp', v.clamp) };
 }
 
-/** Per-channel int32 bias (zero point folded over K taps when fold) and f32 requantization scale. */
-function channelBlocks(op: string, w: QWeights, q: QLayerParams, K: number, fold: boolean): { bias: number; scale: number } {
+/**
+ * Per-channel int32 bias (the zero point zf folded over the K taps: − zf·Σ_k w[o, k]; 0 folds
+ * nothing) and f32 requantization scale.
+ */
+function channelBlocks(op: string, w: QWeights, q: QLayerParams, K: number, zf: number): { bias: number; scale: number } {
   const o = w.shape[0];
   const bi = new Int32Array(o), sc = new Float32Array(o);
   for (let i = 0; i < o; i++) {
     const ws = w.scales[i];
     let sum = 0;
-    if (fold) for (let k = 0; k < K; k++) sum += w.data[i * K + k];
+    if (zf !== 0) for (let k = 0; k < K; k++) sum += w.data[i * K + k];
     const b = w.bias === null || !Number.isFinite(w.bias[i]) ? 0 : Math.round(w.bias[i] / (q.x.scale * ws));
-    bi[i] = Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, b - q.x.zeroPoint * sum));
+    bi[i] = Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, b - zf * sum));
     sc[i] = multiplierArg(op, `q.x.scale · weights.scales[${i}] / q.y.scale`, (q.x.scale * ws) / q.y.scale);
   }
   const h = heap();
@@ -110,6 +125,20 @@ function packWeights(w: QWeights, groups: number, og: number, K: number): { ptr:
   return { ptr, stride };
 }
 
+/** Batches below this run the matrix–vector kernel once per sample (the GEMM's 8-column panels would be mostly empty). */
+const GEMV_BELOW = 4;
+
+/** The weights [O, K] row-major for gemv_qs8_minmax_simd: rows of K rounded up to 16 bytes, O up to 4 rows, zeros between. */
+function rowWeights(data: Int8Array, O: number, K: number): number {
+  const ldw = Math.ceil(K / 16) * 16, rows = Math.ceil(O / 4) * 4;
+  const h = heap();
+  const ptr = h.alloc(rows * ldw);
+  const u8 = h.u8view();
+  u8.fill(0, ptr, ptr + rows * ldw);
+  for (let o = 0; o < O; o++) u8.set(new Uint8Array(data.buffer, data.byteOffset + o * K, K), ptr + o * ldw);
+  return ptr;
+}
+
 /** Runs make(own) and returns its Prepared; what own() took is freed if make throws (an allocation failing half-way). */
 function owning(make: (own: (ptr: number) => number, owned: number[]) => Prepared): Prepared {
   const owned: number[] = [];
@@ -136,14 +165,28 @@ export function prepareConv2dQs8(xShape: Shape, weights: QWeights, options: Conv
   const outShape = [p.n, p.o, g.oh, g.ow];
   const k = kernels();
   const depthwise = p.cg === 1 && p.og === 1 && p.groups > 1;
-  const blocks = channelBlocks(op, w, ql, K, !depthwise);
+  // MobileNets' depthwise 3×3 (stride 1 or 2 along the width) has its own kernel, which reads the
+  // padding as zx and so takes the zero point folded into the bias (+128 when relaxed-dot mode 2
+  // feeds the activations in as unsigned bytes); the general one subtracts zx tap by tap
+  const mode = rdotMode(), flip = packFlip(mode);
+  const dw3 = depthwise && g.kh === 3 && g.kw === 3 && g.dh === 1 && g.dw === 1 && (g.sw === 1 || g.sw === 2);
+  const blocks = channelBlocks(op, w, ql, K, depthwise && !dw3 ? 0 : foldPoint(ql.x.zeroPoint, mode));
   return owning((own, owned) => {
     own(blocks.bias);
     own(blocks.scale);
     const { bias, scale } = blocks;
-    const rq = own(paramBlock(rqBlock(ql.x, ql.y, ql.clamp, rdotMode())));
-    // the window block of the depthwise kernel (C channels) and of im2col (C/groups)
+    const rq = own(paramBlock(rqBlock(ql.x, ql.y, ql.clamp, mode)));
+    // the window block of the depthwise kernels
     const window = (c: number) => own(paramBlock([c, p.h, p.wd, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padTop, g.padLeft, g.oh, g.ow]));
+    if (dw3) {
+      const block = window(p.c);
+      const packedW = depthwise3x3Weights(w.data, p.c);
+      const wp = own(heap().alloc(packedW.byteLength));
+      heap().i32view().set(packedW, wp >>> 2);
+      return prepared(outShape, depthwise3x3Scratch(p.wd, g.padLeft, g.sh, g.sw, g.oh, g.ow, mode), owned, (inputs, yp, scratch) => {
+        for (let n = 0; n < p.n; n++) k.dwconv2d_qs8_3x3_minmax_simd(inputs[0] + n * p.c * hw, wp, bias, scale, yp + n * p.o * P, block, rq, scratch);
+      });
+    }
     if (depthwise) {
       const block = window(p.c);
       const wp = own(heap().alloc(w.data.length));
@@ -152,23 +195,27 @@ export function prepareConv2dQs8(xShape: Shape, weights: QWeights, options: Conv
         for (let n = 0; n < p.n; n++) k.dwconv2d_qs8_minmax_simd(inputs[0] + n * p.c * hw, wp, bias, scale, yp + n * p.o * P, block, rq);
       });
     }
+    if (winogradQs8Runs(p, mode)) return prepareWinogradQs8(p, w.data, bias, scale, rq, ql.x.zeroPoint, owned);
+    if (directQs8Runs(p)) return prepareDirectQs8(p, w.data, bias, scale, rq, ql.x.zeroPoint, mode, owned);
+    if (p.groups === 1 && g.kh === p.h && g.kw === p.wd && g.dh === 1 && g.dw === 1 && g.padTop === 0 && g.padLeft === 0 && P === 1) {
+      // the window is the whole unpadded input: x is the im2col column itself
+      const rows = own(rowWeights(w.data, p.o, K));
+      const ldw = Math.ceil(K / 16) * 16;
+      return prepared(outShape, 0, owned, (inputs, yp) => {
+        for (let n = 0; n < p.n; n++) k.gemv_qs8_minmax_simd(rows, ldw, inputs[0] + n * p.c * hw, bias, scale, yp + n * p.o, p.o, rq);
+      });
+    }
     const packed = packWeights(w, p.groups, p.og, K);
     own(packed.ptr);
-    const pointwise = isPointwise(g);
-    const colBytes = pointwise ? 0 : Math.ceil((K * P + 16) / 16) * 16;
-    const panelBytes = Math.ceil(P / 8) * 8 * K4(K) + 16;
-    const zx = ql.x.zeroPoint;
-    const im2col = window(p.cg);
-    return prepared(outShape, colBytes + panelBytes, owned, (inputs, yp, scratch) => {
-      const col = scratch, panels = scratch + colBytes;
+    const b = convPanels(p, ql.x.zeroPoint, flip, own);
+    const panelBytes = Math.ceil(P / 8) * 16 * K4(K) + 16;
+    return prepared(outShape, b.scratchBytes + panelBytes, owned, (inputs, yp, scratch) => {
+      const panels = scratch + b.scratchBytes;
       for (let n = 0; n < p.n; n++) {
+        const xn = inputs[0] + n * p.c * hw;
+        b.image(xn, scratch);
         for (let gi = 0; gi < p.groups; gi++) {
-          const xg = inputs[0] + (n * p.c + gi * p.cg) * hw;
-          if (pointwise) k.gemm_pack_qs8_p8_simd(xg, hw, 1, K, P, panels);
-          else {
-            k.conv2d_im2col_qs8_simd(xg, col, P, im2col, zx);
-            k.gemm_pack_qs8_p8_simd(col, P, 1, K, P, panels);
-          }
+          b.pack(xn, gi, panels, scratch);
           k.gemm_qs8_4x8_minmax_simd(packed.ptr + gi * packed.stride, panels, yp + (n * p.o + gi * p.og) * P, P, 1,
             bias + gi * p.og * 4, scale + gi * p.og * 4, p.og, P, K, rq);
         }
@@ -194,17 +241,25 @@ export function prepareLinearQs8(xShape: Shape, weights: QWeights, q: QLayerPara
   const O = w.shape[0];
   if (w.shape[1] !== K) throw new RangeError(`${op}: x ${fmtShape(xShape)} has ${K} features but weights ${fmtShape(w.shape)} take ${w.shape[1]}`);
   if (O === 0 || K === 0) throw new RangeError(`${op}: weights ${fmtShape(w.shape)} must not have a zero dimension`);
-  const blocks = channelBlocks(op, w, ql, K, true);
+  const mode = rdotMode(), flip = packFlip(mode);
+  const blocks = channelBlocks(op, w, ql, K, foldPoint(ql.x.zeroPoint, mode));
   const k = kernels();
   return owning((own, owned) => {
     const { bias, scale } = blocks;
     own(bias);
     own(scale);
-    const rq = own(paramBlock(rqBlock(ql.x, ql.y, ql.clamp, rdotMode())));
+    const rq = own(paramBlock(rqBlock(ql.x, ql.y, ql.clamp, mode)));
+    if (n < GEMV_BELOW) {
+      const rows = own(rowWeights(w.data, O, K));
+      const ldw = Math.ceil(K / 16) * 16;
+      return prepared([n, O], 0, owned, (inputs, yp) => {
+        for (let j = 0; j < n; j++) k.gemv_qs8_minmax_simd(rows, ldw, inputs[0] + j * K, bias, scale, yp + j * O, O, rq);
+      });
+    }
     const packed = own(packWeights(w, 1, O, K).ptr);
-    const panelBytes = Math.ceil(n / 8) * 8 * K4(K) + 16;
+    const panelBytes = Math.ceil(n / 8) * 16 * K4(K) + 16;
     return prepared([n, O], panelBytes, owned, (inputs, yp, panels) => {
-      k.gemm_pack_qs8_p8_simd(inputs[0], 1, K, K, n, panels);
+      k.gemm_pack_qs8_p8_simd(inputs[0], 1, K, K, n, panels, flip);
       // C = W·xᵀ stored transposed: y[j, i] at j·O + i
       k.gemm_qs8_4x8_minmax_simd(packed, panels, yp, 1, O, bias, scale, O, n, K, rq);
     });

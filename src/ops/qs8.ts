@@ -4,6 +4,7 @@
 // of every requantization is described in assembly/qs8-common.ts (ties to even, as ONNX).
 import { Tensor, type Shape } from '../tensor.js';
 import { kernels } from '../wasm/engine.js';
+import { requantBlock } from '../wasm/qs8-layout.js';
 import { describe, elementCount, fmtShape, knownOptions, sameShape, shapeArg, tensorArg, xShapeArg } from './validate.js';
 import { paramBlock, prepared, runOnce, type Prepared } from './prepared.js';
 import { poolGeometry } from './pool2d.js';
@@ -79,10 +80,10 @@ export function qclamp(y: QParams, c?: QClamp): [number, number] {
   return [c?.min === undefined ? -128 : q(c.min), c?.max === undefined ? 127 : q(c.max)];
 }
 
-/** The requantization block of the QS8 kernels: [zx, zy, qmin, qmax, relaxed-dot mode]. */
+/** The requantization block of the QS8 kernels (src/wasm/qs8-layout.ts): zero points, the fused clamp, the relaxed-dot mode. */
 export function rqBlock(x: QParams, y: QParams, c: QClamp | undefined, mode: number): number[] {
   const [lo, hi] = qclamp(y, c);
-  return [x.zeroPoint, y.zeroPoint, lo, hi, mode];
+  return requantBlock(x.zeroPoint, y.zeroPoint, lo, hi, mode);
 }
 
 /** A requantization multiplier (a ratio of scales) as the kernels take it: a finite f32 > 0. */
@@ -160,7 +161,11 @@ export function prepareMaxPool2dQs8(xShape: Shape, options: MaxPoolQs8Options): 
   const { planes, h, w, g, outShape } = poolGeometry(op, xShapeArg(op, xShape, [3, 4], 'NCHW, or CHW unbatched'), o, true);
   const params = paramBlock([h, w, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padTop, g.padLeft, g.oh, g.ow]);
   const k = kernels();
-  return prepared(outShape, 0, [params], (inputs, yp) => k.maxpool2d_qs8_simd(inputs[0], yp, planes, params));
+  // the kernel's scratch: one padded plane and a row (maxpoolQs8Stride in assembly/qs8.ts)
+  const span = (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1;
+  const Wp = Math.ceil(Math.max(g.padLeft + w + 16, span + 16) / 16) * 16;
+  const scratch = ((g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 2) * Wp + 32;
+  return prepared(outShape, scratch, [params], (inputs, yp, s) => k.maxpool2d_qs8_simd(inputs[0], yp, planes, params, s));
 }
 
 /** Max pooling of an int8 x [N, C, H, W] or [C, H, W], as maxPool2d (floor rounding); the output keeps x's quantization. */

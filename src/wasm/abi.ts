@@ -130,7 +130,7 @@ export interface Kernels {
   transpose_f32_4x4_simd(xPtr: number, yPtr: number, batch: number, rows: number, cols: number): void;
   augment_crop_flip_f32_simd(xPtr: number, yPtr: number, n: number, c: number, h: number, w: number, paramsPtr: number): void;
   gemm_pack_qs8_p4_simd(aPtr: number, lda: number, M: number, K: number, dstPtr: number): void;
-  gemm_pack_qs8_p8_simd(srcPtr: number, sk: number, sj: number, K: number, N: number, dstPtr: number): void;
+  gemm_pack_qs8_p8_simd(srcPtr: number, sk: number, sj: number, K: number, N: number, dstPtr: number, flip: number): void;
   gemm_qs8_4x8_minmax_simd(aPtr: number, bPtr: number, cPtr: number, csi: number, csj: number, biasPtr: number, scalePtr: number, M: number, N: number, K: number, rqPtr: number): void;
   conv2d_im2col_qs8_simd(xPtr: number, colPtr: number, ld: number, paramsPtr: number, zx: number): void;
   qs8_probe_rdot_simd(): number;
@@ -138,8 +138,16 @@ export interface Kernels {
   dequantize_qs8_simd(xPtr: number, yPtr: number, n: number, scale: number, zp: number): void;
   dwconv2d_qs8_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, scalePtr: number, yPtr: number, paramsPtr: number, rqPtr: number): void;
   add_qs8_minmax_simd(aPtr: number, bPtr: number, yPtr: number, n: number, ma: number, za: number, mb: number, zb: number, zy: number, qmin: number, qmax: number): void;
-  maxpool2d_qs8_simd(xPtr: number, yPtr: number, planes: number, paramsPtr: number): void;
+  maxpool2d_qs8_simd(xPtr: number, yPtr: number, planes: number, paramsPtr: number, scratchPtr: number): void;
   global_avgpool2d_qs8_simd(xPtr: number, yPtr: number, planes: number, hw: number, mult: number, zx: number, zy: number): void;
+  dwconv2d_qs8_3x3_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, scalePtr: number, yPtr: number, paramsPtr: number, rqPtr: number, scratchPtr: number): void;
+  pad_qs8_simd(xPtr: number, yPtr: number, planes: number, H: number, W: number, pt: number, pl: number, Hp: number, Wp: number, zx: number): void;
+  conv2d_winograd_input_qs8_2x2_simd(xPad: number, vPtr: number, posStride: number, paramsPtr: number, t0: number, T: number, scratch: number): void;
+  gemm_i16_4x8_simd(aPtr: number, aStride: number, bPtr: number, bStride: number, cPtr: number, cStride: number, ldc: number, M: number, N: number, G: number, count: number): void;
+  conv2d_winograd_output_qs8_2x2_minmax_simd(mPtr: number, posStride: number, ldm: number, biasPtr: number, scalePtr: number, yPtr: number, paramsPtr: number, t0: number, T: number, rqPtr: number, scratch: number): void;
+  conv2d_pack_qs8_p8_simd(xPad: number, offPtr: number, K: number, P: number, ow: number, rowStep: number, sw: number, dstPtr: number, flip: number): void;
+  gemv_qs8_minmax_simd(wPtr: number, ldw: number, xPtr: number, biasPtr: number, scalePtr: number, yPtr: number, M: number, rqPtr: number): void;
+  conv2d_qs8_s1_minmax_simd(xPad: number, wPtr: number, offPtr: number, biasPtr: number, scalePtr: number, yPtr: number, paramsPtr: number, rqPtr: number): void;
   pixels_rgba8_to_nchw_f32_simd(srcPtr: number, tablesPtr: number, dstPtr: number, outH: number, outW: number, channels: number): void;
   resize_nearest_f32_simd(xPtr: number, yPtr: number, tabPtr: number, planeStart: number, planeEnd: number): void;
   resize_nearest_f32_nx_simd(xPtr: number, yPtr: number, H: number, W: number, sh: number, sw: number, planeStart: number, planeEnd: number): void;
@@ -294,6 +302,14 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'add_qs8_minmax_simd',
   'maxpool2d_qs8_simd',
   'global_avgpool2d_qs8_simd',
+  'dwconv2d_qs8_3x3_minmax_simd',
+  'pad_qs8_simd',
+  'conv2d_winograd_input_qs8_2x2_simd',
+  'gemm_i16_4x8_simd',
+  'conv2d_winograd_output_qs8_2x2_minmax_simd',
+  'conv2d_pack_qs8_p8_simd',
+  'gemv_qs8_minmax_simd',
+  'conv2d_qs8_s1_minmax_simd',
   'pixels_rgba8_to_nchw_f32_simd',
   'resize_nearest_f32_simd',
   'resize_nearest_f32_nx_simd',

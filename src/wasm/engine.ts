@@ -42,19 +42,25 @@ export interface EngineInfo {
   /** Bytes of the wasm module, when known. */
   wasmBytes: number | null;
   /**
-   * The int8 GEMM (assembly/gemm-qs8.ts): 'dot_i16x8' (i32x4.dot_i16x8_s: the plain SIMD builds,
-   * or a relaxed build whose runtime failed the start-up check), 'relaxed_dot' (one relaxed dot per
-   * 4 bytes, exact on signed bytes here) or 'relaxed_dot_split' (relaxed dot on the 7-bit halves of
-   * each activation: the runtime reads the i7 operand unsigned, as x86 does).
+   * The int8 GEMM and depthwise kernels (assembly/gemm-qs8.ts, dwconv2d-qs8.ts): 'dot_i16x8'
+   * (i32x4.dot_i16x8_s: the plain SIMD builds, or a relaxed build whose runtime failed the start-up
+   * check), 'relaxed_dot' (one relaxed dot per 4 bytes, exact on signed bytes here: Arm),
+   * 'relaxed_dot_u8' (one relaxed dot per 4 bytes on activations fed in as unsigned bytes: the
+   * runtime reads the i7 operand unsigned without saturating, as x86 with VNNI does) or
+   * 'relaxed_dot_split' (relaxed dot on the 7-bit halves of each activation: unsigned and
+   * saturating, as x86 without VNNI).
    */
-  int8: 'dot_i16x8' | 'relaxed_dot' | 'relaxed_dot_split';
+  int8: Int8Kernels;
 }
 
-/** The int8 GEMM's relaxed-dot mode chosen at start-up (src/wasm/probe-qs8.ts): 1 one dot, 0 split, −1 dot_i16x8_s. */
+/** engineInfo().int8 by relaxed-dot mode + 1 (mode −1: dot_i16x8_s, 0: split, 1: signed, 2: unsigned). */
+const INT8_KERNELS = ['dot_i16x8', 'relaxed_dot_split', 'relaxed_dot', 'relaxed_dot_u8'] as const;
+export type Int8Kernels = (typeof INT8_KERNELS)[number];
+
+/** The int8 kernels' relaxed-dot mode chosen at start-up (src/wasm/probe-qs8.ts): 2 unsigned, 1 signed, 0 split, −1 dot_i16x8_s. */
 export function rdotMode(): number {
   if (engine === null) throw notInitialised();
-  const k = engine.info.int8;
-  return k === 'dot_i16x8' ? -1 : k === 'relaxed_dot' ? 1 : 0;
+  return INT8_KERNELS.indexOf(engine.info.int8) - 1;
 }
 
 /** A running worker pool as the engine sees it (src/threads implements it). */
@@ -235,7 +241,7 @@ async function start(options: InitOptions, defaults: RuntimeDefaults): Promise<E
     runtime,
     wasmBytes: loaded.bytes,
     // probed once, as XNNPACK and onnxruntime do: how this runtime's relaxed dot treats its i7 operand
-    int8: (['dot_i16x8', 'relaxed_dot_split', 'relaxed_dot'] as const)[probeQs8(loaded.exports, heap) + 1],
+    int8: INT8_KERNELS[probeQs8(loaded.exports, heap) + 1],
   };
   engine = { kernels: loaded.pool ? loaded.pool.kernels : loaded.exports, memory: loaded.memory, heap, info, pool: loaded.pool };
   return structuredCloneInfo(info);

@@ -1,0 +1,71 @@
+// The B operand of an int8 convolution's GEMM packed straight from the padded input, with no im2col
+// matrix in between (the GEMM and the panel layout: assembly/gemm-qs8.ts). The input is padded
+// once (pad_qs8_simd: zx around the image), so every tap of every pixel is a plain load: the byte of
+// tap k for pixel p lies at the pixel's window origin plus the tap's offset, both in the padded
+// planes. Eight pixels of one output row are one 8-byte load per tap (stride 1) or the even bytes
+// of one 16-byte load (stride 2); a panel that runs into the next output row blends two such loads.
+import { QS8_BGROUP, QS8_KG, storeGroupI16 } from "./qs8-common";
+
+/**
+ * Bytes of tap offset `off` for the panel's 8 pixels: from b1 (lanes set in mask) and b2 (the
+ * others). Every panel blends (b2 = b1 when it stays in one row): one code path, no branch per tap.
+ */
+@inline function taps8(b1: usize, b2: usize, off: usize, two: bool, mask: v128): v128 {
+  if (two) {
+    const x = v128.load(b1 + off), y = v128.load(b2 + off);
+    return v128.bitselect(i8x16.shuffle(x, x, 0, 2, 4, 6, 8, 10, 12, 14, 0, 0, 0, 0, 0, 0, 0, 0),
+      i8x16.shuffle(y, y, 0, 2, 4, 6, 8, 10, 12, 14, 0, 0, 0, 0, 0, 0, 0, 0), mask);
+  }
+  return v128.bitselect(v128.load64_zero(b1 + off), v128.load64_zero(b2 + off), mask);
+}
+
+/**
+ * All k-groups of one panel (8 pixels at b1 / b2, see taps8) into d. Not inlined (two callers): its
+ * arguments are values V8 cannot move into the loop (it recomputes such vectors per iteration).
+ */
+function panel(d: usize, offPtr: usize, groups: i32, b1: usize, b2: usize, two: bool, mask: v128, fv: v128): void {
+  let o = offPtr;
+  for (let g = 0; g < groups; g++) {
+    const r0 = taps8(b1, b2, <usize>load<i32>(o), two, mask);
+    const r1 = taps8(b1, b2, <usize>load<i32>(o, 4), two, mask);
+    const t01 = i8x16.shuffle(r0, r1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    if (!ASC_FEATURE_RELAXED_SIMD) {
+      storeGroupI16(d, v128.xor(t01, fv));
+    } else {
+      const r2 = taps8(b1, b2, <usize>load<i32>(o, 8), two, mask);
+      const r3 = taps8(b1, b2, <usize>load<i32>(o, 12), two, mask);
+      const t23 = i8x16.shuffle(r2, r3, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+      v128.store(d, v128.xor(i16x8.shuffle(t01, t23, 0, 8, 1, 9, 2, 10, 3, 11), fv));
+      v128.store(d, v128.xor(i16x8.shuffle(t01, t23, 4, 12, 5, 13, 6, 14, 7, 15), fv), 16);
+    }
+    o += QS8_KG << 2;
+    d += QS8_BGROUP;
+  }
+}
+
+/**
+ * Packs the im2col matrix of a convolution, B [K, P] (k = (c·kh + ki)·kw + kj, p = oy·ow + ox), into
+ * gemm_pack_qs8_p8_simd's 8-column panels (each byte XORed with flip), reading the padded input
+ * xPad [C][Hp][Wp] (pad_qs8_simd) directly: the byte (k, p) is at xPad + oy·rowStep + ox·sw +
+ * off[k], rowStep = sh·Wp, off[k] = c·Hp·Wp + ki·dh·Wp + kj·dw (i32 [Kp], Kp = K rounded up to 4,
+ * 0 past K: the A operand is zero there). Columns past P repeat in-bounds bytes (the GEMM never
+ * stores them). Needs Wp ≥ (ow − 1)·sw + (kw − 1)·dw + 17 and 32 bytes readable past xPad's planes.
+ * sw is 1 or 2 (other strides: the caller packs an im2col matrix with gemm_pack_qs8_p8_simd).
+ */
+export function conv2d_pack_qs8_p8_simd(xPad: usize, offPtr: usize, K: i32, P: i32, ow: i32, rowStep: i32, sw: i32, dstPtr: usize, flip: i32): void {
+  const groups = (K + QS8_KG - 1) / QS8_KG;
+  const fv = i8x16.splat(<i8>flip);
+  const iota = i8x16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const two = sw == 2;
+  let d = dstPtr;
+  for (let j0 = 0; j0 < P; j0 += 8) {
+    const oy = j0 / ow, ox = j0 - oy * ow;
+    // pixels [j0, j0 + a) in row oy; the rest (when inside P) continue from the start of row oy + 1
+    const a = min(8, ow - ox);
+    const b1 = xPad + <usize>(oy * rowStep + ox * sw);
+    const mask = i8x16.lt_s(iota, i8x16.splat(<i8>a));
+    if (a < 8 && j0 + a < P) panel(d, offPtr, groups, b1, xPad + <usize>((oy + 1) * rowStep - a * sw), two, mask, fv);
+    else panel(d, offPtr, groups, b1, b1, two, mask, fv);
+    d += <usize>(groups * QS8_BGROUP);
+  }
+}

@@ -1,0 +1,61 @@
+// int8 matrix–vector products with the requantization fused (qs8-common.ts): dense layers at batch
+// 1 and convolutions whose window covers the whole input (one output pixel), where the GEMM's
+// 8-column panels would multiply 7 columns of nothing. Weights stay row-major; four rows at a time
+// run along k in vectors of 16 bytes against the same 16 bytes of x, and each row's four lanes
+// are summed once at the end.
+import { requantF, store8, rdotMode } from "./qs8-common";
+
+@inline function rdot(w: v128, x: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return i32x4.relaxed_dot_i8x16_i7x16_add_s(w, x, acc);
+  return acc; // never reached: the plain build takes the 16-bit dot
+}
+
+/** acc + Σ over 16 bytes of w·x, 16-bit lanes (x already sign-extended: xl, xh). */
+@inline function dot16(w: usize, xl: v128, xh: v128, acc: v128): v128 {
+  acc = i32x4.add(acc, i32x4.dot_i16x8_s(v128.load8x8_s(w), xl));
+  return i32x4.add(acc, i32x4.dot_i16x8_s(v128.load8x8_s(w, 8), xh));
+}
+
+/** [Σ a0, Σ a1, Σ a2, Σ a3]: the four lanes of each accumulator summed. */
+@inline function hsum4x4(a0: v128, a1: v128, a2: v128, a3: v128): v128 {
+  const s01 = i32x4.add(i32x4.shuffle(a0, a1, 0, 4, 2, 6), i32x4.shuffle(a0, a1, 1, 5, 3, 7));
+  const s23 = i32x4.add(i32x4.shuffle(a2, a3, 0, 4, 2, 6), i32x4.shuffle(a2, a3, 1, 5, 3, 7));
+  return i32x4.add(i32x4.shuffle(s01, s23, 0, 1, 4, 5), i32x4.shuffle(s01, s23, 2, 3, 6, 7));
+}
+
+/**
+ * y[i] = requant(Σ_k W[i, k]·x[k] + bias[i], i) for i < M. W: int8 row-major, ldw bytes a row (a
+ * multiple of 16), zero from K up to ldw and in the rows from M up to a multiple of 4; x: int8 [K],
+ * read up to ldw bytes (what lies past K multiplies zeros); bias i32 [M] (the zero point folded in
+ * as for the GEMM), scale f32 [M], both read up to a multiple of 4; rqPtr: the requantization
+ * block (qs8-common.ts; relaxed builds in mode 1 or 2: one relaxed dot per 16 bytes, x ^ 0x80 in mode 2).
+ */
+export function gemv_qs8_minmax_simd(wPtr: usize, ldw: i32, xPtr: usize, biasPtr: usize, scalePtr: usize, yPtr: usize, M: i32, rqPtr: usize): void {
+  const mode = ASC_FEATURE_RELAXED_SIMD ? rdotMode(rqPtr) : -1;
+  const flip = i8x16.splat(mode == 2 ? -128 : 0);
+  const ld = <usize>ldw;
+  for (let i = 0; i < M; i += 4) {
+    const w0 = wPtr + <usize>i * ld, w1 = w0 + ld, w2 = w1 + ld, w3 = w2 + ld;
+    const z = i32x4.splat(0);
+    let a0 = z, a1 = z, a2 = z, a3 = z;
+    if (ASC_FEATURE_RELAXED_SIMD && mode >= 1) {
+      for (let k: usize = 0; k < ld; k += 16) {
+        const x = v128.xor(v128.load(xPtr + k), flip);
+        a0 = rdot(v128.load(w0 + k), x, a0);
+        a1 = rdot(v128.load(w1 + k), x, a1);
+        a2 = rdot(v128.load(w2 + k), x, a2);
+        a3 = rdot(v128.load(w3 + k), x, a3);
+      }
+    } else {
+      for (let k: usize = 0; k < ld; k += 16) {
+        const xl = v128.load8x8_s(xPtr + k), xh = v128.load8x8_s(xPtr + k, 8);
+        a0 = dot16(w0 + k, xl, xh, a0);
+        a1 = dot16(w1 + k, xl, xh, a1);
+        a2 = dot16(w2 + k, xl, xh, a2);
+        a3 = dot16(w3 + k, xl, xh, a3);
+      }
+    }
+    const acc = i32x4.add(hsum4x4(a0, a1, a2, a3), v128.load(biasPtr + (<usize>i << 2)));
+    store8(yPtr + <usize>i, 1, requantF(acc, acc, v128.load(scalePtr + (<usize>i << 2)), rqPtr), min(4, M - i));
+  }
+}

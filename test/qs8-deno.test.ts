@@ -1,0 +1,71 @@
+// The int8 kernels give the same integers on every build and relaxed-dot mode: Deno runs the
+// relaxed build (no flag needed), whose start-up check picks the mode its CPU supports (on x86
+// with VNNI the unsigned-activation mode 2, on Arm the signed mode 1, else the split mode 0 or
+// dot_i16x8_s), and computes int8 convolutions of every kernel family (the GEMM on panels packed
+// from the padded input, 1×1, depthwise 3×3 at stride 1 and 2, the general depthwise kernel, the
+// direct kernel of short reductions, a dense layer); the same program
+// runs here on this suite's build, and the bytes must be equal.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as sd from '../src/index.js';
+import { ready } from './helpers.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DENO = join(ROOT, 'node_modules/.bin/deno');
+
+/** The cases, as a function of the package's namespace: returns every output's bytes, concatenated. */
+function cases(s: typeof sd): number[] {
+  const bytes = (n: number, a: number, b: number) => Int8Array.from({ length: n }, (_, i) => ((i * a + b) % 256) - 128);
+  const out: number[] = [];
+  const conv = (c: number, o: number, h: number, w: number, k: number, opt: { stride?: number; padding?: number; groups?: number; dilation?: number }, zx: number) => {
+    const g = opt.groups ?? 1;
+    const x = s.Tensor.from(bytes(c * h * w, 97, 5), [1, c, h, w]);
+    const wt = bytes(o * (c / g) * k * k, 59, 3).map((v) => Math.max(v, -127));
+    const y = s.ops.conv2dQs8(x, { data: wt, shape: [o, c / g, k, k], scales: new Float32Array(o).fill(0.004), bias: Float32Array.from({ length: o }, (_, i) => i - 3) },
+      opt, { x: { scale: 0.05, zeroPoint: zx }, y: { scale: 0.07, zeroPoint: -5 } });
+    out.push(...y.toInt8Array());
+    x.dispose(); y.dispose();
+  };
+  conv(5, 9, 7, 11, 3, { padding: 1 }, -128);
+  conv(33, 17, 6, 13, 1, {}, 127);
+  conv(16, 16, 9, 37, 3, { padding: 1, groups: 16 }, 3);
+  conv(8, 8, 12, 29, 3, { padding: 1, stride: 2, groups: 8 }, -128);
+  conv(4, 4, 9, 9, 5, { padding: 2, groups: 4 }, 127);
+  conv(1, 7, 12, 37, 5, { padding: 2 }, 5);
+  conv(3, 5, 9, 13, 3, {}, -128);
+  const x = s.Tensor.from(bytes(3 * 70, 31, 7), [3, 70]);
+  const y = s.ops.linearQs8(x, { data: bytes(10 * 70, 13, 1).map((v) => Math.max(v, -127)), shape: [10, 70], scales: new Float32Array(10).fill(0.002), bias: null },
+    { x: { scale: 0.1, zeroPoint: 9 }, y: { scale: 0.3, zeroPoint: 0 } });
+  out.push(...y.toInt8Array());
+  x.dispose(); y.dispose();
+  return out;
+}
+
+const PROGRAM = `
+import * as sd from ${JSON.stringify(join(ROOT, 'dist/deno.js'))};
+const info = await sd.init();
+const cases = ${cases.toString()};
+console.log(JSON.stringify({ build: info.build, int8: info.int8, out: cases(sd) }));
+`;
+
+beforeAll(ready);
+
+describe.skipIf(!existsSync(DENO) && !process.env.CI)('int8 kernels on Deno', () => {
+  it('give the bytes this build gives, in the relaxed-dot mode Deno picks', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'simdnet-deno-qs8-'));
+    const file = join(dir, 'qs8.mjs');
+    writeFileSync(file, PROGRAM);
+    const r = spawnSync(DENO, ['run', '--no-prompt', file], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const got = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { build: string; int8: string; out: number[] };
+    expect(got.build).toBe('relaxed');
+    const want = cases(sd);
+    expect(got.out.length).toBe(want.length);
+    const at = got.out.findIndex((v, i) => v !== want[i]);
+    expect(at, `first difference at byte ${at} (Deno's int8 kernels: ${got.int8})`).toBe(-1);
+  });
+});
