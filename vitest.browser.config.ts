@@ -50,6 +50,9 @@ const NODE_ONLY = [
   'test/simd.test.ts', // reads build/simdnet.wat
   'test/callbacks.test.ts', // writes a checkpoint file (node:fs, node:os)
   'test/torchvision.test.ts', // runs Python exports from test-artifacts/
+  'test/segmenters.test.ts', // the same, through node:child_process
+  'test/qs8-deno.test.ts', // runs the int8 kernels under Deno (spawns it)
+  'test/quantize.test.ts', // reads the mnist package and Debian's Fashion-MNIST files from disk (node:path)
   'test/start.test.ts', // spawns node
   'test/demo.test.ts', // drives Chromium itself with playwright-core
   'test/demo-finetune.test.ts', // drives Chromium itself with playwright-core
