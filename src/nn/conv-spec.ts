@@ -1,11 +1,13 @@
-// What Conv2d, QConv2d and ConvTranspose2d share: their geometry arguments, checked once, and (for
-// the forward convolutions) the output shape.
+// What Conv2d, QConv2d and ConvTranspose2d share: their geometry arguments, checked once, their
+// options and parameters (Conv2d, ConvTranspose2d), and (for the forward convolutions) the output shape.
 import type { Shape } from '../tensor.js';
 import { padding2dArg, type Padding2d } from '../ops/shape.js';
-import { intArg, pairArg } from '../ops/validate.js';
+import { boolArg, enumArg, intArg, pairArg } from '../ops/validate.js';
 import { layerWindow } from './window.js';
 import { window2d } from '../ops/shape.js';
 import { attr, type OnnxAttr } from './lowering.js';
+import { WEIGHT_INITS, type WeightInit } from './init.js';
+import type { ParamSpec } from './param.js';
 
 /** Channels, window and groups of a convolution (forward or transposed). */
 export interface ConvGeometry {
@@ -26,6 +28,23 @@ interface GeometryOptions {
   stride?: number | readonly [number, number];
   dilation?: number | readonly [number, number];
   groups?: number;
+}
+
+/** The options every convolution layer (Conv2d, ConvTranspose2d) takes; each adds its padding and extras. */
+export interface ConvLayerOptions extends GeometryOptions {
+  bias?: boolean;
+  weightInit?: WeightInit;
+  name?: string;
+}
+
+/** ConvLayerOptions' keys and 'padding', for knownOptions; a layer appends its own extras. */
+export const CONV_LAYER_KEYS: readonly string[] = ['stride', 'padding', 'dilation', 'groups', 'bias', 'weightInit', 'name'];
+
+/** The weight (initialised as options.weightInit says) and, unless options.bias is false, the zero bias [outChannels]. */
+export function convParams(op: string, options: ConvLayerOptions, wShape: Shape, outChannels: number): { weight: ParamSpec; bias: ParamSpec | null } {
+  const init = enumArg(op, 'weightInit', options.weightInit, WEIGHT_INITS, 'kaimingUniform');
+  const bias = boolArg(op, 'bias', options.bias, true);
+  return { weight: { name: 'weight', shape: wShape, init }, bias: bias ? { name: 'bias', shape: [outChannels], init: 'zeros' } : null };
 }
 
 /** Checks a convolution's channel counts, kernel, stride, dilation and groups (messages name `op`). */

@@ -5,26 +5,18 @@ import { Tensor, keep } from '../tensor.js';
 import { conv2d, conv2dBackwardData, conv2dBackwardFilter, conv2dBackwardBias, prepareConv2d } from '../ops/conv2d.js';
 import type { Prepared } from '../ops/prepared.js';
 import type { Folded, LowerOptions, OnnxEmitter } from './lowering.js';
-import { boolArg, enumArg } from '../ops/validate.js';
 import type { Padding2d } from '../ops/shape.js';
 import { algorithmArg, type Conv2dAlgorithm } from '../ops/conv2d-algorithm.js';
-import { WEIGHT_INITS, type WeightInit } from './init.js';
 import { floorDrops } from './window.js';
-import { convOnnxAttrs, convSpec, convWindow } from './conv-spec.js';
+import { CONV_LAYER_KEYS, convOnnxAttrs, convParams, convSpec, convWindow, type ConvLayerOptions } from './conv-spec.js';
 
-export interface Conv2dOptions {
-  stride?: number | [number, number];
+export interface Conv2dOptions extends ConvLayerOptions {
   padding?: Padding2d;
-  dilation?: number | [number, number];
-  groups?: number;
-  bias?: boolean;
-  weightInit?: WeightInit;
-  name?: string;
   /** The convolution algorithm (ops.conv2d's option; default 'auto'). Not saved with the model. */
   algorithm?: Conv2dAlgorithm;
 }
 
-const KEYS = ['stride', 'padding', 'dilation', 'groups', 'bias', 'weightInit', 'name', 'algorithm'];
+const KEYS = [...CONV_LAYER_KEYS, 'algorithm'];
 
 /** 2-D convolution, as torch.nn.Conv2d: weight [out, in/groups, kh, kw], bias [out]. */
 export class Conv2d extends Layer {
@@ -55,11 +47,9 @@ export class Conv2d extends Layer {
     this.inChannels = c.inChannels; this.outChannels = c.outChannels; this.kernelSize = c.kernelSize;
     this.stride = c.stride; this.padding = c.padding; this.dilation = c.dilation; this.groups = c.groups;
     this.algorithm = algorithmArg(op, options.algorithm);
-    const init = enumArg(op, 'weightInit', options.weightInit, WEIGHT_INITS, 'kaimingUniform');
-    const bias = boolArg(op, 'bias', options.bias, true);
-    const wShape = [outChannels, inChannels / this.groups, this.kernelSize[0], this.kernelSize[1]];
-    this.weight = this.addParam({ name: 'weight', shape: wShape, init });
-    this.bias = !bias ? null : this.addParam({ name: 'bias', shape: [outChannels], init: 'zeros' });
+    const p = convParams(op, options, [outChannels, inChannels / this.groups, this.kernelSize[0], this.kernelSize[1]], outChannels);
+    this.weight = this.addParam(p.weight);
+    this.bias = p.bias && this.addParam(p.bias);
   }
 
   private window(s: Shape) {

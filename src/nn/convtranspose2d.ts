@@ -6,18 +6,13 @@ import {
   transposeGeometry, type ConvTranspose2dOptions,
 } from '../ops/conv-transpose2d.js';
 import { runOnce, type Prepared } from '../ops/prepared.js';
-import { boolArg, enumArg, intArg, pairArg } from '../ops/validate.js';
-import { convGeometry } from './conv-spec.js';
+import { intArg, pairArg } from '../ops/validate.js';
+import { CONV_LAYER_KEYS, convGeometry, convParams, type ConvLayerOptions } from './conv-spec.js';
 import { attr, type OnnxEmitter } from './lowering.js';
-import { WEIGHT_INITS, type WeightInit } from './init.js';
 
-export interface ConvTranspose2dLayerOptions extends ConvTranspose2dOptions {
-  bias?: boolean;
-  weightInit?: WeightInit;
-  name?: string;
-}
+export interface ConvTranspose2dLayerOptions extends ConvTranspose2dOptions, ConvLayerOptions {}
 
-const KEYS = ['stride', 'padding', 'outputPadding', 'dilation', 'groups', 'bias', 'weightInit', 'name'];
+const KEYS = [...CONV_LAYER_KEYS, 'outputPadding'];
 
 /**
  * Transposed 2-D convolution, as torch.nn.ConvTranspose2d: weight [in, out/groups, kh, kw],
@@ -58,8 +53,9 @@ export class ConvTranspose2d extends Layer {
     pads.forEach((v, i) => intArg(op, `padding[${i}]`, v, 0));
     // checks outputPadding against the stride (on a 1×1 input, unpadded)
     transposeGeometry(op, [1, inChannels, 1, 1], this.wShape, { ...this.opts, padding: 0 });
-    this.weight = this.addParam({ name: 'weight', shape: this.wShape, init: enumArg(op, 'weightInit', options.weightInit, WEIGHT_INITS, 'kaimingUniform') });
-    this.bias = !boolArg(op, 'bias', options.bias, true) ? null : this.addParam({ name: 'bias', shape: [outChannels], init: 'zeros' });
+    const p = convParams(op, options, this.wShape, outChannels);
+    this.weight = this.addParam(p.weight);
+    this.bias = p.bias && this.addParam(p.bias);
   }
 
   private get wShape() {
