@@ -1,7 +1,8 @@
-import { Layer, cfg, layerName, type LayerConfig } from './layer.js';
-import { Tensor, type Shape } from '../tensor.js';
+import { cfg, layerName, type LayerConfig } from './layer.js';
+import { PreparedLayer } from './prepared-layer.js';
+import type { Tensor, Shape } from '../tensor.js';
 import { padBackward, padShape, padSpec, preparePad, type PadMode } from '../ops/pad.js';
-import { runOnce, type Prepared } from '../ops/prepared.js';
+import type { Prepared } from '../ops/prepared.js';
 import { knownOptions } from '../ops/validate.js';
 import { attr, type OnnxEmitter } from './lowering.js';
 
@@ -17,7 +18,7 @@ export interface PadLayerOptions {
  * channels; never the batch); modes 'constant' (any value), 'reflect', 'replicate', on any of
  * those dims. Backward: the adjoint (borders add onto the positions they copied).
  */
-export class Pad extends Layer {
+export class Pad extends PreparedLayer {
   static readonly type = 'Pad';
   readonly type = Pad.type;
   readonly pads: number[];
@@ -55,22 +56,8 @@ export class Pad extends Layer {
     return preparePad(inputs[0], this.pads, this.opts);
   }
 
-  private xShape: Shape | null = null;
-
-  forward(inputs: readonly Tensor[], training = false): Tensor {
-    const x = this.inputOf(inputs, training);
-    this.xShape = training ? x.shape : null;
-    return runOnce(this.lower([x.shape]), [x.ptr], (s) => Tensor.empty(s));
-  }
-
-  backward(dy: Tensor): Tensor[] {
-    this.gradOf(dy);
-    if (this.xShape === null) throw this.notTrained();
-    return [padBackward(dy, this.xShape, this.pads, this.opts)];
-  }
-
-  release(): void {
-    this.xShape = null;
+  protected gradient(dy: Tensor, xShape: Shape): Tensor {
+    return padBackward(dy, xShape, this.pads, this.opts);
   }
 
   /** ONNX Pad (opset 11+: pads and constant_value as inputs), pads in ONNX's order [begins…, ends…]. */

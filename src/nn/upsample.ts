@@ -1,7 +1,8 @@
-import { Layer, cfg, layerName, type LayerConfig } from './layer.js';
-import { Tensor, type Shape } from '../tensor.js';
+import { cfg, layerName, type LayerConfig } from './layer.js';
+import { PreparedLayer } from './prepared-layer.js';
+import type { Tensor, Shape } from '../tensor.js';
 import { interpolateBackward, interpolateSize, interpolateSpec, prepareInterpolate, type InterpolateOptions, type InterpolateSpec } from '../ops/resize.js';
-import { perImage, runOnce, type Prepared } from '../ops/prepared.js';
+import { perImage, type Prepared } from '../ops/prepared.js';
 import { knownOptions } from '../ops/validate.js';
 import { attr, type LowerOptions, type OnnxEmitter } from './lowering.js';
 
@@ -14,7 +15,7 @@ export interface UpsampleOptions extends InterpolateOptions {
  * alignCorners, a size or a scale factor used as given for the coordinate map), and ONNX Resize /
  * Upsample through `coordinateMode` and `nearestMode` (see ops.interpolate). Backward: the adjoint.
  */
-export class Upsample extends Layer {
+export class Upsample extends PreparedLayer {
   static readonly type = 'Upsample';
   readonly type = Upsample.type;
   readonly options: InterpolateOptions;
@@ -52,22 +53,8 @@ export class Upsample extends Layer {
     return perImage(prepareInterpolate([1, ...chw], this.spec), n, [chw.reduce((a, b) => a * b, 1)], stride);
   }
 
-  private xShape: Shape | null = null;
-
-  forward(inputs: readonly Tensor[], training = false): Tensor {
-    const x = this.inputOf(inputs, training);
-    this.xShape = training ? x.shape : null;
-    return runOnce(this.lower([x.shape]), [x.ptr], (s) => Tensor.empty(s));
-  }
-
-  backward(dy: Tensor): Tensor[] {
-    this.gradOf(dy);
-    if (this.xShape === null) throw this.notTrained();
-    return [interpolateBackward(dy, this.xShape, this.spec)];
-  }
-
-  release(): void {
-    this.xShape = null;
+  protected gradient(dy: Tensor, xShape: Shape): Tensor {
+    return interpolateBackward(dy, xShape, this.spec);
   }
 
   /** ONNX Resize (opset 11+): scales, or sizes built from the input's Shape (the batch stays dynamic). */
