@@ -11,6 +11,11 @@ import { runTasks } from '../src/threads/parallel.js';
 import { Pool, threadSupport } from '../src/threads/pool.js';
 import { nodeSpawner } from '../src/threads/spawn-node.js';
 import { setSplitThreshold } from '../src/threads/split.js';
+import {
+  CONTROL_BYTES, PROGRAM_HEADER, GEN, NTASKS, DONE, CMD, THREADS, STEAL, RANGE, TID, RUNNING, STATUS, OK, DEAD, RUN, TEST_CRASH,
+  controlViews, range, slot,
+} from '../src/threads/protocol.js';
+import { KERNEL_NAMES } from '../src/wasm/abi.js';
 import { randArray, expectCanariesIntact } from './helpers.js';
 
 const dist = (f: string): string => fileURLToPath(new URL(`../dist/${f}`, import.meta.url));
@@ -176,6 +181,65 @@ describe('threaded build', () => {
     const [split, single] = bothWays(() => ops.relu(x));
     expectBitwise(split, single);
     x.dispose();
+  });
+
+  it('a worker still in the last job\'s claim loop dies on a crash task it claims there (never runs it)', async () => {
+    // The race behind crashWorkerForTest once resolving: a worker that has not yet left the claim
+    // loop of the job before takes the new job's task without seeing GEN move. Here a worker of
+    // our own, over its own control block, is held in that loop by a long task A; while it runs A
+    // a crash task is added to its range (GEN unchanged). Ordering, not timing, decides: the task
+    // is added while RUNNING still says A, so the worker's next claim (after A) sees it.
+    const { module, memory } = pool as unknown as { module: WebAssembly.Module; memory: WebAssembly.Memory };
+    const control = new SharedArrayBuffer(CONTROL_BYTES);
+    const v = controlViews(control), i32 = v.i32, s = slot(0);
+    const w = new Worker(new URL('../dist/worker-node.js', import.meta.url));
+    w.on('error', () => {}); // the crash ends the thread with the error it threw
+    const ready = new Promise((r) => w.once('message', r));
+    w.postMessage({ type: 'init', module, memory, control, index: 0 });
+    expect(await ready).toEqual({ type: 'ready' });
+    const n = 1 << 18, buf = heap().alloc(n * 4), fill = KERNEL_NAMES.indexOf('fill_f32_simd');
+    const p = v.program;
+    /** Writes task `t` (at program offset q) as `calls` fills of the buffer; returns the next free offset. */
+    const task = (t: number, q: number, calls: number): number => {
+      p[PROGRAM_HEADER + t] = q;
+      p[q++] = calls;
+      for (let c = 0; c < calls; c++, q += 6) p.set([fill, 3, 0, buf, n, c], q);
+      return q;
+    };
+    const until = (what: string, done: () => boolean): void => {
+      const t0 = Date.now();
+      while (!done()) if (Date.now() - t0 > 30_000) throw new Error(`timed out waiting until ${what}`);
+    };
+    try {
+      let added = false;
+      for (let calls = 64; !added; calls *= 2) {
+        expect(calls, 'the test thread never ran while the worker ran task A').toBeLessThan(1 << 14);
+        // job A: one long task in the worker's range, published as the pool does
+        p[0] = 0; p[1] = 0;
+        const end = task(0, PROGRAM_HEADER + 4, calls);
+        task(1, end, 1);
+        Atomics.store(i32, NTASKS, 1); Atomics.store(i32, DONE, 0); Atomics.store(i32, CMD, RUN);
+        Atomics.store(i32, THREADS, 2); Atomics.store(i32, STEAL, 0);
+        Atomics.store(i32, s + STATUS, OK); Atomics.store(i32, s + TID, 1);
+        Atomics.store(i32, RANGE, range(0, 0)); Atomics.store(i32, RANGE + 1, range(0, 1));
+        Atomics.add(i32, GEN, 1); Atomics.notify(i32, GEN);
+        until('the worker runs task A', () => Atomics.load(i32, s + RUNNING) === 1 || Atomics.load(i32, DONE) === 1);
+        // the crash job's task, added to the worker's range without a new GEN
+        Atomics.store(i32, CMD, TEST_CRASH);
+        Atomics.compareExchange(i32, RANGE + 1, range(1, 1), range(1, 2));
+        if (Atomics.load(i32, s + RUNNING) === 1) added = true; // still in A: its next claim sees task 1
+        // A ended first: withdraw task 1 unless the worker took it already (then it is in the case anyway)
+        else if (Atomics.compareExchange(i32, RANGE + 1, range(1, 2), range(2, 2)) !== range(1, 2)) added = true;
+        else until('the worker leaves job A', () => Atomics.load(i32, s + RUNNING) === 0 && Atomics.load(i32, DONE) === 1);
+      }
+      until('the worker dies or runs the crash task', () => Atomics.load(i32, s + STATUS) === DEAD || Atomics.load(i32, DONE) === 2);
+      expect(Atomics.load(i32, s + STATUS)).toBe(DEAD);
+      expect(Atomics.load(i32, DONE)).toBe(1); // task A only: the crash task was never run nor counted
+      expect(Atomics.load(i32, s + RUNNING)).toBe(2); // it died holding task 1, as the pool's write-off expects
+    } finally {
+      await w.terminate();
+      heap().release(buf);
+    }
   });
 
   it('survives a worker thread ended from outside while idle: the next call runs on the threads left, the worker is replaced', async () => {

@@ -198,7 +198,10 @@ export class Pool implements ThreadPool {
     return false;
   }
 
-  /** Test hook: makes worker `which` (0-based) die outside any kernel on the next job. */
+  /**
+   * Test hook: makes worker `which` (0-based) die outside any kernel: a job of one task aimed at it
+   * (no other thread may take the task), which the worker dies on claiming instead of running it.
+   */
   crashWorkerForTest(which = 0): Promise<void> {
     return this.targeted(which, TEST_CRASH, 'a test command', () => this.addCall(0, 0, []));
   }

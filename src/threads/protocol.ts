@@ -11,7 +11,7 @@
 //   Int32 [GEN]          bumped by the pool to publish a job; workers poll, then sleep, on it
 //   Int32 [NTASKS]       tasks in the job
 //   Int32 [DONE]         tasks finished (the thread that finishes the last one notifies DONE if the pool sleeps)
-//   Int32 [CMD]          RUN, or a command (STOP, TEST_CRASH)
+//   Int32 [CMD]          RUN, or a command (STOP; TEST_CRASH: the worker that claims the job's task dies)
 //   Int32 [POOL_WAITS]   1 while the pool sleeps on DONE
 //   Int32 [THREADS]      threads taking part (ranges 0 … THREADS − 1)
 //   Int32 [STEAL]        1: threads may take tasks from other ranges (0 for a job aimed at one worker)
@@ -79,12 +79,6 @@ export function slot(w: number): number {
 
 /** A range word: tasks [first, end). */
 export const range = (first: number, end: number): number => (first << 16) | end;
-
-/** Whether thread t's own range still holds a task. */
-export function hasOwn(i32: Int32Array, t: number): boolean {
-  const r = Atomics.load(i32, RANGE + t);
-  return r >>> 16 < (r & 0xffff);
-}
 
 /** Takes the first task of range t, or −1 when it is empty. */
 function takeFront(i32: Int32Array, t: number): number {

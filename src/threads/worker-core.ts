@@ -5,7 +5,7 @@
 import { KERNEL_NAMES } from '../wasm/abi.js';
 import { instantiateShared } from '../wasm/shared.js';
 import {
-  controlViews, slot, claim, hasOwn, runTask, setRunning, countDone, writeMessage, type WorkerInit, type WorkerReply,
+  controlViews, slot, claim, runTask, setRunning, countDone, writeMessage, type WorkerInit, type WorkerReply,
   GEN, CMD, TID, STATUS, SLEEPING, TRAPPED, DEAD, STOP, TEST_CRASH, CLAIMING,
 } from './protocol.js';
 
@@ -67,7 +67,6 @@ function loop(init: WorkerInit, table: Fn[], first: number): void {
       if (cmd === STOP) return;
       // a worker that has not taken part yet (it started while the pool was running) sits out
       if (Atomics.load(i32, s + TID) < 0) continue;
-      if (cmd === TEST_CRASH && hasOwn(i32, Atomics.load(i32, s + TID))) throw new Error('worker crash requested by a test (TEST_CRASH)');
       // Take tasks until no range holds one. Every state change is a compareExchange: once the
       // pool has written this worker off (it was thought dead), it stops here.
       for (;;) {
@@ -78,6 +77,11 @@ function loop(init: WorkerInit, table: Fn[], first: number): void {
           break;
         }
         if (!setRunning(i32, w, CLAIMING, task + 1)) return;
+        // A test's crash is the task itself, not the GEN that announced it: a worker still in this
+        // loop from the job before (it counted its last task, then was descheduled) claims the
+        // new job's task here without seeing GEN move. CMD is stored before the ranges, so the
+        // claimed task's job has set it; a targeted job's one task goes only to its target.
+        if (Atomics.load(i32, CMD) === TEST_CRASH) throw new Error('worker crash requested by a test (TEST_CRASH)');
         try {
           // the thread index of the task's job: this job's, whatever GEN this loop saw
           runTask(v.program, task, Atomics.load(i32, s + TID), table, args);
