@@ -2,13 +2,13 @@
 // - taps that only ever read the padding are dropped (src/ops/conv2d-taps.ts): which taps are
 //   live, and the convolution with them alone: DeepLabV3's ASPP shapes (3×3 at dilation 12, 24, 36
 //   on 14×14), partial cuts along one axis, strides, groups and depthwise, clamps and activations,
-//   eager and prepared (weights gathered at each run, so an update between runs is seen), and the
-//   cases left to the full window;
+//   eager and prepared (weights gathered at each run, so an update between runs is seen; gathered
+//   once where they are constant, as in compiled plans), and the cases left to the full window;
 // - a padded convolution that a direct kernel takes unpadded runs on a zero-padded copy
 //   (src/ops/conv2d-padded.ts): U-Net and pixel-shuffle shapes, asymmetric padding, strides along
 //   the height, dilation, groups, batch, clamp and activation, prepared.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Tensor, ops } from '../src/index.js';
+import { Sequential, Tensor, compile, nn, ops } from '../src/index.js';
 import { conv2dClamped, prepareConv2d } from '../src/ops/conv2d.js';
 import { geometry } from '../src/ops/conv2d-common.js';
 import { liveRange, liveWindow } from '../src/ops/conv2d-taps.js';
@@ -104,6 +104,56 @@ describe('conv2d: taps that only read the padding', () => {
     p.dispose(); // twice is harmless
     for (const t of [x, w, y]) t.dispose();
     expect(bytesInUse()).toBe(base);
+  });
+});
+
+describe('conv2d: live taps gathered once where the weights are constant (compile)', () => {
+  const c = aspp(24), xs = [2, c.c, c.h, c.w], ws = [c.o, c.c, 3, 3];
+  const opts = { dilation: c.d, padding: c.pad };
+  const relu = (v: number) => Math.max(v, 0);
+
+  it("prepared with weights 'constant': gathered at preparation, a later update is not read, memory returns", () => {
+    const xd = randArray(xs.reduce((a, b) => a * b, 1), 92), wd = randArray(ws.reduce((a, b) => a * b, 1), 93), bd = randArray(c.o, 94);
+    const base = bytesInUse();
+    const x = Tensor.from(xd, xs), w = Tensor.from(wd, ws), b = Tensor.from(bd, [c.o]), y = Tensor.zeros([2, c.o, 14, 14]);
+    const p = prepareConv2d(xs, w, b, opts, { min: 0, max: Infinity }, undefined, 'constant');
+    const s = Tensor.zeros([Math.max(1, Math.ceil(p.scratchBytes / 4))]);
+    const r = refConv2d(xd, xs, wd, ws, bd, opts);
+    p.run([x.ptr], y.ptr, s.ptr);
+    expectClose(y.toFloat32Array(), r.data.map(relu), r.shape, 'constant: first run');
+    w.writeWith((v) => v.set(wd.map((t) => -2 * t)));
+    y.writeWith((v) => v.fill(0));
+    p.run([x.ptr], y.ptr, s.ptr);
+    expectClose(y.toFloat32Array(), r.data.map(relu), r.shape, 'constant: after an update of the weight tensor');
+    p.dispose();
+    for (const t of [x, w, b, y, s]) t.dispose();
+    expect(bytesInUse()).toBe(base);
+  });
+
+  it('a compiled ASPP branch gives the eager output; eager after a weight update reads the new weights', () => {
+    const conv = new nn.Conv2d(c.c, c.o, 3, opts);
+    const m = new Sequential([conv, new nn.ReLU()], { inputShape: xs.slice(1), seed: 4 });
+    const xd = randArray(xs.reduce((a, b) => a * b, 1), 95);
+    const x = Tensor.from(xd, xs);
+    const expectRef = (y: Tensor, what: string) => {
+      const r = refConv2d(xd, xs, conv.weight.value.toFloat32Array(), ws, conv.bias!.value.toFloat32Array(), opts);
+      expectClose(y.toFloat32Array(), r.data.map(relu), r.shape, what);
+    };
+    const eager = m.predict(x);
+    expectRef(eager, 'eager');
+    const plan = compile(m, { batchSize: 2 });
+    const y = plan.run(x);
+    expect(y.toFloat32Array(), 'compiled = eager').toEqual(eager.toFloat32Array());
+    expect(plan.run(x).toFloat32Array(), 'a second run').toEqual(eager.toFloat32Array());
+    // a training-style update of the live weights (as an optimizer writes them)
+    conv.weight.value.writeWith((v) => v.set(randArray(v.length, 96)));
+    conv.bias!.value.writeWith((v) => v.set(randArray(v.length, 97)));
+    const eager2 = m.predict(x);
+    expectRef(eager2, 'eager after the update');
+    expect(eager2.toFloat32Array()).not.toEqual(eager.toFloat32Array());
+    const plan2 = compile(m, { batchSize: 2 });
+    expect(plan2.run(x).toFloat32Array(), 'recompiled = eager after the update').toEqual(eager2.toFloat32Array());
+    for (const t of [plan, plan2, eager, eager2, x, m]) t.dispose();
   });
 });
 

@@ -120,9 +120,11 @@ export class Conv2d extends Layer {
     return { weight: keep(Tensor.from(w2, this.weight.shape)), bias: keep(Tensor.from(b2, [this.outChannels])) };
   }
 
+  /** For compile's plans, whose weights are constant: work on them is done once, here. */
   lower(inputs: readonly Shape[], options: LowerOptions = {}): Prepared {
     const f = options.folded;
-    return prepareConv2d(inputs[0], f ? f.weight : this.weight.value, f ? f.bias : this.bias ? this.bias.value : null, this.opts, options.clamp, options.activation);
+    const b = f ? f.bias : this.bias ? this.bias.value : null;
+    return prepareConv2d(inputs[0], f ? f.weight : this.weight.value, b, this.opts, options.clamp, options.activation, 'constant');
   }
 
   toOnnx(e: OnnxEmitter): void {

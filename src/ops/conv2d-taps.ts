@@ -3,7 +3,9 @@
 // centre row and column only: every other tap multiplies the zero padding at every output
 // position. conv2d then runs the window of the live taps alone — the same output, the same sums in
 // the same order less terms that were exactly w·0 — on weights gathered from the full window at
-// each run (so a Prepared still sees weight updates). Called by conv2d.ts's checkedConv2d.
+// each run (so a Prepared still sees weight updates), or once when the caller holds the weights
+// constant (compile's plans: DeepLabV3's ASPP re-gathered ~1 MB per run). Called by conv2d.ts's
+// checkedConv2d.
 import { kernels, heap } from '../wasm/engine.js';
 import { paramBlock, type Prepared } from './prepared.js';
 import { mergeBox, stridedParams } from './strided.js';
@@ -45,10 +47,17 @@ export function liveWindow(p: ConvGeom): LiveWindow | null {
 }
 
 /**
- * The Prepared of a cut window: `inner(q, wp)` plans the convolution of geometry q over weights at
- * wp; each run first gathers the live taps of the full weights at w into that buffer.
+ * Whether a Prepared reads its weights at each run ('live': an eager op, a user's Prepared, which
+ * see weight updates) or may read them once when prepared ('constant': compile's plans).
  */
-export function liveWindowPlan(p: ConvGeom, live: LiveWindow, w: number, inner: (q: ConvGeom, wp: number) => Prepared): Prepared {
+export type WeightBinding = 'live' | 'constant';
+
+/**
+ * The Prepared of a cut window: `inner(q, wp)` plans the convolution of geometry q over weights at
+ * wp; the live taps of the full weights at w are gathered into that buffer at each run, or once
+ * here when `weights` is 'constant'.
+ */
+export function liveWindowPlan(p: ConvGeom, live: LiveWindow, w: number, inner: (q: ConvGeom, wp: number) => Prepared, weights: WeightBinding = 'live'): Prepared {
   const { g } = p, { q } = live;
   const kh = q.g.kh, kw = q.g.kw;
   const h = heap();
@@ -64,14 +73,20 @@ export function liveWindowPlan(p: ConvGeom, live: LiveWindow, w: number, inner: 
     throw e;
   }
   const src = w + (live.r0 * g.kw + live.c0) * 4;
+  const gather = (): void => kernels().copy_f32_strided_simd(src, buf, params);
+  if (weights === 'constant') {
+    gather();
+    h.release(params);
+    params = 0;
+  }
   const body = plan;
   let alive = true;
   return {
     outShape: body.outShape,
     scratchBytes: body.scratchBytes,
     algorithm: body.algorithm,
-    run(inputs, out, scratch) {
-      kernels().copy_f32_strided_simd(src, buf, params);
+    run: params === 0 ? (inputs, out, scratch) => body.run(inputs, out, scratch) : (inputs, out, scratch) => {
+      gather();
       body.run(inputs, out, scratch);
     },
     dispose() {
@@ -79,7 +94,7 @@ export function liveWindowPlan(p: ConvGeom, live: LiveWindow, w: number, inner: 
       alive = false;
       body.dispose();
       h.release(buf);
-      h.release(params);
+      if (params !== 0) h.release(params);
     },
   };
 }

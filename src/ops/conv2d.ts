@@ -28,7 +28,7 @@ import { algorithmArg, chooseAlgorithm, type Conv2dAlgorithm } from './conv2d-al
 import { backwardDataShape, forwardShape, winogradBackwardData, winogradForward } from './conv2d-winograd.js';
 import { dilatedWinograd, phasedGeometry } from './conv2d-dilated.js';
 import { activationArg, depthwisePlan, depthwiseWindow, withActivation, type ConvActivation } from './conv2d-depthwise.js';
-import { liveWindow, liveWindowPlan } from './conv2d-taps.js';
+import { liveWindow, liveWindowPlan, type WeightBinding } from './conv2d-taps.js';
 import { paddedDirect, paddedPlan } from './conv2d-padded.js';
 
 export type { ClampBounds } from './validate.js';
@@ -92,18 +92,21 @@ export function conv2dClamped(
 /**
  * Prepares conv2d (with an optional fused clamp) for inputs of shape xShape, binding weight and
  * bias (which must stay alive while the Prepared is used): outShape [N, O, oh, ow]; scratch for
- * one block of im2col rows. run([x], y, scratch) only calls kernels.
+ * one block of im2col rows. run([x], y, scratch) only calls kernels. `weights` 'constant': the
+ * weight's values never change while the Prepared lives (compile's plans), so work on them may be
+ * done once here; 'live' (default): each run sees the weight as it is then.
  */
 export function prepareConv2d(
   xShape: Shape, weight: Tensor, bias?: Tensor | null, options?: Conv2dOptions, clamp?: ClampBounds, activation?: ConvActivation,
+  weights: WeightBinding = 'live',
 ): Prepared {
-  return checkedConv2d(clamp === undefined ? 'conv2d' : 'conv2dClamped', xShape, weight, bias, options, clamp, false, activation);
+  return checkedConv2d(clamp === undefined ? 'conv2d' : 'conv2dClamped', xShape, weight, bias, options, clamp, false, activation, weights);
 }
 
 /** prepareConv2d, checked under the caller's name; eager: the Prepared runs once (the algorithm choice counts the filter transform in). */
 function checkedConv2d(
   op: string, xShape: Shape, weight: Tensor, bias: Tensor | null | undefined, options: Conv2dOptions | undefined, clamp: ClampBounds | undefined, eager: boolean,
-  activation?: ConvActivation,
+  activation?: ConvActivation, weights: WeightBinding = 'live',
 ): Prepared {
   const xs = xShapeArg(op, xShape, [4], 'N, C, H, W');
   const w = rankArg(op, 'weight', weight, 4, 'out channels, in channels / groups, kh, kw');
@@ -120,7 +123,7 @@ function checkedConv2d(
   // taps that only ever read the padding (large dilations on small maps) are dropped; an explicit
   // Winograd request keeps the window it was asked for
   const live = alg === 'auto' || alg === 'gemm' ? liveWindow(p) : null;
-  if (live !== null) return liveWindowPlan(p, live, w.ptr, (q, wp) => planOf(op, q, wp, bp, min, max, act, alg, eager));
+  if (live !== null) return liveWindowPlan(p, live, w.ptr, (q, wp) => planOf(op, q, wp, bp, min, max, act, alg, eager), weights);
   return planOf(op, p, w.ptr, bp, min, max, act, alg, eager);
 }
 
