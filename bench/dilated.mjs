@@ -8,22 +8,14 @@
 // and undilated with 'gemm' (the same GEMM core) and 'auto' (Winograd where it wins). Peers: tfjs-backend-wasm (XNNPACK) and onnxruntime-web on the dilated layer. GFLOP/s =
 // 2·K·C·9·H·W ÷ time for every column (zero taps of the padding included, as every engine
 // computes them). Writes bench/results/dilated.json.
-import { writeFileSync, mkdirSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { writeFileSync } from 'node:fs';
 import { fill, relError } from './peers/common.mjs';
 import { measure, fmt, machineLine } from './harness.mjs';
+import { loadSimdnet, onePlan, resultsFile, timingFlags } from './cli.mjs';
 
-const argv = process.argv.slice(2);
-const arg = (k, d) => { const i = argv.indexOf(`--${k}`); return i >= 0 && i + 1 < argv.length ? argv[i + 1] : d; };
-const TIME = Number(arg('time', 800));
-const ROUNDS = Math.max(1, Number(arg('rounds', 3)));
-const FILTER = arg('filter', null)?.toLowerCase() ?? null;
-const PEERS = !argv.includes('--no-peers');
-const root = fileURLToPath(new URL('..', import.meta.url));
-const sd = await import(pathToFileURL(process.env.SIMDNET_DIST ?? `${root}dist/index.js`).href);
-await sd.init();
+const { TIME, ROUNDS, FILTER, PEERS } = timingFlags(800);
+const sd = await loadSimdnet();
 const m = machineLine();
-mkdirSync(`${root}bench/results`, { recursive: true });
 
 /** [name, C, K, H = W, rate] */
 const LAYERS = [
@@ -41,15 +33,8 @@ function planTask(c, k, hw, rate, algorithm, d) {
   const conv = new sd.nn.Conv2d(c, k, 3, { padding: rate, dilation: rate, algorithm });
   conv.weight.assign(d.w);
   conv.bias.assign(d.b);
-  const model = new sd.Sequential([conv], { inputShape: [c, hw, hw] });
-  const plan = sd.compile(model, { batchSize: 1 });
-  const x = sd.Tensor.from(d.x, [1, c, hw, hw]);
-  return {
-    algorithm: plan.info.steps[0].algorithm,
-    run: () => plan.run(x),
-    output: () => plan.run(x).toFloat32Array(),
-    dispose() { plan.dispose(); model.dispose(); x.dispose(); },
-  };
+  const p = onePlan(sd, conv, [1, c, hw, hw], d.x);
+  return { ...p, algorithm: p.plan.info.steps[0].algorithm };
 }
 
 let tfw = null, ort = null;
@@ -95,4 +80,4 @@ for (const [name, c, k, hw, rate] of LAYERS) {
   console.log(`${line} |${err > 1e-4 ? ` ⚠ ${err.toExponential(1)}` : ''}`);
   for (const e of extra) e.dispose();
 }
-writeFileSync(`${root}bench/results/dilated.json`, JSON.stringify({ ...m, rows }, null, 2));
+writeFileSync(resultsFile('dilated.json'), JSON.stringify({ ...m, rows }, null, 2));

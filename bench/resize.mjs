@@ -13,24 +13,15 @@
 // --concat: decoder blocks compiled with concatInPlace true (producers write into the concat's
 // output) and false (the concat copies), ms per run at batch 1 and 4.
 // Writes bench/results/resize.json.
-import { writeFileSync, mkdirSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { writeFileSync } from 'node:fs';
 import { fill, relError, nchwToNhwc, nhwcToNchw } from './peers/common.mjs';
 import { measure, fmt, machineLine } from './harness.mjs';
+import { arg, argv, loadSimdnet, onePlan, resultsFile, timingFlags } from './cli.mjs';
 
-const argv = process.argv.slice(2);
-const arg = (k, d) => { const i = argv.indexOf(`--${k}`); return i >= 0 && i + 1 < argv.length ? argv[i + 1] : d; };
-const TIME = Number(arg('time', 600));
-const ROUNDS = Math.max(1, Number(arg('rounds', 3)));
-const FILTER = arg('filter', null)?.toLowerCase() ?? null;
-const PEERS = !argv.includes('--no-peers');
-const root = fileURLToPath(new URL('..', import.meta.url));
-const sd = await import(pathToFileURL(process.env.SIMDNET_DIST ?? `${root}dist/index.js`).href);
-await sd.init();
-const before = arg('before', null) ? await import(pathToFileURL(arg('before')).href) : null;
-if (before) await before.init();
+const { TIME, ROUNDS, FILTER, PEERS } = timingFlags(600);
+const sd = await loadSimdnet();
+const before = arg('before', null) ? await loadSimdnet(arg('before')) : null;
 const m = machineLine();
-mkdirSync(`${root}bench/results`, { recursive: true });
 
 /** [name, input NCHW, interpolate options] — sizes as torchvision's heads ask for them. */
 const FORWARD = [
@@ -51,18 +42,10 @@ const FORWARD = [
 
 const size = (s) => s.reduce((a, b) => a * b, 1);
 
-/** A compiled one-layer plan of build b: run() and output(). */
+/** A compiled one-layer plan of build b (cli.mjs onePlan) with its output shape. */
 function planTask(b, shape, opts) {
-  const model = new b.Sequential([new b.nn.Upsample(opts)], { inputShape: shape.slice(1) });
-  const plan = b.compile(model, { batchSize: shape[0] });
-  const x = b.Tensor.from(fill(shape, 1), shape);
-  return {
-    model,
-    outShape: plan.outputShape,
-    run: () => plan.run(x),
-    output: () => plan.run(x).toFloat32Array(),
-    dispose() { plan.dispose(); model.dispose(); x.dispose(); },
-  };
+  const p = onePlan(b, new b.nn.Upsample(opts), shape, fill(shape, 1));
+  return { ...p, outShape: p.plan.outputShape };
 }
 
 let tf = null, ort = null;
@@ -224,4 +207,4 @@ if (argv.includes('--concat')) {
     }
   }
 }
-writeFileSync(`${root}bench/results/resize.json`, JSON.stringify({ ...m, rows }, null, 2));
+writeFileSync(resultsFile('resize.json'), JSON.stringify({ ...m, rows }, null, 2));
