@@ -19,6 +19,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { fmt, loadRuntimes, machineLine, maxRelError, ortSession, timeInto } from './harness.mjs';
+import { argmaxAgreement } from '../test/argmax-agreement.mjs';
 
 const argv = process.argv.slice(2);
 const arg = (k, d) => { const i = argv.indexOf(`--${k}`); return i >= 0 && i + 1 < argv.length ? argv[i + 1] : d; };
@@ -57,21 +58,6 @@ function models() {
     }
   }
   return list.filter((m) => !FILTER || FILTER.some((f) => m.arch.includes(f)));
-}
-
-/** The share of pixels of [1, C, H, W] maps whose argmax over C agrees. */
-function argmaxAgreement(a, b, [, c, h, w]) {
-  const hw = h * w;
-  let same = 0;
-  for (let p = 0; p < hw; p++) {
-    let ka = 0, kb = 0;
-    for (let k = 1; k < c; k++) {
-      if (a[k * hw + p] > a[ka * hw + p]) ka = k;
-      if (b[k * hw + p] > b[kb * hw + p]) kb = k;
-    }
-    if (ka === kb) same++;
-  }
-  return same / hw;
 }
 
 const rows = [];

@@ -20,6 +20,7 @@ import { memoryInfo } from '../src/index.js';
 import { ready } from './helpers.js';
 import { f32, f64, type Fixture } from './onnx-fixtures.js';
 import { PYTHON, maxRelError, runImported, skipReasonFor } from './pytorch-exports.js';
+import { argmaxAgreement } from './argmax-agreement.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIR = (process.env.SIMDNET_SEGMENTERS_DIR ?? `${ROOT}test-artifacts/segmenters`).replace(/\/?$/, '/');
@@ -36,21 +37,6 @@ interface Index { models: Record<string, { sizes: Record<string, { opsets: numbe
 const readIndex = (): Index | null => (existsSync(`${DIR}index.json`) ? JSON.parse(readFileSync(`${DIR}index.json`, 'utf8')) : null);
 
 const skipReason = skipReasonFor('test/segmenters.test.ts', DIR, SCRIPT, GENERATE);
-
-/** The share of pixels of [1, C, H, W] score maps whose argmax over C is the same. */
-function argmaxAgreement(a: ArrayLike<number>, b: ArrayLike<number>, [, c, h, w]: readonly number[]): number {
-  const hw = h * w;
-  let same = 0;
-  for (let p = 0; p < hw; p++) {
-    let ka = 0, kb = 0;
-    for (let k = 1; k < c; k++) {
-      if (a[k * hw + p] > a[ka * hw + p]) ka = k;
-      if (b[k * hw + p] > b[kb * hw + p]) kb = k;
-    }
-    if (ka === kb) same++;
-  }
-  return same / hw;
-}
 
 interface Row {
   model: string; size: string; opset: number;
