@@ -27,6 +27,65 @@ function reference(x: Float32Array, [n, cr, h, w]: number[], r: number, mode: 'C
   return y;
 }
 
+/**
+ * Layer l's backward at a seeded x of `shape` against central differences (both modes' tests);
+ * returns x, y and dy and dx of the training pass for further checks (the caller disposes them).
+ */
+function checkBackward(l: nn.Layer, shape: number[], seed: number, what: string): { x: Tensor; y: Tensor; dy: Tensor; dx: Tensor } {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const xs = randArray(size, seed), r = randArray(size, seed + 1);
+  const fwd = (v: Float32Array) => {
+    const t = Tensor.from(v, shape);
+    const y = l.forward([t], false);
+    const o = y.toFloat32Array();
+    t.dispose(); y.dispose();
+    return o;
+  };
+  const x = Tensor.from(xs, shape);
+  const y = l.forward([x], true);
+  const dy = Tensor.from(r, y.shape);
+  const [dx] = l.backward(dy) as Tensor[];
+  expect(dx.shape).toEqual(shape);
+  fdCheck({ x: xs, shape, r, forward: fwd, analytic: dx.toFloat32Array(), what });
+  return { x, y, dy, dx };
+}
+
+/**
+ * m's output on x is the same compiled, saved and loaded, and through io.toONNX → io.fromONNX
+ * (whose layers, when given, are onnxLayers); disposes m and x, and memory returns.
+ */
+function checkRoundTrips(m: Sequential, x: Tensor, base: number, onnxLayers?: string[]): void {
+  const want = m.predict(x);
+  const plan = compile(m, { batchSize: x.shape[0] });
+  expect(Array.from(plan.run(x).toFloat32Array())).toEqual(Array.from(want.toFloat32Array()));
+  const back = io.load(io.save(m));
+  const onnx = io.fromONNX(io.toONNX(m));
+  if (onnxLayers) expect(onnx.nodes.map((n) => n.layer.type)).toEqual(onnxLayers);
+  for (const g of [back, onnx]) {
+    const y = g.predict(x);
+    expect(Array.from(y.toFloat32Array())).toEqual(Array.from(want.toFloat32Array()));
+    y.dispose();
+  }
+  for (const d of [plan, back, onnx, m]) d.dispose();
+  want.dispose(); x.dispose();
+  expect(memoryInfo().bytesInUse).toBe(base);
+}
+
+/** The PyTorch-made network `name` (scripts/make-pixelshuffle-fixture.py) at every opset: layers checked by `layers`, eager and compiled within 1e-5. */
+function checkFixture(name: string, layers: (types: string[]) => void): void {
+  const dir = fileURLToPath(new URL('./fixtures/onnx-ops/', import.meta.url));
+  const fx = readFixtures(dir).find((f) => f.model === name)!;
+  for (const opset of fx.opsets) {
+    const g = io.fromONNX(readFileSync(`${dir}${name}.opset${opset}.onnx`));
+    layers(g.nodes.map((n) => n.layer.type));
+    expect(relError(run(g, fx), f32(fx.output.data))).toBeLessThanOrEqual(1e-5);
+    const x = Tensor.from(f32(fx.input.data), fx.input.shape);
+    const plan = compile(g, { batchSize: fx.input.shape[0] });
+    expect(relError(plan.run(x).toFloat32Array(), f32(fx.output.data))).toBeLessThanOrEqual(1e-5);
+    plan.dispose(); x.dispose(); g.dispose();
+  }
+}
+
 describe('nn.PixelShuffle', () => {
   it('matches the index reference in both modes over odd sizes and factors 1–3', () => {
     for (const mode of ['CRD', 'DCR'] as const)
@@ -45,22 +104,8 @@ describe('nn.PixelShuffle', () => {
 
   it('backward matches central differences (both modes)', () => {
     for (const mode of ['CRD', 'DCR'] as const) {
-      const shape = [2, 8, 3, 2];
-      const xs = randArray(96, 5), r = randArray(96, 6);
       const l = new nn.PixelShuffle(2, { mode });
-      const fwd = (v: Float32Array) => {
-        const t = Tensor.from(v, shape);
-        const y = l.forward([t], false);
-        const o = y.toFloat32Array();
-        t.dispose(); y.dispose();
-        return o;
-      };
-      const x = Tensor.from(xs, shape);
-      const y = l.forward([x], true);
-      const dy = Tensor.from(r, y.shape);
-      const [dx] = l.backward(dy);
-      expect(dx.shape).toEqual(shape);
-      fdCheck({ x: xs, shape, r, forward: fwd, analytic: dx.toFloat32Array(), what: `PixelShuffle ${mode} dx` });
+      const { x, y, dy, dx } = checkBackward(l, [2, 8, 3, 2], 5, `PixelShuffle ${mode} dx`);
       for (const t of [x, y, dy, dx]) t.dispose();
       l.dispose();
     }
@@ -69,36 +114,13 @@ describe('nn.PixelShuffle', () => {
   it('compiles, saves, loads and exports to ONNX with the same outputs; refuses channels not divisible by r²', () => {
     const base = memoryInfo().bytesInUse;
     const m = new Sequential([new nn.Conv2d(2, 12, 3, { padding: 1 }), new nn.PixelShuffle(2, { mode: 'DCR' })], { inputShape: [2, 4, 5], seed: 3 });
-    const x = Tensor.from(randArray(2 * 2 * 20, 9), [2, 2, 4, 5]);
-    const want = m.predict(x);
-    const plan = compile(m, { batchSize: 2 });
-    expect(Array.from(plan.run(x).toFloat32Array())).toEqual(Array.from(want.toFloat32Array()));
-    const back = io.load(io.save(m));
-    const onnx = io.fromONNX(io.toONNX(m));
-    for (const g of [back, onnx]) {
-      const y = g.predict(x);
-      expect(Array.from(y.toFloat32Array())).toEqual(Array.from(want.toFloat32Array()));
-      y.dispose();
-    }
+    checkRoundTrips(m, Tensor.from(randArray(2 * 2 * 20, 9), [2, 2, 4, 5]), base);
     expect(() => new Sequential([new nn.PixelShuffle(2)], { inputShape: [6, 2, 2] })).toThrow(/channels a multiple of upscaleFactor² = 4/);
     expect(() => new nn.PixelShuffle(2, { mode: 'XYZ' as never })).toThrow(/mode must be 'CRD'/);
-    for (const d of [plan, back, onnx, m]) d.dispose();
-    want.dispose(); x.dispose();
-    expect(memoryInfo().bytesInUse).toBe(base);
   });
 
   it("imports PyTorch's pixel-shuffle network (DepthToSpace CRD) and matches it, eager and compiled", () => {
-    const dir = fileURLToPath(new URL('./fixtures/onnx-ops/', import.meta.url));
-    const fx = readFixtures(dir).find((f) => f.model === 'pixel_shuffle')!;
-    for (const opset of fx.opsets) {
-      const g = io.fromONNX(readFileSync(`${dir}pixel_shuffle.opset${opset}.onnx`));
-      expect(g.nodes.map((n) => n.layer.type)).toContain('PixelShuffle');
-      expect(relError(run(g, fx), f32(fx.output.data))).toBeLessThanOrEqual(1e-5);
-      const x = Tensor.from(f32(fx.input.data), fx.input.shape);
-      const plan = compile(g, { batchSize: fx.input.shape[0] });
-      expect(relError(plan.run(x).toFloat32Array(), f32(fx.output.data))).toBeLessThanOrEqual(1e-5);
-      plan.dispose(); x.dispose(); g.dispose();
-    }
+    checkFixture('pixel_shuffle', (types) => expect(types).toContain('PixelShuffle'));
   });
 });
 
@@ -146,22 +168,9 @@ describe('ops.pixelShuffle / ops.pixelUnshuffle and nn.PixelUnshuffle', () => {
 
   it('backward ops and nn.PixelUnshuffle backward match central differences; arguments are checked', () => {
     for (const mode of ['CRD', 'DCR'] as const) {
-      const shape = [2, 3, 4, 6];
-      const xs = randArray(144, 15), r = randArray(144, 16);
       const l = new nn.PixelUnshuffle(2, { mode });
-      const fwd = (v: Float32Array) => {
-        const t = Tensor.from(v, shape);
-        const y = l.forward([t], false);
-        const o = y.toFloat32Array();
-        t.dispose(); y.dispose();
-        return o;
-      };
-      const x = Tensor.from(xs, shape);
-      const y = l.forward([x], true);
+      const { x, y, dy, dx } = checkBackward(l, [2, 3, 4, 6], 15, `PixelUnshuffle ${mode} dx`);
       expect(y.shape).toEqual([2, 12, 2, 3]);
-      const dy = Tensor.from(r, y.shape);
-      const [dx] = l.backward(dy);
-      fdCheck({ x: xs, shape, r, forward: fwd, analytic: dx.toFloat32Array(), what: `PixelUnshuffle ${mode} dx` });
       const dx2 = ops.pixelUnshuffleBackward(dy, 2, { mode });
       expect(Array.from(dx2.toFloat32Array())).toEqual(Array.from(dx.toFloat32Array()));
       const dz = ops.pixelShuffleBackward(x, 2, { mode });
@@ -182,22 +191,8 @@ describe('ops.pixelShuffle / ops.pixelUnshuffle and nn.PixelUnshuffle', () => {
     const base = memoryInfo().bytesInUse;
     for (const mode of ['CRD', 'DCR'] as const) {
       const m = new Sequential([new nn.Conv2d(2, 3, 3, { padding: 1 }), new nn.PixelUnshuffle(2, { mode }), new nn.Conv2d(12, 4, 1)], { inputShape: [2, 6, 10], seed: 4 });
-      const x = Tensor.from(randArray(2 * 2 * 60, 9), [2, 2, 6, 10]);
-      const want = m.predict(x);
-      const plan = compile(m, { batchSize: 2 });
-      expect(Array.from(plan.run(x).toFloat32Array())).toEqual(Array.from(want.toFloat32Array()));
-      const back = io.load(io.save(m));
-      const onnx = io.fromONNX(io.toONNX(m));
-      expect(onnx.nodes.map((n) => n.layer.type), mode).toEqual(['Conv2d', 'PixelUnshuffle', 'Conv2d']);
-      for (const g of [back, onnx]) {
-        const y = g.predict(x);
-        expect(Array.from(y.toFloat32Array())).toEqual(Array.from(want.toFloat32Array()));
-        y.dispose();
-      }
-      for (const d of [plan, back, onnx, m]) d.dispose();
-      want.dispose(); x.dispose();
+      checkRoundTrips(m, Tensor.from(randArray(2 * 2 * 60, 9), [2, 2, 6, 10]), base, ['Conv2d', 'PixelUnshuffle', 'Conv2d']);
     }
-    expect(memoryInfo().bytesInUse).toBe(base);
   });
 
   it('imports ONNX SpaceToDepth and the hand-written DepthToSpace pattern (Reshape → Transpose → Reshape, DCR)', () => {
@@ -220,16 +215,6 @@ describe('ops.pixelShuffle / ops.pixelUnshuffle and nn.PixelUnshuffle', () => {
   });
 
   it("imports PyTorch's pixel-unshuffle network (both of the exporter's forms fused), eager and compiled", () => {
-    const dir = fileURLToPath(new URL('./fixtures/onnx-ops/', import.meta.url));
-    const fx = readFixtures(dir).find((f) => f.model === 'pixel_unshuffle')!;
-    for (const opset of fx.opsets) {
-      const g = io.fromONNX(readFileSync(`${dir}pixel_unshuffle.opset${opset}.onnx`));
-      expect(g.nodes.map((n) => n.layer.type)).toEqual(['PixelUnshuffle', 'Conv2d', 'ReLU', 'PixelUnshuffle', 'Conv2d', 'PixelShuffle', 'Conv2d']);
-      expect(relError(run(g, fx), f32(fx.output.data))).toBeLessThanOrEqual(1e-5);
-      const x = Tensor.from(f32(fx.input.data), fx.input.shape);
-      const plan = compile(g, { batchSize: fx.input.shape[0] });
-      expect(relError(plan.run(x).toFloat32Array(), f32(fx.output.data))).toBeLessThanOrEqual(1e-5);
-      plan.dispose(); x.dispose(); g.dispose();
-    }
+    checkFixture('pixel_unshuffle', (types) => expect(types).toEqual(['PixelUnshuffle', 'Conv2d', 'ReLU', 'PixelUnshuffle', 'Conv2d', 'PixelShuffle', 'Conv2d']));
   });
 });
