@@ -9,6 +9,7 @@ import { heap, initWithDefault, type BuildName } from '../src/wasm/engine.js';
 import { threadSupport } from '../src/threads/pool.js';
 import { nodeSpawner } from '../src/threads/spawn-node.js';
 import { setSplitThreshold } from '../src/threads/split.js';
+import { rng } from '../examples/rng.js';
 
 export const WASM_PATH = fileURLToPath(new URL('../dist/simdnet.wasm', import.meta.url));
 
@@ -42,17 +43,8 @@ export async function ready(): Promise<void> {
   if (info.build !== BUILD || info.threads < 2) throw new Error(`expected the ${BUILD} build on threads, got ${JSON.stringify(info)}`);
 }
 
-/** Deterministic uniform numbers in [lo, hi) (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic uniform numbers in [0, 1) (mulberry32; the examples' generator, examples/rng.js). */
+export { rng };
 
 export function randArray(n: number, seed: number, lo = -1, hi = 1): Float32Array {
   const r = rng(seed);

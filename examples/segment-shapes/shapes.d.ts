@@ -18,7 +18,7 @@ export const CLASS_NAMES: string[];
 export const KINDS: Kind[];
 export const CLASS_COLOURS: RGB[];
 export const NORMALIZE: { mean: number; std: number };
-export function rng(seed: number): () => number;
+export { rng } from '../rng.js';
 export function contrastingColour(r: () => number, avoid: number[][], apart?: number): number[];
 export function makeShape(r: () => number, kind: Kind, cx: number, cy: number, radius: number, colour: number[]): Shape;
 export function randomScene(seed: number): Scene;

@@ -9,6 +9,10 @@
 // (what the network reads) and a class mask (what it learns): a pixel belongs to the top-most shape
 // covering its centre; a ring's hole shows what lies under it.
 
+import { rng } from '../rng.js';
+
+export { rng };
+
 export const SIZE = 64;
 export const CLASS_NAMES = ['background', 'circle', 'rectangle', 'triangle', 'ring'];
 export const KINDS = ['circle', 'rectangle', 'triangle', 'ring'];
@@ -16,18 +20,6 @@ export const KINDS = ['circle', 'rectangle', 'triangle', 'ring'];
 export const CLASS_COLOURS = [[0, 0, 0], [255, 64, 129], [41, 182, 246], [255, 202, 40], [124, 77, 255]];
 /** The network's input: (rgb − mean) / std per channel. */
 export const NORMALIZE = { mean: 0.5, std: 0.25 };
-
-/** A seeded generator of floats in [0, 1) (mulberry32). */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const uniform = (r, lo, hi) => lo + (hi - lo) * r();
 
