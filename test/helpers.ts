@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { expect } from 'vitest';
-import { init, memoryInfo } from '../src/index.js';
+import { Tensor, init, memoryInfo } from '../src/index.js';
 import { heap, initWithDefault, type BuildName } from '../src/wasm/engine.js';
 import { threadSupport } from '../src/threads/pool.js';
 import { nodeSpawner } from '../src/threads/spawn-node.js';
@@ -109,6 +109,17 @@ export function expectCanariesIntact(what = ''): void {
 
 export function bytesInUse(): number {
   return memoryInfo().bytesInUse;
+}
+
+/** x ↦ layer l's eager forward (training false) on x of `shape`: fdCheck's forward for a layer. */
+export function layerForward(l: { forward(inputs: readonly Tensor[], training: boolean): Tensor }, shape: readonly number[]): (x: Float32Array) => Float32Array {
+  return (v) => {
+    const t = Tensor.from(v, shape);
+    const y = l.forward([t], false);
+    const out = y.toFloat32Array();
+    t.dispose(); y.dispose();
+    return out;
+  };
 }
 
 /**

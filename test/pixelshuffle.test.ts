@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Sequential, Tensor, compile, io, memoryInfo, nn, ops } from '../src/index.js';
-import { fdCheck, randArray, ready } from './helpers.js';
+import { fdCheck, layerForward, randArray, ready } from './helpers.js';
 import { f32, model, node, readFixtures, relError, run } from './onnx-fixtures.js';
 
 beforeAll(ready);
@@ -34,19 +34,12 @@ function reference(x: Float32Array, [n, cr, h, w]: number[], r: number, mode: 'C
 function checkBackward(l: nn.Layer, shape: number[], seed: number, what: string): { x: Tensor; y: Tensor; dy: Tensor; dx: Tensor } {
   const size = shape.reduce((a, b) => a * b, 1);
   const xs = randArray(size, seed), r = randArray(size, seed + 1);
-  const fwd = (v: Float32Array) => {
-    const t = Tensor.from(v, shape);
-    const y = l.forward([t], false);
-    const o = y.toFloat32Array();
-    t.dispose(); y.dispose();
-    return o;
-  };
   const x = Tensor.from(xs, shape);
   const y = l.forward([x], true);
   const dy = Tensor.from(r, y.shape);
   const [dx] = l.backward(dy) as Tensor[];
   expect(dx.shape).toEqual(shape);
-  fdCheck({ x: xs, shape, r, forward: fwd, analytic: dx.toFloat32Array(), what });
+  fdCheck({ x: xs, shape, r, forward: layerForward(l, shape), analytic: dx.toFloat32Array(), what });
   return { x, y, dy, dx };
 }
 
