@@ -15,6 +15,11 @@ const MAX_TAPS = 32, MAX_OUT = 16;
  * GEMM), a short reduction into few channels (each block of 3 channels reads the input again).
  */
 export function directQs8Runs(p: ConvGeom): boolean {
+  return shortQs8Runs(p) || lanesQs8Runs(p);
+}
+
+/** The pixels-in-lanes kernel of short reductions (conv2d_qs8_s1_minmax_simd). */
+function shortQs8Runs(p: ConvGeom): boolean {
   const { g } = p;
   return p.groups === 1 && g.sw === 1 && g.dw === 1 && g.dh === 1 && g.kh * g.kw > 1 && p.c * g.kh * g.kw <= MAX_TAPS && p.o <= MAX_OUT;
 }
@@ -24,6 +29,7 @@ export function directQs8Runs(p: ConvGeom): boolean {
  * listed in owned with what this adds (freed with the Prepared).
  */
 export function prepareDirectQs8(p: ConvGeom, w: Int8Array, bias: number, scale: number, rq: number, zx: number, mode: number, owned: number[]): Prepared {
+  if (!shortQs8Runs(p)) return prepareLanesQs8(p, w, bias, scale, rq, mode, owned);
   const { g } = p;
   const quads = mode >= 1;
   const Hp = (g.oh - 1) * g.sh + g.kh;
@@ -47,6 +53,80 @@ export function prepareDirectQs8(p: ConvGeom, w: Int8Array, bias: number, scale:
     for (let n = 0; n < p.n; n++) {
       k.pad_qs8_simd(inputs[0] + n * p.c * hw, scratch, p.c, p.h, p.wd, g.padTop, g.padLeft, Hp, Wp, zx);
       k.conv2d_qs8_s1_minmax_simd(scratch, wp, offsets, bias, scale, yp + n * p.o * ohw, params, rq);
+    }
+  });
+}
+
+/** Output channels per block of the lanes kernel (assembly/conv2d-lanes-qs8.ts): 4 vectors of i32 sums. */
+const LANES = 16;
+
+/**
+ * Whether the lanes kernel (output channels in the lanes, input channels-last) runs geometry p: one
+ * group, dilation 1 along the width, a window wider than one tap, and a small problem (LeNet's c3
+ * and c5: few output pixels and channels, where the GEMM's packing and 8-pixel tiles cost as much as
+ * the products); larger layers keep the GEMM, a single output pixel the GEMV.
+ */
+export function lanesQs8Runs(p: ConvGeom): boolean {
+  const { g } = p;
+  return p.groups === 1 && g.dw === 1 && g.kh * g.kw > 1 && p.o <= 128 && g.oh * g.ow >= 2 && g.oh * g.ow <= 256 && p.c * g.kh * g.kw <= 1024 && p.c * p.h * p.wd <= 8192;
+}
+
+/**
+ * The lanes kernel's packed weights from w [O, C, kh, kw]: per block of 16 output channels, per
+ * kernel row ki and pair / quad m of the row's kw·C taps taken channels-last (tap t: kj = ⌊t / C⌋,
+ * c = t mod C), the 16 channels' i32 (i16 pair or i8 quad; zero past O and past kw·C).
+ */
+export function lanesWeights(data: Int8Array, O: number, C: number, kh: number, kw: number, quads: boolean): Int32Array {
+  const per = quads ? 4 : 2, run = kw * C, nk = Math.ceil(run / per), blocks = Math.ceil(O / LANES);
+  const v = new Int32Array(blocks * kh * nk * LANES);
+  let at = 0;
+  for (let b = 0; b < blocks; b++) for (let ki = 0; ki < kh; ki++) for (let m = 0; m < nk; m++) {
+    for (let r = 0; r < LANES; r++) {
+      const o = LANES * b + r;
+      let word = 0;
+      for (let u = 0; u < per; u++) {
+        const t = m * per + u, kj = Math.floor(t / C), c = t % C;
+        const q = o < O && t < run ? data[((o * C + c) * kh + ki) * kw + kj] : 0;
+        word |= quads ? (q & 0xff) << (8 * u) : (q & 0xffff) << (16 * u);
+      }
+      v[at++] = word;
+    }
+  }
+  return v;
+}
+
+/** Prepares the lanes kernel (arguments as prepareDirectQs8's). */
+function prepareLanesQs8(p: ConvGeom, w: Int8Array, bias: number, scale: number, rq: number, mode: number, owned: number[]): Prepared {
+  const { g } = p;
+  const quads = mode >= 1, es = quads ? 1 : 2, per = quads ? 4 : 2;
+  const Hp = Math.max((g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1, g.padTop + p.h);
+  const Wp = Math.max((g.ow - 1) * g.sw + g.kw, g.padLeft + p.wd);
+  const h = heap(), k = kernels();
+  const O16 = Math.ceil(p.o / LANES) * LANES;
+  const own = (values: Int32Array | Float32Array): number => {
+    const ptr = h.alloc(values.byteLength);
+    owned.push(ptr);
+    new Uint8Array(h.u8view().buffer, ptr, values.byteLength).set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+    return ptr;
+  };
+  const wp = own(lanesWeights(w, p.o, p.c, g.kh, g.kw, quads));
+  const padded = (src: number, f32: boolean) => {
+    const v = f32 ? new Float32Array(O16) : new Int32Array(O16);
+    v.set(f32 ? h.f32view().subarray(src >>> 2, (src >>> 2) + p.o) : h.i32view().subarray(src >>> 2, (src >>> 2) + p.o));
+    return own(v);
+  };
+  const bp = padded(bias, false), sp = padded(scale, true);
+  const nk = Math.ceil((g.kw * p.c) / per);
+  const params = paramBlock([g.kh, nk, g.dh * Wp * p.c * es, g.oh, g.ow, g.sh * Wp * p.c * es, g.sw * p.c * es, p.o]);
+  owned.push(params);
+  const padParams = paramBlock([p.c, p.h, p.wd, g.padTop, g.padLeft, Hp, Wp]);
+  owned.push(padParams);
+  const bufBytes = Math.ceil((Hp * Wp * p.c * es + 32) / 16) * 16;
+  const hw = p.h * p.wd, ohw = g.oh * g.ow;
+  return prepared([p.n, p.o, g.oh, g.ow], bufBytes, owned, (inputs, yp, scratch) => {
+    for (let n = 0; n < p.n; n++) {
+      k.qs8_nhwc_pad_simd(inputs[0] + n * p.c * hw, scratch, padParams, rq);
+      k.conv2d_qs8_lanes_minmax_simd(scratch, wp, bp, sp, yp + n * p.o * ohw, params, rq);
     }
   });
 }
