@@ -2,7 +2,6 @@
 // on a few input channels (LeNet's 5×5 on one plane), where packing the GEMM's panels and its row
 // tiles of four output channels cost as much as the products.
 import { heap, kernels } from '../wasm/engine.js';
-import { directWeights } from '../wasm/qs8-layout.js';
 import { paramBlock, prepared, type Prepared } from './prepared.js';
 import type { ConvGeom } from './conv2d-common.js';
 
@@ -33,28 +32,70 @@ export function prepareDirectQs8(p: ConvGeom, w: Int8Array, bias: number, scale:
   const { g } = p;
   const quads = mode >= 1;
   const Hp = (g.oh - 1) * g.sh + g.kh;
-  // every step's reads: a step is up to 16 pixels wide, plus its taps rounded up to quads, plus a load
-  const Wp = Math.ceil(Math.max(g.padLeft + p.wd + 16, Math.max(g.ow, 16) + 4 * Math.ceil(g.kw / 4) + 16) / 16) * 16;
-  const packed = directWeights(w, p.o, p.c, g.kh, g.kw, quads);
+  // a step reads 8 pixels from its first, plus the window's kw − 1 columns
+  const Wb = Math.ceil((Math.max(g.ow, 8) + g.kw - 1) / 16) * 16;
+  const Wa = Math.ceil((Math.max(g.padLeft + p.wd, Wb) + 16) / 16) * 16;
+  const groups = tapGroups(p.c, g.kh, g.kw, quads);
   const h = heap(), k = kernels();
+  const packed = groupWeights(w, p.o, p.c, g.kh, g.kw, groups, quads);
   const wp = h.alloc(packed.byteLength);
   owned.push(wp);
   h.i32view().set(packed, wp >>> 2);
-  const per = quads ? 4 : 2, nk = Math.ceil(g.kw / per);
-  const off: number[] = [];
-  for (let c = 0; c < p.c; c++) for (let ki = 0; ki < g.kh; ki++) for (let m = 0; m < nk; m++) off.push(c * Hp * Wp + ki * Wp + m * per);
-  const offsets = paramBlock(off);
+  // plane bytes: the V (V4) and H (H4) planes of a channel
+  const plane = Hp * Wb * 4;
+  const offsets = paramBlock(groups.map((t) => t.c * 2 * plane + (t.vertical ? 0 : plane) + (t.ki * Wb + t.kj) * 4));
   owned.push(offsets);
-  const params = paramBlock([Wp, off.length, g.sh, g.oh, g.ow, p.o]);
+  const params = paramBlock([Wb, groups.length, g.sh, g.oh, g.ow, p.o]);
   owned.push(params);
-  const padBytes = Math.ceil((p.c * Hp * Wp + 32) / 16) * 16;
+  const pairParams = paramBlock([p.c, p.h, p.wd, g.padTop, g.padLeft, Hp, Wa, Wb]);
+  owned.push(pairParams);
+  const padBytes = Math.ceil((Hp * Wa + 16) / 16) * 16;
   const hw = p.h * p.wd, ohw = g.oh * g.ow;
-  return prepared([p.n, p.o, g.oh, g.ow], padBytes, owned, (inputs, yp, scratch) => {
+  return prepared([p.n, p.o, g.oh, g.ow], padBytes + p.c * 2 * plane + 16, owned, (inputs, yp, scratch) => {
     for (let n = 0; n < p.n; n++) {
-      k.pad_qs8_simd(inputs[0] + n * p.c * hw, scratch, p.c, p.h, p.wd, g.padTop, g.padLeft, Hp, Wp, zx);
-      k.conv2d_qs8_s1_minmax_simd(scratch, wp, offsets, bias, scale, yp + n * p.o * ohw, params, rq);
+      k.qs8_tap_pairs_simd(inputs[0] + n * p.c * hw, scratch, scratch + padBytes, pairParams, rq);
+      k.conv2d_qs8_s1_minmax_simd(scratch + padBytes, wp, offsets, bias, scale, yp + n * p.o * ohw, params, rq);
     }
   });
+}
+
+/** A tap group of the direct kernel: kernel rows ki … (V: down the column kj) or taps kj … along row ki (H). */
+interface TapGroup { c: number; ki: number; kj: number; vertical: boolean }
+
+/**
+ * The direct kernel's tap groups of a window (assembly/conv2d-direct-qs8.ts): per channel, kernel
+ * rows by pairs (quads) down each column, then the rows left over by pairs (quads) along the row.
+ */
+export function tapGroups(C: number, kh: number, kw: number, quads: boolean): TapGroup[] {
+  const per = quads ? 4 : 2, out: TapGroup[] = [];
+  for (let c = 0; c < C; c++) {
+    let ki = 0;
+    for (; ki + per <= kh; ki += per) for (let kj = 0; kj < kw; kj++) out.push({ c, ki, kj, vertical: true });
+    for (; ki < kh; ki++) for (let kj = 0; kj < kw; kj += per) out.push({ c, ki, kj, vertical: false });
+  }
+  return out;
+}
+
+/**
+ * The direct kernel's packed weights from w [O, C, kh, kw]: per block of 3 output channels (zero
+ * past O), per tap group, the 3 channels' i32: the group's taps as an i16 pair (plain) or i8 quad
+ * (relaxed dot), zero past the window.
+ */
+export function groupWeights(data: Int8Array, O: number, C: number, kh: number, kw: number, groups: TapGroup[], quads: boolean): Int32Array {
+  const blocks = Math.ceil(O / 3), per = quads ? 4 : 2;
+  const v = new Int32Array(blocks * groups.length * 3);
+  let at = 0;
+  for (let b = 0; b < blocks; b++) for (const t of groups) for (let r = 0; r < 3; r++) {
+    const o = 3 * b + r;
+    let word = 0;
+    for (let u = 0; u < per; u++) {
+      const ki = t.vertical ? t.ki + u : t.ki, kj = t.vertical ? t.kj : t.kj + u;
+      const q = o < O && ki < kh && kj < kw ? data[((o * C + t.c) * kh + ki) * kw + kj] : 0;
+      word |= quads ? (q & 0xff) << (8 * u) : (q & 0xffff) << (16 * u);
+    }
+    v[at++] = word;
+  }
+  return v;
 }
 
 /** Output channels per block of the lanes kernel (assembly/conv2d-lanes-qs8.ts): 4 vectors of i32 sums. */
