@@ -31,7 +31,7 @@ import { roundZy, store8, rdotMode, RQ_QMIN, RQ_QMAX } from "./qs8-common";
 }
 
 @inline function blockPixels(
-  QUADS: bool, xb: usize, wb: usize, kh: i32, nk: i32, kStep: usize, bp: usize, sp: usize, y: usize, nb: i32,
+  QUADS: bool, xb: usize, wb: usize, A: i32, sa: usize, B: i32, sb: usize, nk: i32, bp: usize, sp: usize, y: usize, nb: i32,
   oh: i32, ow: i32, rowStep: usize, pixStep: usize, rq: usize,
 ): void {
   const P = oh * ow;
@@ -45,8 +45,8 @@ import { roundZy, store8, rdotMode, RQ_QMIN, RQ_QMAX } from "./qs8-common";
     if (++ox == ow) { ox = 0; oy++; }
     let a0 = b0, a1 = b1, a2 = b2, a3 = b3, c0 = b0, c1 = b1, c2 = b2, c3 = b3;
     let w = wb;
-    for (let ki = 0; ki < kh; ki++) {
-      const r = <usize>ki * kStep;
+    for (let ia = 0; ia < A; ia++) for (let ib = 0; ib < B; ib++) {
+      const r = <usize>ia * sa + <usize>ib * sb;
       let u0 = x0 + r, u1 = x1 + r;
       for (let m = 0; m < nk; m++) {
         const w0 = v128.load(w), w1 = v128.load(w, 16), w2 = v128.load(w, 32), w3 = v128.load(w, 48);
@@ -62,45 +62,52 @@ import { roundZy, store8, rdotMode, RQ_QMIN, RQ_QMAX } from "./qs8-common";
 }
 
 /**
- * y[o, oy, ox] = requant(bias[o] + Σ_{ki, m} w[o, ki, m] · x̃[origin(oy, ox) + ki·kStep + 4m]) for one
- * image: xb the channels-last padded input (qs8_nhwc_pad_simd), m over the nk pairs (i16) or quads
- * (bytes, modes ≥ 1 of the relaxed builds) of a window row's kw·C taps, a window's origin
- * oy·rowStep + ox·pixStep (bytes). wPtr: per block of 16 output channels, per ki and m, 16 i32 (the
- * channels' pairs / quads, zero past O); bias i32 and scale f32 read up to a multiple of 16
- * channels; y int8 [O, oh, ow]. paramsPtr: i32 [kh, nk, kStep, oh, ow, rowStep, pixStep, O].
+ * y[o, oy, ox] = requant(bias[o] + Σ_{a, b, m} w[o, a, b, m] · x̃[origin(oy, ox) + a·sa + b·sb + 4m])
+ * for one image, x̃ at xb: pairs (i16) or quads (bytes, modes ≥ 1 of the relaxed builds) of taps,
+ * 4 bytes each, a window's origin at oy·rowStep + ox·pixStep (bytes). The plain pairs read the
+ * channel-pair planes of qs8_channel_pairs_simd (a: channel pairs, b: kernel rows, m: kernel
+ * columns); the quads the channels-last copy of qs8_nhwc_pad_simd (A = 1, b: kernel rows, m: the
+ * quads of a window row's kw·C taps). wPtr: per block of 16 output channels, per (a, b, m), 16 i32
+ * (the channels' pairs / quads, zero past O); bias i32 and scale f32 read up to a multiple of 16
+ * channels; y int8 [O, oh, ow]. paramsPtr: i32 [A, sa, B, sb, nk, oh, ow, rowStep, pixStep, O].
  */
 export function conv2d_qs8_lanes_minmax_simd(xb: usize, wPtr: usize, biasPtr: usize, scalePtr: usize, yPtr: usize, paramsPtr: usize, rqPtr: usize): void {
-  const kh = load<i32>(paramsPtr), nk = load<i32>(paramsPtr, 4), kStep = <usize>load<i32>(paramsPtr, 8);
-  const oh = load<i32>(paramsPtr, 12), ow = load<i32>(paramsPtr, 16);
-  const rowStep = <usize>load<i32>(paramsPtr, 20), pixStep = <usize>load<i32>(paramsPtr, 24), O = load<i32>(paramsPtr, 28);
+  const A = load<i32>(paramsPtr), sa = <usize>load<i32>(paramsPtr, 4), B = load<i32>(paramsPtr, 8), sb = <usize>load<i32>(paramsPtr, 12);
+  const nk = load<i32>(paramsPtr, 16), oh = load<i32>(paramsPtr, 20), ow = load<i32>(paramsPtr, 24);
+  const rowStep = <usize>load<i32>(paramsPtr, 28), pixStep = <usize>load<i32>(paramsPtr, 32), O = load<i32>(paramsPtr, 36);
   const quads = ASC_FEATURE_RELAXED_SIMD && rdotMode(rqPtr) >= 1;
   const P = <usize>(oh * ow);
   for (let o0 = 0; o0 < O; o0 += 16) {
-    const wb = wPtr + <usize>(o0 >> 4) * <usize>(kh * nk * 64);
+    const wb = wPtr + <usize>(o0 >> 4) * <usize>(A * B * nk * 64);
     const bp = biasPtr + (<usize>o0 << 2), sp = scalePtr + (<usize>o0 << 2), y = yPtr + <usize>o0 * P;
-    if (quads) blockPixels(true, xb, wb, kh, nk, kStep, bp, sp, y, O - o0, oh, ow, rowStep, pixStep, rqPtr);
-    else blockPixels(false, xb, wb, kh, nk, kStep, bp, sp, y, O - o0, oh, ow, rowStep, pixStep, rqPtr);
+    if (quads) blockPixels(true, xb, wb, A, sa, B, sb, nk, bp, sp, y, O - o0, oh, ow, rowStep, pixStep, rqPtr);
+    else blockPixels(false, xb, wb, A, sa, B, sb, nk, bp, sp, y, O - o0, oh, ow, rowStep, pixStep, rqPtr);
   }
 }
 
 /**
  * Copies x int8 [C, H, W] channels-last into d [Hp][Wp][C], image row iy at padded row iy + pt,
  * column ix at ix + pl, zx (rqPtr) everywhere else: as i16 (plain pairs) or as bytes (relaxed-dot
- * modes ≥ 1; x ^ 0x80 in mode 2). paramsPtr: i32 [C, H, W, pt, pl, Hp, Wp]. Writes up to 16 bytes
- * past the Hp·Wp·C elements.
+ * modes ≥ 1; x ^ 0x80 in mode 2). paramsPtr: i32 [C, H, W, pt, pl, Hp, Wp, tbl]: tbl 0 copies byte
+ * by byte, else it points at the swizzles of a block of 16 pixels (C ≤ 8; src/ops/conv2d-direct-qs8.ts,
+ * nhwcSwizzles): per output vector j (C of them, 2C for i16), per channel c, the 16 indices that
+ * pick channel c's bytes of the 16 pixels into it (0x80 elsewhere; an i16 takes its byte high and is
+ * shifted down). Reads up to 15 bytes past an image row; writes up to 16·C·2 bytes past the
+ * Hp·Wp·C elements.
  */
 export function qs8_nhwc_pad_simd(x: usize, d: usize, paramsPtr: usize, rqPtr: usize): void {
   const C = load<i32>(paramsPtr), H = load<i32>(paramsPtr, 4), W = load<i32>(paramsPtr, 8);
   const pt = load<i32>(paramsPtr, 12), pl = load<i32>(paramsPtr, 16), Hp = load<i32>(paramsPtr, 20), Wp = load<i32>(paramsPtr, 24);
+  const tbl = <usize>load<i32>(paramsPtr, 28);
   const quads = ASC_FEATURE_RELAXED_SIMD && rdotMode(rqPtr) >= 1;
   const flip: i32 = ASC_FEATURE_RELAXED_SIMD && rdotMode(rqPtr) == 2 ? 0x80 : 0;
+  const fv = i8x16.splat(<i8>flip);
   const zx = load<i32>(rqPtr);
-  const n = Hp * Wp * C;
-  const bytes = quads ? n : 2 * n;
   const z = quads ? i8x16.splat(<i8>(zx ^ flip)) : i16x8.splat(<i16>zx);
-  // fill with the zero point only where the image does not land (the border); C·W runs in between
-  const rowBytes = quads ? Wp * C : 2 * Wp * C;
-  const inBytes = quads ? W * C : 2 * W * C, leftBytes = quads ? pl * C : 2 * pl * C;
+  const es = quads ? 1 : 2;
+  const rowBytes = Wp * C * es, inBytes = W * C * es, leftBytes = pl * C * es;
+  const plane = <usize>(H * W), nOut = quads ? C : 2 * C;
+  // row by row, left border, image, right border: a block's overrun past the image is rewritten
   for (let j = 0; j < Hp; j++) {
     const row = d + <usize>(j * rowBytes);
     const iy = j - pt;
@@ -109,13 +116,61 @@ export function qs8_nhwc_pad_simd(x: usize, d: usize, paramsPtr: usize, rqPtr: u
       continue;
     }
     for (let i = 0; i < leftBytes; i += 16) v128.store(row + <usize>i, z);
+    const dst = row + <usize>leftBytes, src = x + <usize>(iy * W);
+    if (tbl != 0) {
+      for (let ix = 0; ix < W; ix += 16) {
+        let t = tbl, o = dst + <usize>(ix * C * es);
+        for (let k = 0; k < nOut; k++) {
+          let v = i8x16.splat(0);
+          for (let c = 0; c < C; c++) {
+            v = v128.or(v, i8x16.swizzle(v128.load(src + <usize>c * plane + <usize>ix), v128.load(t)));
+            t += 16;
+          }
+          v128.store(o, quads ? v128.xor(v, fv) : i16x8.shr_s(v, 8));
+          o += 16;
+        }
+      }
+    } else {
+      for (let c = 0; c < C; c++) {
+        const s = src + <usize>c * plane;
+        if (quads) for (let ix = 0; ix < W; ix++) store<u8>(dst + <usize>(ix * C + c), load<u8>(s + <usize>ix) ^ <u8>flip);
+        else for (let ix = 0; ix < W; ix++) store<i16>(dst + (<usize>(ix * C + c) << 1), <i16>load<i8>(s + <usize>ix));
+      }
+    }
     for (let i = leftBytes + inBytes; i < rowBytes; i += 16) v128.store(row + <usize>i, z);
-    const dst = row + <usize>leftBytes;
-    for (let c = 0; c < C; c++) {
-      const src = x + <usize>((c * H + iy) * W);
-      if (quads) for (let ix = 0; ix < W; ix++) store<u8>(dst + <usize>(ix * C + c), load<u8>(src + <usize>ix) ^ <u8>flip);
-      else for (let ix = 0; ix < W; ix++) store<i16>(dst + (<usize>(ix * C + c) << 1), <i16>load<i8>(src + <usize>ix));
+  }
+}
+
+/**
+ * Copies x int8 [C, H, W] into ⌈C / 2⌉ planes of channel pairs d[cp][Hp][Wp] (i16 pairs (x[2cp],
+ * x[2cp + 1]), zx for the missing channel of an odd C), image row iy at padded row iy + pt, column
+ * ix at ix + pl, zx everywhere else. paramsPtr: i32 [C, H, W, pt, pl, Hp, Wp]. Reads up to 7 bytes
+ * past an image row; writes up to 28 bytes past the last plane.
+ */
+export function qs8_channel_pairs_simd(x: usize, d: usize, paramsPtr: usize, rqPtr: usize): void {
+  const C = load<i32>(paramsPtr), H = load<i32>(paramsPtr, 4), W = load<i32>(paramsPtr, 8);
+  const pt = load<i32>(paramsPtr, 12), pl = load<i32>(paramsPtr, 16), Hp = load<i32>(paramsPtr, 20), Wp = load<i32>(paramsPtr, 24);
+  const z = i16x8.splat(<i16>load<i32>(rqPtr));
+  const rowBytes = Wp << 2, inBytes = W << 2, leftBytes = pl << 2, hw = <usize>(H * W);
+  for (let c = 0; c < C; c += 2) {
+    const two = c + 1 < C;
+    const plane = d + <usize>(c >> 1) * <usize>(Hp * rowBytes);
+    for (let j = 0; j < Hp; j++) {
+      const row = plane + <usize>(j * rowBytes);
+      const iy = j - pt;
+      if (iy < 0 || iy >= H) {
+        for (let i = 0; i < rowBytes; i += 16) v128.store(row + <usize>i, z);
+        continue;
+      }
+      for (let i = 0; i < leftBytes; i += 16) v128.store(row + <usize>i, z);
+      const s0 = x + <usize>c * hw + <usize>(iy * W), dst = row + <usize>leftBytes;
+      for (let ix = 0; ix < W; ix += 8) {
+        const a = v128.load8x8_s(s0 + <usize>ix), b = two ? v128.load8x8_s(s0 + hw + <usize>ix) : z;
+        const t = dst + (<usize>ix << 2);
+        v128.store(t, i8x16.shuffle(a, b, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23));
+        v128.store(t, i8x16.shuffle(a, b, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31), 16);
+      }
+      for (let i = leftBytes + inBytes; i < rowBytes; i += 16) v128.store(row + <usize>i, z);
     }
   }
-  v128.store(d + <usize>bytes, z);
 }

@@ -113,33 +113,46 @@ export function lanesQs8Runs(p: ConvGeom): boolean {
 }
 
 /**
- * The lanes kernel's packed weights from w [O, C, kh, kw]: per block of 16 output channels, per
- * kernel row ki and pair / quad m of the row's kw·C taps taken channels-last (tap t: kj = ⌊t / C⌋,
- * c = t mod C), the 16 channels' i32 (i16 pair or i8 quad; zero past O and past kw·C).
+ * The lanes kernel's packed weights from w [O, C, kh, kw]: per block of 16 output channels, per tap
+ * group (taps(g): up to 4 (c, ki, kj), null for none), the 16 channels' i32 (the group's i16 pair
+ * or i8 quad; zero past O).
  */
-export function lanesWeights(data: Int8Array, O: number, C: number, kh: number, kw: number, quads: boolean): Int32Array {
-  const per = quads ? 4 : 2, run = kw * C, nk = Math.ceil(run / per), blocks = Math.ceil(O / LANES);
-  const v = new Int32Array(blocks * kh * nk * LANES);
+export function lanesWeights(data: Int8Array, O: number, C: number, kh: number, kw: number, quads: boolean, G: number, taps: (g: number, u: number) => [number, number, number] | null): Int32Array {
+  const per = quads ? 4 : 2, blocks = Math.ceil(O / LANES);
+  const v = new Int32Array(blocks * G * LANES);
   let at = 0;
-  for (let b = 0; b < blocks; b++) for (let ki = 0; ki < kh; ki++) for (let m = 0; m < nk; m++) {
-    for (let r = 0; r < LANES; r++) {
-      const o = LANES * b + r;
-      let word = 0;
-      for (let u = 0; u < per; u++) {
-        const t = m * per + u, kj = Math.floor(t / C), c = t % C;
-        const q = o < O && t < run ? data[((o * C + c) * kh + ki) * kw + kj] : 0;
-        word |= quads ? (q & 0xff) << (8 * u) : (q & 0xffff) << (16 * u);
-      }
-      v[at++] = word;
+  for (let b = 0; b < blocks; b++) for (let g = 0; g < G; g++) for (let r = 0; r < LANES; r++) {
+    const o = LANES * b + r;
+    let word = 0;
+    for (let u = 0; u < per; u++) {
+      const t = taps(g, u);
+      const q = o < O && t ? data[((o * C + t[0]) * kh + t[1]) * kw + t[2]] : 0;
+      word |= quads ? (q & 0xff) << (8 * u) : (q & 0xffff) << (16 * u);
     }
+    v[at++] = word;
   }
   return v;
+}
+
+/**
+ * The swizzles of qs8_nhwc_pad_simd (assembly/conv2d-lanes-qs8.ts) for C ≤ 8 channels: per output
+ * vector j of a block of 16 pixels (C of bytes, 2C of i16), per channel c, the 16 indices placing
+ * c's bytes of the 16 pixels where channels-last order puts them (element e: channel e mod C, pixel
+ * ⌊e / C⌋; an i16 in its high byte), 0x80 (zero) elsewhere.
+ */
+export function nhwcSwizzles(C: number, quads: boolean): Int32Array {
+  const nOut = quads ? C : 2 * C, b = new Uint8Array(nOut * C * 16);
+  for (let j = 0; j < nOut; j++) for (let c = 0; c < C; c++) for (let k = 0; k < 16; k++) {
+    const e = quads ? 16 * j + k : 8 * j + (k >> 1);
+    b[(j * C + c) * 16 + k] = (quads || k & 1) && e % C === c ? Math.floor(e / C) : 0x80;
+  }
+  return new Int32Array(b.buffer);
 }
 
 /** Prepares the lanes kernel (arguments as prepareDirectQs8's). */
 function prepareLanesQs8(p: ConvGeom, w: Int8Array, bias: number, scale: number, rq: number, mode: number, owned: number[]): Prepared {
   const { g } = p;
-  const quads = mode >= 1, es = quads ? 1 : 2, per = quads ? 4 : 2;
+  const quads = mode >= 1;
   const Hp = Math.max((g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1, g.padTop + p.h);
   const Wp = Math.max((g.ow - 1) * g.sw + g.kw, g.padLeft + p.wd);
   const h = heap(), k = kernels();
@@ -150,23 +163,38 @@ function prepareLanesQs8(p: ConvGeom, w: Int8Array, bias: number, scale: number,
     new Uint8Array(h.u8view().buffer, ptr, values.byteLength).set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
     return ptr;
   };
-  const wp = own(lanesWeights(w, p.o, p.c, g.kh, g.kw, quads));
+  // tap groups: quads over channels-last window rows (ki, m); pairs of channels (cp, ki, kj)
+  const nk = quads ? Math.ceil((g.kw * p.c) / 4) : g.kw, cp = Math.ceil(p.c / 2);
+  const G = quads ? g.kh * nk : cp * g.kh * g.kw;
+  const wp = own(lanesWeights(w, p.o, p.c, g.kh, g.kw, quads, G, (i, u) => {
+    if (quads) {
+      const t = (i % nk) * 4 + u;
+      return t < g.kw * p.c ? [t % p.c, Math.floor(i / nk), Math.floor(t / p.c)] : null;
+    }
+    const c = 2 * Math.floor(i / (g.kh * g.kw)) + u, r = i % (g.kh * g.kw);
+    return c < p.c ? [c, Math.floor(r / g.kw), r % g.kw] : null;
+  }));
   const padded = (src: number, f32: boolean) => {
     const v = f32 ? new Float32Array(O16) : new Int32Array(O16);
     v.set(f32 ? h.f32view().subarray(src >>> 2, (src >>> 2) + p.o) : h.i32view().subarray(src >>> 2, (src >>> 2) + p.o));
     return own(v);
   };
   const bp = padded(bias, false), sp = padded(scale, true);
-  const nk = Math.ceil((g.kw * p.c) / per);
-  const params = paramBlock([g.kh, nk, g.dh * Wp * p.c * es, g.oh, g.ow, g.sh * Wp * p.c * es, g.sw * p.c * es, p.o]);
+  // quads: a pixel is C bytes, a window row kw·C; pairs: a pixel of a channel-pair plane is 4 bytes
+  const pix = quads ? p.c : 4, plane = Hp * Wp * 4;
+  const params = paramBlock(quads
+    ? [1, 0, g.kh, g.dh * Wp * p.c, nk, g.oh, g.ow, g.sh * Wp * pix, g.sw * pix, p.o]
+    : [cp, plane, g.kh, g.dh * Wp * 4, g.kw, g.oh, g.ow, g.sh * Wp * pix, g.sw * pix, p.o]);
   owned.push(params);
-  const padParams = paramBlock([p.c, p.h, p.wd, g.padTop, g.padLeft, Hp, Wp]);
+  const tbl = quads && p.c <= 8 ? own(nhwcSwizzles(p.c, quads)) : 0;
+  const padParams = paramBlock([p.c, p.h, p.wd, g.padTop, g.padLeft, Hp, Wp, tbl]);
   owned.push(padParams);
-  const bufBytes = Math.ceil((Hp * Wp * p.c * es + 32) / 16) * 16;
+  const bufBytes = Math.ceil(((quads ? Hp * Wp * p.c + 16 * p.c : cp * plane) + 48) / 16) * 16;
   const hw = p.h * p.wd, ohw = g.oh * g.ow;
+  const copy = quads ? k.qs8_nhwc_pad_simd : k.qs8_channel_pairs_simd;
   return prepared([p.n, p.o, g.oh, g.ow], bufBytes, owned, (inputs, yp, scratch) => {
     for (let n = 0; n < p.n; n++) {
-      k.qs8_nhwc_pad_simd(inputs[0] + n * p.c * hw, scratch, padParams, rq);
+      copy(inputs[0] + n * p.c * hw, scratch, padParams, rq);
       k.conv2d_qs8_lanes_minmax_simd(scratch, wp, bp, sp, yp + n * p.o * ohw, params, rq);
     }
   });

@@ -165,6 +165,7 @@ export interface Kernels {
   space_to_depth_f32_simd(xPtr: number, yPtr: number, paramsPtr: number, planeStart: number, planeEnd: number): void;
   conv2d_qs8_lanes_minmax_simd(xb: number, wPtr: number, biasPtr: number, scalePtr: number, yPtr: number, paramsPtr: number, rqPtr: number): void;
   qs8_nhwc_pad_simd(x: number, d: number, paramsPtr: number, rqPtr: number): void;
+  qs8_channel_pairs_simd(x: number, d: number, paramsPtr: number, rqPtr: number): void;
 }
 
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
@@ -330,4 +331,5 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'space_to_depth_f32_simd',
   'conv2d_qs8_lanes_minmax_simd',
   'qs8_nhwc_pad_simd',
+  'qs8_channel_pairs_simd',
 ];
