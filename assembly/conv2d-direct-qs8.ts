@@ -48,19 +48,17 @@ import { requantF, store8, rdotMode, padPlane } from "./qs8-common";
   QUADS: bool, buf: usize, Wb: i32, G: i32, sh: i32, oh: i32, ow: i32, offPtr: usize, wb: usize,
   b0: v128, b1: v128, b2: v128, s0: v128, s1: v128, s2: v128, rq: usize, y0: usize, ps: usize, n1: bool, n2: bool,
 ): void {
+  const tail = ow & 7, lim = ow >= 8 && tail > 0 && tail <= 4 ? ow - tail : ow;
   for (let oy = 0; oy < oh; oy++) {
     const q = buf + (<usize>(oy * sh * Wb) << 2);
     const ya = y0 + <usize>(oy * ow), yb = ya + ps, yc = yb + ps;
-    let ox = 0;
-    for (; ox + 8 <= ow; ox += 8) step(QUADS, true, q, offPtr, G, wb, b0, b1, b2, s0, s1, s2, rq, ya, yb, yc, ox, 8, n1, n2);
-    const rem = ow - ox;
-    if (rem > 4) {
-      const o = ow >= 8 ? ow - 8 : 0;
-      step(QUADS, true, q, offPtr, G, wb, b0, b1, b2, s0, s1, s2, rq, ya, yb, yc, o, ow - o, n1, n2);
-    } else if (rem > 0) {
-      const o = ow >= 4 ? ow - 4 : 0;
-      step(QUADS, false, q, offPtr, G, wb, b0, b1, b2, s0, s1, s2, rq, ya, yb, yc, o, ow - o, n1, n2);
+    // 8-pixel steps, the last overlapping the one before (in a row narrower than 8, storing ow),
+    // except that a tail of 1 … 4 pixels after whole steps takes a 4-pixel step
+    for (let ox = 0; ox < lim; ox += 8) {
+      const o = ow >= 8 ? min(ox, ow - 8) : 0;
+      step(QUADS, true, q, offPtr, G, wb, b0, b1, b2, s0, s1, s2, rq, ya, yb, yc, o, min(8, ow - o), n1, n2);
     }
+    if (lim < ow) step(QUADS, false, q, offPtr, G, wb, b0, b1, b2, s0, s1, s2, rq, ya, yb, yc, ow - 4, 4, n1, n2);
   }
 }
 

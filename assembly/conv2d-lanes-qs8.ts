@@ -24,6 +24,11 @@ import { roundZy, store8, rdotMode, RQ_QMIN, RQ_QMAX } from "./qs8-common";
   return i8x16.min_s(i8x16.max_s(v, v128.load(rq, RQ_QMIN)), v128.load(rq, RQ_QMAX));
 }
 
+/** Requantizes one pixel's 16 channel sums and stores the first n down the channel planes (stride s). */
+function storePixel(y: usize, s: i32, a0: v128, a1: v128, a2: v128, a3: v128, sp: usize, rq: usize, n: i32): void {
+  storeLanes(y, s, requantLanes(a0, a1, a2, a3, sp, rq), n);
+}
+
 /** Stores the first n (≤ 16) lanes of v at y, y + s, y + 2s, … */
 @inline function storeLanes(y: usize, s: i32, v: v128, n: i32): void {
   store8(y, s, v, min(n, 8));
@@ -56,8 +61,8 @@ import { roundZy, store8, rdotMode, RQ_QMIN, RQ_QMAX } from "./qs8-common";
         w += 64; u0 += 4; u1 += 4;
       }
     }
-    storeLanes(y + <usize>p, P, requantLanes(a0, a1, a2, a3, sp, rq), nb);
-    if (two) storeLanes(y + <usize>(p + 1), P, requantLanes(c0, c1, c2, c3, sp, rq), nb);
+    storePixel(y + <usize>p, P, a0, a1, a2, a3, sp, rq, nb);
+    if (two) storePixel(y + <usize>(p + 1), P, c0, c1, c2, c3, sp, rq, nb);
   }
 }
 
@@ -86,27 +91,24 @@ export function conv2d_qs8_lanes_minmax_simd(xb: usize, wPtr: usize, biasPtr: us
 }
 
 /**
- * Copies x int8 [C, H, W] channels-last into d [Hp][Wp][C], image row iy at padded row iy + pt,
- * column ix at ix + pl, zx (rqPtr) everywhere else: as i16 (plain pairs) or as bytes (relaxed-dot
- * modes ≥ 1; x ^ 0x80 in mode 2). paramsPtr: i32 [C, H, W, pt, pl, Hp, Wp, tbl]: tbl 0 copies byte
- * by byte, else it points at the swizzles of a block of 16 pixels (C ≤ 8; src/ops/conv2d-direct-qs8.ts,
- * nhwcSwizzles): per output vector j (C of them, 2C for i16), per channel c, the 16 indices that
- * pick channel c's bytes of the 16 pixels into it (0x80 elsewhere; an i16 takes its byte high and is
- * shifted down). Reads up to 15 bytes past an image row; writes up to 16·C·2 bytes past the
- * Hp·Wp·C elements.
+ * Copies x int8 [C, H, W] channels-last into d [Hp][Wp][C] (bytes, x ^ 0x80 in relaxed-dot mode 2:
+ * the quads of the relaxed builds), image row iy at padded row iy + pt, column ix at ix + pl, zx
+ * (rqPtr) everywhere else. paramsPtr: i32 [C, H, W, pt, pl, Hp, Wp, tbl]: tbl 0 copies byte by
+ * byte, else it points at the swizzles of a block of 16 pixels (C ≤ 8; nhwcSwizzles in
+ * src/ops/conv2d-direct-qs8.ts): per output vector j < C, per channel c, the 16 indices that pick
+ * channel c's bytes of the 16 pixels into it (0x80 elsewhere). Reads up to 15 bytes past an image
+ * row; writes up to 16·C bytes past the Hp·Wp·C bytes. Relaxed builds only (a no-op in the plain one).
  */
 export function qs8_nhwc_pad_simd(x: usize, d: usize, paramsPtr: usize, rqPtr: usize): void {
+  if (!ASC_FEATURE_RELAXED_SIMD) return; // the plain build takes the channel pairs (qs8_channel_pairs_simd)
   const C = load<i32>(paramsPtr), H = load<i32>(paramsPtr, 4), W = load<i32>(paramsPtr, 8);
   const pt = load<i32>(paramsPtr, 12), pl = load<i32>(paramsPtr, 16), Hp = load<i32>(paramsPtr, 20), Wp = load<i32>(paramsPtr, 24);
   const tbl = <usize>load<i32>(paramsPtr, 28);
-  const quads = ASC_FEATURE_RELAXED_SIMD && rdotMode(rqPtr) >= 1;
   const flip: i32 = ASC_FEATURE_RELAXED_SIMD && rdotMode(rqPtr) == 2 ? 0x80 : 0;
   const fv = i8x16.splat(<i8>flip);
-  const zx = load<i32>(rqPtr);
-  const z = quads ? i8x16.splat(<i8>(zx ^ flip)) : i16x8.splat(<i16>zx);
-  const es = quads ? 1 : 2;
-  const rowBytes = Wp * C * es, inBytes = W * C * es, leftBytes = pl * C * es;
-  const plane = <usize>(H * W), nOut = quads ? C : 2 * C;
+  const z = i8x16.splat(<i8>(load<i32>(rqPtr) ^ flip));
+  const rowBytes = Wp * C, inBytes = W * C, leftBytes = pl * C;
+  const plane = <usize>(H * W);
   // row by row, left border, image, right border: a block's overrun past the image is rewritten
   for (let j = 0; j < Hp; j++) {
     const row = d + <usize>(j * rowBytes);
@@ -119,22 +121,21 @@ export function qs8_nhwc_pad_simd(x: usize, d: usize, paramsPtr: usize, rqPtr: u
     const dst = row + <usize>leftBytes, src = x + <usize>(iy * W);
     if (tbl != 0) {
       for (let ix = 0; ix < W; ix += 16) {
-        let t = tbl, o = dst + <usize>(ix * C * es);
-        for (let k = 0; k < nOut; k++) {
+        let t = tbl, o = dst + <usize>(ix * C);
+        for (let k = 0; k < C; k++) {
           let v = i8x16.splat(0);
           for (let c = 0; c < C; c++) {
             v = v128.or(v, i8x16.swizzle(v128.load(src + <usize>c * plane + <usize>ix), v128.load(t)));
             t += 16;
           }
-          v128.store(o, quads ? v128.xor(v, fv) : i16x8.shr_s(v, 8));
+          v128.store(o, v128.xor(v, fv));
           o += 16;
         }
       }
     } else {
       for (let c = 0; c < C; c++) {
         const s = src + <usize>c * plane;
-        if (quads) for (let ix = 0; ix < W; ix++) store<u8>(dst + <usize>(ix * C + c), load<u8>(s + <usize>ix) ^ <u8>flip);
-        else for (let ix = 0; ix < W; ix++) store<i16>(dst + (<usize>(ix * C + c) << 1), <i16>load<i8>(s + <usize>ix));
+        for (let ix = 0; ix < W; ix++) store<u8>(dst + <usize>(ix * C + c), load<u8>(s + <usize>ix) ^ <u8>flip);
       }
     }
     for (let i = leftBytes + inBytes; i < rowBytes; i += 16) v128.store(row + <usize>i, z);

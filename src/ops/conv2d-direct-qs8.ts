@@ -136,15 +136,15 @@ export function lanesWeights(data: Int8Array, O: number, C: number, kh: number, 
 
 /**
  * The swizzles of qs8_nhwc_pad_simd (assembly/conv2d-lanes-qs8.ts) for C ≤ 8 channels: per output
- * vector j of a block of 16 pixels (C of bytes, 2C of i16), per channel c, the 16 indices placing
- * c's bytes of the 16 pixels where channels-last order puts them (element e: channel e mod C, pixel
- * ⌊e / C⌋; an i16 in its high byte), 0x80 (zero) elsewhere.
+ * vector j < C of a block of 16 pixels, per channel c, the 16 indices placing c's bytes of the 16
+ * pixels where channels-last order puts them (byte e: channel e mod C, pixel ⌊e / C⌋), 0x80
+ * (zero) elsewhere.
  */
-export function nhwcSwizzles(C: number, quads: boolean): Int32Array {
-  const nOut = quads ? C : 2 * C, b = new Uint8Array(nOut * C * 16);
-  for (let j = 0; j < nOut; j++) for (let c = 0; c < C; c++) for (let k = 0; k < 16; k++) {
-    const e = quads ? 16 * j + k : 8 * j + (k >> 1);
-    b[(j * C + c) * 16 + k] = (quads || k & 1) && e % C === c ? Math.floor(e / C) : 0x80;
+export function nhwcSwizzles(C: number): Int32Array {
+  const b = new Uint8Array(C * C * 16);
+  for (let j = 0; j < C; j++) for (let c = 0; c < C; c++) for (let k = 0; k < 16; k++) {
+    const e = 16 * j + k;
+    b[(j * C + c) * 16 + k] = e % C === c ? Math.floor(e / C) : 0x80;
   }
   return new Int32Array(b.buffer);
 }
@@ -186,7 +186,7 @@ function prepareLanesQs8(p: ConvGeom, w: Int8Array, bias: number, scale: number,
     ? [1, 0, g.kh, g.dh * Wp * p.c, nk, g.oh, g.ow, g.sh * Wp * pix, g.sw * pix, p.o]
     : [cp, plane, g.kh, g.dh * Wp * 4, g.kw, g.oh, g.ow, g.sh * Wp * pix, g.sw * pix, p.o]);
   owned.push(params);
-  const tbl = quads && p.c <= 8 ? own(nhwcSwizzles(p.c, quads)) : 0;
+  const tbl = quads && p.c <= 8 ? own(nhwcSwizzles(p.c)) : 0;
   const padParams = paramBlock([p.c, p.h, p.wd, g.padTop, g.padLeft, Hp, Wp, tbl]);
   owned.push(padParams);
   const bufBytes = Math.ceil(((quads ? Hp * Wp * p.c + 16 * p.c : cp * plane) + 48) / 16) * 16;
