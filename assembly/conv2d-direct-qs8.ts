@@ -1,7 +1,7 @@
 // Direct int8 convolution for short reductions (a first layer on one or a few input channels, as
 // LeNet's 5×5 on one grayscale plane): stride 1 along the width, dilation 1, one group. There the
 // GEMM path spends as much on packing B and on row tiles half empty as on multiplying.
-// qs8_tap_pairs_simd first rewrites each padded input plane as planes of tap groups, 4 bytes a
+// pad_qs8_taps_simd first rewrites each padded input plane as planes of tap groups, 4 bytes a
 // pixel, so that one load gives 4 consecutive pixels' operands of a dot:
 // - plain SIMD (i32x4.dot_i16x8_s): V[r][i] = (x[r][i], x[r+1][i]) (two kernel rows at once) and
 //   H[r][i] = (x[r][i], x[r][i+1]) (two taps along a row, for the last row of an odd kh), as i16;
@@ -64,7 +64,7 @@ import { requantF, store8, rdotMode, padPlane } from "./qs8-common";
 
 /**
  * y[o, oy, ox] = requant(bias[o] + Σ_g w[o, g]·(the group g of pixel (oy, ox))) for one image from
- * the tap-group planes at buf (qs8_tap_pairs_simd; Wb pixels, 4 bytes each, a row): the G groups'
+ * the tap-group planes at buf (pad_qs8_taps_simd; Wb pixels, 4 bytes each, a row): the G groups'
  * byte offsets from a pixel's own 4 bytes in row oy·sh at offPtr (i32 [G]), their packed weights at
  * wPtr (per block of 3 output channels, per group, the 3 channels' i16 pair or i8 quad; zero past
  * O); bias i32 [O] and scale f32 [O] read up to a multiple of 3; y int8 [O, oh, ow]. paramsPtr: i32
@@ -94,7 +94,7 @@ export function conv2d_qs8_s1_minmax_simd(buf: usize, wPtr: usize, offPtr: usize
  * pixels × 4 bytes (V on rows 0 … Hp − 2, V4 on 0 … Hp − 4). paramsPtr: i32 [C, H, W, pt, pl, Hp,
  * Wa, Wb]; Wb a multiple of 16, Wa ≥ max(pl + W, Wb) + 16.
  */
-export function qs8_tap_pairs_simd(x: usize, a: usize, buf: usize, paramsPtr: usize, rqPtr: usize): void {
+export function pad_qs8_taps_simd(x: usize, a: usize, buf: usize, paramsPtr: usize, rqPtr: usize): void {
   const C = load<i32>(paramsPtr), H = load<i32>(paramsPtr, 4), W = load<i32>(paramsPtr, 8);
   const pt = load<i32>(paramsPtr, 12), pl = load<i32>(paramsPtr, 16), Hp = load<i32>(paramsPtr, 20);
   const Wa = load<i32>(paramsPtr, 24), Wb = load<i32>(paramsPtr, 28);

@@ -1,7 +1,7 @@
 // Int8 convolution with the output channels in the lanes, for small images on a few dozen input
 // channels (LeNet's c3: 6 → 16 channels, 5×5 over 14×14; c5), where the GEMM spends as long packing
 // its panels (im2col) and filling half-empty tiles of 8 pixels as multiplying.
-// The input is first copied channels-last (qs8_nhwc_pad_simd: [Hp][Wp][C], padding zx): a window
+// The input is first copied channels-last (pad_qs8_nhwc_simd: [Hp][Wp][C], padding zx): a window
 // row's kw·C taps are then one contiguous run, cut into pairs (plain SIMD: i16, i32x4.dot_i16x8_s)
 // or quads (relaxed dot, modes 1 and 2: bytes, x ^ 0x80 in mode 2), so no lane is lost to an odd
 // kernel width. Each pair / quad of a pixel is splat and multiplied by the 16 output channels'
@@ -70,13 +70,13 @@ function storePixel(y: usize, s: i32, a0: v128, a1: v128, a2: v128, a3: v128, sp
  * y[o, oy, ox] = requant(bias[o] + Σ_{a, b, m} w[o, a, b, m] · x̃[origin(oy, ox) + a·sa + b·sb + 4m])
  * for one image, x̃ at xb: pairs (i16) or quads (bytes, modes ≥ 1 of the relaxed builds) of taps,
  * 4 bytes each, a window's origin at oy·rowStep + ox·pixStep (bytes). The plain pairs read the
- * channel-pair planes of qs8_channel_pairs_simd (a: channel pairs, b: kernel rows, m: kernel
- * columns); the quads the channels-last copy of qs8_nhwc_pad_simd (A = 1, b: kernel rows, m: the
+ * channel-pair planes of pad_qs8_cpairs_simd (a: channel pairs, b: kernel rows, m: kernel
+ * columns); the quads the channels-last copy of pad_qs8_nhwc_simd (A = 1, b: kernel rows, m: the
  * quads of a window row's kw·C taps). wPtr: per block of 16 output channels, per (a, b, m), 16 i32
  * (the channels' pairs / quads, zero past O); bias i32 and scale f32 read up to a multiple of 16
  * channels; y int8 [O, oh, ow]. paramsPtr: i32 [A, sa, B, sb, nk, oh, ow, rowStep, pixStep, O].
  */
-export function conv2d_qs8_lanes_minmax_simd(xb: usize, wPtr: usize, biasPtr: usize, scalePtr: usize, yPtr: usize, paramsPtr: usize, rqPtr: usize): void {
+export function conv2d_qs8_ct_minmax_simd(xb: usize, wPtr: usize, biasPtr: usize, scalePtr: usize, yPtr: usize, paramsPtr: usize, rqPtr: usize): void {
   const A = load<i32>(paramsPtr), sa = <usize>load<i32>(paramsPtr, 4), B = load<i32>(paramsPtr, 8), sb = <usize>load<i32>(paramsPtr, 12);
   const nk = load<i32>(paramsPtr, 16), oh = load<i32>(paramsPtr, 20), ow = load<i32>(paramsPtr, 24);
   const rowStep = <usize>load<i32>(paramsPtr, 28), pixStep = <usize>load<i32>(paramsPtr, 32), O = load<i32>(paramsPtr, 36);
@@ -99,8 +99,8 @@ export function conv2d_qs8_lanes_minmax_simd(xb: usize, wPtr: usize, biasPtr: us
  * channel c's bytes of the 16 pixels into it (0x80 elsewhere). Reads up to 15 bytes past an image
  * row; writes up to 16·C bytes past the Hp·Wp·C bytes. Relaxed builds only (a no-op in the plain one).
  */
-export function qs8_nhwc_pad_simd(x: usize, d: usize, paramsPtr: usize, rqPtr: usize): void {
-  if (!ASC_FEATURE_RELAXED_SIMD) return; // the plain build takes the channel pairs (qs8_channel_pairs_simd)
+export function pad_qs8_nhwc_simd(x: usize, d: usize, paramsPtr: usize, rqPtr: usize): void {
+  if (!ASC_FEATURE_RELAXED_SIMD) return; // the plain build takes the channel pairs (pad_qs8_cpairs_simd)
   const C = load<i32>(paramsPtr), H = load<i32>(paramsPtr, 4), W = load<i32>(paramsPtr, 8);
   const pt = load<i32>(paramsPtr, 12), pl = load<i32>(paramsPtr, 16), Hp = load<i32>(paramsPtr, 20), Wp = load<i32>(paramsPtr, 24);
   const tbl = <usize>load<i32>(paramsPtr, 28);
@@ -148,7 +148,7 @@ export function qs8_nhwc_pad_simd(x: usize, d: usize, paramsPtr: usize, rqPtr: u
  * ix at ix + pl, zx everywhere else. paramsPtr: i32 [C, H, W, pt, pl, Hp, Wp]. Reads up to 7 bytes
  * past an image row; writes up to 28 bytes past the last plane.
  */
-export function qs8_channel_pairs_simd(x: usize, d: usize, paramsPtr: usize, rqPtr: usize): void {
+export function pad_qs8_cpairs_simd(x: usize, d: usize, paramsPtr: usize, rqPtr: usize): void {
   const C = load<i32>(paramsPtr), H = load<i32>(paramsPtr, 4), W = load<i32>(paramsPtr, 8);
   const pt = load<i32>(paramsPtr, 12), pl = load<i32>(paramsPtr, 16), Hp = load<i32>(paramsPtr, 20), Wp = load<i32>(paramsPtr, 24);
   const z = i16x8.splat(<i16>load<i32>(rqPtr));

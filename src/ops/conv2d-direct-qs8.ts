@@ -53,7 +53,7 @@ export function prepareDirectQs8(p: ConvGeom, w: Int8Array, bias: number, scale:
   const hw = p.h * p.wd, ohw = g.oh * g.ow;
   return prepared([p.n, p.o, g.oh, g.ow], padBytes + p.c * 2 * plane + 16, owned, (inputs, yp, scratch) => {
     for (let n = 0; n < p.n; n++) {
-      k.qs8_tap_pairs_simd(inputs[0] + n * p.c * hw, scratch, scratch + padBytes, pairParams, rq);
+      k.pad_qs8_taps_simd(inputs[0] + n * p.c * hw, scratch, scratch + padBytes, pairParams, rq);
       k.conv2d_qs8_s1_minmax_simd(scratch + padBytes, wp, offsets, bias, scale, yp + n * p.o * ohw, params, rq);
     }
   });
@@ -135,7 +135,7 @@ export function lanesWeights(data: Int8Array, O: number, C: number, kh: number, 
 }
 
 /**
- * The swizzles of qs8_nhwc_pad_simd (assembly/conv2d-lanes-qs8.ts) for C ≤ 8 channels: per output
+ * The swizzles of pad_qs8_nhwc_simd (assembly/conv2d-lanes-qs8.ts) for C ≤ 8 channels: per output
  * vector j < C of a block of 16 pixels, per channel c, the 16 indices placing c's bytes of the 16
  * pixels where channels-last order puts them (byte e: channel e mod C, pixel ⌊e / C⌋), 0x80
  * (zero) elsewhere.
@@ -191,11 +191,11 @@ function prepareLanesQs8(p: ConvGeom, w: Int8Array, bias: number, scale: number,
   owned.push(padParams);
   const bufBytes = Math.ceil(((quads ? Hp * Wp * p.c + 16 * p.c : cp * plane) + 48) / 16) * 16;
   const hw = p.h * p.wd, ohw = g.oh * g.ow;
-  const copy = quads ? k.qs8_nhwc_pad_simd : k.qs8_channel_pairs_simd;
+  const copy = quads ? k.pad_qs8_nhwc_simd : k.pad_qs8_cpairs_simd;
   return prepared([p.n, p.o, g.oh, g.ow], bufBytes, owned, (inputs, yp, scratch) => {
     for (let n = 0; n < p.n; n++) {
       copy(inputs[0] + n * p.c * hw, scratch, padParams, rq);
-      k.conv2d_qs8_lanes_minmax_simd(scratch, wp, bp, sp, yp + n * p.o * ohw, params, rq);
+      k.conv2d_qs8_ct_minmax_simd(scratch, wp, bp, sp, yp + n * p.o * ohw, params, rq);
     }
   });
 }
