@@ -1,6 +1,7 @@
-// The direct int8 convolution for short reductions (assembly/conv2d-direct-qs8.ts): a first layer
-// on a few input channels (LeNet's 5×5 on one plane), where packing the GEMM's panels and its row
-// tiles of four output channels cost as much as the products.
+// The direct int8 convolutions of small layers, where packing the GEMM's panels and its half-empty
+// tiles cost as much as the products: short reductions (a first layer on a few input channels,
+// LeNet's c1: assembly/conv2d-direct-qs8.ts, pixels in the lanes) and small images on a few dozen
+// channels (LeNet's c3: assembly/conv2d-lanes-qs8.ts, output channels in the lanes).
 import { heap, kernels } from '../wasm/engine.js';
 import { paramBlock, prepared, type Prepared } from './prepared.js';
 import type { ConvGeom } from './conv2d-common.js';
@@ -8,26 +9,27 @@ import type { ConvGeom } from './conv2d-common.js';
 /** Reductions up to this many taps (C·kh·kw), into at most this many output channels, run the direct kernel. */
 const MAX_TAPS = 32, MAX_OUT = 16;
 
-/**
- * Whether the direct kernel runs geometry p: one group, stride and dilation 1 along the width,
- * dilation 1 down the height, a window wider than one pixel (1×1 convolutions pack x itself for the
- * GEMM), a short reduction into few channels (each block of 3 channels reads the input again).
- */
+/** Whether one of the two direct kernels runs geometry p (shortQs8Runs, else lanesQs8Runs). */
 export function directQs8Runs(p: ConvGeom): boolean {
   return shortQs8Runs(p) || lanesQs8Runs(p);
 }
 
-/** The pixels-in-lanes kernel of short reductions (conv2d_qs8_s1_minmax_simd). */
+/**
+ * The pixels-in-lanes kernel of short reductions (conv2d_qs8_s1_minmax_simd): one group, stride and
+ * dilation 1 along the width, dilation 1 down the height, a window wider than one pixel (1×1
+ * convolutions pack x itself for the GEMM), a short reduction into few channels (each block of 3
+ * channels reads the input again).
+ */
 function shortQs8Runs(p: ConvGeom): boolean {
   const { g } = p;
   return p.groups === 1 && g.sw === 1 && g.dw === 1 && g.dh === 1 && g.kh * g.kw > 1 && p.c * g.kh * g.kw <= MAX_TAPS && p.o <= MAX_OUT;
 }
 
 /**
- * Prepares it: bias (i32, zero point folded in), scale (f32) and rq are the caller's heap blocks,
- * listed in owned with what this adds (freed with the Prepared).
+ * Prepares it: bias (i32, zero point folded in), scale (f32) and rq (whose zx pads the input) are
+ * the caller's heap blocks, listed in owned with what this adds (freed with the Prepared).
  */
-export function prepareDirectQs8(p: ConvGeom, w: Int8Array, bias: number, scale: number, rq: number, zx: number, mode: number, owned: number[]): Prepared {
+export function prepareDirectQs8(p: ConvGeom, w: Int8Array, bias: number, scale: number, rq: number, _zx: number, mode: number, owned: number[]): Prepared {
   if (!shortQs8Runs(p)) return prepareLanesQs8(p, w, bias, scale, rq, mode, owned);
   const { g } = p;
   const quads = mode >= 1;
