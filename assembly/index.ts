@@ -46,3 +46,4 @@ export * from "./resize-backward";
 export * from "./pad";
 export * from "./argmax";
 export * from "./pixelshuffle";
+export * from "./conv2d-lanes-qs8";

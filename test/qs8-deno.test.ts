@@ -37,6 +37,10 @@ function cases(s: typeof sd): number[] {
   conv(4, 4, 9, 9, 5, { padding: 2, groups: 4 }, 127);
   conv(1, 7, 12, 37, 5, { padding: 2 }, 5);
   conv(3, 5, 9, 13, 3, {}, -128);
+  // the direct kernel's tap groups (rows by pairs / quads, leftover rows along) and row tails; the lanes kernel (LeNet's c3)
+  for (const [c, o, h, w, k, pad, st] of [[1, 6, 32, 32, 5, 0, 1], [2, 4, 9, 6, 3, 1, 2], [1, 5, 11, 21, 7, 3, 1], [3, 2, 6, 3, 2, 0, 1], [2, 3, 8, 13, 4, 2, 1]]) conv(c, o, h, w, k, { padding: pad, stride: [st, 1] as unknown as number }, [5, -128, 127][c % 3]);
+  conv(6, 16, 14, 14, 5, {}, -128);
+  conv(7, 21, 9, 8, 3, { padding: 1 }, 127);
   const x = s.Tensor.from(bytes(3 * 70, 31, 7), [3, 70]);
   const y = s.ops.linearQs8(x, { data: bytes(10 * 70, 13, 1).map((v) => Math.max(v, -127)), shape: [10, 70], scales: new Float32Array(10).fill(0.002), bias: null },
     { x: { scale: 0.1, zeroPoint: 9 }, y: { scale: 0.3, zeroPoint: 0 } });

@@ -147,7 +147,8 @@ export interface Kernels {
   conv2d_winograd_output_qs8_2x2_minmax_simd(mPtr: number, posStride: number, ldm: number, biasPtr: number, scalePtr: number, yPtr: number, paramsPtr: number, t0: number, T: number, rqPtr: number, scratch: number): void;
   conv2d_pack_qs8_p8_simd(xPad: number, offPtr: number, K: number, P: number, ow: number, rowStep: number, sw: number, dstPtr: number, flip: number): void;
   gemv_qs8_minmax_simd(wPtr: number, ldw: number, xPtr: number, biasPtr: number, scalePtr: number, yPtr: number, M: number, rqPtr: number): void;
-  conv2d_qs8_s1_minmax_simd(xPad: number, wPtr: number, offPtr: number, biasPtr: number, scalePtr: number, yPtr: number, paramsPtr: number, rqPtr: number): void;
+  conv2d_qs8_s1_minmax_simd(buf: number, wPtr: number, offPtr: number, biasPtr: number, scalePtr: number, yPtr: number, paramsPtr: number, rqPtr: number): void;
+  pad_qs8_taps_simd(x: number, a: number, buf: number, paramsPtr: number, rqPtr: number): void;
   pixels_rgba8_to_nchw_f32_simd(srcPtr: number, tablesPtr: number, dstPtr: number, outH: number, outW: number, channels: number): void;
   resize_nearest_f32_simd(xPtr: number, yPtr: number, tabPtr: number, planeStart: number, planeEnd: number): void;
   resize_nearest_f32_nx_simd(xPtr: number, yPtr: number, H: number, W: number, sh: number, sw: number, planeStart: number, planeEnd: number): void;
@@ -162,6 +163,9 @@ export interface Kernels {
   argmax_f32_simd(xPtr: number, yPtr: number, n: number, inner: number, flags: number, start: number, end: number): void;
   depth_to_space_f32_simd(xPtr: number, yPtr: number, paramsPtr: number, planeStart: number, planeEnd: number): void;
   space_to_depth_f32_simd(xPtr: number, yPtr: number, paramsPtr: number, planeStart: number, planeEnd: number): void;
+  conv2d_qs8_ct_minmax_simd(xb: number, wPtr: number, biasPtr: number, scalePtr: number, yPtr: number, paramsPtr: number, rqPtr: number): void;
+  pad_qs8_nhwc_simd(x: number, d: number, paramsPtr: number, rqPtr: number): void;
+  pad_qs8_cpairs_simd(x: number, d: number, paramsPtr: number, rqPtr: number): void;
 }
 
 export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
@@ -310,6 +314,7 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'conv2d_pack_qs8_p8_simd',
   'gemv_qs8_minmax_simd',
   'conv2d_qs8_s1_minmax_simd',
+  'pad_qs8_taps_simd',
   'pixels_rgba8_to_nchw_f32_simd',
   'resize_nearest_f32_simd',
   'resize_nearest_f32_nx_simd',
@@ -324,4 +329,7 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'argmax_f32_simd',
   'depth_to_space_f32_simd',
   'space_to_depth_f32_simd',
+  'conv2d_qs8_ct_minmax_simd',
+  'pad_qs8_nhwc_simd',
+  'pad_qs8_cpairs_simd',
 ];

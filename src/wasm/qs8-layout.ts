@@ -40,28 +40,3 @@ export function requantBlock(zx: number, zy: number, qmin: number, qmax: number,
   const x4 = (v: number) => [v, v, v, v];
   return [zx, zy, qmin, qmax, mode, 0, 0, 0, ...x4(0x4b400000 - zy), ...x4(fb[0]), ...x4(fb[1]), ...x4(bytes(qmin)), ...x4(bytes(qmax))];
 }
-
-/**
- * The packed weights of the direct convolution (assembly/conv2d-direct-qs8.ts) from w [O, C, kh, kw]:
- * per block of 3 output channels (zero past O), per c, ki and m, the 3 channels' i32: the i16 pair
- * (w[.., 2m], w[.., 2m + 1]) (quads false), or the i8 quad (w[.., 4m] … w[.., 4m + 3]) (quads true),
- * taps past kw zero.
- */
-export function directWeights(data: Int8Array, O: number, C: number, kh: number, kw: number, quads: boolean): Int32Array {
-  const per = quads ? 4 : 2, nk = Math.ceil(kw / per), blocks = Math.ceil(O / 3);
-  const v = new Int32Array(blocks * C * kh * nk * 3);
-  let at = 0;
-  for (let b = 0; b < blocks; b++) for (let c = 0; c < C; c++) for (let ki = 0; ki < kh; ki++) for (let m = 0; m < nk; m++) {
-    for (let r = 0; r < 3; r++) {
-      const o = 3 * b + r;
-      let word = 0;
-      for (let t = 0; t < per; t++) {
-        const kj = m * per + t;
-        const q = o < O && kj < kw ? data[((o * C + c) * kh + ki) * kw + kj] : 0;
-        word |= quads ? (q & 0xff) << (8 * t) : (q & 0xffff) << (16 * t);
-      }
-      v[at++] = word;
-    }
-  }
-  return v;
-}
