@@ -8,8 +8,10 @@ const WAT = new URL('../build/simdnet.wat', import.meta.url);
 const NOT_KERNELS = new Set(['heap_base']);
 // Scalar by design: the relaxed-dot probe asks a relaxed-SIMD runtime how it treats one
 // instruction; the plain build (the one this .wat is) has no such instruction to ask about and
-// answers −1 without doing any arithmetic. Its relaxed builds do run v128 code.
-const SCALAR_BY_DESIGN = new Set(['qs8_probe_rdot_simd']);
+// answers −1 without doing any arithmetic. Its relaxed builds do run v128 code. The channels-last
+// copy for the relaxed dot's quads is likewise empty in the plain build, which never asks for it
+// (the plain lanes kernel reads channel pairs made by pad_qs8_cpairs_simd).
+const SCALAR_BY_DESIGN = new Set(['qs8_probe_rdot_simd', 'pad_qs8_nhwc_simd']);
 
 /** Splits a .wat module into its functions: name → body text. */
 function functions(wat: string): Map<string, string> {
