@@ -154,6 +154,7 @@ export function conv2d_winograd_gemm_f32_simd(
   for (let t0 = tStart; t0 < tEnd; t0 += 4) {
     const local = t0 - tStart;
     const dst0 = vPtr + (<usize>(local >> 3) * <usize>C << 5) + (<usize>(local & 7) << 2);
+    if (MT == 2 && rowGroup2(g, xPtr, t0, tEnd, dst0, vs4)) continue;
     const fast = t0 + 4 <= tEnd && inside(MT, g, t0) && inside(MT, g, t0 + 1) && inside(MT, g, t0 + 2) && inside(MT, g, t0 + 3);
     const b0 = xPtr + (<usize>origin(MT, g, t0) << 2);
     const b1 = xPtr + (<usize>origin(MT, g, t0 + 1) << 2);
@@ -171,6 +172,91 @@ export function conv2d_winograd_gemm_f32_simd(
       for (let k = 0; k < A; k++) btAt(MT, dst + <usize>k * col4, vs4, dst + <usize>k * col4, vs4);
     }
   }
+}
+
+/**
+ * F(2×2) input transform of tiles t0 … t0 + 3 when they lie side by side in one tile row (their
+ * windows overlap: one row of the four is 10 consecutive floats): each window row is read by four
+ * loads and split into its four columns (lanes = tiles) by shuffles, the transform done in registers
+ * (rows first, then columns: the same operations in the same order as the gather path). Windows
+ * reaching into the padding are read through masks (a column or row outside the input reads 0).
+ * Returns false (nothing written) when the tiles are not in one row, run past tEnd, or when an edge
+ * group's masked reads could pass the end of memory; the caller then takes the general path.
+ */
+@inline function rowGroup2(g: WinoBlock, xPtr: usize, t0: i32, tEnd: i32, dst: usize, vs4: usize): bool {
+  const tpi = g.tx * g.ty, r = t0 % tpi, tx = r % g.tx;
+  if (t0 + 4 > tEnd || tx + 4 > g.tx) return false;
+  const H = g.H, W = g.W;
+  const iy = (r / g.tx) * 2 - g.pt, ix = tx * 2 - g.pl;
+  const img = xPtr + (<usize>((t0 / tpi) * g.C * H * W) << 2);
+  const plane4 = <usize>(H * W) << 2, W4 = <usize>W << 2, C = g.C;
+  if (iy >= 0 && iy + 4 <= H && ix >= 0 && ix + 10 <= W) {
+    const p = img + (<usize>(iy * W + ix) << 2), z = i32x4.splat(0);
+    for (let c = 0; c < C; c++) {
+      const q = p + <usize>c * plane4;
+      group2(q, q + W4, q + 2 * W4, q + 3 * W4, false, dst + (<usize>c << 5), vs4, z, z, z, z, z, z, z, z);
+    }
+    return true;
+  }
+  // masked reads: rows outside the input read row 0 of the plane (then zeroed), columns ix − 2 … ix + 10
+  const last = img + <usize>(C - 1) * plane4 + (<usize>((H - 1) * W + ix + 10) << 2);
+  if (ix < -2 || last > (<usize>memory.size() << 16)) return false;
+  const o0 = rowOff(iy, H, W4), o1 = rowOff(iy + 1, H, W4), o2 = rowOff(iy + 2, H, W4), o3 = rowOff(iy + 3, H, W4);
+  const base = img + (<usize><isize>ix << 2);
+  const m0 = colMask(ix, W), m1 = colMask(ix + 1, W), m2 = colMask(ix + 2, W), m3 = colMask(ix + 3, W);
+  const r0 = rowMask(iy, H), r1 = rowMask(iy + 1, H), r2 = rowMask(iy + 2, H), r3 = rowMask(iy + 3, H);
+  for (let c = 0; c < C; c++) {
+    const q = base + <usize>c * plane4;
+    group2(q + o0, q + o1, q + o2, q + o3, true, dst + (<usize>c << 5), vs4, m0, m1, m2, m3, r0, r1, r2, r3);
+  }
+  return true;
+}
+
+/** Byte offset of input row y in its plane (row 0 for rows outside the input: read, then masked). */
+@inline function rowOff(y: i32, H: i32, W4: usize): usize {
+  return y >= 0 && y < H ? <usize>y * W4 : 0;
+}
+
+@inline function rowMask(y: i32, H: i32): v128 {
+  return y >= 0 && y < H ? i32x4.splat(-1) : i32x4.splat(0);
+}
+
+/** Lane l set where column x + 2l is inside [0, W). */
+@inline function colMask(x: i32, W: i32): v128 {
+  const v = i32x4.add(i32x4.splat(x), v128(0, 0, 0, 0, 2, 0, 0, 0, 4, 0, 0, 0, 6, 0, 0, 0));
+  return v128.and(i32x4.ge_s(v, i32x4.splat(0)), i32x4.lt_s(v, i32x4.splat(W)));
+}
+
+/** Column j (lanes: the four windows, 2 floats apart) of the window row at p. */
+@inline function col2(p: usize, j: i32, edge: bool, m: v128, rm: v128): v128 {
+  let v: v128;
+  if (j == 0) v = v128.shuffle<f32>(v128.load(p), v128.load(p, 16), 0, 2, 4, 6);
+  else if (j == 1) v = v128.shuffle<f32>(v128.load(p), v128.load(p, 16), 1, 3, 5, 7);
+  else if (j == 2) v = v128.shuffle<f32>(v128.load(p, 8), v128.load(p, 24), 0, 2, 4, 6);
+  else v = v128.shuffle<f32>(v128.load(p, 8), v128.load(p, 24), 1, 3, 5, 7);
+  return edge ? v128.and(v128.and(v, m), rm) : v;
+}
+
+/** Bᵀ over one k's four columns e0 … e3 (the second pass), stored at dst + (4k + l)·vs4. */
+@inline function bt4Row(e0: v128, e1: v128, e2: v128, e3: v128, dst: usize, vs4: usize): void {
+  bt4(e0, e1, e2, e3, dst, vs4);
+}
+
+/** The F(2×2) input transform of one channel of four side-by-side windows whose rows start at p0 … p3. */
+@inline function group2(
+  p0: usize, p1: usize, p2: usize, p3: usize, edge: bool, dst: usize, vs4: usize,
+  m0: v128, m1: v128, m2: v128, m3: v128, r0: v128, r1: v128, r2: v128, r3: v128,
+): void {
+  const k4 = vs4 << 2;
+  // rows 1 and 2 give Bᵀ rows k = 1 (d1 + d2) and k = 2 (d2 − d1); then row 0 (k = 0: d0 − d2) and row 3 (k = 3: d1 − d3)
+  const a0 = col2(p1, 0, edge, m0, r1), a1 = col2(p1, 1, edge, m1, r1), a2 = col2(p1, 2, edge, m2, r1), a3 = col2(p1, 3, edge, m3, r1);
+  const b0 = col2(p2, 0, edge, m0, r2), b1 = col2(p2, 1, edge, m1, r2), b2 = col2(p2, 2, edge, m2, r2), b3 = col2(p2, 3, edge, m3, r2);
+  bt4Row(f32x4.add(a0, b0), f32x4.add(a1, b1), f32x4.add(a2, b2), f32x4.add(a3, b3), dst + k4, vs4);
+  bt4Row(f32x4.sub(b0, a0), f32x4.sub(b1, a1), f32x4.sub(b2, a2), f32x4.sub(b3, a3), dst + 2 * k4, vs4);
+  bt4Row(f32x4.sub(col2(p0, 0, edge, m0, r0), b0), f32x4.sub(col2(p0, 1, edge, m1, r0), b1),
+    f32x4.sub(col2(p0, 2, edge, m2, r0), b2), f32x4.sub(col2(p0, 3, edge, m3, r0), b3), dst, vs4);
+  bt4Row(f32x4.sub(a0, col2(p3, 0, edge, m0, r3)), f32x4.sub(a1, col2(p3, 1, edge, m1, r3)),
+    f32x4.sub(a2, col2(p3, 2, edge, m2, r3)), f32x4.sub(a3, col2(p3, 3, edge, m3, r3)), dst + 3 * k4, vs4);
 }
 
 /** Writes the α×α windows of tiles t0 … t0 + 3 (zero outside the input, and for tiles ≥ tEnd) into their lanes at ξ = i·α + j. */
@@ -237,9 +323,13 @@ export function conv2d_winograd_input_f32_6x6_simd(xPtr: usize, vPtr: usize, vSt
     const y0 = yPtr + <usize>(t0 / tpi) * <usize>O * P4 + (<usize>(ty * MT * ow + tx * MT) << 2);
     for (let o = 0; o < O; o++) {
       const src = mPtr + (<usize>(o * ldm + local) << 2);
-      for (let j = 0; j < A; j++) atAt(MT, src + <usize>j * ms4, row4, src + <usize>j * ms4, row4);
-      for (let i = 0; i < MT; i++) atAt(MT, src + <usize>i * row4, ms4, src + <usize>i * row4, ms4);
       const bs: f32 = biasPtr != 0 ? load<f32>(biasPtr + (<usize>o << 2)) : 0;
+      if (MT == 2) {
+        if (out2(src, ms4, fast, y0 + <usize>o * P4, ow4, f32x4.splat(bs), lo, hi)) continue;
+      } else {
+        for (let j = 0; j < A; j++) atAt(MT, src + <usize>j * ms4, row4, src + <usize>j * ms4, row4);
+        for (let i = 0; i < MT; i++) atAt(MT, src + <usize>i * row4, ms4, src + <usize>i * row4, ms4);
+      }
       if (fast) {
         const bv = f32x4.splat(bs);
         for (let i = 0; i < MT; i++) {
@@ -282,6 +372,40 @@ export function conv2d_winograd_input_f32_6x6_simd(xPtr: usize, vPtr: usize, vSt
       }
     }
   }
+}
+
+/**
+ * The F(2×2) output transform of one channel of four tiles in registers (columns first over the
+ * rows, then over the columns, as atAt does in memory). fast: the four tiles side by side and
+ * whole, stored with bias and clamp at d (returns true); else the 2×2 results go back to M at
+ * ξ = 4i + j for the scalar path (returns false).
+ */
+@inline function out2(src: usize, ms4: usize, fast: bool, d: usize, ow4: usize, bv: v128, lo: v128, hi: v128): bool {
+  const r4 = ms4 << 2;
+  const a0 = v128.load(src), a1 = v128.load(src + ms4), a2 = v128.load(src + 2 * ms4), a3 = v128.load(src + 3 * ms4);
+  const b0 = v128.load(src + r4), b1 = v128.load(src + r4 + ms4), b2 = v128.load(src + r4 + 2 * ms4), b3 = v128.load(src + r4 + 3 * ms4);
+  const c0 = v128.load(src + 2 * r4), c1 = v128.load(src + 2 * r4 + ms4), c2 = v128.load(src + 2 * r4 + 2 * ms4), c3 = v128.load(src + 2 * r4 + 3 * ms4);
+  const u0 = f32x4.add(f32x4.add(a0, b0), c0), u1 = f32x4.add(f32x4.add(a1, b1), c1);
+  const u2 = f32x4.add(f32x4.add(a2, b2), c2), u3 = f32x4.add(f32x4.add(a3, b3), c3);
+  const e0 = v128.load(src + 3 * r4), e1 = v128.load(src + 3 * r4 + ms4), e2 = v128.load(src + 3 * r4 + 2 * ms4), e3 = v128.load(src + 3 * r4 + 3 * ms4);
+  const w0 = f32x4.sub(f32x4.sub(b0, c0), e0), w1 = f32x4.sub(f32x4.sub(b1, c1), e1);
+  const w2 = f32x4.sub(f32x4.sub(b2, c2), e2), w3 = f32x4.sub(f32x4.sub(b3, c3), e3);
+  const y00 = f32x4.add(f32x4.add(u0, u1), u2), y01 = f32x4.sub(f32x4.sub(u1, u2), u3);
+  const y10 = f32x4.add(f32x4.add(w0, w1), w2), y11 = f32x4.sub(f32x4.sub(w1, w2), w3);
+  if (!fast) {
+    v128.store(src, y00);
+    v128.store(src + ms4, y01);
+    v128.store(src + r4, y10);
+    v128.store(src + r4 + ms4, y11);
+    return false;
+  }
+  const v00 = clampV(y00, bv, lo, hi), v01 = clampV(y01, bv, lo, hi);
+  const v10 = clampV(y10, bv, lo, hi), v11 = clampV(y11, bv, lo, hi);
+  v128.store(d, f32x4.shuffle(v00, v01, 0, 4, 1, 5));
+  v128.store(d, f32x4.shuffle(v00, v01, 2, 6, 3, 7), 16);
+  v128.store(d + ow4, f32x4.shuffle(v10, v11, 0, 4, 1, 5));
+  v128.store(d + ow4, f32x4.shuffle(v10, v11, 2, 6, 3, 7), 16);
+  return true;
 }
 
 /**
