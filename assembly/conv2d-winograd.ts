@@ -154,8 +154,8 @@ export function conv2d_winograd_gemm_f32_simd(
   for (let t0 = tStart; t0 < tEnd; t0 += 4) {
     const local = t0 - tStart;
     const dst0 = vPtr + (<usize>(local >> 3) * <usize>C << 5) + (<usize>(local & 7) << 2);
-    if (MT == 2 && rowGroup2(g, xPtr, t0, tEnd, dst0, vs4)) continue;
-    const fast = t0 + 4 <= tEnd && inside(MT, g, t0) && inside(MT, g, t0 + 1) && inside(MT, g, t0 + 2) && inside(MT, g, t0 + 3);
+    if (MT == 2 && group2All(g, xPtr, t0, tEnd, dst0, vs4)) continue;
+    const fast = MT != 2 && t0 + 4 <= tEnd && inside(MT, g, t0) && inside(MT, g, t0 + 1) && inside(MT, g, t0 + 2) && inside(MT, g, t0 + 3);
     const b0 = xPtr + (<usize>origin(MT, g, t0) << 2);
     const b1 = xPtr + (<usize>origin(MT, g, t0 + 1) << 2);
     const b2 = xPtr + (<usize>origin(MT, g, t0 + 2) << 2);
@@ -175,88 +175,104 @@ export function conv2d_winograd_gemm_f32_simd(
 }
 
 /**
- * F(2×2) input transform of tiles t0 … t0 + 3 when they lie side by side in one tile row (their
- * windows overlap: one row of the four is 10 consecutive floats): each window row is read by four
- * loads and split into its four columns (lanes = tiles) by shuffles, the transform done in registers
- * (rows first, then columns: the same operations in the same order as the gather path). Windows
- * reaching into the padding are read through masks (a column or row outside the input reads 0).
- * Returns false (nothing written) when the tiles are not in one row, run past tEnd, or when an edge
- * group's masked reads could pass the end of memory; the caller then takes the general path.
+ * F(2×2) input transform of tiles t0 … t0 + 3 in registers (rows first, then columns: the same
+ * operations in the same order as the general path, so the same bits). Four tiles side by side in
+ * one tile row overlap: a window row of the four is 10 consecutive floats, read by four loads and
+ * split into its four columns (lanes = tiles) by shuffles; other groups (across two tile rows)
+ * gather each lane. Windows reaching into the padding read through masks (outside the input, and
+ * lanes past tEnd, read 0; the masked reads stay within memory, else this returns false and writes
+ * nothing, and the caller takes the general path).
  */
-@inline function rowGroup2(g: WinoBlock, xPtr: usize, t0: i32, tEnd: i32, dst: usize, vs4: usize): bool {
+@inline function group2All(g: WinoBlock, xPtr: usize, t0: i32, tEnd: i32, dst: usize, vs4: usize): bool {
   const tpi = g.tx * g.ty, r = t0 % tpi, tx = r % g.tx;
-  if (t0 + 4 > tEnd || tx + 4 > g.tx) return false;
-  const H = g.H, W = g.W;
+  const H = g.H, W = g.W, C = g.C;
+  const plane4 = <usize>(H * W) << 2, W4 = <usize>W << 2;
   const iy = (r / g.tx) * 2 - g.pt, ix = tx * 2 - g.pl;
-  const img = xPtr + (<usize>((t0 / tpi) * g.C * H * W) << 2);
-  const plane4 = <usize>(H * W) << 2, W4 = <usize>W << 2, C = g.C;
-  if (iy >= 0 && iy + 4 <= H && ix >= 0 && ix + 10 <= W) {
-    const p = img + (<usize>(iy * W + ix) << 2), z = i32x4.splat(0);
+  const row = t0 + 4 <= tEnd && tx + 4 <= g.tx;
+  if (row && iy >= 0 && iy + 4 <= H && ix >= 0 && ix + 10 <= W) {
+    const p = xPtr + (<usize>origin(2, g, t0) << 2), z = i32x4.splat(0);
     for (let c = 0; c < C; c++) {
       const q = p + <usize>c * plane4;
-      group2(q, q + W4, q + 2 * W4, q + 3 * W4, false, dst + (<usize>c << 5), vs4, z, z, z, z, z, z, z, z);
+      group2(0, q, q, q, q, W4, dst + (<usize>c << 5), vs4, z, z, z, z, z, z, z, z);
     }
     return true;
   }
-  // masked reads: rows outside the input read row 0 of the plane (then zeroed), columns ix − 2 … ix + 10
-  const last = img + <usize>(C - 1) * plane4 + (<usize>((H - 1) * W + ix + 10) << 2);
-  if (ix < -2 || last > (<usize>memory.size() << 16)) return false;
-  const o0 = rowOff(iy, H, W4), o1 = rowOff(iy + 1, H, W4), o2 = rowOff(iy + 2, H, W4), o3 = rowOff(iy + 3, H, W4);
-  const base = img + (<usize><isize>ix << 2);
-  const m0 = colMask(ix, W), m1 = colMask(ix + 1, W), m2 = colMask(ix + 2, W), m3 = colMask(ix + 3, W);
-  const r0 = rowMask(iy, H), r1 = rowMask(iy + 1, H), r2 = rowMask(iy + 2, H), r3 = rowMask(iy + 3, H);
-  for (let c = 0; c < C; c++) {
-    const q = base + <usize>c * plane4;
-    group2(q + o0, q + o1, q + o2, q + o3, true, dst + (<usize>c << 5), vs4, m0, m1, m2, m3, r0, r1, r2, r3);
+  // per lane: the window's origin and its masks; lanes past tEnd repeat lane 0's origin, all masked
+  const o0 = origin(2, g, t0);
+  const o1 = t0 + 1 < tEnd ? origin(2, g, t0 + 1) : o0, o2 = t0 + 2 < tEnd ? origin(2, g, t0 + 2) : o0;
+  const o3 = t0 + 3 < tEnd ? origin(2, g, t0 + 3) : o0;
+  const lo = min(min(o0, o1), min(o2, o3)), hi = max(max(o0, o1), max(o2, o3));
+  const ixv = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(ix), 1, winX(g, t0 + 1)), 2, winX(g, t0 + 2)), 3, winX(g, t0 + 3));
+  const iyv = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(iy), 1, winY(g, t0 + 1)), 2, winY(g, t0 + 2)), 3, winY(g, t0 + 3));
+  const live = i32x4.lt_s(i32x4.add(i32x4.splat(t0), v128(0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0)), i32x4.splat(tEnd));
+  // reads span elements lo … hi + 3W + 3 (+ 6 for a row group's shuffled loads) of planes 0 … C − 1
+  const top = <usize>(C - 1) * plane4 + <usize>(hi + 3 * W + 10) * 4;
+  if (<isize>xPtr + (<isize>lo << 2) < 0 || xPtr + top > (<usize>memory.size() << 16)) return false;
+  const m0 = colMask(ixv, 0, W, live), m1 = colMask(ixv, 1, W, live), m2 = colMask(ixv, 2, W, live), m3 = colMask(ixv, 3, W, live);
+  const r0 = colMask(iyv, 0, H, live), r1 = colMask(iyv, 1, H, live), r2 = colMask(iyv, 2, H, live), r3 = colMask(iyv, 3, H, live);
+  const b0 = xPtr + (<usize><isize>o0 << 2), b1 = xPtr + (<usize><isize>o1 << 2), b2 = xPtr + (<usize><isize>o2 << 2), b3 = xPtr + (<usize><isize>o3 << 2);
+  if (row) {
+    for (let c = 0; c < C; c++) {
+      const q = b0 + <usize>c * plane4;
+      group2(1, q, q, q, q, W4, dst + (<usize>c << 5), vs4, m0, m1, m2, m3, r0, r1, r2, r3);
+    }
+  } else {
+    for (let c = 0; c < C; c++) {
+      const cp = <usize>c * plane4;
+      group2(2, b0 + cp, b1 + cp, b2 + cp, b3 + cp, W4, dst + (<usize>c << 5), vs4, m0, m1, m2, m3, r0, r1, r2, r3);
+    }
   }
   return true;
 }
 
-/** Byte offset of input row y in its plane (row 0 for rows outside the input: read, then masked). */
-@inline function rowOff(y: i32, H: i32, W4: usize): usize {
-  return y >= 0 && y < H ? <usize>y * W4 : 0;
+/** Window column and row of F(2×2) tile t's origin. */
+@inline function winX(g: WinoBlock, t: i32): i32 {
+  return ((t % (g.tx * g.ty)) % g.tx) * 2 - g.pl;
 }
 
-@inline function rowMask(y: i32, H: i32): v128 {
-  return y >= 0 && y < H ? i32x4.splat(-1) : i32x4.splat(0);
+@inline function winY(g: WinoBlock, t: i32): i32 {
+  return ((t % (g.tx * g.ty)) / g.tx) * 2 - g.pt;
 }
 
-/** Lane l set where column x + 2l is inside [0, W). */
-@inline function colMask(x: i32, W: i32): v128 {
-  const v = i32x4.add(i32x4.splat(x), v128(0, 0, 0, 0, 2, 0, 0, 0, 4, 0, 0, 0, 6, 0, 0, 0));
-  return v128.and(i32x4.ge_s(v, i32x4.splat(0)), i32x4.lt_s(v, i32x4.splat(W)));
+/** Lanes where v + k is inside [0, n) and live. */
+@inline function colMask(v: v128, k: i32, n: i32, live: v128): v128 {
+  const x = i32x4.add(v, i32x4.splat(k));
+  return v128.and(v128.and(i32x4.ge_s(x, i32x4.splat(0)), i32x4.lt_s(x, i32x4.splat(n))), live);
 }
 
-/** Column j (lanes: the four windows, 2 floats apart) of the window row at p. */
-@inline function col2(p: usize, j: i32, edge: bool, m: v128, rm: v128): v128 {
+/**
+ * Column j of window row `row` (bytes) of the four windows (lanes). mode 0: side by side (q0 the
+ * first window; a row is 10 consecutive floats); 1: the same, masked by m (column) and rm (row);
+ * 2: each lane gathered from its own window q0 … q3, masked.
+ */
+@inline function col2(mode: i32, q0: usize, q1: usize, q2: usize, q3: usize, row: usize, j: i32, m: v128, rm: v128): v128 {
   let v: v128;
-  if (j == 0) v = v128.shuffle<f32>(v128.load(p), v128.load(p, 16), 0, 2, 4, 6);
+  const p = q0 + row;
+  if (mode == 2) v = gather(p, q1 + row, q2 + row, q3 + row, <usize>j << 2);
+  else if (j == 0) v = v128.shuffle<f32>(v128.load(p), v128.load(p, 16), 0, 2, 4, 6);
   else if (j == 1) v = v128.shuffle<f32>(v128.load(p), v128.load(p, 16), 1, 3, 5, 7);
   else if (j == 2) v = v128.shuffle<f32>(v128.load(p, 8), v128.load(p, 24), 0, 2, 4, 6);
   else v = v128.shuffle<f32>(v128.load(p, 8), v128.load(p, 24), 1, 3, 5, 7);
-  return edge ? v128.and(v128.and(v, m), rm) : v;
+  return mode != 0 ? v128.and(v128.and(v, m), rm) : v;
 }
 
-/** Bᵀ over one k's four columns e0 … e3 (the second pass), stored at dst + (4k + l)·vs4. */
-@inline function bt4Row(e0: v128, e1: v128, e2: v128, e3: v128, dst: usize, vs4: usize): void {
-  bt4(e0, e1, e2, e3, dst, vs4);
-}
-
-/** The F(2×2) input transform of one channel of four side-by-side windows whose rows start at p0 … p3. */
+/** The F(2×2) input transform of one channel of four windows (col2's modes), V[4k + l] at dst + (4k + l)·vs4. */
 @inline function group2(
-  p0: usize, p1: usize, p2: usize, p3: usize, edge: bool, dst: usize, vs4: usize,
+  mode: i32, q0: usize, q1: usize, q2: usize, q3: usize, W4: usize, dst: usize, vs4: usize,
   m0: v128, m1: v128, m2: v128, m3: v128, r0: v128, r1: v128, r2: v128, r3: v128,
 ): void {
-  const k4 = vs4 << 2;
-  // rows 1 and 2 give Bᵀ rows k = 1 (d1 + d2) and k = 2 (d2 − d1); then row 0 (k = 0: d0 − d2) and row 3 (k = 3: d1 − d3)
-  const a0 = col2(p1, 0, edge, m0, r1), a1 = col2(p1, 1, edge, m1, r1), a2 = col2(p1, 2, edge, m2, r1), a3 = col2(p1, 3, edge, m3, r1);
-  const b0 = col2(p2, 0, edge, m0, r2), b1 = col2(p2, 1, edge, m1, r2), b2 = col2(p2, 2, edge, m2, r2), b3 = col2(p2, 3, edge, m3, r2);
-  bt4Row(f32x4.add(a0, b0), f32x4.add(a1, b1), f32x4.add(a2, b2), f32x4.add(a3, b3), dst + k4, vs4);
-  bt4Row(f32x4.sub(b0, a0), f32x4.sub(b1, a1), f32x4.sub(b2, a2), f32x4.sub(b3, a3), dst + 2 * k4, vs4);
-  bt4Row(f32x4.sub(col2(p0, 0, edge, m0, r0), b0), f32x4.sub(col2(p0, 1, edge, m1, r0), b1),
-    f32x4.sub(col2(p0, 2, edge, m2, r0), b2), f32x4.sub(col2(p0, 3, edge, m3, r0), b3), dst, vs4);
-  bt4Row(f32x4.sub(a0, col2(p3, 0, edge, m0, r3)), f32x4.sub(a1, col2(p3, 1, edge, m1, r3)),
-    f32x4.sub(a2, col2(p3, 2, edge, m2, r3)), f32x4.sub(a3, col2(p3, 3, edge, m3, r3)), dst + 3 * k4, vs4);
+  const k4 = vs4 << 2, w1 = W4, w2 = W4 + W4, w3 = w2 + W4;
+  // Bᵀ rows: k = 1 (d1 + d2), k = 2 (d2 − d1), then k = 0 (d0 − d2) and k = 3 (d1 − d3)
+  const a0 = col2(mode, q0, q1, q2, q3, w1, 0, m0, r1), a1 = col2(mode, q0, q1, q2, q3, w1, 1, m1, r1);
+  const a2 = col2(mode, q0, q1, q2, q3, w1, 2, m2, r1), a3 = col2(mode, q0, q1, q2, q3, w1, 3, m3, r1);
+  const b0 = col2(mode, q0, q1, q2, q3, w2, 0, m0, r2), b1 = col2(mode, q0, q1, q2, q3, w2, 1, m1, r2);
+  const b2 = col2(mode, q0, q1, q2, q3, w2, 2, m2, r2), b3 = col2(mode, q0, q1, q2, q3, w2, 3, m3, r2);
+  bt4(f32x4.add(a0, b0), f32x4.add(a1, b1), f32x4.add(a2, b2), f32x4.add(a3, b3), dst + k4, vs4);
+  bt4(f32x4.sub(b0, a0), f32x4.sub(b1, a1), f32x4.sub(b2, a2), f32x4.sub(b3, a3), dst + 2 * k4, vs4);
+  bt4(f32x4.sub(col2(mode, q0, q1, q2, q3, 0, 0, m0, r0), b0), f32x4.sub(col2(mode, q0, q1, q2, q3, 0, 1, m1, r0), b1),
+    f32x4.sub(col2(mode, q0, q1, q2, q3, 0, 2, m2, r0), b2), f32x4.sub(col2(mode, q0, q1, q2, q3, 0, 3, m3, r0), b3), dst, vs4);
+  bt4(f32x4.sub(a0, col2(mode, q0, q1, q2, q3, w3, 0, m0, r3)), f32x4.sub(a1, col2(mode, q0, q1, q2, q3, w3, 1, m1, r3)),
+    f32x4.sub(a2, col2(mode, q0, q1, q2, q3, w3, 2, m2, r3)), f32x4.sub(a3, col2(mode, q0, q1, q2, q3, w3, 3, m3, r3)), dst + 3 * k4, vs4);
 }
 
 /** Writes the α×α windows of tiles t0 … t0 + 3 (zero outside the input, and for tiles ≥ tEnd) into their lanes at ξ = i·α + j. */
@@ -330,7 +346,7 @@ export function conv2d_winograd_input_f32_6x6_simd(xPtr: usize, vPtr: usize, vSt
         for (let j = 0; j < A; j++) atAt(MT, src + <usize>j * ms4, row4, src + <usize>j * ms4, row4);
         for (let i = 0; i < MT; i++) atAt(MT, src + <usize>i * row4, ms4, src + <usize>i * row4, ms4);
       }
-      if (fast) {
+      if (MT != 2 && fast) {
         const bv = f32x4.splat(bs);
         for (let i = 0; i < MT; i++) {
           const s = src + <usize>i * row4;
