@@ -153,3 +153,24 @@
   if (r == 5) return lin(32.0 / 45, g0, 16.0 / 45, g1, 8.0 / 45, g2);
   return lin(32.0 / 45, g0, -16.0 / 45, g1, 8.0 / 45, g2);
 }
+
+// ── tiles ────────────────────────────────────────────────────────────────────────────────────
+
+/** Element offset of tile t's window origin in x (may be negative). */
+@inline export function origin(MT: i32, g: WinoBlock, t: i32): i32 {
+  const tpi = g.tx * g.ty, r = t % tpi;
+  return (t / tpi) * g.C * g.H * g.W + ((r / g.tx) * MT - g.pt) * g.W + (r % g.tx) * MT - g.pl;
+}
+
+@inline export function gather(b0: usize, b1: usize, b2: usize, b3: usize, off: usize): v128 {
+  let v = v128.load32_zero(b0 + off);
+  v = v128.load32_lane(b1 + off, v, 1);
+  v = v128.load32_lane(b2 + off, v, 2);
+  return v128.load32_lane(b3 + off, v, 3);
+}
+
+/** v + bias, clamped to [lo, hi]. */
+@inline export function clampV(v: v128, bias: v128, lo: v128, hi: v128): v128 {
+  // pmax(r, lo) = r < lo ? lo : r, so a NaN survives (as PyTorch's relu/clamp)
+  return f32x4.pmin(f32x4.pmax(f32x4.add(v, bias), lo), hi);
+}
