@@ -104,25 +104,36 @@ import { WinoBlock, bt4, origin, gather, clampV } from "./conv2d-winograd-common
     f32x4.sub(a2, col2(mode, q0, q1, q2, q3, w3, 2, m2, r3)), f32x4.sub(a3, col2(mode, q0, q1, q2, q3, w3, 3, m3, r3)), dst + 3 * k4, vs4);
 }
 
+/** Byte offset in y of F(2×2) tile t's first output pixel (channel 0), or −1 when the tile is cut at the output's edge. */
+@inline export function tileOut2(g: WinoBlock, t: i32, P4: usize): isize {
+  const tpi = g.tx * g.ty, r = t % tpi;
+  const oy = (r / g.tx) * 2, ox = (r % g.tx) * 2;
+  if (oy + 2 > g.oh || ox + 2 > g.ow) return -1;
+  return <isize>(<usize>(t / tpi) * <usize>g.O * P4) + (<isize>(oy * g.ow + ox) << 2);
+}
+
 /**
  * The F(2×2) output transform of one channel of four tiles in registers (columns first over the
- * rows, then over the columns, as atAt does in memory). fast: the four tiles side by side and
- * whole, stored with bias and clamp at d (returns true); else the 2×2 results go back to M at
- * ξ = 4i + j for the scalar path (returns false).
+ * rows, then over the columns, as atAt does in memory), with bias and clamp. mode 0: the four
+ * tiles side by side and whole, row i of all four one vector pair at d + i·ow4; 1: four whole
+ * tiles anywhere, tile l's at d + e_l (e0 = 0); 2: the 2×2 results go back to M at ξ = 4i + j for
+ * the caller's scalar path (returns false; else true).
  */
-@inline export function out2(src: usize, ms4: usize, fast: bool, d: usize, ow4: usize, bv: v128, lo: v128, hi: v128): bool {
+@inline export function out2(
+  src: usize, ms4: usize, mode: i32, d: usize, ow4: usize, bv: v128, lo: v128, hi: v128, e1: usize, e2: usize, e3: usize,
+): bool {
   const r4 = ms4 << 2;
   const a0 = v128.load(src), a1 = v128.load(src + ms4), a2 = v128.load(src + 2 * ms4), a3 = v128.load(src + 3 * ms4);
   const b0 = v128.load(src + r4), b1 = v128.load(src + r4 + ms4), b2 = v128.load(src + r4 + 2 * ms4), b3 = v128.load(src + r4 + 3 * ms4);
   const c0 = v128.load(src + 2 * r4), c1 = v128.load(src + 2 * r4 + ms4), c2 = v128.load(src + 2 * r4 + 2 * ms4), c3 = v128.load(src + 2 * r4 + 3 * ms4);
   const u0 = f32x4.add(f32x4.add(a0, b0), c0), u1 = f32x4.add(f32x4.add(a1, b1), c1);
   const u2 = f32x4.add(f32x4.add(a2, b2), c2), u3 = f32x4.add(f32x4.add(a3, b3), c3);
-  const e0 = v128.load(src + 3 * r4), e1 = v128.load(src + 3 * r4 + ms4), e2 = v128.load(src + 3 * r4 + 2 * ms4), e3 = v128.load(src + 3 * r4 + 3 * ms4);
-  const w0 = f32x4.sub(f32x4.sub(b0, c0), e0), w1 = f32x4.sub(f32x4.sub(b1, c1), e1);
-  const w2 = f32x4.sub(f32x4.sub(b2, c2), e2), w3 = f32x4.sub(f32x4.sub(b3, c3), e3);
+  const e0 = v128.load(src + 3 * r4), f1 = v128.load(src + 3 * r4 + ms4), f2 = v128.load(src + 3 * r4 + 2 * ms4), f3 = v128.load(src + 3 * r4 + 3 * ms4);
+  const w0 = f32x4.sub(f32x4.sub(b0, c0), e0), w1 = f32x4.sub(f32x4.sub(b1, c1), f1);
+  const w2 = f32x4.sub(f32x4.sub(b2, c2), f2), w3 = f32x4.sub(f32x4.sub(b3, c3), f3);
   const y00 = f32x4.add(f32x4.add(u0, u1), u2), y01 = f32x4.sub(f32x4.sub(u1, u2), u3);
   const y10 = f32x4.add(f32x4.add(w0, w1), w2), y11 = f32x4.sub(f32x4.sub(w1, w2), w3);
-  if (!fast) {
+  if (mode == 2) {
     v128.store(src, y00);
     v128.store(src + ms4, y01);
     v128.store(src + r4, y10);
@@ -131,9 +142,22 @@ import { WinoBlock, bt4, origin, gather, clampV } from "./conv2d-winograd-common
   }
   const v00 = clampV(y00, bv, lo, hi), v01 = clampV(y01, bv, lo, hi);
   const v10 = clampV(y10, bv, lo, hi), v11 = clampV(y11, bv, lo, hi);
-  v128.store(d, f32x4.shuffle(v00, v01, 0, 4, 1, 5));
-  v128.store(d, f32x4.shuffle(v00, v01, 2, 6, 3, 7), 16);
-  v128.store(d + ow4, f32x4.shuffle(v10, v11, 0, 4, 1, 5));
-  v128.store(d + ow4, f32x4.shuffle(v10, v11, 2, 6, 3, 7), 16);
+  const p0 = f32x4.shuffle(v00, v01, 0, 4, 1, 5), p1 = f32x4.shuffle(v00, v01, 2, 6, 3, 7);
+  const q0 = f32x4.shuffle(v10, v11, 0, 4, 1, 5), q1 = f32x4.shuffle(v10, v11, 2, 6, 3, 7);
+  if (mode == 0) {
+    v128.store(d, p0);
+    v128.store(d, p1, 16);
+    v128.store(d + ow4, q0);
+    v128.store(d + ow4, q1, 16);
+  } else {
+    v128.store64_lane(d, p0, 0);
+    v128.store64_lane(d + e1, p0, 1);
+    v128.store64_lane(d + e2, p1, 0);
+    v128.store64_lane(d + e3, p1, 1);
+    v128.store64_lane(d + ow4, q0, 0);
+    v128.store64_lane(d + ow4 + e1, q0, 1);
+    v128.store64_lane(d + ow4 + e2, q1, 0);
+    v128.store64_lane(d + ow4 + e3, q1, 1);
+  }
   return true;
 }

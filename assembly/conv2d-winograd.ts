@@ -11,7 +11,7 @@
 // input and output transforms run in registers (assembly/conv2d-winograd-f2.ts), the general
 // in-memory path below is their fallback.
 import { WinoBlock, btAt, bt4, bt6, bt8, atAt, gRowV, origin, gather, clampV } from "./conv2d-winograd-common";
-import { group2All, out2 } from "./conv2d-winograd-f2";
+import { group2All, out2, tileOut2 } from "./conv2d-winograd-f2";
 import { gemm_f32_ta_4x8_simd, gemm_f32_ta_4x8_inc_simd } from "./gemm";
 
 // ── filter ───────────────────────────────────────────────────────────────────────────────────
@@ -222,11 +222,20 @@ export function conv2d_winograd_input_f32_6x6_simd(xPtr: usize, vPtr: usize, vSt
     // four whole tiles in one tile row: vector stores
     const fast = t0 + 4 <= tEnd && tx + 3 < g.tx && ty * MT + MT <= oh && (tx + 3) * MT + MT <= ow;
     const y0 = yPtr + <usize>(t0 / tpi) * <usize>O * P4 + (<usize>(ty * MT * ow + tx * MT) << 2);
+    // F(2×2): four whole tiles elsewhere (across tile rows) store lane by lane
+    let mode2 = fast ? 0 : 2, e1: isize = 0, e2: isize = 0, e3: isize = 0;
+    if (MT == 2 && !fast && t0 + 4 <= tEnd) {
+      const f0 = tileOut2(g, t0, P4), f1 = tileOut2(g, t0 + 1, P4), f2 = tileOut2(g, t0 + 2, P4), f3 = tileOut2(g, t0 + 3, P4);
+      if (min(min(f0, f1), min(f2, f3)) >= 0) {
+        mode2 = 1;
+        e1 = f1 - f0; e2 = f2 - f0; e3 = f3 - f0;
+      }
+    }
     for (let o = 0; o < O; o++) {
       const src = mPtr + (<usize>(o * ldm + local) << 2);
       const bs: f32 = biasPtr != 0 ? load<f32>(biasPtr + (<usize>o << 2)) : 0;
       if (MT == 2) {
-        if (out2(src, ms4, fast, y0 + <usize>o * P4, ow4, f32x4.splat(bs), lo, hi)) continue;
+        if (out2(src, ms4, mode2, y0 + <usize>o * P4, ow4, f32x4.splat(bs), lo, hi, <usize>e1, <usize>e2, <usize>e3)) continue;
       } else {
         for (let j = 0; j < A; j++) atAt(MT, src + <usize>j * ms4, row4, src + <usize>j * ms4, row4);
         for (let i = 0; i < MT; i++) atAt(MT, src + <usize>i * row4, ms4, src + <usize>i * row4, ms4);
