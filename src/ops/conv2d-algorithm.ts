@@ -44,13 +44,14 @@ export function setAutoTiles(tiles: readonly WinoTile[] | undefined): void {
 //   GEMM path:  2·MACs / GEMM_RATE
 //   Winograd:   α²·tiles8·cout·cin·2 / WINO_RATE             the per-position GEMMs (tiles rounded
 //                                                            up to whole blocks of 8-tile panels)
-//             + TRANSFORM_NS·α²·tiles·(cin + cout)           the input and output transforms
+//             + TRANSFORM_NS[m]·α²·tiles·(cin + cout)        the input and output transforms
 //             + REREAD_NS·α²·cout·cin·blocks                 U read (from L3 / memory) once per block
 //             + FILTER_NS·α²·cout·cin                        eager calls only: the filter transform
-const GEMM_RATE = 51; // GFLOP/s (= flops per ns) of the GEMM path on 3×3 layers
-const WINO_RATE = 58; // of the Winograd GEMMs (no im2col; B already in panels)
-const TRANSFORM_NS = 1.08;
-const REREAD_NS = 0.13;
+const GEMM_RATE = 49.5; // GFLOP/s (= flops per ns) of the GEMM path on 3×3 layers
+const WINO_RATE = 60; // of the Winograd GEMMs (no im2col; B already in panels)
+/** Per tile size: F(2×2)'s transforms run in registers (assembly/conv2d-winograd-f2.ts); F(6×6) is not fitted (F(4×4)'s). */
+const TRANSFORM_NS: Record<WinoTile, number> = { 2: 0.231, 4: 1.38, 6: 1.38 };
+const REREAD_NS = 0.138;
 const FILTER_NS = 0.8;
 /** Where F(6×6) is a candidate (setAutoTiles only), it must be predicted this much faster than the others (it loses more digits). */
 const F6_MARGIN = 1.1;
@@ -76,7 +77,7 @@ export function gemmCost(s: WinoShape): number {
 export function winogradCost(s: WinoShape, m: WinoTile, withFilter: boolean): number {
   const T = positions(m), tiles = tileCount(s, m), nt = blockTiles(s, m), blocks = Math.ceil(tiles / nt);
   const gemm = (2 * T * blocks * nt * s.cout * s.cin) / WINO_RATE;
-  const transforms = TRANSFORM_NS * T * tiles * (s.cin + s.cout);
+  const transforms = TRANSFORM_NS[m] * T * tiles * (s.cin + s.cout);
   const u = T * s.cout * s.cin;
   return gemm + transforms + REREAD_NS * u * blocks + (withFilter ? FILTER_NS * u : 0);
 }
