@@ -174,3 +174,18 @@
   // pmax(r, lo) = r < lo ? lo : r, so a NaN survives (as PyTorch's relu/clamp)
   return f32x4.pmin(f32x4.pmax(f32x4.add(v, bias), lo), hi);
 }
+
+/** Window column and row of tile t's origin (may be outside the input). */
+@inline export function winX(MT: i32, g: WinoBlock, t: i32): i32 {
+  return ((t % (g.tx * g.ty)) % g.tx) * MT - g.pl;
+}
+
+@inline export function winY(MT: i32, g: WinoBlock, t: i32): i32 {
+  return ((t % (g.tx * g.ty)) / g.tx) * MT - g.pt;
+}
+
+/** Lanes where v + k is inside [0, n) and live. */
+@inline export function colMask(v: v128, k: i32, n: i32, live: v128): v128 {
+  const x = i32x4.add(v, i32x4.splat(k));
+  return v128.and(v128.and(i32x4.ge_s(x, i32x4.splat(0)), i32x4.lt_s(x, i32x4.splat(n))), live);
+}

@@ -1,7 +1,7 @@
 // F(2×2, 3×3) input and output transforms in registers, for assembly/conv2d-winograd.ts (which
 // keeps the general, in-memory path of every tile size as their fallback). Four tiles a group, one
 // per lane, as there. NOT part of the ABI: `@inline export` helpers inlined into those kernels.
-import { WinoBlock, bt4, origin, gather, clampV } from "./conv2d-winograd-common";
+import { WinoBlock, bt4, origin, gather, clampV, winX, winY, colMask } from "./conv2d-winograd-common";
 
 /**
  * F(2×2) input transform of tiles t0 … t0 + 3 in registers (rows first, then columns: the same
@@ -31,8 +31,8 @@ import { WinoBlock, bt4, origin, gather, clampV } from "./conv2d-winograd-common
   const o1 = t0 + 1 < tEnd ? origin(2, g, t0 + 1) : o0, o2 = t0 + 2 < tEnd ? origin(2, g, t0 + 2) : o0;
   const o3 = t0 + 3 < tEnd ? origin(2, g, t0 + 3) : o0;
   const lo = min(min(o0, o1), min(o2, o3)), hi = max(max(o0, o1), max(o2, o3));
-  const ixv = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(ix), 1, winX(g, t0 + 1)), 2, winX(g, t0 + 2)), 3, winX(g, t0 + 3));
-  const iyv = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(iy), 1, winY(g, t0 + 1)), 2, winY(g, t0 + 2)), 3, winY(g, t0 + 3));
+  const ixv = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(ix), 1, winX(2, g, t0 + 1)), 2, winX(2, g, t0 + 2)), 3, winX(2, g, t0 + 3));
+  const iyv = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(iy), 1, winY(2, g, t0 + 1)), 2, winY(2, g, t0 + 2)), 3, winY(2, g, t0 + 3));
   const live = i32x4.lt_s(i32x4.add(i32x4.splat(t0), v128(0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0)), i32x4.splat(tEnd));
   // reads span elements lo … hi + 3W + 3 (+ 6 for a row group's shuffled loads) of planes 0 … C − 1
   const top = <usize>(C - 1) * plane4 + <usize>(hi + 3 * W + 10) * 4;
@@ -52,21 +52,6 @@ import { WinoBlock, bt4, origin, gather, clampV } from "./conv2d-winograd-common
     }
   }
   return true;
-}
-
-/** Window column and row of F(2×2) tile t's origin. */
-@inline function winX(g: WinoBlock, t: i32): i32 {
-  return ((t % (g.tx * g.ty)) % g.tx) * 2 - g.pl;
-}
-
-@inline function winY(g: WinoBlock, t: i32): i32 {
-  return ((t % (g.tx * g.ty)) / g.tx) * 2 - g.pt;
-}
-
-/** Lanes where v + k is inside [0, n) and live. */
-@inline function colMask(v: v128, k: i32, n: i32, live: v128): v128 {
-  const x = i32x4.add(v, i32x4.splat(k));
-  return v128.and(v128.and(i32x4.ge_s(x, i32x4.splat(0)), i32x4.lt_s(x, i32x4.splat(n))), live);
 }
 
 /**
