@@ -5,15 +5,15 @@
 //               (b_m per tile size: F(2×2)'s transforms run in registers, F(4×4)'s partly in memory)
 // by least squares on relative errors over the tile sizes 'auto' may pick (F(2×2), F(4×4); F(6×6) is
 // measured but left out), and prints the model's picks against the measured best of the same choices
-// (F(4×4) only with ≥ 256 input channels, as src/ops/conv2d-algorithm.ts).
+// (F(4×4) only with ≥ 256 input channels, Winograd only with ≥ 64, as src/ops/conv2d-algorithm.ts).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { rows, machine, load, date } = JSON.parse(readFileSync(`${root}bench/results/winograd-fit.json`, 'utf8'));
 const BLOCK = 1 << 20;
-const TILES = [2, 4], F4_MIN_CHANNELS = 256;
-const allowed = (r, m) => m !== 4 || r.c >= F4_MIN_CHANNELS;
+const TILES = [2, 4], F4_MIN_CHANNELS = 256, AUTO_MIN_CHANNELS = 64;
+const allowed = (r, m) => r.c >= AUTO_MIN_CHANNELS && (m !== 4 || r.c >= F4_MIN_CHANNELS);
 const feats = (r, m) => {
   const T = (m + 2) ** 2, tiles = r.n * Math.ceil(r.hw / m) ** 2;
   const nt = Math.min(Math.ceil(tiles / 8) * 8, Math.max(16, Math.min(512, Math.floor(BLOCK / (T * 2 * r.c * 4) / 8) * 8)));

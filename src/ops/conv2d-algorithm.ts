@@ -58,6 +58,14 @@ const F6_MARGIN = 1.1;
 /** Fewer channels than this on either side: the GEMM path (K or M of the per-position GEMMs too short). */
 const MIN_CHANNELS = 8;
 /**
+ * Fewer input channels than this: not Winograd in 'auto' at all. Since F(2×2)'s transforms run in
+ * registers it is faster than the GEMM path from 16 channels, but on the thin first layers of
+ * image networks even its rounding (per layer no larger than the GEMM path's) is amplified by every
+ * later layer: with F(2×2) on Inception v3's 32-channel stem its logits went from 3.9e-5 to 9.1e-5
+ * of PyTorch's float64 ones (test/torchvision.test.ts). 'winograd' and 'winograd-m×m' still run them.
+ */
+const AUTO_MIN_CHANNELS = 64;
+/**
  * Fewer input channels than this: not F(4×4). Its rounding error (2.5–3× F(2×2)'s, whatever the
  * depth) matters where every later layer amplifies it, at the start of a network, and the first
  * 3×3 layers of image networks are the thin ones: in Inception v3, F(4×4) on its stem (32 → 32,
@@ -87,7 +95,7 @@ export function winogradCost(s: WinoShape, m: WinoTile, withFilter: boolean): nu
  * 'winograd' / 'winograd-m×m': Winograd (for 'winograd' the cheaper of F(2×2) and, with
  * ≥ F4_MIN_CHANNELS input channels, F(4×4)), or a RangeError naming why this geometry cannot.
  * 'auto': that tile where the model predicts it faster than the GEMM path by 10% or more (and both
- * sides have ≥ MIN_CHANNELS channels), else 0.
+ * ≥ AUTO_MIN_CHANNELS input and ≥ MIN_CHANNELS output channels), else 0.
  * `gemm`: the shape the GEMM path would run, when Winograd runs another (a dilated convolution's
  * phases, conv2d-dilated.ts).
  */
@@ -108,6 +116,6 @@ export function chooseAlgorithm(op: string, p: ConvGeom, s: WinoShape, alg: Conv
     if (c < cost) { best = m; cost = c; }
   }
   if (alg === 'winograd') return best;
-  if (s.cin < MIN_CHANNELS || s.cout < MIN_CHANNELS) return 0;
+  if (s.cin < AUTO_MIN_CHANNELS || s.cout < MIN_CHANNELS) return 0;
   return cost * 1.1 <= gemmCost(gemm) ? best : 0;
 }
