@@ -189,3 +189,8 @@
   const x = i32x4.add(v, i32x4.splat(k));
   return v128.and(v128.and(i32x4.ge_s(x, i32x4.splat(0)), i32x4.lt_s(x, i32x4.splat(n))), live);
 }
+
+/** Whether the bytes from element lo (may be negative) of x to byte `end` past x are inside memory. */
+@inline export function readable(xPtr: usize, lo: i32, end: usize): bool {
+  return (lo >= 0 || xPtr >= (<usize>(-lo) << 2)) && xPtr + end <= (<usize>memory.size() << 16);
+}

@@ -1,7 +1,7 @@
 // F(2×2, 3×3) input and output transforms in registers, for assembly/conv2d-winograd.ts (which
 // keeps the general, in-memory path of every tile size as their fallback). Four tiles a group, one
 // per lane, as there. NOT part of the ABI: `@inline export` helpers inlined into those kernels.
-import { WinoBlock, bt4, origin, gather, clampV, winX, winY, colMask } from "./conv2d-winograd-common";
+import { WinoBlock, bt4, origin, gather, clampV, winX, winY, colMask, readable } from "./conv2d-winograd-common";
 
 /**
  * F(2×2) input transform of tiles t0 … t0 + 3 in registers (rows first, then columns: the same
@@ -36,7 +36,7 @@ import { WinoBlock, bt4, origin, gather, clampV, winX, winY, colMask } from "./c
   const live = i32x4.lt_s(i32x4.add(i32x4.splat(t0), v128(0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0)), i32x4.splat(tEnd));
   // reads span elements lo … hi + 3W + 3 (+ 6 for a row group's shuffled loads) of planes 0 … C − 1
   const top = <usize>(C - 1) * plane4 + <usize>(hi + 3 * W + 10) * 4;
-  if (<isize>xPtr + (<isize>lo << 2) < 0 || xPtr + top > (<usize>memory.size() << 16)) return false;
+  if (!readable(xPtr, lo, top)) return false;
   const m0 = colMask(ixv, 0, W, live), m1 = colMask(ixv, 1, W, live), m2 = colMask(ixv, 2, W, live), m3 = colMask(ixv, 3, W, live);
   const r0 = colMask(iyv, 0, H, live), r1 = colMask(iyv, 1, H, live), r2 = colMask(iyv, 2, H, live), r3 = colMask(iyv, 3, H, live);
   const b0 = xPtr + (<usize><isize>o0 << 2), b1 = xPtr + (<usize><isize>o1 << 2), b2 = xPtr + (<usize><isize>o2 << 2), b3 = xPtr + (<usize><isize>o3 << 2);

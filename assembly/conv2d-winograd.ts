@@ -10,7 +10,7 @@
 // four consecutive tiles, one per vector lane. Helpers: assembly/conv2d-winograd-common.ts; F(2×2)'s
 // input and output transforms run in registers (assembly/conv2d-winograd-f2.ts), the general
 // in-memory path below is their fallback.
-import { WinoBlock, btAt, bt6, bt8, atAt, gRowV, origin, gather, clampV, winX, winY, colMask } from "./conv2d-winograd-common";
+import { WinoBlock, btAt, bt6, bt8, atAt, gRowV, origin, gather, clampV, winX, winY, colMask, readable } from "./conv2d-winograd-common";
 import { group2All, out2, tileOut2 } from "./conv2d-winograd-f2";
 import { gemm_f32_ta_4x8_simd, gemm_f32_ta_4x8_inc_simd } from "./gemm";
 
@@ -151,7 +151,7 @@ export function conv2d_winograd_gemm_f32_simd(
   const A = MT + 2, C = g.C, H = g.H, W = g.W;
   const vs4 = <usize>vStride << 2, col4 = <usize>A * vs4;
   const plane4 = <usize>(H * W) << 2, W4 = <usize>W << 2;
-  const top = <usize>memory.size() << 16, ones = i32x4.splat(-1);
+  const ones = i32x4.splat(-1);
   for (let t0 = tStart; t0 < tEnd; t0 += 4) {
     const local = t0 - tStart;
     const dst0 = vPtr + (<usize>(local >> 3) * <usize>C << 5) + (<usize>(local & 7) << 2);
@@ -163,8 +163,7 @@ export function conv2d_winograd_gemm_f32_simd(
     const o1 = t0 + 1 < tEnd ? origin(MT, g, t0 + 1) : o0, o2 = t0 + 2 < tEnd ? origin(MT, g, t0 + 2) : o0;
     const o3 = t0 + 3 < tEnd ? origin(MT, g, t0 + 3) : o0;
     const lo = min(min(o0, o1), min(o2, o3)), hi = max(max(o0, o1), max(o2, o3));
-    const masked = MT == 4 && <isize>xPtr + (<isize>lo << 2) >= 0 &&
-      xPtr + <usize>(C - 1) * plane4 + (<usize>(hi + (A - 1) * W + A) << 2) <= top;
+    const masked = MT == 4 && readable(xPtr, lo, <usize>(C - 1) * plane4 + (<usize>(hi + (A - 1) * W + A) << 2));
     const ixv = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(winX(MT, g, t0)), 1, winX(MT, g, t0 + 1)), 2, winX(MT, g, t0 + 2)), 3, winX(MT, g, t0 + 3));
     const iyv = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(winY(MT, g, t0)), 1, winY(MT, g, t0 + 1)), 2, winY(MT, g, t0 + 2)), 3, winY(MT, g, t0 + 3));
     const live = i32x4.lt_s(i32x4.add(i32x4.splat(t0), v128(0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0)), i32x4.splat(tEnd));
