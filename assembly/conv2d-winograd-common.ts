@@ -153,3 +153,44 @@
   if (r == 5) return lin(32.0 / 45, g0, 16.0 / 45, g1, 8.0 / 45, g2);
   return lin(32.0 / 45, g0, -16.0 / 45, g1, 8.0 / 45, g2);
 }
+
+// ── tiles ────────────────────────────────────────────────────────────────────────────────────
+
+/** Element offset of tile t's window origin in x (may be negative). */
+@inline export function origin(MT: i32, g: WinoBlock, t: i32): i32 {
+  const tpi = g.tx * g.ty, r = t % tpi;
+  return (t / tpi) * g.C * g.H * g.W + ((r / g.tx) * MT - g.pt) * g.W + (r % g.tx) * MT - g.pl;
+}
+
+@inline export function gather(b0: usize, b1: usize, b2: usize, b3: usize, off: usize): v128 {
+  let v = v128.load32_zero(b0 + off);
+  v = v128.load32_lane(b1 + off, v, 1);
+  v = v128.load32_lane(b2 + off, v, 2);
+  return v128.load32_lane(b3 + off, v, 3);
+}
+
+/** v + bias, clamped to [lo, hi]. */
+@inline export function clampV(v: v128, bias: v128, lo: v128, hi: v128): v128 {
+  // pmax(r, lo) = r < lo ? lo : r, so a NaN survives (as PyTorch's relu/clamp)
+  return f32x4.pmin(f32x4.pmax(f32x4.add(v, bias), lo), hi);
+}
+
+/** Window column and row of tile t's origin (may be outside the input). */
+@inline export function winX(MT: i32, g: WinoBlock, t: i32): i32 {
+  return ((t % (g.tx * g.ty)) % g.tx) * MT - g.pl;
+}
+
+@inline export function winY(MT: i32, g: WinoBlock, t: i32): i32 {
+  return ((t % (g.tx * g.ty)) / g.tx) * MT - g.pt;
+}
+
+/** Lanes where v + k is inside [0, n) and live. */
+@inline export function colMask(v: v128, k: i32, n: i32, live: v128): v128 {
+  const x = i32x4.add(v, i32x4.splat(k));
+  return v128.and(v128.and(i32x4.ge_s(x, i32x4.splat(0)), i32x4.lt_s(x, i32x4.splat(n))), live);
+}
+
+/** Whether the bytes from element lo (may be negative) of x to byte `end` past x are inside memory. */
+@inline export function readable(xPtr: usize, lo: i32, end: usize): bool {
+  return (lo >= 0 || xPtr >= (<usize>(-lo) << 2)) && xPtr + end <= (<usize>memory.size() << 16);
+}

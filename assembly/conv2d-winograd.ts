@@ -7,8 +7,11 @@
 // Tiles are numbered over the whole batch, t = (n·tilesY + ty)·tilesX + tx, tile t covering output
 // rows ty·m … ty·m + m − 1 and columns tx·m … (cut at the output's edge); its input window starts at
 // row ty·m − padTop, column tx·m − padLeft (zero outside the input). The kernels work on groups of
-// four consecutive tiles, one per vector lane. Helpers: assembly/conv2d-winograd-common.ts.
-import { WinoBlock, btAt, bt4, bt6, bt8, atAt, gRowV } from "./conv2d-winograd-common";
+// four consecutive tiles, one per vector lane. Helpers: assembly/conv2d-winograd-common.ts; F(2×2)'s
+// input and output transforms run in registers (assembly/conv2d-winograd-f2.ts), the general
+// in-memory path below is their fallback.
+import { WinoBlock, btAt, bt6, bt8, atAt, gRowV, origin, gather, clampV, winX, winY, colMask, readable } from "./conv2d-winograd-common";
+import { group2All, out2, tileOut2 } from "./conv2d-winograd-f2";
 import { gemm_f32_ta_4x8_simd, gemm_f32_ta_4x8_inc_simd } from "./gemm";
 
 // ── filter ───────────────────────────────────────────────────────────────────────────────────
@@ -111,38 +114,35 @@ export function conv2d_winograd_gemm_f32_simd(
 
 // ── input ────────────────────────────────────────────────────────────────────────────────────
 
-/** Element offset of tile t's window origin in x (may be negative), and whether the window is inside. */
-@inline function origin(MT: i32, g: WinoBlock, t: i32): i32 {
-  const tpi = g.tx * g.ty, r = t % tpi;
-  return (t / tpi) * g.C * g.H * g.W + ((r / g.tx) * MT - g.pt) * g.W + (r % g.tx) * MT - g.pl;
-}
-
+/** Whether tile t's window lies inside the input. */
 @inline function inside(MT: i32, g: WinoBlock, t: i32): bool {
   const r = t % (g.tx * g.ty);
   const iy = (r / g.tx) * MT - g.pt, ix = (r % g.tx) * MT - g.pl;
   return iy >= 0 && ix >= 0 && iy + MT + 2 <= g.H && ix + MT + 2 <= g.W;
 }
 
-@inline function gather(b0: usize, b1: usize, b2: usize, b3: usize, off: usize): v128 {
-  let v = v128.load32_zero(b0 + off);
-  v = v128.load32_lane(b1 + off, v, 1);
-  v = v128.load32_lane(b2 + off, v, 2);
-  return v128.load32_lane(b3 + off, v, 3);
+/** Element off of the four windows, masked by m (masked) or not. */
+@inline function gm(b0: usize, b1: usize, b2: usize, b3: usize, off: usize, masked: bool, m: v128): v128 {
+  return masked ? v128.and(gather(b0, b1, b2, b3, off), m) : gather(b0, b1, b2, b3, off);
 }
 
-/** Column j of Bᵀ d for four windows inside the input at b0…b3 (W4: the input's row in bytes). */
-@inline function inputColumn(MT: i32, b0: usize, b1: usize, b2: usize, b3: usize, W4: usize, j: i32, dst: usize, step: usize): void {
+/**
+ * Column j of Bᵀ d for four windows at b0…b3 (W4: the input's row in bytes), F(4×4) or F(6×6).
+ * masked: element (i, j) read through cm (lanes whose column j is inside) and r_i (row i inside).
+ */
+@inline function inputColumn(
+  MT: i32, b0: usize, b1: usize, b2: usize, b3: usize, W4: usize, j: i32, dst: usize, step: usize, masked: bool,
+  cm: v128, r0: v128, r1: v128, r2: v128, r3: v128, r4: v128, r5: v128, r6: v128, r7: v128,
+): void {
   const o = <usize>j << 2;
-  if (MT == 2) {
-    bt4(gather(b0, b1, b2, b3, o), gather(b0, b1, b2, b3, o + W4), gather(b0, b1, b2, b3, o + 2 * W4),
-      gather(b0, b1, b2, b3, o + 3 * W4), dst, step);
-  } else if (MT == 4) {
-    bt6(gather(b0, b1, b2, b3, o), gather(b0, b1, b2, b3, o + W4), gather(b0, b1, b2, b3, o + 2 * W4),
-      gather(b0, b1, b2, b3, o + 3 * W4), gather(b0, b1, b2, b3, o + 4 * W4), gather(b0, b1, b2, b3, o + 5 * W4), dst, step);
+  const d0 = gm(b0, b1, b2, b3, o, masked, v128.and(cm, r0)), d1 = gm(b0, b1, b2, b3, o + W4, masked, v128.and(cm, r1));
+  const d2 = gm(b0, b1, b2, b3, o + 2 * W4, masked, v128.and(cm, r2)), d3 = gm(b0, b1, b2, b3, o + 3 * W4, masked, v128.and(cm, r3));
+  const d4 = gm(b0, b1, b2, b3, o + 4 * W4, masked, v128.and(cm, r4)), d5 = gm(b0, b1, b2, b3, o + 5 * W4, masked, v128.and(cm, r5));
+  if (MT == 4) {
+    bt6(d0, d1, d2, d3, d4, d5, dst, step);
   } else {
-    bt8(gather(b0, b1, b2, b3, o), gather(b0, b1, b2, b3, o + W4), gather(b0, b1, b2, b3, o + 2 * W4),
-      gather(b0, b1, b2, b3, o + 3 * W4), gather(b0, b1, b2, b3, o + 4 * W4), gather(b0, b1, b2, b3, o + 5 * W4),
-      gather(b0, b1, b2, b3, o + 6 * W4), gather(b0, b1, b2, b3, o + 7 * W4), dst, step);
+    bt8(d0, d1, d2, d3, d4, d5, gm(b0, b1, b2, b3, o + 6 * W4, masked, v128.and(cm, r6)),
+      gm(b0, b1, b2, b3, o + 7 * W4, masked, v128.and(cm, r7)), dst, step);
   }
 }
 
@@ -151,19 +151,37 @@ export function conv2d_winograd_gemm_f32_simd(
   const A = MT + 2, C = g.C, H = g.H, W = g.W;
   const vs4 = <usize>vStride << 2, col4 = <usize>A * vs4;
   const plane4 = <usize>(H * W) << 2, W4 = <usize>W << 2;
+  const ones = i32x4.splat(-1);
   for (let t0 = tStart; t0 < tEnd; t0 += 4) {
     const local = t0 - tStart;
     const dst0 = vPtr + (<usize>(local >> 3) * <usize>C << 5) + (<usize>(local & 7) << 2);
-    const fast = t0 + 4 <= tEnd && inside(MT, g, t0) && inside(MT, g, t0 + 1) && inside(MT, g, t0 + 2) && inside(MT, g, t0 + 3);
-    const b0 = xPtr + (<usize>origin(MT, g, t0) << 2);
-    const b1 = xPtr + (<usize>origin(MT, g, t0 + 1) << 2);
-    const b2 = xPtr + (<usize>origin(MT, g, t0 + 2) << 2);
-    const b3 = xPtr + (<usize>origin(MT, g, t0 + 3) << 2);
+    if (MT == 2 && group2All(g, xPtr, t0, tEnd, dst0, vs4)) continue;
+    const fast = MT != 2 && t0 + 4 <= tEnd && inside(MT, g, t0) && inside(MT, g, t0 + 1) && inside(MT, g, t0 + 2) && inside(MT, g, t0 + 3);
+    // F(4×4), F(6×6) windows reaching into the padding (or lanes past tEnd): gathered through masks
+    // where those reads stay within memory (lanes past tEnd read lane 0's window), else staged
+    const o0 = origin(MT, g, t0);
+    const o1 = t0 + 1 < tEnd ? origin(MT, g, t0 + 1) : o0, o2 = t0 + 2 < tEnd ? origin(MT, g, t0 + 2) : o0;
+    const o3 = t0 + 3 < tEnd ? origin(MT, g, t0 + 3) : o0;
+    const lo = min(min(o0, o1), min(o2, o3)), hi = max(max(o0, o1), max(o2, o3));
+    const masked = MT == 4 && readable(xPtr, lo, <usize>(C - 1) * plane4 + (<usize>(hi + (A - 1) * W + A) << 2));
+    const ixv = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(winX(MT, g, t0)), 1, winX(MT, g, t0 + 1)), 2, winX(MT, g, t0 + 2)), 3, winX(MT, g, t0 + 3));
+    const iyv = i32x4.replace_lane(i32x4.replace_lane(i32x4.replace_lane(i32x4.splat(winY(MT, g, t0)), 1, winY(MT, g, t0 + 1)), 2, winY(MT, g, t0 + 2)), 3, winY(MT, g, t0 + 3));
+    const live = i32x4.lt_s(i32x4.add(i32x4.splat(t0), v128(0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0)), i32x4.splat(tEnd));
+    const r0 = colMask(iyv, 0, H, live), r1 = colMask(iyv, 1, H, live), r2 = colMask(iyv, 2, H, live), r3 = colMask(iyv, 3, H, live);
+    const r4 = colMask(iyv, 4, H, live), r5 = colMask(iyv, 5, H, live), r6 = colMask(iyv, 6, H, live), r7 = colMask(iyv, 7, H, live);
+    const b0 = xPtr + (<usize><isize>o0 << 2), b1 = xPtr + (<usize><isize>o1 << 2);
+    const b2 = xPtr + (<usize><isize>o2 << 2), b3 = xPtr + (<usize><isize>o3 << 2);
     for (let c = 0; c < C; c++) {
       const dst = dst0 + (<usize>c << 5);
       const cp = <usize>c * plane4;
-      if (fast) {
-        for (let j = 0; j < A; j++) inputColumn(MT, b0 + cp, b1 + cp, b2 + cp, b3 + cp, W4, j, dst + <usize>j * vs4, col4);
+      if (MT != 4 && fast) {
+        for (let j = 0; j < A; j++) {
+          inputColumn(MT, b0 + cp, b1 + cp, b2 + cp, b3 + cp, W4, j, dst + <usize>j * vs4, col4, false, ones, ones, ones, ones, ones, ones, ones, ones, ones);
+        }
+      } else if (masked) {
+        for (let j = 0; j < A; j++) {
+          inputColumn(MT, b0 + cp, b1 + cp, b2 + cp, b3 + cp, W4, j, dst + <usize>j * vs4, col4, true, colMask(ixv, j, W, live), r0, r1, r2, r3, r4, r5, r6, r7);
+        }
       } else {
         stage(MT, g, xPtr, c, t0, tEnd, dst, vs4);
         for (let j = 0; j < A; j++) btAt(MT, dst + <usize>j * vs4, col4, dst + <usize>j * vs4, col4);
@@ -215,11 +233,6 @@ export function conv2d_winograd_input_f32_6x6_simd(xPtr: usize, vPtr: usize, vSt
 
 // ── output ───────────────────────────────────────────────────────────────────────────────────
 
-@inline function clampV(v: v128, bias: v128, lo: v128, hi: v128): v128 {
-  // pmax(r, lo) = r < lo ? lo : r, so a NaN survives (as PyTorch's relu/clamp)
-  return f32x4.pmin(f32x4.pmax(f32x4.add(v, bias), lo), hi);
-}
-
 @inline function outputTiles(
   MT: i32, mPtr: usize, mStride: i32, ldm: i32, yPtr: usize, biasPtr: usize, paramPtr: usize,
   tStart: i32, tEnd: i32, minv: f32, maxv: f32,
@@ -235,12 +248,25 @@ export function conv2d_winograd_input_f32_6x6_simd(xPtr: usize, vPtr: usize, vSt
     // four whole tiles in one tile row: vector stores
     const fast = t0 + 4 <= tEnd && tx + 3 < g.tx && ty * MT + MT <= oh && (tx + 3) * MT + MT <= ow;
     const y0 = yPtr + <usize>(t0 / tpi) * <usize>O * P4 + (<usize>(ty * MT * ow + tx * MT) << 2);
+    // F(2×2): four whole tiles elsewhere (across tile rows) store lane by lane
+    let mode2 = fast ? 0 : 2, e1: isize = 0, e2: isize = 0, e3: isize = 0;
+    if (MT == 2 && !fast && t0 + 4 <= tEnd) {
+      const f0 = tileOut2(g, t0, P4), f1 = tileOut2(g, t0 + 1, P4), f2 = tileOut2(g, t0 + 2, P4), f3 = tileOut2(g, t0 + 3, P4);
+      if (min(min(f0, f1), min(f2, f3)) >= 0) {
+        mode2 = 1;
+        e1 = f1 - f0; e2 = f2 - f0; e3 = f3 - f0;
+      }
+    }
     for (let o = 0; o < O; o++) {
       const src = mPtr + (<usize>(o * ldm + local) << 2);
-      for (let j = 0; j < A; j++) atAt(MT, src + <usize>j * ms4, row4, src + <usize>j * ms4, row4);
-      for (let i = 0; i < MT; i++) atAt(MT, src + <usize>i * row4, ms4, src + <usize>i * row4, ms4);
       const bs: f32 = biasPtr != 0 ? load<f32>(biasPtr + (<usize>o << 2)) : 0;
-      if (fast) {
+      if (MT == 2) {
+        if (out2(src, ms4, mode2, y0 + <usize>o * P4, ow4, f32x4.splat(bs), lo, hi, <usize>e1, <usize>e2, <usize>e3)) continue;
+      } else {
+        for (let j = 0; j < A; j++) atAt(MT, src + <usize>j * ms4, row4, src + <usize>j * ms4, row4);
+        for (let i = 0; i < MT; i++) atAt(MT, src + <usize>i * row4, ms4, src + <usize>i * row4, ms4);
+      }
+      if (MT != 2 && fast) {
         const bv = f32x4.splat(bs);
         for (let i = 0; i < MT; i++) {
           const s = src + <usize>i * row4;

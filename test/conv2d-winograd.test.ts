@@ -88,6 +88,27 @@ describe.each(TILES)('%s against the float64 reference', (alg) => {
   });
 });
 
+describe('F(2×2) register transforms (assembly/conv2d-winograd-f2.ts)', () => {
+  // groups of four tiles side by side inside the input, reaching into the padding (masked), across
+  // two tile rows (gathered lane by lane; tiles per row not a multiple of 4), the last group cut by
+  // the end of a block or of the batch; outputs whole or cut at the edge; forward and backward data
+  it('widths of 2–15 tiles a row, padding 0–3, batch 2, and the backward pass with padding 0 and 3', () => {
+    for (const pad of [0, 1, 2, 3]) {
+      for (const w of [10, 16, 23, 30]) check('winograd-2x2', { n: 2, c: 3, o: 4, h: w === 16 ? 12 : 5, w, pad });
+    }
+    for (const pad of [0, 3]) {
+      const xs = [2, 5, 9, 22], ws = [6, 5, 3, 3];
+      const oh = 9 + 2 * pad - 2, ow = 22 + 2 * pad - 2;
+      const dyd = randArray(2 * 6 * oh * ow, seed++), wd = randArray(6 * 5 * 9, seed++);
+      const dy = Tensor.from(dyd, [2, 6, oh, ow]), wt = Tensor.from(wd, ws);
+      const dx = conv2dBackwardData(dy, wt, xs, { padding: pad, algorithm: 'winograd-2x2' });
+      const r = refConv2dBackwardData(dyd, wd, ws, xs, { padding: [pad, pad, pad, pad] });
+      expect(relMax(dx.toFloat32Array(), r.data), `padding ${pad}`).toBeLessThanOrEqual(1e-5);
+      for (const t of [dy, wt, dx]) t.dispose();
+    }
+  });
+});
+
 describe('accuracy against float64 at depth (the bound the issue sets)', () => {
   // the full table over 16…512 channels is bench/winograd.mjs --accuracy; here the deep end, with
   // inputs in [−1, 1] and in [0, 1] (post-ReLU), against the issue's 1e-4 and against the bound each

@@ -44,18 +44,27 @@ export function setAutoTiles(tiles: readonly WinoTile[] | undefined): void {
 //   GEMM path:  2·MACs / GEMM_RATE
 //   Winograd:   α²·tiles8·cout·cin·2 / WINO_RATE             the per-position GEMMs (tiles rounded
 //                                                            up to whole blocks of 8-tile panels)
-//             + TRANSFORM_NS·α²·tiles·(cin + cout)           the input and output transforms
+//             + TRANSFORM_NS[m]·α²·tiles·(cin + cout)        the input and output transforms
 //             + REREAD_NS·α²·cout·cin·blocks                 U read (from L3 / memory) once per block
 //             + FILTER_NS·α²·cout·cin                        eager calls only: the filter transform
-const GEMM_RATE = 51; // GFLOP/s (= flops per ns) of the GEMM path on 3×3 layers
-const WINO_RATE = 58; // of the Winograd GEMMs (no im2col; B already in panels)
-const TRANSFORM_NS = 1.08;
-const REREAD_NS = 0.13;
+const GEMM_RATE = 49.5; // GFLOP/s (= flops per ns) of the GEMM path on 3×3 layers
+const WINO_RATE = 60; // of the Winograd GEMMs (no im2col; B already in panels)
+/** Per tile size: F(2×2)'s transforms run in registers (assembly/conv2d-winograd-f2.ts); F(6×6) is not fitted (F(4×4)'s). */
+const TRANSFORM_NS: Record<WinoTile, number> = { 2: 0.231, 4: 1.38, 6: 1.38 };
+const REREAD_NS = 0.138;
 const FILTER_NS = 0.8;
 /** Where F(6×6) is a candidate (setAutoTiles only), it must be predicted this much faster than the others (it loses more digits). */
 const F6_MARGIN = 1.1;
 /** Fewer channels than this on either side: the GEMM path (K or M of the per-position GEMMs too short). */
 const MIN_CHANNELS = 8;
+/**
+ * Fewer input channels than this: not Winograd in 'auto' at all. Since F(2×2)'s transforms run in
+ * registers it is faster than the GEMM path from 16 channels, but on the thin first layers of
+ * image networks even its rounding (per layer no larger than the GEMM path's) is amplified by every
+ * later layer: with F(2×2) on Inception v3's 32-channel stem its logits went from 3.9e-5 to 9.1e-5
+ * of PyTorch's float64 ones (test/torchvision.test.ts). 'winograd' and 'winograd-m×m' still run them.
+ */
+const AUTO_MIN_CHANNELS = 64;
 /**
  * Fewer input channels than this: not F(4×4). Its rounding error (2.5–3× F(2×2)'s, whatever the
  * depth) matters where every later layer amplifies it, at the start of a network, and the first
@@ -76,7 +85,7 @@ export function gemmCost(s: WinoShape): number {
 export function winogradCost(s: WinoShape, m: WinoTile, withFilter: boolean): number {
   const T = positions(m), tiles = tileCount(s, m), nt = blockTiles(s, m), blocks = Math.ceil(tiles / nt);
   const gemm = (2 * T * blocks * nt * s.cout * s.cin) / WINO_RATE;
-  const transforms = TRANSFORM_NS * T * tiles * (s.cin + s.cout);
+  const transforms = TRANSFORM_NS[m] * T * tiles * (s.cin + s.cout);
   const u = T * s.cout * s.cin;
   return gemm + transforms + REREAD_NS * u * blocks + (withFilter ? FILTER_NS * u : 0);
 }
@@ -86,7 +95,7 @@ export function winogradCost(s: WinoShape, m: WinoTile, withFilter: boolean): nu
  * 'winograd' / 'winograd-m×m': Winograd (for 'winograd' the cheaper of F(2×2) and, with
  * ≥ F4_MIN_CHANNELS input channels, F(4×4)), or a RangeError naming why this geometry cannot.
  * 'auto': that tile where the model predicts it faster than the GEMM path by 10% or more (and both
- * sides have ≥ MIN_CHANNELS channels), else 0.
+ * ≥ AUTO_MIN_CHANNELS input and ≥ MIN_CHANNELS output channels), else 0.
  * `gemm`: the shape the GEMM path would run, when Winograd runs another (a dilated convolution's
  * phases, conv2d-dilated.ts).
  */
@@ -107,6 +116,6 @@ export function chooseAlgorithm(op: string, p: ConvGeom, s: WinoShape, alg: Conv
     if (c < cost) { best = m; cost = c; }
   }
   if (alg === 'winograd') return best;
-  if (s.cin < MIN_CHANNELS || s.cout < MIN_CHANNELS) return 0;
+  if (s.cin < AUTO_MIN_CHANNELS || s.cout < MIN_CHANNELS) return 0;
   return cost * 1.1 <= gemmCost(gemm) ? best : 0;
 }
