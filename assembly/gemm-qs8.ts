@@ -119,10 +119,55 @@ export function gemm_pack_qs8_p8_simd(srcPtr: usize, sk: i32, sj: i32, K: i32, N
 }
 
 /**
+ * Rows r … r + 5 (r even, r ≥ m4 of the GEMM) of one 8-column panel in a one-dot relaxed mode:
+ * rows in pairs, pair q's 2 × 4 bytes at aq (in the 4-row tile holding them, at byte 0 or 8 of its
+ * 16 per k-group), every pair inside the packed A (M rounded up to even ≤ its rows). Stores rows
+ * < mr, columns < nr; c, bias and scale at row r.
+ */
+function rows6(a0: usize, a1: usize, a2: usize, b: usize, groups: i32, c: usize, csi: i32, csj: i32, bi: usize, si: usize, rqPtr: usize, nr: i32, mr: i32): void {
+  const z = i32x4.splat(0);
+  let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
+  for (let g = 0; g < groups; g++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let w = v128.load32_splat(a0);
+    c00 = rdot(w, b0, c00);
+    c01 = rdot(w, b1, c01);
+    w = v128.load32_splat(a0, 4);
+    c10 = rdot(w, b0, c10);
+    c11 = rdot(w, b1, c11);
+    w = v128.load32_splat(a1);
+    c20 = rdot(w, b0, c20);
+    c21 = rdot(w, b1, c21);
+    w = v128.load32_splat(a1, 4);
+    c30 = rdot(w, b0, c30);
+    c31 = rdot(w, b1, c31);
+    w = v128.load32_splat(a2);
+    c40 = rdot(w, b0, c40);
+    c41 = rdot(w, b1, c41);
+    w = v128.load32_splat(a2, 4);
+    c50 = rdot(w, b0, c50);
+    c51 = rdot(w, b1, c51);
+    a0 += 16;
+    a1 += 16;
+    a2 += 16;
+    b += 32;
+  }
+  const s = <usize>csi;
+  requantStore(c, csj, c00, c01, load<i32>(bi), load<f32>(si), rqPtr, nr);
+  if (mr > 1) requantStore(c + s, csj, c10, c11, load<i32>(bi, 4), load<f32>(si, 4), rqPtr, nr);
+  if (mr > 2) requantStore(c + 2 * s, csj, c20, c21, load<i32>(bi, 8), load<f32>(si, 8), rqPtr, nr);
+  if (mr > 3) requantStore(c + 3 * s, csj, c30, c31, load<i32>(bi, 12), load<f32>(si, 12), rqPtr, nr);
+  if (mr > 4) requantStore(c + 4 * s, csj, c40, c41, load<i32>(bi, 16), load<f32>(si, 16), rqPtr, nr);
+  if (mr > 5) requantStore(c + 5 * s, csj, c50, c51, load<i32>(bi, 20), load<f32>(si, 20), rqPtr, nr);
+}
+
+/**
  * C = requant(A·B + bias) for packed A (4-row tiles) and packed B (8-column panels), K ≥ 1.
  * C[i, j] (int8) at cPtr + i·csi + j·csj; biasPtr: i32 [M]; scalePtr: f32 [M]; rqPtr: the
  * requantization block (assembly/qs8-common.ts; zx unused here). Reads bias and scale up
  * to 3 rows past M (within the padding every allocation has) but stores only rows < M, columns < N.
+ * Row tiles of 4, and in the one-dot relaxed modes blocks of 6 (rows6).
  */
 export function gemm_qs8_4x8_minmax_simd(
   aPtr: usize, bPtr: usize, cPtr: usize, csi: i32, csj: i32,
@@ -133,10 +178,31 @@ export function gemm_qs8_4x8_minmax_simd(
   const aTile = <usize>groups << 4;
   const bPanel = <usize>groups * <usize>QS8_BGROUP;
   const mode = rdotMode(rqPtr);
-  for (let j0 = 0; j0 < N; j0 += 8) {
-    const bp = bPtr + <usize>(j0 >> 3) * bPanel;
-    const nr = min(8, N - j0);
-    for (let i0 = 0; i0 < M; i0 += 4) {
+  // the one-dot relaxed modes run 6-row blocks (12 accumulators hide the dot's latency, where the
+  // 4-row tile's 8 chains leave about a tenth of its throughput) after m4 rows of 4-row tiles:
+  // 0, 8 or 4 rows as M rounded up to even is 0, 2 or 4 modulo 6, so the 6-row blocks end at it
+  const six = ASC_FEATURE_RELAXED_SIMD && mode >= 1;
+  const m2 = six ? (M + 1) & ~1 : 0;
+  const m4 = six ? min(m2, (0x480 >> (((m2 >> 1) % 3) << 2)) & 15) : M;
+  const nb4 = (m4 + 3) >> 2, nb = nb4 + (six ? (m2 - m4 + 5) / 6 : 0), np = (N + 7) >> 3;
+  // the larger operand streams past once (outer loop) while the smaller one is read again from the
+  // cache: A outer when its packed tiles outweigh B's panels (ResNet's 512-channel layers: 2.4 MB
+  // of A against 0.2 MB of B), B outer otherwise
+  const rowsOuter = <usize>((M + 3) >> 2) * aTile > <usize>np * bPanel;
+  const outer = rowsOuter ? nb : np, inner = rowsOuter ? np : nb;
+  for (let o = 0; o < outer; o++) {
+    for (let q = 0; q < inner; q++) {
+      const rb = rowsOuter ? o : q, j0 = (rowsOuter ? q : o) << 3;
+      const bp = bPtr + <usize>(j0 >> 3) * bPanel;
+      const nr = min(8, N - j0);
+      const i0 = rb < nb4 ? rb << 2 : m4 + 6 * (rb - nb4);
+      const cp = cPtr + <usize>i0 * <usize>csi + <usize>j0 * <usize>csj;
+      const bi = biasPtr + (<usize>i0 << 2), si = scalePtr + (<usize>i0 << 2);
+      if (ASC_FEATURE_RELAXED_SIMD && rb >= nb4) {
+        rows6(aPtr + <usize>(i0 >> 2) * aTile + <usize>((i0 & 2) << 2), aPtr + <usize>((i0 + 2) >> 2) * aTile + <usize>(((i0 + 2) & 2) << 2),
+          aPtr + <usize>((i0 + 4) >> 2) * aTile + <usize>(((i0 + 4) & 2) << 2), bp, groups, cp, csi, csj, bi, si, rqPtr, nr, M - i0);
+        continue;
+      }
       const ap = aPtr + <usize>(i0 >> 2) * aTile;
       const z = i32x4.splat(0);
       let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
@@ -246,8 +312,6 @@ export function gemm_qs8_4x8_minmax_simd(
         c30 = i32x4.sub(c30, i32x4.shl(n30, 7)); c31 = i32x4.sub(c31, i32x4.shl(n31, 7));
       }
       const mr = min(4, M - i0);
-      const cp = cPtr + <usize>i0 * <usize>csi + <usize>j0 * <usize>csj;
-      const bi = biasPtr + (<usize>i0 << 2), si = scalePtr + (<usize>i0 << 2);
       requantStore(cp, csj, c00, c01, load<i32>(bi), load<f32>(si), rqPtr, nr);
       if (mr > 1) requantStore(cp + <usize>csi, csj, c10, c11, load<i32>(bi, 4), load<f32>(si, 4), rqPtr, nr);
       if (mr > 2) requantStore(cp + 2 * <usize>csi, csj, c20, c21, load<i32>(bi, 8), load<f32>(si, 8), rqPtr, nr);
