@@ -13,7 +13,7 @@
 // (padTop, padLeft), zx around it, row stride Wp ≥ 2·tilesX + 18). The input transform works on
 // channel pairs interleaved at the byte level (the GEMM's k-pairs), so one shuffle per row and
 // column both gathers 8 tiles and pairs the two channels.
-import { padPlane, requant16, store8 } from "./qs8-common";
+import { padPlane, requant16, store8, tileI16, S00, S01, S10, S11, S20, S21, S30, S31 } from "./qs8-common";
 
 /**
  * Pads int8 planes: y [planes][Hp][Wp] holds x [planes][H][W] at row pt, column pl and zx everywhere
@@ -109,32 +109,13 @@ export function gemm_i16_4x8_simd(
     for (let i0 = 0; i0 < M; i0 += 4) {
       const at = A + <usize>(i0 >> 2) * aTile;
       for (let j0 = 0; j0 < N; j0 += 8) {
-        const z = i32x4.splat(0);
-        let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
-        let a = at, b = Bp + <usize>(j0 >> 3) * bPanel;
-        for (let g = 0; g < G; g++) {
-          const b0 = v128.load(b), b1 = v128.load(b, 16);
-          let w = v128.load32_splat(a);
-          c00 = i32x4.add(c00, i32x4.dot_i16x8_s(w, b0));
-          c01 = i32x4.add(c01, i32x4.dot_i16x8_s(w, b1));
-          w = v128.load32_splat(a, 4);
-          c10 = i32x4.add(c10, i32x4.dot_i16x8_s(w, b0));
-          c11 = i32x4.add(c11, i32x4.dot_i16x8_s(w, b1));
-          w = v128.load32_splat(a, 8);
-          c20 = i32x4.add(c20, i32x4.dot_i16x8_s(w, b0));
-          c21 = i32x4.add(c21, i32x4.dot_i16x8_s(w, b1));
-          w = v128.load32_splat(a, 12);
-          c30 = i32x4.add(c30, i32x4.dot_i16x8_s(w, b0));
-          c31 = i32x4.add(c31, i32x4.dot_i16x8_s(w, b1));
-          a += 16;
-          b += 32;
-        }
+        tileI16(at, Bp + <usize>(j0 >> 3) * bPanel, G);
         const mr = min(4, M - i0);
         let c = Cp + <usize>i0 * rowBytes + (<usize>j0 << 2);
-        v128.store(c, c00); v128.store(c, c01, 16);
-        if (mr > 1) { c += rowBytes; v128.store(c, c10); v128.store(c, c11, 16); }
-        if (mr > 2) { c += rowBytes; v128.store(c, c20); v128.store(c, c21, 16); }
-        if (mr > 3) { c += rowBytes; v128.store(c, c30); v128.store(c, c31, 16); }
+        v128.store(c, S00); v128.store(c, S01, 16);
+        if (mr > 1) { c += rowBytes; v128.store(c, S10); v128.store(c, S11, 16); }
+        if (mr > 2) { c += rowBytes; v128.store(c, S20); v128.store(c, S21, 16); }
+        if (mr > 3) { c += rowBytes; v128.store(c, S30); v128.store(c, S31, 16); }
       }
     }
   }

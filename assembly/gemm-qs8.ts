@@ -14,11 +14,10 @@
 //   builds. Size: ⌈N/8⌉·16·Kp (plain) or ⌈N/8⌉·8·Kp bytes, both ≤ ⌈N/8⌉·16·K4.
 // Callers never need KG: they size buffers with K4 and let the pack kernels lay them out.
 
-import { QS8_BGROUP, QS8_KG, Qs8Window, requantStore, rdotMode, storeGroupI16 } from "./qs8-common";
-
-@inline function rdot(a: v128, b: v128, c: v128): v128 {
-  return i32x4.relaxed_dot_i8x16_i7x16_add_s(a, b, c);
-}
+import {
+  QS8_BGROUP, QS8_KG, Qs8Window, rdot, requantStore, rdotMode, storeGroupI16, tileI16, tileRdot,
+  S00, S01, S10, S11, S20, S21, S30, S31, S40, S41, S50, S51,
+} from "./qs8-common";
 
 /** [p0, p1, p2, p3] from two vectors of per-pixel halves [p0a, p0b, p1a, p1b], [p2a, p2b, p3a, p3b]. */
 @inline function pairSum(x: v128, y: v128): v128 {
@@ -118,48 +117,95 @@ export function gemm_pack_qs8_p8_simd(srcPtr: usize, sk: i32, sj: i32, K: i32, N
   }
 }
 
+/** Rows < mr (≤ 6) of the tile in S00…S51 requantized and stored at c (row stride csi), columns < nr. */
+@inline function storeRows(c: usize, csi: i32, csj: i32, bi: usize, si: usize, rqPtr: usize, nr: i32, mr: i32): void {
+  const s = <usize>csi;
+  requantStore(c, csj, S00, S01, load<i32>(bi), load<f32>(si), rqPtr, nr);
+  if (mr > 1) requantStore(c + s, csj, S10, S11, load<i32>(bi, 4), load<f32>(si, 4), rqPtr, nr);
+  if (mr > 2) requantStore(c + 2 * s, csj, S20, S21, load<i32>(bi, 8), load<f32>(si, 8), rqPtr, nr);
+  if (mr > 3) requantStore(c + 3 * s, csj, S30, S31, load<i32>(bi, 12), load<f32>(si, 12), rqPtr, nr);
+  if (ASC_FEATURE_RELAXED_SIMD && mr > 4) requantStore(c + 4 * s, csj, S40, S41, load<i32>(bi, 16), load<f32>(si, 16), rqPtr, nr);
+  if (ASC_FEATURE_RELAXED_SIMD && mr > 5) requantStore(c + 5 * s, csj, S50, S51, load<i32>(bi, 20), load<f32>(si, 20), rqPtr, nr);
+}
+
 /**
- * Rows r … r + 5 (r even, r ≥ m4 of the GEMM) of one 8-column panel in a one-dot relaxed mode:
- * rows in pairs, pair q's 2 × 4 bytes at aq (in the 4-row tile holding them, at byte 0 or 8 of its
- * 16 per k-group), every pair inside the packed A (M rounded up to even ≤ its rows). Stores rows
- * < mr, columns < nr; c, bias and scale at row r.
+ * The relaxed build on a runtime whose relaxed dot failed the start-up check: the plain
+ * dot_i16x8_s on the 4-byte groups (two i32 lanes per pixel, summed pairwise at the end), into
+ * S00…S31 (tileI16's operands, with bytes widened here).
  */
-function rows6(a0: usize, a1: usize, a2: usize, b: usize, groups: i32, c: usize, csi: i32, csj: i32, bi: usize, si: usize, rqPtr: usize, nr: i32, mr: i32): void {
+@inline function tileWidened(a: usize, b: usize, groups: i32): void {
   const z = i32x4.splat(0);
-  let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
+  let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+  // dot_i16x8_s on the 4-byte groups (two i32 lanes per pixel, summed pairwise at the end)
+  let d00 = z, d01 = z, d10 = z, d11 = z, d20 = z, d21 = z, d30 = z, d31 = z;
   for (let g = 0; g < groups; g++) {
-    const b0 = v128.load(b);
-    const b1 = v128.load(b, 16);
-    let w = v128.load32_splat(a0);
-    c00 = rdot(w, b0, c00);
-    c01 = rdot(w, b1, c01);
-    w = v128.load32_splat(a0, 4);
-    c10 = rdot(w, b0, c10);
-    c11 = rdot(w, b1, c11);
-    w = v128.load32_splat(a1);
-    c20 = rdot(w, b0, c20);
-    c21 = rdot(w, b1, c21);
-    w = v128.load32_splat(a1, 4);
-    c30 = rdot(w, b0, c30);
-    c31 = rdot(w, b1, c31);
-    w = v128.load32_splat(a2);
-    c40 = rdot(w, b0, c40);
-    c41 = rdot(w, b1, c41);
-    w = v128.load32_splat(a2, 4);
-    c50 = rdot(w, b0, c50);
-    c51 = rdot(w, b1, c51);
-    a0 += 16;
-    a1 += 16;
-    a2 += 16;
+    const x0 = v128.load(b);
+    const x1 = v128.load(b, 16);
+    const e0 = i16x8.extend_low_i8x16_s(x0), e1 = i16x8.extend_high_i8x16_s(x0);
+    const e2 = i16x8.extend_low_i8x16_s(x1), e3 = i16x8.extend_high_i8x16_s(x1);
+    let w = i16x8.extend_low_i8x16_s(v128.load32_splat(a));
+    c00 = i32x4.add(c00, i32x4.dot_i16x8_s(w, e0)); d00 = i32x4.add(d00, i32x4.dot_i16x8_s(w, e1));
+    c01 = i32x4.add(c01, i32x4.dot_i16x8_s(w, e2)); d01 = i32x4.add(d01, i32x4.dot_i16x8_s(w, e3));
+    w = i16x8.extend_low_i8x16_s(v128.load32_splat(a, 4));
+    c10 = i32x4.add(c10, i32x4.dot_i16x8_s(w, e0)); d10 = i32x4.add(d10, i32x4.dot_i16x8_s(w, e1));
+    c11 = i32x4.add(c11, i32x4.dot_i16x8_s(w, e2)); d11 = i32x4.add(d11, i32x4.dot_i16x8_s(w, e3));
+    w = i16x8.extend_low_i8x16_s(v128.load32_splat(a, 8));
+    c20 = i32x4.add(c20, i32x4.dot_i16x8_s(w, e0)); d20 = i32x4.add(d20, i32x4.dot_i16x8_s(w, e1));
+    c21 = i32x4.add(c21, i32x4.dot_i16x8_s(w, e2)); d21 = i32x4.add(d21, i32x4.dot_i16x8_s(w, e3));
+    w = i16x8.extend_low_i8x16_s(v128.load32_splat(a, 12));
+    c30 = i32x4.add(c30, i32x4.dot_i16x8_s(w, e0)); d30 = i32x4.add(d30, i32x4.dot_i16x8_s(w, e1));
+    c31 = i32x4.add(c31, i32x4.dot_i16x8_s(w, e2)); d31 = i32x4.add(d31, i32x4.dot_i16x8_s(w, e3));
+    a += 16;
     b += 32;
   }
-  const s = <usize>csi;
-  requantStore(c, csj, c00, c01, load<i32>(bi), load<f32>(si), rqPtr, nr);
-  if (mr > 1) requantStore(c + s, csj, c10, c11, load<i32>(bi, 4), load<f32>(si, 4), rqPtr, nr);
-  if (mr > 2) requantStore(c + 2 * s, csj, c20, c21, load<i32>(bi, 8), load<f32>(si, 8), rqPtr, nr);
-  if (mr > 3) requantStore(c + 3 * s, csj, c30, c31, load<i32>(bi, 12), load<f32>(si, 12), rqPtr, nr);
-  if (mr > 4) requantStore(c + 4 * s, csj, c40, c41, load<i32>(bi, 16), load<f32>(si, 16), rqPtr, nr);
-  if (mr > 5) requantStore(c + 5 * s, csj, c50, c51, load<i32>(bi, 20), load<f32>(si, 20), rqPtr, nr);
+  c00 = pairSum(c00, d00); c01 = pairSum(c01, d01); c10 = pairSum(c10, d10); c11 = pairSum(c11, d11);
+  c20 = pairSum(c20, d20); c21 = pairSum(c21, d21); c30 = pairSum(c30, d30); c31 = pairSum(c31, d31);
+  S00 = c00; S01 = c01; S10 = c10; S11 = c11; S20 = c20; S21 = c21; S30 = c30; S31 = c31;
+}
+
+/**
+ * Relaxed-dot mode 0, into S00…S31: the i7 operand must lie in 0…127 for every runtime to agree:
+ * x = (x & 127) − 128·[x < 0], so Σ w·x = dot(w, x & 127) − 128·dot(w, [x < 0]); both right
+ * operands are 7-bit.
+ */
+@inline function tileSplit(a: usize, b: usize, groups: i32): void {
+  const z = i32x4.splat(0);
+  let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+  let n00 = z, n01 = z, n10 = z, n11 = z, n20 = z, n21 = z, n30 = z, n31 = z;
+  const m7 = i8x16.splat(127);
+  for (let g = 0; g < groups; g++) {
+    const x0 = v128.load(b);
+    const x1 = v128.load(b, 16);
+    const l0 = v128.and(x0, m7), l1 = v128.and(x1, m7);
+    const s0 = i8x16.shr_u(x0, 7), s1 = i8x16.shr_u(x1, 7);
+    let w = v128.load32_splat(a);
+    c00 = rdot(w, l0, c00);
+    n00 = rdot(w, s0, n00);
+    c01 = rdot(w, l1, c01);
+    n01 = rdot(w, s1, n01);
+    w = v128.load32_splat(a, 4);
+    c10 = rdot(w, l0, c10);
+    n10 = rdot(w, s0, n10);
+    c11 = rdot(w, l1, c11);
+    n11 = rdot(w, s1, n11);
+    w = v128.load32_splat(a, 8);
+    c20 = rdot(w, l0, c20);
+    n20 = rdot(w, s0, n20);
+    c21 = rdot(w, l1, c21);
+    n21 = rdot(w, s1, n21);
+    w = v128.load32_splat(a, 12);
+    c30 = rdot(w, l0, c30);
+    n30 = rdot(w, s0, n30);
+    c31 = rdot(w, l1, c31);
+    n31 = rdot(w, s1, n31);
+    a += 16;
+    b += 32;
+  }
+  c00 = i32x4.sub(c00, i32x4.shl(n00, 7)); c01 = i32x4.sub(c01, i32x4.shl(n01, 7));
+  c10 = i32x4.sub(c10, i32x4.shl(n10, 7)); c11 = i32x4.sub(c11, i32x4.shl(n11, 7));
+  c20 = i32x4.sub(c20, i32x4.shl(n20, 7)); c21 = i32x4.sub(c21, i32x4.shl(n21, 7));
+  c30 = i32x4.sub(c30, i32x4.shl(n30, 7)); c31 = i32x4.sub(c31, i32x4.shl(n31, 7));
+  S00 = c00; S01 = c01; S10 = c10; S11 = c11; S20 = c20; S21 = c21; S30 = c30; S31 = c31;
 }
 
 /**
@@ -167,7 +213,7 @@ function rows6(a0: usize, a1: usize, a2: usize, b: usize, groups: i32, c: usize,
  * C[i, j] (int8) at cPtr + i·csi + j·csj; biasPtr: i32 [M]; scalePtr: f32 [M]; rqPtr: the
  * requantization block (assembly/qs8-common.ts; zx unused here). Reads bias and scale up
  * to 3 rows past M (within the padding every allocation has) but stores only rows < M, columns < N.
- * Row tiles of 4, and in the one-dot relaxed modes blocks of 6 (rows6).
+ * Row tiles of 4, and in the one-dot relaxed modes blocks of 6 (tileRdot).
  */
 export function gemm_qs8_4x8_minmax_simd(
   aPtr: usize, bPtr: usize, cPtr: usize, csi: i32, csj: i32,
@@ -198,124 +244,24 @@ export function gemm_qs8_4x8_minmax_simd(
       const i0 = rb < nb4 ? rb << 2 : m4 + 6 * (rb - nb4);
       const cp = cPtr + <usize>i0 * <usize>csi + <usize>j0 * <usize>csj;
       const bi = biasPtr + (<usize>i0 << 2), si = scalePtr + (<usize>i0 << 2);
-      if (ASC_FEATURE_RELAXED_SIMD && rb >= nb4) {
-        rows6(aPtr + <usize>(i0 >> 2) * aTile + <usize>((i0 & 2) << 2), aPtr + <usize>((i0 + 2) >> 2) * aTile + <usize>(((i0 + 2) & 2) << 2),
-          aPtr + <usize>((i0 + 4) >> 2) * aTile + <usize>(((i0 + 4) & 2) << 2), bp, groups, cp, csi, csj, bi, si, rqPtr, nr, M - i0);
-        continue;
-      }
       const ap = aPtr + <usize>(i0 >> 2) * aTile;
-      const z = i32x4.splat(0);
-      let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
-      let a = ap, b = bp;
+      let rows = 4;
       if (!ASC_FEATURE_RELAXED_SIMD) {
-        for (let g = 0; g < groups; g++) {
-          const b0 = v128.load(b);
-          const b1 = v128.load(b, 16);
-          let w = v128.load32_splat(a);
-          c00 = i32x4.add(c00, i32x4.dot_i16x8_s(w, b0));
-          c01 = i32x4.add(c01, i32x4.dot_i16x8_s(w, b1));
-          w = v128.load32_splat(a, 4);
-          c10 = i32x4.add(c10, i32x4.dot_i16x8_s(w, b0));
-          c11 = i32x4.add(c11, i32x4.dot_i16x8_s(w, b1));
-          w = v128.load32_splat(a, 8);
-          c20 = i32x4.add(c20, i32x4.dot_i16x8_s(w, b0));
-          c21 = i32x4.add(c21, i32x4.dot_i16x8_s(w, b1));
-          w = v128.load32_splat(a, 12);
-          c30 = i32x4.add(c30, i32x4.dot_i16x8_s(w, b0));
-          c31 = i32x4.add(c31, i32x4.dot_i16x8_s(w, b1));
-          a += 16;
-          b += 32;
-        }
-      } else if (mode < 0) {
-        // relaxed build on a runtime whose relaxed dot failed the start-up check: the plain
-        // dot_i16x8_s on the 4-byte groups (two i32 lanes per pixel, summed pairwise at the end)
-        let d00 = z, d01 = z, d10 = z, d11 = z, d20 = z, d21 = z, d30 = z, d31 = z;
-        for (let g = 0; g < groups; g++) {
-          const x0 = v128.load(b);
-          const x1 = v128.load(b, 16);
-          const e0 = i16x8.extend_low_i8x16_s(x0), e1 = i16x8.extend_high_i8x16_s(x0);
-          const e2 = i16x8.extend_low_i8x16_s(x1), e3 = i16x8.extend_high_i8x16_s(x1);
-          let w = i16x8.extend_low_i8x16_s(v128.load32_splat(a));
-          c00 = i32x4.add(c00, i32x4.dot_i16x8_s(w, e0)); d00 = i32x4.add(d00, i32x4.dot_i16x8_s(w, e1));
-          c01 = i32x4.add(c01, i32x4.dot_i16x8_s(w, e2)); d01 = i32x4.add(d01, i32x4.dot_i16x8_s(w, e3));
-          w = i16x8.extend_low_i8x16_s(v128.load32_splat(a, 4));
-          c10 = i32x4.add(c10, i32x4.dot_i16x8_s(w, e0)); d10 = i32x4.add(d10, i32x4.dot_i16x8_s(w, e1));
-          c11 = i32x4.add(c11, i32x4.dot_i16x8_s(w, e2)); d11 = i32x4.add(d11, i32x4.dot_i16x8_s(w, e3));
-          w = i16x8.extend_low_i8x16_s(v128.load32_splat(a, 8));
-          c20 = i32x4.add(c20, i32x4.dot_i16x8_s(w, e0)); d20 = i32x4.add(d20, i32x4.dot_i16x8_s(w, e1));
-          c21 = i32x4.add(c21, i32x4.dot_i16x8_s(w, e2)); d21 = i32x4.add(d21, i32x4.dot_i16x8_s(w, e3));
-          w = i16x8.extend_low_i8x16_s(v128.load32_splat(a, 12));
-          c30 = i32x4.add(c30, i32x4.dot_i16x8_s(w, e0)); d30 = i32x4.add(d30, i32x4.dot_i16x8_s(w, e1));
-          c31 = i32x4.add(c31, i32x4.dot_i16x8_s(w, e2)); d31 = i32x4.add(d31, i32x4.dot_i16x8_s(w, e3));
-          a += 16;
-          b += 32;
-        }
-        c00 = pairSum(c00, d00); c01 = pairSum(c01, d01); c10 = pairSum(c10, d10); c11 = pairSum(c11, d11);
-        c20 = pairSum(c20, d20); c21 = pairSum(c21, d21); c30 = pairSum(c30, d30); c31 = pairSum(c31, d31);
+        tileI16(ap, bp, groups);
+      } else if (rb >= nb4) {
+        tileRdot(aPtr + <usize>(i0 >> 2) * aTile + <usize>((i0 & 2) << 2), aPtr + <usize>((i0 + 2) >> 2) * aTile + <usize>(((i0 + 2) & 2) << 2),
+          aPtr + <usize>((i0 + 4) >> 2) * aTile + <usize>(((i0 + 4) & 2) << 2), bp, groups, 6);
+        rows = 6;
       } else if (mode >= 1) {
         // the probe found the runtime's relaxed dot exact for signed bytes on both sides (mode 1),
         // or for unsigned activations (mode 2: B was packed as x ^ 0x80, the bias corrects for it)
-        for (let g = 0; g < groups; g++) {
-          const b0 = v128.load(b);
-          const b1 = v128.load(b, 16);
-          let w = v128.load32_splat(a);
-          c00 = rdot(w, b0, c00);
-          c01 = rdot(w, b1, c01);
-          w = v128.load32_splat(a, 4);
-          c10 = rdot(w, b0, c10);
-          c11 = rdot(w, b1, c11);
-          w = v128.load32_splat(a, 8);
-          c20 = rdot(w, b0, c20);
-          c21 = rdot(w, b1, c21);
-          w = v128.load32_splat(a, 12);
-          c30 = rdot(w, b0, c30);
-          c31 = rdot(w, b1, c31);
-          a += 16;
-          b += 32;
-        }
+        tileRdot(ap, ap + 8, ap, bp, groups, 4);
+      } else if (mode < 0) {
+        tileWidened(ap, bp, groups);
       } else {
-        // The i7 operand must lie in 0…127 for every runtime to agree: x = (x & 127) − 128·[x < 0],
-        // so Σ w·x = dot(w, x & 127) − 128·dot(w, [x < 0]); both right operands are 7-bit.
-        let n00 = z, n01 = z, n10 = z, n11 = z, n20 = z, n21 = z, n30 = z, n31 = z;
-        const m7 = i8x16.splat(127);
-        for (let g = 0; g < groups; g++) {
-          const x0 = v128.load(b);
-          const x1 = v128.load(b, 16);
-          const l0 = v128.and(x0, m7), l1 = v128.and(x1, m7);
-          const s0 = i8x16.shr_u(x0, 7), s1 = i8x16.shr_u(x1, 7);
-          let w = v128.load32_splat(a);
-          c00 = rdot(w, l0, c00);
-          n00 = rdot(w, s0, n00);
-          c01 = rdot(w, l1, c01);
-          n01 = rdot(w, s1, n01);
-          w = v128.load32_splat(a, 4);
-          c10 = rdot(w, l0, c10);
-          n10 = rdot(w, s0, n10);
-          c11 = rdot(w, l1, c11);
-          n11 = rdot(w, s1, n11);
-          w = v128.load32_splat(a, 8);
-          c20 = rdot(w, l0, c20);
-          n20 = rdot(w, s0, n20);
-          c21 = rdot(w, l1, c21);
-          n21 = rdot(w, s1, n21);
-          w = v128.load32_splat(a, 12);
-          c30 = rdot(w, l0, c30);
-          n30 = rdot(w, s0, n30);
-          c31 = rdot(w, l1, c31);
-          n31 = rdot(w, s1, n31);
-          a += 16;
-          b += 32;
-        }
-        c00 = i32x4.sub(c00, i32x4.shl(n00, 7)); c01 = i32x4.sub(c01, i32x4.shl(n01, 7));
-        c10 = i32x4.sub(c10, i32x4.shl(n10, 7)); c11 = i32x4.sub(c11, i32x4.shl(n11, 7));
-        c20 = i32x4.sub(c20, i32x4.shl(n20, 7)); c21 = i32x4.sub(c21, i32x4.shl(n21, 7));
-        c30 = i32x4.sub(c30, i32x4.shl(n30, 7)); c31 = i32x4.sub(c31, i32x4.shl(n31, 7));
+        tileSplit(ap, bp, groups);
       }
-      const mr = min(4, M - i0);
-      requantStore(cp, csj, c00, c01, load<i32>(bi), load<f32>(si), rqPtr, nr);
-      if (mr > 1) requantStore(cp + <usize>csi, csj, c10, c11, load<i32>(bi, 4), load<f32>(si, 4), rqPtr, nr);
-      if (mr > 2) requantStore(cp + 2 * <usize>csi, csj, c20, c21, load<i32>(bi, 8), load<f32>(si, 8), rqPtr, nr);
-      if (mr > 3) requantStore(cp + 3 * <usize>csi, csj, c30, c31, load<i32>(bi, 12), load<f32>(si, 12), rqPtr, nr);
+      storeRows(cp, csi, csj, bi, si, rqPtr, nr, min(rows, M - i0));
     }
   }
 }
