@@ -16,7 +16,6 @@
 
 import {
   QS8_BGROUP, QS8_KG, Qs8Window, rdot, requantStore, rdotMode, storeGroupI16, tileI16, tileRdot,
-  S00, S01, S10, S11, S20, S21, S30, S31, S40, S41, S50, S51,
 } from "./qs8-common";
 
 /** [p0, p1, p2, p3] from two vectors of per-pixel halves [p0a, p0b, p1a, p1b], [p2a, p2b, p3a, p3b]. */
@@ -117,23 +116,31 @@ export function gemm_pack_qs8_p8_simd(srcPtr: usize, sk: i32, sj: i32, K: i32, N
   }
 }
 
-/** Rows < mr (≤ 6) of the tile in S00…S51 requantized and stored at c (row stride csi), columns < nr. */
-@inline function storeRows(c: usize, csi: i32, csj: i32, bi: usize, si: usize, rqPtr: usize, nr: i32, mr: i32): void {
-  const s = <usize>csi;
-  requantStore(c, csj, S00, S01, load<i32>(bi), load<f32>(si), rqPtr, nr);
-  if (mr > 1) requantStore(c + s, csj, S10, S11, load<i32>(bi, 4), load<f32>(si, 4), rqPtr, nr);
-  if (mr > 2) requantStore(c + 2 * s, csj, S20, S21, load<i32>(bi, 8), load<f32>(si, 8), rqPtr, nr);
-  if (mr > 3) requantStore(c + 3 * s, csj, S30, S31, load<i32>(bi, 12), load<f32>(si, 12), rqPtr, nr);
-  if (ASC_FEATURE_RELAXED_SIMD && mr > 4) requantStore(c + 4 * s, csj, S40, S41, load<i32>(bi, 16), load<f32>(si, 16), rqPtr, nr);
-  if (ASC_FEATURE_RELAXED_SIMD && mr > 5) requantStore(c + 5 * s, csj, S50, S51, load<i32>(bi, 20), load<f32>(si, 20), rqPtr, nr);
+/**
+ * The GEMM's store of a tile (the tile loops' E): rows < mr (≤ 6) requantized and stored at c (row
+ * stride csi), columns < nr; bias and scale at bi, si.
+ */
+@unmanaged class RequantRows {
+  @inline store(
+    s00: v128, s01: v128, s10: v128, s11: v128, s20: v128, s21: v128, s30: v128, s31: v128, s40: v128, s41: v128, s50: v128, s51: v128,
+    c: usize, bi: usize, si: usize, rqPtr: usize, csi: i32, csj: i32, nr: i32, mr: i32,
+  ): void {
+    const s = <usize>csi;
+    requantStore(c, csj, s00, s01, load<i32>(bi), load<f32>(si), rqPtr, nr);
+    if (mr > 1) requantStore(c + s, csj, s10, s11, load<i32>(bi, 4), load<f32>(si, 4), rqPtr, nr);
+    if (mr > 2) requantStore(c + 2 * s, csj, s20, s21, load<i32>(bi, 8), load<f32>(si, 8), rqPtr, nr);
+    if (mr > 3) requantStore(c + 3 * s, csj, s30, s31, load<i32>(bi, 12), load<f32>(si, 12), rqPtr, nr);
+    if (ASC_FEATURE_RELAXED_SIMD && mr > 4) requantStore(c + 4 * s, csj, s40, s41, load<i32>(bi, 16), load<f32>(si, 16), rqPtr, nr);
+    if (ASC_FEATURE_RELAXED_SIMD && mr > 5) requantStore(c + 5 * s, csj, s50, s51, load<i32>(bi, 20), load<f32>(si, 20), rqPtr, nr);
+  }
 }
 
 /**
  * The relaxed build on a runtime whose relaxed dot failed the start-up check: the plain
  * dot_i16x8_s on the 4-byte groups (two i32 lanes per pixel, summed pairwise at the end), into
- * S00…S31 (tileI16's operands, with bytes widened here).
+ * RequantRows (tileI16's operands, with bytes widened here).
  */
-@inline function tileWidened(a: usize, b: usize, groups: i32): void {
+@inline function tileWidened(a: usize, b: usize, groups: i32, c: usize, bi: usize, si: usize, rqPtr: usize, csi: i32, csj: i32, nr: i32, mr: i32): void {
   const z = i32x4.splat(0);
   let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
   // dot_i16x8_s on the 4-byte groups (two i32 lanes per pixel, summed pairwise at the end)
@@ -160,15 +167,15 @@ export function gemm_pack_qs8_p8_simd(srcPtr: usize, sk: i32, sj: i32, K: i32, N
   }
   c00 = pairSum(c00, d00); c01 = pairSum(c01, d01); c10 = pairSum(c10, d10); c11 = pairSum(c11, d11);
   c20 = pairSum(c20, d20); c21 = pairSum(c21, d21); c30 = pairSum(c30, d30); c31 = pairSum(c31, d31);
-  S00 = c00; S01 = c01; S10 = c10; S11 = c11; S20 = c20; S21 = c21; S30 = c30; S31 = c31;
+  changetype<RequantRows>(0).store(c00, c01, c10, c11, c20, c21, c30, c31, z, z, z, z, c, bi, si, rqPtr, csi, csj, nr, mr);
 }
 
 /**
- * Relaxed-dot mode 0, into S00…S31: the i7 operand must lie in 0…127 for every runtime to agree:
+ * Relaxed-dot mode 0, into RequantRows: the i7 operand must lie in 0…127 for every runtime to agree:
  * x = (x & 127) − 128·[x < 0], so Σ w·x = dot(w, x & 127) − 128·dot(w, [x < 0]); both right
  * operands are 7-bit.
  */
-@inline function tileSplit(a: usize, b: usize, groups: i32): void {
+@inline function tileSplit(a: usize, b: usize, groups: i32, c: usize, bi: usize, si: usize, rqPtr: usize, csi: i32, csj: i32, nr: i32, mr: i32): void {
   const z = i32x4.splat(0);
   let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
   let n00 = z, n01 = z, n10 = z, n11 = z, n20 = z, n21 = z, n30 = z, n31 = z;
@@ -205,7 +212,7 @@ export function gemm_pack_qs8_p8_simd(srcPtr: usize, sk: i32, sj: i32, K: i32, N
   c10 = i32x4.sub(c10, i32x4.shl(n10, 7)); c11 = i32x4.sub(c11, i32x4.shl(n11, 7));
   c20 = i32x4.sub(c20, i32x4.shl(n20, 7)); c21 = i32x4.sub(c21, i32x4.shl(n21, 7));
   c30 = i32x4.sub(c30, i32x4.shl(n30, 7)); c31 = i32x4.sub(c31, i32x4.shl(n31, 7));
-  S00 = c00; S01 = c01; S10 = c10; S11 = c11; S20 = c20; S21 = c21; S30 = c30; S31 = c31;
+  changetype<RequantRows>(0).store(c00, c01, c10, c11, c20, c21, c30, c31, z, z, z, z, c, bi, si, rqPtr, csi, csj, nr, mr);
 }
 
 /**
@@ -245,23 +252,21 @@ export function gemm_qs8_4x8_minmax_simd(
       const cp = cPtr + <usize>i0 * <usize>csi + <usize>j0 * <usize>csj;
       const bi = biasPtr + (<usize>i0 << 2), si = scalePtr + (<usize>i0 << 2);
       const ap = aPtr + <usize>(i0 >> 2) * aTile;
-      let rows = 4;
+      const mr = M - i0;
       if (!ASC_FEATURE_RELAXED_SIMD) {
-        tileI16(ap, bp, groups);
+        tileI16<RequantRows>(ap, bp, groups, cp, bi, si, rqPtr, csi, csj, nr, mr);
       } else if (rb >= nb4) {
-        tileRdot(aPtr + <usize>(i0 >> 2) * aTile + <usize>((i0 & 2) << 2), aPtr + <usize>((i0 + 2) >> 2) * aTile + <usize>(((i0 + 2) & 2) << 2),
-          aPtr + <usize>((i0 + 4) >> 2) * aTile + <usize>(((i0 + 4) & 2) << 2), bp, groups, 6);
-        rows = 6;
+        tileRdot<RequantRows>(aPtr + <usize>(i0 >> 2) * aTile + <usize>((i0 & 2) << 2), aPtr + <usize>((i0 + 2) >> 2) * aTile + <usize>(((i0 + 2) & 2) << 2),
+          aPtr + <usize>((i0 + 4) >> 2) * aTile + <usize>(((i0 + 4) & 2) << 2), bp, groups, 6, cp, bi, si, rqPtr, csi, csj, nr, mr);
       } else if (mode >= 1) {
         // the probe found the runtime's relaxed dot exact for signed bytes on both sides (mode 1),
         // or for unsigned activations (mode 2: B was packed as x ^ 0x80, the bias corrects for it)
-        tileRdot(ap, ap + 8, ap, bp, groups, 4);
+        tileRdot<RequantRows>(ap, ap + 8, ap, bp, groups, 4, cp, bi, si, rqPtr, csi, csj, nr, min(4, mr));
       } else if (mode < 0) {
-        tileWidened(ap, bp, groups);
+        tileWidened(ap, bp, groups, cp, bi, si, rqPtr, csi, csj, nr, min(4, mr));
       } else {
-        tileSplit(ap, bp, groups);
+        tileSplit(ap, bp, groups, cp, bi, si, rqPtr, csi, csj, nr, min(4, mr));
       }
-      storeRows(cp, csi, csj, bi, si, rqPtr, nr, min(rows, M - i0));
     }
   }
 }

@@ -145,23 +145,20 @@ export const QS8_BGROUP: i32 = 32;
   }
 }
 
-// The sums of one register tile leave the tile loops below in these globals, two i32x4 a row
-// (columns 0…3 and 4…7), for the caller's stores: one loop serves kernels whose stores differ
-// (requantized bytes in the GEMM, raw i32 in the Winograd's batched products). Per instance: every
-// worker of the threaded builds has its own.
-export let S00 = i32x4(0, 0, 0, 0), S01 = i32x4(0, 0, 0, 0), S10 = i32x4(0, 0, 0, 0), S11 = i32x4(0, 0, 0, 0);
-export let S20 = i32x4(0, 0, 0, 0), S21 = i32x4(0, 0, 0, 0), S30 = i32x4(0, 0, 0, 0), S31 = i32x4(0, 0, 0, 0);
-export let S40 = i32x4(0, 0, 0, 0), S41 = i32x4(0, 0, 0, 0), S50 = i32x4(0, 0, 0, 0), S51 = i32x4(0, 0, 0, 0);
+// The tile loops below hand their sums to E's store (E an @unmanaged class with an @inline store: the
+// GEMM's requantizing rows, the Winograd's raw i32 rows), two i32x4 a row (columns 0…3, 4…7), six
+// rows (unused ones zero), with the caller's context (p0…p3, n0…n3: what E's store reads them as).
+// One loop serves kernels whose stores differ, with no sums leaving the registers in between.
 
 @inline export function rdot(a: v128, b: v128, c: v128): v128 {
   return i32x4.relaxed_dot_i8x16_i7x16_add_s(a, b, c);
 }
 
 /**
- * A 4-row × 8-column tile of i32x4.dot_i16x8_s over `groups` k-pairs into S00…S31: A at a (16
+ * A 4-row × 8-column tile of i32x4.dot_i16x8_s over `groups` k-pairs into E's store: A at a (16
  * bytes a group: 4 rows × 2 i16), B at b (32 bytes a group: 8 columns × 2 i16).
  */
-@inline export function tileI16(a: usize, b: usize, groups: i32): void {
+@inline export function tileI16<E>(a: usize, b: usize, groups: i32, p0: usize, p1: usize, p2: usize, p3: usize, n0: i32, n1: i32, n2: i32, n3: i32): void {
   const z = i32x4.splat(0);
   let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
   for (let g = 0; g < groups; g++) {
@@ -182,16 +179,16 @@ export let S40 = i32x4(0, 0, 0, 0), S41 = i32x4(0, 0, 0, 0), S50 = i32x4(0, 0, 0
     a += 16;
     b += 32;
   }
-  S00 = c00; S01 = c01; S10 = c10; S11 = c11; S20 = c20; S21 = c21; S30 = c30; S31 = c31;
+  changetype<E>(0).store(c00, c01, c10, c11, c20, c21, c30, c31, z, z, z, z, p0, p1, p2, p3, n0, n1, n2, n3);
 }
 
 /**
  * A `rows`-row (4 or 6, a constant) × 8-column tile of the relaxed dot over `groups` k-quads into
- * S00…S51: rows in pairs, pair q's 2 × 4 bytes at aq (16 bytes between groups; a2 unused for 4
+ * E's store: rows in pairs, pair q's 2 × 4 bytes at aq (16 bytes between groups; a2 unused for 4
  * rows), B at b (32 bytes a group: 8 columns × 4 bytes). Six rows keep 12 dots in flight, which
  * hides the dot's latency where 8 leave about a tenth of its throughput (bench/qs8-peak.mjs).
  */
-@inline export function tileRdot(a0: usize, a1: usize, a2: usize, b: usize, groups: i32, rows: i32): void {
+@inline export function tileRdot<E>(a0: usize, a1: usize, a2: usize, b: usize, groups: i32, rows: i32, p0: usize, p1: usize, p2: usize, p3: usize, n0: i32, n1: i32, n2: i32, n3: i32): void {
   const z = i32x4.splat(0);
   let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
   for (let g = 0; g < groups; g++) {
@@ -222,6 +219,5 @@ export let S40 = i32x4(0, 0, 0, 0), S41 = i32x4(0, 0, 0, 0), S50 = i32x4(0, 0, 0
     a1 += 16;
     b += 32;
   }
-  S00 = c00; S01 = c01; S10 = c10; S11 = c11; S20 = c20; S21 = c21; S30 = c30; S31 = c31;
-  if (rows > 4) { S40 = c40; S41 = c41; S50 = c50; S51 = c51; }
+  changetype<E>(0).store(c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, p0, p1, p2, p3, n0, n1, n2, n3);
 }
