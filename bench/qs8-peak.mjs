@@ -5,6 +5,7 @@
 // come from one L1-resident cache line of memory, so nothing is hoisted). MACs per step: 2R·16 for
 // the relaxed dot (i32x4.relaxed_dot_i8x16_i7x16_add_s), 2R·8 for i32x4.dot_i16x8_s + i32x4.add.
 // R = 4 is the GEMM's tile (8 accumulators); R = 6 (12) shows whether 8 chains hide the dot's latency.
+import { leb, section } from './peak.mjs';
 
 const SIMD = 0xfd;
 const get = (i) => [0x20, i], set = (i) => [0x21, i];
@@ -12,18 +13,6 @@ const load = (offset) => [0x41, 0x00, SIMD, 0x00, 0x04, offset]; // i32.const 0;
 const splatLoad = (offset) => [0x41, 0x00, SIMD, 0x09, 0x02, offset]; // i32.const 0; v128.load32_splat
 const rdot = [SIMD, 0x93, 0x02]; // i32x4.relaxed_dot_i8x16_i7x16_add_s (0x113)
 const dot16 = [SIMD, 0xba, 0x01], addI32 = [SIMD, 0xae, 0x01], lane0 = [SIMD, 0x1b, 0x00];
-
-function leb(n) {
-  const out = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-}
-const section = (id, body) => [id, ...leb(body.length), ...body];
 
 /** The module of an R-row tile; relaxed: the relaxed dot, else dot_i16x8_s + add. */
 function tileModule(R, relaxed) {
