@@ -136,6 +136,14 @@ export function gemm_pack_qs8_p8_simd(srcPtr: usize, sk: i32, sj: i32, K: i32, N
 }
 
 /**
+ * A 6-row block over a panel's last 4 columns or fewer (ResNet's 7×7 and 14×14 outputs: 49 and 196
+ * pixels): half the dots. A function of its own, so its loop stays apart from the 8-column one.
+ */
+function rows6x4(a0: usize, a1: usize, a2: usize, b: usize, groups: i32, c: usize, bi: usize, si: usize, rqPtr: usize, csi: i32, csj: i32, nr: i32, mr: i32): void {
+  if (ASC_FEATURE_RELAXED_SIMD) tileRdot<RequantRows>(a0, a1, a2, b, groups, 6, 4, c, bi, si, rqPtr, csi, csj, nr, mr);
+}
+
+/**
  * The relaxed build on a runtime whose relaxed dot failed the start-up check: the plain
  * dot_i16x8_s on the 4-byte groups (two i32 lanes per pixel, summed pairwise at the end), into
  * RequantRows (tileI16's operands, with bytes widened here).
@@ -256,12 +264,14 @@ export function gemm_qs8_4x8_minmax_simd(
       if (!ASC_FEATURE_RELAXED_SIMD) {
         tileI16<RequantRows>(ap, bp, groups, cp, bi, si, rqPtr, csi, csj, nr, mr);
       } else if (rb >= nb4) {
-        tileRdot<RequantRows>(aPtr + <usize>(i0 >> 2) * aTile + <usize>((i0 & 2) << 2), aPtr + <usize>((i0 + 2) >> 2) * aTile + <usize>(((i0 + 2) & 2) << 2),
-          aPtr + <usize>((i0 + 4) >> 2) * aTile + <usize>(((i0 + 4) & 2) << 2), bp, groups, 6, cp, bi, si, rqPtr, csi, csj, nr, mr);
+        const a0 = aPtr + <usize>(i0 >> 2) * aTile + <usize>((i0 & 2) << 2), a1 = aPtr + <usize>((i0 + 2) >> 2) * aTile + <usize>(((i0 + 2) & 2) << 2);
+        const a2 = aPtr + <usize>((i0 + 4) >> 2) * aTile + <usize>(((i0 + 4) & 2) << 2);
+        if (nr <= 4) rows6x4(a0, a1, a2, bp, groups, cp, bi, si, rqPtr, csi, csj, nr, mr);
+        else tileRdot<RequantRows>(a0, a1, a2, bp, groups, 6, 8, cp, bi, si, rqPtr, csi, csj, nr, mr);
       } else if (mode >= 1) {
         // the probe found the runtime's relaxed dot exact for signed bytes on both sides (mode 1),
         // or for unsigned activations (mode 2: B was packed as x ^ 0x80, the bias corrects for it)
-        tileRdot<RequantRows>(ap, ap + 8, ap, bp, groups, 4, cp, bi, si, rqPtr, csi, csj, nr, min(4, mr));
+        tileRdot<RequantRows>(ap, ap + 8, ap, bp, groups, 4, 8, cp, bi, si, rqPtr, csi, csj, nr, min(4, mr));
       } else if (mode < 0) {
         tileWidened(ap, bp, groups, cp, bi, si, rqPtr, csi, csj, nr, min(4, mr));
       } else {
