@@ -8,38 +8,48 @@ import { QS8_BGROUP, QS8_KG, storeGroupI16 } from "./qs8-common";
 
 /**
  * Bytes of tap offset `off` for the panel's 8 pixels: from b1 (lanes set in mask) and b2 (the
- * others). Every panel blends (b2 = b1 when it stays in one row): one code path, no branch per tap.
+ * others) when the panel runs into the next output row (split), else from b1 alone.
  */
-@inline function taps8(b1: usize, b2: usize, off: usize, two: bool, mask: v128): v128 {
+@inline function taps8(b1: usize, b2: usize, off: usize, two: bool, split: bool, mask: v128): v128 {
   if (two) {
-    const x = v128.load(b1 + off), y = v128.load(b2 + off);
-    return v128.bitselect(i8x16.shuffle(x, x, 0, 2, 4, 6, 8, 10, 12, 14, 0, 0, 0, 0, 0, 0, 0, 0),
-      i8x16.shuffle(y, y, 0, 2, 4, 6, 8, 10, 12, 14, 0, 0, 0, 0, 0, 0, 0, 0), mask);
+    const x = v128.load(b1 + off);
+    const ex = i8x16.shuffle(x, x, 0, 2, 4, 6, 8, 10, 12, 14, 0, 0, 0, 0, 0, 0, 0, 0);
+    if (!split) return ex;
+    const y = v128.load(b2 + off);
+    return v128.bitselect(ex, i8x16.shuffle(y, y, 0, 2, 4, 6, 8, 10, 12, 14, 0, 0, 0, 0, 0, 0, 0, 0), mask);
   }
+  if (!split) return v128.load64_zero(b1 + off);
   return v128.bitselect(v128.load64_zero(b1 + off), v128.load64_zero(b2 + off), mask);
+}
+
+/** One k-group (KG taps from offsets at o) of a panel into d (see panel). */
+@inline function group(d: usize, o: usize, b1: usize, b2: usize, two: bool, split: bool, mask: v128, fv: v128): void {
+  const r0 = taps8(b1, b2, <usize>load<i32>(o), two, split, mask);
+  const r1 = taps8(b1, b2, <usize>load<i32>(o, 4), two, split, mask);
+  const t01 = i8x16.shuffle(r0, r1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  if (!ASC_FEATURE_RELAXED_SIMD) {
+    storeGroupI16(d, v128.xor(t01, fv));
+  } else {
+    const r2 = taps8(b1, b2, <usize>load<i32>(o, 8), two, split, mask);
+    const r3 = taps8(b1, b2, <usize>load<i32>(o, 12), two, split, mask);
+    const t23 = i8x16.shuffle(r2, r3, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    v128.store(d, v128.xor(i16x8.shuffle(t01, t23, 0, 8, 1, 9, 2, 10, 3, 11), fv));
+    v128.store(d, v128.xor(i16x8.shuffle(t01, t23, 4, 12, 5, 13, 6, 14, 7, 15), fv), 16);
+  }
 }
 
 /**
  * All k-groups of one panel (8 pixels at b1 / b2, see taps8) into d. Not inlined (two callers): its
- * arguments are values V8 cannot move into the loop (it recomputes such vectors per iteration).
+ * arguments are values V8 cannot move into the loop (it recomputes such vectors per iteration). A
+ * panel inside one output row (most of them) loads each tap once, without the blend.
  */
-function panel(d: usize, offPtr: usize, groups: i32, b1: usize, b2: usize, two: bool, mask: v128, fv: v128): void {
+function panel(d: usize, offPtr: usize, groups: i32, b1: usize, b2: usize, two: bool, split: bool, mask: v128, fv: v128): void {
   let o = offPtr;
-  for (let g = 0; g < groups; g++) {
-    const r0 = taps8(b1, b2, <usize>load<i32>(o), two, mask);
-    const r1 = taps8(b1, b2, <usize>load<i32>(o, 4), two, mask);
-    const t01 = i8x16.shuffle(r0, r1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-    if (!ASC_FEATURE_RELAXED_SIMD) {
-      storeGroupI16(d, v128.xor(t01, fv));
-    } else {
-      const r2 = taps8(b1, b2, <usize>load<i32>(o, 8), two, mask);
-      const r3 = taps8(b1, b2, <usize>load<i32>(o, 12), two, mask);
-      const t23 = i8x16.shuffle(r2, r3, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-      v128.store(d, v128.xor(i16x8.shuffle(t01, t23, 0, 8, 1, 9, 2, 10, 3, 11), fv));
-      v128.store(d, v128.xor(i16x8.shuffle(t01, t23, 4, 12, 5, 13, 6, 14, 7, 15), fv), 16);
-    }
-    o += QS8_KG << 2;
-    d += QS8_BGROUP;
+  const step = <usize>(QS8_KG << 2);
+  if (split) {
+    for (let g = 0; g < groups; g++, o += step, d += QS8_BGROUP) group(d, o, b1, b2, two, true, mask, fv);
+  } else {
+    for (let g = 0; g < groups; g++, o += step, d += QS8_BGROUP) group(d, o, b1, b1, two, false, mask, fv);
   }
 }
 
@@ -64,8 +74,8 @@ export function conv2d_pack_qs8_p8_simd(xPad: usize, offPtr: usize, K: i32, P: i
     const a = min(8, ow - ox);
     const b1 = xPad + <usize>(oy * rowStep + ox * sw);
     const mask = i8x16.lt_s(iota, i8x16.splat(<i8>a));
-    if (a < 8 && j0 + a < P) panel(d, offPtr, groups, b1, xPad + <usize>((oy + 1) * rowStep - a * sw), two, mask, fv);
-    else panel(d, offPtr, groups, b1, b1, two, mask, fv);
+    if (a < 8 && j0 + a < P) panel(d, offPtr, groups, b1, xPad + <usize>((oy + 1) * rowStep - a * sw), two, true, mask, fv);
+    else panel(d, offPtr, groups, b1, b1, two, false, mask, fv);
     d += <usize>(groups * QS8_BGROUP);
   }
 }

@@ -13,7 +13,20 @@
 // (padTop, padLeft), zx around it, row stride Wp ≥ 2·tilesX + 18). The input transform works on
 // channel pairs interleaved at the byte level (the GEMM's k-pairs), so one shuffle per row and
 // column both gathers 8 tiles and pairs the two channels.
-import { padPlane, requant16, store8 } from "./qs8-common";
+import { padPlane, requant16, store8, tileI16 } from "./qs8-common";
+
+/** The store of gemm_i16_4x8_simd's tiles (tileI16's E): rows < mr of raw i32 sums at c, rowBytes apart. */
+@unmanaged class RawRows {
+  @inline store(
+    s00: v128, s01: v128, s10: v128, s11: v128, s20: v128, s21: v128, s30: v128, s31: v128, s40: v128, s41: v128, s50: v128, s51: v128,
+    c: usize, rowBytes: usize, p2: usize, p3: usize, mr: i32, n1: i32, n2: i32, n3: i32,
+  ): void {
+    v128.store(c, s00); v128.store(c, s01, 16);
+    if (mr > 1) { c += rowBytes; v128.store(c, s10); v128.store(c, s11, 16); }
+    if (mr > 2) { c += rowBytes; v128.store(c, s20); v128.store(c, s21, 16); }
+    if (mr > 3) { c += rowBytes; v128.store(c, s30); v128.store(c, s31, 16); }
+  }
+}
 
 /**
  * Pads int8 planes: y [planes][Hp][Wp] holds x [planes][H][W] at row pt, column pl and zx everywhere
@@ -109,32 +122,7 @@ export function gemm_i16_4x8_simd(
     for (let i0 = 0; i0 < M; i0 += 4) {
       const at = A + <usize>(i0 >> 2) * aTile;
       for (let j0 = 0; j0 < N; j0 += 8) {
-        const z = i32x4.splat(0);
-        let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
-        let a = at, b = Bp + <usize>(j0 >> 3) * bPanel;
-        for (let g = 0; g < G; g++) {
-          const b0 = v128.load(b), b1 = v128.load(b, 16);
-          let w = v128.load32_splat(a);
-          c00 = i32x4.add(c00, i32x4.dot_i16x8_s(w, b0));
-          c01 = i32x4.add(c01, i32x4.dot_i16x8_s(w, b1));
-          w = v128.load32_splat(a, 4);
-          c10 = i32x4.add(c10, i32x4.dot_i16x8_s(w, b0));
-          c11 = i32x4.add(c11, i32x4.dot_i16x8_s(w, b1));
-          w = v128.load32_splat(a, 8);
-          c20 = i32x4.add(c20, i32x4.dot_i16x8_s(w, b0));
-          c21 = i32x4.add(c21, i32x4.dot_i16x8_s(w, b1));
-          w = v128.load32_splat(a, 12);
-          c30 = i32x4.add(c30, i32x4.dot_i16x8_s(w, b0));
-          c31 = i32x4.add(c31, i32x4.dot_i16x8_s(w, b1));
-          a += 16;
-          b += 32;
-        }
-        const mr = min(4, M - i0);
-        let c = Cp + <usize>i0 * rowBytes + (<usize>j0 << 2);
-        v128.store(c, c00); v128.store(c, c01, 16);
-        if (mr > 1) { c += rowBytes; v128.store(c, c10); v128.store(c, c11, 16); }
-        if (mr > 2) { c += rowBytes; v128.store(c, c20); v128.store(c, c21, 16); }
-        if (mr > 3) { c += rowBytes; v128.store(c, c30); v128.store(c, c31, 16); }
+        tileI16<RawRows>(at, Bp + <usize>(j0 >> 3) * bPanel, G, Cp + <usize>i0 * rowBytes + (<usize>j0 << 2), rowBytes, 0, 0, M - i0, 0, 0, 0);
       }
     }
   }

@@ -14,11 +14,9 @@
 //   builds. Size: ⌈N/8⌉·16·Kp (plain) or ⌈N/8⌉·8·Kp bytes, both ≤ ⌈N/8⌉·16·K4.
 // Callers never need KG: they size buffers with K4 and let the pack kernels lay them out.
 
-import { QS8_BGROUP, QS8_KG, Qs8Window, requantStore, rdotMode, storeGroupI16 } from "./qs8-common";
-
-@inline function rdot(a: v128, b: v128, c: v128): v128 {
-  return i32x4.relaxed_dot_i8x16_i7x16_add_s(a, b, c);
-}
+import {
+  QS8_BGROUP, QS8_KG, Qs8Window, rdot, requantStore, rdotMode, storeGroupI16, tileI16, tileRdot,
+} from "./qs8-common";
 
 /** [p0, p1, p2, p3] from two vectors of per-pixel halves [p0a, p0b, p1a, p1b], [p2a, p2b, p3a, p3b]. */
 @inline function pairSum(x: v128, y: v128): v128 {
@@ -119,10 +117,118 @@ export function gemm_pack_qs8_p8_simd(srcPtr: usize, sk: i32, sj: i32, K: i32, N
 }
 
 /**
+ * The GEMM's store of a tile (the tile loops' E): rows < mr (≤ 6) requantized and stored at c (row
+ * stride csi), columns < nr; bias and scale at bi, si.
+ */
+@unmanaged class RequantRows {
+  @inline store(
+    s00: v128, s01: v128, s10: v128, s11: v128, s20: v128, s21: v128, s30: v128, s31: v128, s40: v128, s41: v128, s50: v128, s51: v128,
+    c: usize, bi: usize, si: usize, rqPtr: usize, csi: i32, csj: i32, nr: i32, mr: i32,
+  ): void {
+    const s = <usize>csi;
+    requantStore(c, csj, s00, s01, load<i32>(bi), load<f32>(si), rqPtr, nr);
+    if (mr > 1) requantStore(c + s, csj, s10, s11, load<i32>(bi, 4), load<f32>(si, 4), rqPtr, nr);
+    if (mr > 2) requantStore(c + 2 * s, csj, s20, s21, load<i32>(bi, 8), load<f32>(si, 8), rqPtr, nr);
+    if (mr > 3) requantStore(c + 3 * s, csj, s30, s31, load<i32>(bi, 12), load<f32>(si, 12), rqPtr, nr);
+    if (ASC_FEATURE_RELAXED_SIMD && mr > 4) requantStore(c + 4 * s, csj, s40, s41, load<i32>(bi, 16), load<f32>(si, 16), rqPtr, nr);
+    if (ASC_FEATURE_RELAXED_SIMD && mr > 5) requantStore(c + 5 * s, csj, s50, s51, load<i32>(bi, 20), load<f32>(si, 20), rqPtr, nr);
+  }
+}
+
+/**
+ * A 6-row block over a panel's last 4 columns or fewer (ResNet's 7×7 and 14×14 outputs: 49 and 196
+ * pixels): half the dots. A function of its own, so its loop stays apart from the 8-column one.
+ */
+function rows6x4(a0: usize, a1: usize, a2: usize, b: usize, groups: i32, c: usize, bi: usize, si: usize, rqPtr: usize, csi: i32, csj: i32, nr: i32, mr: i32): void {
+  if (ASC_FEATURE_RELAXED_SIMD) tileRdot<RequantRows>(a0, a1, a2, b, groups, 6, 4, c, bi, si, rqPtr, csi, csj, nr, mr);
+}
+
+/**
+ * The relaxed build on a runtime whose relaxed dot failed the start-up check: the plain
+ * dot_i16x8_s on the 4-byte groups (two i32 lanes per pixel, summed pairwise at the end), into
+ * RequantRows (tileI16's operands, with bytes widened here).
+ */
+@inline function tileWidened(a: usize, b: usize, groups: i32, c: usize, bi: usize, si: usize, rqPtr: usize, csi: i32, csj: i32, nr: i32, mr: i32): void {
+  const z = i32x4.splat(0);
+  let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+  // dot_i16x8_s on the 4-byte groups (two i32 lanes per pixel, summed pairwise at the end)
+  let d00 = z, d01 = z, d10 = z, d11 = z, d20 = z, d21 = z, d30 = z, d31 = z;
+  for (let g = 0; g < groups; g++) {
+    const x0 = v128.load(b);
+    const x1 = v128.load(b, 16);
+    const e0 = i16x8.extend_low_i8x16_s(x0), e1 = i16x8.extend_high_i8x16_s(x0);
+    const e2 = i16x8.extend_low_i8x16_s(x1), e3 = i16x8.extend_high_i8x16_s(x1);
+    let w = i16x8.extend_low_i8x16_s(v128.load32_splat(a));
+    c00 = i32x4.add(c00, i32x4.dot_i16x8_s(w, e0)); d00 = i32x4.add(d00, i32x4.dot_i16x8_s(w, e1));
+    c01 = i32x4.add(c01, i32x4.dot_i16x8_s(w, e2)); d01 = i32x4.add(d01, i32x4.dot_i16x8_s(w, e3));
+    w = i16x8.extend_low_i8x16_s(v128.load32_splat(a, 4));
+    c10 = i32x4.add(c10, i32x4.dot_i16x8_s(w, e0)); d10 = i32x4.add(d10, i32x4.dot_i16x8_s(w, e1));
+    c11 = i32x4.add(c11, i32x4.dot_i16x8_s(w, e2)); d11 = i32x4.add(d11, i32x4.dot_i16x8_s(w, e3));
+    w = i16x8.extend_low_i8x16_s(v128.load32_splat(a, 8));
+    c20 = i32x4.add(c20, i32x4.dot_i16x8_s(w, e0)); d20 = i32x4.add(d20, i32x4.dot_i16x8_s(w, e1));
+    c21 = i32x4.add(c21, i32x4.dot_i16x8_s(w, e2)); d21 = i32x4.add(d21, i32x4.dot_i16x8_s(w, e3));
+    w = i16x8.extend_low_i8x16_s(v128.load32_splat(a, 12));
+    c30 = i32x4.add(c30, i32x4.dot_i16x8_s(w, e0)); d30 = i32x4.add(d30, i32x4.dot_i16x8_s(w, e1));
+    c31 = i32x4.add(c31, i32x4.dot_i16x8_s(w, e2)); d31 = i32x4.add(d31, i32x4.dot_i16x8_s(w, e3));
+    a += 16;
+    b += 32;
+  }
+  c00 = pairSum(c00, d00); c01 = pairSum(c01, d01); c10 = pairSum(c10, d10); c11 = pairSum(c11, d11);
+  c20 = pairSum(c20, d20); c21 = pairSum(c21, d21); c30 = pairSum(c30, d30); c31 = pairSum(c31, d31);
+  changetype<RequantRows>(0).store(c00, c01, c10, c11, c20, c21, c30, c31, z, z, z, z, c, bi, si, rqPtr, csi, csj, nr, mr);
+}
+
+/**
+ * Relaxed-dot mode 0, into RequantRows: the i7 operand must lie in 0…127 for every runtime to agree:
+ * x = (x & 127) − 128·[x < 0], so Σ w·x = dot(w, x & 127) − 128·dot(w, [x < 0]); both right
+ * operands are 7-bit.
+ */
+@inline function tileSplit(a: usize, b: usize, groups: i32, c: usize, bi: usize, si: usize, rqPtr: usize, csi: i32, csj: i32, nr: i32, mr: i32): void {
+  const z = i32x4.splat(0);
+  let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+  let n00 = z, n01 = z, n10 = z, n11 = z, n20 = z, n21 = z, n30 = z, n31 = z;
+  const m7 = i8x16.splat(127);
+  for (let g = 0; g < groups; g++) {
+    const x0 = v128.load(b);
+    const x1 = v128.load(b, 16);
+    const l0 = v128.and(x0, m7), l1 = v128.and(x1, m7);
+    const s0 = i8x16.shr_u(x0, 7), s1 = i8x16.shr_u(x1, 7);
+    let w = v128.load32_splat(a);
+    c00 = rdot(w, l0, c00);
+    n00 = rdot(w, s0, n00);
+    c01 = rdot(w, l1, c01);
+    n01 = rdot(w, s1, n01);
+    w = v128.load32_splat(a, 4);
+    c10 = rdot(w, l0, c10);
+    n10 = rdot(w, s0, n10);
+    c11 = rdot(w, l1, c11);
+    n11 = rdot(w, s1, n11);
+    w = v128.load32_splat(a, 8);
+    c20 = rdot(w, l0, c20);
+    n20 = rdot(w, s0, n20);
+    c21 = rdot(w, l1, c21);
+    n21 = rdot(w, s1, n21);
+    w = v128.load32_splat(a, 12);
+    c30 = rdot(w, l0, c30);
+    n30 = rdot(w, s0, n30);
+    c31 = rdot(w, l1, c31);
+    n31 = rdot(w, s1, n31);
+    a += 16;
+    b += 32;
+  }
+  c00 = i32x4.sub(c00, i32x4.shl(n00, 7)); c01 = i32x4.sub(c01, i32x4.shl(n01, 7));
+  c10 = i32x4.sub(c10, i32x4.shl(n10, 7)); c11 = i32x4.sub(c11, i32x4.shl(n11, 7));
+  c20 = i32x4.sub(c20, i32x4.shl(n20, 7)); c21 = i32x4.sub(c21, i32x4.shl(n21, 7));
+  c30 = i32x4.sub(c30, i32x4.shl(n30, 7)); c31 = i32x4.sub(c31, i32x4.shl(n31, 7));
+  changetype<RequantRows>(0).store(c00, c01, c10, c11, c20, c21, c30, c31, z, z, z, z, c, bi, si, rqPtr, csi, csj, nr, mr);
+}
+
+/**
  * C = requant(A·B + bias) for packed A (4-row tiles) and packed B (8-column panels), K ≥ 1.
  * C[i, j] (int8) at cPtr + i·csi + j·csj; biasPtr: i32 [M]; scalePtr: f32 [M]; rqPtr: the
  * requantization block (assembly/qs8-common.ts; zx unused here). Reads bias and scale up
  * to 3 rows past M (within the padding every allocation has) but stores only rows < M, columns < N.
+ * Row tiles of 4, and in the one-dot relaxed modes blocks of 6 (tileRdot).
  */
 export function gemm_qs8_4x8_minmax_simd(
   aPtr: usize, bPtr: usize, cPtr: usize, csi: i32, csj: i32,
@@ -133,125 +239,44 @@ export function gemm_qs8_4x8_minmax_simd(
   const aTile = <usize>groups << 4;
   const bPanel = <usize>groups * <usize>QS8_BGROUP;
   const mode = rdotMode(rqPtr);
-  for (let j0 = 0; j0 < N; j0 += 8) {
-    const bp = bPtr + <usize>(j0 >> 3) * bPanel;
-    const nr = min(8, N - j0);
-    for (let i0 = 0; i0 < M; i0 += 4) {
+  // the one-dot relaxed modes run 6-row blocks (12 accumulators hide the dot's latency, where the
+  // 4-row tile's 8 chains leave about a tenth of its throughput) after m4 rows of 4-row tiles:
+  // 0, 8 or 4 rows as M rounded up to even is 0, 2 or 4 modulo 6, so the 6-row blocks end at it
+  const six = ASC_FEATURE_RELAXED_SIMD && mode >= 1;
+  const m2 = six ? (M + 1) & ~1 : 0;
+  const m4 = six ? min(m2, (0x480 >> (((m2 >> 1) % 3) << 2)) & 15) : M;
+  const nb4 = (m4 + 3) >> 2, nb = nb4 + (six ? (m2 - m4 + 5) / 6 : 0), np = (N + 7) >> 3;
+  // the larger operand streams past once (outer loop) while the smaller one is read again from the
+  // cache: A outer when its packed tiles outweigh B's panels (ResNet's 512-channel layers: 2.4 MB
+  // of A against 0.2 MB of B), B outer otherwise
+  const rowsOuter = <usize>((M + 3) >> 2) * aTile > <usize>np * bPanel;
+  const outer = rowsOuter ? nb : np, inner = rowsOuter ? np : nb;
+  for (let o = 0; o < outer; o++) {
+    for (let q = 0; q < inner; q++) {
+      const rb = rowsOuter ? o : q, j0 = (rowsOuter ? q : o) << 3;
+      const bp = bPtr + <usize>(j0 >> 3) * bPanel;
+      const nr = min(8, N - j0);
+      const i0 = rb < nb4 ? rb << 2 : m4 + 6 * (rb - nb4);
+      const cp = cPtr + <usize>i0 * <usize>csi + <usize>j0 * <usize>csj;
+      const bi = biasPtr + (<usize>i0 << 2), si = scalePtr + (<usize>i0 << 2);
       const ap = aPtr + <usize>(i0 >> 2) * aTile;
-      const z = i32x4.splat(0);
-      let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
-      let a = ap, b = bp;
+      const mr = M - i0;
       if (!ASC_FEATURE_RELAXED_SIMD) {
-        for (let g = 0; g < groups; g++) {
-          const b0 = v128.load(b);
-          const b1 = v128.load(b, 16);
-          let w = v128.load32_splat(a);
-          c00 = i32x4.add(c00, i32x4.dot_i16x8_s(w, b0));
-          c01 = i32x4.add(c01, i32x4.dot_i16x8_s(w, b1));
-          w = v128.load32_splat(a, 4);
-          c10 = i32x4.add(c10, i32x4.dot_i16x8_s(w, b0));
-          c11 = i32x4.add(c11, i32x4.dot_i16x8_s(w, b1));
-          w = v128.load32_splat(a, 8);
-          c20 = i32x4.add(c20, i32x4.dot_i16x8_s(w, b0));
-          c21 = i32x4.add(c21, i32x4.dot_i16x8_s(w, b1));
-          w = v128.load32_splat(a, 12);
-          c30 = i32x4.add(c30, i32x4.dot_i16x8_s(w, b0));
-          c31 = i32x4.add(c31, i32x4.dot_i16x8_s(w, b1));
-          a += 16;
-          b += 32;
-        }
-      } else if (mode < 0) {
-        // relaxed build on a runtime whose relaxed dot failed the start-up check: the plain
-        // dot_i16x8_s on the 4-byte groups (two i32 lanes per pixel, summed pairwise at the end)
-        let d00 = z, d01 = z, d10 = z, d11 = z, d20 = z, d21 = z, d30 = z, d31 = z;
-        for (let g = 0; g < groups; g++) {
-          const x0 = v128.load(b);
-          const x1 = v128.load(b, 16);
-          const e0 = i16x8.extend_low_i8x16_s(x0), e1 = i16x8.extend_high_i8x16_s(x0);
-          const e2 = i16x8.extend_low_i8x16_s(x1), e3 = i16x8.extend_high_i8x16_s(x1);
-          let w = i16x8.extend_low_i8x16_s(v128.load32_splat(a));
-          c00 = i32x4.add(c00, i32x4.dot_i16x8_s(w, e0)); d00 = i32x4.add(d00, i32x4.dot_i16x8_s(w, e1));
-          c01 = i32x4.add(c01, i32x4.dot_i16x8_s(w, e2)); d01 = i32x4.add(d01, i32x4.dot_i16x8_s(w, e3));
-          w = i16x8.extend_low_i8x16_s(v128.load32_splat(a, 4));
-          c10 = i32x4.add(c10, i32x4.dot_i16x8_s(w, e0)); d10 = i32x4.add(d10, i32x4.dot_i16x8_s(w, e1));
-          c11 = i32x4.add(c11, i32x4.dot_i16x8_s(w, e2)); d11 = i32x4.add(d11, i32x4.dot_i16x8_s(w, e3));
-          w = i16x8.extend_low_i8x16_s(v128.load32_splat(a, 8));
-          c20 = i32x4.add(c20, i32x4.dot_i16x8_s(w, e0)); d20 = i32x4.add(d20, i32x4.dot_i16x8_s(w, e1));
-          c21 = i32x4.add(c21, i32x4.dot_i16x8_s(w, e2)); d21 = i32x4.add(d21, i32x4.dot_i16x8_s(w, e3));
-          w = i16x8.extend_low_i8x16_s(v128.load32_splat(a, 12));
-          c30 = i32x4.add(c30, i32x4.dot_i16x8_s(w, e0)); d30 = i32x4.add(d30, i32x4.dot_i16x8_s(w, e1));
-          c31 = i32x4.add(c31, i32x4.dot_i16x8_s(w, e2)); d31 = i32x4.add(d31, i32x4.dot_i16x8_s(w, e3));
-          a += 16;
-          b += 32;
-        }
-        c00 = pairSum(c00, d00); c01 = pairSum(c01, d01); c10 = pairSum(c10, d10); c11 = pairSum(c11, d11);
-        c20 = pairSum(c20, d20); c21 = pairSum(c21, d21); c30 = pairSum(c30, d30); c31 = pairSum(c31, d31);
+        tileI16<RequantRows>(ap, bp, groups, cp, bi, si, rqPtr, csi, csj, nr, mr);
+      } else if (rb >= nb4) {
+        const a0 = aPtr + <usize>(i0 >> 2) * aTile + <usize>((i0 & 2) << 2), a1 = aPtr + <usize>((i0 + 2) >> 2) * aTile + <usize>(((i0 + 2) & 2) << 2);
+        const a2 = aPtr + <usize>((i0 + 4) >> 2) * aTile + <usize>(((i0 + 4) & 2) << 2);
+        if (nr <= 4) rows6x4(a0, a1, a2, bp, groups, cp, bi, si, rqPtr, csi, csj, nr, mr);
+        else tileRdot<RequantRows>(a0, a1, a2, bp, groups, 6, 8, cp, bi, si, rqPtr, csi, csj, nr, mr);
       } else if (mode >= 1) {
         // the probe found the runtime's relaxed dot exact for signed bytes on both sides (mode 1),
         // or for unsigned activations (mode 2: B was packed as x ^ 0x80, the bias corrects for it)
-        for (let g = 0; g < groups; g++) {
-          const b0 = v128.load(b);
-          const b1 = v128.load(b, 16);
-          let w = v128.load32_splat(a);
-          c00 = rdot(w, b0, c00);
-          c01 = rdot(w, b1, c01);
-          w = v128.load32_splat(a, 4);
-          c10 = rdot(w, b0, c10);
-          c11 = rdot(w, b1, c11);
-          w = v128.load32_splat(a, 8);
-          c20 = rdot(w, b0, c20);
-          c21 = rdot(w, b1, c21);
-          w = v128.load32_splat(a, 12);
-          c30 = rdot(w, b0, c30);
-          c31 = rdot(w, b1, c31);
-          a += 16;
-          b += 32;
-        }
+        tileRdot<RequantRows>(ap, ap + 8, ap, bp, groups, 4, 8, cp, bi, si, rqPtr, csi, csj, nr, min(4, mr));
+      } else if (mode < 0) {
+        tileWidened(ap, bp, groups, cp, bi, si, rqPtr, csi, csj, nr, min(4, mr));
       } else {
-        // The i7 operand must lie in 0…127 for every runtime to agree: x = (x & 127) − 128·[x < 0],
-        // so Σ w·x = dot(w, x & 127) − 128·dot(w, [x < 0]); both right operands are 7-bit.
-        let n00 = z, n01 = z, n10 = z, n11 = z, n20 = z, n21 = z, n30 = z, n31 = z;
-        const m7 = i8x16.splat(127);
-        for (let g = 0; g < groups; g++) {
-          const x0 = v128.load(b);
-          const x1 = v128.load(b, 16);
-          const l0 = v128.and(x0, m7), l1 = v128.and(x1, m7);
-          const s0 = i8x16.shr_u(x0, 7), s1 = i8x16.shr_u(x1, 7);
-          let w = v128.load32_splat(a);
-          c00 = rdot(w, l0, c00);
-          n00 = rdot(w, s0, n00);
-          c01 = rdot(w, l1, c01);
-          n01 = rdot(w, s1, n01);
-          w = v128.load32_splat(a, 4);
-          c10 = rdot(w, l0, c10);
-          n10 = rdot(w, s0, n10);
-          c11 = rdot(w, l1, c11);
-          n11 = rdot(w, s1, n11);
-          w = v128.load32_splat(a, 8);
-          c20 = rdot(w, l0, c20);
-          n20 = rdot(w, s0, n20);
-          c21 = rdot(w, l1, c21);
-          n21 = rdot(w, s1, n21);
-          w = v128.load32_splat(a, 12);
-          c30 = rdot(w, l0, c30);
-          n30 = rdot(w, s0, n30);
-          c31 = rdot(w, l1, c31);
-          n31 = rdot(w, s1, n31);
-          a += 16;
-          b += 32;
-        }
-        c00 = i32x4.sub(c00, i32x4.shl(n00, 7)); c01 = i32x4.sub(c01, i32x4.shl(n01, 7));
-        c10 = i32x4.sub(c10, i32x4.shl(n10, 7)); c11 = i32x4.sub(c11, i32x4.shl(n11, 7));
-        c20 = i32x4.sub(c20, i32x4.shl(n20, 7)); c21 = i32x4.sub(c21, i32x4.shl(n21, 7));
-        c30 = i32x4.sub(c30, i32x4.shl(n30, 7)); c31 = i32x4.sub(c31, i32x4.shl(n31, 7));
+        tileSplit(ap, bp, groups, cp, bi, si, rqPtr, csi, csj, nr, min(4, mr));
       }
-      const mr = min(4, M - i0);
-      const cp = cPtr + <usize>i0 * <usize>csi + <usize>j0 * <usize>csj;
-      const bi = biasPtr + (<usize>i0 << 2), si = scalePtr + (<usize>i0 << 2);
-      requantStore(cp, csj, c00, c01, load<i32>(bi), load<f32>(si), rqPtr, nr);
-      if (mr > 1) requantStore(cp + <usize>csi, csj, c10, c11, load<i32>(bi, 4), load<f32>(si, 4), rqPtr, nr);
-      if (mr > 2) requantStore(cp + 2 * <usize>csi, csj, c20, c21, load<i32>(bi, 8), load<f32>(si, 8), rqPtr, nr);
-      if (mr > 3) requantStore(cp + 3 * <usize>csi, csj, c30, c31, load<i32>(bi, 12), load<f32>(si, 12), rqPtr, nr);
     }
   }
 }

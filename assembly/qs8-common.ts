@@ -144,3 +144,81 @@ export const QS8_BGROUP: i32 = 32;
     for (; i < stride; i += 16) v128.store(row + <usize>i, z);
   }
 }
+
+// The tile loops below hand their sums to E's store (E an @unmanaged class with an @inline store: the
+// GEMM's requantizing rows, the Winograd's raw i32 rows), two i32x4 a row (columns 0…3, 4…7), six
+// rows (unused ones zero), with the caller's context (p0…p3, n0…n3: what E's store reads them as).
+// One loop serves kernels whose stores differ, with no sums leaving the registers in between.
+
+@inline export function rdot(a: v128, b: v128, c: v128): v128 {
+  return i32x4.relaxed_dot_i8x16_i7x16_add_s(a, b, c);
+}
+
+/**
+ * A 4-row × 8-column tile of i32x4.dot_i16x8_s over `groups` k-pairs into E's store: A at a (16
+ * bytes a group: 4 rows × 2 i16), B at b (32 bytes a group: 8 columns × 2 i16).
+ */
+@inline export function tileI16<E>(a: usize, b: usize, groups: i32, p0: usize, p1: usize, p2: usize, p3: usize, n0: i32, n1: i32, n2: i32, n3: i32): void {
+  const z = i32x4.splat(0);
+  let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+  for (let g = 0; g < groups; g++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let w = v128.load32_splat(a);
+    c00 = i32x4.add(c00, i32x4.dot_i16x8_s(w, b0));
+    c01 = i32x4.add(c01, i32x4.dot_i16x8_s(w, b1));
+    w = v128.load32_splat(a, 4);
+    c10 = i32x4.add(c10, i32x4.dot_i16x8_s(w, b0));
+    c11 = i32x4.add(c11, i32x4.dot_i16x8_s(w, b1));
+    w = v128.load32_splat(a, 8);
+    c20 = i32x4.add(c20, i32x4.dot_i16x8_s(w, b0));
+    c21 = i32x4.add(c21, i32x4.dot_i16x8_s(w, b1));
+    w = v128.load32_splat(a, 12);
+    c30 = i32x4.add(c30, i32x4.dot_i16x8_s(w, b0));
+    c31 = i32x4.add(c31, i32x4.dot_i16x8_s(w, b1));
+    a += 16;
+    b += 32;
+  }
+  changetype<E>(0).store(c00, c01, c10, c11, c20, c21, c30, c31, z, z, z, z, p0, p1, p2, p3, n0, n1, n2, n3);
+}
+
+/**
+ * A `rows`-row (4 or 6) × `cols`-column (8, or 4 for a panel's last columns: the sums of columns
+ * 4…7 then zero) tile of the relaxed dot over `groups` k-quads into E's store, rows and cols
+ * constants: rows in pairs, pair q's 2 × 4 bytes at aq (16 bytes between groups; a2 unused for 4
+ * rows), B at b (32 bytes a group: 8 columns × 4 bytes). Six rows keep 12 dots in flight, which
+ * hides the dot's latency where 8 leave about a tenth of its throughput (bench/qs8-peak.mjs).
+ */
+@inline export function tileRdot<E>(a0: usize, a1: usize, a2: usize, b: usize, groups: i32, rows: i32, cols: i32, p0: usize, p1: usize, p2: usize, p3: usize, n0: i32, n1: i32, n2: i32, n3: i32): void {
+  const z = i32x4.splat(0);
+  let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
+  for (let g = 0; g < groups; g++) {
+    const b0 = v128.load(b);
+    const b1 = cols > 4 ? v128.load(b, 16) : z;
+    let w = v128.load32_splat(a0);
+    c00 = rdot(w, b0, c00);
+    if (cols > 4) c01 = rdot(w, b1, c01);
+    w = v128.load32_splat(a0, 4);
+    c10 = rdot(w, b0, c10);
+    if (cols > 4) c11 = rdot(w, b1, c11);
+    w = v128.load32_splat(a1);
+    c20 = rdot(w, b0, c20);
+    if (cols > 4) c21 = rdot(w, b1, c21);
+    w = v128.load32_splat(a1, 4);
+    c30 = rdot(w, b0, c30);
+    if (cols > 4) c31 = rdot(w, b1, c31);
+    if (rows > 4) {
+      w = v128.load32_splat(a2);
+      c40 = rdot(w, b0, c40);
+      if (cols > 4) c41 = rdot(w, b1, c41);
+      w = v128.load32_splat(a2, 4);
+      c50 = rdot(w, b0, c50);
+      if (cols > 4) c51 = rdot(w, b1, c51);
+      a2 += 16;
+    }
+    a0 += 16;
+    a1 += 16;
+    b += 32;
+  }
+  changetype<E>(0).store(c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, p0, p1, p2, p3, n0, n1, n2, n3);
+}

@@ -23,7 +23,7 @@ const load = (offset) => [0x41, 0x00, SIMD, 0x00, 0x04, offset]; // i32.const 0;
 const splatLoad = (offset) => [0x41, 0x00, SIMD, 0x09, 0x02, offset]; // i32.const 0; v128.load32_splat align=4
 const C = [2, 3, 4, 5, 6, 7, 8, 9], B0 = 10, B1 = 11, A = 12;
 
-function leb(n) {
+export function leb(n) {
   const out = [];
   do {
     let b = n & 0x7f;
@@ -33,7 +33,7 @@ function leb(n) {
   } while (n);
   return out;
 }
-const section = (id, body) => [id, ...leb(body.length), ...body];
+export const section = (id, body) => [id, ...leb(body.length), ...body];
 
 function peakModule() {
   const code = [

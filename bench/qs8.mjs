@@ -2,9 +2,9 @@
 // `npm start` saves, ResNet-18 and a MobileNetV2 in torchvision's layout, each against its own f32
 // plan), then, with --layers, single convolutions on the models' layer shapes through the layers'
 // lowerings (the prepared calls a plan runs), and, with --steps, where each plan's time goes by
-// kind of step.
+// kind of step; --peak prints the int8 dot instructions' own throughput (bench/qs8-peak.mjs).
 //
-//   node bench/qs8.mjs [--ort] [--layers] [--steps [--all]] [--models lenet,resnet18,mobilenetv2]   plain SIMD build
+//   node bench/qs8.mjs [--ort] [--peak] [--layers] [--steps [--all]] [--models lenet,resnet18,mobilenetv2]   plain SIMD build
 //   node_modules/.bin/deno run -A bench/qs8.mjs [same flags]                        relaxed build
 //   (Deno and Chromium run relaxed SIMD without a flag; Node 20 only behind
 //   --experimental-wasm-relaxed-simd, where its relaxed dot fails the start-up check; `simd` or
@@ -20,6 +20,8 @@
 import process from 'node:process';
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
+import { dotPeaks } from './qs8-peak.mjs';
+import { mobilenetV2 } from './qs8-models.mjs';
 
 const deno = typeof globalThis.Deno !== 'undefined';
 const argv = process.argv.slice(2);
@@ -91,39 +93,10 @@ const load = os.loadavg ? os.loadavg()[0].toFixed(1) : '?';
 console.log(`${os.cpus()[0]?.model ?? '?'}, ${deno ? `Deno ${Deno.version.deno}` : `Node ${process.version}`}, build ${info.build}, ` +
   `int8: ${info.int8}, 1 thread, batch 1, load average ${load}`);
 
-/** MobileNetV2 as torchvision builds it (inverted residuals, ReLU6, 1000 classes) at 224×224. */
-function mobilenetV2() {
-  const nodes = [];
-  let prev = 'x', c = 32, id = 0;
-  const cbr = (cin, cout, k, s, groups, act) => {
-    const n = `n${id++}`;
-    nodes.push({ name: n, layer: new nn.Conv2d(cin, cout, k, { stride: s, padding: (k - 1) / 2, groups, bias: false }), inputs: prev });
-    nodes.push({ name: `${n}_bn`, layer: new nn.BatchNorm2d(cout), inputs: n });
-    prev = `${n}_bn`;
-    if (act) nodes.push({ name: `${n}_act`, layer: new nn.ReLU6(), inputs: prev }), (prev = `${n}_act`);
-  };
-  cbr(3, 32, 3, 2, 1, true);
-  for (const [t, co, n, s] of [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2], [6, 320, 1, 1]]) {
-    for (let i = 0; i < n; i++) {
-      const input = prev, st = i === 0 ? s : 1, h = c * t;
-      if (t !== 1) cbr(c, h, 1, 1, 1, true);
-      cbr(h, h, 3, st, h, true);
-      cbr(h, co, 1, 1, 1, false);
-      if (st === 1 && c === co) nodes.push({ name: `add${id}`, layer: new nn.Add(), inputs: [input, prev] }), (prev = `add${id}`);
-      c = co;
-    }
-  }
-  cbr(c, 1280, 1, 1, 1, true);
-  nodes.push({ name: 'gap', layer: new nn.GlobalAvgPool2d(), inputs: prev });
-  nodes.push({ name: 'flat', layer: new nn.Flatten(), inputs: 'gap' });
-  nodes.push({ name: 'fc', layer: new nn.Linear(1280, 1000), inputs: 'flat' });
-  return new Graph({ inputs: { x: [3, 224, 224] }, nodes, outputs: 'fc', seed: 1 });
-}
-
 const MODELS = {
   lenet: ['LeNet-5 (mnist)', () => io.load(new Uint8Array(readFileSync(new URL('../models/lenet5-mnist.simdnet', import.meta.url)))), [1, 32, 32]],
   resnet18: ['ResNet-18', () => models.resnet18(), [3, 224, 224]],
-  mobilenetv2: ['MobileNetV2', () => mobilenetV2(), [3, 224, 224]],
+  mobilenetv2: ['MobileNetV2', () => mobilenetV2(sd), [3, 224, 224]],
 };
 
 /** A step's kind: the layer type, and for convolutions the window, stride and depthwise-ness. */
@@ -209,10 +182,16 @@ const LAYERS = {
   'LeNet-5': [['c1 5×5', 1, 6, 32, 5, 1, 0, 1, 1], ['c3 5×5', 6, 16, 14, 5, 1, 0, 1, 1], ['c5 5×5', 16, 120, 5, 5, 1, 0, 1, 1]],
 };
 
+if (flag('peak')) {
+  // the dot instructions' own throughput in a register-tiled loop (bench/qs8-peak.mjs), beside the layers' GMAC/s
+  console.log('\nint8 dot peak (GMAC/s, CPU time; the GEMM inner loop alone on L1-resident operands)');
+  for (const p of dotPeaks(cpu, build === 'relaxed')) console.log(`  ${p.name}: ${p.gmacs.toFixed(1)}`);
+}
+
 if (flag('layers')) {
   for (const [model, layers] of Object.entries(LAYERS)) {
     let f32 = 0, i8 = 0;
-    console.log(`\n${model}: single convolutions (ReLU fused)\n| layer | f32 ms | int8 ms | speed-up |\n| --- | --- | --- | --- |`);
+    console.log(`\n${model}: single convolutions (ReLU fused)\n| layer | f32 ms | int8 ms | speed-up | int8 GMAC/s |\n| --- | --- | --- | --- | --- |`);
     for (const [name, C, O, H, k, s, pad, groups, count] of layers) {
       const cg = C / groups;
       const xs = [1, C, H, H];
@@ -234,7 +213,8 @@ if (flag('layers')) {
       const sq = pq.scratchBytes ? Tensor.empty([Math.ceil(pq.scratchBytes / 4)]) : null;
       const [tf, tq] = timeAll([() => pf.run([x.ptr], y.ptr, sf ? sf.ptr : 0), () => pq.run([xq.ptr], yq.ptr, sq ? sq.ptr : 0)], 10);
       f32 += count * tf; i8 += count * tq;
-      console.log(`| ${name}${count > 1 ? ` (×${count})` : ''} | ${ms(tf)} | ${ms(tq)} | ${(tf / tq).toFixed(2)}× |`);
+      const macs = O * cg * k * k * pq.outShape[2] * pq.outShape[3];
+      console.log(`| ${name}${count > 1 ? ` (×${count})` : ''} | ${ms(tf)} | ${ms(tq)} | ${(tf / tq).toFixed(2)}× | ${(macs / tq / 1e6).toFixed(1)} |`);
       for (const t of [x, y, sf, xq, yq, sq]) t?.dispose();
       pf.dispose(); pq.dispose(); conv.dispose(); qconv.dispose();
     }

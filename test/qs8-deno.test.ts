@@ -3,7 +3,7 @@
 // with VNNI the unsigned-activation mode 2, on Arm the signed mode 1, else the split mode 0 or
 // dot_i16x8_s), and computes int8 convolutions of every kernel family (the GEMM on panels packed
 // from the padded input, 1×1, depthwise 3×3 at stride 1 and 2, the general depthwise kernel, the
-// direct kernel of short reductions, a dense layer); the same program
+// direct kernel of short reductions, dense layers over the GEMM's row-block edges); the same program
 // runs here on this suite's build, and the bytes must be equal.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -41,6 +41,20 @@ function cases(s: typeof sd): number[] {
   for (const [c, o, h, w, k, pad, st] of [[1, 6, 32, 32, 5, 0, 1], [2, 4, 9, 6, 3, 1, 2], [1, 5, 11, 21, 7, 3, 1], [3, 2, 6, 3, 2, 0, 1], [2, 3, 8, 13, 4, 2, 1]]) conv(c, o, h, w, k, { padding: pad, stride: [st, 1] as unknown as number }, [5, -128, 127][c % 3]);
   conv(6, 16, 14, 14, 5, {}, -128);
   conv(7, 21, 9, 8, 3, { padding: 1 }, 127);
+  // the GEMM's row blocks (4-row tiles, and 6-row blocks in the one-dot relaxed modes) over every
+  // output count to 23 and a few more, on batches of 4 to 17 columns, short and long reductions,
+  // saturating operands at both ends
+  for (const O of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 64, 70]) {
+    for (const [n, K, zx, fill] of [[4, 5, -128, 0], [9, 70, 127, 0], [17, 33, 0, 127], [8, 300, -128, -128]]) {
+      const xb = fill ? new Int8Array(n * K).fill(fill) : bytes(n * K, 29, O);
+      const x = s.Tensor.from(xb, [n, K]);
+      const wb = fill ? Int8Array.from({ length: O * K }, (_, i) => (i % 3 ? -127 : 127)) : bytes(O * K, 41, n).map((v) => Math.max(v, -127));
+      const y = s.ops.linearQs8(x, { data: wb, shape: [O, K], scales: Float32Array.from({ length: O }, (_, i) => 0.001 + i * 1e-4), bias: null },
+        { x: { scale: 0.1, zeroPoint: zx }, y: { scale: 0.3, zeroPoint: fill ? 3 : -7 } });
+      out.push(...y.toInt8Array());
+      x.dispose(); y.dispose();
+    }
+  }
   const x = s.Tensor.from(bytes(3 * 70, 31, 7), [3, 70]);
   const y = s.ops.linearQs8(x, { data: bytes(10 * 70, 13, 1).map((v) => Math.max(v, -127)), shape: [10, 70], scales: new Float32Array(10).fill(0.002), bias: null },
     { x: { scale: 0.1, zeroPoint: 9 }, y: { scale: 0.3, zeroPoint: 0 } });

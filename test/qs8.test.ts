@@ -75,7 +75,7 @@ describe('QS8 GEMM (gemm_qs8_4x8_minmax_simd)', () => {
   it('matches the integer reference over tile edges (M, N, K), both C layouts', () => {
     const mode = rdotMode();
     let seed = 1;
-    for (const M of [1, 2, 3, 4, 5, 7, 8, 9, 17]) for (const N of [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17]) for (const K of [1, 2, 3, 4, 5, 7, 8, 9, 33]) {
+    for (const M of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 17, 22]) for (const N of [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17]) for (const K of [1, 2, 3, 4, 5, 7, 8, 9, 33]) {
       const A = ints(M * K, seed++), B = ints(K * N, seed++);
       const bias = Int32Array.from(ints(M, seed++), (v) => v * 50);
       const r = rng(seed++);
