@@ -9,6 +9,7 @@ export * from "./dwconv2d";
 export * from "./conv2d-direct";
 export * from "./conv2d-winograd";
 export * from "./gemm";
+export * from "./gemm-pack";
 export * from "./pool2d";
 export * from "./activation";
 export * from "./softmax";

@@ -5,14 +5,14 @@
 // Forward plan per image and group: im2col of a block of output rows into a row-major [K, pixels]
 // matrix, then the SIMD GEMM out[o, p] = Σ_k W[o, k]·col[k, p] (reading col's rows as 8-column
 // panels in place) with the bias fused into its store. Shortcuts: a 1×1 stride-1 unpadded
-// convolution skips im2col (the input already is the [C, H·W] matrix); a window that is the whole
+// convolution skips im2col (the input already is the [C, H·W] matrix: blocks of its columns are
+// packed into GEMM panels, see pointwisePlan); a window that is the whole
 // input is a dense layer over the batch (linear.ts's schedule); an unpadded stride-1 convolution
 // with few taps runs a direct kernel over the whole batch (the GEMM's tile reading x in place,
 // output pixels or channels in the lanes, whichever fills them better); a depthwise convolution
 // (one input channel per group) runs its own direct kernel (3×3 and 5×5 at stride 1 or 2 with
-// centred padding: the specialised kernels of conv2d-depthwise.ts); a 1×1 convolution over few
-// pixels packs its input into GEMM panels first. An optional activation (hardswish, SiLU: compile's
-// fusion) follows the clamp.
+// centred padding: the specialised kernels of conv2d-depthwise.ts). An optional activation
+// (hardswish, SiLU: compile's fusion) follows the clamp.
 import { Tensor, type Shape } from '../tensor.js';
 import { kernels } from '../wasm/engine.js';
 import { clampArg, clampBounds, elementCount, fmtShape, intArg, intoArg, knownOptions, rankArg, tensorArg, xShapeArg, type ClampBounds } from './validate.js';
@@ -52,15 +52,15 @@ const KEYS = ['stride', 'padding', 'dilation', 'groups', 'algorithm'] as const;
 const COL_BYTES = 256 * 1024;
 const MIN_BLOCK = 64;
 
-/** A 1×1 convolution over at most this many pixels packs its input into GEMM panels first. */
-const PACK_PIXELS = 512;
-
 /**
- * True when the GEMM may read a row-major [K, n] matrix (x itself, for a 1×1 convolution) as
- * 8-column panels in place: it over-reads 8·⌈n/8⌉ − n ≤ 3 floats past the last row, and a row
- * stride that is a multiple of 512 bytes would map a panel's rows onto a few cache sets.
+ * A 1×1 convolution packs its input [C, H·W] into 8-column GEMM panels, a block of columns at a
+ * time (about COL_BYTES, at least this many columns), rather than reading it in place: a row
+ * stride of H·W floats maps the rows of one panel onto a few cache sets (56×56: 16 of an L1's 64,
+ * so 256 channels no longer fit in its 12 ways and every k step misses), and packed panels are
+ * read with one pointer. The copy is one load and store per input float, which the GEMM then
+ * uses once per output channel.
  */
-const inPlace = (n: number) => (n % 8 === 0 || n % 8 >= 5) && n % 128 !== 0;
+const MIN_PACK_COLS = 64;
 
 /**
  * y = conv2d(x, weight) + bias, as PyTorch's F.conv2d (cross-correlation, floor rounding).
@@ -166,40 +166,7 @@ function forwardPlan(p: ConvGeom, wp: number, bp: number, min: number, max: numb
       }
     });
   }
-  if (isPointwise(g) && P <= PACK_PIXELS) {
-    // few pixels (late stages: 14×14, 7×7): the [C, H·W] input packed once into 8-column panels,
-    // which the GEMM then reads contiguously (a row stride of 49 or 196 floats touches a new cache
-    // line per k); the same arithmetic as reading it in place
-    const panels = Math.ceil(P / 8) * 8 * K * 4;
-    return prepared(outShape, panels, [], (inputs, yp, packed) => {
-      const xp = inputs[0];
-      for (let n = 0; n < p.n; n++) {
-        for (let gi = 0; gi < p.groups; gi++) {
-          k.gemm_pack_f32_p8_simd(xp + (n * p.c + gi * p.cg) * hw * 4, hw, packed, K, P);
-          k.gemm_f32_4x8_minmax_simd(
-            wp + gi * p.og * K * 4, K, packed, 8, 8 * K,
-            yp + (n * p.o + gi * p.og) * P * 4, P,
-            bp === 0 ? 0 : bp + gi * p.og * 4, p.og, P, K, min, max,
-          );
-        }
-      }
-    });
-  }
-  if (isPointwise(g) && inPlace(P)) {
-    return prepared(outShape, 0, [], (inputs, yp) => {
-      const xp = inputs[0];
-      for (let n = 0; n < p.n; n++) {
-        for (let gi = 0; gi < p.groups; gi++) {
-          k.gemm_f32_4x8_minmax_simd(
-            wp + gi * p.og * K * 4, K,
-            xp + (n * p.c + gi * p.cg) * hw * 4, hw, 8,
-            yp + (n * p.o + gi * p.og) * P * 4, P,
-            bp === 0 ? 0 : bp + gi * p.og * 4, p.og, P, K, min, max,
-          );
-        }
-      }
-    });
-  }
+  if (isPointwise(g)) return pointwisePlan(p, wp, bp, min, max);
   const params = paramBlock(im2colBlock(p));
   // blocks of whole output rows, at least MIN_BLOCK pixels so each pass over W does enough work
   const threads = threadCount();
@@ -235,6 +202,49 @@ function forwardPlan(p: ConvGeom, wp: number, bp: number, min: number, max: numb
           // the column buffer (argument 1 of im2col, 2 of the GEMM) is the running thread's
           t.scratchCall('conv2d_im2col_f32_simd', 0b10, xp + (n * p.c + gi * p.cg) * hw * 4, 0, ld, params, oy, oy + r);
           t.scratchCall('gemm_f32_4x8_minmax_simd', 0b100, wp + gi * p.og * K * 4, K, 0, ld, 8, yp + ((n * p.o + gi * p.og) * P + oy * g.ow) * 4, P,
+            bp === 0 ? 0 : bp + gi * p.og * 4, p.og, cnt, K, min, max);
+        }
+      }
+    });
+  });
+}
+
+/**
+ * The 1×1 stride-1 unpadded plan: per image and group, blocks of `cols` columns of the [C, H·W]
+ * input packed into 8-column panels (gemm_pack_f32_p8_simd), then the GEMM over the packed block.
+ * Tasks of consecutive blocks over the batch, each thread with its own panel buffer; the blocks
+ * depend on the shapes only, and the GEMM's sums do not depend on the block width, so the bits
+ * are the same on any thread count.
+ */
+function pointwisePlan(p: ConvGeom, wp: number, bp: number, min: number, max: number): Prepared {
+  const { g } = p;
+  const P = g.oh * g.ow, K = p.cg, hw = p.h * p.wd;
+  const threads = threadCount();
+  let cols = Math.min(Math.ceil(P / 8) * 8, Math.max(MIN_PACK_COLS, Math.floor(COL_BYTES / (K * 4) / 8) * 8));
+  if (threads > 1) {
+    // on threads, about a dozen blocks per thread (whole panels), as the im2col path does
+    const c = Math.ceil((p.n * p.groups * P) / (12 * threads) / 8) * 8;
+    cols = Math.max(8, Math.min(cols, c));
+  }
+  const panelBytes = Math.ceil((cols * K * 4 + 32) / 64) * 64;
+  const perImage = Math.ceil(P / cols);
+  const blocks = p.n * p.groups * perImage;
+  const workNs = gemmNs(2 * p.n * p.o * P * K);
+  const count = taskCount(workNs, blocks, threads);
+  const at = evenRange(blocks, count);
+  const outShape = [p.n, p.o, g.oh, g.ow];
+  return prepared(outShape, panelBytes * threads, [], (inputs, yp, panels) => {
+    const xp = inputs[0];
+    runTasks('conv2d (1×1 GEMM)', count, workNs, threads, panels, panelBytes, (t) => {
+      for (let i = 0; i < count; i++) {
+        t.task();
+        for (let b = at(i); b < at(i + 1); b++) {
+          const img = Math.floor(b / perImage), p0 = (b % perImage) * cols;
+          const n = Math.floor(img / p.groups), gi = img % p.groups;
+          const cnt = Math.min(cols, P - p0);
+          // the panel buffer (argument 2 of the packing, 2 of the GEMM) is the running thread's
+          t.scratchCall('gemm_pack_f32_p8_simd', 0b100, xp + ((n * p.c + gi * p.cg) * hw + p0) * 4, hw, 0, K, cnt);
+          t.scratchCall('gemm_f32_4x8_minmax_simd', 0b100, wp + gi * p.og * K * 4, K, 0, 8, 8 * K, yp + ((n * p.o + gi * p.og) * P + p0) * 4, P,
             bp === 0 ? 0 : bp + gi * p.og * 4, p.og, cnt, K, min, max);
         }
       }
