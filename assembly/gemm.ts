@@ -19,8 +19,8 @@
 // K is cut into chunks of at most KC_MAX (equal chunks, from K alone: every loop order below sums
 // each element of C in the same order, so results do not depend on M, N or a split of C across
 // threads). Three loop orders over a chunk, chosen from the shapes (see gemmDriver):
-// - few rows of A (M·kc ≤ A_TILE_FLOATS) or a short K: row tile by row tile, each against every B
-//   panel (the A piece in L1, B streaming from L2, C written in whole rows);
+// - few rows of A (M·kc ≤ A_TILE_FLOATS, B's chunk in L2) or a short K: row tile by row tile, each
+//   against every B panel (the A piece in L1, B streaming from L2, C written in whole rows);
 // - otherwise one B panel chunk (KC_MAX·32 bytes, in L1) against the row tiles of an MC-row block
 //   of A (MC·KC_MAX·4 bytes, in L2);
 // - and when A exceeds A_STREAM_FLOATS (a dense layer's weights, read once from memory per call),
@@ -29,8 +29,10 @@
 // on AMD and Intel cores alike; bench/README.md ("GEMM efficiency") has the measurements.
 const KC_MAX: i32 = 256;
 const MC: i32 = 128;
-// Rows · K-chunk floats of A up to which the row-tile order is used (128 KB).
+// Rows · K-chunk floats of A up to which the row-tile order is used (128 KB), when a K chunk of B
+// is at most B_CHUNK_FLOATS (512 KB: it is read once per row tile, so it must stay in L2).
 const A_TILE_FLOATS: usize = 32 * 1024;
+const B_CHUNK_FLOATS: usize = 128 * 1024;
 // Floats of A beyond which it is walked in bands (16 MB: more than a core's share of L3) ...
 const A_STREAM_FLOATS: usize = 4 * 1024 * 1024;
 // ... of this many rows (a band's chunk, 32·KC_MAX floats, is 32 KB).
@@ -218,7 +220,8 @@ import { madd, loadN, storeN } from "./gemm-common";
   const kcStd = (K + chunks - 1) / chunks; // equal chunks rather than a short last one
   // Every order below sums each C element over the same K chunks in the same order (they depend
   // on K only), so the bits do not depend on the order, on M or N, or on how threads cut C.
-  if (<usize>M * <usize>kcStd <= A_TILE_FLOATS || (K <= SHORT_K && <usize>(K * panels) << 5 <= SHORT_B_BYTES)) {
+  const bChunk = <usize>kcStd * <usize>(panels << 3); // floats of B per K chunk
+  if ((<usize>M * <usize>kcStd <= A_TILE_FLOATS && bChunk <= B_CHUNK_FLOATS) || (K <= SHORT_K && bChunk << 2 <= SHORT_B_BYTES)) {
     // Few rows (or a short reduction): one row tile at a time against every B panel of a K chunk.
     // Its A piece stays in L1 while B streams past, and C is written row by row in whole cache
     // lines, where 8-column strips would leave half-written lines in many rows at once.

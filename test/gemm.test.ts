@@ -1,6 +1,6 @@
 // The GEMM core (assembly/gemm.ts) and its packing (assembly/gemm-pack.ts) called directly, against
 // a float64 reference: each of the driver's three loop orders (row tile by row tile for few rows
-// or a short K; B panel against an MC-row block; bands of rows for an A past 16 MB), B packed and
+// or a short K; a B panel against an MC-row block; bands of rows for an A past 16 MB), B packed and
 // read in place, C stored plainly and transposed, bias and clamp, tile edges in M, N and K. And
 // the property the threads rely on: a row range computed by its own call (which may take another
 // loop order) has the same bits as those rows of the whole product.
@@ -117,7 +117,8 @@ describe('gemm_f32_4x8_minmax_simd and the transposed-C form', () => {
   });
 
   it('MC-row blocks against B panels: K chunks (equal, non-multiples of 4), row tails, clamp, no bias', () => {
-    for (const [m, n, k] of [[133, 13, 300], [200, 8, 257], [130, 21, 513], [257, 5, 130]]) {
+    // (the last: few rows, but a K chunk of B past 512 KB)
+    for (const [m, n, k] of [[133, 13, 300], [200, 8, 257], [130, 21, 513], [257, 5, 130], [6, 1005, 300]]) {
       check({ m, n, k, packed: true });
       check({ m, n, k, trans: true, packed: true, clamp: [-0.5, 0.75] });
       check({ m, n, k, bias: false, clamp: [0, Infinity] });
