@@ -19,8 +19,9 @@
 // K is cut into chunks of at most KC_MAX (equal chunks, from K alone: every loop order below sums
 // each element of C in the same order, so results do not depend on M, N or a split of C across
 // threads). Three loop orders over a chunk, chosen from the shapes (see gemmDriver):
-// - few rows of A (M·kc ≤ A_TILE_FLOATS, B's chunk in L2) or a short K: row tile by row tile, each
-//   against every B panel (the A piece in L1, B streaming from L2, C written in whole rows);
+// - few rows of A (M·kc ≤ A_TILE_FLOATS) against packed B panels (a K chunk of them in L2), or a
+//   short K: row tile by row tile, each against every B panel (the A piece in L1, B streaming
+//   from L2, C written in whole rows);
 // - otherwise one B panel chunk (KC_MAX·32 bytes, in L1) against the row tiles of an MC-row block
 //   of A (MC·KC_MAX·4 bytes, in L2);
 // - and when A exceeds A_STREAM_FLOATS (a dense layer's weights, read once from memory per call),
@@ -221,10 +222,13 @@ import { madd, loadN, storeN } from "./gemm-common";
   // Every order below sums each C element over the same K chunks in the same order (they depend
   // on K only), so the bits do not depend on the order, on M or N, or on how threads cut C.
   const bChunk = <usize>kcStd * <usize>(panels << 3); // floats of B per K chunk
-  if ((<usize>M * <usize>kcStd <= A_TILE_FLOATS && bChunk <= B_CHUNK_FLOATS) || (K <= SHORT_K && bChunk << 2 <= SHORT_B_BYTES)) {
-    // Few rows (or a short reduction): one row tile at a time against every B panel of a K chunk.
-    // Its A piece stays in L1 while B streams past, and C is written row by row in whole cache
-    // lines, where 8-column strips would leave half-written lines in many rows at once.
+  const packedB = bRowStride == 8; // B's panels contiguous: a K chunk streams as one run per panel
+  if ((packedB && <usize>M * <usize>kcStd <= A_TILE_FLOATS && bChunk <= B_CHUNK_FLOATS) || (K <= SHORT_K && bChunk << 2 <= SHORT_B_BYTES)) {
+    // Few rows of A against packed B panels (or a short reduction): one row tile at a time against
+    // every B panel of a K chunk. Its A piece stays in L1 while B streams past from L2, and C is
+    // written row by row in whole cache lines, where 8-column strips would leave half-written
+    // lines in many rows at once. (A B read in place, one 32-byte piece per row of a strided
+    // matrix, streams less well: it keeps the order below, which holds each panel chunk in L1.)
     for (let k0 = 0; k0 < K; k0 += kcStd) {
       const kc = min(kcStd, K - k0);
       const first = !INC && k0 == 0;
