@@ -179,13 +179,14 @@ describe('conv2d against the reference', () => {
   it('large K, M and P: K chunks, row blocks and pixel blocks of the GEMM', () => {
     check({ c: 32, o: 133, h: 18, w: 18, kh: 3 }); // K = 288, M = 133, P = 256
     check({ c: 300, o: 7, h: 4, w: 4, kh: 1 }); // K = 300, one block of packed columns
-    check({ c: 300, o: 9, h: 17, w: 17, kh: 1, n: 2 }); // 1×1, K = 300: blocks of 216 packed columns (289 = 216 + 73)
-    check({ c: 1100, o: 6, h: 10, w: 13, kh: 1, groups: 2 }); // 1×1, K = 550: blocks of 112 columns (130 = 112 + 18)
     check({ c: 70, o: 9, h: 40, w: 3, kh: 3, kw: 1, padding: [1, 0] }); // K = 210, P = 120
     check({ c: 130, o: 5, h: 12, w: 12, kh: 3, n: 2 }); // K = 1170: blocks of 7 output rows, P = 100
     check({ c: 130, o: 6, h: 30, w: 9, kh: 3, stride: [2, 1], padding: [1, 2, 2, 0] }); // 8 + 7 rows, padded top and bottom
     check({ c: 3, o: 5, h: 10, w: 18, kh: 3, n: 2 }); // 128 pixels: col rows padded to 136 floats (cache sets)
     check({ c: 5, o: 9, h: 8, w: 32, kh: 1 }); // 1×1 over 256 pixels (a row stride of 1 KB)
+    check({ c: 300, o: 9, h: 17, w: 17, kh: 1, n: 2 }); // 1×1, K = 300, 289 pixels: one block of packed columns
+    check({ c: 300, o: 9, h: 25, w: 25, kh: 1, n: 2 }); // 1×1, K = 300, 625 pixels: blocks of 216, 216, 193 columns
+    check({ c: 1100, o: 6, h: 24, w: 25, kh: 1, groups: 2 }); // 1×1, K = 550, 600 pixels: 5 blocks of 104 columns and 80
   });
 
   it('fused clamp (ReLU and [lo, hi]) applies after the whole sum', () => {

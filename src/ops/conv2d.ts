@@ -54,13 +54,15 @@ const MIN_BLOCK = 64;
 
 /**
  * A 1×1 convolution packs its input [C, H·W] into 8-column GEMM panels, a block of columns at a
- * time (about COL_BYTES, at least this many columns), rather than reading it in place: a row
- * stride of H·W floats maps the rows of one panel onto a few cache sets (56×56: 16 of an L1's 64,
- * so 256 channels no longer fit in its 12 ways and every k step misses), and packed panels are
- * read with one pointer. The copy is one load and store per input float, which the GEMM then
- * uses once per output channel.
+ * time (about COL_BYTES, at least MIN_PACK_COLS; all of them up to ONE_BLOCK_PIXELS, since each
+ * block reads the weights again), rather than reading it in place: a row stride of H·W floats
+ * maps the rows of one panel onto a few cache sets (56×56: 16 of an L1's 64, so 256 channels no
+ * longer fit in its 12 ways and every k step misses), and packed panels are read with one
+ * pointer. The copy is one load and store per input float, which the GEMM then uses once per
+ * output channel.
  */
 const MIN_PACK_COLS = 64;
+const ONE_BLOCK_PIXELS = 512;
 
 /**
  * y = conv2d(x, weight) + bias, as PyTorch's F.conv2d (cross-correlation, floor rounding).
@@ -220,7 +222,10 @@ function pointwisePlan(p: ConvGeom, wp: number, bp: number, min: number, max: nu
   const { g } = p;
   const P = g.oh * g.ow, K = p.cg, hw = p.h * p.wd;
   const threads = threadCount();
-  let cols = Math.min(Math.ceil(P / 8) * 8, Math.max(MIN_PACK_COLS, Math.floor(COL_BYTES / (K * 4) / 8) * 8));
+  // few pixels (late stages, long K) are one block however large; more, blocks of about
+  // COL_BYTES of equal widths in whole panels (no thin last block reading all of W for 4 columns)
+  const most = Math.max(MIN_PACK_COLS, Math.floor(COL_BYTES / (K * 4) / 8) * 8);
+  let cols = P <= ONE_BLOCK_PIXELS ? Math.ceil(P / 8) * 8 : Math.ceil(P / Math.ceil(P / most) / 8) * 8;
   if (threads > 1) {
     // on threads, about a dozen blocks per thread (whole panels), as the im2col path does
     const c = Math.ceil((p.n * p.groups * P) / (12 * threads) / 8) * 8;
