@@ -31,9 +31,9 @@
 const KC_MAX: i32 = 256;
 const MC: i32 = 128;
 // Rows · K-chunk floats of A up to which the row-tile order is used (128 KB), when a K chunk of B
-// is at most B_CHUNK_FLOATS (512 KB: it is read once per row tile, so it must stay in L2).
+// is at most B_CHUNK_FLOATS (256 KB: it is read once per row tile, so it must stay in L2).
 const A_TILE_FLOATS: usize = 32 * 1024;
-const B_CHUNK_FLOATS: usize = 128 * 1024;
+const B_CHUNK_FLOATS: usize = 64 * 1024;
 // Floats of A beyond which it is walked in bands (16 MB: more than a core's share of L3) ...
 const A_STREAM_FLOATS: usize = 4 * 1024 * 1024;
 // ... of this many rows (a band's chunk, 32·KC_MAX floats, is 32 KB).

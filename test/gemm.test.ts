@@ -117,7 +117,7 @@ describe('gemm_f32_4x8_minmax_simd and the transposed-C form', () => {
   });
 
   it('MC-row blocks against B panels: K chunks (equal, non-multiples of 4), row tails, clamp, no bias', () => {
-    // (the last: few rows, but a K chunk of B past 512 KB)
+    // (the last: few rows, but a K chunk of B past 256 KB)
     for (const [m, n, k] of [[133, 13, 300], [200, 8, 257], [130, 21, 513], [257, 5, 130], [6, 1005, 300]]) {
       check({ m, n, k, packed: true });
       check({ m, n, k, trans: true, packed: true, clamp: [-0.5, 0.75] });
