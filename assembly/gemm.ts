@@ -245,35 +245,27 @@ import { madd, loadN, storeN } from "./gemm-common";
   // on K only), so the bits do not depend on the order, on M or N, or on how threads cut C.
   const bChunk = <usize>kcStd * <usize>(panels << 3); // floats of B per K chunk
   const packedB = bRowStride == 8; // B's panels contiguous: a K chunk streams as one run per panel
+  let mRest = 0; // rows [mRest, M) are left to the second order
   if ((packedB && <usize>M * <usize>kcStd <= A_TILE_FLOATS && bChunk <= B_CHUNK_FLOATS) || (K <= SHORT_K && bChunk << 2 <= SHORT_B_BYTES)) {
     // Few rows of A against packed B panels (or a short reduction): one row tile at a time against
     // every B panel of a K chunk. Its A piece stays in L1 while B streams past from L2, and C is
     // written row by row in whole cache lines, where 8-column strips would leave half-written
     // lines in many rows at once. (A B read in place, one 32-byte piece per row of a strided
     // matrix, streams less well: it keeps the order below, which holds each panel chunk in L1.)
+    // Whole 4-row tiles only: a row tail (M mod 4) takes the order below (the same sums), so
+    // this order needs no 2- and 1-row tiles of its own (module size).
+    mRest = M & ~3;
     for (let k0 = 0; k0 < K; k0 += kcStd) {
       const kc = min(kcStd, K - k0);
       const first = !INC && k0 == 0;
       const last = !PLAIN && k0 + kc >= K;
       const bk = bPtr + <usize>k0 * bStep;
-      let i = 0;
-      while (i < M) {
-        const rem = M - i;
+      for (let i = 0; i < mRest; i += 4) {
         const ap = aAt(TA, aPtr, lda4, aPanel4, i, k0);
         const bias = biasPtr != 0 ? biasPtr + (<usize>i << 2) : 0;
-        if (rem >= 4) {
-          panelTiles(4, TRANS, TA, PLAIN, i, ap, lda4, bk, panel4, bStep, kc, cPtr, ldc4, bias, N, first, last, lo, hi);
-          i += 4;
-        } else if (rem >= 2) {
-          panelTiles(2, TRANS, TA, PLAIN, i, ap, lda4, bk, panel4, bStep, kc, cPtr, ldc4, bias, N, first, last, lo, hi);
-          i += 2;
-        } else {
-          panelTiles(1, TRANS, TA, PLAIN, i, ap, lda4, bk, panel4, bStep, kc, cPtr, ldc4, bias, N, first, last, lo, hi);
-          i += 1;
-        }
+        panelTiles(4, TRANS, TA, PLAIN, i, ap, lda4, bk, panel4, bStep, kc, cPtr, ldc4, bias, N, first, last, lo, hi);
       }
     }
-    return;
   }
   // Otherwise one 8-column B panel chunk at a time stays in L1 while the row tiles of an MC-row
   // block of A (in L2) stream past it. An A too large for any cache (a dense layer's weights,
@@ -283,7 +275,7 @@ import { madd, loadN, storeN } from "./gemm-common";
   // stays in cache across the chunks, and a band of MC_STREAM·KC_MAX floats fits in L2 whatever
   // the row stride (a stride of 16 KB maps 128 rows of a chunk onto a quarter of a 1 MB L2's sets).
   const band = <usize>M * <usize>K > A_STREAM_FLOATS ? MC_STREAM : M;
-  for (let b0 = 0; b0 < M; b0 += band) {
+  for (let b0 = mRest; b0 < M; b0 += band) {
     const b1 = min(b0 + band, M);
     for (let k0 = 0; k0 < K; k0 += kcStd) {
       const kc = min(kcStd, K - k0);
