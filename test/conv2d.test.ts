@@ -162,6 +162,7 @@ describe('conv2d against the reference', () => {
     for (const ci of CH) check({ c: ci, o: 5, h: 6, w: 19, kh: 2, kw: 4 }); // ow = 16
     check({ n: 3, c: 3, o: 7, h: 11, w: 24, kh: 3, dilation: [2, 3] }); // ow = 18
     check({ n: 2, c: 2, o: 9, h: 13, w: 21, kh: 3, kw: 2, stride: [2, 1] });
+    check({ n: 2, c: 2, o: 5, h: 11, w: 13, kh: 3, stride: [2, 1] }); // 3 + 2 channels; rows of 11, 5 of them: 1-3 tails paired, the last alone
     check({ n: 2, c: 6, o: 8, h: 7, w: 20, kh: 3, groups: 2 });
     check({ n: 2, c: 1, o: 6, h: 32, w: 32, kh: 5, clamp: [0, Infinity] }); // LeNet-5 C1 with its ReLU
     check({ n: 2, c: 6, o: 12, h: 14, w: 14, kh: 5, clamp: [-0.5, 0.5] }); // rows of 10, 12 channels: im2col + GEMM
