@@ -14,7 +14,7 @@ import { param, loadN, storeN, madd } from "./gemm-common";
  * input. The GEMM's 4 × 8 register tile (4 output channels × 8 output columns of one row), its
  * B operand two unaligned loads from the input row of each tap; channel tails in 3-, 2- and
  * 1-channel tiles, a row's last 5–7 columns in an 8-column tile storing only those, its last 1–4
- * with the next row's in one tile (or alone in a 4-column tile on the last row). Reads at most 3
+ * with the next row's in one tile (or alone on the last row). Reads at most 3
  * floats past the last input row (the lanes of a partial tile past its last column).
  * @split conv2d_direct x=xPtr w=wPtr bias=biasPtr y=yPtr params=paramPtr
  */
@@ -74,26 +74,30 @@ export function conv2d_f32_s1_4x8_minmax_simd(
     const xr = xn + (<usize>(oy * sh * W) << 2);
     const yr = yo + (<usize>(oy * ow) << 2);
     for (let ox = 0; ox < full; ox += 8) {
-      convTile(MR, 2, 4, 4, xr + (<usize>ox << 2), 16, wo, bo, yr + (<usize>ox << 2), 16, plane, C, H, W, kh, kw, dh, dw, lo, hi);
+      convTile(MR, 4, 4, xr + (<usize>ox << 2), 16, wo, bo, yr + (<usize>ox << 2), 16, plane, C, H, W, kh, kw, dh, dw, lo, hi);
     }
-    const xt = xr + (<usize>full << 2), yt = yr + (<usize>full << 2);
-    if (tail > 4) convTile(MR, 2, 4, tail - 4, xt, 16, wo, bo, yt, 16, plane, C, H, W, kh, kw, dh, dw, lo, hi);
-    else if (tail > 0 && (oy & 1) == 0) {
-      if (oy + 1 < oh) convTile(MR, 2, tail, tail, xt, xNext, wo, bo, yt, yNext, plane, C, H, W, kh, kw, dh, dw, lo, hi);
-      else convTile(MR, 1, tail, 0, xt, 0, wo, bo, yt, 0, plane, C, H, W, kh, kw, dh, dw, lo, hi);
+    // one tile call for every kind of tail (module size): 5-7 columns, a pair of 1-4 column
+    // tails, or a lone one (its second half reads the same columns again and stores nothing)
+    const wide = tail > 4, pair = oy + 1 < oh;
+    if (wide || (tail > 0 && (oy & 1) == 0)) {
+      convTile(
+        MR, wide ? 4 : tail, wide ? tail - 4 : pair ? tail : 0,
+        xr + (<usize>full << 2), wide ? 16 : pair ? xNext : 0, wo, bo,
+        yr + (<usize>full << 2), wide ? 16 : yNext, plane, C, H, W, kh, kw, dh, dw, lo, hi,
+      );
     }
   }
 }
 
 /**
- * One MR × (4·NV) tile of MR·2·NV accumulator chains (at 8 and the peak's 3-4 cycles of add
- * latency they keep two adders busy; 4 would not): xs is x at (c = 0, the row's first tap row,
- * the tile's first column), yt the output at (o, oy, ox); its second 4 lanes (NV = 2) read x from
+ * One MR × 8 tile of 2·MR accumulator chains (6 or 8 keep two adders busy at their 3-4 cycles
+ * of latency; 4 would not): xs is x at (c = 0, the row's first tap row,
+ * the tile's first column), yt the output at (o, oy, ox); its second 4 lanes read x from
  * xs + x1 and store at yt + y1 (16 and 16: the next 4 columns; or the next row's). n0 and n1
  * (≤ 4) columns of each half are stored.
  */
 @inline function convTile(
-  MR: i32, NV: i32, n0: i32, n1: i32, xs: usize, x1: usize, wo: usize, bo: usize, yt: usize, y1: usize,
+  MR: i32, n0: i32, n1: i32, xs: usize, x1: usize, wo: usize, bo: usize, yt: usize, y1: usize,
   plane: usize, C: i32, H: i32, W: i32, kh: i32, kw: i32, dh: i32, dw: i32, lo: v128, hi: v128,
 ): void {
   let c00 = bo != 0 ? v128.load32_splat(bo) : f32x4.splat(0);
@@ -111,24 +115,24 @@ export function conv2d_f32_s1_4x8_minmax_simd(
         // whole vectors even in a partial tile: the lanes past column nr − 1 read ≤ 3 floats past
         // the tap's last column (inside x or its padding) and are never stored
         const b0 = v128.load(p);
-        const b1 = NV == 2 ? v128.load(p + x1) : f32x4.splat(0);
+        const b1 = v128.load(p + x1);
         const a0 = v128.load32_splat(a);
         c00 = madd(a0, b0, c00);
-        if (NV == 2) c01 = madd(a0, b1, c01);
+        c01 = madd(a0, b1, c01);
         if (MR > 1) {
           const a1 = v128.load32_splat(a, 4);
           c10 = madd(a1, b0, c10);
-          if (NV == 2) c11 = madd(a1, b1, c11);
+          c11 = madd(a1, b1, c11);
         }
         if (MR > 2) {
           const a2 = v128.load32_splat(a, 8);
           c20 = madd(a2, b0, c20);
-          if (NV == 2) c21 = madd(a2, b1, c21);
+          c21 = madd(a2, b1, c21);
         }
         if (MR > 3) {
           const a3 = v128.load32_splat(a, 12);
           c30 = madd(a3, b0, c30);
-          if (NV == 2) c31 = madd(a3, b1, c31);
+          c31 = madd(a3, b1, c31);
         }
         a += 32;
         p += dw4;
@@ -138,21 +142,21 @@ export function conv2d_f32_s1_4x8_minmax_simd(
   }
   // pmax(r, lo) = r < lo ? lo : r, so a NaN survives the clamp (as PyTorch's relu/clamp keep it)
   storeN(yt, f32x4.pmin(f32x4.pmax(c00, lo), hi), n0);
-  if (NV == 2) storeN(yt + y1, f32x4.pmin(f32x4.pmax(c01, lo), hi), n1);
+  storeN(yt + y1, f32x4.pmin(f32x4.pmax(c01, lo), hi), n1);
   if (MR > 1) {
     const q = yt + plane;
     storeN(q, f32x4.pmin(f32x4.pmax(c10, lo), hi), n0);
-    if (NV == 2) storeN(q + y1, f32x4.pmin(f32x4.pmax(c11, lo), hi), n1);
+    storeN(q + y1, f32x4.pmin(f32x4.pmax(c11, lo), hi), n1);
   }
   if (MR > 2) {
     const q = yt + 2 * plane;
     storeN(q, f32x4.pmin(f32x4.pmax(c20, lo), hi), n0);
-    if (NV == 2) storeN(q + y1, f32x4.pmin(f32x4.pmax(c21, lo), hi), n1);
+    storeN(q + y1, f32x4.pmin(f32x4.pmax(c21, lo), hi), n1);
   }
   if (MR > 3) {
     const s = yt + 3 * plane;
     storeN(s, f32x4.pmin(f32x4.pmax(c30, lo), hi), n0);
-    if (NV == 2) storeN(s + y1, f32x4.pmin(f32x4.pmax(c31, lo), hi), n1);
+    storeN(s + y1, f32x4.pmin(f32x4.pmax(c31, lo), hi), n1);
   }
 }
 

@@ -1,6 +1,5 @@
 // GEMM family: C = A·B (+ bias per row of C), clamped to [min, max], on WebAssembly SIMD128 (GEMV
-// and the bias gradient: assembly/gemv.ts; packing into panels: assembly/gemm-pack.ts; shared
-// inline helpers: assembly/gemm-common.ts). One
+// and the bias gradient: assembly/gemv.ts; shared inline helpers: assembly/gemm-common.ts). One
 // register-tiled core (4 rows × 8 columns = 8 f32x4 accumulators: a broadcast A scalar times a B
 // vector) serves convolution (out[o, p] = Σ_k W[o, k]·col[k, p]) and dense layers.
 //
@@ -16,30 +15,14 @@
 // Aᵀ such as W [O, K] → Wᵀ, or in 8-row panels), and accumulate (inc: C += A·B, DESIGN rule 5,
 // for gradients). ta and inc variants take no bias and no clamp.
 //
-// K is cut into chunks of at most KC_MAX (equal chunks, from K alone), each tile's chunk summed
-// SUM_K steps at a time (tileSums): every loop order below sums each element of C in the same
-// order, so results do not depend on M, N or a split of C across threads. Three loop orders over a chunk, chosen from the shapes (see gemmDriver):
-// - few rows of A (M·kc ≤ A_TILE_FLOATS) against packed B panels (a K chunk of them in L2), or a
-//   short K: row tile by row tile, each against every B panel (the A piece in L1, B streaming
-//   from L2, C written in whole rows);
-// - otherwise one B panel chunk (KC_MAX·32 bytes, in L1) against the row tiles of an MC-row block
-//   of A (MC·KC_MAX·4 bytes, in L2);
-// - and when A exceeds A_STREAM_FLOATS (a dense layer's weights, read once from memory per call),
-//   the same in bands of MC_STREAM rows, each band through all of K before the next.
-// The sizes are chosen to fit the smallest caches in use (L1 ≥ 32 KB, L2 ≥ 512 KB), so they hold
-// on AMD and Intel cores alike; bench/README.md ("GEMM efficiency") has the measurements.
+// K is cut into chunks of at most KC_MAX so that one B panel chunk (KC_MAX·32 bytes) stays in L1
+// while every row tile of an MC-row block of A (MC·KC_MAX·4 bytes, in L2) streams past it. A short
+// K (≤ SHORT_K, e.g. the data gradient's reduction over few output channels) is instead walked row
+// tile by row tile across all panels, so C is written row block by row block.
 const KC_MAX: i32 = 256;
 const SUM_K: i32 = 128; // a tile's sums run this many steps at a time (tileSums: accuracy)
 const MC: i32 = 128;
-// Rows · K-chunk floats of A up to which the row-tile order is used (128 KB), when a K chunk of B
-// is at most B_CHUNK_FLOATS (256 KB: it is read once per row tile, so it must stay in L2).
-const A_TILE_FLOATS: usize = 32 * 1024;
-const B_CHUNK_FLOATS: usize = 64 * 1024;
-// Floats of A beyond which it is walked in bands (16 MB: more than a core's share of L3) ...
-const A_STREAM_FLOATS: usize = 4 * 1024 * 1024;
-// ... of this many rows (a band's chunk, 32·KC_MAX floats, is 32 KB).
-const MC_STREAM: i32 = 32;
-// Reductions this short (with all of B within SHORT_B_BYTES) also run row tile by row tile.
+// Reductions this short (with all of B within SHORT_B_BYTES) run row tile by row tile.
 const SHORT_K: i32 = 32;
 const SHORT_B_BYTES: usize = 256 * 1024;
 
@@ -221,7 +204,7 @@ import { madd, loadN, storeN } from "./gemm-common";
 ): void {
   for (let j = 0; j < N; j += 8) {
     const cp = TRANS ? cPtr + <usize>j * ldc4 + (<usize>i << 2) : cPtr + <usize>i * ldc4 + (<usize>j << 2);
-    tileSums(MR, TRANS, TA, PLAIN, ap, lda4, bPtr + <usize>(j >> 3) * panel4, bStep, K, cp, ldc4, bias, min(8, N - j), first, last, lo, hi);
+    tile(MR, TRANS, TA, PLAIN, ap, lda4, bPtr + <usize>(j >> 3) * panel4, bStep, K, cp, ldc4, bias, min(8, N - j), first, last, lo, hi);
   }
 }
 
@@ -239,57 +222,42 @@ import { madd, loadN, storeN } from "./gemm-common";
   const bStep = <usize>bRowStride << 2;
   const panel4 = <usize>bPanelStride << 2;
   const panels = (N + 7) >> 3;
-  const chunks = (K + KC_MAX - 1) / KC_MAX;
-  const kcStd = (K + chunks - 1) / chunks; // equal chunks rather than a short last one
-  // Every order below sums each C element over the same K chunks in the same order (they depend
-  // on K only), so the bits do not depend on the order, on M or N, or on how threads cut C.
-  const bChunk = <usize>kcStd * <usize>(panels << 3); // floats of B per K chunk
-  const packedB = bRowStride == 8; // B's panels contiguous: a K chunk streams as one run per panel
-  let mRest = 0; // rows [mRest, M) are left to the second order
-  if ((packedB && <usize>M * <usize>kcStd <= A_TILE_FLOATS && bChunk <= B_CHUNK_FLOATS) || (K <= SHORT_K && bChunk << 2 <= SHORT_B_BYTES)) {
-    // Few rows of A against packed B panels (or a short reduction): one row tile at a time against
-    // every B panel of a K chunk. Its A piece stays in L1 while B streams past from L2, and C is
-    // written row by row in whole cache lines, where 8-column strips would leave half-written
-    // lines in many rows at once. (A B read in place, one 32-byte piece per row of a strided
-    // matrix, streams less well: it keeps the order below, which holds each panel chunk in L1.)
-    // Whole 4-row tiles only: a row tail (M mod 4) takes the order below (the same sums), so
-    // this order needs no 2- and 1-row tiles of its own (module size).
-    mRest = M & ~3;
-    for (let k0 = 0; k0 < K; k0 += kcStd) {
-      const kc = min(kcStd, K - k0);
-      const first = !INC && k0 == 0;
-      const last = !PLAIN && k0 + kc >= K;
-      const bk = bPtr + <usize>k0 * bStep;
-      for (let i = 0; i < mRest; i += 4) {
-        const ap = aAt(TA, aPtr, lda4, aPanel4, i, k0);
-        const bias = biasPtr != 0 ? biasPtr + (<usize>i << 2) : 0;
-        panelTiles(4, TRANS, TA, PLAIN, i, ap, lda4, bk, panel4, bStep, kc, cPtr, ldc4, bias, N, first, last, lo, hi);
+  if (K <= SHORT_K && <usize>(K * panels) << 5 <= SHORT_B_BYTES) {
+    // A short reduction: storing C dominates, so walk C row block by row block (B stays in cache)
+    // rather than down 8-column strips, which touches a new cache line per row.
+    const first = !INC, last = !PLAIN;
+    let i = 0;
+    while (i < M) {
+      const rem = M - i;
+      const ap = aAt(TA, aPtr, lda4, aPanel4, i, 0);
+      const bias = biasPtr != 0 ? biasPtr + (<usize>i << 2) : 0;
+      if (rem >= 4) {
+        panelTiles(4, TRANS, TA, PLAIN, i, ap, lda4, bPtr, panel4, bStep, K, cPtr, ldc4, bias, N, first, last, lo, hi);
+        i += 4;
+      } else if (rem >= 2) {
+        panelTiles(2, TRANS, TA, PLAIN, i, ap, lda4, bPtr, panel4, bStep, K, cPtr, ldc4, bias, N, first, last, lo, hi);
+        i += 2;
+      } else {
+        panelTiles(1, TRANS, TA, PLAIN, i, ap, lda4, bPtr, panel4, bStep, K, cPtr, ldc4, bias, N, first, last, lo, hi);
+        i += 1;
       }
     }
+    return;
   }
-  // Otherwise one 8-column B panel chunk at a time stays in L1 while the row tiles of an MC-row
-  // block of A (in L2) stream past it. An A too large for any cache (a dense layer's weights,
-  // read once per call) is walked in bands of MC_STREAM rows, each band through all its K chunks
-  // before the next: its rows are then read as long sequential runs (which the hardware
-  // prefetchers follow; a 1 KB piece per row per chunk they barely notice), the band's C block
-  // stays in cache across the chunks, and a band of MC_STREAM·KC_MAX floats fits in L2 whatever
-  // the row stride (a stride of 16 KB maps 128 rows of a chunk onto a quarter of a 1 MB L2's sets).
-  const band = <usize>M * <usize>K > A_STREAM_FLOATS ? MC_STREAM : M;
-  for (let b0 = mRest; b0 < M; b0 += band) {
-    const b1 = min(b0 + band, M);
-    for (let k0 = 0; k0 < K; k0 += kcStd) {
-      const kc = min(kcStd, K - k0);
-      // INC: C already holds a sum to add to; PLAIN: neither bias nor clamp
-      const first = !INC && k0 == 0;
-      const last = !PLAIN && k0 + kc >= K;
-      for (let m0 = b0; m0 < b1; m0 += MC) {
-        const m1 = min(m0 + MC, b1);
-        for (let nb = 0; nb < panels; nb++) {
-          const j = nb << 3;
-          const nr = min(8, N - j);
-          const bp = bPtr + <usize>nb * panel4 + <usize>k0 * bStep;
-          rowTiles(TRANS, TA, PLAIN, m0, m1, aPtr, lda4, aPanel4, bp, bStep, kc, k0, cPtr, ldc4, j, biasPtr, nr, first, last, lo, hi);
-        }
+  const chunks = (K + KC_MAX - 1) / KC_MAX;
+  const kcStd = (K + chunks - 1) / chunks; // equal chunks rather than a short last one
+  for (let k0 = 0; k0 < K; k0 += kcStd) {
+    const kc = min(kcStd, K - k0);
+    // INC: C already holds a sum to add to; PLAIN: neither bias nor clamp
+    const first = !INC && k0 == 0;
+    const last = !PLAIN && k0 + kc >= K;
+    for (let m0 = 0; m0 < M; m0 += MC) {
+      const m1 = min(m0 + MC, M);
+      for (let nb = 0; nb < panels; nb++) {
+        const j = nb << 3;
+        const nr = min(8, N - j);
+        const bp = bPtr + <usize>nb * panel4 + <usize>k0 * bStep;
+        rowTiles(TRANS, TA, PLAIN, m0, m1, aPtr, lda4, aPanel4, bp, bStep, kc, k0, cPtr, ldc4, j, biasPtr, nr, first, last, lo, hi);
       }
     }
   }

@@ -1,9 +1,9 @@
 // The GEMM core (assembly/gemm.ts) and its packing (assembly/gemm-pack.ts) called directly, against
-// a float64 reference: each of the driver's three loop orders (row tile by row tile for few rows
-// against packed B, or a short K; a B panel against an MC-row block; bands of rows for an A past
-// 16 MB), B packed and read in place, C stored plainly and transposed, bias and clamp, tile edges
-// in M, N and K. And the property the threads rely on: a row range computed by its own call
-// (which may take another loop order) has the same bits as those rows of the whole product.
+// a float64 reference: both of the driver's loop orders (row tile by row tile for a short K; a B
+// panel against an MC-row block) over few and many rows and an A past 16 MB, B packed and read in
+// place, C stored plainly and transposed, bias and clamp, tile edges in M, N and K (K chunks and
+// their 128-step sums). And the property the threads rely on: a row range computed by its own
+// call (other blocks, another loop order) has the same bits as those rows of the whole product.
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Tensor } from '../src/index.js';
 import { kernels } from '../src/wasm/engine.js';
@@ -105,7 +105,7 @@ function checkRowRanges(c: Case, step: number): void {
 }
 
 describe('gemm_f32_4x8_minmax_simd and the transposed-C form', () => {
-  it('few rows (row tile by row tile when B is packed): every M, N and K remainder, packed and in place, plain and transposed C', () => {
+  it('few rows: every M, N and K remainder, packed and in place, plain and transposed C', () => {
     for (const m of [1, 2, 3, 4, 5, 7, 9]) {
       for (const n of [1, 5, 8, 13, 16, 21]) {
         for (const k of [1, 3, 33, 300]) {
@@ -130,14 +130,14 @@ describe('gemm_f32_4x8_minmax_simd and the transposed-C form', () => {
     check({ m: 150, n: 13, k: 32, trans: true });
   });
 
-  it('an A past 16 MB: bands of rows through all K chunks', () => {
+  it('an A past 16 MB (many MC-row blocks and K chunks)', () => {
     check({ m: 1030, n: 9, k: 4100, packed: true, clamp: [-10, 10] });
     check({ m: 1031, n: 5, k: 4096, trans: true, packed: true });
   });
 
-  it('row ranges computed alone (another loop order) give the same bits as the whole product', () => {
-    checkRowRanges({ m: 1030, n: 9, k: 4100, packed: true }, 300); // bands vs MC-row blocks
-    checkRowRanges({ m: 200, n: 13, k: 600, packed: true, trans: true }, 7); // blocks vs row tiles
+  it('row ranges computed alone (other blocks, or the short-K order) give the same bits as the whole product', () => {
+    checkRowRanges({ m: 1030, n: 9, k: 4100, packed: true }, 300); // other MC-row blocks
+    checkRowRanges({ m: 200, n: 13, k: 600, packed: true, trans: true }, 7); // row tails
     checkRowRanges({ m: 150, n: 24, k: 20 }, 5); // short K
   });
 });
