@@ -11,9 +11,8 @@
 // with few taps runs a direct kernel over the whole batch (the GEMM's tile reading x in place,
 // output pixels or channels in the lanes, whichever fills them better); a depthwise convolution
 // (one input channel per group) runs its own direct kernel (3×3 and 5×5 at stride 1 or 2 with
-// centred padding: the specialised kernels of conv2d-depthwise.ts); a 1×1 convolution over few
-// pixels packs its input into GEMM panels first. An optional activation (hardswish, SiLU: compile's
-// fusion) follows the clamp. Taps that only ever read the padding are dropped first (conv2d-taps.ts);
+// centred padding: the specialised kernels of conv2d-depthwise.ts). An optional activation
+// (hardswish, SiLU: compile's fusion) follows the clamp. Taps that only ever read the padding are dropped first (conv2d-taps.ts);
 // a padded convolution that a direct kernel would take unpadded is run on a zero-padded copy
 // (conv2d-padded.ts).
 import { Tensor, type Shape } from '../tensor.js';
