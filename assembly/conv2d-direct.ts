@@ -12,8 +12,9 @@ import { param, loadN, storeN, madd } from "./gemm-common";
  * f32[O] or 0; yPtr: N images yStride floats apart, each starting with [O, oh, ow]; paramPtr: i32
  * [C, H, W, O, kh, kw, sh, dh, dw, oh, ow, N, xStride, yStride]. Every window must lie inside the
  * input. The GEMM's 4 × 8 register tile (4 output channels × 8 output columns of one row), its
- * B operand two unaligned loads from the input row of each tap; channel tails in 2- and 1-channel
- * tiles, a row's last 1–7 columns in an 8- or 4-column tile storing only those. Reads at most 3
+ * B operand two unaligned loads from the input row of each tap; channel tails in 3-, 2- and
+ * 1-channel tiles, a row's last 5–7 columns in an 8-column tile storing only those, its last 1–4
+ * with the next row's in one tile (or alone on the last row). Reads at most 3
  * floats past the last input row (the lanes of a partial tile past its last column).
  * @split conv2d_direct x=xPtr w=wPtr bias=biasPtr y=yPtr params=paramPtr
  */
@@ -36,7 +37,14 @@ export function conv2d_f32_s1_4x8_minmax_simd(
       const wo = wPtr + <usize>(o >> 3) * (<usize>K << 5) + (<usize>(o & 7) << 2);
       const bo = biasPtr != 0 ? biasPtr + (<usize>o << 2) : 0;
       const yo = yn + (<usize>(o * oh * ow) << 2);
-      if (rem >= 4) {
+      // 4-channel tiles, but 3 + 3 for a last 6 and 3 + 2 for a last 5 of a panel (a 2-channel
+      // tile's 4 accumulator chains are too few to fill the adders: see convTile); a tile never
+      // crosses a weight panel (lanes o mod 8)
+      const at = o & 7;
+      if ((at == 0 && (rem == 3 || rem == 5 || rem == 6)) || (at == 3 && rem >= 3)) {
+        convRows(3, xn, wo, bo, yo, C, H, W, kh, kw, sh, dh, dw, oh, ow, lo, hi);
+        o += 3;
+      } else if (rem >= 4) {
         convRows(4, xn, wo, bo, yo, C, H, W, kh, kw, sh, dh, dw, oh, ow, lo, hi);
         o += 4;
       } else if (rem >= 2) {
@@ -50,39 +58,53 @@ export function conv2d_f32_s1_4x8_minmax_simd(
   }
 }
 
-/** Every output row of MR channels (weights at wo, bias at bo or 0, output planes from yo). */
+/**
+ * Every output row of MR channels (weights at wo, bias at bo or 0, output planes from yo). A
+ * row's last 1–4 columns are paired with the next row's in one 8-lane tile (two half tiles of 4
+ * accumulator chains each would leave the adders idle half the time).
+ */
 @inline function convRows(
   MR: i32, xn: usize, wo: usize, bo: usize, yo: usize, C: i32, H: i32, W: i32, kh: i32, kw: i32,
   sh: i32, dh: i32, dw: i32, oh: i32, ow: i32, lo: v128, hi: v128,
 ): void {
   const plane = <usize>(oh * ow) << 2;
   const full = ow & ~7, tail = ow - full;
+  const xNext = <usize>(sh * W) << 2, yNext = <usize>ow << 2; // the next output row's input, output
   for (let oy = 0; oy < oh; oy++) {
     const xr = xn + (<usize>(oy * sh * W) << 2);
     const yr = yo + (<usize>(oy * ow) << 2);
     for (let ox = 0; ox < full; ox += 8) {
-      convTile(MR, 2, 8, xr + (<usize>ox << 2), wo, bo, yr + (<usize>ox << 2), plane, C, H, W, kh, kw, dh, dw, lo, hi);
+      convTile(MR, 4, 4, xr + (<usize>ox << 2), 16, wo, bo, yr + (<usize>ox << 2), 16, plane, C, H, W, kh, kw, dh, dw, lo, hi);
     }
-    if (tail > 4) convTile(MR, 2, tail, xr + (<usize>full << 2), wo, bo, yr + (<usize>full << 2), plane, C, H, W, kh, kw, dh, dw, lo, hi);
-    else if (tail > 0) convTile(MR, 1, tail, xr + (<usize>full << 2), wo, bo, yr + (<usize>full << 2), plane, C, H, W, kh, kw, dh, dw, lo, hi);
+    // one tile call for every kind of tail (module size): 5-7 columns, a pair of 1-4 column
+    // tails, or a lone one (its second half reads the same columns again and stores nothing)
+    const wide = tail > 4, pair = oy + 1 < oh;
+    if (wide || (tail > 0 && (oy & 1) == 0)) {
+      convTile(
+        MR, wide ? 4 : tail, wide ? tail - 4 : pair ? tail : 0,
+        xr + (<usize>full << 2), wide ? 16 : pair ? xNext : 0, wo, bo,
+        yr + (<usize>full << 2), wide ? 16 : yNext, plane, C, H, W, kh, kw, dh, dw, lo, hi,
+      );
+    }
   }
 }
 
 /**
- * One MR × (4·NV) tile, nr ≤ 4·NV valid columns: xs is x at (c = 0, the row's first tap row,
- * the tile's first column), yt the output at (o, oy, ox). A partial tile (nr < 8) stores only
- * its nr columns.
+ * One MR × 8 tile of 2·MR accumulator chains (6 or 8 keep two adders busy at their 3-4 cycles
+ * of latency; 4 would not): xs is x at (c = 0, the row's first tap row,
+ * the tile's first column), yt the output at (o, oy, ox); its second 4 lanes read x from
+ * xs + x1 and store at yt + y1 (16 and 16: the next 4 columns; or the next row's). n0 and n1
+ * (≤ 4) columns of each half are stored.
  */
 @inline function convTile(
-  MR: i32, NV: i32, nr: i32, xs: usize, wo: usize, bo: usize, yt: usize, plane: usize,
-  C: i32, H: i32, W: i32, kh: i32, kw: i32, dh: i32, dw: i32, lo: v128, hi: v128,
+  MR: i32, n0: i32, n1: i32, xs: usize, x1: usize, wo: usize, bo: usize, yt: usize, y1: usize,
+  plane: usize, C: i32, H: i32, W: i32, kh: i32, kw: i32, dh: i32, dw: i32, lo: v128, hi: v128,
 ): void {
   let c00 = bo != 0 ? v128.load32_splat(bo) : f32x4.splat(0);
   let c10 = MR > 1 && bo != 0 ? v128.load32_splat(bo, 4) : f32x4.splat(0);
   let c20 = MR > 2 && bo != 0 ? v128.load32_splat(bo, 8) : f32x4.splat(0);
-  let c30 = MR > 2 && bo != 0 ? v128.load32_splat(bo, 12) : f32x4.splat(0);
+  let c30 = MR > 3 && bo != 0 ? v128.load32_splat(bo, 12) : f32x4.splat(0);
   let c01 = c00, c11 = c10, c21 = c20, c31 = c30;
-  const n0 = min(nr, 4), n1 = nr - 4;
   const xPlane = <usize>(H * W) << 2, xRow = <usize>(dh * W) << 2, dw4 = <usize>dw << 2;
   let a = wo;
   for (let c = 0; c < C; c++) {
@@ -93,22 +115,24 @@ export function conv2d_f32_s1_4x8_minmax_simd(
         // whole vectors even in a partial tile: the lanes past column nr − 1 read ≤ 3 floats past
         // the tap's last column (inside x or its padding) and are never stored
         const b0 = v128.load(p);
-        const b1 = NV == 2 ? v128.load(p, 16) : f32x4.splat(0);
+        const b1 = v128.load(p + x1);
         const a0 = v128.load32_splat(a);
         c00 = madd(a0, b0, c00);
-        if (NV == 2) c01 = madd(a0, b1, c01);
+        c01 = madd(a0, b1, c01);
         if (MR > 1) {
           const a1 = v128.load32_splat(a, 4);
           c10 = madd(a1, b0, c10);
-          if (NV == 2) c11 = madd(a1, b1, c11);
+          c11 = madd(a1, b1, c11);
         }
         if (MR > 2) {
           const a2 = v128.load32_splat(a, 8);
           c20 = madd(a2, b0, c20);
-          if (NV == 2) c21 = madd(a2, b1, c21);
+          c21 = madd(a2, b1, c21);
+        }
+        if (MR > 3) {
           const a3 = v128.load32_splat(a, 12);
           c30 = madd(a3, b0, c30);
-          if (NV == 2) c31 = madd(a3, b1, c31);
+          c31 = madd(a3, b1, c31);
         }
         a += 32;
         p += dw4;
@@ -118,18 +142,21 @@ export function conv2d_f32_s1_4x8_minmax_simd(
   }
   // pmax(r, lo) = r < lo ? lo : r, so a NaN survives the clamp (as PyTorch's relu/clamp keep it)
   storeN(yt, f32x4.pmin(f32x4.pmax(c00, lo), hi), n0);
-  if (NV == 2) storeN(yt + 16, f32x4.pmin(f32x4.pmax(c01, lo), hi), n1);
+  storeN(yt + y1, f32x4.pmin(f32x4.pmax(c01, lo), hi), n1);
   if (MR > 1) {
     const q = yt + plane;
     storeN(q, f32x4.pmin(f32x4.pmax(c10, lo), hi), n0);
-    if (NV == 2) storeN(q + 16, f32x4.pmin(f32x4.pmax(c11, lo), hi), n1);
+    storeN(q + y1, f32x4.pmin(f32x4.pmax(c11, lo), hi), n1);
   }
   if (MR > 2) {
-    const q = yt + 2 * plane, s = q + plane;
+    const q = yt + 2 * plane;
     storeN(q, f32x4.pmin(f32x4.pmax(c20, lo), hi), n0);
-    if (NV == 2) storeN(q + 16, f32x4.pmin(f32x4.pmax(c21, lo), hi), n1);
+    storeN(q + y1, f32x4.pmin(f32x4.pmax(c21, lo), hi), n1);
+  }
+  if (MR > 3) {
+    const s = yt + 3 * plane;
     storeN(s, f32x4.pmin(f32x4.pmax(c30, lo), hi), n0);
-    if (NV == 2) storeN(s + 16, f32x4.pmin(f32x4.pmax(c31, lo), hi), n1);
+    storeN(s + y1, f32x4.pmin(f32x4.pmax(c31, lo), hi), n1);
   }
 }
 

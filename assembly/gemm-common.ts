@@ -1,5 +1,5 @@
-// Helpers shared by the GEMM family (assembly/gemm.ts: the register-tiled GEMM and its packing;
-// assembly/gemv.ts: GEMV, transposed GEMV, bias gradient) and the convolution family
+// Helpers shared by the GEMM family (assembly/gemm.ts: the register-tiled GEMM; gemm-pack.ts: its
+// packing; assembly/gemv.ts: GEMV, transposed GEMV, bias gradient) and the convolution family
 // (assembly/conv2d.ts: im2col and the depthwise forward; assembly/conv2d-backward.ts: col2im and
 // the depthwise backward): partial loads and stores, the multiply-add, parameter blocks, the
 // window bounds of a kernel tap, zero fills and strided loads.

@@ -1,7 +1,10 @@
-// GEMM B-panel packing (the layout assembly/gemm.ts reads: element (k, j) of panel nb at
-// 4·(nb·8·K + k·8 + j mod 8)): from the rows of a matrix to transpose (a weight [N, K] as the
-// panels of Wᵀ) or from a row-major B. Split from gemm.ts, whose tiles read these panels.
+// Packing kernels of the GEMM family (assembly/gemm.ts): rows of X or a row-major B into the GEMM's
+// 8-column panels ([⌈N/8⌉][K][8], zero padded or repeating the last row), which the GEMM then
+// reads contiguously with one pointer. Shared inline helpers in assembly/gemm-common.ts.
 import { loadN } from "./gemm-common";
+
+// Panels written per pass over B's rows by gemm_pack_f32_p8_simd.
+const PACK_PANELS: i32 = 4;
 
 /**
  * Packs rows of X into 8-column B panels: P[nb][k][r] = X[8·nb + r, k] for k < K.
@@ -40,25 +43,38 @@ export function gemm_pack_f32_t_p8_simd(xPtr: usize, ldx: i32, pPtr: usize, N: i
 export function gemm_pack_f32_p8_simd(bPtr: usize, ldb: i32, pPtr: usize, K: i32, N: i32): void {
   if (N <= 0 || K <= 0) return;
   const ld4 = <usize>ldb << 2;
-  let dst = pPtr;
-  for (let j = 0; j < N; j += 8) {
-    const n0 = min(4, N - j);
-    const n1 = min(4, N - j - 4);
-    let src = bPtr + (<usize>j << 2);
-    if (n1 == 4) {
-      for (let k = 0; k < K; k++) {
-        v128.store(dst, v128.load(src));
-        v128.store(dst, v128.load(src, 16), 16);
-        src += ld4;
-        dst += 32;
+  const panel4 = <usize>K << 5;
+  const N8 = N & ~7;
+  // PACK_PANELS panels per pass down B's rows: each row's piece is read once, in order (walking
+  // one panel down all K rows would read each cache line twice, far apart, and a row stride of
+  // H·W floats maps the rows onto a few cache sets), and only a few panels are written at once
+  // (panels K·32 bytes apart map onto the same cache sets)
+  for (let j0 = 0; j0 < N8; j0 += PACK_PANELS << 3) {
+    const j1 = min(N8, j0 + (PACK_PANELS << 3));
+    let src = bPtr + (<usize>j0 << 2);
+    let dst = pPtr + <usize>(j0 >> 3) * panel4;
+    for (let k = 0; k < K; k++) {
+      let s = src, d = dst;
+      for (let j = j0; j < j1; j += 8) {
+        v128.store(d, v128.load(s));
+        v128.store(d, v128.load(s, 16), 16);
+        s += 32;
+        d += panel4;
       }
-    } else {
-      for (let k = 0; k < K; k++) {
-        v128.store(dst, loadN(src, n0));
-        v128.store(dst, loadN(src + 16, n1), 16);
-        src += ld4;
-        dst += 32;
-      }
+      src += ld4;
+      dst += 32;
+    }
+  }
+  if (N8 < N) {
+    const n0 = min(4, N - N8);
+    const n1 = N - N8 - 4;
+    let src = bPtr + (<usize>N8 << 2);
+    let dst = pPtr + <usize>(N8 >> 3) * panel4;
+    for (let k = 0; k < K; k++) {
+      v128.store(dst, loadN(src, n0));
+      v128.store(dst, loadN(src + 16, n1), 16);
+      src += ld4;
+      dst += 32;
     }
   }
 }

@@ -6,17 +6,18 @@
 // against simdnet's.
 // Prints a Markdown table of medians and simdnet ÷ peer ratios; writes bench/results/compare.json.
 //
-//   --filter <s>   only workloads whose name contains s (case-insensitive)
+//   --filter <s>   only workloads whose name contains s (case-insensitive; a|b: either)
 //   --time <ms>    time budget per runtime per workload per round (default 300; at least 1 call)
 //   --rounds <n>   rounds per workload, runtimes interleaved (default 3); median of the rounds' medians
 //   --peers <list> comma-separated columns to run (default all)
 //   --readback     also copy every output out of the runtime inside the timed call
+//   --cpu-clock    time in this process's CPU time, not wall time (a loaded machine: see bench/README.md)
 // SIMDNET_DIST=<path to index.js> benchmarks another build of simdnet than ../dist/index.js.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { fill, relError, LENET_FLOPS } from './peers/common.mjs';
-import { benchJobs, measure as measureTasks, valueOf, fmt, machineLine } from './harness.mjs';
+import { benchJobs, measure as measureTasks, valueOf, fmt, machineLine, cpuClock } from './harness.mjs';
 import { createSimdnet } from './peers/simdnet.mjs';
 import { createTfjs } from './peers/tfjs.mjs';
 import { createOrt } from './peers/ort.mjs';
@@ -28,6 +29,7 @@ const TIME = Number(arg('time', 300));
 const ROUNDS = Math.max(1, Number(arg('rounds', 3)));
 const FILTER = arg('filter', null)?.toLowerCase() ?? null;
 const READBACK = argv.includes('--readback');
+const CLOCK = argv.includes('--cpu-clock') ? cpuClock() : undefined;
 const COLUMNS = ['simdnet', 'tfjs-wasm', 'onnxruntime-web', 'tfjs-cpu'];
 const PEERS = arg('peers', COLUMNS.join(',')).split(',');
 const TOLERANCE = 1e-3; // max |Δ| ÷ max |reference output| (the reference: simdnet, else the first that ran)
@@ -87,7 +89,7 @@ const columns = COLUMNS.filter((c) => PEERS.includes(c));
 // ---- timing ---------------------------------------------------------------------------------------
 
 /** harness.measure with this run's --time and --rounds (key → { ms, samples } or { error }). */
-const measure = (tasks) => measureTasks(tasks, { time: TIME, rounds: ROUNDS });
+const measure = (tasks) => measureTasks(tasks, { time: TIME, rounds: ROUNDS, now: CLOCK });
 
 // ---- memory-copy bandwidth -----------------------------------------------------------------------
 
@@ -194,7 +196,7 @@ const v = versions;
 const header = [
   `Machine: ${machine} · load average ${load} · Node ${process.versions.node} · ${date}`,
   `Runtimes: simdnet ${v.simdnet?.build ?? '?'} build (threads ${v.simdnet?.threads ?? '?'}) · tfjs ${v.tfjs?.version ?? '?'} (wasm: ${v.tfjs?.wasm ?? '?'}; cpu) · onnxruntime-web ${v['onnxruntime-web']?.version ?? '?'} (wasm EP, threads 1)`,
-  `Median over ${ROUNDS} interleaved round(s) of tinybench's median latency (--time ${TIME} ms per runtime per round)${READBACK ? ', outputs read back' : ''}. ` +
+  `Median over ${ROUNDS} interleaved round(s) of tinybench's median latency (--time ${TIME} ms per runtime per round${CLOCK ? ', process CPU time' : ''})${READBACK ? ', outputs read back' : ''}. ` +
     `Copy bandwidth at the start of the run (64 MiB → 64 MiB, counting read + write): Float32Array.set ${fmt(copy['Float32Array.set']?.gbps)} GB/s, wasm memory.copy ${fmt(copy['wasm memory.copy']?.gbps)} GB/s.`,
 ];
 const peerCols = columns.slice(1);
@@ -220,6 +222,6 @@ console.log(report);
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(new URL('./results/compare.json', import.meta.url), JSON.stringify({
   machine, load, node: process.versions.node, date, versions, loadErrors,
-  options: { time: TIME, rounds: ROUNDS, filter: FILTER, readback: READBACK, tolerance: TOLERANCE },
+  options: { time: TIME, rounds: ROUNDS, filter: FILTER, readback: READBACK, cpuClock: !!CLOCK, tolerance: TOLERANCE },
   copy, rows, report,
 }, null, 2));

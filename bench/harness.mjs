@@ -32,7 +32,7 @@ export function benchJobs({ filter = null, wholeModels = false } = {}) {
       work: c.batch,
       data: () => ({ x: fill([c.batch, ...c.input], 11) }),
     })),
-  ].filter((j) => !f || j.c.name.toLowerCase().includes(f));
+  ].filter((j) => !f || f.split('|').some((s) => j.c.name.toLowerCase().includes(s)));
 }
 
 /** A job's figure from a median call time: ms for latency rows, else work per second in its unit. */
@@ -45,15 +45,15 @@ export function valueOf(job, ms) {
  * Times tasks [{ key, run, activate? }] back to back, `rounds` times, rotating their order each
  * round so that load from other processes falls on all of them alike; a task's figure is the
  * median of its per-round tinybench medians. Slow tasks (longer than `time` per call) get one call
- * per round. Warm-up runs in round 0 when `warmup` is set. Returns key → { ms, samples, rounds }
+ * per round. `now`: the clock (default: the wall clock; cpuClock() for CPU time). Warm-up runs in round 0 when `warmup` is set. Returns key → { ms, samples, rounds }
  * (rounds: the per-round medians) or { error }.
  */
-export async function measure(tasks, { time, rounds = 1, warmup = true }) {
+export async function measure(tasks, { time, rounds = 1, warmup = true, now }) {
   const p50 = new Map(tasks.map((t) => [t.key, []]));
   const count = new Map(tasks.map((t) => [t.key, 0]));
   const out = new Map();
   for (let r = 0; r < rounds; r++) {
-    const bench = new Bench({ time, iterations: 1, warmup: warmup && r === 0, warmupTime: Math.min(200, time / 2), warmupIterations: 1 });
+    const bench = new Bench({ time, iterations: 1, warmup: warmup && r === 0, warmupTime: Math.min(200, time / 2), warmupIterations: 1, ...(now ? { now } : {}) });
     const order = tasks.map((_, i) => tasks[(i + r) % tasks.length]);
     for (const t of order) if (!out.has(t.key)) bench.add(t.key, t.run, t.activate ? { beforeAll: t.activate } : {});
     await bench.run();
@@ -67,6 +67,17 @@ export async function measure(tasks, { time, rounds = 1, warmup = true }) {
   }
   for (const [k, v] of p50) if (!out.has(k)) out.set(k, { ms: median(v), samples: count.get(k), rounds: v });
   return out;
+}
+
+/**
+ * A clock for measure({ now }) that counts this process's CPU time (user + system, in ms) instead
+ * of the wall clock: on a machine shared with other jobs, a call that the scheduler interrupts is
+ * not charged for the time others ran. It counts every thread of the process, so it suits
+ * single-threaded runs only; resolution 1 µs.
+ */
+export function cpuClock() {
+  if (typeof process === 'undefined' || typeof process.cpuUsage !== 'function') throw new Error('--cpu-clock needs process.cpuUsage (Node)');
+  return () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 }
 
 /** 3 significant figures, at most. */

@@ -9,7 +9,11 @@ export const conv2d = [
   { name: 'LeNet-5 conv2', x: [64, 6, 14, 14], w: [16, 6, 5, 5], opts: {}, out: [10, 10] },
   { name: 'AlexNet conv1', x: [1, 3, 227, 227], w: [96, 3, 11, 11], opts: { stride: 4 }, out: [55, 55] },
   { name: 'VGG 3x3 64→64 @56', x: [1, 64, 56, 56], w: [64, 64, 3, 3], opts: { padding: 1 }, out: [56, 56] },
+  { name: 'VGG 3x3 64→64 @56 (gemm)', x: [1, 64, 56, 56], w: [64, 64, 3, 3], opts: { padding: 1, algorithm: 'gemm' }, out: [56, 56] },
   { name: 'ResNet 1x1 256→64 @56', x: [1, 256, 56, 56], w: [64, 256, 1, 1], opts: {}, out: [56, 56] },
+  { name: 'ResNet 1x1 64→256 @56', x: [1, 64, 56, 56], w: [256, 64, 1, 1], opts: {}, out: [56, 56] },
+  { name: 'ResNet 1x1 512→128 @28', x: [1, 512, 28, 28], w: [128, 512, 1, 1], opts: {}, out: [28, 28] },
+  { name: 'ResNet 1x1 1024→256 @14', x: [1, 1024, 14, 14], w: [256, 1024, 1, 1], opts: {}, out: [14, 14] },
   { name: 'ResNet 3x3 s2 64→128', x: [1, 64, 56, 56], w: [128, 64, 3, 3], opts: { stride: 2, padding: 1 }, out: [28, 28] },
 ].map((c) => ({ ...c, flops: convFlops(c.x[0], c.x[1], c.w[0], c.out[0], c.out[1], c.w[2], c.w[3]) }));
 

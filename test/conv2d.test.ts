@@ -101,8 +101,8 @@ describe('conv2d against the reference', () => {
   it('groups 2 and 3', () => {
     check({ c: 4, o: 6, h: 7, w: 9, kh: 3, groups: 2, padding: 1 });
     check({ c: 6, o: 9, h: 8, w: 8, kh: 3, groups: 3, stride: 2 });
-    check({ c: 16, o: 8, h: 5, w: 12, kh: 1, groups: 2 }); // 1×1 grouped: the GEMM reads x in place
-    check({ c: 10, o: 4, h: 3, w: 3, kh: 1, groups: 2, bias: false }); // 1×1 grouped, 9 pixels: through im2col (x cannot be over-read)
+    check({ c: 16, o: 8, h: 5, w: 12, kh: 1, groups: 2 }); // 1×1 grouped: each group's columns packed into panels
+    check({ c: 10, o: 4, h: 3, w: 3, kh: 1, groups: 2, bias: false }); // 1×1 grouped, 9 pixels: a 1-column tail panel
   });
 
   it('depthwise (groups = channels), multiplier 1 and 2, strides, padding, dilation', () => {
@@ -138,7 +138,7 @@ describe('conv2d against the reference', () => {
     check({ n: 3, c: 2, o: 4, groups: 2, h: 6, w: 11, kh: 3, stride: 2 });
   });
 
-  it('1×1 kernels with and without stride and padding (x read in place, or through im2col)', () => {
+  it('1×1 kernels with and without stride and padding (x packed into panels, or through im2col)', () => {
     for (const [h, w] of [[4, 4], [3, 5], [2, 3], [3, 3], [1, 7], [5, 5], [1, 1]]) {
       check({ c: 5, o: 7, h, w, kh: 1 }); // P mod 8 = 0, 7, 6, 1, 7, 1, 1
       check({ c: 3, o: 4, h, w, kh: 1, stride: 2 });
@@ -162,6 +162,7 @@ describe('conv2d against the reference', () => {
     for (const ci of CH) check({ c: ci, o: 5, h: 6, w: 19, kh: 2, kw: 4 }); // ow = 16
     check({ n: 3, c: 3, o: 7, h: 11, w: 24, kh: 3, dilation: [2, 3] }); // ow = 18
     check({ n: 2, c: 2, o: 9, h: 13, w: 21, kh: 3, kw: 2, stride: [2, 1] });
+    check({ n: 2, c: 2, o: 5, h: 11, w: 13, kh: 3, stride: [2, 1] }); // 3 + 2 channels; rows of 11, 5 of them: 1-3 tails paired, the last alone
     check({ n: 2, c: 6, o: 8, h: 7, w: 20, kh: 3, groups: 2 });
     check({ n: 2, c: 1, o: 6, h: 32, w: 32, kh: 5, clamp: [0, Infinity] }); // LeNet-5 C1 with its ReLU
     check({ n: 2, c: 6, o: 12, h: 14, w: 14, kh: 5, clamp: [-0.5, 0.5] }); // rows of 10, 12 channels: im2col + GEMM
@@ -191,12 +192,15 @@ describe('conv2d against the reference', () => {
 
   it('large K, M and P: K chunks, row blocks and pixel blocks of the GEMM', () => {
     check({ c: 32, o: 133, h: 18, w: 18, kh: 3 }); // K = 288, M = 133, P = 256
-    check({ c: 300, o: 7, h: 4, w: 4, kh: 1 }); // K = 300, x read in place
+    check({ c: 300, o: 7, h: 4, w: 4, kh: 1 }); // K = 300, one block of packed columns
     check({ c: 70, o: 9, h: 40, w: 3, kh: 3, kw: 1, padding: [1, 0] }); // K = 210, P = 120
     check({ c: 130, o: 5, h: 12, w: 12, kh: 3, n: 2 }); // K = 1170: blocks of 7 output rows, P = 100
     check({ c: 130, o: 6, h: 30, w: 9, kh: 3, stride: [2, 1], padding: [1, 2, 2, 0] }); // 8 + 7 rows, padded top and bottom
     check({ c: 3, o: 5, h: 10, w: 18, kh: 3, n: 2 }); // 128 pixels: col rows padded to 136 floats (cache sets)
-    check({ c: 5, o: 9, h: 8, w: 32, kh: 1 }); // 1×1 over 256 pixels: through im2col, not x in place
+    check({ c: 5, o: 9, h: 8, w: 32, kh: 1 }); // 1×1 over 256 pixels (a row stride of 1 KB)
+    check({ c: 300, o: 9, h: 17, w: 17, kh: 1, n: 2 }); // 1×1, K = 300, 289 pixels: one block of packed columns
+    check({ c: 300, o: 9, h: 25, w: 25, kh: 1, n: 2 }); // 1×1, K = 300, 625 pixels: blocks of 216, 216, 193 columns
+    check({ c: 1100, o: 6, h: 24, w: 25, kh: 1, groups: 2 }); // 1×1, K = 550, 600 pixels: 5 blocks of 104 columns and 80
   });
 
   it('fused clamp (ReLU and [lo, hi]) applies after the whole sum', () => {

@@ -79,7 +79,7 @@ export function im2colBlock(p: ConvGeom): number[] {
 
 /**
  * Which direct kernel, if any, replaces im2col + GEMM: stride 1 along the width, no padding, not
- * 1×1 (whose GEMM reads x in place), at most 256 taps per output. 'pixels'
+ * 1×1 (conv2d-pointwise.ts packs x for the GEMM), at most 256 taps per output. 'pixels'
  * (conv2d_f32_s1_4x8_minmax_simd: output columns in the lanes, 8- and 4-column tiles per row) or
  * 'channels' (conv2d_f32_s1_ct_4x8_minmax_simd: output channels in the lanes, 8 per panel), by
  * the share of computed lanes that are real outputs, when that is at least 85% (a row of 10

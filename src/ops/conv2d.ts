@@ -5,14 +5,14 @@
 // Forward plan per image and group: im2col of a block of output rows into a row-major [K, pixels]
 // matrix, then the SIMD GEMM out[o, p] = Σ_k W[o, k]·col[k, p] (reading col's rows as 8-column
 // panels in place) with the bias fused into its store. Shortcuts: a 1×1 stride-1 unpadded
-// convolution skips im2col (the input already is the [C, H·W] matrix); a window that is the whole
+// convolution skips im2col (the input already is the [C, H·W] matrix: blocks of its columns are
+// packed into GEMM panels: conv2d-pointwise.ts); a window that is the whole
 // input is a dense layer over the batch (linear.ts's schedule); an unpadded stride-1 convolution
 // with few taps runs a direct kernel over the whole batch (the GEMM's tile reading x in place,
 // output pixels or channels in the lanes, whichever fills them better); a depthwise convolution
 // (one input channel per group) runs its own direct kernel (3×3 and 5×5 at stride 1 or 2 with
-// centred padding: the specialised kernels of conv2d-depthwise.ts); a 1×1 convolution over few
-// pixels packs its input into GEMM panels first. An optional activation (hardswish, SiLU: compile's
-// fusion) follows the clamp. Taps that only ever read the padding are dropped first (conv2d-taps.ts);
+// centred padding: the specialised kernels of conv2d-depthwise.ts). An optional activation
+// (hardswish, SiLU: compile's fusion) follows the clamp. Taps that only ever read the padding are dropped first (conv2d-taps.ts);
 // a padded convolution that a direct kernel would take unpadded is run on a zero-padded copy
 // (conv2d-padded.ts).
 import { Tensor, type Shape } from '../tensor.js';
@@ -30,6 +30,7 @@ import { dilatedWinograd, phasedGeometry } from './conv2d-dilated.js';
 import { activationArg, depthwisePlan, depthwiseWindow, withActivation, type ConvActivation } from './conv2d-depthwise.js';
 import { liveWindow, liveWindowPlan, type WeightBinding } from './conv2d-taps.js';
 import { paddedDirect, paddedPlan } from './conv2d-padded.js';
+import { pointwisePlan } from './conv2d-pointwise.js';
 
 export type { ClampBounds } from './validate.js';
 export type { ConvActivation } from './conv2d-depthwise.js';
@@ -56,16 +57,6 @@ const KEYS = ['stride', 'padding', 'dilation', 'groups', 'algorithm'] as const;
 /** im2col scratch per block of output rows: about this many bytes (L2-sized, so the block stays warm for the GEMM). */
 const COL_BYTES = 256 * 1024;
 const MIN_BLOCK = 64;
-
-/** A 1×1 convolution over at most this many pixels packs its input into GEMM panels first. */
-const PACK_PIXELS = 512;
-
-/**
- * True when the GEMM may read a row-major [K, n] matrix (x itself, for a 1×1 convolution) as
- * 8-column panels in place: it over-reads 8·⌈n/8⌉ − n ≤ 3 floats past the last row, and a row
- * stride that is a multiple of 512 bytes would map a panel's rows onto a few cache sets.
- */
-const inPlace = (n: number) => (n % 8 === 0 || n % 8 >= 5) && n % 128 !== 0;
 
 /**
  * y = conv2d(x, weight) + bias, as PyTorch's F.conv2d (cross-correlation, floor rounding).
@@ -187,40 +178,7 @@ function forwardPlan(p: ConvGeom, wp: number, bp: number, min: number, max: numb
       }
     });
   }
-  if (isPointwise(g) && P <= PACK_PIXELS) {
-    // few pixels (late stages: 14×14, 7×7): the [C, H·W] input packed once into 8-column panels,
-    // which the GEMM then reads contiguously (a row stride of 49 or 196 floats touches a new cache
-    // line per k); the same arithmetic as reading it in place
-    const panels = Math.ceil(P / 8) * 8 * K * 4;
-    return prepared(outShape, panels, [], (inputs, yp, packed) => {
-      const xp = inputs[0];
-      for (let n = 0; n < p.n; n++) {
-        for (let gi = 0; gi < p.groups; gi++) {
-          k.gemm_pack_f32_p8_simd(xp + (n * p.c + gi * p.cg) * hw * 4, hw, packed, K, P);
-          k.gemm_f32_4x8_minmax_simd(
-            wp + gi * p.og * K * 4, K, packed, 8, 8 * K,
-            yp + (n * p.o + gi * p.og) * P * 4, P,
-            bp === 0 ? 0 : bp + gi * p.og * 4, p.og, P, K, min, max,
-          );
-        }
-      }
-    });
-  }
-  if (isPointwise(g) && inPlace(P)) {
-    return prepared(outShape, 0, [], (inputs, yp) => {
-      const xp = inputs[0];
-      for (let n = 0; n < p.n; n++) {
-        for (let gi = 0; gi < p.groups; gi++) {
-          k.gemm_f32_4x8_minmax_simd(
-            wp + gi * p.og * K * 4, K,
-            xp + (n * p.c + gi * p.cg) * hw * 4, hw, 8,
-            yp + (n * p.o + gi * p.og) * P * 4, P,
-            bp === 0 ? 0 : bp + gi * p.og * 4, p.og, P, K, min, max,
-          );
-        }
-      }
-    });
-  }
+  if (isPointwise(g)) return pointwisePlan(p, wp, bp, min, max);
   const params = paramBlock(im2colBlock(p));
   // blocks of whole output rows, at least MIN_BLOCK pixels so each pass over W does enough work
   const threads = threadCount();
