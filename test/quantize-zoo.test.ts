@@ -18,9 +18,13 @@
 // culprit; 'percentile' calibration makes it worse: clipped values are amplified too). For those
 // models the test asserts the measured figure as a regression floor (1.5 dB below it) and that the
 // ceiling itself is below 35 dB, i.e. that the network, not quantize(), sets the limit.
+import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Tensor, models, nn, quantize, type Graph } from '../src/index.js';
+import { Tensor, io, models, nn, quantize, type Graph } from '../src/index.js';
 import { bytesInUse, ready } from './helpers.js';
+import { PYTHON, skipReasonFor } from './pytorch-exports.js';
 import { RES, gaussianImages, randomizeNorms } from './zoo-random.js';
 
 beforeAll(ready);
@@ -29,6 +33,9 @@ beforeEach(() => { base = bytesInUse(); });
 afterEach(() => { expect(bytesInUse(), 'bytes in use after the test').toBe(base); });
 
 const CAL = 32, TEST = 8;
+const PT_ARCHS = ['resnet18', 'mobilenet_v2', 'mobilenet_v3_small', 'mobilenet_v3_large', 'efficientnet_b0', 'shufflenet_v2_x1_0', 'squeezenet1_1', 'convnext_tiny'];
+const PEER_MARGIN = 1;
+const OPTIONS = {};
 
 /** [arch, builder, the int8 SQNR floor in dB: 25, or a measured figure − 1.5 where 25 is out of reach] */
 const ARCHS: [string, () => Graph, number][] = [
@@ -88,4 +95,53 @@ describe(`quantize(): int8 logits of the deployed torchvision architectures at $
       }
     }, 300_000);
   });
+});
+
+// ---- Same weights as PyTorch: its own int8 (scripts/sqnr-pytorch.py) against quantize() ----
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const SQ_DIR = (process.env.SIMDNET_SQNR_DIR ?? `${ROOT}test-artifacts/sqnr`).replace(/\/?$/, '/');
+const SQ_SCRIPT = `${ROOT}scripts/sqnr-pytorch.py`;
+const GENERATE = process.env.SIMDNET_TORCHVISION === 'generate';
+const RECIPES = ['white', 'ordered'];
+interface SqIndex { res: number; calibration: number; test: number; models: Record<string, { pytorchInt8: number; ceiling: number; qengine: string }> }
+const sqIndex = (recipe: string): SqIndex | null => (existsSync(`${SQ_DIR}${recipe}/index.json`) ? JSON.parse(readFileSync(`${SQ_DIR}${recipe}/index.json`, 'utf8')) : null);
+const sqSkip = skipReasonFor('test/quantize-zoo.test.ts (PyTorch int8 on the same weights)', `${SQ_DIR}white/`, SQ_SCRIPT, GENERATE);
+const peer: string[] = [];
+
+describe.skipIf(sqSkip !== null)('quantize() against PyTorch int8 (onednn, FX graph mode) on the same torchvision weights and inputs', () => {
+  beforeAll(() => {
+    const complete = RECIPES.every((r) => { const i = sqIndex(r); return i?.res === RES && PT_ARCHS.every((a) => i.models[a] && existsSync(`${SQ_DIR}${r}/${a}.onnx`)); });
+    if (GENERATE && !complete) {
+      const r = spawnSync('nice', [PYTHON, SQ_SCRIPT, '--out', SQ_DIR, '--res', String(RES), '--recipe', RECIPES.join(',')], { encoding: 'utf8', stdio: ['ignore', 'inherit', 'pipe'] });
+      if (r.status !== 0) throw new Error(`${SQ_SCRIPT} failed: ${r.stderr.split('\n').filter((l) => !/warn/i.test(l)).slice(-5).join('\n')}`);
+    }
+  }, 30 * 60_000);
+  afterAll(() => {
+    console.log(`int8 logits' SQNR against each engine's own f32 model, same weights and inputs (scripts/sqnr-pytorch.py; ${RES}×${RES})\n`
+      + `| recipe | model | simdnet int8 (dB) | PyTorch onednn int8 (dB) | ceiling (dB) |\n|---|---|---|---|---|\n${peer.join('\n')}`);
+  });
+  for (const recipe of RECIPES) {
+    for (const arch of PT_ARCHS) {
+      it(`${recipe}: ${arch}: simdnet's int8 is no more than ${PEER_MARGIN} dB below PyTorch's`, (ctx) => {
+        const index = sqIndex(recipe);
+        const e = index?.models[arch];
+        if (!index || !e || !existsSync(`${SQ_DIR}${recipe}/${arch}.onnx`)) return ctx.skip();
+        const m = io.fromONNX(readFileSync(`${SQ_DIR}${recipe}/${arch}.onnx`));
+        const all = new Float32Array(readFileSync(`${SQ_DIR}${recipe}/${arch}.bin`).buffer.slice(0));
+        const per = 3 * index.res * index.res;
+        const cal = Tensor.from(all.subarray(0, index.calibration * per), [index.calibration, 3, index.res, index.res]);
+        const x = Tensor.from(all.subarray(index.calibration * per), [index.test, 3, index.res, index.res]);
+        const q = quantize(m, cal, { batchSize: 8, ...OPTIONS });
+        try {
+          const y = m.predict(x), yq = q.predict(x);
+          const db = sqnr(y.toFloat32Array(), yq.toFloat32Array());
+          y.dispose(); yq.dispose();
+          peer.push(`| ${recipe} | ${arch} | ${db.toFixed(1)} | ${e.pytorchInt8.toFixed(1)} | ${e.ceiling.toFixed(1)} |`);
+          expect(db).toBeGreaterThanOrEqual(e.pytorchInt8 - PEER_MARGIN);
+        } finally {
+          q.dispose(); m.dispose(); cal.dispose(); x.dispose();
+        }
+      }, 300_000);
+    }
+  }
 });
