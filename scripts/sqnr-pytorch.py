@@ -3,19 +3,19 @@
 (test/quantize-zoo.test.ts): the peer baseline for simdnet's quantize() on the SAME weights and inputs.
 Needs Debian's python3-torch 1.13, python3-torchvision 0.14, python3-onnx 1.12; downloads nothing.
 
-    /usr/bin/python3 scripts/sqnr-pytorch.py [--out DIR] [--res 96] [--recipe white,ordered]
+    /usr/bin/python3 scripts/sqnr-pytorch.py [--out DIR] [--res 96] [--recipe white,trained]
                                              [--models resnet18,...] [--no-onnx]
 
 Weights: make-torchvision-fixtures.py's build (torch.manual_seed(seed), weights=None, random
 BatchNorm / LayerNorm affine parameters and ConvNeXt layer scales, BatchNorm running statistics
 measured on 4 random images), seed 10 × the model's index in that script's ARCHS. Recipes:
   white    exactly that (the deployed-models issue's recipe): standard-normal images.
-  ordered  the same, then each residual branch's last BatchNorm gamma (and ConvNeXt's layer scales)
-           multiplied by 0.2 — torchvision's zero_init_residual idea, less extreme: a trained
-           residual net's branches add small corrections to the trunk — and the BatchNorm statistics
-           measured on smooth images (standard-normal noise blurred by a 9×9 box filter and
-           renormalised, so neighbouring pixels correlate like a photo's); the same smooth images
-           are the calibration and test inputs.
+  trained  the same, then 200 steps of SGD (lr 0.05, momentum 0.9, weight decay 1e-4, batch 16,
+           BatchNorm in training mode, running statistics momentum 0.1) on a synthetic 10-class task:
+           an image is one of 10 fixed smooth random templates plus smooth noise of the same power
+           (smooth = standard-normal noise blurred by a 9×9 box filter, standardised per image and
+           channel); calibration and test images come from the same task. Trained networks are not
+           chaotic: this is the recipe on which ≥ 25 dB is a fair requirement.
 Inputs: 32 calibration and 8 test images [3, res, res] (seeded).
 
 PyTorch int8: FX graph mode (prepare_fx / convert_fx) with the 'onednn' default qconfig mapping
@@ -28,7 +28,7 @@ min/max uint8 grid of the calibration images (what the network makes of the inpu
 
 Writes DIR/<recipe>/<arch>.onnx (opset 13, the float model), DIR/<recipe>/<arch>.bin (calibration
 then test images, float32 little-endian) and DIR/<recipe>/index.json { res, models: { arch: {
-pytorchInt8, ceiling, qengine, seconds } } }; DIR defaults to test-artifacts/sqnr/ (git-ignored).
+pytorchInt8, ceiling, qengine, seconds, trainLoss? } } }; DIR defaults to test-artifacts/sqnr/ (git-ignored).
 """
 import argparse
 import copy
@@ -65,47 +65,43 @@ def smooth(x, k=9):
 
 
 def images(n, res, seed, recipe):
-    x = torch.randn(n, 3, res, res, generator=torch.Generator().manual_seed(seed))
-    return smooth(x) if recipe == 'ordered' else x
+    g = torch.Generator().manual_seed(seed)
+    if recipe == 'trained':
+        return task_batch(n, res, g)[0]
+    return torch.randn(n, 3, res, res, generator=g)
 
 
-def branch_final_norms(model):
-    """The modules scaling each residual branch's output just before it is added to the trunk."""
-    out = []
+def task_batch(n, res, g, classes=10):
+    """n images of the synthetic task and their classes: template[class] + smooth noise."""
+    templates = smooth(torch.randn(classes, 3, res, res, generator=torch.Generator().manual_seed(7)))
+    c = torch.randint(0, classes, (n,), generator=g)
+    return templates[c] + smooth(torch.randn(n, 3, res, res, generator=g)), c
+
+
+def train(model, res, seed, steps=200):
+    g = torch.Generator().manual_seed(seed + 3)
     for m in model.modules():
-        if isinstance(m, torchvision.models.resnet.BasicBlock):
-            out.append(m.bn2)
-        elif isinstance(m, torchvision.models.resnet.Bottleneck):
-            out.append(m.bn3)
-        elif isinstance(m, torchvision.models.mobilenetv2.InvertedResidual) and m.use_res_connect:
-            out.append(m.conv[-1])
-        elif type(m).__name__ == 'InvertedResidual' and getattr(m, 'use_res_connect', False):  # v3
-            out.append(m.block[-1][1])
-        elif type(m).__name__ == 'MBConv' and m.use_res_connect:
-            out.append(m.block[-1][1])
-    return out
+        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+            m.momentum = 0.1
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=1e-4)
+    model.train()
+    for _ in range(steps):
+        x, c = task_batch(16, res, g)
+        loss = torch.nn.functional.cross_entropy(model(x), c)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return float(loss)
 
 
 def build(arch, seed, res, recipe):
     torch.manual_seed(seed)
     model = getattr(torchvision.models, arch)(weights=None, **tv.KWARGS.get(arch, {}))
     tv.ops_fixtures.randomize_norms(model, seed)
-    if recipe == 'ordered':
-        with torch.no_grad():
-            for bn in branch_final_norms(model):
-                bn.weight.mul_(0.2)
-            for name, p in model.named_parameters():
-                if name.endswith('layer_scale'):
-                    p.mul_(0.2)
-        bns = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
-        for m in bns:
-            m.reset_running_stats()
-            m.momentum = None
-        model.train()
-        with torch.no_grad():
-            model(images(4, res, seed + 2, recipe))
-        return model.eval()
-    return tv.calibrate(model, res, seed).eval()
+    model = tv.calibrate(model, res, seed)
+    if recipe == 'trained':
+        model.final_loss = train(model, res, seed)
+    return model.eval()
 
 
 def sqnr(y, yq):
@@ -155,6 +151,7 @@ def run(arch, res, recipe, out, onnx_out):
                               input_names=['input'], output_names=['output'], dynamic_axes={'input': {0: 'N'}, 'output': {0: 'N'}})
         np.concatenate([cal.numpy().ravel(), x.numpy().ravel()]).astype('<f4').tofile(os.path.join(out, f'{arch}.bin'))
     return {'pytorchInt8': round(q, 2), 'ceiling': round(ceiling, 2), 'qengine': engine,
+            **({'trainLoss': round(model.final_loss, 4)} if recipe == 'trained' else {}),
             'seconds': round(time.perf_counter() - t0, 1)}
 
 
@@ -162,7 +159,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--out', default=os.path.join(HERE, '..', 'test-artifacts', 'sqnr'))
     ap.add_argument('--res', type=int, default=96)
-    ap.add_argument('--recipe', default='white,ordered')
+    ap.add_argument('--recipe', default='white,trained')
     ap.add_argument('--models', default=','.join(MODELS))
     ap.add_argument('--no-onnx', action='store_true')
     a = ap.parse_args()

@@ -35,7 +35,7 @@ afterEach(() => { expect(bytesInUse(), 'bytes in use after the test').toBe(base)
 const CAL = 32, TEST = 8;
 const PT_ARCHS = ['resnet18', 'mobilenet_v2', 'mobilenet_v3_small', 'mobilenet_v3_large', 'efficientnet_b0', 'shufflenet_v2_x1_0', 'squeezenet1_1', 'convnext_tiny'];
 const PEER_MARGIN = 1;
-const OPTIONS = {};
+const OPTIONS = JSON.parse(process.env.SQ_OPT ?? '{}');
 
 /** [arch, builder, the int8 SQNR floor in dB: 25, or a measured figure − 1.5 where 25 is out of reach] */
 const ARCHS: [string, () => Graph, number][] = [
@@ -102,7 +102,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SQ_DIR = (process.env.SIMDNET_SQNR_DIR ?? `${ROOT}test-artifacts/sqnr`).replace(/\/?$/, '/');
 const SQ_SCRIPT = `${ROOT}scripts/sqnr-pytorch.py`;
 const GENERATE = process.env.SIMDNET_TORCHVISION === 'generate';
-const RECIPES = ['white', 'ordered'];
+const RECIPES = ['white', 'trained'];
 interface SqIndex { res: number; calibration: number; test: number; models: Record<string, { pytorchInt8: number; ceiling: number; qengine: string }> }
 const sqIndex = (recipe: string): SqIndex | null => (existsSync(`${SQ_DIR}${recipe}/index.json`) ? JSON.parse(readFileSync(`${SQ_DIR}${recipe}/index.json`, 'utf8')) : null);
 const sqSkip = skipReasonFor('test/quantize-zoo.test.ts (PyTorch int8 on the same weights)', `${SQ_DIR}white/`, SQ_SCRIPT, GENERATE);
