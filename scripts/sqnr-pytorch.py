@@ -14,8 +14,9 @@ measured on 4 random images), seed 10 × the model's index in that script's ARCH
            BatchNorm in training mode, running statistics momentum 0.1) on a synthetic 10-class task:
            an image is one of 10 fixed smooth random templates plus smooth noise of the same power
            (smooth = standard-normal noise blurred by a 9×9 box filter, standardised per image and
-           channel); calibration and test images come from the same task. Trained networks are not
-           chaotic: this is the recipe on which ≥ 25 dB is a fair requirement.
+           channel); the classifier has 10 outputs (num_classes=10); calibration and test images
+           come from the same task. Trained networks are not chaotic: this is the recipe on which
+           ≥ 25 dB is a fair requirement.
 Inputs: 32 calibration and 8 test images [3, res, res] (seeded).
 
 PyTorch int8: FX graph mode (prepare_fx / convert_fx) with the 'onednn' default qconfig mapping
@@ -53,6 +54,7 @@ _spec.loader.exec_module(tv)
 MODELS = ['resnet18', 'mobilenet_v2', 'mobilenet_v3_small', 'mobilenet_v3_large', 'efficientnet_b0',
           'shufflenet_v2_x1_0', 'squeezenet1_1', 'convnext_tiny']
 CAL, TEST, BATCH = 32, 8, 8
+CLASSES = 10  # of the synthetic task of recipe 'trained'
 EAGER = {'shufflenet_v2_x1_0'}  # channel_shuffle reads x.size(): torch.fx cannot trace it
 
 
@@ -71,8 +73,9 @@ def images(n, res, seed, recipe):
     return torch.randn(n, 3, res, res, generator=g)
 
 
-def task_batch(n, res, g, classes=10):
+def task_batch(n, res, g, classes=None):
     """n images of the synthetic task and their classes: template[class] + smooth noise."""
+    classes = classes or CLASSES
     templates = smooth(torch.randn(classes, 3, res, res, generator=torch.Generator().manual_seed(7)))
     c = torch.randint(0, classes, (n,), generator=g)
     return templates[c] + smooth(torch.randn(n, 3, res, res, generator=g)), c
@@ -94,9 +97,17 @@ def train(model, res, seed, steps=200):
     return float(loss)
 
 
+def head(recipe):
+    """The classifier's width: 1000 classes, or the synthetic task's 10 when trained on it (990
+    untrained logits would sit near 0 while the 10 trained ones grow, and the int8 grid of the
+    output, spanning the trained ones, would round the 990 to noise that a real 1000-class model's
+    spread logits do not see)."""
+    return {'num_classes': CLASSES} if recipe == 'trained' else {}
+
+
 def build(arch, seed, res, recipe):
     torch.manual_seed(seed)
-    model = getattr(torchvision.models, arch)(weights=None, **tv.KWARGS.get(arch, {}))
+    model = getattr(torchvision.models, arch)(weights=None, **tv.KWARGS.get(arch, {}), **head(recipe))
     tv.ops_fixtures.randomize_norms(model, seed)
     model = tv.calibrate(model, res, seed)
     if recipe == 'trained':
@@ -130,7 +141,7 @@ def run(arch, res, recipe, out, onnx_out):
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         if arch in EAGER:  # not traceable by torch.fx: torchvision's quantizable model, eager mode
-            prepared = getattr(torchvision.models.quantization, arch)(weights=None, quantize=False)
+            prepared = getattr(torchvision.models.quantization, arch)(weights=None, quantize=False, **head(recipe))
             prepared.load_state_dict(model.state_dict())
             prepared.eval().fuse_model()
             prepared.qconfig = torch.ao.quantization.get_default_qconfig(engine)

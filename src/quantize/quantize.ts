@@ -28,9 +28,10 @@ export interface QuantizeOptions {
   /** Node names that stay float32. */
   exclude?: readonly string[];
   /**
-   * Bias correction (default true): each convolution's and dense layer's bias absorbs the mean
+   * Bias correction (default false): each convolution's and dense layer's bias absorbs the mean
    * shift its weights' int8 rounding causes, Σ (ŵ − w)·E[x] over its inputs, E[x] being each input
-   * channel's mean over the calibration data.
+   * channel's mean over the calibration data (the same at every kernel tap: zero padding makes it
+   * approximate on small feature maps).
    */
   biasCorrection?: boolean;
   /** Calibration samples per forward pass (default 64). */
@@ -78,7 +79,7 @@ export function quantize(model: Graph, calibration: Tensor | readonly Tensor[], 
   const exclude = new Set(options.exclude ?? []);
   for (const e of exclude) if (!model.nodes.some((n) => n.name === e)) throw new RangeError(`quantize: exclude names '${e}', which is not a node of this model`);
   const bs = intArg('quantize', 'batchSize', options.batchSize ?? 64, 1);
-  const correct = boolArg('quantize', 'biasCorrection', options.biasCorrection, true);
+  const correct = boolArg('quantize', 'biasCorrection', options.biasCorrection, false);
   const cal = calibrationBatches(calibration, bs);
   let measured: Calibration;
   try {
