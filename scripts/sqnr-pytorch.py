@@ -10,7 +10,7 @@ Weights: make-torchvision-fixtures.py's build (torch.manual_seed(seed), weights=
 BatchNorm / LayerNorm affine parameters and ConvNeXt layer scales, BatchNorm running statistics
 measured on 4 random images), seed 10 × the model's index in that script's ARCHS. Recipes:
   white    exactly that (the deployed-models issue's recipe): standard-normal images.
-  trained  the same, then 200 steps of SGD (lr 0.05, momentum 0.9, weight decay 1e-4, batch 16,
+  trained  the same, then 200 steps of SGD (lr 0.05, halved until the loss stays finite, momentum 0.9, weight decay 1e-4, batch 16,
            BatchNorm in training mode, running statistics momentum 0.1) on a synthetic 10-class task:
            an image is one of 10 fixed smooth random templates plus smooth noise of the same power
            (smooth = standard-normal noise blurred by a 9×9 box filter, standardised per image and
@@ -55,6 +55,7 @@ MODELS = ['resnet18', 'mobilenet_v2', 'mobilenet_v3_small', 'mobilenet_v3_large'
           'shufflenet_v2_x1_0', 'squeezenet1_1', 'convnext_tiny']
 CAL, TEST, BATCH = 32, 8, 8
 CLASSES = 10  # of the synthetic task of recipe 'trained'
+LRS = [0.05, 0.025, 0.0125, 0.00625]  # its learning rates, tried in turn
 EAGER = {'shufflenet_v2_x1_0'}  # channel_shuffle reads x.size(): torch.fx cannot trace it
 
 
@@ -81,12 +82,12 @@ def task_batch(n, res, g, classes=None):
     return templates[c] + smooth(torch.randn(n, 3, res, res, generator=g)), c
 
 
-def train(model, res, seed, steps=200):
+def train(model, res, seed, lr, steps=200):
     g = torch.Generator().manual_seed(seed + 3)
     for m in model.modules():
         if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
             m.momentum = 0.1
-    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=1e-4)
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, weight_decay=1e-4)
     model.train()
     for _ in range(steps):
         x, c = task_batch(16, res, g)
@@ -111,7 +112,13 @@ def build(arch, seed, res, recipe):
     tv.ops_fixtures.randomize_norms(model, seed)
     model = tv.calibrate(model, res, seed)
     if recipe == 'trained':
-        model.final_loss = train(model, res, seed)
+        start = copy.deepcopy(model.state_dict())
+        for lr in LRS:  # a run whose loss turns NaN starts again at half the rate
+            model.load_state_dict(start)
+            model.final_loss = train(model, res, seed, lr)
+            if np.isfinite(model.final_loss):
+                break
+        model.lr = lr
     return model.eval()
 
 
@@ -162,7 +169,7 @@ def run(arch, res, recipe, out, onnx_out):
                               input_names=['input'], output_names=['output'], dynamic_axes={'input': {0: 'N'}, 'output': {0: 'N'}})
         np.concatenate([cal.numpy().ravel(), x.numpy().ravel()]).astype('<f4').tofile(os.path.join(out, f'{arch}.bin'))
     return {'pytorchInt8': round(q, 2), 'ceiling': round(ceiling, 2), 'qengine': engine,
-            **({'trainLoss': round(model.final_loss, 4)} if recipe == 'trained' else {}),
+            **({'trainLoss': round(model.final_loss, 4), 'lr': model.lr} if recipe == 'trained' else {}),
             'seconds': round(time.perf_counter() - t0, 1)}
 
 

@@ -91,7 +91,7 @@ export function quantize(model: Graph, calibration: Tensor | readonly Tensor[], 
   const made: Layer[] = [];
   try {
     const g = rewrite(model, measured, correct, exclude, made);
-    g.metadata = { ...model.metadata, quantized: { method, ...(method === 'percentile' ? { percentile: pct } : {}), biasCorrection: correct, calibrationSamples: cal.samples } };
+    g.metadata = { ...model.metadata, quantized: { method, ...(method === 'percentile' ? { percentile: pct } : {}), ...(correct ? { biasCorrection: true } : {}), calibrationSamples: cal.samples } };
     return g;
   } catch (e) {
     for (const l of made) l.dispose();
