@@ -168,7 +168,8 @@ def run(arch, res, recipe, out, onnx_out):
             torch.onnx.export(model, x[:1], os.path.join(out, f'{arch}.onnx'), opset_version=13,
                               input_names=['input'], output_names=['output'], dynamic_axes={'input': {0: 'N'}, 'output': {0: 'N'}})
         np.concatenate([cal.numpy().ravel(), x.numpy().ravel()]).astype('<f4').tofile(os.path.join(out, f'{arch}.bin'))
-    return {'pytorchInt8': round(q, 2), 'ceiling': round(ceiling, 2), 'qengine': engine,
+    finite = lambda v: round(v, 2) if np.isfinite(v) else None  # None: the float model's logits are not finite or constant
+    return {'pytorchInt8': finite(q), 'ceiling': finite(ceiling), 'qengine': engine,
             **({'trainLoss': round(model.final_loss, 4), 'lr': model.lr} if recipe == 'trained' else {}),
             'seconds': round(time.perf_counter() - t0, 1)}
 
@@ -192,7 +193,7 @@ def main():
         for arch in a.models.split(','):
             e = run(arch, a.res, recipe, out, not a.no_onnx)
             index['models'][arch] = e
-            print(f'{recipe:8s} {arch:20s} PyTorch int8 {e["pytorchInt8"]:6.1f} dB  ceiling {e["ceiling"]:6.1f} dB  ({e["seconds"]} s)',
+            print(f'{recipe:8s} {arch:20s} PyTorch int8 {e["pytorchInt8"]} dB  ceiling {e["ceiling"]} dB  ({e["seconds"]} s)',
                   file=sys.stderr, flush=True)
             with open(path, 'w') as f:
                 json.dump(index, f, indent=1)

@@ -41,10 +41,22 @@ afterEach(() => { expect(bytesInUse(), 'bytes in use after the test').toBe(base)
 
 const CAL = 32, TEST = 8;
 const PT_ARCHS = ['resnet18', 'mobilenet_v2', 'mobilenet_v3_small', 'mobilenet_v3_large', 'efficientnet_b0', 'shufflenet_v2_x1_0', 'squeezenet1_1', 'convnext_tiny'];
+/** Models left out of a recipe, and why. */
+const NOT_IN: Record<string, Record<string, string>> = {
+  trained: { squeezenet1_1: 'its 200 SGD steps do not train it: the logits come out NaN or constant at every learning rate the script tries' },
+};
 /** simdnet's int8 SQNR may be this far under PyTorch's on the same weights (chaotic nets: ±1…2 dB from one rounding to another). */
 const PEER_MARGIN = 1;
 /** Recipe 'trained': the int8 SQNR required, 25 dB unless listed. */
-const TRAINED_FLOOR: Record<string, number> = {};
+const TRAINED_FLOOR: Record<string, number> = {
+  // Below 25 dB and 1.5 dB under the measured figure, as PyTorch's int8 is (20.1 and 15.0 dB) while
+  // their ceilings are 57 and 49 dB: per-tensor int8 activations are the limit. MobileNetV3-Small
+  // loses 4 dB on the classifier's hidden vector alone (1024 Hardswish outputs, two channels reach
+  // 9 where the median channel peaks at 0.6); EfficientNet-B0 loses ~1 dB on each of several SiLU
+  // inputs (leaving any one convolution in f32 gains ≤ 1.5 dB).
+  mobilenet_v3_small: 22.0,
+  efficientnet_b0: 16.2,
+};
 const OPTIONS = JSON.parse(process.env.SIMDNET_QUANTIZE_OPTIONS ?? '{}') as Parameters<typeof quantize>[2];
 
 /** [arch, builder, the int8 SQNR floor in dB: 25, or a measured figure − 1.5 where 25 is out of reach] */
@@ -120,7 +132,7 @@ const peer: string[] = [];
 
 describe.skipIf(sqSkip !== null)('quantize() against PyTorch int8 (onednn, FX graph mode) on the same torchvision weights and inputs', () => {
   beforeAll(() => {
-    const complete = RECIPES.every((r) => { const i = sqIndex(r); return i?.res === RES && PT_ARCHS.every((a) => i.models[a] && existsSync(`${SQ_DIR}${r}/${a}.onnx`)); });
+    const complete = RECIPES.every((r) => { const i = sqIndex(r); return i?.res === RES && PT_ARCHS.every((a) => i.models[a] && (NOT_IN[r]?.[a] || existsSync(`${SQ_DIR}${r}/${a}.onnx`))); });
     if (GENERATE && !complete) {
       const r = spawnSync('nice', [PYTHON, SQ_SCRIPT, '--out', SQ_DIR, '--res', String(RES), '--recipe', RECIPES.join(',')], { encoding: 'utf8', stdio: ['ignore', 'inherit', 'pipe'] });
       if (r.status !== 0) throw new Error(`${SQ_SCRIPT} failed: ${r.stderr.split('\n').filter((l) => !/warn/i.test(l)).slice(-5).join('\n')}`);
@@ -128,10 +140,11 @@ describe.skipIf(sqSkip !== null)('quantize() against PyTorch int8 (onednn, FX gr
   }, 30 * 60_000);
   afterAll(() => {
     console.log(`int8 logits' SQNR against each engine's own f32 model, same weights and inputs (scripts/sqnr-pytorch.py; ${RES}×${RES})\n`
-      + `options ${JSON.stringify(OPTIONS)}\n| recipe | model | simdnet int8 (dB) | PyTorch onednn int8 (dB) | ceiling (dB) |\n|---|---|---|---|---|\n${peer.join('\n')}`);
+      + `options ${JSON.stringify(OPTIONS)}\n| recipe | model | simdnet int8 (dB) | PyTorch onednn int8 (dB) | ceiling (dB) |\n|---|---|---|---|---|\n${peer.join('\n')}\n`
+      + Object.entries(NOT_IN).flatMap(([r, m]) => Object.entries(m).map(([a, why]) => `not in '${r}': ${a}: ${why}`)).join('\n'));
   });
   for (const recipe of RECIPES) {
-    for (const arch of PT_ARCHS) {
+    for (const arch of PT_ARCHS.filter((a) => !NOT_IN[recipe]?.[a])) {
       const floor = recipe === 'trained' ? TRAINED_FLOOR[arch] ?? 25 : -Infinity;
       it(`${recipe}: ${arch}: simdnet's int8 is no more than ${PEER_MARGIN} dB below PyTorch's${floor > -Infinity ? ` and ≥ ${floor} dB` : ''}`, (ctx) => {
         const index = sqIndex(recipe);

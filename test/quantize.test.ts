@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Graph, Tensor, compile, data, evaluate, io, nn, quantize } from '../src/index.js';
 import { bytesInUse, randArray, ready } from './helpers.js';
 import { leastSquaresRange } from '../src/quantize/calibrate.js';
+import { activeRange } from '../src/quantize/active-range.js';
 import { correctedBias, quantizeWeights } from '../src/quantize/quantize.js';
 
 beforeAll(ready);
@@ -243,6 +244,30 @@ describe('quantize', () => {
     };
     expect(meanError(true)).toBeLessThan(meanError(false));
     f32.dispose(); x.dispose();
+  });
+
+  it('a value read only by a Hardswish / Hardsigmoid gets no grid below −3 (nor above 3): its f32 output is unchanged', () => {
+    expect(activeRange(-10, 5, new nn.Hardswish())).toEqual([-3, 5]);
+    expect(activeRange(-1, 5, new nn.Hardswish())).toEqual([-1, 5]);
+    expect(activeRange(-10, 5, new nn.Hardsigmoid())).toEqual([-3, 3]);
+    expect(activeRange(-10, 5, new nn.Hardsigmoid({ alpha: 0.2, beta: 0.5 }))).toEqual([-2.5, 2.5]);
+    expect(activeRange(-10, 5, new nn.SiLU())).toEqual([-10, 5]);
+    const f32 = new Graph({ inputs: { x: [2, 6, 6] }, nodes: [
+      { name: 'c', layer: new nn.Conv2d(2, 3, 3, { padding: 1 }), inputs: 'x' },
+      { name: 'h', layer: new nn.Hardswish(), inputs: 'c' },
+      { name: 'd', layer: new nn.Conv2d(3, 2, 1), inputs: 'h' },
+    ], outputs: ['d'] });
+    (f32.node('c').layer as nn.Conv2d).bias!.assign(new Float32Array([-8, 0, 2]));
+    const x = Tensor.from(randArray(8 * 72, 9, -2, 2), [8, 2, 6, 6]);
+    const r = f32.forward(x, { keep: ['c'] });
+    const v = r.kept.c.toFloat32Array();
+    for (const t of new Set([...Object.values(r.kept), ...Object.values(r.outputs)])) t.dispose();
+    const hi = Math.max(...v);
+    expect(Math.min(...v)).toBeLessThan(-4);
+    const q = quantize(f32, x);
+    const y = (q.node('c').layer.config() as { y: { scale: number } }).y;
+    expect(y.scale).toBeCloseTo((hi + 3) / 255, 6);
+    q.dispose(); f32.dispose(); x.dispose();
   });
 
   it('refuses bad options with the reason', () => {

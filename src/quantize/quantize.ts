@@ -14,6 +14,7 @@ import { layerFactory } from '../nn/registry.js';
 import type { Clamp } from '../nn/lowering.js';
 import { chooseQParams, type QParams } from '../ops/qs8.js';
 import { boolArg, intArg, knownOptions, describe } from '../ops/validate.js';
+import { activeRange } from './active-range.js';
 import { calibrate, calibrationBatches, type Calibration, type RangeMethod } from './calibrate.js';
 
 export interface QuantizeOptions {
@@ -139,7 +140,9 @@ function rewrite(model: Graph, measured: Calibration, correct: boolean, exclude:
   const qOf = (old: string): QParams => {
     const r = ranges.get(old);
     if (!r) throw new Error(`quantize: no calibration range for '${old}'`);
-    return chooseQParams(r[0], r[1]);
+    const c = consumers.get(old);
+    const [lo, hi] = c && c.length === 1 && !outputs.has(old) && !exclude.has(c[0].name) ? activeRange(r[0], r[1], c[0].layer) : r;
+    return chooseQParams(lo, hi);
   };
   const asF32 = (old: string) => {
     const v = val(old), q = q8.get(v);
