@@ -1,22 +1,45 @@
 // Calibration for quantize(): the f32 model runs over the calibration batches keeping every node's
-// output, and each value's range is recorded: min/max over all batches, or a percentile of a
-// strided sample of the values (at most SAMPLE values per value and batch).
+// output, and each value's range is recorded: min/max over all batches ('minmax'), a percentile of
+// a strided sample of the values (at most SAMPLE values per value and batch: 'percentile'), or the
+// range among min/max shrunk by a factor in (0, 1] whose int8 grid gives the sample the least mean
+// squared quantization error, clipping included ('mse').
 import { Tensor } from '../tensor.js';
 import type { Graph } from '../graph/graph.js';
 import { indexSelect } from '../ops/gather.js';
+import { chooseQParams } from '../ops/qs8.js';
 
-export type RangeMethod = 'minmax' | 'percentile';
+export type RangeMethod = 'minmax' | 'percentile' | 'mse';
 
 const SAMPLE = 1 << 16;
 
-/** [lo, hi] of every graph input and node output, by name. */
-export function calibrate(model: Graph, batches: readonly Tensor[], method: RangeMethod, percentile: number): Map<string, [number, number]> {
+/** What calibrate() measures of every graph input and node output, by name. */
+export interface Calibration {
+  /** [lo, hi] by the range method. */
+  ranges: Map<string, [number, number]>;
+  /** The mean of each channel (dimension 1) over the calibration samples and positions. */
+  means: Map<string, Float64Array>;
+}
+
+/** Adds each channel's (dimension 1's) sum over v [N, C, …] to sums[name] and the count per channel to counts. */
+function addChannelSums(sums: Map<string, Float64Array>, counts: Map<string, number>, name: string, v: Float32Array, shape: readonly number[]): void {
+  if (shape.length < 2) return;
+  const C = shape[1], inner = shape.slice(2).reduce((a, b) => a * b, 1);
+  const acc = sums.get(name) ?? new Float64Array(C);
+  for (let i = 0; i < v.length; i++) acc[Math.floor(i / inner) % C] += v[i];
+  sums.set(name, acc);
+  counts.set(name, (counts.get(name) ?? 0) + v.length / C);
+}
+
+/** The ranges and channel means of every graph input and node output. */
+export function calibrate(model: Graph, batches: readonly Tensor[], method: RangeMethod, percentile: number): Calibration {
   const mins = new Map<string, number>(), maxs = new Map<string, number>();
   const samples = new Map<string, number[]>();
+  const sums = new Map<string, Float64Array>(), counts = new Map<string, number>();
   const see = (name: string, t: Tensor) => {
     if (t.dtype !== 'float32') return;
     const v = t.toFloat32Array();
-    if (method === 'minmax') {
+    addChannelSums(sums, counts, name, v, t.shape);
+    if (method !== 'percentile') {
       let lo = mins.get(name) ?? Infinity, hi = maxs.get(name) ?? -Infinity;
       for (let i = 0; i < v.length; i++) {
         const x = v[i];
@@ -25,7 +48,8 @@ export function calibrate(model: Graph, batches: readonly Tensor[], method: Rang
       }
       mins.set(name, lo);
       maxs.set(name, hi);
-    } else {
+    }
+    if (method !== 'minmax') {
       const s = samples.get(name) ?? [];
       const step = Math.max(1, Math.floor(v.length / SAMPLE));
       for (let i = 0; i < v.length; i += step) if (Number.isFinite(v[i])) s.push(v[i]);
@@ -46,8 +70,10 @@ export function calibrate(model: Graph, batches: readonly Tensor[], method: Rang
       }
     }
   }
-  const out = new Map<string, [number, number]>();
+  const out = new Map<string, [number, number]>(), means = new Map<string, Float64Array>();
+  for (const [k, acc] of sums) means.set(k, acc.map((a) => a / counts.get(k)!));
   if (method === 'minmax') for (const [k, lo] of mins) out.set(k, [lo, maxs.get(k)!]);
+  else if (method === 'mse') for (const [k, lo] of mins) out.set(k, leastSquaresRange(lo, maxs.get(k)!, samples.get(k) ?? []));
   else {
     for (const [k, s] of samples) {
       const a = Float64Array.from(s).sort();
@@ -56,7 +82,30 @@ export function calibrate(model: Graph, batches: readonly Tensor[], method: Rang
       out.set(k, [at(100 - percentile), at(percentile)]);
     }
   }
-  return out;
+  return { ranges: out, means };
+}
+
+/** Shrink factors of the min/max range tried by 'mse': 1 down to 0.1 in steps of 2 %. */
+const SHRINK = Array.from({ length: 115 }, (_, i) => 0.98 ** i);
+
+/**
+ * [lo·f, hi·f] for the f in SHRINK whose int8 grid (chooseQParams) rounds and clips the values s
+ * (at most SAMPLE of them, evenly spaced) with the least squared error; ties go to the wider range.
+ */
+export function leastSquaresRange(lo: number, hi: number, s: readonly number[]): [number, number] {
+  const step = Math.max(1, Math.floor(s.length / SAMPLE));
+  const v = Float64Array.from({ length: Math.floor((s.length + step - 1) / step) }, (_, i) => s[i * step]);
+  let best = Infinity, at = 1;
+  for (const f of SHRINK) {
+    const { scale, zeroPoint } = chooseQParams(lo * f, hi * f);
+    let e = 0;
+    for (let i = 0; i < v.length; i++) {
+      const q = Math.max(-128, Math.min(127, Math.round(v[i] / scale) + zeroPoint));
+      e += ((q - zeroPoint) * scale - v[i]) ** 2;
+    }
+    if (e < best) { best = e; at = f; }
+  }
+  return [lo * at, hi * at];
 }
 
 /** The calibration data as batches of at most `bs` samples (a single tensor is cut; tensors are not copied otherwise). */

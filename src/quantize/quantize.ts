@@ -13,16 +13,28 @@ import type { Layer } from '../nn/layer.js';
 import { layerFactory } from '../nn/registry.js';
 import type { Clamp } from '../nn/lowering.js';
 import { chooseQParams, type QParams } from '../ops/qs8.js';
-import { intArg, knownOptions, describe } from '../ops/validate.js';
-import { calibrate, calibrationBatches, type RangeMethod } from './calibrate.js';
+import { boolArg, intArg, knownOptions, describe } from '../ops/validate.js';
+import { activeRange } from './active-range.js';
+import { calibrate, calibrationBatches, type Calibration, type RangeMethod } from './calibrate.js';
 
 export interface QuantizeOptions {
-  /** How activation ranges are taken from the calibration data (default 'minmax'). */
+  /**
+   * How activation ranges are taken from the calibration data (default 'minmax'): 'percentile'
+   * clips at a percentile, 'mse' shrinks each min/max range to the one whose int8 grid leaves the
+   * least mean squared error (rounding and clipping) on the calibration values.
+   */
   method?: RangeMethod;
   /** For method 'percentile': the upper percentile kept (default 99.99; the lower is 100 − it). */
   percentile?: number;
   /** Node names that stay float32. */
   exclude?: readonly string[];
+  /**
+   * Bias correction (default false): each convolution's and dense layer's bias absorbs the mean
+   * shift its weights' int8 rounding causes, Σ (ŵ − w)·E[x] over its inputs, E[x] being each input
+   * channel's mean over the calibration data (the same at every kernel tap: zero padding makes it
+   * approximate on small feature maps).
+   */
+  biasCorrection?: boolean;
   /** Calibration samples per forward pass (default 64). */
   batchSize?: number;
 }
@@ -58,28 +70,29 @@ function cloneLayer(layer: Layer): Layer {
  * model to fix every activation's range. The model is left alone; the caller disposes both.
  */
 export function quantize(model: Graph, calibration: Tensor | readonly Tensor[], options: QuantizeOptions = {}): Graph {
-  knownOptions('quantize', options, ['method', 'percentile', 'exclude', 'batchSize']);
+  knownOptions('quantize', options, ['method', 'percentile', 'exclude', 'batchSize', 'biasCorrection']);
   if (!(model instanceof Graph)) throw new TypeError(`quantize: model must be a Graph or Sequential, got ${describe(model)}`);
   if (model.inputNames.length !== 1) throw new Error(`quantize: models with one input only; this one has ${model.inputNames.length}`);
   const method = options.method ?? 'minmax';
-  if (method !== 'minmax' && method !== 'percentile') throw new TypeError(`quantize: method must be 'minmax' or 'percentile', got ${describe(method)}`);
+  if (method !== 'minmax' && method !== 'percentile' && method !== 'mse') throw new TypeError(`quantize: method must be 'minmax', 'percentile' or 'mse', got ${describe(method)}`);
   const pct = options.percentile ?? 99.99;
   if (typeof pct !== 'number' || !(pct > 50 && pct <= 100)) throw new RangeError(`quantize: percentile must be in (50, 100], got ${describe(pct)}`);
   const exclude = new Set(options.exclude ?? []);
   for (const e of exclude) if (!model.nodes.some((n) => n.name === e)) throw new RangeError(`quantize: exclude names '${e}', which is not a node of this model`);
   const bs = intArg('quantize', 'batchSize', options.batchSize ?? 64, 1);
+  const correct = boolArg('quantize', 'biasCorrection', options.biasCorrection, false);
   const cal = calibrationBatches(calibration, bs);
-  let ranges: Map<string, [number, number]>;
+  let measured: Calibration;
   try {
     if (cal.samples === 0) throw new RangeError('quantize: the calibration data has no samples');
-    ranges = calibrate(model, cal.batches, method, pct);
+    measured = calibrate(model, cal.batches, method, pct);
   } finally {
     for (const t of cal.owned) t.dispose();
   }
   const made: Layer[] = [];
   try {
-    const g = rewrite(model, ranges, exclude, made);
-    g.metadata = { ...model.metadata, quantized: { method, ...(method === 'percentile' ? { percentile: pct } : {}), calibrationSamples: cal.samples } };
+    const g = rewrite(model, measured, correct, exclude, made);
+    g.metadata = { ...model.metadata, quantized: { method, ...(method === 'percentile' ? { percentile: pct } : {}), ...(correct ? { biasCorrection: true } : {}), calibrationSamples: cal.samples } };
     return g;
   } catch (e) {
     for (const l of made) l.dispose();
@@ -87,7 +100,24 @@ export function quantize(model: Graph, calibration: Tensor | readonly Tensor[], 
   }
 }
 
-function rewrite(model: Graph, ranges: Map<string, [number, number]>, exclude: Set<string>, made: Layer[]): Graph {
+/**
+ * b − Σ (ŵ − w)·mean[input channel] per output row o of w [O, Cin/groups, …]: the mean error the
+ * int8 weights ŵ = data·scale[o] add to the output, taken out of the bias (null: no bias, zero).
+ */
+export function correctedBias(w: Float32Array, q: { data: Int8Array; scales: Float32Array }, b: Float32Array | null, mean: Float64Array, groups: number): Float32Array {
+  const O = q.scales.length, per = w.length / O, cin = mean.length / groups, k = per / cin;
+  const out = b ? Float32Array.from(b) : new Float32Array(O);
+  for (let o = 0; o < O; o++) {
+    const c0 = Math.floor(o / (O / groups)) * cin;
+    let e = 0;
+    for (let j = 0; j < per; j++) e += (q.data[o * per + j] * q.scales[o] - w[o * per + j]) * mean[c0 + Math.floor(j / k)];
+    out[o] -= e;
+  }
+  return out;
+}
+
+function rewrite(model: Graph, measured: Calibration, correct: boolean, exclude: Set<string>, made: Layer[]): Graph {
+  const ranges = measured.ranges;
   const nodes = model.nodes;
   const consumers = new Map<string, GraphNode[]>();
   for (const n of nodes) for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
@@ -110,7 +140,9 @@ function rewrite(model: Graph, ranges: Map<string, [number, number]>, exclude: S
   const qOf = (old: string): QParams => {
     const r = ranges.get(old);
     if (!r) throw new Error(`quantize: no calibration range for '${old}'`);
-    return chooseQParams(r[0], r[1]);
+    const c = consumers.get(old);
+    const [lo, hi] = c && c.length === 1 && !outputs.has(old) && !exclude.has(c[0].name) ? activeRange(r[0], r[1], c[0].layer) : r;
+    return chooseQParams(lo, hi);
   };
   const asF32 = (old: string) => {
     const v = val(old), q = q8.get(v);
@@ -161,9 +193,12 @@ function rewrite(model: Graph, ranges: Map<string, [number, number]>, exclude: S
       const clamp = c ? { min: c.min, max: c.max } : undefined;
       const O = L instanceof nn.Conv2d ? L.outChannels : L.outFeatures;
       const qw = quantizeWeights(w, O);
+      const mean = measured.means.get(ins[0]);
+      const groups = L instanceof nn.Conv2d ? L.groups : 1;
+      if (correct && mean && mean.length === (L instanceof nn.Conv2d ? L.inChannels : L.inFeatures)) b = correctedBias(w, qw, b, mean, groups);
       const layer = L instanceof nn.Conv2d
         ? new nn.QConv2d(L.inChannels, L.outChannels, L.kernelSize, {
-          stride: L.stride, padding: L.padding, dilation: L.dilation, groups: L.groups, bias: b !== null, x: qx, y: qy, clamp, name: node.name,
+          stride: L.stride, padding: L.padding, dilation: L.dilation, groups, bias: b !== null, x: qx, y: qy, clamp, name: node.name,
         })
         : new nn.QLinear(L.inFeatures, L.outFeatures, { bias: b !== null, x: qx, y: qy, clamp, name: node.name });
       layer.weight.assign(qw.data);
