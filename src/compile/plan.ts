@@ -17,7 +17,7 @@ import { fuseQs8 } from './qs8-fuse.js';
 export interface CompileOptions {
   /** The batch size the plan is built for (default 1). */
   batchSize?: number;
-  /** Fold batch norm into convolutions and fuse ReLU into stores (default true). */
+  /** Fold batch norm into convolutions, fuse ReLU into stores, and int8 QuantizeLinear / 2×2 max pools / DequantizeLinear into the step beside them (default true). */
   fuse?: boolean;
   /** Let producers write concat inputs straight into the concat's output (default true; see joins.ts). */
   concatInPlace?: boolean;
