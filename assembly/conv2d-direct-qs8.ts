@@ -13,6 +13,7 @@
 // zero (src/ops/conv2d-direct-qs8.ts packs them and the groups' offsets); the zero point is
 // folded into the bias (padding reads zx), as for the GEMM.
 import { requantF, store8, rdotMode, padPlane } from "./qs8-common";
+import { quantize16, quantize1, quantFloor, quantMagic, quantBits } from "./qs8-quant";
 
 @inline function acc(QUADS: bool, w: v128, x: v128, a: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD && QUADS) return i32x4.relaxed_dot_i8x16_i7x16_add_s(w, x, a);
@@ -44,21 +45,53 @@ import { requantF, store8, rdotMode, padPlane } from "./qs8-common";
   if (n2) store8(y2 + p, 1, requantF(e2, d2, s2, rq), n);
 }
 
+/** The 8- (and 4-) pixel steps along output row q (ow pixels), channels stored at ya / yb / yc. */
+@inline function rowSteps(
+  QUADS: bool, q: usize, G: i32, ow: i32, offPtr: usize, wb: usize, b0: v128, b1: v128, b2: v128,
+  s0: v128, s1: v128, s2: v128, rq: usize, ya: usize, yb: usize, yc: usize, n1: bool, n2: bool,
+): void {
+  // 8-pixel steps, the last overlapping the one before (in a row narrower than 8, storing ow),
+  // except that a tail of 1 … 4 pixels after whole steps takes a 4-pixel step
+  const tail = ow & 7, lim = ow >= 8 && tail > 0 && tail <= 4 ? ow - tail : ow;
+  for (let ox = 0; ox < lim; ox += 8) {
+    const o = ow >= 8 ? min(ox, ow - 8) : 0;
+    step(QUADS, true, q, offPtr, G, wb, b0, b1, b2, s0, s1, s2, rq, ya, yb, yc, o, min(8, ow - o), n1, n2);
+  }
+  if (lim < ow) step(QUADS, false, q, offPtr, G, wb, b0, b1, b2, s0, s1, s2, rq, ya, yb, yc, ow - 4, 4, n1, n2);
+}
+
+/**
+ * The output rows (oh of ow pixels) of 3 channels into their planes at y0 (ps bytes apart), or with
+ * pool: output rows 2·py and 2·py + 1 (2·pw pixels; ph = ⌊oh/2⌋, pw = ⌊ow/2⌋) into the rows at t (3
+ * channels × 2 rows of Wt bytes), then their maxima over 2×2 (stride 2) into row py of the pooled
+ * planes at y0. The max of int8 values after the requantization is the pool of the int8 output:
+ * the same bytes as the convolution then QMaxPool2d.
+ */
 @inline function rows(
   QUADS: bool, buf: usize, Wb: i32, G: i32, sh: i32, oh: i32, ow: i32, offPtr: usize, wb: usize,
   b0: v128, b1: v128, b2: v128, s0: v128, s1: v128, s2: v128, rq: usize, y0: usize, ps: usize, n1: bool, n2: bool,
+  pool: bool, t: usize, Wt: i32,
 ): void {
-  const tail = ow & 7, lim = ow >= 8 && tail > 0 && tail <= 4 ? ow - tail : ow;
-  for (let oy = 0; oy < oh; oy++) {
+  const pw = ow >> 1, wt = <usize>Wt;
+  const R = pool ? (oh >> 1) << 1 : oh, cols = pool ? pw << 1 : ow, cs = pool ? wt : ps;
+  for (let oy = 0; oy < R; oy++) {
     const q = buf + (<usize>(oy * sh * Wb) << 2);
-    const ya = y0 + <usize>(oy * ow), yb = ya + ps, yc = yb + ps;
-    // 8-pixel steps, the last overlapping the one before (in a row narrower than 8, storing ow),
-    // except that a tail of 1 … 4 pixels after whole steps takes a 4-pixel step
-    for (let ox = 0; ox < lim; ox += 8) {
-      const o = ow >= 8 ? min(ox, ow - 8) : 0;
-      step(QUADS, true, q, offPtr, G, wb, b0, b1, b2, s0, s1, s2, rq, ya, yb, yc, o, min(8, ow - o), n1, n2);
+    const ya = pool ? t + <usize>(oy & 1) * 3 * wt : y0 + <usize>(oy * ow);
+    rowSteps(QUADS, q, G, cols, offPtr, wb, b0, b1, b2, s0, s1, s2, rq, ya, ya + cs, ya + 2 * cs, n1, n2);
+    if (pool && (oy & 1)) poolPairs(t, wt, y0 + <usize>((oy >> 1) * pw), ps, pw, n2 ? 3 : n1 ? 2 : 1);
+  }
+}
+
+/** The 2×2 maxima of rows t + r·wt and t + (3 + r)·wt (2·pw bytes) into pw bytes at y + r·ps, r < nc. */
+function poolPairs(t: usize, wt: usize, y: usize, ps: usize, pw: i32, nc: i32): void {
+  for (let r = 0; r < nc; r++) {
+    const top = t + <usize>r * wt, yr = y + <usize>r * ps;
+    for (let i = 0; i < pw; i += 8) {
+      const v = i8x16.max_s(v128.load(top + (<usize>i << 1)), v128.load(top + 3 * wt + (<usize>i << 1)));
+      const e = i8x16.shuffle(v, v, 0, 2, 4, 6, 8, 10, 12, 14, 0, 2, 4, 6, 8, 10, 12, 14);
+      const o = i8x16.shuffle(v, v, 1, 3, 5, 7, 9, 11, 13, 15, 1, 3, 5, 7, 9, 11, 13, 15);
+      store8(yr + <usize>i, 1, i8x16.max_s(e, o), min(8, pw - i));
     }
-    if (lim < ow) step(QUADS, false, q, offPtr, G, wb, b0, b1, b2, s0, s1, s2, rq, ya, yb, yc, ow - 4, 4, n1, n2);
   }
 }
 
@@ -68,13 +101,17 @@ import { requantF, store8, rdotMode, padPlane } from "./qs8-common";
  * byte offsets from a pixel's own 4 bytes in row oy·sh at offPtr (i32 [G]), their packed weights at
  * wPtr (per block of 3 output channels, per group, the 3 channels' i16 pair or i8 quad; zero past
  * O); bias i32 [O] and scale f32 [O] read up to a multiple of 3; y int8 [O, oh, ow]. paramsPtr: i32
- * [Wb, G, sh, oh, ow, O]; rqPtr: the requantization block (mode ≥ 1 takes the quads).
+ * [Wb, G, sh, oh, ow, O, pool, tOff]; rqPtr: the requantization block (mode ≥ 1 takes the quads).
+ * pool 1: y is the 2×2 stride-2 max pool (floor) of that output, int8 [O, ⌊oh/2⌋, ⌊ow/2⌋], the
+ * output's row pairs going through 6 rows of Wt = ⌈(ow + 16) / 16⌉·16 bytes at buf + tOff.
  */
 export function conv2d_qs8_s1_minmax_simd(buf: usize, wPtr: usize, offPtr: usize, biasPtr: usize, scalePtr: usize, yPtr: usize, paramsPtr: usize, rqPtr: usize): void {
   const Wb = load<i32>(paramsPtr), G = load<i32>(paramsPtr, 4), sh = load<i32>(paramsPtr, 8);
   const oh = load<i32>(paramsPtr, 12), ow = load<i32>(paramsPtr, 16), O = load<i32>(paramsPtr, 20);
   const quads = ASC_FEATURE_RELAXED_SIMD && rdotMode(rqPtr) >= 1;
-  const ps = <usize>(oh * ow);
+  const pool = load<i32>(paramsPtr, 24) != 0, t = buf + <usize>load<i32>(paramsPtr, 28);
+  const Wt = ((ow + 31) >> 4) << 4;
+  const ps = pool ? <usize>((oh >> 1) * (ow >> 1)) : <usize>(oh * ow);
   for (let o0 = 0; o0 < O; o0 += 3) {
     const wb = wPtr + <usize>(o0 / 3) * <usize>(G * 12);
     const bp = biasPtr + (<usize>o0 << 2), sp = scalePtr + (<usize>o0 << 2);
@@ -82,8 +119,8 @@ export function conv2d_qs8_s1_minmax_simd(buf: usize, wPtr: usize, offPtr: usize
     const s0 = f32x4.splat(load<f32>(sp)), s1 = f32x4.splat(load<f32>(sp, 4)), s2 = f32x4.splat(load<f32>(sp, 8));
     const n1 = o0 + 1 < O, n2 = o0 + 2 < O;
     const y0 = yPtr + <usize>o0 * ps;
-    if (quads) rows(true, buf, Wb, G, sh, oh, ow, offPtr, wb, b0, b1, b2, s0, s1, s2, rqPtr, y0, ps, n1, n2);
-    else rows(false, buf, Wb, G, sh, oh, ow, offPtr, wb, b0, b1, b2, s0, s1, s2, rqPtr, y0, ps, n1, n2);
+    if (quads) rows(true, buf, Wb, G, sh, oh, ow, offPtr, wb, b0, b1, b2, s0, s1, s2, rqPtr, y0, ps, n1, n2, pool, t, Wt);
+    else rows(false, buf, Wb, G, sh, oh, ow, offPtr, wb, b0, b1, b2, s0, s1, s2, rqPtr, y0, ps, n1, n2, pool, t, Wt);
   }
 }
 
@@ -92,7 +129,8 @@ export function conv2d_qs8_s1_minmax_simd(buf: usize, wPtr: usize, offPtr: usize
  * rows on top, pl columns on the left) into a rows of Wa bytes at a (Hp·Wa + 16 bytes of scratch),
  * then per channel c at buf + c·2·Hp·Wb·4: the V (V4) plane, then the H (H4) plane, Hp rows of Wb
  * pixels × 4 bytes (V on rows 0 … Hp − 2, V4 on 0 … Hp − 4). paramsPtr: i32 [C, H, W, pt, pl, Hp,
- * Wa, Wb]; Wb a multiple of 16, Wa ≥ max(pl + W, Wb) + 16.
+ * Wa, Wb, f32, scale, zp]; Wb a multiple of 16, Wa ≥ max(pl + W, Wb) + 16. f32 1: x is float32
+ * [C, H, W], quantized on the way in as quantize_qs8_simd does (scale: f32 bits, zp), the same bytes.
  */
 export function pad_qs8_taps_simd(x: usize, a: usize, buf: usize, paramsPtr: usize, rqPtr: usize): void {
   const C = load<i32>(paramsPtr), H = load<i32>(paramsPtr, 4), W = load<i32>(paramsPtr, 8);
@@ -102,8 +140,10 @@ export function pad_qs8_taps_simd(x: usize, a: usize, buf: usize, paramsPtr: usi
   const flip = i8x16.splat(ASC_FEATURE_RELAXED_SIMD && rdotMode(rqPtr) == 2 ? -128 : 0);
   const z = i8x16.splat(<i8>load<i32>(rqPtr));
   const plane = <usize>(Hp * Wb) << 2;
+  const f32 = load<i32>(paramsPtr, 32) != 0, scale = load<f32>(paramsPtr, 36), zp = load<i32>(paramsPtr, 40);
   for (let c = 0; c < C; c++) {
-    padPlane(a, x + <usize>(c * H * W), H, W, pt, pl, Hp, Wa, z);
+    if (f32) quantizePlane(a, x + (<usize>(c * H * W) << 2), H, W, pt, pl, Hp, Wa, z, scale, zp);
+    else padPlane(a, x + <usize>(c * H * W), H, W, pt, pl, Hp, Wa, z);
     const v = buf + <usize>c * (plane << 1), h = v + plane;
     for (let r = 0; r < Hp; r++) {
       const s = a + <usize>(r * Wa), d = <usize>(r * Wb) << 2;
@@ -140,5 +180,27 @@ export function pad_qs8_taps_simd(x: usize, a: usize, buf: usize, paramsPtr: usi
         }
       }
     }
+  }
+}
+
+/**
+ * padPlane (qs8-common.ts) from a float32 plane x [H, W], quantized as quantize_qs8_simd quantizes
+ * (vectors of 16, then the scalar path: the same bytes). Reads nothing past a row.
+ */
+function quantizePlane(d: usize, x: usize, H: i32, W: i32, pt: i32, pl: i32, rows: i32, stride: i32, z: v128, scale: f32, zp: i32): void {
+  const s = f32x4.splat(scale), floor = quantFloor(), magic = quantMagic(), bits = quantBits(zp);
+  for (let j = 0; j < rows; j++) {
+    const iy = j - pt;
+    const row = d + <usize>(j * stride);
+    let i = 0;
+    if (iy >= 0 && iy < H) {
+      for (; i < pl; i += 16) v128.store(row + <usize>i, z);
+      const src = x + (<usize>(iy * W) << 2), dst = row + <usize>pl;
+      let k = 0;
+      for (; k + 16 <= W; k += 16) v128.store(dst + <usize>k, quantize16(src + (<usize>k << 2), s, floor, magic, bits));
+      for (; k < W; k++) store<i8>(dst + <usize>k, quantize1(load<f32>(src + (<usize>k << 2)), scale, zp));
+      i = pl + W;
+    }
+    for (; i < stride; i += 16) v128.store(row + <usize>i, z);
   }
 }

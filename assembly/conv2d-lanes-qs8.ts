@@ -36,18 +36,28 @@ function storePixel(y: usize, s: i32, a0: v128, a1: v128, a2: v128, a3: v128, sp
 }
 
 @inline function blockPixels(
-  QUADS: bool, xb: usize, wb: usize, A: i32, sa: usize, B: i32, sb: usize, nk: i32, bp: usize, sp: usize, y: usize, nb: i32,
+  QUADS: bool, pool: bool, xb: usize, wb: usize, A: i32, sa: usize, B: i32, sb: usize, nk: i32, bp: usize, sp: usize, y: usize, nb: i32,
   oh: i32, ow: i32, rowStep: usize, pixStep: usize, rq: usize,
 ): void {
-  const P = oh * ow;
+  // pool: pairs (2py + h, 2px), (2py + h, 2px + 1) for h = 0, 1 of each pooled pixel (py, px), the
+  // four pixels' requantized lanes reduced by max (the 2×2 stride-2 pool, floor) and stored once
+  const pw = ow >> 1, Q = (oh >> 1) * pw;
+  const P = pool ? 4 * Q : oh * ow;
   const b0 = v128.load(bp), b1 = v128.load(bp, 16), b2 = v128.load(bp, 32), b3 = v128.load(bp, 48);
-  let oy = 0, ox = 0;
+  let oy = 0, ox = 0, top = b0;
   for (let p = 0; p < P; p += 2) {
-    const x0 = xb + <usize>oy * rowStep + <usize>ox * pixStep;
-    if (++ox == ow) { ox = 0; oy++; }
-    const two = p + 1 < P;
-    const x1 = two ? xb + <usize>oy * rowStep + <usize>ox * pixStep : x0;
-    if (++ox == ow) { ox = 0; oy++; }
+    let x0: usize, x1: usize, two = true;
+    if (pool) {
+      const q = p >> 2, py = q / pw, px = q - py * pw;
+      x0 = xb + <usize>(2 * py + ((p >> 1) & 1)) * rowStep + <usize>(2 * px) * pixStep;
+      x1 = x0 + pixStep;
+    } else {
+      x0 = xb + <usize>oy * rowStep + <usize>ox * pixStep;
+      if (++ox == ow) { ox = 0; oy++; }
+      two = p + 1 < P;
+      x1 = two ? xb + <usize>oy * rowStep + <usize>ox * pixStep : x0;
+      if (++ox == ow) { ox = 0; oy++; }
+    }
     let a0 = b0, a1 = b1, a2 = b2, a3 = b3, c0 = b0, c1 = b1, c2 = b2, c3 = b3;
     let w = wb;
     for (let ia = 0; ia < A; ia++) for (let ib = 0; ib < B; ib++) {
@@ -60,6 +70,12 @@ function storePixel(y: usize, s: i32, a0: v128, a1: v128, a2: v128, a3: v128, sp
         c0 = acc(QUADS, w0, v, c0); c1 = acc(QUADS, w1, v, c1); c2 = acc(QUADS, w2, v, c2); c3 = acc(QUADS, w3, v, c3);
         w += 64; u0 += 4; u1 += 4;
       }
+    }
+    if (pool) {
+      const m = i8x16.max_s(requantLanes(a0, a1, a2, a3, sp, rq), requantLanes(c0, c1, c2, c3, sp, rq));
+      if (p & 2) storeLanes(y + <usize>(p >> 2), Q, i8x16.max_s(top, m), nb);
+      else top = m;
+      continue;
     }
     storePixel(y + <usize>p, P, a0, a1, a2, a3, sp, rq, nb);
     if (two) storePixel(y + <usize>(p + 1), P, c0, c1, c2, c3, sp, rq, nb);
@@ -74,19 +90,21 @@ function storePixel(y: usize, s: i32, a0: v128, a1: v128, a2: v128, a3: v128, sp
  * columns); the quads the channels-last copy of pad_qs8_nhwc_simd (A = 1, b: kernel rows, m: the
  * quads of a window row's kw·C taps). wPtr: per block of 16 output channels, per (a, b, m), 16 i32
  * (the channels' pairs / quads, zero past O); bias i32 and scale f32 read up to a multiple of 16
- * channels; y int8 [O, oh, ow]. paramsPtr: i32 [A, sa, B, sb, nk, oh, ow, rowStep, pixStep, O].
+ * channels; y int8 [O, oh, ow]. paramsPtr: i32 [A, sa, B, sb, nk, oh, ow, rowStep, pixStep, O,
+ * pool]; pool 1: y is the 2×2 stride-2 max pool (floor) of that output, int8 [O, ⌊oh/2⌋, ⌊ow/2⌋]
+ * (the max of the requantized bytes: the same as the convolution then QMaxPool2d).
  */
 export function conv2d_qs8_ct_minmax_simd(xb: usize, wPtr: usize, biasPtr: usize, scalePtr: usize, yPtr: usize, paramsPtr: usize, rqPtr: usize): void {
   const A = load<i32>(paramsPtr), sa = <usize>load<i32>(paramsPtr, 4), B = load<i32>(paramsPtr, 8), sb = <usize>load<i32>(paramsPtr, 12);
   const nk = load<i32>(paramsPtr, 16), oh = load<i32>(paramsPtr, 20), ow = load<i32>(paramsPtr, 24);
   const rowStep = <usize>load<i32>(paramsPtr, 28), pixStep = <usize>load<i32>(paramsPtr, 32), O = load<i32>(paramsPtr, 36);
-  const quads = ASC_FEATURE_RELAXED_SIMD && rdotMode(rqPtr) >= 1;
-  const P = <usize>(oh * ow);
+  const quads = ASC_FEATURE_RELAXED_SIMD && rdotMode(rqPtr) >= 1, pool = load<i32>(paramsPtr, 40) != 0;
+  const P = pool ? <usize>((oh >> 1) * (ow >> 1)) : <usize>(oh * ow);
   for (let o0 = 0; o0 < O; o0 += 16) {
     const wb = wPtr + <usize>(o0 >> 4) * <usize>(A * B * nk * 64);
     const bp = biasPtr + (<usize>o0 << 2), sp = scalePtr + (<usize>o0 << 2), y = yPtr + <usize>o0 * P;
-    if (quads) blockPixels(true, xb, wb, A, sa, B, sb, nk, bp, sp, y, O - o0, oh, ow, rowStep, pixStep, rqPtr);
-    else blockPixels(false, xb, wb, A, sa, B, sb, nk, bp, sp, y, O - o0, oh, ow, rowStep, pixStep, rqPtr);
+    if (quads) blockPixels(true, pool, xb, wb, A, sa, B, sb, nk, bp, sp, y, O - o0, oh, ow, rowStep, pixStep, rqPtr);
+    else blockPixels(false, pool, xb, wb, A, sa, B, sb, nk, bp, sp, y, O - o0, oh, ow, rowStep, pixStep, rqPtr);
   }
 }
 

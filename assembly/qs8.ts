@@ -2,37 +2,17 @@
 // requantization and its rounding: assembly/qs8-common.ts). int8 tensors are NCHW bytes with a
 // per-tensor scale and zero point: real = (q − z)·scale.
 import { Qs8Window, padPlane, requant1, requantStore, store8 } from "./qs8-common";
+import { quantize16, quantize1, quantFloor, quantMagic, quantBits } from "./qs8-quant";
 
 /**
  * y[i] = clamp(nearest_even(x[i] / scale) + zp, −128, 127) (ONNX QuantizeLinear to int8; NaN → zp).
  * x: f32 [n]; y: int8 [n]. Vectors of 16, then a scalar tail with the same arithmetic.
  */
 export function quantize_qs8_simd(xPtr: usize, yPtr: usize, n: i32, scale: f32, zp: i32): void {
-  const s = f32x4.splat(scale);
-  // nearest_even(v) + zp by the magic-number add (as roundZy in qs8-common.ts): v + 1.5·2^23 rounds
-  // in the add, its bits less (the bits of 1.5·2^23 − zp) are the integer plus zp; v is first
-  // raised to −2^22 (saturates to −128 anyway) and NaN made 0 (→ zp); past 2^22 the bits only grow
-  // (→ 127 in the narrows)
-  const floor = f32x4.splat(-4194304), magic = f32x4.splat(12582912), bits = i32x4.splat(0x4b400000 - zp);
+  const s = f32x4.splat(scale), floor = quantFloor(), magic = quantMagic(), bits = quantBits(zp);
   let i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const p = xPtr + (<usize>i << 2);
-    const q0 = quantize4(v128.load(p), s, floor, magic, bits), q1 = quantize4(v128.load(p, 16), s, floor, magic, bits);
-    const q2 = quantize4(v128.load(p, 32), s, floor, magic, bits), q3 = quantize4(v128.load(p, 48), s, floor, magic, bits);
-    v128.store(yPtr + <usize>i, i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(q0, q1), i16x8.narrow_i32x4_s(q2, q3)));
-  }
-  for (; i < n; i++) {
-    const v = load<f32>(xPtr + (<usize>i << 2)) / scale;
-    // NaN → 0 (as trunc_sat), then the same saturation as the narrows
-    let r = v != v ? <f32>0 : min<f32>(max<f32>(nearest<f32>(v), -65536), 65536);
-    store<i8>(yPtr + <usize>i, <i8>min(max(<i32>r + zp, -128), 127));
-  }
-}
-
-/** nearest_even(x / s) + zp as i32 lanes (NaN → zp; beyond ±2^22 only the int8 saturation is exact). */
-@inline function quantize4(x: v128, s: v128, floor: v128, magic: v128, bits: v128): v128 {
-  const v = f32x4.div(x, s);
-  return i32x4.sub(f32x4.add(f32x4.pmax(v128.and(v, f32x4.eq(v, v)), floor), magic), bits);
+  for (; i + 16 <= n; i += 16) v128.store(yPtr + <usize>i, quantize16(xPtr + (<usize>i << 2), s, floor, magic, bits));
+  for (; i < n; i++) store<i8>(yPtr + <usize>i, quantize1(load<f32>(xPtr + (<usize>i << 2)), scale, zp));
 }
 
 /** y[i] = (x[i] − zp)·scale (ONNX DequantizeLinear). x: int8 [n]; y: f32 [n]. */

@@ -119,7 +119,7 @@ function stepTimes(model, plan, x) {
   const t = timeAll(runs, 5);
   const by = new Map();
   steps.forEach((s, i) => {
-    const k = flag('all') ? `${s.name} (${kind(layers.get(s.name))} → ${s.prepared.outShape.slice(1).join('×')})` : kind(layers.get(s.name));
+    const k = flag('all') ? `${[s.name, ...s.info.fused].join('+')} (${kind(layers.get(s.name))} → ${s.prepared.outShape.slice(1).join('×')})` : kind(layers.get(s.name));
     const g = by.get(k) ?? { n: 0, ms: 0 };
     g.n++;
     g.ms += t[i];
@@ -130,8 +130,8 @@ function stepTimes(model, plan, x) {
 
 const picked = arg('models', Object.keys(MODELS).join(',')).split(',');
 console.log('\nWhole models, compiled plans (int8: quantize() with 4 calibration images; CPU ms per run)\n' +
-  `| model | f32 ms | int8 ms | speed-up | f32 arena | int8 arena |${ort ? ' ORT int8 (QDQ) ms | ORT ÷ int8 | max |Δ| vs ORT |' : ''}\n` +
-  `| --- | --- | --- | --- | --- | --- |${ort ? ' --- | --- | --- |' : ''}`);
+  `| model | f32 ms | int8 ms | speed-up | int8 unfused ms | f32 arena | int8 arena |${ort ? ' ORT int8 (QDQ) ms | ORT ÷ int8 | max |Δ| vs ORT |' : ''}\n` +
+  `| --- | --- | --- | --- | --- | --- | --- |${ort ? ' --- | --- | --- |' : ''}`);
 const profiles = [];
 for (const key of picked) {
   if (!MODELS[key]) throw new Error(`--models: no model '${key}' (${Object.keys(MODELS).join(', ')})`);
@@ -141,8 +141,10 @@ for (const key of picked) {
   const cal = Tensor.from(rnd(4 * n, 7), [4, ...shape]);
   const q = quantize(f32, cal, { batchSize: 2 });
   const x = Tensor.from(rnd(n, 8), [1, ...shape]);
-  const pf = compile(f32), pq = compile(q);
-  const [tf, tq] = timeAll([() => pf.run(x), () => pq.run(x)]);
+  // int8 unfused: the plan without compile's int8 fusions (fuse: false; quantize() has already
+  // folded batch norm and the clamps into the int8 layers)
+  const pf = compile(f32), pq = compile(q), pu = compile(q, { fuse: false });
+  const [tf, tq, tu] = timeAll([() => pf.run(x), () => pq.run(x), () => pu.run(x)]);
   const kib = (b) => `${(b / 1024).toFixed(0)} KiB`;
   let peer = '';
   if (ort) {
@@ -154,13 +156,13 @@ for (const key of picked) {
     peer = ` ${ms(to)} | ${(to / tq).toFixed(2)}× | ${diff.toPrecision(2)} |`;
     await session.release();
   }
-  console.log(`| ${name} | ${ms(tf)} | ${ms(tq)} | ${(tf / tq).toFixed(2)}× | ${kib(pf.info.arenaBytes)} | ${kib(pq.info.arenaBytes)} |${peer}`);
-  if (flag('steps')) profiles.push([name, stepTimes(f32, pf, x), stepTimes(q, pq, x)]);
-  pf.dispose(); pq.dispose(); q.dispose(); f32.dispose(); cal.dispose(); x.dispose();
+  console.log(`| ${name} | ${ms(tf)} | ${ms(tq)} | ${(tf / tq).toFixed(2)}× | ${ms(tu)} | ${kib(pf.info.arenaBytes)} | ${kib(pq.info.arenaBytes)} |${peer}`);
+  if (flag('steps')) profiles.push([name, stepTimes(f32, pf, x), stepTimes(q, pq, x), stepTimes(q, pu, x)]);
+  pf.dispose(); pq.dispose(); pu.dispose(); q.dispose(); f32.dispose(); cal.dispose(); x.dispose();
 }
-for (const [name, f, q] of profiles) {
+for (const [name, f, q, u] of profiles) {
   console.log(`\n${name}: CPU ms per kind of step (each step timed alone)`);
-  for (const [tag, rows] of [['f32', f], ['int8', q]]) {
+  for (const [tag, rows] of [['f32', f], ['int8', q], ['int8 unfused', u]]) {
     console.log(`  ${tag}: ${rows.map(([k, g]) => `${k}${g.n > 1 ? ` ×${g.n}` : ''} ${ms(g.ms)}`).join(' · ')}`);
   }
 }

@@ -3,7 +3,8 @@
 // with VNNI the unsigned-activation mode 2, on Arm the signed mode 1, else the split mode 0 or
 // dot_i16x8_s), and computes int8 convolutions of every kernel family (the GEMM on panels packed
 // from the padded input, 1×1, depthwise 3×3 at stride 1 and 2, the general depthwise kernel, the
-// direct kernel of short reductions, dense layers over the GEMM's row-block edges); the same program
+// direct kernel of short reductions, dense layers over the GEMM's row-block edges, a compiled plan
+// with the int8 fusions); the same program
 // runs here on this suite's build, and the bytes must be equal.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -60,6 +61,31 @@ function cases(s: typeof sd): number[] {
     { x: { scale: 0.1, zeroPoint: 9 }, y: { scale: 0.3, zeroPoint: 0 } });
   out.push(...y.toInt8Array());
   x.dispose(); y.dispose();
+  // a compiled LeNet-shaped int8 graph: QuantizeLinear and the 2×2 pools folded into the direct kernels (compile/qs8-fuse.ts)
+  const q = (scale: number, zeroPoint: number) => ({ scale, zeroPoint });
+  const qconv = (c: number, o: number, k: number, qx: { scale: number; zeroPoint: number }, seed: number) => {
+    const l = new s.nn.QConv2d(c, o, k, { x: qx, y: q(0.05, -128), clamp: { min: 0 } });
+    l.weight.assign(bytes(o * c * k * k, 37, seed).map((v) => Math.max(v, -127)));
+    l.weightScale.assign(new Float32Array(o).fill(0.003));
+    l.bias!.assign(Float32Array.from({ length: o }, (_, i) => (i % 5) - 2));
+    return l;
+  };
+  const fc = new s.nn.QLinear(16 * 3 * 3, 5, { x: q(0.05, -128), y: q(0.2, 3) });
+  fc.weight.assign(bytes(5 * 144, 41, 9).map((v) => Math.max(v, -127)));
+  fc.weightScale.assign(new Float32Array(5).fill(0.01));
+  const g = new s.Graph({
+    inputs: { x: [1, 21, 21] }, outputs: 'dq', nodes: [
+      { name: 'q', layer: new s.nn.QuantizeLinear(q(0.02, 3)), inputs: 'x' },
+      { name: 'c1', layer: qconv(1, 6, 5, q(0.02, 3), 1), inputs: 'q' }, { name: 'p1', layer: new s.nn.QMaxPool2d(2), inputs: 'c1' },
+      { name: 'c2', layer: qconv(6, 16, 3, q(0.05, -128), 2), inputs: 'p1' }, { name: 'p2', layer: new s.nn.QMaxPool2d(2), inputs: 'c2' },
+      { name: 'f', layer: new s.nn.Flatten(), inputs: 'p2' }, { name: 'fc', layer: fc, inputs: 'f' },
+      { name: 'dq', layer: new s.nn.DequantizeLinear(q(0.2, 3)), inputs: 'fc' },
+    ],
+  });
+  const plan = s.compile(g);
+  const xf = s.Tensor.from(Float32Array.from({ length: 441 }, (_, i) => Math.sin(i * 0.7) * 2.5), [1, 1, 21, 21]);
+  out.push(...plan.run(xf).toFloat32Array());
+  plan.dispose(); xf.dispose(); g.dispose();
   return out;
 }
 

@@ -12,11 +12,12 @@ import { tensorArg, intArg, knownOptions, boolArg } from '../ops/validate.js';
 import type { Prepared } from '../ops/prepared.js';
 import type { Clamp, Folded, LowerOptions } from '../nn/lowering.js';
 import { placeJoins, rootOf, type JoinStep } from './joins.js';
+import { fuseQs8 } from './qs8-fuse.js';
 
 export interface CompileOptions {
   /** The batch size the plan is built for (default 1). */
   batchSize?: number;
-  /** Fold batch norm into convolutions and fuse ReLU into stores (default true). */
+  /** Fold batch norm into convolutions, fuse ReLU into stores, and int8 QuantizeLinear / 2×2 max pools / DequantizeLinear into the step beside them (default true). */
   fuse?: boolean;
   /** Let producers write concat inputs straight into the concat's output (default true; see joins.ts). */
   concatInPlace?: boolean;
@@ -160,9 +161,11 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
       let activation: LowerOptions['activation'];
       let last = node;
       const next = (n: typeof node) => nodes.find((m) => m.inputs.length === 1 && m.inputs[0] === n.name);
+      const qf = fuse ? fuseQs8(nodes, i, inShapes, single) : null; // int8: quantize / pool / dequantize folded in
+      if (qf) ({ last } = qf), fused.push(...qf.fused), qf.fused.forEach((f) => skip.add(f)), dtypeOf.set(last.name, qf.dtype);
       // each layer says what it can absorb: a following batch norm folded into a convolution's
       // weights, a following activation clamped in the store
-      if (fuse && single(node.name)) {
+      if (!qf && fuse && single(node.name)) {
         const nx = next(node);
         const f = nx ? node.layer.fold(nx.layer) : null;
         if (nx && f) {
@@ -173,7 +176,7 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
           last = nx;
         }
       }
-      if (fuse && node.layer.takesClamp && single(last.name)) {
+      if (!qf && fuse && node.layer.takesClamp && single(last.name)) {
         const act = next(last);
         // a clamp (ReLU, ReLU6) into any such layer; hardswish / SiLU where the layer takes them
         const e = act ? act.layer.epilogueAtInference() : null;
@@ -186,7 +189,7 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
         }
       }
       const lowering = { clamp, activation, folded };
-      const prepared = node.layer.lower(inShapes, lowering);
+      const prepared = qf ? qf.prepared : node.layer.lower(inShapes, lowering);
       const out = shapes.length;
       shapes.push(prepared.outShape);
       dtypes.push(dtypeOf.get(last.name)!);

@@ -5,6 +5,33 @@
 import { heap, kernels } from '../wasm/engine.js';
 import { paramBlock, prepared, type Prepared } from './prepared.js';
 import type { ConvGeom } from './conv2d-common.js';
+import type { QParams } from './qs8.js';
+
+/**
+ * What a compiled plan folds into the direct kernels (src/compile/qs8-fuse.ts), the same bytes as
+ * the steps it replaces: `pool`, a following 2×2 max pool of stride 2 (no padding or dilation,
+ * floor); `quantize`, the QuantizeLinear before the convolution (x is then float32; the short
+ * kernel only).
+ */
+export interface DirectFusion {
+  pool?: boolean;
+  quantize?: QParams;
+}
+
+/** Whether the direct kernels run geometry p with fusion f (an output of at least 2×2 to pool). */
+export function directFusionRuns(p: ConvGeom, f: DirectFusion): boolean {
+  if (f.quantize && !shortQs8Runs(p)) return false;
+  if (f.pool && (p.g.oh < 2 || p.g.ow < 2)) return false;
+  return directQs8Runs(p);
+}
+
+/** The output shape of geometry p, pooled 2×2 / 2 (floor) with f.pool. */
+function fusedShape(p: ConvGeom, f: DirectFusion): number[] {
+  return f.pool ? [p.n, p.o, p.g.oh >> 1, p.g.ow >> 1] : [p.n, p.o, p.g.oh, p.g.ow];
+}
+
+/** A float as the i32 of its bits (a parameter block entry read back as f32). */
+const f32Bits = (v: number) => new Int32Array(Float32Array.of(v).buffer)[0];
 
 /** Reductions up to this many taps (C·kh·kw), into at most this many output channels, run the direct kernel. */
 const MAX_TAPS = 32, MAX_OUT = 16;
@@ -29,8 +56,9 @@ function shortQs8Runs(p: ConvGeom): boolean {
  * Prepares it: bias (i32, zero point folded in), scale (f32) and rq (whose zx pads the input) are
  * the caller's heap blocks, listed in owned with what this adds (freed with the Prepared).
  */
-export function prepareDirectQs8(p: ConvGeom, w: Int8Array, bias: number, scale: number, rq: number, _zx: number, mode: number, owned: number[]): Prepared {
-  if (!shortQs8Runs(p)) return prepareLanesQs8(p, w, bias, scale, rq, mode, owned);
+export function prepareDirectQs8(p: ConvGeom, w: Int8Array, bias: number, scale: number, rq: number, _zx: number, mode: number, owned: number[], f: DirectFusion = {}): Prepared {
+  if (!directFusionRuns(p, f)) throw new Error(`conv2dQs8: the direct kernels cannot fuse ${JSON.stringify(f)} into this convolution`);
+  if (!shortQs8Runs(p)) return prepareLanesQs8(p, w, bias, scale, rq, mode, owned, f);
   const { g } = p;
   const quads = mode >= 1;
   const Hp = (g.oh - 1) * g.sh + g.kh;
@@ -47,16 +75,19 @@ export function prepareDirectQs8(p: ConvGeom, w: Int8Array, bias: number, scale:
   const plane = Hp * Wb * 4;
   const offsets = paramBlock(groups.map((t) => t.c * 2 * plane + (t.vertical ? 0 : plane) + (t.ki * Wb + t.kj) * 4));
   owned.push(offsets);
-  const params = paramBlock([Wb, groups.length, g.sh, g.oh, g.ow, p.o]);
+  // with f.pool, the kernel's 6 rows of Wt bytes (two output rows of 3 channels) after the planes
+  const tOff = p.c * 2 * plane + 16, Wt = Math.ceil((g.ow + 16) / 16) * 16;
+  const params = paramBlock([Wb, groups.length, g.sh, g.oh, g.ow, p.o, f.pool ? 1 : 0, tOff]);
   owned.push(params);
-  const pairParams = paramBlock([p.c, p.h, p.wd, g.padTop, g.padLeft, Hp, Wa, Wb]);
+  const q = f.quantize;
+  const pairParams = paramBlock([p.c, p.h, p.wd, g.padTop, g.padLeft, Hp, Wa, Wb, q ? 1 : 0, q ? f32Bits(q.scale) : 0, q ? q.zeroPoint : 0]);
   owned.push(pairParams);
   const padBytes = Math.ceil((Hp * Wa + 16) / 16) * 16;
-  const hw = p.h * p.wd, ohw = g.oh * g.ow;
-  return prepared([p.n, p.o, g.oh, g.ow], padBytes + p.c * 2 * plane + 16, owned, (inputs, yp, scratch) => {
+  const xBytes = p.c * p.h * p.wd * (q ? 4 : 1), out = fusedShape(p, f), yBytes = p.o * out[2] * out[3];
+  return prepared(out, padBytes + tOff + (f.pool ? 6 * Wt : 0), owned, (inputs, yp, scratch) => {
     for (let n = 0; n < p.n; n++) {
-      k.pad_qs8_taps_simd(inputs[0] + n * p.c * hw, scratch, scratch + padBytes, pairParams, rq);
-      k.conv2d_qs8_s1_minmax_simd(scratch + padBytes, wp, offsets, bias, scale, yp + n * p.o * ohw, params, rq);
+      k.pad_qs8_taps_simd(inputs[0] + n * xBytes, scratch, scratch + padBytes, pairParams, rq);
+      k.conv2d_qs8_s1_minmax_simd(scratch + padBytes, wp, offsets, bias, scale, yp + n * yBytes, params, rq);
     }
   });
 }
@@ -152,7 +183,7 @@ export function nhwcSwizzles(C: number): Int32Array {
 }
 
 /** Prepares the lanes kernel (arguments as prepareDirectQs8's). */
-function prepareLanesQs8(p: ConvGeom, w: Int8Array, bias: number, scale: number, rq: number, mode: number, owned: number[]): Prepared {
+function prepareLanesQs8(p: ConvGeom, w: Int8Array, bias: number, scale: number, rq: number, mode: number, owned: number[], f: DirectFusion): Prepared {
   const { g } = p;
   const quads = mode >= 1;
   const Hp = Math.max((g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1, g.padTop + p.h);
@@ -185,19 +216,19 @@ function prepareLanesQs8(p: ConvGeom, w: Int8Array, bias: number, scale: number,
   // quads: a pixel is C bytes, a window row kw·C; pairs: a pixel of a channel-pair plane is 4 bytes
   const pix = quads ? p.c : 4, plane = Hp * Wp * 4;
   const params = paramBlock(quads
-    ? [1, 0, g.kh, g.dh * Wp * p.c, nk, g.oh, g.ow, g.sh * Wp * pix, g.sw * pix, p.o]
-    : [cp, plane, g.kh, g.dh * Wp * 4, g.kw, g.oh, g.ow, g.sh * Wp * pix, g.sw * pix, p.o]);
+    ? [1, 0, g.kh, g.dh * Wp * p.c, nk, g.oh, g.ow, g.sh * Wp * pix, g.sw * pix, p.o, f.pool ? 1 : 0]
+    : [cp, plane, g.kh, g.dh * Wp * 4, g.kw, g.oh, g.ow, g.sh * Wp * pix, g.sw * pix, p.o, f.pool ? 1 : 0]);
   owned.push(params);
   const tbl = quads && p.c <= 8 ? own(nhwcSwizzles(p.c)) : 0;
   const padParams = paramBlock([p.c, p.h, p.wd, g.padTop, g.padLeft, Hp, Wp, tbl]);
   owned.push(padParams);
   const bufBytes = Math.ceil(((quads ? Hp * Wp * p.c + 16 * p.c : cp * plane) + 48) / 16) * 16;
-  const hw = p.h * p.wd, ohw = g.oh * g.ow;
+  const hw = p.h * p.wd, out = fusedShape(p, f), yBytes = p.o * out[2] * out[3];
   const copy = quads ? k.pad_qs8_nhwc_simd : k.pad_qs8_cpairs_simd;
-  return prepared([p.n, p.o, g.oh, g.ow], bufBytes, owned, (inputs, yp, scratch) => {
+  return prepared(out, bufBytes, owned, (inputs, yp, scratch) => {
     for (let n = 0; n < p.n; n++) {
       copy(inputs[0] + n * p.c * hw, scratch, padParams, rq);
-      k.conv2d_qs8_ct_minmax_simd(scratch, wp, bp, sp, yp + n * p.o * ohw, params, rq);
+      k.conv2d_qs8_ct_minmax_simd(scratch, wp, bp, sp, yp + n * yBytes, params, rq);
     }
   });
 }

@@ -17,7 +17,7 @@ import { Tensor, type Shape } from '../tensor.js';
 import { heap, kernels, rdotMode } from '../wasm/engine.js';
 import { depthwise3x3Scratch, depthwise3x3Weights } from '../wasm/qs8-layout.js';
 import { prepareWinogradQs8, winogradQs8Runs } from './conv2d-winograd-qs8.js';
-import { directQs8Runs, prepareDirectQs8 } from './conv2d-direct-qs8.js';
+import { directQs8Runs, prepareDirectQs8, type DirectFusion } from './conv2d-direct-qs8.js';
 import { describe, elementCount, fmtShape, knownOptions, shapeArg, tensorArg, xShapeArg } from './validate.js';
 import { paramBlock, prepared, releaseAll, runOnce, type Prepared } from './prepared.js';
 import { geometry } from './conv2d-common.js';
@@ -154,7 +154,7 @@ function owning(make: (own: (ptr: number) => number, owned: number[]) => Prepare
  * Prepares an int8 convolution (weights bound now, packed once): x int8 [N, C, H, W] with
  * q.x; output int8 [N, O, oh, ow] with q.y. run([x], y, scratch) only calls kernels.
  */
-export function prepareConv2dQs8(xShape: Shape, weights: QWeights, options: Conv2dOptions | undefined, q: QLayerParams): Prepared {
+export function prepareConv2dQs8(xShape: Shape, weights: QWeights, options: Conv2dOptions | undefined, q: QLayerParams, fusion?: DirectFusion): Prepared {
   const op = 'conv2dQs8';
   const xs = xShapeArg(op, xShape, [4], 'N, C, H, W');
   const w = weightsArg(op, weights, 4, 'out channels, in channels / groups, kh, kw');
@@ -178,6 +178,7 @@ export function prepareConv2dQs8(xShape: Shape, weights: QWeights, options: Conv
     const rq = own(paramBlock(rqBlock(ql.x, ql.y, ql.clamp, mode)));
     // the window block of the depthwise kernels
     const window = (c: number) => own(paramBlock([c, p.h, p.wd, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padTop, g.padLeft, g.oh, g.ow]));
+    if (fusion) return prepareDirectQs8(p, w.data, bias, scale, rq, ql.x.zeroPoint, mode, owned, fusion); // plans only (compile/qs8-fuse.ts)
     if (dw3) {
       const block = window(p.c);
       const packedW = depthwise3x3Weights(w.data, p.c);
