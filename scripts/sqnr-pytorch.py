@@ -56,6 +56,10 @@ MODELS = ['resnet18', 'mobilenet_v2', 'mobilenet_v3_small', 'mobilenet_v3_large'
 CAL, TEST, BATCH = 32, 8, 8
 CLASSES = 10  # of the synthetic task of recipe 'trained'
 LRS = [0.05, 0.025, 0.0125, 0.00625]  # its learning rates, tried in turn
+# Left out of recipe 'trained' (test/quantize-zoo.test.ts's NOT_IN says the same): squeezenet1_1 does
+# not train in 200 steps (NaN at lr 0.05, a dead classifier ReLU at 0.025); convnext_tiny's 200 steps
+# take over 15 minutes of one core (its untrained SQNR is already past 25 dB).
+NOT_TRAINED = {'squeezenet1_1', 'convnext_tiny'}
 EAGER = {'shufflenet_v2_x1_0'}  # channel_shuffle reads x.size(): torch.fx cannot trace it
 
 
@@ -191,6 +195,8 @@ def main():
         if index.get('res') != a.res:
             index = {'res': a.res, 'calibration': CAL, 'test': TEST, 'torch': torch.__version__, 'models': {}}
         for arch in a.models.split(','):
+            if recipe == 'trained' and arch in NOT_TRAINED:
+                continue
             e = run(arch, a.res, recipe, out, not a.no_onnx)
             index['models'][arch] = e
             print(f'{recipe:8s} {arch:20s} PyTorch int8 {e["pytorchInt8"]} dB  ceiling {e["ceiling"]} dB  ({e["seconds"]} s)',

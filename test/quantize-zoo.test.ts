@@ -22,7 +22,9 @@
 //      PyTorch (or above it) — the int8 engines are on par, the chaotic weights set the limit;
 //    - 'trained': the same networks after 200 SGD steps on a synthetic 10-class task of smooth images
 //      (the script's docstring has the recipe): ordered networks, ceilings ~60 dB; simdnet must reach
-//      ≥ 25 dB (TRAINED_FLOOR lists where it cannot, and why) and be within PEER_MARGIN of PyTorch.
+//      ≥ 25 dB (TRAINED_FLOOR lists where it cannot, and why) and be within PEER_MARGIN of PyTorch;
+//      NOT_IN lists the models left out of a recipe (squeezenet1_1 does not train, convnext_tiny
+//      trains too slowly for CI).
 // SIMDNET_QUANTIZE_OPTIONS='{"method":"mse","biasCorrection":false}' runs both parts with other
 // quantize() options, to compare them (the floors are set for the defaults).
 import { existsSync, readFileSync } from 'node:fs';
@@ -43,7 +45,8 @@ const CAL = 32, TEST = 8;
 const PT_ARCHS = ['resnet18', 'mobilenet_v2', 'mobilenet_v3_small', 'mobilenet_v3_large', 'efficientnet_b0', 'shufflenet_v2_x1_0', 'squeezenet1_1', 'convnext_tiny'];
 /** Models left out of a recipe, and why. */
 const NOT_IN: Record<string, Record<string, string>> = {
-  trained: { squeezenet1_1: 'the 200 SGD steps do not train it: at lr 0.05 the loss turns NaN, at 0.025 the ReLU after its classifier convolution dies (loss ln 10, every logit 0: the SQNR is 0/0)' },
+  trained: { squeezenet1_1: 'the 200 SGD steps do not train it: at lr 0.05 the loss turns NaN, at 0.025 the ReLU after its classifier convolution dies (loss ln 10, every logit 0: the SQNR is 0/0)',
+    convnext_tiny: 'its 200 SGD steps take over 15 minutes of one core (PyTorch on CPU), too long for CI; its untrained (white) SQNR is 29 dB, past 25 already' },
 };
 /** simdnet's int8 SQNR may be this far under PyTorch's on the same weights (chaotic nets: ±1…2 dB from one rounding to another). */
 const PEER_MARGIN = 1;
@@ -132,7 +135,7 @@ const peer: string[] = [];
 
 describe.skipIf(sqSkip !== null)('quantize() against PyTorch int8 (onednn, FX graph mode) on the same torchvision weights and inputs', () => {
   beforeAll(() => {
-    const complete = RECIPES.every((r) => { const i = sqIndex(r); return i?.res === RES && PT_ARCHS.every((a) => i.models[a] && (NOT_IN[r]?.[a] || existsSync(`${SQ_DIR}${r}/${a}.onnx`))); });
+    const complete = RECIPES.every((r) => { const i = sqIndex(r); return i?.res === RES && PT_ARCHS.every((a) => NOT_IN[r]?.[a] || (i.models[a] && existsSync(`${SQ_DIR}${r}/${a}.onnx`))); });
     if (GENERATE && !complete) {
       const r = spawnSync('nice', [PYTHON, SQ_SCRIPT, '--out', SQ_DIR, '--res', String(RES), '--recipe', RECIPES.join(',')], { encoding: 'utf8', stdio: ['ignore', 'inherit', 'pipe'] });
       if (r.status !== 0) throw new Error(`${SQ_SCRIPT} failed: ${r.stderr.split('\n').filter((l) => !/warn/i.test(l)).slice(-5).join('\n')}`);
