@@ -52,7 +52,8 @@ const NODE_ONLY = [
   'test/torchvision.test.ts', // runs Python exports from test-artifacts/
   'test/segmenters.test.ts', // the same, through node:child_process
   'test/qs8-deno.test.ts', // runs the int8 kernels under Deno (spawns it)
-  'test/quantize.test.ts', // reads the mnist package and Debian's Fashion-MNIST files from disk (node:path)
+  'test/quantize.test.ts',
+  'test/quantize-zoo.test.ts', // spawns PyTorch (scripts/sqnr-pytorch.py) and reads its exports from disk // reads the mnist package and Debian's Fashion-MNIST files from disk (node:path)
   'test/start.test.ts', // spawns node
   'test/demo.test.ts', // drives Chromium itself with playwright-core
   'test/demo-finetune.test.ts', // drives Chromium itself with playwright-core
