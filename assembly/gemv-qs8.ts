@@ -24,6 +24,34 @@ import { requantF, store8, rdotMode } from "./qs8-common";
 }
 
 /**
+ * The four rows i…i+3 of W against x, each row's lanes summed, plus bias[i…i+3] (i32x4): the
+ * shared loop of the two stores below (layout as gemv_qs8_minmax_simd says).
+ */
+@inline function rows4(wPtr: usize, ld: usize, xPtr: usize, biasPtr: usize, i: i32, mode: i32, flip: v128): v128 {
+  const w0 = wPtr + <usize>i * ld, w1 = w0 + ld, w2 = w1 + ld, w3 = w2 + ld;
+  const z = i32x4.splat(0);
+  let a0 = z, a1 = z, a2 = z, a3 = z;
+  if (ASC_FEATURE_RELAXED_SIMD && mode >= 1) {
+    for (let k: usize = 0; k < ld; k += 16) {
+      const x = v128.xor(v128.load(xPtr + k), flip);
+      a0 = rdot(v128.load(w0 + k), x, a0);
+      a1 = rdot(v128.load(w1 + k), x, a1);
+      a2 = rdot(v128.load(w2 + k), x, a2);
+      a3 = rdot(v128.load(w3 + k), x, a3);
+    }
+  } else {
+    for (let k: usize = 0; k < ld; k += 16) {
+      const xl = v128.load8x8_s(xPtr + k), xh = v128.load8x8_s(xPtr + k, 8);
+      a0 = dot16(w0 + k, xl, xh, a0);
+      a1 = dot16(w1 + k, xl, xh, a1);
+      a2 = dot16(w2 + k, xl, xh, a2);
+      a3 = dot16(w3 + k, xl, xh, a3);
+    }
+  }
+  return i32x4.add(hsum4x4(a0, a1, a2, a3), v128.load(biasPtr + (<usize>i << 2)));
+}
+
+/**
  * y[i] = requant(Σ_k W[i, k]·x[k] + bias[i], i) for i < M. W: int8 row-major, ldw bytes a row (a
  * multiple of 16), zero from K up to ldw and in the rows from M up to a multiple of 4; x: int8 [K],
  * read up to ldw bytes (what lies past K multiplies zeros); bias i32 [M] (the zero point folded in
@@ -33,29 +61,31 @@ import { requantF, store8, rdotMode } from "./qs8-common";
 export function gemv_qs8_minmax_simd(wPtr: usize, ldw: i32, xPtr: usize, biasPtr: usize, scalePtr: usize, yPtr: usize, M: i32, rqPtr: usize): void {
   const mode = ASC_FEATURE_RELAXED_SIMD ? rdotMode(rqPtr) : -1;
   const flip = i8x16.splat(mode == 2 ? -128 : 0);
-  const ld = <usize>ldw;
   for (let i = 0; i < M; i += 4) {
-    const w0 = wPtr + <usize>i * ld, w1 = w0 + ld, w2 = w1 + ld, w3 = w2 + ld;
-    const z = i32x4.splat(0);
-    let a0 = z, a1 = z, a2 = z, a3 = z;
-    if (ASC_FEATURE_RELAXED_SIMD && mode >= 1) {
-      for (let k: usize = 0; k < ld; k += 16) {
-        const x = v128.xor(v128.load(xPtr + k), flip);
-        a0 = rdot(v128.load(w0 + k), x, a0);
-        a1 = rdot(v128.load(w1 + k), x, a1);
-        a2 = rdot(v128.load(w2 + k), x, a2);
-        a3 = rdot(v128.load(w3 + k), x, a3);
-      }
-    } else {
-      for (let k: usize = 0; k < ld; k += 16) {
-        const xl = v128.load8x8_s(xPtr + k), xh = v128.load8x8_s(xPtr + k, 8);
-        a0 = dot16(w0 + k, xl, xh, a0);
-        a1 = dot16(w1 + k, xl, xh, a1);
-        a2 = dot16(w2 + k, xl, xh, a2);
-        a3 = dot16(w3 + k, xl, xh, a3);
-      }
-    }
-    const acc = i32x4.add(hsum4x4(a0, a1, a2, a3), v128.load(biasPtr + (<usize>i << 2)));
+    const acc = rows4(wPtr, <usize>ldw, xPtr, biasPtr, i, mode, flip);
     store8(yPtr + <usize>i, 1, requantF(acc, acc, v128.load(scalePtr + (<usize>i << 2)), rqPtr), min(4, M - i));
+  }
+}
+
+/**
+ * The same product with a float32 output: y[i] = clamp(f32(Σ_k W[i, k]·x[k] + bias[i]) · scale[i],
+ * lo, hi) (scale = x_scale · w_scale[i]: real units, no output rounding); y f32 [M]. An int8
+ * layer whose output is read in float32 (the logits, a gate before its sigmoid) skips the int8
+ * rounding and the dequantize pass. rqPtr: the requantization block (its relaxed-dot mode).
+ */
+export function gemv_qs8_f32_simd(wPtr: usize, ldw: i32, xPtr: usize, biasPtr: usize, scalePtr: usize, yPtr: usize, M: i32, rqPtr: usize, lo: f32, hi: f32): void {
+  const mode = ASC_FEATURE_RELAXED_SIMD ? rdotMode(rqPtr) : -1;
+  const flip = i8x16.splat(mode == 2 ? -128 : 0);
+  const vlo = f32x4.splat(lo), vhi = f32x4.splat(hi);
+  for (let i = 0; i < M; i += 4) {
+    const acc = rows4(wPtr, <usize>ldw, xPtr, biasPtr, i, mode, flip);
+    const y = f32x4.min(f32x4.max(f32x4.mul(f32x4.convert_i32x4_s(acc), v128.load(scalePtr + (<usize>i << 2))), vlo), vhi);
+    const p = yPtr + (<usize>i << 2);
+    if (M - i >= 4) v128.store(p, y);
+    else {
+      store<f32>(p, f32x4.extract_lane(y, 0));
+      if (M - i > 1) store<f32>(p, f32x4.extract_lane(y, 1), 4);
+      if (M - i > 2) store<f32>(p, f32x4.extract_lane(y, 2), 8);
+    }
   }
 }

@@ -141,20 +141,20 @@ function quantized(nodes: { name: string; layer: nn.Layer; inputs: string | stri
 }
 
 describe('compile: int8 fusions give the unfused plan’s bytes', () => {
-  it('LeNet-5 (mnist): quantize + c1 + pool, c3 + pool, the last dense + dequantize, at batch 1 and 3', () => {
+  it('LeNet-5 (mnist): quantize + c1 + pool, c3 + pool, at batch 1 and 3 (the logits: the last dense layer\'s float32 output)', () => {
     const f32 = io.load(new Uint8Array(readFileSync(new URL('../models/lenet5-mnist.simdnet', import.meta.url))));
     const cal = input([4, 1, 32, 32], 3);
     const q = quantize(f32, cal);
     cal.dispose(); f32.dispose();
     try {
-      expect(sameAsUnfused(q, [1, 32, 32])).toEqual(['input.quantize+c1+s2', 'c3+s4', 'c5', 'f6', 'output.int8+output']);
-      expect(sameAsUnfused(q, [1, 32, 32], 3)).toEqual(['input.quantize+c1+s2', 'c3+s4', 'c5', 'f6', 'output.int8+output']);
+      expect(sameAsUnfused(q, [1, 32, 32])).toEqual(['input.quantize+c1+s2', 'c3+s4', 'c5', 'f6', 'output']);
+      expect(sameAsUnfused(q, [1, 32, 32], 3)).toEqual(['input.quantize+c1+s2', 'c3+s4', 'c5', 'f6', 'output']);
     } finally {
       q.dispose();
     }
   });
 
-  it('odd sizes fuse (floor pooling); a pool of stride ≠ kernel, a padded pool or a second reader does not', () => {
+  it('odd sizes fuse (floor pooling); a pool of stride ≠ kernel, a padded pool or a second reader does not; dense + dequantize', () => {
     const conv = (cin: number, cout: number) => new nn.Conv2d(cin, cout, 3);
     // 1×21×21 → conv 19×19 (odd) → pool 2/2 → 9×9 (fuses); → conv 7×7 → pool 2 stride 1 (no)
     const a = quantized([
@@ -163,9 +163,11 @@ describe('compile: int8 fusions give the unfused plan’s bytes', () => {
       { name: 'c2', layer: conv(5, 7), inputs: 'p1' }, { name: 'p2', layer: new nn.MaxPool2d(2, { stride: 1 }), inputs: 'c2' },
       { name: 'c3', layer: conv(7, 4), inputs: 'p2' }, { name: 'p3', layer: new nn.MaxPool2d(2, { padding: 1 }), inputs: 'c3' },
       { name: 'flat', layer: new nn.Flatten(), inputs: 'p3' }, { name: 'fc', layer: new nn.Linear(4 * 3 * 3, 3), inputs: 'flat' },
-    ], [1, 21, 21], 'fc');
+      { name: 'sm', layer: new nn.Softmax(), inputs: 'fc' },
+    ], [1, 21, 21], 'sm');
     try {
-      expect(sameAsUnfused(a, [1, 21, 21])).toEqual(['x.quantize+c1+p1', 'c2', 'p2', 'c3', 'p3', 'fc.int8+fc']);
+      // fc's int8 output is dequantized for the softmax: one step
+      expect(sameAsUnfused(a, [1, 21, 21])).toEqual(['x.quantize+c1+p1', 'c2', 'p2', 'c3', 'p3', 'fc+fc.dequantize', 'sm']);
     } finally {
       a.dispose();
     }

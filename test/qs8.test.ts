@@ -286,6 +286,33 @@ describe('linearQs8', () => {
   });
 });
 
+describe('linearQs8 with a float32 output', () => {
+  it('is the int32 sum times x_scale·w_scale, clamped, for batch 1…9, features around the 4-row and 16-byte edges, zero points at both ends', () => {
+    let s = 2500;
+    for (const n of [1, 2, 5, 9]) for (const K of [1, 3, 15, 16, 17, 40]) for (const O of [1, 3, 4, 5, 10, 17]) {
+      const x = ints(n * K, s++), wt = ints(O * K, s++, -127, 127);
+      const scales = Float32Array.from({ length: O }, (_, i) => 0.003 + 0.001 * i);
+      const bias = s % 4 === 0 ? null : Float32Array.from({ length: O }, (_, i) => (i - 2) * 0.37);
+      const qx = { scale: 0.02, zeroPoint: [-128, 127, 5][s % 3] };
+      const clamp = [undefined, { min: 0 }, { min: -0.5, max: 0.75 }][s % 3];
+      const lo = Math.fround(clamp?.min ?? -Infinity), hi = Math.fround(clamp?.max ?? Infinity);
+      const want = new Float32Array(n * O);
+      for (let j = 0; j < n; j++) for (let o = 0; o < O; o++) {
+        let acc = bias ? Math.round(bias[o] / (qx.scale * scales[o])) : 0;
+        for (let k = 0; k < K; k++) acc += (x[j * K + k] - qx.zeroPoint) * wt[o * K + k];
+        want[j * O + o] = Math.min(hi, Math.max(lo, Math.fround(Math.fround(acc) * Math.fround(qx.scale * scales[o]))));
+      }
+      const xt = Tensor.from(x, [n, K]);
+      const y = ops.linearQs8(xt, { data: wt, shape: [O, K], scales, bias }, { x: qx, y: { scale: 1, zeroPoint: 0 }, clamp }, 'float32');
+      expect(y.dtype).toBe('float32');
+      expect(y.shape).toEqual([n, O]);
+      const got = y.toFloat32Array();
+      xt.dispose(); y.dispose();
+      for (let i = 0; i < want.length; i++) if (got[i] !== want[i]) throw new Error(`n ${n} K ${K} O ${O} at ${i}: got ${got[i]}, want ${want[i]}`);
+    }
+  });
+});
+
 describe('quantize / dequantize / add / pooling on int8', () => {
   it('quantizeLinear and dequantizeLinear match ONNX rounding for sizes 0…40, extremes and NaN', () => {
     for (let n = 0; n <= 40; n++) for (const [scale, zp] of [[0.1, 0], [0.037, -128], [0.5, 127]]) {

@@ -52,12 +52,12 @@ const NOT_IN: Record<string, Record<string, string>> = {
 const PEER_MARGIN = 1;
 /** Recipe 'trained': the int8 SQNR required, 25 dB unless listed. */
 const TRAINED_FLOOR: Record<string, number> = {
-  // Below 25 dB and 1.5 dB under the measured figure, as PyTorch's int8 is (20.1 and 15.0 dB) while
-  // their ceilings are 57 and 49 dB: per-tensor int8 activations are the limit. MobileNetV3-Small
-  // loses 4 dB on the classifier's hidden vector alone (1024 Hardswish outputs, two channels reach
-  // 9 where the median channel peaks at 0.6); EfficientNet-B0 loses ~1 dB on each of several SiLU
-  // inputs (leaving any one convolution in f32 gains ≤ 1.5 dB).
-  mobilenet_v3_small: 22.0,
+  // Below 25 dB and 1.5 dB under the measured figure (17.7 dB), as PyTorch's int8 is (15.0 dB) while
+  // its ceiling is 49 dB: per-tensor int8 activations are the limit. EfficientNet-B0 loses ~1 dB on
+  // each of many tensors (leaving any one convolution in f32 gains ≤ 2 dB): its squeeze-and-excite
+  // gates' inputs (ranges like −127…23 quantized to a step of 0.6 before the sigmoid) and SiLU
+  // inputs. quantize(…, { equalize: true }) reaches 23.6 dB on it (off by default: ShuffleNetV2
+  // loses 8 dB with it; test/quantize-equalize.test.ts).
   efficientnet_b0: 16.2,
 };
 const OPTIONS = JSON.parse(process.env.SIMDNET_QUANTIZE_OPTIONS ?? '{}') as Parameters<typeof quantize>[2];
@@ -66,7 +66,7 @@ const OPTIONS = JSON.parse(process.env.SIMDNET_QUANTIZE_OPTIONS ?? '{}') as Para
 const ARCHS: [string, () => Graph, number][] = [
   ['resnet18', () => models.resnet18({ inputSize: RES }), 23.4],
   ['mobilenet_v2', () => models.mobilenetV2({ inputSize: RES }), 7.2],
-  ['mobilenet_v3_small', () => models.mobilenetV3Small({ inputSize: RES }), 12.6],
+  ['mobilenet_v3_small', () => models.mobilenetV3Small({ inputSize: RES }), 13.4],
   ['mobilenet_v3_large', () => models.mobilenetV3Large({ inputSize: RES }), 7.1],
   ['efficientnet_b0', () => models.efficientnetB0({ inputSize: RES }), 5.6],
   ['shufflenet_v2_x1_0', () => models.shufflenetV2({ inputSize: RES }), 8.6],

@@ -12,6 +12,7 @@ import { OnnxError, decodeModel, DT, dtName } from './onnx-proto.js';
 import { Ctx, MAX_ELEMENTS } from './onnx-context.js';
 import { OPS } from './onnx-ops.js';
 import { MS_HANDLERS, checkOutput, integerInputHandler } from './onnx-quant-ops.js';
+import { fuseFloatOutput } from './onnx-qdq.js';
 import { constOf } from './onnx-const-ops.js';
 
 export const MIN_OPSET = 7;
@@ -124,6 +125,7 @@ function assemble(c: Ctx, inputs: Record<string, number[]>, outputs: string[], i
     if (v.kind !== 'act') throw new OnnxError(`graph output '${o}' is ${v.kind === 'padded' ? 'a Pad result' : 'a constant'}, not computed from the inputs`);
     const typed = checkOutput(o, v);
     if (typed) throw new OnnxError(typed);
+    if (!v.elem) fuseFloatOutput(c, v.node);
     let node = v.node;
     if (node !== o) {
       const spec = c.specs.find((s) => s.name === node);

@@ -157,3 +157,22 @@ function implied(cl: Clamp, y: QParams): boolean {
   const [lo, hi] = qclamp(y, { min: Number.isFinite(cl.min) ? cl.min : undefined, max: Number.isFinite(cl.max) ? cl.max : undefined });
   return lo === -128 && hi === 127;
 }
+
+/**
+ * A graph output computed by a float Linear (ONNX Gemm / MatMul) from a dequantized int8 input and
+ * int8 weights, with no QuantizeLinear after it — how io.toONNX writes a QLinear with a float32
+ * output (the logits of a quantize()d model) — becomes that QLinear, `output: 'float32'`.
+ */
+export function fuseFloatOutput(c: Ctx, name: string): void {
+  const spec = specNamed(c, name);
+  if (!spec || !(spec.layer instanceof Linear) || spec.shape.length !== 1 || spec.inputs.length !== 1) return;
+  if (c.specs.some((s) => s.inputs.includes(name))) return;
+  const L = spec.layer;
+  const x = dequantized(c, spec.inputs[0]);
+  const wq = x ? weightsOf(c, spec, L.outFeatures) : null;
+  if (!x || !wq) return;
+  const bias = biasOf(spec);
+  spec.layer = new QLinear(L.inFeatures, L.outFeatures, { bias: bias !== null, x: x.q, output: 'float32', name: L.name });
+  spec.inputs = [x.src];
+  spec.params = bias ? { weight: wq.w, weightScale: wq.scales, bias } : { weight: wq.w, weightScale: wq.scales };
+}

@@ -18,18 +18,19 @@ export function dequantizeInput(e: OnnxEmitter, i: number, q: QParams, tag = 'x'
   return e.op('DequantizeLinear', [e.inputs[i], ...qInits(e, tag, q)], [], `${e.name}/${tag}`);
 }
 
+/** The clamp of float value v (Relu, or Clip): its name; the node's output where `out` is undefined. */
+export function clampOutput(e: OnnxEmitter, v: string, clamp: QClamp, out?: string): string {
+  if (clamp.min === 0 && clamp.max === undefined) return e.op('Relu', [v], [], out);
+  const min = clamp.min === undefined ? '' : e.weight('clamp_min', Float32Array.of(clamp.min), []);
+  const max = clamp.max === undefined ? '' : e.weight('clamp_max', Float32Array.of(clamp.max), []);
+  return e.op('Clip', [v, min, max], [], out);
+}
+
 /** Quantizes float value v to y as the node's output, after the clamp unless y implies it. */
 export function quantizeOutput(e: OnnxEmitter, v: string, y: QParams, clamp?: QClamp): void {
   let src = v;
   const [lo, hi] = qclamp(y, clamp);
-  if (clamp && (lo > -128 || hi < 127)) {
-    if (clamp.min === 0 && clamp.max === undefined) src = e.op('Relu', [v], [], `${e.name}/relu`);
-    else {
-      const min = clamp.min === undefined ? '' : e.weight('clamp_min', Float32Array.of(clamp.min), []);
-      const max = clamp.max === undefined ? '' : e.weight('clamp_max', Float32Array.of(clamp.max), []);
-      src = e.op('Clip', [v, min, max], [], `${e.name}/clip`);
-    }
-  }
+  if (clamp && (lo > -128 || hi < 127)) src = clampOutput(e, v, clamp, `${e.name}/${clamp.min === 0 && clamp.max === undefined ? 'relu' : 'clip'}`);
   e.op('QuantizeLinear', [src, ...qInits(e, 'y', y)]);
 }
 

@@ -11,8 +11,8 @@ export interface QWeightedOptions {
   bias?: boolean;
   /** The input's quantization (required). */
   x: QParams;
-  /** The output's quantization (required). */
-  y: QParams;
+  /** The output's quantization (required; not for QLinear's output 'float32'). */
+  y?: QParams;
   /** Real-valued bounds fused into the store (ReLU: { min: 0 }; ReLU6: { min: 0, max: 6 }). */
   clamp?: QClamp;
   name?: string;
@@ -27,9 +27,10 @@ export abstract class QWeightedLayer extends Layer {
   bias: Param | null = null;
 
   /** Checks the quantization options and adds the parameters (call once, from the constructor). */
-  protected setup(op: string, wShape: Shape, o: Partial<QWeightedOptions>): void {
+  protected setup(op: string, wShape: Shape, o: Partial<QWeightedOptions>, float32Out = false): void {
     this.qx = qparamsArg(op, 'x', o.x);
-    this.qy = qparamsArg(op, 'y', o.y);
+    // a float32 output has no quantization: y is not used (scale 1 stands in for it)
+    this.qy = float32Out && (o.y === undefined || o.y === null) ? { scale: 1, zeroPoint: 0 } : qparamsArg(op, 'y', o.y);
     this.clamp = qclampArg(op, 'clamp', o.clamp);
     const bias = boolArg(op, 'bias', o.bias, true);
     this.weight = this.addParam({ name: 'weight', shape: wShape, init: 'zeros', dtype: 'int8' });

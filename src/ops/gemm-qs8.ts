@@ -231,20 +231,41 @@ export function conv2dQs8(x: Tensor, w: QWeights, options: Conv2dOptions | undef
   return runOnce(prepareConv2dQs8(t.shape, w, options, q), [t.ptr], (s) => Tensor.empty(s, 'int8'));
 }
 
+/** The float32 output's stand-in for channelBlocks / rqBlock: scale 1 (the multiplier is x_scale·w_scale). */
+const F32_OUT: QParams = { scale: 1, zeroPoint: 0 };
+
 /**
- * Prepares an int8 dense layer: x int8 [N, K] (q.x), weights [O, K]; output int8 [N, O] (q.y).
+ * Prepares an int8 dense layer: x int8 [N, K] (q.x), weights [O, K]; output int8 [N, O] (q.y), or
+ * float32 [N, O] with `output: 'float32'` (q.y ignored: the int32 sums times x_scale·w_scale, plus
+ * the clamp, no output rounding; one matrix–vector product per row).
  */
-export function prepareLinearQs8(xShape: Shape, weights: QWeights, q: QLayerParams): Prepared {
+export function prepareLinearQs8(xShape: Shape, weights: QWeights, q: QLayerParams, output: 'int8' | 'float32' = 'int8'): Prepared {
   const op = 'linearQs8';
   const [n, K] = xShapeArg(op, xShape, [2], 'N, in features');
   const w = weightsArg(op, weights, 2, 'out features, in features');
-  const ql = layerQArg(op, q);
+  const f32 = output === 'float32';
+  const ql = layerQArg(op, f32 ? { ...q, y: F32_OUT } : q);
   const O = w.shape[0];
   if (w.shape[1] !== K) throw new RangeError(`${op}: x ${fmtShape(xShape)} has ${K} features but weights ${fmtShape(w.shape)} take ${w.shape[1]}`);
   if (O === 0 || K === 0) throw new RangeError(`${op}: weights ${fmtShape(w.shape)} must not have a zero dimension`);
   const mode = rdotMode(), flip = packFlip(mode);
-  const blocks = channelBlocks(op, w, ql, K, foldPoint(ql.x.zeroPoint, mode));
   const k = kernels();
+  if (f32) {
+    const blocks = channelBlocks(op, w, ql, K, foldPoint(ql.x.zeroPoint, mode));
+    const lo = Math.fround(ql.clamp?.min ?? -Infinity), hi = Math.fround(ql.clamp?.max ?? Infinity);
+    return owning((own, owned) => {
+      const { bias, scale } = blocks;
+      own(bias);
+      own(scale);
+      const rq = own(paramBlock(rqBlock(ql.x, F32_OUT, undefined, mode)));
+      const rows = own(rowWeights(w.data, O, K));
+      const ldw = Math.ceil(K / 16) * 16;
+      return prepared([n, O], 0, owned, (inputs, yp) => {
+        for (let j = 0; j < n; j++) k.gemv_qs8_f32_simd(rows, ldw, inputs[0] + j * K, bias, scale, yp + j * O * 4, O, rq, lo, hi);
+      });
+    });
+  }
+  const blocks = channelBlocks(op, w, ql, K, foldPoint(ql.x.zeroPoint, mode));
   return owning((own, owned) => {
     const { bias, scale } = blocks;
     own(bias);
@@ -267,8 +288,8 @@ export function prepareLinearQs8(xShape: Shape, weights: QWeights, q: QLayerPara
   });
 }
 
-/** y = x·Wᵀ + b on int8 x [N, K] (quantized with q.x), requantized to q.y. */
-export function linearQs8(x: Tensor, w: QWeights, q: QLayerParams): Tensor {
+/** y = x·Wᵀ + b on int8 x [N, K] (quantized with q.x), requantized to q.y (or float32 with output 'float32'). */
+export function linearQs8(x: Tensor, w: QWeights, q: QLayerParams, output: 'int8' | 'float32' = 'int8'): Tensor {
   const t = tensorArg('linearQs8', 'x', x, 'int8');
-  return runOnce(prepareLinearQs8(t.shape, w, q), [t.ptr], (s) => Tensor.empty(s, 'int8'));
+  return runOnce(prepareLinearQs8(t.shape, w, q, output), [t.ptr], (s) => Tensor.empty(s, output));
 }

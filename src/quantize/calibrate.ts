@@ -18,27 +18,52 @@ export interface Calibration {
   ranges: Map<string, [number, number]>;
   /** The mean of each channel (dimension 1) over the calibration samples and positions. */
   means: Map<string, Float64Array>;
+  /** Each channel's (dimension 1's) min, max and mean square over the samples and positions. */
+  channels: Map<string, ChannelStats>;
 }
 
-/** Adds each channel's (dimension 1's) sum over v [N, C, …] to sums[name] and the count per channel to counts. */
-function addChannelSums(sums: Map<string, Float64Array>, counts: Map<string, number>, name: string, v: Float32Array, shape: readonly number[]): void {
+/** Per-channel statistics of a value [N, C, …]. */
+export interface ChannelStats {
+  min: Float64Array;
+  max: Float64Array;
+  meanSquare: Float64Array;
+}
+
+interface ChannelAcc { sum: Float64Array; sq: Float64Array; min: Float64Array; max: Float64Array; count: number }
+
+/** Adds each channel's (dimension 1's) sum, sum of squares, min and max over v [N, C, …] to acc[name]. */
+function addChannelStats(acc: Map<string, ChannelAcc>, name: string, v: Float32Array, shape: readonly number[]): void {
   if (shape.length < 2) return;
   const C = shape[1], inner = shape.slice(2).reduce((a, b) => a * b, 1);
-  const acc = sums.get(name) ?? new Float64Array(C);
-  for (let i = 0; i < v.length; i++) acc[Math.floor(i / inner) % C] += v[i];
-  sums.set(name, acc);
-  counts.set(name, (counts.get(name) ?? 0) + v.length / C);
+  const a = acc.get(name) ?? { sum: new Float64Array(C), sq: new Float64Array(C), min: new Float64Array(C).fill(Infinity), max: new Float64Array(C).fill(-Infinity), count: 0 };
+  for (let base = 0; base < v.length; base += inner) {
+    const c = (base / inner) % C;
+    let s = 0, q = 0, lo = a.min[c], hi = a.max[c];
+    for (let i = base; i < base + inner; i++) {
+      const x = v[i];
+      s += x;
+      q += x * x;
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+    }
+    a.sum[c] += s;
+    a.sq[c] += q;
+    a.min[c] = lo;
+    a.max[c] = hi;
+  }
+  a.count += v.length / C;
+  acc.set(name, a);
 }
 
 /** The ranges and channel means of every graph input and node output. */
 export function calibrate(model: Graph, batches: readonly Tensor[], method: RangeMethod, percentile: number): Calibration {
   const mins = new Map<string, number>(), maxs = new Map<string, number>();
   const samples = new Map<string, number[]>();
-  const sums = new Map<string, Float64Array>(), counts = new Map<string, number>();
+  const stats = new Map<string, ChannelAcc>();
   const see = (name: string, t: Tensor) => {
     if (t.dtype !== 'float32') return;
     const v = t.toFloat32Array();
-    addChannelSums(sums, counts, name, v, t.shape);
+    addChannelStats(stats, name, v, t.shape);
     if (method !== 'percentile') {
       let lo = mins.get(name) ?? Infinity, hi = maxs.get(name) ?? -Infinity;
       for (let i = 0; i < v.length; i++) {
@@ -70,8 +95,11 @@ export function calibrate(model: Graph, batches: readonly Tensor[], method: Rang
       }
     }
   }
-  const out = new Map<string, [number, number]>(), means = new Map<string, Float64Array>();
-  for (const [k, acc] of sums) means.set(k, acc.map((a) => a / counts.get(k)!));
+  const out = new Map<string, [number, number]>(), means = new Map<string, Float64Array>(), channels = new Map<string, ChannelStats>();
+  for (const [k, a] of stats) {
+    means.set(k, a.sum.map((v) => v / a.count));
+    channels.set(k, { min: a.min, max: a.max, meanSquare: a.sq.map((v) => v / a.count) });
+  }
   if (method === 'minmax') for (const [k, lo] of mins) out.set(k, [lo, maxs.get(k)!]);
   else if (method === 'mse') for (const [k, lo] of mins) out.set(k, leastSquaresRange(lo, maxs.get(k)!, samples.get(k) ?? []));
   else {
@@ -82,7 +110,7 @@ export function calibrate(model: Graph, batches: readonly Tensor[], method: Rang
       out.set(k, [at(100 - percentile), at(percentile)]);
     }
   }
-  return { ranges: out, means };
+  return { ranges: out, means, channels };
 }
 
 /** Shrink factors of the min/max range tried by 'mse': 1 down to 0.1 in steps of 2 %. */
