@@ -83,7 +83,7 @@ describe('quantize(): input equalization (option equalize)', () => {
     // dense 3 → 2, input channels with max |x| 1, 10, 100 and weights reading them 1, 1, 0.01
     const w = Float32Array.of(1, 0.5, 0.01, -0.5, 1, -0.005);
     const st = { min: Float64Array.of(-1, -10, -100), max: Float64Array.of(1, 10, 100), meanSquare: Float64Array.of(0.3, 30, 3000) };
-    const e = equalize(w, 2, 1, st, [-100, 100])!;
+    const e = equalize(w, 2, 1, st)!;
     expect(e).not.toBeNull();
     for (let o = 0; o < 2; o++) for (let k = 0; k < 3; k++) expect(e.weight[o * 3 + k] * e.scales[k]).toBeCloseTo(w[o * 3 + k], 6);
     const alphaOf = (al: number) => {
@@ -99,7 +99,7 @@ describe('quantize(): input equalization (option equalize)', () => {
     expect(e.range[1]).toBeCloseTo(hi, 6);
     // channels of one range and weights of one size: nothing to gain
     const flat = { min: Float64Array.of(-1, -1, -1), max: Float64Array.of(1, 1, 1), meanSquare: Float64Array.of(0.3, 0.3, 0.3) };
-    expect(equalize(Float32Array.of(1, -1, 1, 1, 1, -1), 2, 1, flat, [-1, 1])).toBeNull();
+    expect(equalize(Float32Array.of(1, -1, 1, 1, 1, -1), 2, 1, flat)).toBeNull();
   });
 
   it('the logits come out of the last dense layer in float32: its int32 sums scaled, no output rounding or clipping', () => {

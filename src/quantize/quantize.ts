@@ -208,7 +208,7 @@ function rewrite(model: Graph, measured: Calibration, how: { correct: boolean; e
       // input equalization: only for a float32 value this layer alone reads, channels on dimension 1
       const eq = how.equalize && st && st.min.length === C && !q8.has(val(ins[0])) && ins[0] !== model.inputNames[0]
         && consumers.get(ins[0])?.length === 1 && !outputs.has(ins[0]) && (L instanceof nn.Conv2d || node.inputShapes[0].length === 1)
-        ? equalize(w, O, groups, st, ranges.get(ins[0]) ?? [-Infinity, Infinity]) : null;
+        ? equalize(w, O, groups, st) : null;
       let x: string, qx: QParams;
       if (eq) {
         const m = add(`${node.name}.inputScale`, new nn.Mul({ constantShape: L instanceof nn.Conv2d ? [C, 1, 1] : [C], constant: eq.scales, name: `${node.name}.inputScale` }), [asF32(ins[0])]);
