@@ -41,7 +41,8 @@ function mobile(): Graph {
     ['dw', new nn.Conv2d(24, 24, 3, { padding: 1, groups: 24, bias: false })], ['dw_bn', new nn.BatchNorm2d(24)], ['dw_act', new nn.ReLU6()],
     ['project', new nn.Conv2d(24, 8, 1, { bias: false })], ['project_bn', new nn.BatchNorm2d(8)],
   ]);
-  const y = b.chain(b.add('add', new nn.Add(), [r, x]), [['gap', new nn.GlobalAvgPool2d()], ['flat', new nn.Flatten()], ['fc', new nn.Linear(8, 5)]]);
+  // the head's clamp (ReLU6) stays on the dense layer's float32 output: exported as Clip, imported back as the clamp
+  const y = b.chain(b.add('add', new nn.Add(), [r, x]), [['gap', new nn.GlobalAvgPool2d()], ['flat', new nn.Flatten()], ['fc', new nn.Linear(8, 5)], ['head', new nn.ReLU6()]]);
   const g = b.build(y, 22);
   randomizeBatchNorms(g, 400);
   return g;

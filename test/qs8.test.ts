@@ -310,6 +310,10 @@ describe('linearQs8 with a float32 output', () => {
       xt.dispose(); y.dispose();
       for (let i = 0; i < want.length; i++) if (got[i] !== want[i]) throw new Error(`n ${n} K ${K} O ${O} at ${i}: got ${got[i]}, want ${want[i]}`);
     }
+    const x = Tensor.from(new Int8Array(6), [2, 3]);
+    const w = { data: new Int8Array(12), shape: [4, 3], scales: new Float32Array(4).fill(0.1), bias: null };
+    expect(() => ops.linearQs8(x, w, { x: { scale: 0.1, zeroPoint: 0 }, y: { scale: 1, zeroPoint: 0 } }, 'int16' as never)).toThrow(/linearQs8: output must be 'int8' or 'float32', got .int16./);
+    x.dispose();
   });
 });
 

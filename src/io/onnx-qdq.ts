@@ -160,19 +160,29 @@ function implied(cl: Clamp, y: QParams): boolean {
 
 /**
  * A graph output computed by a float Linear (ONNX Gemm / MatMul) from a dequantized int8 input and
- * int8 weights, with no QuantizeLinear after it — how io.toONNX writes a QLinear with a float32
- * output (the logits of a quantize()d model) — becomes that QLinear, `output: 'float32'`.
+ * int8 weights, with no QuantizeLinear after it (a clamping activation after it or not) — how
+ * io.toONNX writes a QLinear with a float32 output (the logits of a quantize()d model) — becomes
+ * that QLinear, `output: 'float32'`, the activation its clamp.
  */
 export function fuseFloatOutput(c: Ctx, name: string): void {
-  const spec = specNamed(c, name);
-  if (!spec || !(spec.layer instanceof Linear) || spec.shape.length !== 1 || spec.inputs.length !== 1) return;
-  if (c.specs.some((s) => s.inputs.includes(name))) return;
+  const top = specNamed(c, name);
+  if (!top || c.specs.some((s) => s.inputs.includes(name))) return;
+  let spec = top;
+  const cl = top.layer.clampAtInference();
+  if (cl && top.inputs.length === 1) {
+    const inner = specNamed(c, top.inputs[0]);
+    if (!inner || c.specs.some((s) => s !== top && s.inputs.includes(inner.name))) return;
+    spec = inner;
+  }
+  if (!(spec.layer instanceof Linear) || spec.shape.length !== 1 || spec.inputs.length !== 1) return;
   const L = spec.layer;
   const x = dequantized(c, spec.inputs[0]);
   const wq = x ? weightsOf(c, spec, L.outFeatures) : null;
   if (!x || !wq) return;
   const bias = biasOf(spec);
-  spec.layer = new QLinear(L.inFeatures, L.outFeatures, { bias: bias !== null, x: x.q, output: 'float32', name: L.name });
-  spec.inputs = [x.src];
-  spec.params = bias ? { weight: wq.w, weightScale: wq.scales, bias } : { weight: wq.w, weightScale: wq.scales };
+  const clamp = spec !== top && cl ? { min: Number.isFinite(cl.min) ? cl.min : undefined, max: Number.isFinite(cl.max) ? cl.max : undefined } : undefined;
+  top.layer = new QLinear(L.inFeatures, L.outFeatures, { bias: bias !== null, x: x.q, output: 'float32', clamp, name: top.layer.name });
+  top.inputs = [x.src];
+  top.params = bias ? { weight: wq.w, weightScale: wq.scales, bias } : { weight: wq.w, weightScale: wq.scales };
+  if (spec !== top) c.specs.splice(c.specs.indexOf(spec), 1);
 }

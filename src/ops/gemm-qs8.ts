@@ -243,8 +243,9 @@ export function prepareLinearQs8(xShape: Shape, weights: QWeights, q: QLayerPara
   const op = 'linearQs8';
   const [n, K] = xShapeArg(op, xShape, [2], 'N, in features');
   const w = weightsArg(op, weights, 2, 'out features, in features');
+  if (output !== 'int8' && output !== 'float32') throw new TypeError(`${op}: output must be 'int8' or 'float32', got ${describe(output)}`);
   const f32 = output === 'float32';
-  const ql = layerQArg(op, f32 ? { ...q, y: F32_OUT } : q);
+  const ql = layerQArg(op, f32 && q !== null && typeof q === 'object' ? { ...q, y: F32_OUT } : q);
   const O = w.shape[0];
   if (w.shape[1] !== K) throw new RangeError(`${op}: x ${fmtShape(xShape)} has ${K} features but weights ${fmtShape(w.shape)} take ${w.shape[1]}`);
   if (O === 0 || K === 0) throw new RangeError(`${op}: weights ${fmtShape(w.shape)} must not have a zero dimension`);
