@@ -4,7 +4,9 @@
 // output channel, activations per-tensor int8 with a scale and zero point from the calibration
 // ranges (src/quantize/calibrate.ts). Max pooling, Flatten / Dropout / Identity, global average
 // pooling (AdaptiveAvgPool2d(1) too) and two-input Add stay in int8 when their inputs are; every other layer runs in f32,
-// with QuantizeLinear / DequantizeLinear inserted where values cross between the two.
+// with QuantizeLinear / DequantizeLinear inserted where values cross between the two. A dense layer
+// giving a graph output read by nothing else (the logits) writes it in float32 from its int32 sums.
+// Option equalize scales f32-computed inputs per channel first (src/quantize/equalize.ts).
 import { Tensor } from '../tensor.js';
 import { Graph } from '../graph/graph.js';
 import type { GraphNode, NodeSpec } from '../graph/topology.js';
