@@ -79,10 +79,10 @@ describe('quantize(): input equalization (option equalize)', () => {
     }
   });
 
-  it('equalize(): the scaled weights give the same function, the scales follow a = wmax^(1−α) / xmax^α, and no gain means no scaling', () => {
+  it('equalize(): the scaled weights give the same function, the scales follow a = wmax^(1−α) / xmax^α; no gain, or too few values, means no scaling', () => {
     // dense 3 → 2, input channels with max |x| 1, 10, 100 and weights reading them 1, 1, 0.01
     const w = Float32Array.of(1, 0.5, 0.01, -0.5, 1, -0.005);
-    const st = { min: Float64Array.of(-1, -10, -100), max: Float64Array.of(1, 10, 100), meanSquare: Float64Array.of(0.3, 30, 3000) };
+    const st = { min: Float64Array.of(-1, -10, -100), max: Float64Array.of(1, 10, 100), meanSquare: Float64Array.of(0.3, 30, 3000), count: 4096 };
     const e = equalize(w, 2, 1, st)!;
     expect(e).not.toBeNull();
     for (let o = 0; o < 2; o++) for (let k = 0; k < 3; k++) expect(e.weight[o * 3 + k] * e.scales[k]).toBeCloseTo(w[o * 3 + k], 6);
@@ -98,8 +98,10 @@ describe('quantize(): input equalization (option equalize)', () => {
     expect(e.range[0]).toBeCloseTo(lo, 6);
     expect(e.range[1]).toBeCloseTo(hi, 6);
     // channels of one range and weights of one size: nothing to gain
-    const flat = { min: Float64Array.of(-1, -1, -1), max: Float64Array.of(1, 1, 1), meanSquare: Float64Array.of(0.3, 0.3, 0.3) };
+    const flat = { min: Float64Array.of(-1, -1, -1), max: Float64Array.of(1, 1, 1), meanSquare: Float64Array.of(0.3, 0.3, 0.3), count: 4096 };
     expect(equalize(Float32Array.of(1, -1, 1, 1, 1, -1), 2, 1, flat)).toBeNull();
+    // too few values per channel to trust their maxima (a pooled vector of 32 images): left alone
+    expect(equalize(w, 2, 1, { ...st, count: 32 })).toBeNull();
   });
 
   it('the logits come out of the last dense layer in float32: its int32 sums scaled, no output rounding or clipping', () => {

@@ -27,6 +27,8 @@ export interface ChannelStats {
   min: Float64Array;
   max: Float64Array;
   meanSquare: Float64Array;
+  /** Values seen per channel (samples × positions). */
+  count: number;
 }
 
 interface ChannelAcc { sum: Float64Array; sq: Float64Array; min: Float64Array; max: Float64Array; count: number }
@@ -98,7 +100,7 @@ export function calibrate(model: Graph, batches: readonly Tensor[], method: Rang
   const out = new Map<string, [number, number]>(), means = new Map<string, Float64Array>(), channels = new Map<string, ChannelStats>();
   for (const [k, a] of stats) {
     means.set(k, a.sum.map((v) => v / a.count));
-    channels.set(k, { min: a.min, max: a.max, meanSquare: a.sq.map((v) => v / a.count) });
+    channels.set(k, { min: a.min, max: a.max, meanSquare: a.sq.map((v) => v / a.count), count: a.count });
   }
   if (method === 'minmax') for (const [k, lo] of mins) out.set(k, [lo, maxs.get(k)!]);
   else if (method === 'mse') for (const [k, lo] of mins) out.set(k, leastSquaresRange(lo, maxs.get(k)!, samples.get(k) ?? []));

@@ -14,14 +14,22 @@
 // the scaled input's int8 grid (activation rounding through the weights, plus weight rounding
 // against the input's power). Scaling is used only where it predicts at least 1 dB less noise.
 // α = 0.75 and 1 (every channel stretched to the whole grid) measured worse: a channel that stayed
-// small in calibration and grows at inference is clipped. Per-channel ranges from a few hundred
-// samples are an estimate, and equalization trusts them: on the trained torchvision models (96 px,
-// 32 calibration images; test/quantize-zoo.test.ts) it gives EfficientNet-B0 17.7 → 23.6 dB and
-// MobileNetV3-Large 31.9 → 35.9 dB but ShuffleNetV2 34.9 → 26.7 dB: quantize()'s option
-// `equalize` is off by default.
+// small in calibration and grows at inference is clipped; for the same reason a value with fewer
+// than MIN_VALUES values per channel is left alone. On the trained torchvision models (96 px, 32
+// calibration images; bench/README.md "int8 accuracy") it gives EfficientNet-B0 17.7 → 20.9 dB,
+// MobileNetV3-Large 31.9 → 34.4, ShuffleNetV2 34.9 → 36.4, but MobileNetV3-Small 27.6 → 26.1:
+// quantize()'s option `equalize` is off by default.
 import type { ChannelStats } from './calibrate.js';
 
 const ALPHAS = [0.25, 0.5];
+/**
+ * Values per channel needed to trust its calibrated max: a new value exceeds the largest of n
+ * others with probability 1/(n + 1), so a channel stretched to the grid's edge from a few dozen
+ * values (a pooled feature vector has one per calibration image) clips at inference, where one
+ * grid for all channels has C·n values behind its edge. ShuffleNetV2's classifier input (32 values
+ * a channel) lost 8 dB to it; feature maps give samples × positions.
+ */
+const MIN_VALUES = 1024;
 /** Noise ratio a scaling must predict (−1 dB) to be used. */
 const GAIN = 10 ** -0.1;
 
@@ -39,6 +47,7 @@ export interface Equalized {
  * statistics st, or null where no scaling predicts a 1 dB gain.
  */
 export function equalize(w: Float32Array, O: number, groups: number, st: ChannelStats): Equalized | null {
+  if (st.count < MIN_VALUES) return null;
   const C = st.min.length, per = w.length / O, cg = C / groups, taps = per / cg, og = O / groups;
   if (!Number.isInteger(cg) || !Number.isInteger(taps) || !Number.isInteger(og)) return null;
   const xmax = new Float64Array(C), wmax = new Float64Array(C);
@@ -106,6 +115,6 @@ export function equalize(w: Float32Array, O: number, groups: number, st: Channel
   }
   // the scaled value's grid spans its channels' scaled min/max, whatever the range method: a cut
   // chosen for the unscaled value (percentile, mse) says nothing of the scaled channels (carried
-  // over, it measured 8.7 dB on EfficientNet-B0 where min/max gives 23.6)
+  // over, it measured 8.7 dB on EfficientNet-B0 where min/max gave 23.6)
   return { scales: Float32Array.from(best), weight, range: [l, h] };
 }
