@@ -6,18 +6,23 @@
 // (four f32x4 loads + adds per 64 bytes, from memory written beforehand, so no zero pages) and
 // bench/peak.mjs's arithmetic peak. Prints each runtime's GB/s of weights read, its share of the
 // stream's GB/s, and what fraction of the arithmetic peak that rate allows (2 FLOPs per 4 bytes).
+// Besides the workloads' 151 MB layer, two smaller ones whose weights stay in the caches between
+// calls (16 MB in a 32 MB L3, 2 MB; --sizes big leaves them out): there the stream's rate is
+// the cache's, and the per-call overhead of each runtime's op weighs more.
 //
-//   node bench/gemv-roofline.mjs [--time 300] [--rounds 5]      (after npm run build)
+//   node bench/gemv-roofline.mjs [--time 300] [--rounds 5] [--sizes all|big]      (after npm run build)
 import { pathToFileURL } from 'node:url';
 import { benchJobs, measure, cpuClock, fmt, machineLine } from './harness.mjs';
 import { peakTask } from './peak.mjs';
 import { createSimdnet } from './peers/simdnet.mjs';
 import { createTfjs } from './peers/tfjs.mjs';
 import { createOrt } from './peers/ort.mjs';
+import { fill } from './peers/common.mjs';
 
 const argv = process.argv.slice(2);
 const arg = (name, d) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : d; };
-const TIME = Number(arg('time', 300)), ROUNDS = Number(arg('rounds', 5));
+const TIME = Number(arg('time', 300)), ROUNDS = Number(arg('rounds', 5)), SIZES = arg('sizes', 'all');
+if (!['all', 'big'].includes(SIZES)) throw new Error(`--sizes ${SIZES}: expected all or big`);
 const dist = process.env.SIMDNET_DIST ?? new URL('../dist/index.js', import.meta.url).pathname;
 
 /** A wasm module whose stream(n) sums the f32x4 vectors of bytes [0, n) of its memory ("mem"). */
@@ -51,7 +56,12 @@ const lines = [
   '| workload | weights | stream read GB/s | runtime | GB/s of weights | of stream | GFLOP/s | of arithmetic peak |',
   '| --- | --- | --- | --- | --- | --- | --- | --- |',
 ];
-for (const job of benchJobs().filter((j) => j.kind === 'linear' && j.c.x[0] === 1)) {
+const cached = [[4096, 1000], [512, 1000]].map(([k, m]) => {
+  const c = { name: `Dense 1×${k} · ${k}×${m}`, x: [1, k], w: [m, k] };
+  return { c, data: () => ({ x: fill(c.x, 4), w: fill(c.w, 5, 0.1), b: fill([m], 6) }) };
+});
+const jobs = [...benchJobs().filter((j) => j.kind === 'linear' && j.c.x[0] === 1), ...(SIZES === 'all' ? cached : [])];
+for (const job of jobs) {
   const { c } = job, data = job.data();
   const bytes = 4 * c.w[0] * c.w[1];
   const pages = Math.ceil((bytes + 64) / 65536);

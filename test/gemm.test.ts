@@ -4,6 +4,7 @@
 // place, C stored plainly and transposed, bias and clamp, tile edges in M, N and K (K chunks and
 // their 128-step sums). And the property the threads rely on: a row range computed by its own
 // call (other blocks, another loop order) has the same bits as those rows of the whole product.
+// The batch-1 GEMV (assembly/gemv.ts) likewise: against float64, and row ranges keep their bits.
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Tensor } from '../src/index.js';
 import { kernels } from '../src/wasm/engine.js';
@@ -161,6 +162,50 @@ describe('gemm_pack_f32_p8_simd', () => {
         expect(Array.from(got), `N ${n}, K ${kk}`).toEqual(Array.from(want));
         tb.dispose();
         tp.dispose();
+      }
+    }
+  });
+});
+
+describe('gemv_f32_minmax_simd', () => {
+  /** y = clamp(A [m, k] (row stride lda)·x + bias) for rows [r0, r1), one kernel call. */
+  function gemv(a: Float32Array, lda: number, x: Float32Array, bias: Float32Array | null, m: number, kk: number, clamp: [number, number], r0 = 0, r1 = m): Float32Array {
+    const k = kernels();
+    const rows = r1 - r0;
+    const ta = Tensor.from(a.subarray(r0 * lda, r1 * lda), [rows * lda]);
+    const tx = Tensor.from(x, [kk]);
+    const tb = bias ? Tensor.from(bias.subarray(r0, r1), [rows]) : null;
+    const ty = Tensor.from(new Float32Array(rows + 4).fill(7), [rows + 4]);
+    try {
+      k.gemv_f32_minmax_simd(ta.ptr, lda, tx.ptr, ty.ptr, tb ? tb.ptr : 0, rows, kk, clamp[0], clamp[1]);
+      const y = ty.toFloat32Array();
+      expect(Array.from(y.subarray(rows)), 'y past M untouched').toEqual([7, 7, 7, 7]);
+      return y.subarray(0, rows);
+    } finally {
+      for (const t of [ta, tx, tb, ty]) t?.dispose();
+    }
+  }
+
+  it('four quarters of the rows side by side, row and K tails, lda > K, bias, clamp; row ranges keep their bits', () => {
+    for (const m of [1, 3, 4, 5, 8, 11, 17, 64, 103]) {
+      for (const kk of [1, 7, 8, 15, 16, 24, 27, 40, 200]) {
+        const lda = kk + (m % 3);
+        const a = randArray(m * lda, seed++), x = randArray(kk, seed++);
+        const bias = m % 2 ? randArray(m, seed++) : null;
+        const clamp: [number, number] = kk % 2 ? [-0.5, 0.75] : [-Infinity, Infinity];
+        const want = new Float32Array(m);
+        for (let i = 0; i < m; i++) {
+          let s = bias ? bias[i] : 0;
+          for (let j = 0; j < kk; j++) s += a[i * lda + j] * x[j];
+          want[i] = Math.min(Math.max(s, clamp[0]), clamp[1]);
+        }
+        const what = `M ${m}, K ${kk}, lda ${lda}`;
+        const whole = gemv(a, lda, x, bias, m, kk, clamp);
+        expectClose(whole, want, [m], what);
+        for (const [r0, r1] of [[0, Math.min(m, 4)], [1, m], [Math.floor(m / 3), m - 1]]) {
+          if (r1 <= r0) continue;
+          expect(Array.from(gemv(a, lda, x, bias, m, kk, clamp, r0, r1)), `${what}: rows ${r0}..${r1}`).toEqual(Array.from(whole.subarray(r0, r1)));
+        }
       }
     }
   });
