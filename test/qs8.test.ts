@@ -286,6 +286,37 @@ describe('linearQs8', () => {
   });
 });
 
+describe('linearQs8 at batch < 4 (the matrix–vector kernel): weights widened to i16 while small, int8 past 128 KB', () => {
+  it('matches the reference on both sides of the 128 KB line, int8 and float32 outputs', () => {
+    let s = 2300;
+    // rows·ldw bytes: 8·16384 = 128 KB (widened on the plain dot), 12·16400 and 8·16400 past it (int8)
+    for (const [O, K] of [[8, 16384], [9, 16390], [5, 16390], [7, 16383]] as const) for (const n of [1, 3]) {
+      const x = ints(n * K, s++), wt = ints(O * K, s++, -127, 127);
+      const scales = Float32Array.from({ length: O }, (_, i) => 0.0004 + 0.0001 * i), bias = Float32Array.from({ length: O }, (_, i) => 3 * i - 7);
+      const qx = { scale: 0.1, zeroPoint: [-128, 127, 3][s % 3] }, qy = { scale: 0.05 * Math.sqrt(K), zeroPoint: [5, -128, 127][s % 3] };
+      const bq = Int32Array.from(bias, (b, o) => Math.round(b / (qx.scale * scales[o])));
+      const sc = Float32Array.from(scales, (v) => (qx.scale * v) / qy.scale);
+      const ref = convQs8Ref({ ...base4, n, c: K, o: O, h: 1, w: 1, kh: 1, kw: 1 }, x, wt, bq, sc, qx.zeroPoint, qy.zeroPoint, -128, 127);
+      const xt = Tensor.from(x, [n, K]);
+      const w = { data: wt, shape: [O, K], scales, bias };
+      const y = ops.linearQs8(xt, w, { x: qx, y: qy });
+      const d = firstDiff(y.toInt8Array(), ref.y, [n, O]);
+      // float32 output: the int32 sums (no rounding) times x_scale·w_scale
+      const yt = ops.linearQs8(xt, w, { x: qx, y: { scale: 1, zeroPoint: 0 } }, 'float32');
+      const yf = yt.toFloat32Array();
+      yt.dispose();
+      for (let j = 0; j < n; j++) for (let o = 0; o < O; o++) {
+        let acc = bq[o];
+        for (let k = 0; k < K; k++) acc += wt[o * K + k] * (x[j * K + k] - qx.zeroPoint);
+        const want = Math.fround(Math.fround(acc) * Math.fround(qx.scale * scales[o]));
+        if (yf[j * O + o] !== want) throw new Error(`float32 O ${O} K ${K} n ${j}/${n} o ${o}: ${yf[j * O + o]}, want ${want}`);
+      }
+      xt.dispose(); y.dispose();
+      if (d) throw new Error(`O ${O} K ${K} n ${n}: ${d}`);
+    }
+  });
+});
+
 describe('linearQs8 with a float32 output', () => {
   it('is the int32 sum times x_scale·w_scale, clamped, for batch 1…9, features around the 4-row and 16-byte edges, zero points at both ends', () => {
     let s = 2500;

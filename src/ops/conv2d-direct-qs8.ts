@@ -35,6 +35,24 @@ const f32Bits = (v: number) => new Int32Array(Float32Array.of(v).buffer)[0];
 
 /** Reductions up to this many taps (C·kh·kw), into at most this many output channels, run the direct kernel. */
 const MAX_TAPS = 32, MAX_OUT = 16;
+/** Output channels per block of the short kernel (assembly/conv2d-direct-qs8.ts: 6 accumulators of 4 pixels; 6 channels spill in V8). */
+const SHORT_BLOCK = 3;
+
+/** A heap copy of values (listed in owned). */
+function ownCopy(values: Int32Array | Float32Array, owned: number[]): number {
+  const h = heap(), ptr = h.alloc(values.byteLength);
+  owned.push(ptr);
+  new Uint8Array(h.u8view().buffer, ptr, values.byteLength).set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  return ptr;
+}
+
+/** A copy of the o values (i32, or f32) at src, zero up to a multiple of m (what the kernels read). */
+function paddedCopy(src: number, o: number, m: number, f32: boolean, owned: number[]): number {
+  const h = heap(), n = Math.ceil(o / m) * m;
+  const v = f32 ? new Float32Array(n) : new Int32Array(n);
+  v.set(f32 ? h.f32view().subarray(src >>> 2, (src >>> 2) + o) : h.i32view().subarray(src >>> 2, (src >>> 2) + o));
+  return ownCopy(v, owned);
+}
 
 /** Whether one of the two direct kernels runs geometry p (shortQs8Runs, else lanesQs8Runs). */
 export function directQs8Runs(p: ConvGeom): boolean {
@@ -66,11 +84,9 @@ export function prepareDirectQs8(p: ConvGeom, w: Int8Array, bias: number, scale:
   const Wb = Math.ceil((Math.max(g.ow, 8) + g.kw - 1) / 16) * 16;
   const Wa = Math.ceil((Math.max(g.padLeft + p.wd, Wb) + 16) / 16) * 16;
   const groups = tapGroups(p.c, g.kh, g.kw, quads);
-  const h = heap(), k = kernels();
-  const packed = groupWeights(w, p.o, p.c, g.kh, g.kw, groups, quads);
-  const wp = h.alloc(packed.byteLength);
-  owned.push(wp);
-  h.i32view().set(packed, wp >>> 2);
+  const k = kernels();
+  const wp = ownCopy(groupWeights(w, p.o, p.c, g.kh, g.kw, groups, quads), owned);
+  const bp = paddedCopy(bias, p.o, SHORT_BLOCK, false, owned), sp = paddedCopy(scale, p.o, SHORT_BLOCK, true, owned);
   // plane bytes: the V (V4) and H (H4) planes of a channel
   const plane = Hp * Wb * 4;
   const offsets = paramBlock(groups.map((t) => t.c * 2 * plane + (t.vertical ? 0 : plane) + (t.ki * Wb + t.kj) * 4));
@@ -87,7 +103,7 @@ export function prepareDirectQs8(p: ConvGeom, w: Int8Array, bias: number, scale:
   return prepared(out, padBytes + tOff + (f.pool ? 6 * Wt : 0), owned, (inputs, yp, scratch) => {
     for (let n = 0; n < p.n; n++) {
       k.pad_qs8_taps_simd(inputs[0] + n * xBytes, scratch, scratch + padBytes, pairParams, rq);
-      k.conv2d_qs8_s1_minmax_simd(scratch + padBytes, wp, offsets, bias, scale, yp + n * yBytes, params, rq);
+      k.conv2d_qs8_s1_minmax_simd(scratch + padBytes, wp, offsets, bp, sp, yp + n * yBytes, params, rq);
     }
   });
 }
@@ -115,11 +131,11 @@ export function tapGroups(C: number, kh: number, kw: number, quads: boolean): Ta
  * (relaxed dot), zero past the window.
  */
 export function groupWeights(data: Int8Array, O: number, C: number, kh: number, kw: number, groups: TapGroup[], quads: boolean): Int32Array {
-  const blocks = Math.ceil(O / 3), per = quads ? 4 : 2;
-  const v = new Int32Array(blocks * groups.length * 3);
+  const blocks = Math.ceil(O / SHORT_BLOCK), per = quads ? 4 : 2;
+  const v = new Int32Array(blocks * groups.length * SHORT_BLOCK);
   let at = 0;
-  for (let b = 0; b < blocks; b++) for (const t of groups) for (let r = 0; r < 3; r++) {
-    const o = 3 * b + r;
+  for (let b = 0; b < blocks; b++) for (const t of groups) for (let r = 0; r < SHORT_BLOCK; r++) {
+    const o = SHORT_BLOCK * b + r;
     let word = 0;
     for (let u = 0; u < per; u++) {
       const ki = t.vertical ? t.ki + u : t.ki, kj = t.vertical ? t.kj : t.kj + u;
@@ -188,14 +204,8 @@ function prepareLanesQs8(p: ConvGeom, w: Int8Array, bias: number, scale: number,
   const quads = mode >= 1;
   const Hp = Math.max((g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1, g.padTop + p.h);
   const Wp = Math.max((g.ow - 1) * g.sw + g.kw, g.padLeft + p.wd);
-  const h = heap(), k = kernels();
-  const O16 = Math.ceil(p.o / LANES) * LANES;
-  const own = (values: Int32Array | Float32Array): number => {
-    const ptr = h.alloc(values.byteLength);
-    owned.push(ptr);
-    new Uint8Array(h.u8view().buffer, ptr, values.byteLength).set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-    return ptr;
-  };
+  const k = kernels();
+  const own = (values: Int32Array | Float32Array): number => ownCopy(values, owned);
   // tap groups: quads over channels-last window rows (ki, m); pairs of channels (cp, ki, kj)
   const nk = quads ? Math.ceil((g.kw * p.c) / 4) : g.kw, cp = Math.ceil(p.c / 2);
   const G = quads ? g.kh * nk : cp * g.kh * g.kw;
@@ -207,12 +217,7 @@ function prepareLanesQs8(p: ConvGeom, w: Int8Array, bias: number, scale: number,
     const c = 2 * Math.floor(i / (g.kh * g.kw)) + u, r = i % (g.kh * g.kw);
     return c < p.c ? [c, Math.floor(r / g.kw), r % g.kw] : null;
   }));
-  const padded = (src: number, f32: boolean) => {
-    const v = f32 ? new Float32Array(O16) : new Int32Array(O16);
-    v.set(f32 ? h.f32view().subarray(src >>> 2, (src >>> 2) + p.o) : h.i32view().subarray(src >>> 2, (src >>> 2) + p.o));
-    return own(v);
-  };
-  const bp = padded(bias, false), sp = padded(scale, true);
+  const bp = paddedCopy(bias, p.o, LANES, false, owned), sp = paddedCopy(scale, p.o, LANES, true, owned);
   // quads: a pixel is C bytes, a window row kw·C; pairs: a pixel of a channel-pair plane is 4 bytes
   const pix = quads ? p.c : 4, plane = Hp * Wp * 4;
   const params = paramBlock(quads

@@ -146,8 +146,8 @@ export interface Kernels {
   gemm_i16_4x8_simd(aPtr: number, aStride: number, bPtr: number, bStride: number, cPtr: number, cStride: number, ldc: number, M: number, N: number, G: number, count: number): void;
   conv2d_winograd_output_qs8_2x2_minmax_simd(mPtr: number, posStride: number, ldm: number, biasPtr: number, scalePtr: number, yPtr: number, paramsPtr: number, t0: number, T: number, rqPtr: number, scratch: number): void;
   conv2d_pack_qs8_p8_simd(xPad: number, offPtr: number, K: number, P: number, ow: number, rowStep: number, sw: number, dstPtr: number, flip: number): void;
-  gemv_qs8_minmax_simd(wPtr: number, ldw: number, xPtr: number, biasPtr: number, scalePtr: number, yPtr: number, M: number, rqPtr: number): void;
-  gemv_qs8_f32_simd(wPtr: number, ldw: number, xPtr: number, biasPtr: number, scalePtr: number, yPtr: number, M: number, rqPtr: number, lo: number, hi: number): void;
+  gemv_qs8_minmax_simd(wPtr: number, ldw: number, wide: number, xPtr: number, biasPtr: number, scalePtr: number, yPtr: number, M: number, rqPtr: number): void;
+  gemv_qs8_f32_simd(wPtr: number, ldw: number, wide: number, xPtr: number, biasPtr: number, scalePtr: number, yPtr: number, M: number, rqPtr: number, lo: number, hi: number): void;
   conv2d_qs8_s1_minmax_simd(buf: number, wPtr: number, offPtr: number, biasPtr: number, scalePtr: number, yPtr: number, paramsPtr: number, rqPtr: number): void;
   pad_qs8_taps_simd(x: number, a: number, buf: number, paramsPtr: number, rqPtr: number): void;
   pixels_rgba8_to_nchw_f32_simd(srcPtr: number, tablesPtr: number, dstPtr: number, outH: number, outW: number, channels: number): void;
