@@ -3,7 +3,7 @@
 // with VNNI the unsigned-activation mode 2, on Arm the signed mode 1, else the split mode 0 or
 // dot_i16x8_s), and computes int8 convolutions of every kernel family (the GEMM on panels packed
 // from the padded input, 1×1, depthwise 3×3 at stride 1 and 2, the general depthwise kernel, the
-// direct kernel of short reductions, dense layers over the GEMM's row-block edges, a compiled plan
+// direct kernel of short reductions, panels from channel quads, dense layers over the GEMM's row-block edges, a compiled plan
 // with the int8 fusions); the same program
 // runs here on this suite's build, and the bytes must be equal.
 import { spawnSync } from 'node:child_process';
@@ -42,6 +42,12 @@ function cases(s: typeof sd): number[] {
   for (const [c, o, h, w, k, pad, st] of [[1, 6, 32, 32, 5, 0, 1], [2, 4, 9, 6, 3, 1, 2], [1, 5, 11, 21, 7, 3, 1], [3, 2, 6, 3, 2, 0, 1], [2, 3, 8, 13, 4, 2, 1]]) conv(c, o, h, w, k, { padding: pad, stride: [st, 1] as unknown as number }, [5, -128, 127][c % 3]);
   conv(6, 16, 14, 14, 5, {}, -128);
   conv(7, 21, 9, 8, 3, { padding: 1 }, 127);
+  // panels from channel quads (relaxed builds: channels a multiple of 4 a group), panels across output rows, stride 1 and 2
+  for (const [c, o, h, w, st, zx] of [[8, 13, 9, 14, 1, -128], [12, 22, 8, 29, 2, 127], [16, 7, 7, 7, 1, 3], [8, 64, 9, 28, 1, -128], [16, 70, 6, 15, 2, 127], [4, 9, 5, 9, 1, 0]]) conv(c, o, h, w, 3, { padding: 1, stride: st }, zx);
+  conv(16, 10, 8, 19, 5, { padding: 2, groups: 2 }, -128);
+  // B in bands of output rows (K·ow past the band size): 3×3 on 64 channels, a 7×7 stride-2 stem
+  conv(64, 9, 10, 30, 3, { padding: 1 }, -128);
+  conv(3, 5, 40, 160, 7, { padding: 3, stride: 2 }, 5);
   // the GEMM's row blocks (4-row tiles, and 6-row blocks in the one-dot relaxed modes) over every
   // output count to 23 and a few more, on batches of 4 to 17 columns, short and long reductions,
   // saturating operands at both ends

@@ -248,6 +248,30 @@ describe('conv2dQs8', () => {
     }
   });
 
+  it('panels from channel quads (relaxed builds, channels a multiple of 4 a group): output widths 7…30 (panels across output rows at every offset), stride 1 and 2, windows 2…7, dilation, groups, output channels across the row blocks', () => {
+    let s = 2300;
+    for (let w = 7; w <= 30; w++) for (const sw of [1, 2]) {
+      const k = [3, 2, 5, 3, 7][w % 5], dil = w % 7 === 0 ? 2 : 1, groups = w % 6 === 0 ? 2 : 1;
+      const pad = [1, 0, 2][w % 3];
+      const cg = 4 * (1 + (w % 3)), o = groups * [5, 8, 13, 22, 3][w % 5];
+      const span = dil * (k - 1) + 1;
+      const h = 2 + (w % 3) + span, ow = Math.floor((w * sw + 2 * pad - span) / sw) + 1;
+      if (ow < 7) continue;
+      convCase({ ...base4, n: 1 + (w % 2), c: groups * cg, o, groups, h, w: w * sw, kh: k, kw: k, sh: 1 + (w % 2), sw, dh: dil, dw: dil, pt: pad, pl: pad, pb: w % 2, pr: pad },
+        s++, [-128, 127, 4][s % 3], [127, -128, -9][s % 3], s % 4 === 0 ? { min: 0 } : undefined);
+    }
+  });
+
+  it('B packed in bands of output rows (about 128 KiB of panels each): bands ending inside a panel, stride 2, 1×1, a 7×7 stem', () => {
+    let s = 2400;
+    // K·ow past the band size: bands of 4 rows (64 channels, ow 30), 2 rows (stride 2), 6 (1×1 on 512 channels), 11 (the stem's 3 channels)
+    convCase({ ...base4, c: 64, o: 9, h: 10, w: 30, kh: 3, kw: 3, pt: 1, pl: 1, pb: 1, pr: 1 }, s++, -128, 127, { min: 0 });
+    convCase({ ...base4, c: 128, o: 14, h: 13, w: 57, kh: 3, kw: 3, sh: 2, sw: 2, pt: 1, pl: 1, pb: 1, pr: 1 }, s++, 127, -128);
+    convCase({ ...base4, c: 512, o: 7, h: 13, w: 40, kh: 1, kw: 1 }, s++, 3, -5);
+    convCase({ ...base4, c: 3, o: 5, h: 40, w: 160, kh: 7, kw: 7, sh: 2, sw: 2, pt: 3, pl: 3, pb: 3, pr: 3 }, s++, -7, -128, { min: 0 });
+    convCase({ ...base4, c: 60, o: 6, h: 9, w: 77, kh: 3, kw: 3, pt: 1, pl: 1, pb: 1, pr: 1 }, s++, 0, 0);
+  });
+
   it('short reductions (C·kh·kw ≤ 32: the direct kernel): widths 1…40 across the 8- and 16-pixel steps, 1…7 output channels, stride down the height, padding', () => {
     let s = 2500;
     for (let w = 1; w <= 40; w++) {
@@ -374,6 +398,20 @@ describe('quantize / dequantize / add / pooling on int8', () => {
       expect(firstDiff(y.toInt8Array(), want, [n])).toBeNull();
       ta.dispose(); tb.dispose(); y.dispose();
     }
+  });
+
+  it('addQs8: ties to even, saturation, and multipliers past the fast path (255·(ma + mb) > 4·10⁶) on every byte pair', () => {
+    // every (a, b) pair once: 65536 values; the ties come from multipliers 0.5 and 0.25
+    const a = Int8Array.from({ length: 65536 }, (_, i) => (i & 255) - 128), b = Int8Array.from({ length: 65536 }, (_, i) => (i >> 8) - 128);
+    const ta = Tensor.from(a), tb = Tensor.from(b);
+    for (const [sa, sb, za, zb, zy] of [[0.5, 0.25, 3, -7, 0], [0.5, 0.5, -128, 127, 5], [100, 3, 0, 0, -128], [20000, 1, 1, -1, 127], [1e30, 1e30, 0, 0, 0], [3e-3, 7e4, 127, -128, -3]]) {
+      const qa = { scale: sa, zeroPoint: za }, qb = { scale: sb, zeroPoint: zb }, qy = { scale: 1, zeroPoint: zy };
+      const y = ops.addQs8(ta, tb, qa, qb, qy);
+      const want = addQs8Ref(a, b, Math.fround(sa), za, Math.fround(sb), zb, zy, -128, 127);
+      expect(firstDiff(y.toInt8Array(), want, [65536]), `${sa} ${sb}`).toBeNull();
+      y.dispose();
+    }
+    ta.dispose(); tb.dispose();
   });
 
   it('maxPool2dQs8 and globalAvgPool2dQs8 match plain loops', () => {

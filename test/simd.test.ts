@@ -10,8 +10,10 @@ const NOT_KERNELS = new Set(['heap_base']);
 // instruction; the plain build (the one this .wat is) has no such instruction to ask about and
 // answers −1 without doing any arithmetic. Its relaxed builds do run v128 code. The channels-last
 // copy for the relaxed dot's quads is likewise empty in the plain build, which never asks for it
-// (the plain lanes kernel reads channel pairs made by pad_qs8_cpairs_simd).
-const SCALAR_BY_DESIGN = new Set(['qs8_probe_rdot_simd', 'pad_qs8_nhwc_simd']);
+// (the plain lanes kernel reads channel pairs made by pad_qs8_cpairs_simd), and so are the GEMM's
+// panels from channel quads (interleave_qs8_c4_simd, conv2d_pack_qs8_c4_p8_simd: the relaxed
+// builds' 4-byte k-groups; the plain build packs byte planes into its 2-value groups).
+const SCALAR_BY_DESIGN = new Set(['qs8_probe_rdot_simd', 'pad_qs8_nhwc_simd', 'interleave_qs8_c4_simd', 'conv2d_pack_qs8_c4_p8_simd']);
 
 /** Splits a .wat module into its functions: name → body text. */
 function functions(wat: string): Map<string, string> {

@@ -223,19 +223,23 @@ export function prepareConv2dQs8(xShape: Shape, weights: QWeights, options: Conv
         for (let n = 0; n < p.n; n++) k.gemv_qs8_minmax_simd(r.ptr, r.ldw, r.wide, inputs[0] + n * p.c * hw, bias, scale, yp + n * p.o, p.o, rq);
       });
     }
-    const packed = packWeights(w, p.groups, p.og, K);
-    own(packed.ptr);
     const b = convPanels(p, ql.x.zeroPoint, flip, own);
-    const panelBytes = Math.ceil(P / 8) * 16 * K4(K) + 16;
+    const packed = packWeights(b.order ? { ...w, data: b.order(w.data, p.o) } : w, p.groups, p.og, K);
+    own(packed.ptr);
+    // B in bands of output rows (b.rows), each packed and then read by the GEMM while in the cache
+    const panelBytes = Math.ceil((b.rows * g.ow) / 8) * 16 * K4(K) + 16;
     return prepared(outShape, b.scratchBytes + panelBytes, owned, (inputs, yp, scratch) => {
       const panels = scratch + b.scratchBytes;
       for (let n = 0; n < p.n; n++) {
         const xn = inputs[0] + n * p.c * hw;
         b.image(xn, scratch);
         for (let gi = 0; gi < p.groups; gi++) {
-          b.pack(xn, gi, panels, scratch);
-          k.gemm_qs8_4x8_minmax_simd(packed.ptr + gi * packed.stride, panels, yp + (n * p.o + gi * p.og) * P, P, 1,
-            bias + gi * p.og * 4, scale + gi * p.og * 4, p.og, P, K, rq);
+          for (let r0 = 0; r0 < g.oh; r0 += b.rows) {
+            const rows = Math.min(b.rows, g.oh - r0);
+            b.pack(xn, gi, panels, scratch, r0, rows);
+            k.gemm_qs8_4x8_minmax_simd(packed.ptr + gi * packed.stride, panels, yp + (n * p.o + gi * p.og) * P + r0 * g.ow, P, 1,
+              bias + gi * p.og * 4, scale + gi * p.og * 4, p.og, rows * g.ow, K, rq);
+          }
         }
       }
     });

@@ -146,6 +146,8 @@ export interface Kernels {
   gemm_i16_4x8_simd(aPtr: number, aStride: number, bPtr: number, bStride: number, cPtr: number, cStride: number, ldc: number, M: number, N: number, G: number, count: number): void;
   conv2d_winograd_output_qs8_2x2_minmax_simd(mPtr: number, posStride: number, ldm: number, biasPtr: number, scalePtr: number, yPtr: number, paramsPtr: number, t0: number, T: number, rqPtr: number, scratch: number): void;
   conv2d_pack_qs8_p8_simd(xPad: number, offPtr: number, K: number, P: number, ow: number, rowStep: number, sw: number, dstPtr: number, flip: number): void;
+  interleave_qs8_c4_simd(src: number, plane: number, quads: number, dst: number, flip: number): void;
+  conv2d_pack_qs8_c4_p8_simd(x4: number, offPtr: number, groups: number, P: number, ow: number, rowStep: number, sw: number, dstPtr: number): void;
   gemv_qs8_minmax_simd(wPtr: number, ldw: number, wide: number, xPtr: number, biasPtr: number, scalePtr: number, yPtr: number, M: number, rqPtr: number): void;
   gemv_qs8_f32_simd(wPtr: number, ldw: number, wide: number, xPtr: number, biasPtr: number, scalePtr: number, yPtr: number, M: number, rqPtr: number, lo: number, hi: number): void;
   conv2d_qs8_s1_minmax_simd(buf: number, wPtr: number, offPtr: number, biasPtr: number, scalePtr: number, yPtr: number, paramsPtr: number, rqPtr: number): void;
@@ -313,6 +315,8 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'gemm_i16_4x8_simd',
   'conv2d_winograd_output_qs8_2x2_minmax_simd',
   'conv2d_pack_qs8_p8_simd',
+  'interleave_qs8_c4_simd',
+  'conv2d_pack_qs8_c4_p8_simd',
   'gemv_qs8_minmax_simd',
   'gemv_qs8_f32_simd',
   'conv2d_qs8_s1_minmax_simd',
