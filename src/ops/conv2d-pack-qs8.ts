@@ -61,8 +61,9 @@ export function convPanels(p: ConvGeom, zx: number, flip: number, own: (ptr: num
     const Hp = (g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1;
     const Wp = r16(Math.max(g.padLeft + p.wd + 16, (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 17));
     const plane = Hp * Wp;
-    if (p.cg % 4 === 0 && engineInfo().build.includes('relaxed')) {
-      // channel quads: the padded planes, then interleaved into [C/4][plane][4] after them
+    if (p.cg % 4 === 0 && g.kh * g.kw > 1 && engineInfo().build.includes('relaxed')) {
+      // channel quads: the padded planes, then interleaved into [C/4][plane][4] after them (not for
+      // a strided 1×1, which reads a quarter of the pixels once: interleaving them all costs more)
       const off = new Int32Array(K / 4);
       for (let c = 0, q = 0; c < p.cg; c += 4) for (let ki = 0; ki < g.kh; ki++) for (let kj = 0; kj < g.kw; kj++) off[q++] = 4 * ((c / 4) * plane + ki * g.dh * Wp + kj * g.dw);
       const offsets = own(paramBlock(Array.from(off)));
