@@ -15,7 +15,7 @@
 // Callers never need KG: they size buffers with K4 and let the pack kernels lay them out.
 
 import {
-  QS8_BGROUP, QS8_KG, Qs8Window, rdot, requantStore, rdotMode, storeGroupI16, tileI16, tileRdot,
+  QS8_BGROUP, QS8_KG, Qs8Window, RQ_BITS, RqConsts, rdot, requantV, rdotMode, store8, storeGroupI16, tileI16, tileRdot,
 } from "./qs8-common";
 
 /** [p0, p1, p2, p3] from two vectors of per-pixel halves [p0a, p0b, p1a, p1b], [p2a, p2b, p3a, p3b]. */
@@ -126,13 +126,23 @@ export function gemm_pack_qs8_p8_simd(srcPtr: usize, sk: i32, sj: i32, K: i32, N
     c: usize, bi: usize, si: usize, rqPtr: usize, csi: i32, csj: i32, nr: i32, mr: i32,
   ): void {
     const s = <usize>csi;
-    requantStore(c, csj, s00, s01, load<i32>(bi), load<f32>(si), rqPtr, nr);
-    if (mr > 1) requantStore(c + s, csj, s10, s11, load<i32>(bi, 4), load<f32>(si, 4), rqPtr, nr);
-    if (mr > 2) requantStore(c + 2 * s, csj, s20, s21, load<i32>(bi, 8), load<f32>(si, 8), rqPtr, nr);
-    if (mr > 3) requantStore(c + 3 * s, csj, s30, s31, load<i32>(bi, 12), load<f32>(si, 12), rqPtr, nr);
-    if (ASC_FEATURE_RELAXED_SIMD && mr > 4) requantStore(c + 4 * s, csj, s40, s41, load<i32>(bi, 16), load<f32>(si, 16), rqPtr, nr);
-    if (ASC_FEATURE_RELAXED_SIMD && mr > 5) requantStore(c + 5 * s, csj, s50, s51, load<i32>(bi, 20), load<f32>(si, 20), rqPtr, nr);
+    // the block's constants once, before the first store (after one, the runtime reloads them for
+    // every row: it cannot tell the stores from the block)
+    const k = changetype<RqConsts>(rqPtr + RQ_BITS);
+    const fl = k.floor, mg = k.magic, bt = k.bits, lo = k.qmin, hi = k.qmax;
+    row(c, csj, s00, s01, load<i32>(bi), load<f32>(si), fl, mg, bt, lo, hi, nr);
+    if (mr > 1) row(c + s, csj, s10, s11, load<i32>(bi, 4), load<f32>(si, 4), fl, mg, bt, lo, hi, nr);
+    if (mr > 2) row(c + 2 * s, csj, s20, s21, load<i32>(bi, 8), load<f32>(si, 8), fl, mg, bt, lo, hi, nr);
+    if (mr > 3) row(c + 3 * s, csj, s30, s31, load<i32>(bi, 12), load<f32>(si, 12), fl, mg, bt, lo, hi, nr);
+    if (ASC_FEATURE_RELAXED_SIMD && mr > 4) row(c + 4 * s, csj, s40, s41, load<i32>(bi, 16), load<f32>(si, 16), fl, mg, bt, lo, hi, nr);
+    if (ASC_FEATURE_RELAXED_SIMD && mr > 5) row(c + 5 * s, csj, s50, s51, load<i32>(bi, 20), load<f32>(si, 20), fl, mg, bt, lo, hi, nr);
   }
+}
+
+/** One row of RequantRows: requantStore with the block's constants as values. */
+@inline function row(p: usize, s: i32, lo: v128, hi: v128, bias: i32, scale: f32, fl: v128, mg: v128, bt: v128, qmin: v128, qmax: v128, n: i32): void {
+  const b = i32x4.splat(bias);
+  store8(p, s, requantV(i32x4.add(lo, b), i32x4.add(hi, b), f32x4.splat(scale), fl, mg, bt, qmin, qmax), n);
 }
 
 /**

@@ -65,16 +65,29 @@ export const QS8_BGROUP: i32 = 32;
   return i32x4.sub(f32x4.add(f32x4.pmax(f, v128.load(rqPtr, RQ_FLOOR)), v128.load(rqPtr, RQ_MAGIC)), v128.load(rqPtr, RQ_BITS));
 }
 
+/** The requantization block's five vector constants in place (RQ_BITS … RQ_QMAX): changetype<RqConsts>(rqPtr + RQ_BITS), for a store that reads them once (requantV). */
+@unmanaged export class RqConsts {
+  bits: v128; floor: v128; magic: v128; qmin: v128; qmax: v128;
+}
+
+/**
+ * int8 lanes 0…7 of requant(lo ‖ hi) with the block's constants as values (floor, magic, bits: see
+ * roundZy; qmin, qmax: the clamp), scale s splat: requantF's operations.
+ */
+@inline export function requantV(lo: v128, hi: v128, s: v128, floor: v128, magic: v128, bits: v128, qmin: v128, qmax: v128): v128 {
+  const r0 = i32x4.sub(f32x4.add(f32x4.pmax(f32x4.mul(f32x4.convert_i32x4_s(lo), s), floor), magic), bits);
+  const r1 = i32x4.sub(f32x4.add(f32x4.pmax(f32x4.mul(f32x4.convert_i32x4_s(hi), s), floor), magic), bits);
+  const h = i16x8.narrow_i32x4_s(r0, r1);
+  return i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h, h), qmin), qmax);
+}
+
 /**
  * int8 lanes 0…7 of requant(lo ‖ hi): 8 int32 sums that already hold the bias, scale s splat, the
  * block's zero point and clamp. The narrows saturate, so sums past the int8 range end at −128 / 127
  * before the clamp.
  */
 @inline export function requantF(lo: v128, hi: v128, s: v128, rqPtr: usize): v128 {
-  const r0 = roundZy(f32x4.mul(f32x4.convert_i32x4_s(lo), s), rqPtr);
-  const r1 = roundZy(f32x4.mul(f32x4.convert_i32x4_s(hi), s), rqPtr);
-  const h = i16x8.narrow_i32x4_s(r0, r1);
-  return i8x16.min_s(i8x16.max_s(i8x16.narrow_i16x8_s(h, h), v128.load(rqPtr, RQ_QMIN)), v128.load(rqPtr, RQ_QMAX));
+  return requantV(lo, hi, s, v128.load(rqPtr, RQ_FLOOR), v128.load(rqPtr, RQ_MAGIC), v128.load(rqPtr, RQ_BITS), v128.load(rqPtr, RQ_QMIN), v128.load(rqPtr, RQ_QMAX));
 }
 
 /** The 16 int8 lanes of requant(a ‖ b ‖ c ‖ d): 16 int32 sums that already hold the bias, scale s splat. */
