@@ -1,7 +1,7 @@
 // Shared by the tests of large PyTorch exports generated at test time (test/torchvision.test.ts,
 // test/segmenters.test.ts): whether Debian's PyTorch can run the export scripts, why a test file
 // skips, one export imported and run eager and compiled, and the error measure against PyTorch's outputs.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { expect } from 'vitest';
 import { io, compile, Tensor } from '../src/index.js';
@@ -24,6 +24,25 @@ export function skipReasonFor(file: string, dir: string, script: string, generat
   const reason = generate ? pythonReady() : existsSync(`${dir}index.json`) ? null : `no exports in ${dir} (run ${script}, or set SIMDNET_TORCHVISION=generate)`;
   if (reason) console.log(`${file} skipped: ${reason}`);
   return reason;
+}
+
+/**
+ * Waits for an export script that .ci/run started in the background at the start of CI, so that it
+ * runs while npm installs and builds: `statusFile` (from an environment variable; nothing to wait
+ * for when unset) appears holding the script's exit status when it ends, beside it `<name>.log`
+ * with its output. A status other than 0 is an error quoting the log's last lines.
+ */
+export async function awaitBackground(statusFile: string | undefined, script: string): Promise<void> {
+  if (!statusFile) return;
+  const t0 = Date.now();
+  while (!existsSync(statusFile)) await new Promise((r) => setTimeout(r, 2000));
+  const status = readFileSync(statusFile, 'utf8').trim();
+  const log = statusFile.replace(/\.status$/, '.log');
+  if (status !== '0') {
+    const tail = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => l && !/warn/i.test(l)).slice(-5).join('\n') : `(no ${log})`;
+    throw new Error(`${script}, started in the background by .ci/run, exited with ${status}:\n${tail}`);
+  }
+  console.log(`${script} (started in the background by .ci/run) waited for ${((Date.now() - t0) / 1e3).toFixed(0)} s`);
 }
 
 /** max |a − b| ÷ max |b| (a NaN counts as infinite, so does a length mismatch). */

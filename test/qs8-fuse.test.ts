@@ -14,17 +14,12 @@ import { directFusionRuns, type DirectFusion } from '../src/ops/conv2d-direct-qs
 import { geometry } from '../src/ops/conv2d-common.js';
 import { runOnce } from '../src/ops/prepared.js';
 import { bytesInUse, ready, rng } from './helpers.js';
-import { convQs8Ref, quantizeRef, type ConvQs8Case } from './ref/qs8.js';
+import { convQs8Ref, ints, quantizeRef, type ConvQs8Case } from './ref/qs8.js';
 
 beforeAll(ready);
 let inUse = 0;
 beforeEach(() => { inUse = bytesInUse(); });
 afterEach(() => { expect(bytesInUse(), 'bytes in use after the test').toBe(inUse); });
-
-function ints(n: number, seed: number, lo = -128, hi = 127): Int8Array {
-  const r = rng(seed);
-  return Int8Array.from({ length: n }, () => lo + Math.floor(r() * (hi - lo + 1)));
-}
 
 /** 2×2 stride-2 max pooling (floor) of y [n, o, oh, ow]. */
 function pool2Ref(y: Int8Array, n: number, o: number, oh: number, ow: number): Int8Array {

@@ -9,17 +9,12 @@ import { qclamp } from '../src/ops/qs8.js';
 import { lanesQs8Runs } from '../src/ops/conv2d-direct-qs8.js';
 import { geometry } from '../src/ops/conv2d-common.js';
 import { bytesInUse, ready, rng } from './helpers.js';
-import { convQs8Ref, type ConvQs8Case } from './ref/qs8.js';
+import { convQs8Ref, ints, type ConvQs8Case } from './ref/qs8.js';
 
 beforeAll(ready);
 let inUse = 0;
 beforeEach(() => { inUse = bytesInUse(); });
 afterEach(() => { expect(bytesInUse(), 'bytes in use after the test').toBe(inUse); });
-
-function ints(n: number, seed: number, lo = -128, hi = 127): Int8Array {
-  const r = rng(seed);
-  return Int8Array.from({ length: n }, () => lo + Math.floor(r() * (hi - lo + 1)));
-}
 
 /** Runs case p through conv2dQs8 (which must pick the lanes kernel) and compares every byte with the reference. */
 function lanesCase(p: ConvQs8Case, seed: number, zx: number, zy: number, clamp?: { min?: number; max?: number }, xRange: [number, number] = [-128, 127]): void {

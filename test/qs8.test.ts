@@ -8,17 +8,12 @@ import { heap, kernels, rdotMode } from '../src/wasm/engine.js';
 import { qclamp } from '../src/ops/qs8.js';
 import { requantBlock } from '../src/wasm/qs8-layout.js';
 import { BUILD, bytesInUse, ready, rng } from './helpers.js';
-import { addQs8Ref, convQs8Ref, dequantizeRef, gemmQs8Ref, quantizeRef, requantRef, roundEven, type ConvQs8Case } from './ref/qs8.js';
+import { addQs8Ref, convQs8Ref, dequantizeRef, gemmQs8Ref, ints, quantizeRef, requantRef, roundEven, type ConvQs8Case } from './ref/qs8.js';
 
 beforeAll(ready);
 let base = 0;
 beforeEach(() => { base = bytesInUse(); });
 afterEach(() => { expect(bytesInUse(), 'bytes in use after the test').toBe(base); });
-
-function ints(n: number, seed: number, lo = -128, hi = 127): Int8Array {
-  const r = rng(seed);
-  return Int8Array.from({ length: n }, () => lo + Math.floor(r() * (hi - lo + 1)));
-}
 
 function put(a: Int8Array | Int32Array | Float32Array): number {
   const h = heap();

@@ -14,7 +14,9 @@
 //    below 35 dB (the network, not quantize(), sets the limit: part 2 shows PyTorch's own int8 does
 //    no better on the same weights).
 // 2. With PyTorch (SIMDNET_TORCHVISION=generate runs scripts/sqnr-pytorch.py into test-artifacts/sqnr/,
-//    or that folder already holds its output; else skipped with a message): torchvision's own models
+//    or that folder already holds its output; else skipped with a message; .ci/run starts the script
+//    in the background at its start and names in SIMDNET_SQNR_STATUS the file that says when it
+//    ended, which this file waits for): torchvision's own models
 //    under two recipes, imported from ONNX, quantized by quantize() and by PyTorch 1.13 (onednn int8,
 //    FX graph mode, HistogramObserver activations, per-channel weights) on the same calibration and
 //    test images, each against its own f32 logits:
@@ -36,7 +38,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Tensor, io, models, nn, quantize, type Graph } from '../src/index.js';
 import { bytesInUse, ready } from './helpers.js';
-import { PYTHON, skipReasonFor } from './pytorch-exports.js';
+import { PYTHON, awaitBackground, skipReasonFor } from './pytorch-exports.js';
 import { RES, gaussianImages, randomizeNorms } from './zoo-random.js';
 
 beforeAll(ready);
@@ -137,7 +139,8 @@ const sqSkip = skipReasonFor('test/quantize-zoo.test.ts (PyTorch int8 on the sam
 const peer: string[] = [];
 
 describe.skipIf(sqSkip !== null)('quantize() against PyTorch int8 (onednn, FX graph mode) on the same torchvision weights and inputs', () => {
-  beforeAll(() => {
+  beforeAll(async () => {
+    await awaitBackground(process.env.SIMDNET_SQNR_STATUS, SQ_SCRIPT);
     const complete = RECIPES.every((r) => { const i = sqIndex(r); return i?.res === RES && PT_ARCHS.every((a) => NOT_IN[r]?.[a] || (i.models[a] && existsSync(`${SQ_DIR}${r}/${a}.onnx`))); });
     if (GENERATE && !complete) {
       const r = spawnSync('nice', [PYTHON, SQ_SCRIPT, '--out', SQ_DIR, '--res', String(RES), '--recipe', RECIPES.join(',')], { encoding: 'utf8', stdio: ['ignore', 'inherit', 'pipe'] });

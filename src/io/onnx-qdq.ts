@@ -16,7 +16,7 @@ import { MaxPool2d } from '../nn/maxpool2d.js';
 import { GlobalAvgPool2d } from '../nn/globalavgpool2d.js';
 import { Flatten } from '../nn/flatten.js';
 import { DequantizeLinear } from '../nn/dequantizelinear.js';
-import { QLinear } from '../nn/qlinear.js';
+import { QLinear, type QLinearOptions } from '../nn/qlinear.js';
 import { QAdd } from '../nn/qadd.js';
 import { QMaxPool2d } from '../nn/qmaxpool2d.js';
 import { QGlobalAvgPool2d } from '../nn/qglobalavgpool2d.js';
@@ -78,6 +78,22 @@ function biasOf(spec: Spec): Float32Array | null {
   return b instanceof Float32Array ? b : null;
 }
 
+/**
+ * The QLinear twin of a float Linear spec with one input and a 1-D output, reading the int8 tensor
+ * behind the DequantizeLinear before it (options: its y and clamp, or output 'float32'); null when
+ * the spec is not such a Linear or its input or weights are not int8.
+ */
+function qlinearOf(c: Ctx, spec: Spec, options: Omit<QLinearOptions, 'x' | 'bias'>): Twin | null {
+  const L = spec.layer;
+  if (!(L instanceof Linear) || spec.shape.length !== 1 || spec.inputs.length !== 1) return null;
+  const x = dequantized(c, spec.inputs[0]);
+  const wq = x ? weightsOf(c, spec, L.outFeatures) : null;
+  if (!x || !wq) return null;
+  const bias = biasOf(spec);
+  const layer = new QLinear(L.inFeatures, L.outFeatures, { bias: bias !== null, x: x.q, ...options });
+  return { layer, inputs: [x.src], params: bias ? { weight: wq.w, weightScale: wq.scales, bias } : { weight: wq.w, weightScale: wq.scales } };
+}
+
 /** The int8 twin of the float layer `core` whose output is quantized to y (clamp: an activation between them). */
 function twin(c: Ctx, core: Spec, y: QParams, clamp: Clamp | undefined): Twin | null {
   const L = core.layer;
@@ -89,13 +105,7 @@ function twin(c: Ctx, core: Spec, y: QParams, clamp: Clamp | undefined): Twin | 
     const { layer, params } = qconvOf(L, wq.w, wq.scales, biasOf(core), x.q, y, clamp);
     return { layer, params, inputs: [x.src] };
   }
-  if (L instanceof Linear && core.shape.length === 1 && core.inputs.length === 1) {
-    const wq = weightsOf(c, core, L.outFeatures);
-    if (!wq) return null;
-    const bias = biasOf(core);
-    const layer = new QLinear(L.inFeatures, L.outFeatures, { bias: bias !== null, x: x.q, y, clamp: clamp ? { min: clamp.min, max: clamp.max } : undefined });
-    return { layer, inputs: [x.src], params: bias ? { weight: wq.w, weightScale: wq.scales, bias } : { weight: wq.w, weightScale: wq.scales } };
-  }
+  if (L instanceof Linear) return qlinearOf(c, core, { y, clamp: clamp ? { min: clamp.min, max: clamp.max } : undefined });
   if (L instanceof Add && L.constant === null && core.inputs.length === 2) {
     const b = dequantized(c, core.inputs[1]);
     const sa = specNamed(c, core.inputs[0])!.shape, sb = specNamed(c, core.inputs[1])?.shape;
@@ -174,15 +184,11 @@ export function fuseFloatOutput(c: Ctx, name: string): void {
     if (!inner || c.specs.some((s) => s !== top && s.inputs.includes(inner.name))) return;
     spec = inner;
   }
-  if (!(spec.layer instanceof Linear) || spec.shape.length !== 1 || spec.inputs.length !== 1) return;
-  const L = spec.layer;
-  const x = dequantized(c, spec.inputs[0]);
-  const wq = x ? weightsOf(c, spec, L.outFeatures) : null;
-  if (!x || !wq) return;
-  const bias = biasOf(spec);
   const clamp = spec !== top && cl ? { min: Number.isFinite(cl.min) ? cl.min : undefined, max: Number.isFinite(cl.max) ? cl.max : undefined } : undefined;
-  top.layer = new QLinear(L.inFeatures, L.outFeatures, { bias: bias !== null, x: x.q, output: 'float32', clamp, name: top.layer.name });
-  top.inputs = [x.src];
-  top.params = bias ? { weight: wq.w, weightScale: wq.scales, bias } : { weight: wq.w, weightScale: wq.scales };
+  const t = qlinearOf(c, spec, { output: 'float32', clamp, name: top.layer.name });
+  if (!t) return;
+  top.layer = t.layer;
+  top.inputs = t.inputs;
+  top.params = t.params;
   if (spec !== top) c.specs.splice(c.specs.indexOf(spec), 1);
 }

@@ -225,26 +225,22 @@ function rewrite(model: Graph, measured: Calibration, how: { correct: boolean; e
       // float32 straight from its int32 sums: no output rounding, no clipping of the logits' tails
       // past the calibrated range, no dequantize
       const f32Out = L instanceof nn.Linear && outputs.has(last.name) && !consumers.has(last.name);
-      const qy = f32Out ? null : qOf(last.name);
-      const clamp = c ? { min: c.min, max: c.max } : undefined;
+      const qy = f32Out ? undefined : qOf(last.name);
       const qw = quantizeWeights(w, O);
       if (how.correct && mean && mean.length === C) b = correctedBias(w, qw, b, mean, groups);
+      const options = { bias: b !== null, x: qx, y: qy, clamp: c ? { min: c.min, max: c.max } : undefined, name: f32Out ? last.name : node.name };
       const layer = L instanceof nn.Conv2d
-        ? new nn.QConv2d(L.inChannels, L.outChannels, L.kernelSize, {
-          stride: L.stride, padding: L.padding, dilation: L.dilation, groups, bias: b !== null, x: qx, y: qy!, clamp, name: node.name,
-        })
-        : f32Out
-          ? new nn.QLinear(L.inFeatures, L.outFeatures, { bias: b !== null, x: qx, output: 'float32', clamp, name: last.name })
-          : new nn.QLinear(L.inFeatures, L.outFeatures, { bias: b !== null, x: qx, y: qy!, clamp, name: node.name });
+        ? new nn.QConv2d(L.inChannels, L.outChannels, L.kernelSize, { stride: L.stride, padding: L.padding, dilation: L.dilation, groups, ...options })
+        : new nn.QLinear(L.inFeatures, L.outFeatures, { ...options, output: f32Out ? 'float32' : 'int8' });
       layer.weight.assign(qw.data);
       layer.weightScale.assign(qw.scales);
       if (b && layer.bias) layer.bias.assign(b);
-      if (f32Out) {
+      if (qy === undefined) { // f32Out
         add(last.name, layer, [x]);
         continue;
       }
       add(node.name, layer, [x]);
-      q8.set(node.name, qy!);
+      q8.set(node.name, qy);
       for (const o of [node.name, last.name]) renamed.set(o, node.name);
       continue;
     }

@@ -1,5 +1,12 @@
 // Plain integer references for the int8 kernels: int32 sums in JS numbers (exact), the fp32
 // requantization of assembly/qs8-common.ts written out with Math.fround, ties to even.
+import { rng } from '../../examples/rng.js';
+
+/** n seeded uniform integers in [lo, hi] (the int8 tests' inputs and weights). */
+export function ints(n: number, seed: number, lo = -128, hi = 127): Int8Array {
+  const r = rng(seed);
+  return Int8Array.from({ length: n }, () => lo + Math.floor(r() * (hi - lo + 1)));
+}
 
 /** Round half to even (f32x4.nearest / ONNX). */
 export function roundEven(v: number): number {
