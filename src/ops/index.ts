@@ -68,7 +68,7 @@ export { argmax, argmin } from './argmax.js'; // no backward: not differentiable
 export type { ArgMaxOptions } from './argmax.js';
 export { pixelShuffle, pixelUnshuffle, pixelShuffleBackward, pixelUnshuffleBackward } from './pixelshuffle.js';
 export type { PixelShuffleOptions } from './pixelshuffle.js';
-export { quantizeLinear, dequantizeLinear, addQs8, maxPool2dQs8, globalAvgPool2dQs8 } from './qs8.js';
+export { quantizeLinear, dequantizeLinear, addQs8, maxPool2dQs8, globalAvgPool2dQs8, lutQs8, activationTable } from './qs8.js';
 export type { QParams, QClamp, MaxPoolQs8Options } from './qs8.js';
 export { conv2dQs8, linearQs8 } from './gemm-qs8.js';
 export type { QWeights, QLayerParams } from './gemm-qs8.js';

@@ -1,6 +1,6 @@
 // int8 tensors with a per-tensor scale and zero point (real = (q − zeroPoint)·scale): quantize /
 // dequantize between float32 and int8, and the ops that stay in int8 because that is cheaper than
-// dequantizing (add, max pooling, global average pooling). Kernels: assembly/qs8.ts; the rounding
+// dequantizing (add, max pooling, global average pooling, activations through a 256-byte table). Kernels: assembly/qs8.ts; the rounding
 // of every requantization is described in assembly/qs8-common.ts (ties to even, as ONNX).
 import { Tensor, type Shape } from '../tensor.js';
 import { kernels } from '../wasm/engine.js';
@@ -191,4 +191,45 @@ export function prepareGlobalAvgPool2dQs8(xShape: Shape, qx: QParams, qy: QParam
 export function globalAvgPool2dQs8(x: Tensor, qx: QParams, qy: QParams): Tensor {
   const t = tensorArg('globalAvgPool2dQs8', 'x', x, 'int8');
   return runOnce(prepareGlobalAvgPool2dQs8(t.shape, qx, qy), [t.ptr], (s) => Tensor.empty(s, 'int8'));
+}
+
+/**
+ * The 256-byte table of an elementwise function f between two int8 grids, as DequantizeLinear →
+ * f → QuantizeLinear computes it in float32: entry q + 128 = clamp(round_even(f32(f(f32((q −
+ * qx.zeroPoint)·qx.scale)) / qy.scale)) + qy.zeroPoint, −128, 127), NaN → qy.zeroPoint.
+ */
+export function activationTable(f: (v: number) => number, qx: QParams, qy: QParams): Int8Array {
+  const x = qparamsArg('activationTable', 'qx', qx), y = qparamsArg('activationTable', 'qy', qy);
+  if (typeof f !== 'function') throw new TypeError(`activationTable: f must be a function, got ${describe(f)}`);
+  const t = new Int8Array(256);
+  for (let q = -128; q < 128; q++) {
+    const v = Math.fround(f(Math.fround((q - x.zeroPoint) * x.scale)));
+    const r = Number.isNaN(v) ? 0 : roundHalfEven(Math.fround(v / y.scale));
+    t[q + 128] = Math.max(-128, Math.min(127, r + y.zeroPoint));
+  }
+  return t;
+}
+
+/** A checked 256-entry int8 table. */
+function tableArg(op: string, table: unknown): Int8Array {
+  if (!(table instanceof Int8Array) || table.length !== 256) {
+    throw new TypeError(`${op}: table must be an Int8Array of 256 values (entry q + 128 for input q), got ${describe(table)}`);
+  }
+  return table;
+}
+
+/** Prepares y[i] = table[x[i] + 128] on int8 x of any shape (an activation tabulated by activationTable). */
+export function prepareLutQs8(xShape: Shape, table: Int8Array): Prepared {
+  const op = 'lutQs8';
+  const n = elementCount(op, 'xShape', shapeArg(op, 'xShape', xShape));
+  const t = tableArg(op, table);
+  const k = kernels();
+  const tp = paramBlock(Array.from(new Int32Array(Int8Array.from(t).buffer))); // the 256 bytes as 64 words
+  return prepared(xShape.slice(), 0, [tp], (inputs, yp) => k.lut_qs8_simd(inputs[0], tp, yp, n));
+}
+
+/** y[i] = table[x[i] + 128]: an int8 → int8 elementwise function through a 256-byte table. */
+export function lutQs8(x: Tensor, table: Int8Array): Tensor {
+  const t = tensorArg('lutQs8', 'x', x, 'int8');
+  return runOnce(prepareLutQs8(t.shape, table), [t.ptr], (s) => Tensor.empty(s, 'int8'));
 }

@@ -135,6 +135,7 @@ export interface Kernels {
   conv2d_im2col_qs8_simd(xPtr: number, colPtr: number, ld: number, paramsPtr: number, zx: number): void;
   qs8_probe_rdot_simd(): number;
   quantize_qs8_simd(xPtr: number, yPtr: number, n: number, scale: number, zp: number): void;
+  lut_qs8_simd(xPtr: number, tablePtr: number, yPtr: number, n: number): void;
   dequantize_qs8_simd(xPtr: number, yPtr: number, n: number, scale: number, zp: number): void;
   dwconv2d_qs8_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, scalePtr: number, yPtr: number, paramsPtr: number, rqPtr: number): void;
   add_qs8_minmax_simd(aPtr: number, bPtr: number, yPtr: number, n: number, ma: number, za: number, mb: number, zb: number, zy: number, qmin: number, qmax: number): void;
@@ -304,6 +305,7 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'conv2d_im2col_qs8_simd',
   'qs8_probe_rdot_simd',
   'quantize_qs8_simd',
+  'lut_qs8_simd',
   'dequantize_qs8_simd',
   'dwconv2d_qs8_minmax_simd',
   'add_qs8_minmax_simd',
