@@ -28,11 +28,11 @@ import { requantF, store8, rdotMode } from "./qs8-common";
  * shared loop of the two stores below (layout as gemv_qs8_minmax_simd says).
  */
 @inline function rows4(wPtr: usize, ld: usize, xPtr: usize, biasPtr: usize, i: i32, mode: i32, flip: v128, wide: bool): v128 {
-  if (wide) return rows4Wide(wPtr, ld, xPtr, biasPtr, i);
-  const w0 = wPtr + <usize>i * ld, w1 = w0 + ld, w2 = w1 + ld, w3 = w2 + ld;
-  const z = i32x4.splat(0);
-  let a0 = z, a1 = z, a2 = z, a3 = z;
+  let s: v128;
   if (ASC_FEATURE_RELAXED_SIMD && mode >= 1) {
+    const w0 = wPtr + <usize>i * ld, w1 = w0 + ld, w2 = w1 + ld, w3 = w2 + ld;
+    const z = i32x4.splat(0);
+    let a0 = z, a1 = z, a2 = z, a3 = z;
     for (let k: usize = 0; k < ld; k += 16) {
       const x = v128.xor(v128.load(xPtr + k), flip);
       a0 = rdot(v128.load(w0 + k), x, a0);
@@ -40,31 +40,25 @@ import { requantF, store8, rdotMode } from "./qs8-common";
       a2 = rdot(v128.load(w2 + k), x, a2);
       a3 = rdot(v128.load(w3 + k), x, a3);
     }
-  } else {
-    for (let k: usize = 0; k < ld; k += 16) {
-      const xl = v128.load8x8_s(xPtr + k), xh = v128.load8x8_s(xPtr + k, 8);
-      a0 = dot16(false, w0 + k, xl, xh, a0);
-      a1 = dot16(false, w1 + k, xl, xh, a1);
-      a2 = dot16(false, w2 + k, xl, xh, a2);
-      a3 = dot16(false, w3 + k, xl, xh, a3);
-    }
-  }
-  return i32x4.add(hsum4x4(a0, a1, a2, a3), v128.load(biasPtr + (<usize>i << 2)));
+    s = hsum4x4(a0, a1, a2, a3);
+  } else s = wide ? rows4Dot16(true, wPtr, ld, xPtr, i) : rows4Dot16(false, wPtr, ld, xPtr, i);
+  return i32x4.add(s, v128.load(biasPtr + (<usize>i << 2)));
 }
 
-/** rows4 on weights widened to i16 (plain dot): no sign extension in the loop, 2·ld bytes a row. */
-function rows4Wide(wPtr: usize, ld: usize, xPtr: usize, biasPtr: usize, i: i32): v128 {
-  const w0 = wPtr + ((<usize>i * ld) << 1), w1 = w0 + (ld << 1), w2 = w1 + (ld << 1), w3 = w2 + (ld << 1);
+/** The four rows' sums on the 16-bit dot: W int8 (ld bytes a row) or, WIDE, i16 (2·ld bytes a row: no sign extension in the loop). */
+@inline function rows4Dot16(WIDE: bool, wPtr: usize, ld: usize, xPtr: usize, i: i32): v128 {
+  const row = WIDE ? ld << 1 : ld;
+  const w0 = wPtr + <usize>i * row, w1 = w0 + row, w2 = w1 + row, w3 = w2 + row;
   const z = i32x4.splat(0);
   let a0 = z, a1 = z, a2 = z, a3 = z;
   for (let k: usize = 0; k < ld; k += 16) {
-    const xl = v128.load8x8_s(xPtr + k), xh = v128.load8x8_s(xPtr + k, 8), kw = k << 1;
-    a0 = dot16(true, w0 + kw, xl, xh, a0);
-    a1 = dot16(true, w1 + kw, xl, xh, a1);
-    a2 = dot16(true, w2 + kw, xl, xh, a2);
-    a3 = dot16(true, w3 + kw, xl, xh, a3);
+    const xl = v128.load8x8_s(xPtr + k), xh = v128.load8x8_s(xPtr + k, 8), kw = WIDE ? k << 1 : k;
+    a0 = dot16(WIDE, w0 + kw, xl, xh, a0);
+    a1 = dot16(WIDE, w1 + kw, xl, xh, a1);
+    a2 = dot16(WIDE, w2 + kw, xl, xh, a2);
+    a3 = dot16(WIDE, w3 + kw, xl, xh, a3);
   }
-  return i32x4.add(hsum4x4(a0, a1, a2, a3), v128.load(biasPtr + (<usize>i << 2)));
+  return hsum4x4(a0, a1, a2, a3);
 }
 
 /**
