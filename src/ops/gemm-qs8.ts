@@ -130,8 +130,8 @@ const GEMV_BELOW = 4;
 
 /**
  * Int8 weights up to this many bytes are widened to i16 for the plain dot's matrix–vector kernel
- * (twice the bytes, still cache-resident: LeNet's c5 and f6; no sign extension per load, 1.6–2×
- * faster there); larger ones, read from memory at each call, stay int8.
+ * (twice the bytes, still cache-resident: LeNet's c5 and f6; no sign extension per load, ~10 %
+ * faster there: c5 1.69 → 1.51 µs); larger ones, read from memory at each call, stay int8.
  */
 const WIDE_MAX_BYTES = 128 * 1024;
 
