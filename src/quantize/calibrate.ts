@@ -7,6 +7,7 @@ import { Tensor } from '../tensor.js';
 import type { Graph } from '../graph/graph.js';
 import { indexSelect } from '../ops/gather.js';
 import { chooseQParams } from '../ops/qs8.js';
+import { describe } from '../ops/validate.js';
 
 export type RangeMethod = 'minmax' | 'percentile' | 'mse';
 
@@ -140,13 +141,16 @@ export function leastSquaresRange(lo: number, hi: number, s: readonly number[]):
 
 /** The calibration data as batches of at most `bs` samples (a single tensor is cut; tensors are not copied otherwise). */
 export function calibrationBatches(calibration: Tensor | readonly Tensor[], bs: number): { batches: Tensor[]; owned: Tensor[]; samples: number } {
-  const list = calibration instanceof Tensor ? [calibration] : [...calibration];
+  if (!(calibration instanceof Tensor) && !Array.isArray(calibration)) {
+    throw new TypeError(`quantize: calibration must be a float32 Tensor [N, …input] or an array of them, got ${describe(calibration)}`);
+  }
+  const list: unknown[] = calibration instanceof Tensor ? [calibration] : [...calibration];
   const batches: Tensor[] = [], owned: Tensor[] = [];
   let samples = 0;
   for (const t of list) {
     if (!(t instanceof Tensor) || t.disposed || t.dtype !== 'float32') {
       for (const o of owned) o.dispose();
-      throw new TypeError(`quantize: calibration must be a float32 Tensor [N, …input] or an array of them, got ${String(t)}`);
+      throw new TypeError(`quantize: calibration must be a float32 Tensor [N, …input] or an array of them, got ${describe(t)}`);
     }
     const n = t.shape[0];
     samples += n;
