@@ -4,7 +4,7 @@
 // lowerings (the prepared calls a plan runs), and, with --steps, where each plan's time goes by
 // kind of step; --peak prints the int8 dot instructions' own throughput (bench/qs8-peak.mjs).
 //
-//   node bench/qs8.mjs [--ort] [--peak] [--layers] [--steps [--all]] [--models lenet,resnet18,mobilenetv2]   plain SIMD build
+//   node bench/qs8.mjs [--ort] [--peak] [--layers] [--steps [--all]] [--models lenet,resnet18,mobilenetv2(,mobilenetv3s,mobilenetv3l,efficientnetb0,shufflenet)]   plain SIMD build
 //   node_modules/.bin/deno run -A bench/qs8.mjs [same flags]                        relaxed build
 //   (Deno and Chromium run relaxed SIMD without a flag; Node 20 only behind
 //   --experimental-wasm-relaxed-simd, where its relaxed dot fails the start-up check; `simd` or
@@ -97,7 +97,13 @@ const MODELS = {
   lenet: ['LeNet-5 (mnist)', () => io.load(new Uint8Array(readFileSync(new URL('../models/lenet5-mnist.simdnet', import.meta.url)))), [1, 32, 32]],
   resnet18: ['ResNet-18', () => models.resnet18(), [3, 224, 224]],
   mobilenetv2: ['MobileNetV2', () => mobilenetV2(sd), [3, 224, 224]],
+  // the deployed-models zoo (not in the default list): how far int8 carries beyond plain convolutions
+  mobilenetv3s: ['MobileNetV3-Small', () => models.mobilenetV3Small(), [3, 224, 224]],
+  mobilenetv3l: ['MobileNetV3-Large', () => models.mobilenetV3Large(), [3, 224, 224]],
+  efficientnetb0: ['EfficientNet-B0', () => models.efficientnetB0(), [3, 224, 224]],
+  shufflenet: ['ShuffleNetV2 1.0', () => models.shufflenetV2(), [3, 224, 224]],
 };
+const DEFAULT_MODELS = 'lenet,resnet18,mobilenetv2';
 
 /** A step's kind: the layer type, and for convolutions the window, stride and depthwise-ness. */
 function kind(layer) {
@@ -128,7 +134,7 @@ function stepTimes(model, plan, x) {
   return flag('all') ? [...by] : [...by].sort((a, b) => b[1].ms - a[1].ms);
 }
 
-const picked = arg('models', Object.keys(MODELS).join(',')).split(',');
+const picked = arg('models', DEFAULT_MODELS).split(',');
 console.log('\nWhole models, compiled plans (int8: quantize() with 4 calibration images; CPU ms per run)\n' +
   `| model | f32 ms | int8 ms | speed-up | int8 unfused ms | f32 arena | int8 arena |${ort ? ' ORT int8 (QDQ) ms | ORT ÷ int8 | max |Δ| vs ORT |' : ''}\n` +
   `| --- | --- | --- | --- | --- | --- | --- |${ort ? ' --- | --- | --- |' : ''}`);

@@ -3,7 +3,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import { Tensor, nn, type Graph } from '../src/index.js';
+import { GraphBuilder, Tensor, nn, type Graph } from '../src/index.js';
+import type { Layer } from '../src/nn/layer.js';
 import { randArray } from './helpers.js';
 import { encodeModel, type NodeOut, type TensorOut, type ModelOut } from '../src/io/onnx-write.js';
 
@@ -95,4 +96,18 @@ export function randomizeBatchNorms(g: Graph, seed: number): void {
     l.weight?.assign(randArray(c, k++, 0.5, 1.5));
     l.bias?.assign(randArray(c, k++, -0.3, 0.3));
   }
+}
+
+/** conv → BN → act → depthwise → BN → act → squeeze-excite (pool, conv, ReLU, conv, gate) × → project → + → head. */
+export function excite(act: () => Layer, gate: () => Layer): Graph {
+  const b = new GraphBuilder({ image: [3, 12, 12] });
+  const x = b.chain('image', [['stem', new nn.Conv2d(3, 8, 3, { padding: 1 })], ['stem_act', act()]]);
+  const d = b.chain(x, [
+    ['expand', new nn.Conv2d(8, 16, 1)], ['expand_bn', new nn.BatchNorm2d(16)], ['expand_act', act()],
+    ['dw', new nn.Conv2d(16, 16, 3, { padding: 1, groups: 16 })], ['dw_bn', new nn.BatchNorm2d(16)], ['dw_act', act()],
+  ]);
+  const s = b.chain(d, [['se_pool', new nn.GlobalAvgPool2d()], ['se_fc1', new nn.Conv2d(16, 4, 1)], ['se_relu', new nn.ReLU()], ['se_fc2', new nn.Conv2d(4, 16, 1)], ['se_gate', gate()]]);
+  const m = b.chain(b.add('se_mul', new nn.Mul(), [d, s]), [['project', new nn.Conv2d(16, 8, 1)]]);
+  const y = b.chain(b.add('add', new nn.Add(), [m, x]), [['head', new nn.Conv2d(8, 12, 1)], ['head_act', act()], ['pool', new nn.GlobalAvgPool2d()], ['flat', new nn.Flatten()], ['fc', new nn.Linear(12, 5)]]);
+  return b.build(y, 31);
 }

@@ -4,7 +4,8 @@
 // (weights as the dequantized constants, the activation as a ReLU / ReLU6 / Hardtanh layer); here
 // that float layer becomes its int8 twin (QConv2d, QLinear, QAdd, QMaxPool2d, QGlobalAvgPool2d)
 // reading the int8 tensors behind the DequantizeLinear layers, the activation becoming the fused
-// clamp. A group that does not fit (float weights, a weight zero point that leaves int8, an op with
+// clamp; an elementwise activation alone between the two (SiLU, Sigmoid, HardSwish, …) becomes a
+// QActivation (its 256-byte table). A group that does not fit (float weights, a weight zero point that leaves int8, an op with
 // no int8 twin such as Concat, different scales around a max pool) keeps its float layers: the
 // graph as written, DequantizeLinear → f32 operator → QuantizeLinear.
 import { qclamp, type QParams } from '../ops/qs8.js';
@@ -20,6 +21,7 @@ import { QLinear, type QLinearOptions } from '../nn/qlinear.js';
 import { QAdd } from '../nn/qadd.js';
 import { QMaxPool2d } from '../nn/qmaxpool2d.js';
 import { QGlobalAvgPool2d } from '../nn/qglobalavgpool2d.js';
+import { QActivation, isPointwise } from '../nn/qactivation.js';
 import type { Layer } from '../nn/layer.js';
 import type { Act, Ctx, Spec } from './onnx-context.js';
 import { QCONSTS, asInt8, channelScales, qconvOf, replaceSpec, sameQ, specNamed, type Q8 } from './onnx-quant.js';
@@ -156,9 +158,16 @@ export function fuseAtQuantize(c: Ctx, a: Act, y: QParams, elem: Q8): boolean {
     }
   }
   const t = twin(c, core, y, clamp);
-  if (!t) return false;
-  if (core !== top) c.specs.splice(c.specs.indexOf(top), 1);
-  replaceSpec(c, core, t.layer, t.inputs, t.params, elem);
+  if (t) {
+    if (core !== top) c.specs.splice(c.specs.indexOf(top), 1);
+    replaceSpec(c, core, t.layer, t.inputs, t.params, elem);
+    return true;
+  }
+  // an elementwise activation between a DequantizeLinear and this QuantizeLinear (SiLU, Sigmoid,
+  // HardSwish, Relu, Clip, …): its int8 table
+  const x = top.inputs.length === 1 && isPointwise(top.layer) ? dequantized(c, top.inputs[0]) : null;
+  if (!x) return false;
+  replaceSpec(c, top, new QActivation({ activation: top.layer, x: x.q, y }), [x.src], {}, elem);
   return true;
 }
 

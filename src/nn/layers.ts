@@ -45,6 +45,7 @@ export { DequantizeLinear } from './dequantizelinear.js';
 export { QConv2d, type QConv2dOptions } from './qconv2d.js';
 export { QLinear, type QLinearOptions } from './qlinear.js';
 export { QAdd, type QAddOptions } from './qadd.js';
+export { QActivation, type QActivationOptions } from './qactivation.js';
 export { QMaxPool2d, type QMaxPool2dOptions } from './qmaxpool2d.js';
 export { QGlobalAvgPool2d, type QGlobalAvgPool2dOptions } from './qglobalavgpool2d.js';
 export { Upsample, type UpsampleOptions } from './upsample.js';

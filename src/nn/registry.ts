@@ -9,7 +9,8 @@ export type LayerFactory = (config: LayerConfig, name: string) => Layer;
 
 interface LayerClass {
   readonly type: string;
-  fromConfig(config: LayerConfig, name: string): Layer;
+  /** `resolve` rebuilds layers a layer holds by value (QActivation's activation). */
+  fromConfig(config: LayerConfig, name: string, resolve: (type: string) => LayerFactory | undefined): Layer;
 }
 
 const isLayerClass = (v: unknown): v is LayerClass =>
@@ -21,7 +22,7 @@ const user = new Map<string, LayerFactory>();
 function builtinTypes(): Map<string, LayerFactory> {
   if (builtin === null) {
     builtin = new Map();
-    for (const v of Object.values(builtins)) if (isLayerClass(v)) builtin.set(v.type, (c, n) => v.fromConfig(c, n));
+    for (const v of Object.values(builtins)) if (isLayerClass(v)) builtin.set(v.type, (c, n) => v.fromConfig(c, n, layerFactory));
   }
   return builtin;
 }

@@ -3,7 +3,9 @@
 // weights, a following ReLU / ReLU6 fused as the store's clamp); weights are symmetric int8 per
 // output channel, activations per-tensor int8 with a scale and zero point from the calibration
 // ranges (src/quantize/calibrate.ts). Max pooling, Flatten / Dropout / Identity, global average
-// pooling (AdaptiveAvgPool2d(1) too) and two-input Add stay in int8 when their inputs are; every other layer runs in f32,
+// pooling (AdaptiveAvgPool2d(1) too) and two-input Add stay in int8 when their inputs are, and so
+// do elementwise activations (SiLU, Hardswish, Sigmoid, …: a 256-byte table, nn.QActivation) whose
+// readers all take int8; every other layer runs in f32,
 // with QuantizeLinear / DequantizeLinear inserted where values cross between the two. A dense layer
 // giving a graph output read by nothing else (the logits) writes it in float32 from its int32 sums.
 // Option equalize scales f32-computed inputs per channel first (src/quantize/equalize.ts).
@@ -12,6 +14,7 @@ import { Graph } from '../graph/graph.js';
 import type { GraphNode, NodeSpec } from '../graph/topology.js';
 import * as nn from '../nn/layers.js';
 import type { Layer } from '../nn/layer.js';
+import { isPointwise } from '../nn/qactivation.js';
 import { layerFactory } from '../nn/registry.js';
 import type { Clamp } from '../nn/lowering.js';
 import { chooseQParams, type QParams } from '../ops/qs8.js';
@@ -177,6 +180,19 @@ function rewrite(model: Graph, measured: Calibration, how: { correct: boolean; e
     }
     return [key, qn];
   };
+  // whether a node keeps the value it reads in int8 (so an activation before it is worth a table):
+  // convolutions and dense layers (unless input equalization may want their input in float32),
+  // max pooling, and layers that pass int8 on to such readers. Not average pooling: it would
+  // average the rounded values where today it averages float32 ones (a rounding more).
+  const int8Reader = (n: GraphNode): boolean => {
+    const L = n.layer;
+    if (exclude.has(n.name) || n.inputs.length !== 1) return false;
+    if (L instanceof nn.Conv2d || L instanceof nn.Linear) return !how.equalize || consumers.get(n.inputs[0])?.length !== 1;
+    if (L instanceof nn.MaxPool2d) return !L.ceilMode;
+    if (L instanceof nn.Flatten || L instanceof nn.Dropout || L instanceof nn.Identity || isPointwise(L)) return readersInt8(n.name);
+    return false;
+  };
+  const readersInt8 = (name: string): boolean => !outputs.has(name) && (consumers.get(name) ?? []).length > 0 && consumers.get(name)!.every(int8Reader);
   const fused = new Set<string>();
   for (const node of nodes) {
     if (fused.has(node.name)) continue;
@@ -259,6 +275,15 @@ function rewrite(model: Graph, measured: Calibration, how: { correct: boolean; e
       if (L instanceof nn.GlobalAvgPool2d || (L instanceof nn.AdaptiveAvgPool2d && L.outputSize[0] === 1 && L.outputSize[1] === 1)) {
         const qy = qOf(node.name);
         add(node.name, new nn.QGlobalAvgPool2d({ x: q, y: qy, name: node.name }), [x]);
+        q8.set(node.name, qy);
+        continue;
+      }
+      // an activation whose readers all take int8: a table from the input's grid to the output's
+      // (the same bytes as dequantize → activation → quantize); one read in float32 (a
+      // squeeze-and-excitation gate, a graph output) stays a float32 layer
+      if (isPointwise(L) && readersInt8(node.name)) {
+        const qy = qOf(node.name);
+        add(node.name, new nn.QActivation({ activation: cloneLayer(L), x: q, y: qy, name: node.name }), [x]);
         q8.set(node.name, qy);
         continue;
       }
