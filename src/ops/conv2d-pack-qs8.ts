@@ -1,13 +1,14 @@
 // The B operand of an int8 convolution's GEMM (the im2col matrix [K, P] in 8-column panels), made
 // three ways by what the geometry allows: a 1×1 stride-1 unpadded convolution packs x itself; a
 // stride of 1 or 2 along the width with at least 7 output columns packs straight from the input
-// padded once per image (conv2d_pack_qs8_p8_simd: no im2col matrix), and in the relaxed builds, with
-// channels a multiple of 4 per group, from the padded input interleaved by channel quads
+// padded once per image (conv2d_pack_qs8_p8_simd: no im2col matrix), and where the relaxed dot
+// runs (rdotMode() ≥ 0, as the GEMM decides), with channels a multiple of 4 per group, from the
+// padded input interleaved by channel quads
 // (conv2d_pack_qs8_c4_p8_simd: a k-group is 4 bytes side by side, so a panel's group is two
 // 16-byte copies, where the byte planes take four loads and four shuffles; the taps, and so the
 // weights' columns, are then in quad order: quadOrder); anything else unfolds into an im2col
 // matrix first (conv2d_im2col_qs8_simd) and packs that.
-import { engineInfo, kernels } from '../wasm/engine.js';
+import { kernels, rdotMode } from '../wasm/engine.js';
 import { paramBlock } from './prepared.js';
 import { isPointwise, type ConvGeom } from './conv2d-common.js';
 
@@ -61,7 +62,7 @@ export function convPanels(p: ConvGeom, zx: number, flip: number, own: (ptr: num
     const Hp = (g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1;
     const Wp = r16(Math.max(g.padLeft + p.wd + 16, (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 17));
     const plane = Hp * Wp;
-    if (p.cg % 4 === 0 && g.kh * g.kw > 1 && engineInfo().build.includes('relaxed')) {
+    if (p.cg % 4 === 0 && g.kh * g.kw > 1 && rdotMode() >= 0) {
       // channel quads: the padded planes, then interleaved into [C/4][plane][4] after them (not for
       // a strided 1×1, which reads a quarter of the pixels once: interleaving them all costs more)
       const off = new Int32Array(K / 4);
