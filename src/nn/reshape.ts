@@ -45,7 +45,7 @@ export class Reshape extends Layer {
 
   private xShape: Shape | null = null;
   forward(inputs: readonly Tensor[], training = false): Tensor {
-    const x = this.inputOf(inputs, training);
+    const x = this.passInputOf(inputs, training);
     this.xShape = training ? x.shape : null;
     return x.reshape([x.shape[0], ...this.outputShape([x.shape.slice(1)])]);
   }

@@ -2,7 +2,7 @@
 // Convolutions and dense layers become QConv2d / QLinear (a following batch norm folded into the
 // weights, a following ReLU / ReLU6 fused as the store's clamp); weights are symmetric int8 per
 // output channel, activations per-tensor int8 with a scale and zero point from the calibration
-// ranges (src/quantize/calibrate.ts). Max pooling, Flatten / Dropout / Identity, global average
+// ranges (src/quantize/calibrate.ts). Max pooling, Flatten / Reshape / Dropout / Identity, global average
 // pooling (AdaptiveAvgPool2d(1) too) and two-input Add stay in int8 when their inputs are, and so
 // do elementwise activations (SiLU, Hardswish, Sigmoid, …: a 256-byte table, nn.QActivation) whose
 // readers all take int8; every other layer runs in f32,
@@ -69,6 +69,9 @@ export function quantizeWeights(w: Float32Array, rows: number): { data: Int8Arra
   }
   return { data, scales };
 }
+
+/** Layers that carry int8 values through as they are (the same quantization in and out). */
+const passesInt8 = (L: Layer): boolean => L instanceof nn.Flatten || L instanceof nn.Reshape || L instanceof nn.Dropout || L instanceof nn.Identity;
 
 /** A copy of a layer (its config, its parameters' values, its trainable flag) under the same name. */
 function cloneLayer(layer: Layer): Layer {
@@ -189,7 +192,7 @@ function rewrite(model: Graph, measured: Calibration, how: { correct: boolean; e
     if (exclude.has(n.name) || n.inputs.length !== 1) return false;
     if (L instanceof nn.Conv2d || L instanceof nn.Linear) return !how.equalize || consumers.get(n.inputs[0])?.length !== 1;
     if (L instanceof nn.MaxPool2d) return !L.ceilMode;
-    if (L instanceof nn.Flatten || L instanceof nn.Dropout || L instanceof nn.Identity || isPointwise(L)) return readersInt8(n.name);
+    if (passesInt8(L) || isPointwise(L)) return readersInt8(n.name);
     return false;
   };
   const readersInt8 = (name: string): boolean => !outputs.has(name) && (consumers.get(name) ?? []).length > 0 && consumers.get(name)!.every(int8Reader);
@@ -267,7 +270,7 @@ function rewrite(model: Graph, measured: Calibration, how: { correct: boolean; e
         q8.set(node.name, q);
         continue;
       }
-      if (L instanceof nn.Flatten || L instanceof nn.Dropout || L instanceof nn.Identity) {
+      if (passesInt8(L)) {
         add(node.name, cloneLayer(L), [x]);
         q8.set(node.name, q);
         continue;
