@@ -188,7 +188,7 @@ export function compile(model: Graph, options: CompileOptions = {}): CompiledMod
           last = act;
         }
       }
-      const lowering = { clamp, activation, folded };
+      const lowering = { clamp, activation, folded, dtypes: inDtypes };
       const prepared = qf ? qf.prepared : node.layer.lower(inShapes, lowering);
       const out = shapes.length;
       shapes.push(prepared.outShape);

@@ -18,6 +18,9 @@ import { MaxPool2d } from '../nn/maxpool2d.js';
 import { Flatten } from '../nn/flatten.js';
 import { Identity } from '../nn/identity.js';
 import { Dropout } from '../nn/dropout.js';
+import { Slice } from '../nn/slice.js';
+import { Permute } from '../nn/permute.js';
+import { ChannelShuffle } from '../nn/channelshuffle.js';
 import { DT, dtName, type OnnxNode } from './onnx-proto.js';
 import { fmt, type Act, type Const, type Ctx, type Handler, type IntElem, type Value } from './onnx-context.js';
 import {
@@ -248,9 +251,16 @@ function castInt(c: Ctx): void {
 const MOVES = new Set(['Flatten', 'Reshape', 'Squeeze', 'Unsqueeze', 'Transpose', 'Identity', 'Dropout', 'Concat', 'Slice', 'MaxPool', 'GlobalMaxPool', 'DepthToSpace', 'SpaceToDepth']);
 
 /** The movement operators that may map onto layers that carry int8 tensors as they are. */
-const DIRECT = new Set(['Flatten', 'MaxPool', 'Identity', 'Dropout']);
+const DIRECT = new Set(['Flatten', 'MaxPool', 'Identity', 'Dropout', 'Slice', 'Transpose', 'Reshape']);
 
-/** A data-movement operator on int8 activations: Flatten, Identity, Dropout and max pooling in int8; the others through float (scale 1, exact). */
+/** The layers that carry an int8 tensor as they are at inference (its bytes moved, its quantization kept). */
+const CARRIES_INT8 = [Flatten, Identity, Dropout, Slice, Permute, ChannelShuffle];
+
+/**
+ * A data-movement operator on int8 activations: Flatten, Identity, Dropout, Slice, Transpose (and a
+ * Reshape that lands on a Flatten or closes a channel shuffle), max pooling in int8; the others
+ * through float (scale 1, exact).
+ */
 function moveInt(c: Ctx, n: OnnxNode): void {
   const out = n.outputs[0];
   const ins = n.inputs.map((name, i) => (name === '' ? null : c.input(i)));
@@ -266,13 +276,13 @@ function moveInt(c: Ctx, n: OnnxNode): void {
     // an alias of the input (Identity, Dropout at inference) or a layer that carries int8 as it is
     if (c.specs.length === start && ints.some((a) => a.node === r.node)) return void (r.elem = elem);
     const spec = c.specs.length === start + 1 ? specNamed(c, out) : null;
-    if (spec?.layer instanceof Flatten || spec?.layer instanceof Identity || spec?.layer instanceof Dropout) return void (r.elem = elem);
+    if (spec && CARRIES_INT8.some((L) => spec.layer instanceof L)) return void (r.elem = elem);
     if (spec?.layer instanceof MaxPool2d && !spec.layer.ceilMode) {
       const L = spec.layer;
       replaceSpec(c, spec, new QMaxPool2d(L.kernelSize, { stride: L.stride, padding: L.padding, dilation: L.dilation }), spec.inputs, {}, elem);
       return;
     }
-    // another layer (ceil-mode pooling, a Reshape): undo and go through float
+    // another layer (ceil-mode pooling, an nn.Reshape, which runs on float32 only): undo and go through float
     c.specs.splice(start);
     c.values.delete(out);
   }

@@ -1,14 +1,15 @@
 import { Layer, cfg, layerName, type LayerConfig } from './layer.js';
-import { attr, type OnnxEmitter } from './lowering.js';
+import { attr, movedDtype, type LowerOptions, type OnnxEmitter } from './lowering.js';
 import { runOnce, type Prepared } from '../ops/prepared.js';
-import { Tensor, type Shape } from '../tensor.js';
+import { Tensor, type DType, type Shape } from '../tensor.js';
 import { prepareTranspose } from '../ops/transpose.js';
 import { intArg } from '../ops/validate.js';
 
 /**
  * ShuffleNet's channel shuffle, as torch.nn.ChannelShuffle(groups): the C channels, seen as
  * [groups, C/groups], are transposed to [C/groups, groups] (channel g·(C/g) + j moves to
- * j·groups + g). Runs as one transpose of [N, groups, C/groups, H·W] that copies whole planes.
+ * j·groups + g). Runs as one transpose of [N, groups, C/groups, H·W] that copies whole planes. At
+ * inference an int8 tensor (a quantized activation) moves as bytes and stays int8.
  */
 export class ChannelShuffle extends Layer {
   static readonly type = 'ChannelShuffle';
@@ -27,18 +28,19 @@ export class ChannelShuffle extends Layer {
     return s.slice();
   }
   /** The transpose that shuffles x of batched shape `shape` by `groups`, with x's shape as its output. */
-  private static prepare(shape: Shape, groups: number): Prepared {
+  private static prepare(shape: Shape, groups: number, dtype: 'float32' | 'int8' = 'float32'): Prepared {
     const plane = shape.slice(2).reduce((a, b) => a * b, 1);
-    const p = prepareTranspose([shape[0], groups, shape[1] / groups, plane], [0, 2, 1, 3]);
+    const p = prepareTranspose([shape[0], groups, shape[1] / groups, plane], [0, 2, 1, 3], dtype);
     return { ...p, outShape: shape.slice(), run: p.run, dispose: p.dispose };
   }
   /** The shape of the last training forward's input (and output), or null. */
   private xShape: Shape | null = null;
   forward(inputs: readonly Tensor[], training = false): Tensor {
     this.xShape = null;
-    const x = this.inputOf(inputs, training);
+    const x = this.passInputOf(inputs, training);
     this.outputShape([x.shape.slice(1)]);
-    const y = runOnce(ChannelShuffle.prepare(x.shape, this.groups), [x.ptr], (s) => Tensor.empty(s));
+    const dt = x.dtype === 'int8' ? 'int8' : 'float32';
+    const y = runOnce(ChannelShuffle.prepare(x.shape, this.groups, dt), [x.ptr], (s) => Tensor.empty(s, dt));
     this.xShape = training ? x.shape : null;
     return y;
   }
@@ -52,8 +54,12 @@ export class ChannelShuffle extends Layer {
   release(): void {
     this.xShape = null;
   }
-  lower(inputs: readonly Shape[]): Prepared {
-    return ChannelShuffle.prepare(inputs[0], this.groups);
+  /** int8 in, int8 out (the same bytes, the same quantization). */
+  outputDtype(inputs: readonly DType[]): DType {
+    return inputs[0] ?? 'float32';
+  }
+  lower(inputs: readonly Shape[], options: LowerOptions = {}): Prepared {
+    return ChannelShuffle.prepare(inputs[0], this.groups, movedDtype(options));
   }
   /** PyTorch's form: Reshape to [N, g, C/g, …], Transpose, Reshape back (re-fused on import). */
   toOnnx(e: OnnxEmitter): void {

@@ -157,8 +157,9 @@ export abstract class Layer {
   }
 
   /**
-   * The input of a layer that passes values through at inference (Flatten, Dropout, Identity):
-   * float32, or int8 (a quantized model's activations) when training is false.
+   * The input of a layer that passes or moves values unchanged at inference (Flatten, Dropout,
+   * Identity; Slice, Permute, ChannelShuffle): float32, or int8 (a quantized model's activations)
+   * when training is false.
    */
   protected passInputOf(inputs: unknown, training: unknown): Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : undefined;
@@ -193,7 +194,8 @@ export abstract class Layer {
 
   /**
    * The element type of the output given the inputs' (summary, compile): an alias passes its
-   * input's through, quantized layers say int8, everything else float32.
+   * input's through (so do Slice, Permute and ChannelShuffle), quantized layers say int8,
+   * everything else float32.
    */
   outputDtype(inputs: readonly DType[]): DType {
     return this.isAlias ? inputs[0] ?? 'float32' : 'float32';

@@ -50,7 +50,12 @@ export interface LowerOptions {
    * ignore it, and the plan copies instead.
    */
   outImageStride?: number;
+  /** The inputs' element types (int8: a quantized activation; absent: float32), for layers that move either (Slice, Permute, ChannelShuffle). */
+  dtypes?: readonly DType[];
 }
+
+/** The element type a data-movement layer's lowering moves (Slice, Permute, ChannelShuffle): int8 when its input is, else float32. */
+export const movedDtype = (options: LowerOptions): 'float32' | 'int8' => (options.dtypes?.[0] === 'int8' ? 'int8' : 'float32');
 
 /** An ONNX attribute as the writer takes it. */
 export type OnnxAttr = { name: string } & ({ i: number } | { f: number } | { ints: readonly number[] } | { floats: readonly number[] } | { s: string });

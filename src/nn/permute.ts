@@ -1,13 +1,14 @@
 import { Layer, cfg, layerName, type LayerConfig } from './layer.js';
-import { attr, type OnnxEmitter } from './lowering.js';
+import { attr, movedDtype, type LowerOptions, type OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
-import type { Tensor, Shape } from '../tensor.js';
+import type { DType, Tensor, Shape } from '../tensor.js';
 import { transpose, transposeBackward, prepareTranspose } from '../ops/transpose.js';
 import { axisList } from './axes-arg.js';
 
 /**
  * Reorders the axes of the batched tensor, as x.permute(dims) in PyTorch (ONNX Transpose): output
- * axis i is input axis dims[i]. The batch stays first (dims[0] = 0); rank ≤ 6. The data is copied.
+ * axis i is input axis dims[i]. The batch stays first (dims[0] = 0); rank ≤ 6. The data is copied;
+ * at inference an int8 tensor (a quantized activation) moves as bytes and stays int8.
  */
 export class Permute extends Layer {
   static readonly type = 'Permute';
@@ -34,7 +35,7 @@ export class Permute extends Layer {
   }
   private trained = false;
   forward(inputs: readonly Tensor[], training = false): Tensor {
-    const x = this.inputOf(inputs, training);
+    const x = this.passInputOf(inputs, training);
     this.trained = false;
     this.outputShape([x.shape.slice(1)]);
     const y = transpose(x, this.dims);
@@ -49,8 +50,12 @@ export class Permute extends Layer {
   release(): void {
     this.trained = false;
   }
-  lower(inputs: readonly Shape[]): Prepared {
-    return prepareTranspose(inputs[0], this.dims);
+  /** int8 in, int8 out (the same bytes, the same quantization). */
+  outputDtype(inputs: readonly DType[]): DType {
+    return inputs[0] ?? 'float32';
+  }
+  lower(inputs: readonly Shape[], options: LowerOptions = {}): Prepared {
+    return prepareTranspose(inputs[0], this.dims, movedDtype(options));
   }
   toOnnx(e: OnnxEmitter): void {
     e.op('Transpose', [e.inputs[0]], [attr.ints('perm', this.dims)]);

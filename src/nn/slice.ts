@@ -1,7 +1,7 @@
 import { Layer, cfg, layerName, type LayerConfig } from './layer.js';
-import type { OnnxEmitter } from './lowering.js';
+import { movedDtype, type LowerOptions, type OnnxEmitter } from './lowering.js';
 import type { Prepared } from '../ops/prepared.js';
-import type { Tensor, Shape } from '../tensor.js';
+import type { DType, Tensor, Shape } from '../tensor.js';
 import { slice, sliceBackward, prepareSlice } from '../ops/slice.js';
 import { describe } from '../ops/validate.js';
 import { axisList, batchedAxes } from './axes-arg.js';
@@ -24,7 +24,9 @@ const ints = (name: string, v: unknown): number[] => {
 /**
  * ONNX Slice on activations (x[:, a:b:s, …] in PyTorch): along axes[i] of the batched tensor keep
  * starts[i], starts[i] + steps[i], … up to (not including) ends[i]; negative indices count from
- * the end and out-of-range ones are clamped, as ONNX. The batch axis is never sliced.
+ * the end and out-of-range ones are clamped, as ONNX. The batch axis is never sliced. At inference
+ * an int8 tensor (a quantized activation) is sliced as bytes and stays int8, its quantization the
+ * input's.
  */
 export class Slice extends Layer {
   static readonly type = 'Slice';
@@ -71,7 +73,7 @@ export class Slice extends Layer {
   }
   private xShape: Shape | null = null;
   forward(inputs: readonly Tensor[], training = false): Tensor {
-    const x = this.inputOf(inputs, training);
+    const x = this.passInputOf(inputs, training);
     this.xShape = null;
     const y = slice(x, this.starts, this.ends, this.batchedAxes(x.shape.slice(1), [x.shape.slice(1)]), this.steps);
     this.xShape = training ? x.shape : null;
@@ -86,8 +88,12 @@ export class Slice extends Layer {
   release(): void {
     this.xShape = null;
   }
-  lower(inputs: readonly Shape[]): Prepared {
-    return prepareSlice(inputs[0], this.starts, this.ends, this.batchedAxes(inputs[0].slice(1), [inputs[0].slice(1)]), this.steps);
+  /** int8 in, int8 out (the same bytes, the same quantization). */
+  outputDtype(inputs: readonly DType[]): DType {
+    return inputs[0] ?? 'float32';
+  }
+  lower(inputs: readonly Shape[], options: LowerOptions = {}): Prepared {
+    return prepareSlice(inputs[0], this.starts, this.ends, this.batchedAxes(inputs[0].slice(1), [inputs[0].slice(1)]), this.steps, movedDtype(options));
   }
   toOnnx(e: OnnxEmitter): void {
     const ax = this.batchedAxes(e.inputShapes[0], e.inputShapes);

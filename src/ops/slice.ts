@@ -1,14 +1,15 @@
 // slice (ONNX Slice: starts, ends, axes, steps with negative indices, clamping and negative
 // steps) and split (torch.split with sizes / torch.chunk with a count; ONNX Split), with their
 // backward ops. slice walks the selected box with the strided copy of ops/transpose.ts (adjacent
-// dims merged, so whole rows move as block copies); its backward scatters dy into zeros. split is
+// dims merged, so whole rows move as block copies), on float32 or int8 (bytes: a quantized
+// activation keeps its scale and zero point); its backward scatters dy into zeros (float32). split is
 // concat's backward kernel (one block copy per output per outer row); its backward is concat.
 import { Tensor, type Shape } from '../tensor.js';
 import { heap, kernels } from '../wasm/engine.js';
 import { type Prepared, paramBlock, releaseAll, runOnce } from './prepared.js';
 import { axisIndex, sizeOf, stridesOf } from './axes.js';
 import { prepareConcat } from './concat.js';
-import { type StridedBox, copyStrided, mergeBox, stridedParams } from './strided.js';
+import { type MoveDType, type StridedBox, MOVE_DTYPES, copyStrided, elemBytes, mergeBox, moveDtype, stridedKernel, stridedParams } from './strided.js';
 import { describe, fmtShape, shapeArg, tensorArg } from './validate.js';
 
 /** An index: an integer or ±Infinity (ONNX's INT64 sentinels). */
@@ -60,18 +61,22 @@ function sliceGeometry(op: string, xShape: unknown, starts: unknown, ends: unkno
 }
 
 /**
- * slice prepared for x of xShape (arguments as slice): inputs [x]; output of the sliced shape.
- * Owns a parameter block. Not in place.
+ * slice prepared for x of xShape (arguments as slice): inputs [x]; output of the sliced shape, of
+ * x's dtype ('float32', or 'int8': bytes moved as they are). Owns a parameter block. Not in place.
  */
-export function prepareSlice(xShape: Shape, starts: readonly number[], ends: readonly number[], axes?: readonly number[] | null, steps?: readonly number[] | null): Prepared {
+export function prepareSlice(
+  xShape: Shape, starts: readonly number[], ends: readonly number[], axes?: readonly number[] | null, steps?: readonly number[] | null, dtype?: MoveDType,
+): Prepared {
   const g = sliceGeometry('slice', xShape, starts, ends, axes, steps);
+  const dt = moveDtype('slice', dtype);
   const none = { outShape: g.outShape, scratchBytes: 0 };
   if (sizeOf(g.outShape) === 0) return { ...none, run() {}, dispose() {} };
   let params = paramBlock(stridedParams(g.box));
-  const off = g.offset * 4;
+  const off = g.offset * elemBytes(dt);
+  const walk = stridedKernel(dt);
   return {
     ...none,
-    run: (inputs, out) => kernels().copy_f32_strided_simd(inputs[0] + off, out, params),
+    run: (inputs, out) => walk(inputs[0] + off, out, params),
     dispose() {
       releaseAll([params]);
       params = 0;
@@ -82,11 +87,13 @@ export function prepareSlice(xShape: Shape, starts: readonly number[], ends: rea
 /**
  * ONNX Slice: along axes[i] (default 0, 1, …) takes starts[i], starts[i] + steps[i], … up to
  * (not including) ends[i]; negative starts/ends count from the end, out-of-range ones are
- * clamped (±Infinity allowed), negative steps walk backwards. Returns a new tensor.
+ * clamped (±Infinity allowed), negative steps walk backwards. Returns a new tensor of x's dtype
+ * (float32 or int8).
  */
 export function slice(x: Tensor, starts: readonly number[], ends: readonly number[], axes?: readonly number[] | null, steps?: readonly number[] | null): Tensor {
-  const t = tensorArg('slice', 'x', x);
-  return runOnce(prepareSlice(t.shape, starts, ends, axes, steps), [t.ptr], (s) => Tensor.empty(s));
+  const t = tensorArg('slice', 'x', x, MOVE_DTYPES);
+  const dt = t.dtype as MoveDType;
+  return runOnce(prepareSlice(t.shape, starts, ends, axes, steps, dt), [t.ptr], (s) => Tensor.empty(s, dt));
 }
 
 /** slice's gradient: dy scattered into zeros of xShape at the positions slice read. */

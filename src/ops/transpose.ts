@@ -4,11 +4,12 @@
 //     tiles transposed with shuffles;
 //   otherwise a strided walk whose innermost run is a block copy when it stays contiguous (the
 //     channel shuffle [N, g, C/g, H·W] → [N, C/g, g, H·W] copies whole H·W planes).
-// The strided walker (copy_f32_strided_simd) also serves slice and its backward (ops/slice.ts).
+// int8 tensors (quantized activations, moved as bytes) take the byte walker (copy_i8_strided_simd)
+// on every path. The strided walker also serves slice and its backward (ops/slice.ts).
 import { Tensor, type Shape } from '../tensor.js';
 import { kernels } from '../wasm/engine.js';
 import { type Prepared, paramBlock, releaseAll, runOnce } from './prepared.js';
-import { stridedParams } from './strided.js';
+import { type MoveDType, MOVE_DTYPES, moveDtype, stridedKernel, stridedParams } from './strided.js';
 import { sizeOf, stridesOf } from './axes.js';
 import { describe, fmtShape, shapeArg, tensorArg } from './validate.js';
 
@@ -53,11 +54,13 @@ function collapse(xs: number[], perm: number[]): { outShape: number[]; dims: num
 
 /**
  * transpose prepared for x of xShape: y = x permuted so that y's dim i is x's dim perm[i]
- * (default: reversed, as ONNX). inputs [x]; output of the permuted shape. Not in place.
+ * (default: reversed, as ONNX). inputs [x]; output of the permuted shape, of x's dtype ('float32',
+ * or 'int8': bytes moved as they are, always by the strided walker). Not in place.
  */
-export function prepareTranspose(xShape: Shape, perm?: readonly number[]): Prepared {
+export function prepareTranspose(xShape: Shape, perm?: readonly number[] | null, dtype?: MoveDType): Prepared {
   const op = 'transpose';
   const xs = shapeArg(op, 'xShape', xShape);
+  const dt = moveDtype(op, dtype);
   if (xs.length > 6) throw new RangeError(`${op}: x must have rank ≤ 6, got shape ${fmtShape(xs)}`);
   const pm = permArg(op, perm, xs.length);
   const c = collapse(xs, pm);
@@ -66,17 +69,19 @@ export function prepareTranspose(xShape: Shape, perm?: readonly number[]): Prepa
   const none = { outShape: c.outShape, scratchBytes: 0, dispose() {} };
   if (n === 0) return { ...none, run() {} };
   const r = c.perm.length;
-  if (r <= 1) return { ...none, run: (inputs, out) => k.copy_f32_simd(inputs[0], out, n) };
-  if (r === 2 || (r === 3 && c.perm[0] === 0 && c.perm[1] === 2)) {
+  // bytes: every shape through the walker (the 4×4 tiles and copy_f32_simd move whole floats)
+  if (dt === 'float32' && r <= 1) return { ...none, run: (inputs, out) => k.copy_f32_simd(inputs[0], out, n) };
+  if (dt === 'float32' && (r === 2 || (r === 3 && c.perm[0] === 0 && c.perm[1] === 2))) {
     const [b, rows, cols] = r === 2 ? [1, c.dims[0], c.dims[1]] : c.dims;
     return { ...none, run: (inputs, out) => k.transpose_f32_4x4_simd(inputs[0], out, b, rows, cols) };
   }
   const xst = stridesOf(c.dims);
   const dims = c.perm.map((a) => c.dims[a]);
   let params = paramBlock(stridedParams({ dims, src: c.perm.map((a) => xst[a]), dst: stridesOf(dims) }));
+  const walk = stridedKernel(dt);
   return {
     ...none,
-    run: (inputs, out) => k.copy_f32_strided_simd(inputs[0], out, params),
+    run: (inputs, out) => walk(inputs[0], out, params),
     dispose() {
       releaseAll([params]);
       params = 0;
@@ -84,10 +89,11 @@ export function prepareTranspose(xShape: Shape, perm?: readonly number[]): Prepa
   };
 }
 
-/** Permutes x's dims: y's dim i is x's dim perm[i] (default: all reversed). Rank ≤ 6; a copy. */
+/** Permutes x's dims: y's dim i is x's dim perm[i] (default: all reversed). Rank ≤ 6; a copy of x's dtype (float32 or int8). */
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
-  const t = tensorArg('transpose', 'x', x);
-  return runOnce(prepareTranspose(t.shape, perm), [t.ptr], (s) => Tensor.empty(s));
+  const t = tensorArg('transpose', 'x', x, MOVE_DTYPES);
+  const dt = t.dtype as MoveDType;
+  return runOnce(prepareTranspose(t.shape, perm, dt), [t.ptr], (s) => Tensor.empty(s, dt));
 }
 
 /** transpose's gradient: dy transposed by the inverse permutation (back to x's layout). */

@@ -5,11 +5,14 @@ import { describe } from '../wasm/engine.js';
 
 export { describe };
 
-/** Throws unless x is a live Tensor of the given dtype (float32 unless said); returns it typed. */
-export function tensorArg(op: string, name: string, x: unknown, dtype: DType = 'float32'): Tensor {
+/** Throws unless x is a live Tensor of the given dtype (float32 unless said; a list: any of them); returns it typed. */
+export function tensorArg(op: string, name: string, x: unknown, dtype: DType | readonly DType[] = 'float32'): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: ${name} must be a Tensor, got ${describe(x)}`);
   if (x.disposed) throw new Error(`${op}: ${name} was disposed (${x.toString()}); it can no longer be used`);
-  if (x.dtype !== dtype) throw new TypeError(`${op}: ${name} must be ${dtype === 'float32' ? 'a' : 'an'} ${dtype} tensor, got ${x.dtype} ${x.toString()}`);
+  const ok = typeof dtype === 'string' ? [dtype] : dtype;
+  if (!ok.includes(x.dtype)) {
+    throw new TypeError(`${op}: ${name} must be ${ok[0] === 'float32' ? 'a' : 'an'} ${ok.join(' or ')} tensor, got ${x.dtype} ${x.toString()}`);
+  }
   return x;
 }
 

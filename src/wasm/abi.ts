@@ -127,6 +127,7 @@ export interface Kernels {
   layernorm_bwd_f32_simd(dyPtr: number, xPtr: number, wPtr: number, meanPtr: number, rstdPtr: number, dxPtr: number, dwPtr: number, dbPtr: number, rows: number, n: number): void;
   layernorm_bwd_f32_cf_simd(dyPtr: number, xPtr: number, wPtr: number, meanPtr: number, rstdPtr: number, dxPtr: number, dwPtr: number, dbPtr: number, outer: number, c: number, inner: number): void;
   copy_f32_strided_simd(srcPtr: number, dstPtr: number, paramsPtr: number): void;
+  copy_i8_strided_simd(srcPtr: number, dstPtr: number, paramsPtr: number): void;
   transpose_f32_4x4_simd(xPtr: number, yPtr: number, batch: number, rows: number, cols: number): void;
   augment_crop_flip_f32_simd(xPtr: number, yPtr: number, n: number, c: number, h: number, w: number, paramsPtr: number): void;
   gemm_pack_qs8_p4_simd(aPtr: number, lda: number, M: number, K: number, dstPtr: number): void;
@@ -297,6 +298,7 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'layernorm_bwd_f32_simd',
   'layernorm_bwd_f32_cf_simd',
   'copy_f32_strided_simd',
+  'copy_i8_strided_simd',
   'transpose_f32_4x4_simd',
   'augment_crop_flip_f32_simd',
   'gemm_pack_qs8_p4_simd',
