@@ -2,7 +2,8 @@
 // Convolutions and dense layers become QConv2d / QLinear (a following batch norm folded into the
 // weights, a following ReLU / ReLU6 fused as the store's clamp); weights are symmetric int8 per
 // output channel, activations per-tensor int8 with a scale and zero point from the calibration
-// ranges (src/quantize/calibrate.ts). Max pooling, Flatten / Reshape / Dropout / Identity, global average
+// ranges (src/quantize/calibrate.ts). Max pooling, the layers that move values (Flatten, Reshape,
+// Slice, Permute, ChannelShuffle, Dropout, Identity), global average
 // pooling (AdaptiveAvgPool2d(1) too) and two-input Add stay in int8 when their inputs are, and so
 // do elementwise activations (SiLU, Hardswish, Sigmoid, …: a 256-byte table, nn.QActivation) whose
 // readers all take int8; every other layer runs in f32,
@@ -71,7 +72,8 @@ export function quantizeWeights(w: Float32Array, rows: number): { data: Int8Arra
 }
 
 /** Layers that carry int8 values through as they are (the same quantization in and out). */
-const passesInt8 = (L: Layer): boolean => L instanceof nn.Flatten || L instanceof nn.Reshape || L instanceof nn.Dropout || L instanceof nn.Identity;
+const passesInt8 = (L: Layer): boolean => L instanceof nn.Flatten || L instanceof nn.Reshape || L instanceof nn.Dropout || L instanceof nn.Identity
+  || L instanceof nn.Slice || L instanceof nn.ChannelShuffle || L instanceof nn.Permute;
 
 /** A copy of a layer (its config, its parameters' values, its trainable flag) under the same name. */
 function cloneLayer(layer: Layer): Layer {
