@@ -35,6 +35,7 @@ export * from "./transpose";
 export * from "./augment";
 export * from "./gemm-qs8";
 export * from "./qs8";
+export * from "./qs8-concat";
 export * from "./dwconv2d-qs8";
 export * from "./conv2d-winograd-qs8";
 export * from "./conv2d-pack-qs8";

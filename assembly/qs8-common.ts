@@ -47,6 +47,26 @@ export const QS8_BGROUP: i32 = 32;
   oh: i32; ow: i32;
 }
 
+/**
+ * y[i] = table[x[i] + 128] for i < n (int8 x and y, a 256-byte table): 16 values a step, the
+ * table's 16 rows of 16 bytes each swizzled by the index less 16·row (lanes outside the row wrap
+ * past 15 and read 0), the rows ORed; then a scalar tail. The body of lut_qs8_simd and of
+ * concat_qs8_simd's remapped inputs.
+ */
+@inline export function lutMap(xPtr: usize, tablePtr: usize, yPtr: usize, n: i32): void {
+  const flip = i8x16.splat(-128), sixteen = i8x16.splat(16);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    let idx = v128.xor(v128.load(xPtr + <usize>i), flip), r = i8x16.splat(0);
+    for (let row: usize = 0; row < 256; row += 16) {
+      r = v128.or(r, i8x16.swizzle(v128.load(tablePtr + row), idx));
+      idx = i8x16.sub(idx, sixteen);
+    }
+    v128.store(yPtr + <usize>i, r);
+  }
+  for (; i < n; i++) store<i8>(yPtr + <usize>i, load<i8>(tablePtr + <usize>(<i32>load<i8>(xPtr + <usize>i) + 128)));
+}
+
 /** The relaxed-dot mode of a requantization block (relaxed builds): 2 unsigned, 1 signed, 0 split, −1 dot_i16x8_s. */
 @inline export function rdotMode(rqPtr: usize): i32 {
   return load<i32>(rqPtr, 16);

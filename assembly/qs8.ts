@@ -1,7 +1,7 @@
 // QS8 elementwise, depthwise and pooling kernels (the GEMM family is assembly/gemm-qs8.ts; the
 // requantization and its rounding: assembly/qs8-common.ts). int8 tensors are NCHW bytes with a
 // per-tensor scale and zero point: real = (q − z)·scale.
-import { Qs8Window, padPlane, requant1, requantStore, store8 } from "./qs8-common";
+import { Qs8Window, lutMap, padPlane, requant1, requantStore, store8 } from "./qs8-common";
 import { quantize16, quantize1, quantFloor, quantMagic, quantBits } from "./qs8-quant";
 
 /**
@@ -17,22 +17,11 @@ export function quantize_qs8_simd(xPtr: usize, yPtr: usize, n: i32, scale: f32, 
 
 /**
  * y[i] = table[x[i] + 128] for i < n: an elementwise function of int8 values through a 256-byte
- * table (an activation between two int8 grids, tabulated by the caller). 16 values a step: the
- * table's 16 rows of 16 bytes each swizzled by the index less 16·row (lanes outside the row wrap
- * past 15 and read 0), the rows ORed; then a scalar tail.
+ * table (an activation between two int8 grids, tabulated by the caller). 16 values a step, then a
+ * scalar tail (lutMap in qs8-common.ts).
  */
 export function lut_qs8_simd(xPtr: usize, tablePtr: usize, yPtr: usize, n: i32): void {
-  const flip = i8x16.splat(-128), sixteen = i8x16.splat(16);
-  let i = 0;
-  for (; i + 16 <= n; i += 16) {
-    let idx = v128.xor(v128.load(xPtr + <usize>i), flip), r = i8x16.splat(0);
-    for (let row: usize = 0; row < 256; row += 16) {
-      r = v128.or(r, i8x16.swizzle(v128.load(tablePtr + row), idx));
-      idx = i8x16.sub(idx, sixteen);
-    }
-    v128.store(yPtr + <usize>i, r);
-  }
-  for (; i < n; i++) store<i8>(yPtr + <usize>i, load<i8>(tablePtr + <usize>(<i32>load<i8>(xPtr + <usize>i) + 128)));
+  lutMap(xPtr, tablePtr, yPtr, n);
 }
 
 /** y[i] = (x[i] − zp)·scale (ONNX DequantizeLinear). x: int8 [n]; y: f32 [n]. */

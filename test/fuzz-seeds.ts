@@ -71,6 +71,7 @@ export const SEEDS: Record<string, Seed> = {
   quantizeLinear: (c) => [geom(c).x(), q8(c)],
   dequantizeLinear: (c) => { const g = geom(c); return [c.tensor([g.n, g.ch, g.h, g.w], 'int8'), q8(c)]; },
   addQs8: (c) => { const g = geom(c), s = [g.n, g.ch, g.h, g.w]; return [c.tensor(s, 'int8'), c.tensor(s, 'int8'), q8(c), q8(c), q8(c), pick(c.r, [undefined, { min: 0 }])]; },
+  concatQs8: (c) => { const g = geom(c), s = [g.n, g.ch, g.h, g.w]; return [[c.tensor(s, 'int8'), c.tensor(s, 'int8')], 1, [q8(c), q8(c)], q8(c)]; },
   maxPool2dQs8: (c) => { const g = geom(c); return [c.tensor([g.n, g.ch, g.h, g.w], 'int8'), clean({ ...pool(c), dilation: pick(c.r, [undefined, 1, 2]) })]; },
   globalAvgPool2dQs8: (c) => { const g = geom(c); return [c.tensor([g.n, g.ch, g.h, g.w], 'int8'), q8(c), q8(c)]; },
   conv2dQs8: (c) => {
@@ -90,6 +91,7 @@ export const LAYER_SEEDS: Record<string, Seed> = {
   QuantizeLinear: (c) => [q8(c)],
   DequantizeLinear: (c) => [q8(c), { name: 'dq' }],
   QAdd: (c) => [{ a: q8(c), b: q8(c), y: q8(c), ...(c.r() < 0.5 ? { clamp: { min: 0 } } : {}) }],
+  QConcat: (c) => [{ inputs: [q8(c), q8(c)], y: q8(c) }],
   QGlobalAvgPool2d: (c) => [{ x: q8(c), y: q8(c) }],
   QLinear: (c) => [c.dims[1], c.dims[4], c.r() < 0.3 ? { x: q8(c), output: 'float32', bias: c.r() < 0.5 } : { x: q8(c), y: q8(c), bias: c.r() < 0.5 }],
   QConv2d: (c) => {

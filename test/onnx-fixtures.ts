@@ -111,3 +111,17 @@ export function excite(act: () => Layer, gate: () => Layer): Graph {
   const y = b.chain(b.add('add', new nn.Add(), [m, x]), [['head', new nn.Conv2d(8, 12, 1)], ['head_act', act()], ['pool', new nn.GlobalAvgPool2d()], ['flat', new nn.Flatten()], ['fc', new nn.Linear(12, 5)]]);
   return b.build(y, 31);
 }
+
+/** onnxruntime's first output for one float32 input (graph rewrites on: its int8 kernels), on one wasm thread. */
+export async function ortFirstOutput(bytes: Uint8Array, x: Float32Array, shape: number[]): Promise<Float32Array | Int8Array | Uint8Array> {
+  const ort = await import('onnxruntime-web');
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.proxy = false;
+  const s = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  try {
+    const r = await s.run({ [s.inputNames[0]]: new ort.Tensor('float32', x, shape) });
+    return r[s.outputNames[0]].data as Float32Array | Int8Array | Uint8Array;
+  } finally {
+    await s.release();
+  }
+}

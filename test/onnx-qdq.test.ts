@@ -43,7 +43,7 @@ const LAYERS: Record<string, { has: string[]; not: string[] }> = {
   mobile: { has: ['QAdd'], not: ['Add'] },
   cnn: { has: ['QMaxPool2d', 'QGlobalAvgPool2d'], not: ['MaxPool2d', 'ReLU'] },
   cnn_s8_sym: { has: ['QConv2d'], not: ['Conv2d'] },
-  branches: { has: ['QMaxPool2d', 'Concat'], not: ['MaxPool2d'] },
+  branches: { has: ['QMaxPool2d', 'QConcat'], not: ['MaxPool2d', 'Concat'] },
   qlinearconv: { has: ['QConv2d'], not: ['Conv2d'] },
   qlinearmatmul: { has: ['QLinear'], not: ['Linear'] },
   qlinearadd_u8: { has: ['QAdd'], not: ['Add'] },
@@ -188,7 +188,7 @@ describe('quantized ONNX: refusals', () => {
     refuse(qmodel([3], [...Q_IN, n('MatMulInteger', ['xq', 'b', 'zx'], ['y'])], [...Q_INITS, i8('b', [3, 2], [1, 2, 3, 4, 5, 6])]), /graph output 'y' is a INT32 tensor.*Cast to FLOAT/);
     refuse(qmodel([3], [...Q_IN, n('MatMulInteger', ['xq', 'b', 'zx'], ['m']), n('Relu', ['m'], ['y'])], [...Q_INITS, i8('b', [3, 2], [1, 2, 3, 4, 5, 6])]),
       /only a Cast to FLOAT reads ConvInteger/);
-    refuse(qmodel([4], [n('QLinearMul', ['x'], ['y'], [], 'com.microsoft')], []), /operator domain 'com.microsoft' is not supported for 'QLinearMul' \(of its operators only QLinearAdd is read\)/);
+    refuse(qmodel([4], [n('QLinearMul', ['x'], ['y'], [], 'com.microsoft')], []), /operator domain 'com.microsoft' is not supported for 'QLinearMul' \(of its operators only QLinearAdd and QLinearConcat are read\)/);
   });
 });
 

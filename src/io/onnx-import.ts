@@ -92,9 +92,9 @@ export function fromONNX(bytes: Uint8Array | ArrayBuffer, options: FromOnnxOptio
     c.begin(n, i);
     const ms = n.domain === 'com.microsoft';
     if (ms && !Object.prototype.hasOwnProperty.call(MS_HANDLERS, n.opType)) {
-      throw c.fail(`operator domain 'com.microsoft' is not supported for '${n.opType}' (of its operators only ${Object.keys(MS_HANDLERS).join(', ')} is read)`);
+      throw c.fail(`operator domain 'com.microsoft' is not supported for '${n.opType}' (of its operators only ${Object.keys(MS_HANDLERS).join(' and ')} are read)`);
     }
-    if (n.domain !== '' && n.domain !== 'ai.onnx' && !ms) throw c.fail(`operator domain '${n.domain}' is not supported (only the default ONNX domain, and com.microsoft's QLinearAdd)`);
+    if (n.domain !== '' && n.domain !== 'ai.onnx' && !ms) throw c.fail(`operator domain '${n.domain}' is not supported (only the default ONNX domain, and com.microsoft's ${Object.keys(MS_HANDLERS).join(' and ')})`);
     for (const o of n.outputs) if (o !== '' && c.values.has(o)) throw c.fail(`output '${o}' is produced twice`);
     const table = ms ? MS_HANDLERS : OPS;
     const handler = (ms ? null : integerInputHandler(c, n)) ?? (Object.prototype.hasOwnProperty.call(table, n.opType) ? table[n.opType] : undefined);

@@ -1,24 +1,28 @@
 // QDQ fusion, done where a QuantizeLinear meets the float layer before it. onnxruntime's
 // quantize_static writes DequantizeLinear → Conv / Gemm / MatMul / Add / MaxPool / GlobalAveragePool
-// (→ Relu / Clip) → QuantizeLinear. The float handlers have already mapped the middle of the group
-// (weights as the dequantized constants, the activation as a ReLU / ReLU6 / Hardtanh layer); here
-// that float layer becomes its int8 twin (QConv2d, QLinear, QAdd, QMaxPool2d, QGlobalAvgPool2d)
-// reading the int8 tensors behind the DequantizeLinear layers, the activation becoming the fused
-// clamp; an elementwise activation alone between the two (SiLU, Sigmoid, HardSwish, …) becomes a
-// QActivation (its 256-byte table). A group that does not fit (float weights, a weight zero point that leaves int8, an op with
-// no int8 twin such as Concat, different scales around a max pool) keeps its float layers: the
-// graph as written, DequantizeLinear → f32 operator → QuantizeLinear.
+// (→ Relu / Clip) → QuantizeLinear, and DequantizeLinear ×k → Concat → QuantizeLinear. The float
+// handlers have already mapped the middle of the group (weights as the dequantized constants, the
+// activation as a ReLU / ReLU6 / Hardtanh layer); here that float layer becomes its int8 twin
+// (QConv2d, QLinear, QAdd, QConcat, QMaxPool2d, QGlobalAvgPool2d) reading the int8 tensors behind
+// the DequantizeLinear layers, the activation becoming the fused clamp; an elementwise activation
+// alone between the two (SiLU, Sigmoid, HardSwish, …) becomes a QActivation (its 256-byte table).
+// A group that does not fit (float weights, a weight zero point that leaves int8, an op with no
+// int8 twin, a Concat with an input that is not a dequantized int8 tensor, different scales around
+// a max pool) keeps its float layers: the graph as written, DequantizeLinear → f32 operator →
+// QuantizeLinear.
 import { qclamp, type QParams } from '../ops/qs8.js';
 import type { Clamp } from '../nn/lowering.js';
 import { Conv2d } from '../nn/conv2d.js';
 import { Linear } from '../nn/linear.js';
 import { Add } from '../nn/add.js';
+import { Concat } from '../nn/concat.js';
 import { MaxPool2d } from '../nn/maxpool2d.js';
 import { GlobalAvgPool2d } from '../nn/globalavgpool2d.js';
 import { Flatten } from '../nn/flatten.js';
 import { DequantizeLinear } from '../nn/dequantizelinear.js';
 import { QLinear, type QLinearOptions } from '../nn/qlinear.js';
 import { QAdd } from '../nn/qadd.js';
+import { QConcat } from '../nn/qconcat.js';
 import { QMaxPool2d } from '../nn/qmaxpool2d.js';
 import { QGlobalAvgPool2d } from '../nn/qglobalavgpool2d.js';
 import { QActivation, isPointwise } from '../nn/qactivation.js';
@@ -114,6 +118,13 @@ function twin(c: Ctx, core: Spec, y: QParams, clamp: Clamp | undefined): Twin | 
     if (!b || !sb || sa.length !== sb.length || sa.some((d, i) => d !== sb[i])) return null;
     const layer = new QAdd({ a: x.q, b: b.q, y, clamp: clamp ? { min: clamp.min, max: clamp.max } : undefined });
     return { layer, inputs: [x.src, b.src], params: {} };
+  }
+  if (L instanceof Concat && clamp === undefined) {
+    // every input must be an int8 tensor behind a DequantizeLinear; each keeps its own quantization
+    const xs = core.inputs.map((name) => dequantized(c, name));
+    if (xs.some((d) => d === null)) return null;
+    const layer = new QConcat({ dim: L.dim, inputs: xs.map((d) => d!.q), y });
+    return { layer, inputs: xs.map((d) => d!.src), params: {} };
   }
   if (clamp !== undefined || core.inputs.length !== 1) return null;
   if (L instanceof GlobalAvgPool2d) return { layer: new QGlobalAvgPool2d({ x: x.q, y }), inputs: [x.src], params: {} };

@@ -2,19 +2,22 @@
 // QuantizeLinear / DequantizeLinear layers (int8 tensors; uint8 ones shifted by −128, exactly), on
 // constants they are evaluated; a QuantizeLinear closing a QDQ group turns the group into an int8
 // layer (onnx-qdq.ts). The operator forms map onto the same int8 layers: QLinearConv → QConv2d,
-// QLinearMatMul → QLinear, com.microsoft's QLinearAdd → QAdd; when the integers do not fit our
-// kernels (a weight zero point that leaves int8, broadcasting) they run dequantize → f32 operator →
-// quantize. ConvInteger / MatMulInteger compute their int32 sums in float32 on the centred integers
-// (exact while the sums stay below 2^24, then within float32's 6e-8 relative rounding), and only a
-// Cast to FLOAT may read the result. Data-movement operators (and max pooling) carry int8 tensors.
+// QLinearMatMul → QLinear, com.microsoft's QLinearAdd → QAdd and QLinearConcat → QConcat; when
+// the integers do not fit our kernels (a weight zero point that leaves int8, broadcasting) they run
+// dequantize → f32 operator → quantize. ConvInteger / MatMulInteger compute their int32 sums in
+// float32 on the centred integers (exact while the sums stay below 2^24, then within float32's
+// 6e-8 relative rounding), and only a Cast to FLOAT may read the result. Data-movement operators
+// (and max pooling) carry int8 tensors.
 import type { QParams } from '../ops/qs8.js';
 import { QuantizeLinear } from '../nn/quantizelinear.js';
 import { DequantizeLinear } from '../nn/dequantizelinear.js';
 import { QLinear } from '../nn/qlinear.js';
 import { QAdd } from '../nn/qadd.js';
+import { QConcat } from '../nn/qconcat.js';
 import { QMaxPool2d } from '../nn/qmaxpool2d.js';
 import { Conv2d } from '../nn/conv2d.js';
 import { MaxPool2d } from '../nn/maxpool2d.js';
+import { Concat } from '../nn/concat.js';
 import { Flatten } from '../nn/flatten.js';
 import { Identity } from '../nn/identity.js';
 import { Dropout } from '../nn/dropout.js';
@@ -28,6 +31,7 @@ import {
   readQ, replaceSpec, specNamed, to8, viaFloat, type Q8,
 } from './onnx-quant.js';
 import { fuseAtQuantize } from './onnx-qdq.js';
+import { normAxis } from './onnx-const-ops.js';
 
 const upper = (e: IntElem | undefined) => (e ?? 'float').toUpperCase();
 
@@ -209,6 +213,25 @@ function qlinearAdd(c: Ctx): void {
   requantize(c, viaFloat(c, 'Add', [fa, fb], c.fresh(`${c.node.outputs[0]}/float`)), y);
 }
 
+/** com.microsoft QLinearConcat (Y_scale, Y_zero_point, then (X, X_scale, X_zero_point) per input; axis): QConcat. */
+function qlinearConcat(c: Ctx): void {
+  const y = outQ(c, 0, 1, 'Y');
+  const n = c.node.inputs.length - 2;
+  if (n < 3 || n % 3 !== 0) throw c.fail(`needs Y_scale, Y_zero_point and then (X, X_scale, X_zero_point) triples; it has ${n + 2} inputs`);
+  if (n / 3 > 64) throw c.fail(`${n / 3} inputs: at most 64 are supported`);
+  const xs: Act[] = [], qs: QParams[] = [];
+  for (let i = 2; i < n + 2; i += 3) {
+    const what = `X${(i - 2) / 3}`;
+    const a = q8Act(c, i, what);
+    xs.push(a);
+    qs.push(qOf(c, i + 1, i + 2, what, a.elem));
+  }
+  const axis = normAxis(c, c.attrInt('axis', 1), xs[0].shape.length + 1);
+  if (axis === 0) throw c.fail('concatenating along the batch axis is not supported');
+  const r = c.addLayer(new QConcat({ dim: axis, inputs: qs, y: y.q }), xs);
+  r.elem = y.elem;
+}
+
 /** The zero point (input i) of an integer operator's activation, int8 domain; 0 when absent. */
 function actZero(c: Ctx, i: number, a: Act & { elem: Q8 }, what: string): number {
   const z = c.input(i);
@@ -250,16 +273,16 @@ function castInt(c: Ctx): void {
 /** Operators that only move or select elements: exact on integers, so they run on int8 tensors as they are or through float. */
 const MOVES = new Set(['Flatten', 'Reshape', 'Squeeze', 'Unsqueeze', 'Transpose', 'Identity', 'Dropout', 'Concat', 'Slice', 'MaxPool', 'GlobalMaxPool', 'DepthToSpace', 'SpaceToDepth']);
 
-/** The movement operators that may map onto layers that carry int8 tensors as they are. */
-const DIRECT = new Set(['Flatten', 'MaxPool', 'Identity', 'Dropout', 'Slice', 'Transpose', 'Reshape']);
+/** The movement operators that may map onto layers that carry int8 tensors as they are (Concat: a QConcat of copies). */
+const DIRECT = new Set(['Flatten', 'MaxPool', 'Identity', 'Dropout', 'Slice', 'Transpose', 'Reshape', 'Concat']);
 
 /** The layers that carry an int8 tensor as they are at inference (its bytes moved, its quantization kept). */
 const CARRIES_INT8 = [Flatten, Identity, Dropout, Slice, Permute, ChannelShuffle];
 
 /**
  * A data-movement operator on int8 activations: Flatten, Identity, Dropout, Slice, Transpose (and a
- * Reshape that lands on a Flatten or closes a channel shuffle), max pooling in int8; the others
- * through float (scale 1, exact).
+ * Reshape that lands on a Flatten or closes a channel shuffle), Concat (a QConcat of copies), max
+ * pooling in int8; the others through float (scale 1, exact).
  */
 function moveInt(c: Ctx, n: OnnxNode): void {
   const out = n.outputs[0];
@@ -280,6 +303,12 @@ function moveInt(c: Ctx, n: OnnxNode): void {
     if (spec?.layer instanceof MaxPool2d && !spec.layer.ceilMode) {
       const L = spec.layer;
       replaceSpec(c, spec, new QMaxPool2d(L.kernelSize, { stride: L.stride, padding: L.padding, dilation: L.dilation }), spec.inputs, {}, elem);
+      return;
+    }
+    if (spec?.layer instanceof Concat) {
+      // one grid throughout: every input copied as it is
+      const same: QParams = { scale: 1, zeroPoint: 0 };
+      replaceSpec(c, spec, new QConcat({ dim: spec.layer.dim, inputs: spec.inputs.map(() => same), y: same }), spec.inputs, {}, elem);
       return;
     }
     // another layer (ceil-mode pooling, an nn.Reshape, which runs on float32 only): undo and go through float
@@ -303,7 +332,7 @@ export const QUANT_HANDLERS: Record<string, Handler> = {
 };
 
 /** The com.microsoft operators read. */
-export const MS_HANDLERS: Record<string, Handler> = { QLinearAdd: qlinearAdd };
+export const MS_HANDLERS: Record<string, Handler> = { QLinearAdd: qlinearAdd, QLinearConcat: qlinearConcat };
 
 /**
  * The handler for a node of the default domain that reads an integer activation but is no

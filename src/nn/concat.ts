@@ -5,6 +5,25 @@ import type { Tensor, Shape } from '../tensor.js';
 import { concat, concatBackward, prepareConcat } from '../ops/concat.js';
 import { intArg } from '../ops/validate.js';
 
+/**
+ * The per-sample output shape of a concat of per-sample `inputs` along `dim` of the batched tensor
+ * (a non-batch axis; negative counts from the end); `fail(need)` makes the layer's error.
+ */
+export function concatShape(inputs: readonly Shape[], dim: number, fail: (need: string) => Error): Shape {
+  const rank = inputs[0].length + 1;
+  const d = dim < 0 ? dim + rank : dim;
+  if (d < 1 || d >= rank) throw fail(`dim ${dim} must be a non-batch axis of the rank-${rank} batched tensor`);
+  const out = inputs[0].slice();
+  for (let i = 1; i < inputs.length; i++) {
+    const s = inputs[i];
+    if (s.length !== inputs[0].length || s.some((v, k) => k !== d - 1 && v !== inputs[0][k])) {
+      throw fail(`all inputs must match except along dim ${d} (input ${i} differs from input 0)`);
+    }
+    out[d - 1] += s[d - 1];
+  }
+  return out;
+}
+
 /** Concatenates inputs along `dim` of the batched tensor (1 = channels): the inception join. */
 export class Concat extends Layer {
   static readonly type = 'Concat';
@@ -20,18 +39,7 @@ export class Concat extends Layer {
   }
   outputShape(shapes: readonly Shape[]): Shape {
     const inputs = this.shapesOf(shapes);
-    const rank = inputs[0].length + 1;
-    const d = this.dim < 0 ? this.dim + rank : this.dim;
-    if (d < 1 || d >= rank) throw this.shapeError(inputs, `dim ${this.dim} must be a non-batch axis of the rank-${rank} batched tensor`);
-    const out = inputs[0].slice();
-    for (let i = 1; i < inputs.length; i++) {
-      const s = inputs[i];
-      if (s.length !== inputs[0].length || s.some((v, k) => k !== d - 1 && v !== inputs[0][k])) {
-        throw this.shapeError(inputs, `all inputs must match except along dim ${d} (input ${i} differs from input 0)`);
-      }
-      out[d - 1] += s[d - 1];
-    }
-    return out;
+    return concatShape(inputs, this.dim, (need) => this.shapeError(inputs, need));
   }
   private shapes: Shape[] | null = null;
   forward(xs: readonly Tensor[], training = false): Tensor {

@@ -46,6 +46,7 @@ export { QConv2d, type QConv2dOptions } from './qconv2d.js';
 export { QLinear, type QLinearOptions } from './qlinear.js';
 export { QAdd, type QAddOptions } from './qadd.js';
 export { QActivation, type QActivationOptions } from './qactivation.js';
+export { QConcat, type QConcatOptions } from './qconcat.js';
 export { QMaxPool2d, type QMaxPool2dOptions } from './qmaxpool2d.js';
 export { QGlobalAvgPool2d, type QGlobalAvgPool2dOptions } from './qglobalavgpool2d.js';
 export { Upsample, type UpsampleOptions } from './upsample.js';

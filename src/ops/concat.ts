@@ -16,20 +16,25 @@ function dimArg(op: string, name: string, v: unknown, shape: readonly number[], 
 }
 
 
+/** A concat's checked geometry: the output shape, the rows before the axis, each input's elements per row. */
+export interface ConcatGeometry {
+  outShape: number[];
+  outer: number;
+  lengths: number[];
+}
+
 /**
- * concat prepared for inputs of `shapes` along `axis` (default 1): inputs = one address per
- * tensor, in order; output of the joined shape. Messages as concat's (inputs named tensors[i]).
- * Owns a parameter block of [address, length] pairs whose addresses run() writes on every call.
- * Not in place: the output must not overlap any input.
+ * The shapes of a concat along `axis` checked (same rank ≥ 1, equal off the axis; messages name
+ * the op, the inputs `${list}[i]` and the axis argument `axisName`) and its geometry.
  */
-export function prepareConcat(shapes: readonly Shape[], axis = 1, op = 'concat', list = 'tensors'): Prepared {
+export function concatGeometry(op: string, shapes: readonly Shape[], axis: unknown, list = 'tensors', axisName = 'axis'): ConcatGeometry {
   if (!Array.isArray(shapes)) throw new TypeError(`${op}: shapes must be an array of shapes, got ${describe(shapes)}`);
   if (shapes.length === 0) throw new RangeError(`${op}: needs at least one tensor, got an empty list`);
   const ss = shapes.map((s, i) => shapeArg(op, `shapes[${i}]`, s));
   const first = ss[0];
   const r = first.length;
   if (r === 0) throw new RangeError(`${op}: ${list}[0] has shape [] (rank 0); a scalar cannot be concatenated, reshape it to [1]`);
-  const ax = dimArg(op, 'axis', axis, first, r);
+  const ax = dimArg(op, axisName, axis, first, r);
   let total = 0;
   for (let i = 0; i < ss.length; i++) {
     const s = ss[i];
@@ -42,7 +47,7 @@ export function prepareConcat(shapes: readonly Shape[], axis = 1, op = 'concat',
       if (d !== ax && s[d] !== first[d]) {
         throw new RangeError(
           `${op}: ${list}[${i}] has shape ${fmtShape(s)} but ${list}[0] has shape ${fmtShape(first)}; ` +
-            `they must match in every dimension except axis ${ax} (dimension ${d}: ${s[d]} vs ${first[d]})`,
+            `they must match in every dimension except ${axisName} ${ax} (dimension ${d}: ${s[d]} vs ${first[d]})`,
         );
       }
     }
@@ -50,12 +55,22 @@ export function prepareConcat(shapes: readonly Shape[], axis = 1, op = 'concat',
   }
   const outShape = first.slice();
   outShape[ax] = total;
-  const k = ss.length;
-  if (outShape.reduce((a, b) => a * b, 1) === 0) return { outShape, scratchBytes: 0, run() {}, dispose() {} };
   let outer = 1, inner = 1;
   for (let d = 0; d < ax; d++) outer *= outShape[d];
   for (let d = ax + 1; d < r; d++) inner *= outShape[d];
-  const lengths = ss.map((s) => s[ax] * inner);
+  return { outShape, outer, lengths: ss.map((s) => s[ax] * inner) };
+}
+
+/**
+ * concat prepared for inputs of `shapes` along `axis` (default 1): inputs = one address per
+ * tensor, in order; output of the joined shape. Messages as concat's (inputs named tensors[i]).
+ * Owns a parameter block of [address, length] pairs whose addresses run() writes on every call.
+ * Not in place: the output must not overlap any input.
+ */
+export function prepareConcat(shapes: readonly Shape[], axis = 1, op = 'concat', list = 'tensors'): Prepared {
+  const { outShape, outer, lengths } = concatGeometry(op, shapes, axis, list);
+  const k = lengths.length;
+  if (outShape.reduce((a, b) => a * b, 1) === 0) return { outShape, scratchBytes: 0, run() {}, dispose() {} };
   const join = { outer, lengths, without: (placed: readonly number[]) => sliceCopies(outShape, outer, lengths, placed) };
   // addresses are filled in by run(); the lengths are fixed
   let params = paramBlock(lengths.flatMap((n) => [0, n]));

@@ -70,5 +70,6 @@ export { pixelShuffle, pixelUnshuffle, pixelShuffleBackward, pixelUnshuffleBackw
 export type { PixelShuffleOptions } from './pixelshuffle.js';
 export { quantizeLinear, dequantizeLinear, addQs8, maxPool2dQs8, globalAvgPool2dQs8, lutQs8, activationTable } from './qs8.js';
 export type { QParams, QClamp, MaxPoolQs8Options } from './qs8.js';
+export { concatQs8 } from './qs8-concat.js';
 export { conv2dQs8, linearQs8 } from './gemm-qs8.js';
 export type { QWeights, QLayerParams } from './gemm-qs8.js';

@@ -142,6 +142,7 @@ export interface Kernels {
   add_qs8_minmax_simd(aPtr: number, bPtr: number, yPtr: number, n: number, ma: number, za: number, mb: number, zb: number, zy: number, qmin: number, qmax: number): void;
   maxpool2d_qs8_simd(xPtr: number, yPtr: number, planes: number, paramsPtr: number, scratchPtr: number): void;
   global_avgpool2d_qs8_simd(xPtr: number, yPtr: number, planes: number, hw: number, mult: number, zx: number, zy: number): void;
+  concat_qs8_simd(paramsPtr: number, k: number, outer: number, yPtr: number): void;
   dwconv2d_qs8_3x3_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, scalePtr: number, yPtr: number, paramsPtr: number, rqPtr: number, scratchPtr: number): void;
   pad_qs8_simd(xPtr: number, yPtr: number, planes: number, H: number, W: number, pt: number, pl: number, Hp: number, Wp: number, zx: number): void;
   conv2d_winograd_input_qs8_2x2_simd(xPad: number, vPtr: number, posStride: number, paramsPtr: number, t0: number, T: number, scratch: number): void;
@@ -313,6 +314,7 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'add_qs8_minmax_simd',
   'maxpool2d_qs8_simd',
   'global_avgpool2d_qs8_simd',
+  'concat_qs8_simd',
   'dwconv2d_qs8_3x3_minmax_simd',
   'pad_qs8_simd',
   'conv2d_winograd_input_qs8_2x2_simd',
