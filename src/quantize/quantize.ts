@@ -4,7 +4,8 @@
 // output channel, activations per-tensor int8 with a scale and zero point from the calibration
 // ranges (src/quantize/calibrate.ts). Max pooling, the layers that move values (Flatten, Reshape,
 // Slice, Permute, ChannelShuffle, Dropout, Identity), global average
-// pooling (AdaptiveAvgPool2d(1) too) and two-input Add stay in int8 when their inputs are, and so
+// pooling (AdaptiveAvgPool2d(1) too) and two-input Add stay in int8 when their inputs are, Concat
+// when one is (nn.QConcat; the values only it reads quantized on its grid), and so
 // do elementwise activations (SiLU, Hardswish, Sigmoid, …: a 256-byte table, nn.QActivation) whose
 // readers all take int8; every other layer runs in f32,
 // with QuantizeLinear / DequantizeLinear inserted where values cross between the two. A dense layer
@@ -164,7 +165,11 @@ function rewrite(model: Graph, measured: Calibration, how: { correct: boolean; e
     const r = ranges.get(old);
     if (!r) throw new Error(`quantize: no calibration range for '${old}'`);
     const c = consumers.get(old);
-    const [lo, hi] = c && c.length === 1 && !outputs.has(old) && !exclude.has(c[0].name) ? activeRange(r[0], r[1], c[0].layer) : r;
+    const only = c && c.length === 1 && !outputs.has(old) && !exclude.has(c[0].name) ? c[0] : null;
+    // a value only a Concat reads is quantized on the Concat's grid (its range holds this one's):
+    // the QConcat copies its bytes, one rounding where requantizing would make two
+    if (only && only.layer instanceof nn.Concat) return qOf(only.name);
+    const [lo, hi] = only ? activeRange(r[0], r[1], only.layer) : r;
     return chooseQParams(lo, hi);
   };
   const asF32 = (old: string) => {
@@ -191,9 +196,10 @@ function rewrite(model: Graph, measured: Calibration, how: { correct: boolean; e
   // average the rounded values where today it averages float32 ones (a rounding more).
   const int8Reader = (n: GraphNode): boolean => {
     const L = n.layer;
-    if (exclude.has(n.name) || n.inputs.length !== 1) return false;
+    if (exclude.has(n.name) || (n.inputs.length !== 1 && !(L instanceof nn.Concat))) return false;
     if (L instanceof nn.Conv2d || L instanceof nn.Linear) return !how.equalize || consumers.get(n.inputs[0])?.length !== 1;
     if (L instanceof nn.MaxPool2d) return !L.ceilMode;
+    if (L instanceof nn.Concat) return true; // an int8 input makes it a QConcat
     if (passesInt8(L) || isPointwise(L)) return readersInt8(n.name);
     return false;
   };
@@ -292,6 +298,15 @@ function rewrite(model: Graph, measured: Calibration, how: { correct: boolean; e
         q8.set(node.name, qy);
         continue;
       }
+    }
+    // a Concat with an int8 input joins in int8: float32 inputs quantized (on its grid, where it
+    // alone reads them), int8 ones copied or requantized by a table
+    if (!exclude.has(node.name) && L instanceof nn.Concat && ins.some((i) => q8.has(val(i)))) {
+      const qy = qOf(node.name);
+      const xs = ins.map(asInt8);
+      add(node.name, new nn.QConcat({ dim: L.dim, inputs: xs.map(([, q]) => q), y: qy, name: node.name }), xs.map(([v]) => v));
+      q8.set(node.name, qy);
+      continue;
     }
     if (!exclude.has(node.name) && int8In && L instanceof nn.Add && ins.length === 2 && L.constant === null) {
       const [sa, sb] = node.inputShapes;
