@@ -97,6 +97,8 @@ const MODELS = {
   lenet: ['LeNet-5 (mnist)', () => io.load(new Uint8Array(readFileSync(new URL('../models/lenet5-mnist.simdnet', import.meta.url)))), [1, 32, 32]],
   resnet18: ['ResNet-18', () => models.resnet18(), [3, 224, 224]],
   mobilenetv2: ['MobileNetV2', () => mobilenetV2(sd), [3, 224, 224]],
+  mobilenetv3s: ['MobileNetV3-Small', () => models.mobilenetV3Small(), [3, 224, 224]],
+  efficientnetb0: ['EfficientNet-B0', () => models.efficientnetB0(), [3, 224, 224]],
 };
 
 /** A step's kind: the layer type, and for convolutions the window, stride and depthwise-ness. */
@@ -128,7 +130,7 @@ function stepTimes(model, plan, x) {
   return flag('all') ? [...by] : [...by].sort((a, b) => b[1].ms - a[1].ms);
 }
 
-const picked = arg('models', Object.keys(MODELS).join(',')).split(',');
+const picked = arg('models', 'lenet,resnet18,mobilenetv2').split(','); // the default list; mobilenetv3s, efficientnetb0 on request
 console.log('\nWhole models, compiled plans (int8: quantize() with 4 calibration images; CPU ms per run)\n' +
   `| model | f32 ms | int8 ms | speed-up | int8 unfused ms | f32 arena | int8 arena |${ort ? ' ORT int8 (QDQ) ms | ORT ÷ int8 | max |Δ| vs ORT |' : ''}\n` +
   `| --- | --- | --- | --- | --- | --- | --- |${ort ? ' --- | --- | --- |' : ''}`);
