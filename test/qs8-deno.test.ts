@@ -38,6 +38,17 @@ function cases(s: typeof sd): number[] {
   conv(4, 4, 9, 9, 5, { padding: 2, groups: 4 }, 127);
   conv(6, 6, 11, 37, 5, { padding: 2, stride: 2, groups: 6 }, -128);
   conv(5, 5, 9, 29, 7, { padding: 3, groups: 5 }, 3);
+  // the depthwise K×K kernels' steps (16 pixels on the quads at stride 1, 8 else) over widths 1…40,
+  // strides, asymmetric padding, weights down to −128
+  for (const k of [3, 5, 7]) for (let w = 1; w <= 40; w++) for (const [sh, sw] of [[1, 1], [2, 2], [1, 2], [3, 1]]) {
+    const pad = [[0, 0, 0, 0], [1, 2, 0, 3], [3, 1, 2, 0], [k >> 1, k >> 1, k >> 1, k >> 1]][w % 4], c = [1, 3, 6][w % 3], h = k + (w % 5);
+    if (w + pad[1] + pad[3] < k) continue;
+    const x = s.Tensor.from(bytes(c * h * w, 89, w), [1, c, h, w]);
+    const y = s.ops.conv2dQs8(x, { data: bytes(c * k * k, 53, k + w), shape: [c, 1, k, k], scales: new Float32Array(c).fill(0.003), bias: null },
+      { stride: [sh, sw] as unknown as number, padding: pad as unknown as number, groups: c }, { x: { scale: 0.05, zeroPoint: [-128, 127, 4][w % 3] }, y: { scale: 0.09, zeroPoint: 6 } });
+    out.push(...y.toInt8Array());
+    x.dispose(); y.dispose();
+  }
   conv(1, 7, 12, 37, 5, { padding: 2 }, 5);
   conv(3, 5, 9, 13, 3, {}, -128);
   // the direct kernel's tap groups (rows by pairs / quads, leftover rows along) and row tails; the lanes kernel (LeNet's c3)

@@ -16,9 +16,12 @@ export function depthwiseWeights(data: Int8Array, C: number, K = 3): Int32Array 
   const n = rowBytes(K) / 4, quadAt = K === 3 ? 2 : 4;
   const v = new Int32Array(C * K * n);
   for (let c = 0; c < C; c++) for (let r = 0; r < K; r++) {
-    const at = (c * K + r) * n, w = (j: number) => (j < K ? data[(c * K + r) * K + j] : 0);
-    for (let j = 0; j < K; j += 2) v[at + j / 2] = (w(j) & 0xffff) | (w(j + 1) << 16);
-    for (let j = 0; j < K; j += 4) v[at + quadAt + j / 4] = (w(j) & 0xff) | ((w(j + 1) & 0xff) << 8) | ((w(j + 2) & 0xff) << 16) | (w(j + 3) << 24);
+    const at = (c * K + r) * n, row = (c * K + r) * K;
+    for (let j = 0; j < K; j++) {
+      const x = data[row + j];
+      v[at + (j >> 1)] |= (j & 1 ? x << 16 : x & 0xffff);
+      v[at + quadAt + (j >> 2)] |= (x & 0xff) << (8 * (j & 3));
+    }
   }
   return v;
 }
