@@ -24,9 +24,9 @@ import { Qs8Window, padPlane, requantF, store8, rdotMode } from "./qs8-common";
 
 /**
  * The packed weights (src/wasm/qs8-layout.ts's depthwiseWeights), K rows of rowBytes(K) a channel,
- * from w [C, K, K]: for each kernel row, the i16 pairs (w0, w1), (w2, w3), …, (w[K−1], 0), then at
- * quadAt(K) the i8 quads (w0, w1, w2, w3), (w4, w5, w6, 0) (3×3: one quad (w0, w1, w2, 0)), zeros
- * after. 3×3: 16 bytes a row (pairs at 0, 4; the quad at 8); 5×5 and 7×7: 32 (quads at 16, 20).
+ * from w [C, K, K]: for each kernel row, the i16 pairs (w0, w1), (w2, w3), …, (w[K−1], 0), then the
+ * i8 quads (w0, w1, w2, w3), (w4, w5, w6, 0) (3×3: one quad (w0, w1, w2, 0)), zeros after. 3×3: 16
+ * bytes a row (pairs at 0, 4; the quad at 8); 5×5 and 7×7: 32 (pairs at 0…12, quads at 16, 20).
  */
 @inline function rowBytes(K: i32): usize {
   return K == 3 ? 16 : 32;
@@ -56,6 +56,8 @@ import { Qs8Window, padPlane, requantF, store8, rdotMode } from "./qs8-common";
 /**
  * Eight (or, stride 1 on the quads, sixteen) output pixels from the K rows at q, q + ps, … (each at
  * the step's first input column), stored at y (n of them). b: the bias splat, s: the scale splat.
+ * The rows run in a loop: on MobileNetV2 the 3×3 is as fast as with its former three unrolled rows
+ * (unrolled per accumulator instead, the 3×3 was 10–20 % slower and the module 6.5 KB larger).
  */
 @inline function step(
   S: i32, QUADS: bool, K: i32, q: usize, ps: usize, wc: usize, flip: v128,

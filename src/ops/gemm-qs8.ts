@@ -1,8 +1,8 @@
 // int8 convolution and dense layers (kernels: assembly/gemm-qs8.ts, the depthwise ones in
 // assembly/dwconv2d-qs8.ts and assembly/qs8.ts). Weights are int8, symmetric per output channel
 // (w_real = w·scale[o]); activations int8 with a per-tensor scale and zero point
-// (x_real = (x − zx)·sx). The op works out
-// once, at prepare time, everything the kernels need: the packed weights, the int32 bias
+// (x_real = (x − zx)·sx). The op works out once, at prepare time, everything the kernels need:
+// the packed weights, the int32 bias
 // bias_q[o] = round(b[o] / (sx·sw[o])) − zf·Σ_k w[o, k] (the zero point folded in: zf = zx, or
 // zx + 128 in relaxed-dot mode 2, whose GEMM and depthwise kernels take the activations as unsigned
 // bytes x ^ 0x80), the f32 requantization scale sx·sw[o] / sy, the fused clamp in the output's
@@ -11,9 +11,9 @@
 // Forward plan per image and group: the im2col matrix [K, pixels] (taps outside the image read zx)
 // in 8-column panels (conv2d-pack-qs8.ts: from x itself, the padded input or an im2col matrix),
 // then the GEMM with the requantization fused into its store. A depthwise convolution
-// (one input and one output channel per group) runs a direct kernel (3×3, 5×5, 7×7 windows at
-// width stride 1 or 2 their own); a 3×3 stride-1 convolution
-// on the 16-bit dot runs exact Winograd F(2×2, 3×3) (conv2d-winograd-qs8.ts); a short reduction
+// (one input and one output channel per group) runs a direct kernel (the 3×3, 5×5 and 7×7 windows
+// at width stride 1 or 2 their own: dwconv2d-qs8.ts); a 3×3 stride-1 convolution on the 16-bit
+// dot runs exact Winograd F(2×2, 3×3) (conv2d-winograd-qs8.ts); a short reduction
 // (a first layer on few channels) runs the direct kernel of conv2d-direct-qs8.ts.
 import { Tensor, type Shape } from '../tensor.js';
 import { heap, kernels, rdotMode } from '../wasm/engine.js';
