@@ -2,7 +2,7 @@
 // relaxed build (no flag needed), whose start-up check picks the mode its CPU supports (on x86
 // with VNNI the unsigned-activation mode 2, on Arm the signed mode 1, else the split mode 0 or
 // dot_i16x8_s), and computes int8 convolutions of every kernel family (the GEMM on panels packed
-// from the padded input, 1×1, depthwise 3×3 at stride 1 and 2, the general depthwise kernel, the
+// from the padded input, 1×1, depthwise 3×3, 5×5 and 7×7 at stride 1 and 2, the general depthwise kernel, the
 // direct kernel of short reductions, panels from channel quads, dense layers over the GEMM's row-block edges, a compiled plan
 // with the int8 fusions); the same program
 // runs here on this suite's build, and the bytes must be equal.
@@ -36,6 +36,19 @@ function cases(s: typeof sd): number[] {
   conv(16, 16, 9, 37, 3, { padding: 1, groups: 16 }, 3);
   conv(8, 8, 12, 29, 3, { padding: 1, stride: 2, groups: 8 }, -128);
   conv(4, 4, 9, 9, 5, { padding: 2, groups: 4 }, 127);
+  conv(6, 6, 11, 37, 5, { padding: 2, stride: 2, groups: 6 }, -128);
+  conv(5, 5, 9, 29, 7, { padding: 3, groups: 5 }, 3);
+  // the depthwise K×K kernels' steps (16 pixels on the quads at stride 1, 8 else) over widths 1…40,
+  // strides, asymmetric padding, weights down to −128
+  for (const k of [3, 5, 7]) for (let w = 1; w <= 40; w++) for (const [sh, sw] of [[1, 1], [2, 2], [1, 2], [3, 1]]) {
+    const pad = [[0, 0, 0, 0], [1, 2, 0, 3], [3, 1, 2, 0], [k >> 1, k >> 1, k >> 1, k >> 1]][w % 4], c = [1, 3, 6][w % 3], h = k + (w % 5);
+    if (w + pad[1] + pad[3] < k) continue;
+    const x = s.Tensor.from(bytes(c * h * w, 89, w), [1, c, h, w]);
+    const y = s.ops.conv2dQs8(x, { data: bytes(c * k * k, 53, k + w), shape: [c, 1, k, k], scales: new Float32Array(c).fill(0.003), bias: null },
+      { stride: [sh, sw] as unknown as number, padding: pad as unknown as number, groups: c }, { x: { scale: 0.05, zeroPoint: [-128, 127, 4][w % 3] }, y: { scale: 0.09, zeroPoint: 6 } });
+    out.push(...y.toInt8Array());
+    x.dispose(); y.dispose();
+  }
   conv(1, 7, 12, 37, 5, { padding: 2 }, 5);
   conv(3, 5, 9, 13, 3, {}, -128);
   // the direct kernel's tap groups (rows by pairs / quads, leftover rows along) and row tails; the lanes kernel (LeNet's c3)

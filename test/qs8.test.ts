@@ -8,7 +8,8 @@ import { heap, kernels, rdotMode } from '../src/wasm/engine.js';
 import { qclamp } from '../src/ops/qs8.js';
 import { requantBlock } from '../src/wasm/qs8-layout.js';
 import { BUILD, bytesInUse, ready, rng } from './helpers.js';
-import { addQs8Ref, convQs8Ref, dequantizeRef, gemmQs8Ref, ints, quantizeRef, requantRef, roundEven, type ConvQs8Case } from './ref/qs8.js';
+import { addQs8Ref, convQs8Ref, dequantizeRef, gemmQs8Ref, ints, quantizeRef, requantRef, roundEven } from './ref/qs8.js';
+import { base4, convCase, firstDiff } from './qs8-case.js';
 
 beforeAll(ready);
 let base = 0;
@@ -22,18 +23,6 @@ function put(a: Int8Array | Int32Array | Float32Array): number {
   return p;
 }
 const get8 = (p: number, n: number) => new Int8Array(heap().u8view().slice(p, p + n).buffer);
-
-function firstDiff(got: Int8Array, want: Int8Array, dims: number[]): string | null {
-  for (let i = 0; i < want.length; i++) {
-    if (got[i] !== want[i]) {
-      const at: number[] = [];
-      let r = i;
-      for (let d = dims.length - 1; d >= 0; d--) { at.unshift(r % dims[d]); r = Math.floor(r / dims[d]); }
-      return `at [${at.join(', ')}]: got ${got[i]}, want ${want[i]}`;
-    }
-  }
-  return null;
-}
 
 /** Runs pack + GEMM on the kernels directly; transB: B given as Bᵀ [N, K] (dense), C stored [N, M]. */
 function gemm(A: Int8Array, B: Int8Array, M: number, N: number, K: number, bias: Int32Array, scale: Float32Array, rq: number[], transB: boolean): Int8Array {
@@ -112,34 +101,6 @@ describe('QS8 GEMM (gemm_qs8_4x8_minmax_simd)', () => {
   });
 });
 
-function convCase(p: ConvQs8Case, seed: number, zx: number, zy: number, clamp?: { min?: number; max?: number }): void {
-  const cg = p.c / p.groups;
-  const x = ints(p.n * p.c * p.h * p.w, seed), wt = ints(p.o * cg * p.kh * p.kw, seed + 1, -127, 127);
-  const r = rng(seed + 2);
-  const scales = Float32Array.from({ length: p.o }, () => 0.01 + r() * 0.02);
-  const bias = Float32Array.from({ length: p.o }, () => (r() - 0.5) * 4);
-  const qx = { scale: 0.05, zeroPoint: zx }, qy = { scale: 0.02 * Math.sqrt(cg * p.kh * p.kw), zeroPoint: zy };
-  const bq = Int32Array.from(bias, (b, o) => Math.round(b / (qx.scale * scales[o])));
-  const sc = Float32Array.from(scales, (s) => (qx.scale * s) / qy.scale);
-  const [lo, hi] = qclamp(qy, clamp);
-  const ref = convQs8Ref(p, x, wt, bq, sc, zx, zy, lo, hi);
-  const xt = Tensor.from(x, [p.n, p.c, p.h, p.w]);
-  try {
-    const y = ops.conv2dQs8(xt, { data: wt, shape: [p.o, cg, p.kh, p.kw], scales, bias }, {
-      stride: [p.sh, p.sw], dilation: [p.dh, p.dw], padding: [p.pt, p.pl, p.pb, p.pr], groups: p.groups,
-    }, { x: qx, y: qy, clamp });
-    const got = y.toInt8Array();
-    expect(y.shape).toEqual([p.n, p.o, ref.oh, ref.ow]);
-    y.dispose();
-    const d = firstDiff(got, ref.y, [p.n, p.o, ref.oh, ref.ow]);
-    if (d) throw new Error(`${JSON.stringify(p)} zx ${zx} zy ${zy}: ${d}`);
-  } finally {
-    xt.dispose();
-  }
-}
-
-const base4 = { n: 1, sh: 1, sw: 1, dh: 1, dw: 1, pt: 0, pl: 0, pb: 0, pr: 0, groups: 1 };
-
 describe('conv2dQs8', () => {
   it('im2col + GEMM: channels around tile edges, widths mod 4, kernel sizes', () => {
     let s = 100;
@@ -168,36 +129,6 @@ describe('conv2dQs8', () => {
       if (w + 2 * pad - dil * (k - 1) - 1 < 0) continue;
       convCase({ ...base4, n: 2, c, o: c, groups: c, h: 6, w, kh: k, kw: k, sh: st, sw: st, dh: dil, dw: dil, pt: pad, pl: pad, pb: pad, pr: pad }, s++,
         [-128, 127, 0][s % 3], [127, -128, 9][s % 3]);
-    }
-  });
-
-  it('depthwise 3×3 (its own kernel): widths 1…40, stride 1 and 2 along the width, any height stride, padding 0…2 on each side', () => {
-    let s = 1300;
-    for (let w = 1; w <= 40; w++) for (const sw of [1, 2]) {
-      const [pt, pl, pb, pr] = [[1, 1, 1, 1], [0, 0, 0, 0], [2, 0, 1, 2], [0, 2, 2, 1]][w % 4];
-      const h = 1 + (w % 5), sh = 1 + (w % 3);
-      if (w + pl + pr < 3 || h + pt + pb < 3) continue;
-      const c = [1, 3, 17][s % 3];
-      convCase({ ...base4, n: 1 + (w % 2), c, o: c, groups: c, h, w, kh: 3, kw: 3, sh, sw, pt, pl, pb, pr }, s++,
-        [-128, 127, 0, 5][s % 4], [127, -128, 9][s % 3], s % 5 === 0 ? { min: 0, max: 6 } : undefined);
-    }
-  });
-
-  it('depthwise 3×3 saturates at −128 / 127 with extreme inputs and weights', () => {
-    for (const [xv, zx] of [[127, -128], [-128, 127], [127, 127], [-128, -128]] as const) for (const sw of [1, 2]) {
-      const c = 4, h = 5, w = 19;
-      const x = new Int8Array(c * h * w).fill(xv);
-      const wt = Int8Array.from({ length: c * 9 }, (_, i) => (i % 3 === 0 ? -127 : 127));
-      const scales = new Float32Array([1, 0.5, 1e-3, 2]), bias = new Float32Array([0, 1e3, -1e3, 0]);
-      const qx = { scale: 1, zeroPoint: zx }, qy = { scale: 1, zeroPoint: zx === 127 ? -128 : 127 };
-      const bq = Int32Array.from(bias, (b, o) => Math.round(b / scales[o]));
-      const p = { ...base4, c, o: c, groups: c, h, w, kh: 3, kw: 3, sw, pt: 1, pl: 1, pb: 1, pr: 1 };
-      const ref = convQs8Ref(p, x, wt, bq, scales, zx, qy.zeroPoint, -128, 127);
-      const xt = Tensor.from(x, [1, c, h, w]);
-      const y = ops.conv2dQs8(xt, { data: wt, shape: [c, 1, 3, 3], scales, bias }, { stride: [1, sw], padding: 1, groups: c }, { x: qx, y: qy });
-      const d = firstDiff(y.toInt8Array(), ref.y, [1, c, ref.oh, ref.ow]);
-      xt.dispose(); y.dispose();
-      if (d) throw new Error(`x ${xv} zx ${zx} sw ${sw}: ${d}`);
     }
   });
 

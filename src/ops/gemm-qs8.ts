@@ -1,7 +1,8 @@
-// int8 convolution and dense layers (kernels: assembly/gemm-qs8.ts, the depthwise one in
-// assembly/qs8.ts). Weights are int8, symmetric per output channel (w_real = w·scale[o]);
-// activations int8 with a per-tensor scale and zero point (x_real = (x − zx)·sx). The op works out
-// once, at prepare time, everything the kernels need: the packed weights, the int32 bias
+// int8 convolution and dense layers (kernels: assembly/gemm-qs8.ts, the depthwise ones in
+// assembly/dwconv2d-qs8.ts and assembly/qs8.ts). Weights are int8, symmetric per output channel
+// (w_real = w·scale[o]); activations int8 with a per-tensor scale and zero point
+// (x_real = (x − zx)·sx). The op works out once, at prepare time, everything the kernels need:
+// the packed weights, the int32 bias
 // bias_q[o] = round(b[o] / (sx·sw[o])) − zf·Σ_k w[o, k] (the zero point folded in: zf = zx, or
 // zx + 128 in relaxed-dot mode 2, whose GEMM and depthwise kernels take the activations as unsigned
 // bytes x ^ 0x80), the f32 requantization scale sx·sw[o] / sy, the fused clamp in the output's
@@ -10,12 +11,13 @@
 // Forward plan per image and group: the im2col matrix [K, pixels] (taps outside the image read zx)
 // in 8-column panels (conv2d-pack-qs8.ts: from x itself, the padded input or an im2col matrix),
 // then the GEMM with the requantization fused into its store. A depthwise convolution
-// (one input and one output channel per group) runs its direct kernel; a 3×3 stride-1 convolution
-// on the 16-bit dot runs exact Winograd F(2×2, 3×3) (conv2d-winograd-qs8.ts); a short reduction
+// (one input and one output channel per group) runs a direct kernel (the 3×3, 5×5 and 7×7 windows
+// at width stride 1 or 2 their own: dwconv2d-qs8.ts); a 3×3 stride-1 convolution on the 16-bit
+// dot runs exact Winograd F(2×2, 3×3) (conv2d-winograd-qs8.ts); a short reduction
 // (a first layer on few channels) runs the direct kernel of conv2d-direct-qs8.ts.
 import { Tensor, type Shape } from '../tensor.js';
 import { heap, kernels, rdotMode } from '../wasm/engine.js';
-import { depthwise3x3Scratch, depthwise3x3Weights } from '../wasm/qs8-layout.js';
+import { DEPTHWISE_WINDOWS, depthwiseScratch, depthwiseWeights } from '../wasm/qs8-layout.js';
 import { prepareWinogradQs8, winogradQs8Runs } from './conv2d-winograd-qs8.js';
 import { directQs8Runs, prepareDirectQs8, type DirectFusion } from './conv2d-direct-qs8.js';
 import { describe, elementCount, fmtShape, knownOptions, shapeArg, tensorArg, xShapeArg } from './validate.js';
@@ -182,12 +184,13 @@ export function prepareConv2dQs8(xShape: Shape, weights: QWeights, options: Conv
   const outShape = [p.n, p.o, g.oh, g.ow];
   const k = kernels();
   const depthwise = p.cg === 1 && p.og === 1 && p.groups > 1;
-  // MobileNets' depthwise 3×3 (stride 1 or 2 along the width) has its own kernel, which reads the
-  // padding as zx and so takes the zero point folded into the bias (+128 when relaxed-dot mode 2
-  // feeds the activations in as unsigned bytes); the general one subtracts zx tap by tap
+  // the depthwise 3×3, 5×5 and 7×7 windows (stride 1 or 2 along the width: MobileNets,
+  // EfficientNets, ConvNeXt) have their own kernels, which read the padding as zx and so take the
+  // zero point folded into the bias (+128 when relaxed-dot mode 2 feeds the activations in as
+  // unsigned bytes); the general one subtracts zx tap by tap
   const mode = rdotMode(), flip = packFlip(mode);
-  const dw3 = depthwise && g.kh === 3 && g.kw === 3 && g.dh === 1 && g.dw === 1 && (g.sw === 1 || g.sw === 2);
-  const blocks = channelBlocks(op, w, ql, K, depthwise && !dw3 ? 0 : foldPoint(ql.x.zeroPoint, mode));
+  const dwk = depthwise && g.kh === g.kw && DEPTHWISE_WINDOWS.includes(g.kw) && g.dh === 1 && g.dw === 1 && (g.sw === 1 || g.sw === 2);
+  const blocks = channelBlocks(op, w, ql, K, depthwise && !dwk ? 0 : foldPoint(ql.x.zeroPoint, mode));
   return owning((own, owned) => {
     own(blocks.bias);
     own(blocks.scale);
@@ -196,13 +199,14 @@ export function prepareConv2dQs8(xShape: Shape, weights: QWeights, options: Conv
     // the window block of the depthwise kernels
     const window = (c: number) => own(paramBlock([c, p.h, p.wd, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.padTop, g.padLeft, g.oh, g.ow]));
     if (fusion) return prepareDirectQs8(p, w.data, bias, scale, rq, ql.x.zeroPoint, mode, owned, fusion); // plans only (compile/qs8-fuse.ts)
-    if (dw3) {
+    if (dwk) {
       const block = window(p.c);
-      const packedW = depthwise3x3Weights(w.data, p.c);
+      const packedW = depthwiseWeights(w.data, p.c, g.kw);
       const wp = own(heap().alloc(packedW.byteLength));
       heap().i32view().set(packedW, wp >>> 2);
-      return prepared(outShape, depthwise3x3Scratch(p.wd, g.padLeft, g.sh, g.sw, g.oh, g.ow, mode), owned, (inputs, yp, scratch) => {
-        for (let n = 0; n < p.n; n++) k.dwconv2d_qs8_3x3_minmax_simd(inputs[0] + n * p.c * hw, wp, bias, scale, yp + n * p.o * P, block, rq, scratch);
+      const run = g.kw === 3 ? k.dwconv2d_qs8_3x3_minmax_simd : g.kw === 5 ? k.dwconv2d_qs8_5x5_minmax_simd : k.dwconv2d_qs8_7x7_minmax_simd;
+      return prepared(outShape, depthwiseScratch(p.wd, g.padLeft, g.sh, g.sw, g.oh, g.ow, mode, g.kw), owned, (inputs, yp, scratch) => {
+        for (let n = 0; n < p.n; n++) run(inputs[0] + n * p.c * hw, wp, bias, scale, yp + n * p.o * P, block, rq, scratch);
       });
     }
     if (depthwise) {

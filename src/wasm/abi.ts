@@ -144,6 +144,8 @@ export interface Kernels {
   global_avgpool2d_qs8_simd(xPtr: number, yPtr: number, planes: number, hw: number, mult: number, zx: number, zy: number): void;
   concat_qs8_simd(paramsPtr: number, k: number, outer: number, yPtr: number): void;
   dwconv2d_qs8_3x3_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, scalePtr: number, yPtr: number, paramsPtr: number, rqPtr: number, scratchPtr: number): void;
+  dwconv2d_qs8_5x5_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, scalePtr: number, yPtr: number, paramsPtr: number, rqPtr: number, scratchPtr: number): void;
+  dwconv2d_qs8_7x7_minmax_simd(xPtr: number, wPtr: number, biasPtr: number, scalePtr: number, yPtr: number, paramsPtr: number, rqPtr: number, scratchPtr: number): void;
   pad_qs8_simd(xPtr: number, yPtr: number, planes: number, H: number, W: number, pt: number, pl: number, Hp: number, Wp: number, zx: number): void;
   conv2d_winograd_input_qs8_2x2_simd(xPad: number, vPtr: number, posStride: number, paramsPtr: number, t0: number, T: number, scratch: number): void;
   gemm_i16_4x8_simd(aPtr: number, aStride: number, bPtr: number, bStride: number, cPtr: number, cStride: number, ldc: number, M: number, N: number, G: number, count: number): void;
@@ -316,6 +318,8 @@ export const KERNEL_NAMES: readonly (keyof Kernels)[] = [
   'global_avgpool2d_qs8_simd',
   'concat_qs8_simd',
   'dwconv2d_qs8_3x3_minmax_simd',
+  'dwconv2d_qs8_5x5_minmax_simd',
+  'dwconv2d_qs8_7x7_minmax_simd',
   'pad_qs8_simd',
   'conv2d_winograd_input_qs8_2x2_simd',
   'gemm_i16_4x8_simd',

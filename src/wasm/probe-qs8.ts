@@ -9,7 +9,7 @@
 // (dot_i16x8_s, as the plain build).
 import type { Heap } from './heap.js';
 import type { Kernels } from './abi.js';
-import { depthwise3x3Scratch, depthwise3x3Weights, requantBlock } from './qs8-layout.js';
+import { depthwiseScratch, depthwiseWeights, requantBlock } from './qs8-layout.js';
 
 /** The mode for the int8 kernels' requantization block (−1 in a build without relaxed SIMD). */
 export function probeQs8(k: Kernels, heap: Heap): number {
@@ -71,10 +71,10 @@ function gemmMatches(k: Kernels, h: Heap, mode: number): boolean {
 function depthwiseMatches(k: Kernels, h: Heap, mode: number): boolean {
   const C = 2, H = 5, W = 21, zx = -7;
   const x = bytes(C * H * W, 97, 3), w = bytes(C * 9, 59, 1).map((v) => Math.max(v, -127));
-  const pw = depthwise3x3Weights(w, C);
+  const pw = depthwiseWeights(w, C);
   for (const S of [1, 2]) {
     const oh = Math.floor((H - 1) / S) + 1, ow = Math.floor((W - 1) / S) + 1;
-    const ok = withBlocks(h, [C * H * W, pw.byteLength, 4 * C, 4 * C, C * oh * ow, 52, RQ_BYTES, depthwise3x3Scratch(W, 1, S, S, oh, ow, mode)], ([xp, wp, bi, sc, yp, gp, rq, scr]) => {
+    const ok = withBlocks(h, [C * H * W, pw.byteLength, 4 * C, 4 * C, C * oh * ow, 52, RQ_BYTES, depthwiseScratch(W, 1, S, S, oh, ow, mode)], ([xp, wp, bi, sc, yp, gp, rq, scr]) => {
       h.u8view().set(new Uint8Array(x.buffer), xp);
       h.i32view().set(pw, wp >>> 2);
       const zf = zx + (mode === 2 ? 128 : 0);

@@ -1,32 +1,40 @@
 // Operand layouts of the int8 kernels that TypeScript prepares itself (shared by the ops in
 // src/ops/gemm-qs8.ts and the start-up check in src/wasm/probe-qs8.ts).
 
+/** The windows K×K of the depthwise int8 kernels dwconv2d_qs8_{3x3,5x5,7x7}_minmax_simd (assembly/dwconv2d-qs8.ts). */
+export const DEPTHWISE_WINDOWS: readonly number[] = [3, 5, 7];
+
+/** Bytes of a kernel row of the depthwise K×K kernel's packed weights: 16 for 3×3, else 32. */
+const rowBytes = (K: number) => (K === 3 ? 16 : 32);
+
 /**
- * The depthwise 3×3 kernel's packed weights (assembly/dwconv2d-qs8.ts), 12 i32 a channel from
- * w [C, 3, 3]: for each kernel row r the i16 pairs (w[r, 0], w[r, 1]) and (w[r, 2], 0), the i8
- * quad (w[r, 0], w[r, 1], w[r, 2], 0), and 0.
+ * The depthwise K×K kernel's packed weights (assembly/dwconv2d-qs8.ts), K rows of rowBytes(K) a
+ * channel from w [C, K, K]: for each kernel row, the i16 pairs (w0, w1), (w2, w3), …, (w[K−1], 0),
+ * then (at byte 8 for 3×3, else 16) the i8 quads (w0, w1, w2, w3), (w4, w5, w6, 0), zeros after.
  */
-export function depthwise3x3Weights(data: Int8Array, C: number): Int32Array {
-  const v = new Int32Array(C * 12);
-  for (let c = 0; c < C; c++) for (let r = 0; r < 3; r++) {
-    const a = data[c * 9 + r * 3], b = data[c * 9 + r * 3 + 1], d = data[c * 9 + r * 3 + 2];
-    const at = c * 12 + r * 4;
-    v[at] = (a & 0xffff) | (b << 16);
-    v[at + 1] = d & 0xffff;
-    v[at + 2] = (a & 0xff) | ((b & 0xff) << 8) | ((d & 0xff) << 16);
+export function depthwiseWeights(data: Int8Array, C: number, K = 3): Int32Array {
+  const n = rowBytes(K) / 4, quadAt = K === 3 ? 2 : 4;
+  const v = new Int32Array(C * K * n);
+  for (let c = 0; c < C; c++) for (let r = 0; r < K; r++) {
+    const at = (c * K + r) * n, row = (c * K + r) * K;
+    for (let j = 0; j < K; j++) {
+      const x = data[row + j];
+      v[at + (j >> 1)] |= (j & 1 ? x << 16 : x & 0xffff);
+      v[at + quadAt + (j >> 2)] |= (x & 0xff) << (8 * (j & 3));
+    }
   }
   return v;
 }
 
 /**
- * Scratch bytes of the depthwise 3×3 kernel: one padded plane, ((oh − 1)·sh + 3) rows of the stride
+ * Scratch bytes of the depthwise K×K kernel: one padded plane, ((oh − 1)·sh + K) rows of the stride
  * paddedStride in assembly/dwconv2d-qs8.ts (steps of 16 pixels for stride 1 on the relaxed dot's
- * quads, modes 1 and 2; else 8).
+ * quads, modes 1 and 2; else 8; reads up to 16 + 4·⌈K/4⌉ bytes from a step's first column).
  */
-export function depthwise3x3Scratch(W: number, padLeft: number, sh: number, sw: number, oh: number, ow: number, mode: number): number {
+export function depthwiseScratch(W: number, padLeft: number, sh: number, sw: number, oh: number, ow: number, mode: number, K = 3): number {
   const B = mode >= 1 && sw === 1 ? 16 : 8;
-  const stride = (Math.max(padLeft + W + 16, Math.max(ow - B, 0) * sw + 20) + 15) & ~15;
-  return ((oh - 1) * sh + 3) * stride;
+  const stride = (Math.max(padLeft + W + 16, Math.max(ow - B, 0) * sw + 16 + 4 * Math.ceil(K / 4)) + 15) & ~15;
+  return ((oh - 1) * sh + K) * stride;
 }
 
 /**
