@@ -125,3 +125,25 @@ export async function ortFirstOutput(bytes: Uint8Array, x: Float32Array, shape: 
     await s.release();
   }
 }
+
+/** ShuffleNetV2's units: a strided one (two branches joined), a basic one (split, one branch, join), the shuffles; SiLU on the stem. */
+export function shuffleUnits(): Graph {
+  const b = new GraphBuilder({ image: [3, 16, 16] });
+  const x = b.chain('image', [['stem', new nn.Conv2d(3, 8, 3, { padding: 1, bias: false })], ['stem_bn', new nn.BatchNorm2d(8)], ['stem_act', new nn.SiLU()]]);
+  const left = b.chain(x, [['l_dw', new nn.Conv2d(8, 8, 3, { stride: 2, padding: 1, groups: 8, bias: false })], ['l_bn', new nn.BatchNorm2d(8)], ['l_pw', new nn.Conv2d(8, 8, 1)], ['l_relu', new nn.ReLU()]]);
+  const right = b.chain(x, [
+    ['r_pw1', new nn.Conv2d(8, 8, 1)], ['r_relu1', new nn.ReLU()], ['r_dw', new nn.Conv2d(8, 8, 3, { stride: 2, padding: 1, groups: 8, bias: false })],
+    ['r_bn', new nn.BatchNorm2d(8)], ['r_pw2', new nn.Conv2d(8, 8, 1)], ['r_relu2', new nn.ReLU()],
+  ]);
+  const s1 = b.chain(b.add('cat1', new nn.Concat(1), [left, right]), [['shuffle1', new nn.ChannelShuffle(2)]]);
+  const keep = b.add('split1', new nn.Slice([0], [8], { axes: [1] }), s1);
+  const half = b.chain(b.add('split2', new nn.Slice([8], [16], { axes: [1] }), s1), [
+    ['u_pw1', new nn.Conv2d(8, 8, 1)], ['u_relu1', new nn.ReLU()], ['u_dw', new nn.Conv2d(8, 8, 3, { padding: 1, groups: 8, bias: false })],
+    ['u_bn', new nn.BatchNorm2d(8)], ['u_pw2', new nn.Conv2d(8, 8, 1)], ['u_relu2', new nn.ReLU()],
+  ]);
+  const y = b.chain(b.add('cat2', new nn.Concat(1), [keep, half]), [
+    ['shuffle2', new nn.ChannelShuffle(2)], ['head', new nn.Conv2d(16, 24, 1)], ['head_relu', new nn.ReLU()],
+    ['pool', new nn.GlobalAvgPool2d()], ['flat', new nn.Flatten()], ['fc', new nn.Linear(24, 6)],
+  ]);
+  return b.build(y, 41);
+}

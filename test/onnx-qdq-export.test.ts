@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io, models, nn, quantize, compile, Tensor, GraphBuilder, type Graph } from '../src/index.js';
 import { ready, randArray } from './helpers.js';
-import { excite, report, randomizeBatchNorms } from './onnx-fixtures.js';
+import { excite, report, randomizeBatchNorms, shuffleUnits } from './onnx-fixtures.js';
 
 beforeAll(ready);
 
@@ -88,6 +88,8 @@ const CASES: [string, () => Graph][] = [
   // int8 activations (QActivation: DequantizeLinear → HardSwish / Sigmoid·x → QuantizeLinear) beside float32 ones
   ['squeeze-excite, Hardswish', () => { const g = excite(() => new nn.Hardswish(), () => new nn.Hardsigmoid()); randomizeBatchNorms(g, 500); return g; }],
   ['squeeze-excite, SiLU', () => { const g = excite(() => new nn.SiLU(), () => new nn.Sigmoid()); randomizeBatchNorms(g, 600); return g; }],
+  // int8 Concat (QConcat), Slice and ChannelShuffle: ShuffleNetV2's units with no float32 layer between stem and logits
+  ['shuffle units', () => { const g = shuffleUnits(); randomizeBatchNorms(g, 700); return g; }],
 ];
 
 describe('io.toONNX of quantized models, run by onnxruntime-web', () => {

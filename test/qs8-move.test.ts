@@ -272,10 +272,10 @@ describe('an int8 Slice → ChannelShuffle in ONNX', () => {
     const back = io.fromONNX(bytesOnnx);
     let want: number[];
     try {
-      // the Slice and the shuffle's Transpose and closing Reshape (a Flatten) stay int8; its opening
-      // Reshape (an unflatten: nn.Reshape, float32 only) goes through float with scale 1
+      // the Slice stays int8, and the shuffle's Reshape → Transpose → Reshape fuses back into one int8 ChannelShuffle
       const rows = back.summaryData().rows as { type: string; dtype: string }[];
-      expect(rows.filter((r) => ['Slice', 'Permute', 'Flatten'].includes(r.type)).map((r) => `${r.type} ${r.dtype}`)).toEqual(['Slice int8', 'Permute int8', 'Flatten int8']);
+      expect(rows.filter((r) => ['Slice', 'Permute', 'Flatten', 'Reshape', 'ChannelShuffle', 'QuantizeLinear'].includes(r.type)).map((r) => `${r.type} ${r.dtype}`))
+        .toEqual(['QuantizeLinear int8', 'Slice int8', 'ChannelShuffle int8']);
       const ours = g.predict(x), got = back.predict(x);
       want = Array.from(ours.toFloat32Array());
       const again = Array.from(got.toFloat32Array());

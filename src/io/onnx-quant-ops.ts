@@ -23,6 +23,7 @@ import { Identity } from '../nn/identity.js';
 import { Dropout } from '../nn/dropout.js';
 import { Slice } from '../nn/slice.js';
 import { Permute } from '../nn/permute.js';
+import { Reshape } from '../nn/reshape.js';
 import { ChannelShuffle } from '../nn/channelshuffle.js';
 import { DT, dtName, type OnnxNode } from './onnx-proto.js';
 import { fmt, type Act, type Const, type Ctx, type Handler, type IntElem, type Value } from './onnx-context.js';
@@ -277,11 +278,11 @@ const MOVES = new Set(['Flatten', 'Reshape', 'Squeeze', 'Unsqueeze', 'Transpose'
 const DIRECT = new Set(['Flatten', 'MaxPool', 'Identity', 'Dropout', 'Slice', 'Transpose', 'Reshape', 'Concat']);
 
 /** The layers that carry an int8 tensor as they are at inference (its bytes moved, its quantization kept). */
-const CARRIES_INT8 = [Flatten, Identity, Dropout, Slice, Permute, ChannelShuffle];
+const CARRIES_INT8 = [Flatten, Reshape, Identity, Dropout, Slice, Permute, ChannelShuffle];
 
 /**
- * A data-movement operator on int8 activations: Flatten, Identity, Dropout, Slice, Transpose (and a
- * Reshape that lands on a Flatten or closes a channel shuffle), Concat (a QConcat of copies), max
+ * A data-movement operator on int8 activations: Flatten, Identity, Dropout, Slice, Transpose, Reshape
+ * (a channel shuffle's three nodes fuse back into one ChannelShuffle), Concat (a QConcat of copies), max
  * pooling in int8; the others through float (scale 1, exact).
  */
 function moveInt(c: Ctx, n: OnnxNode): void {
@@ -311,7 +312,7 @@ function moveInt(c: Ctx, n: OnnxNode): void {
       replaceSpec(c, spec, new QConcat({ dim: spec.layer.dim, inputs: spec.inputs.map(() => same), y: same }), spec.inputs, {}, elem);
       return;
     }
-    // another layer (ceil-mode pooling, an nn.Reshape, which runs on float32 only): undo and go through float
+    // another layer (ceil-mode pooling): undo and go through float
     c.specs.splice(start);
     c.values.delete(out);
   }

@@ -159,10 +159,13 @@ export function viaFloat(c: Ctx, opType: string, inputs: (Value | null)[], out: 
   const handler = Object.prototype.hasOwnProperty.call(c.ops, opType) ? c.ops[opType] : undefined;
   if (!handler) throw c.fail(`internal: no ${opType} handler`);
   const saved = c.node;
-  const names = inputs.map((v) => {
+  const names = inputs.map((v, i) => {
     if (v === null) return '';
     const k = c.fresh(`${out}/${opType}.input`);
     c.values.set(k, v);
+    // the same tensor as the node's own input i has its readers (what a handler's fusions check)
+    const orig = saved.inputs[i], was = orig ? c.values.get(orig) : undefined;
+    if (was?.kind === 'act' && v.kind === 'act' && was.node === v.node) c.uses.set(k, c.uses.get(orig) ?? 0);
     return k;
   });
   c.node = { ...saved, opType, inputs: names, outputs: [out] };
@@ -170,7 +173,7 @@ export function viaFloat(c: Ctx, opType: string, inputs: (Value | null)[], out: 
     handler(c, c.node);
   } finally {
     c.node = saved;
-    for (const k of names) if (k) c.values.delete(k);
+    for (const k of names) if (k) c.values.delete(k), c.uses.delete(k);
   }
   const v = c.values.get(out);
   if (v?.kind !== 'act') throw c.fail(`internal: the ${opType} handler made no activation`);
