@@ -126,10 +126,13 @@ export async function ortFirstOutput(bytes: Uint8Array, x: Float32Array, shape: 
   }
 }
 
-/** ShuffleNetV2's units: a strided one (two branches joined), a basic one (split, one branch, join), the shuffles; SiLU on the stem. */
+/** ShuffleNetV2's units: a strided one (two branches joined), a basic one (split, one branch, join), the shuffles; SiLU and a ceil-mode max pool on the stem. */
 export function shuffleUnits(): Graph {
   const b = new GraphBuilder({ image: [3, 16, 16] });
-  const x = b.chain('image', [['stem', new nn.Conv2d(3, 8, 3, { padding: 1, bias: false })], ['stem_bn', new nn.BatchNorm2d(8)], ['stem_act', new nn.SiLU()]]);
+  const x = b.chain('image', [
+    ['stem', new nn.Conv2d(3, 8, 3, { padding: 1, bias: false })], ['stem_bn', new nn.BatchNorm2d(8)], ['stem_act', new nn.SiLU()],
+    ['stem_pool', new nn.MaxPool2d(3, { stride: 2, ceilMode: true })], // 16 → 8, not 7 (SqueezeNet's pools round up)
+  ]);
   const left = b.chain(x, [['l_dw', new nn.Conv2d(8, 8, 3, { stride: 2, padding: 1, groups: 8, bias: false })], ['l_bn', new nn.BatchNorm2d(8)], ['l_pw', new nn.Conv2d(8, 8, 1)], ['l_relu', new nn.ReLU()]]);
   const right = b.chain(x, [
     ['r_pw1', new nn.Conv2d(8, 8, 1)], ['r_relu1', new nn.ReLU()], ['r_dw', new nn.Conv2d(8, 8, 3, { stride: 2, padding: 1, groups: 8, bias: false })],

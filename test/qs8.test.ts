@@ -366,15 +366,21 @@ describe('quantize / dequantize / add / pooling on int8', () => {
     t.dispose(); y.dispose(); g.dispose();
   });
 
-  it('maxPool2dQs8 sweeps widths across the 16-byte vector, strides 1–3, padding, dilation', () => {
+  it('maxPool2dQs8 sweeps widths across the 16-byte vector, strides 1–3, padding, dilation, ceil mode', () => {
     let seed = 300;
-    for (const w of [1, 5, 15, 16, 17, 31, 32, 33, 40, 70]) for (const s of [1, 2, 3]) for (const [k, pad, dil] of [[2, 0, 1], [3, 1, 1], [3, 0, 2], [1, 0, 1]]) {
-      const h = 5, n = 3, span = dil * (k - 1) + 1;
+    for (const w of [1, 5, 15, 16, 17, 31, 32, 33, 40, 70]) for (const s of [1, 2, 3]) for (const [k, pad, dil] of [[2, 0, 1], [3, 1, 1], [3, 0, 2], [1, 0, 1]]) for (const ceilMode of [false, true]) {
+      const h = 5 + (ceilMode ? w % 3 : 0), n = 3, span = dil * (k - 1) + 1;
       if (w + 2 * pad < span) continue;
       const x = ints(n * h * w, seed++);
       const t = Tensor.from(x, [1, n, h, w]);
-      const y = ops.maxPool2dQs8(t, { kernelSize: k, stride: s, padding: pad, dilation: dil });
+      const y = ops.maxPool2dQs8(t, { kernelSize: k, stride: s, padding: pad, dilation: dil, ceilMode });
       const [, , oh, ow] = y.shape;
+      // PyTorch's output size: rounded up in ceil mode, less a last window that would start past the input and its left padding
+      const size = (len: number) => {
+        const o = (ceilMode ? Math.ceil : Math.floor)((len + 2 * pad - span) / s) + 1;
+        return ceilMode && (o - 1) * s >= len + pad ? o - 1 : o;
+      };
+      expect([oh, ow]).toEqual([size(h), size(w)]);
       const got = y.toInt8Array();
       for (let p = 0; p < n; p++) for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) {
         let m = -128;
@@ -383,7 +389,7 @@ describe('quantize / dequantize / add / pooling on int8', () => {
           if (iy >= 0 && iy < h && ix >= 0 && ix < w) m = Math.max(m, x[(p * h + iy) * w + ix]);
         }
         const at = (p * oh + oy) * ow + ox;
-        if (got[at] !== m) expect.fail(`w ${w} s ${s} k ${k} pad ${pad} dil ${dil}: y[${p}, ${oy}, ${ox}] = ${got[at]}, want ${m}`);
+        if (got[at] !== m) expect.fail(`w ${w} s ${s} k ${k} pad ${pad} dil ${dil} ceil ${ceilMode}: y[${p}, ${oy}, ${ox}] = ${got[at]}, want ${m}`);
       }
       t.dispose(); y.dispose();
     }
@@ -402,7 +408,8 @@ describe('quantize / dequantize / add / pooling on int8', () => {
     expect(() => ops.addQs8(x8, x8, { scale: 1e30, zeroPoint: 0 }, q, { scale: 1e-30, zeroPoint: 0 })).toThrow(/addQs8: the scales give qa.scale \/ qy.scale/);
     expect(() => ops.addQs8(x8, x8, q, q, q, { min: 6, max: 0 })).toThrow(/addQs8: clamp.min 6 is above clamp.max 0/);
     expect(() => ops.maxPool2dQs8(x8, { kernelSize: 2, padding: 2 })).toThrow(/maxPool2dQs8: padding \[2, 2\] must be at most half of kernelSize/);
-    expect(() => ops.maxPool2dQs8(x8, { kernelSize: 2, ceilMode: true } as never)).toThrow(/maxPool2dQs8: unknown option 'ceilMode'/);
+    expect(() => ops.maxPool2dQs8(x8, { kernelSize: 2, ceilMode: 1 } as never)).toThrow(/maxPool2dQs8: ceilMode must be a boolean/);
+    expect(() => ops.maxPool2dQs8(x8, { kernelSize: 2, ceil: true } as never)).toThrow(/maxPool2dQs8: unknown option 'ceil'/);
     expect(() => ops.globalAvgPool2dQs8(empty, q, q)).toThrow(/globalAvgPool2dQs8: .* an empty 0×3 plane has no mean/);
     expect(() => ops.conv2dQs8(xf, w, {}, { x: q, y: q })).toThrow(/conv2dQs8: x must be an int8 tensor/);
     expect(() => ops.conv2dQs8(x8, { ...w, shape: [5, 3, 3, 2] }, {}, { x: q, y: q })).toThrow(/conv2dQs8: weights.data has 135 values but shape \[5, 3, 3, 2\] needs 90/);

@@ -55,7 +55,7 @@ export function fuseQs8(nodes: readonly GraphNode[], i: number, inShapes: Shape[
   const conv = convNode.layer;
   const poolNode = next(convNode);
   const pl = poolNode?.layer;
-  const pool = pl instanceof QMaxPool2d && is2(pl.kernelSize, 2) && is2(pl.stride, 2) && is2(pl.padding, 0) && is2(pl.dilation, 1);
+  const pool = pl instanceof QMaxPool2d && is2(pl.kernelSize, 2) && is2(pl.stride, 2) && is2(pl.padding, 0) && is2(pl.dilation, 1) && !pl.ceilMode;
   if (!quant && !pool) return null;
   const f: DirectFusion = { pool, quantize: quant };
   const options = { stride: conv.stride, padding: conv.padding, dilation: conv.dilation, groups: conv.groups };

@@ -130,8 +130,8 @@ function twin(c: Ctx, core: Spec, y: QParams, clamp: Clamp | undefined): Twin | 
   if (L instanceof GlobalAvgPool2d) return { layer: new QGlobalAvgPool2d({ x: x.q, y }), inputs: [x.src], params: {} };
   // max pooling and flattening keep the scale: with another one after them they stay float
   if (!sameQ(x.q, y)) return null;
-  if (L instanceof MaxPool2d && !L.ceilMode) {
-    return { layer: new QMaxPool2d(L.kernelSize, { stride: L.stride, padding: L.padding, dilation: L.dilation }), inputs: [x.src], params: {} };
+  if (L instanceof MaxPool2d) {
+    return { layer: new QMaxPool2d(L.kernelSize, { stride: L.stride, padding: L.padding, dilation: L.dilation, ceilMode: L.ceilMode }), inputs: [x.src], params: {} };
   }
   if (L instanceof Flatten) return { layer: L, inputs: [x.src], params: {} };
   return null;

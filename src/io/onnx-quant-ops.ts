@@ -301,9 +301,9 @@ function moveInt(c: Ctx, n: OnnxNode): void {
     if (c.specs.length === start && ints.some((a) => a.node === r.node)) return void (r.elem = elem);
     const spec = c.specs.length === start + 1 ? specNamed(c, out) : null;
     if (spec && CARRIES_INT8.some((L) => spec.layer instanceof L)) return void (r.elem = elem);
-    if (spec?.layer instanceof MaxPool2d && !spec.layer.ceilMode) {
+    if (spec?.layer instanceof MaxPool2d) {
       const L = spec.layer;
-      replaceSpec(c, spec, new QMaxPool2d(L.kernelSize, { stride: L.stride, padding: L.padding, dilation: L.dilation }), spec.inputs, {}, elem);
+      replaceSpec(c, spec, new QMaxPool2d(L.kernelSize, { stride: L.stride, padding: L.padding, dilation: L.dilation, ceilMode: L.ceilMode }), spec.inputs, {}, elem);
       return;
     }
     if (spec?.layer instanceof Concat) {
@@ -312,7 +312,7 @@ function moveInt(c: Ctx, n: OnnxNode): void {
       replaceSpec(c, spec, new QConcat({ dim: spec.layer.dim, inputs: spec.inputs.map(() => same), y: same }), spec.inputs, {}, elem);
       return;
     }
-    // another layer (ceil-mode pooling): undo and go through float
+    // another layer: undo and go through float
     c.specs.splice(start);
     c.values.delete(out);
   }

@@ -9,24 +9,26 @@ export interface QMaxPool2dOptions {
   stride?: number | [number, number];
   padding?: number | [number, number];
   dilation?: number | [number, number];
+  /** Output size rounded up, as nn.MaxPool2d's ceilMode (SqueezeNet's pools). Default false. */
+  ceilMode?: boolean;
   name?: string;
 }
 
-/** Max pooling on int8 (floor rounding): the output keeps the input's scale and zero point. */
+/** Max pooling on int8 (floor rounding, or ceil with ceilMode): the output keeps the input's scale and zero point. */
 export class QMaxPool2d extends Pool2dLayer {
   static readonly type = 'QMaxPool2d';
   readonly type = QMaxPool2d.type;
   static fromConfig(c: LayerConfig, name: string): QMaxPool2d {
-    return new QMaxPool2d(cfg(c.kernelSize), { stride: cfg(c.stride), padding: cfg(c.padding), dilation: cfg(c.dilation), name });
+    return new QMaxPool2d(cfg(c.kernelSize), { stride: cfg(c.stride), padding: cfg(c.padding), dilation: cfg(c.dilation), ceilMode: cfg(c.ceilMode) ?? undefined, name });
   }
   constructor(kernelSize: number | [number, number], options: QMaxPool2dOptions = {}) {
-    super('nn.QMaxPool2d', kernelSize, options, ['stride', 'padding', 'dilation', 'name']);
+    super('nn.QMaxPool2d', kernelSize, options, ['stride', 'padding', 'dilation', 'ceilMode', 'name']);
   }
   outputDtype(): DType {
     return 'int8';
   }
   private get opts() {
-    return { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, dilation: this.dilation };
+    return { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode };
   }
   forward(inputs: readonly Tensor[], training = false): Tensor {
     return maxPool2dQs8(this.inputOf(inputs, training, 'int8'), this.opts);
@@ -40,6 +42,6 @@ export class QMaxPool2d extends Pool2dLayer {
   }
 
   config() {
-    return { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, dilation: this.dilation };
+    return { kernelSize: this.kernelSize, stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode };
   }
 }

@@ -150,9 +150,11 @@ export interface MaxPoolQs8Options {
   /** Implicit padding (never the maximum) on both sides, at most half the kernel size. */
   padding?: number | readonly [number, number];
   dilation?: number | readonly [number, number];
+  /** Output size rounded up (PyTorch's ceil_mode; a window starting past the input and its left padding is dropped). Default false. */
+  ceilMode?: boolean;
 }
 
-const MAXPOOL_KEYS = ['kernelSize', 'stride', 'padding', 'dilation'];
+const MAXPOOL_KEYS = ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode'];
 
 /** Prepares int8 max pooling (the output keeps the input's scale and zero point). */
 export function prepareMaxPool2dQs8(xShape: Shape, options: MaxPoolQs8Options): Prepared {
@@ -168,7 +170,7 @@ export function prepareMaxPool2dQs8(xShape: Shape, options: MaxPoolQs8Options): 
   return prepared(outShape, scratch, [params], (inputs, yp, s) => k.maxpool2d_qs8_simd(inputs[0], yp, planes, params, s));
 }
 
-/** Max pooling of an int8 x [N, C, H, W] or [C, H, W], as maxPool2d (floor rounding); the output keeps x's quantization. */
+/** Max pooling of an int8 x [N, C, H, W] or [C, H, W], as maxPool2d (floor rounding, or ceil with ceilMode); the output keeps x's quantization. */
 export function maxPool2dQs8(x: Tensor, options: MaxPoolQs8Options): Tensor {
   const op = 'maxPool2dQs8';
   knownOptions(op, options, MAXPOOL_KEYS);

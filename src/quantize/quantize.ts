@@ -198,7 +198,7 @@ function rewrite(model: Graph, measured: Calibration, how: { correct: boolean; e
     const L = n.layer;
     if (exclude.has(n.name) || (n.inputs.length !== 1 && !(L instanceof nn.Concat))) return false;
     if (L instanceof nn.Conv2d || L instanceof nn.Linear) return !how.equalize || consumers.get(n.inputs[0])?.length !== 1;
-    if (L instanceof nn.MaxPool2d) return !L.ceilMode;
+    if (L instanceof nn.MaxPool2d) return true;
     if (L instanceof nn.Concat) return true; // an int8 input makes it a QConcat
     if (passesInt8(L) || isPointwise(L)) return readersInt8(n.name);
     return false;
@@ -273,8 +273,8 @@ function rewrite(model: Graph, measured: Calibration, how: { correct: boolean; e
     }
     if (!exclude.has(node.name) && int8In && ins.length === 1) {
       const x = val(ins[0]), q = q8.get(x)!;
-      if (L instanceof nn.MaxPool2d && !L.ceilMode) {
-        add(node.name, new nn.QMaxPool2d(L.kernelSize, { stride: L.stride, padding: L.padding, dilation: L.dilation, name: node.name }), [x]);
+      if (L instanceof nn.MaxPool2d) {
+        add(node.name, new nn.QMaxPool2d(L.kernelSize, { stride: L.stride, padding: L.padding, dilation: L.dilation, ceilMode: L.ceilMode, name: node.name }), [x]);
         q8.set(node.name, q);
         continue;
       }
