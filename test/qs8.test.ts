@@ -3,7 +3,7 @@
 // depthwise, groups, stride, padding, dilation, batch), dense layers, quantize / dequantize, add
 // and pooling; saturation at −128 / 127 and zero points at both ends.
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Tensor, engineInfo, ops } from '../src/index.js';
+import { Tensor, engineInfo, nn, ops } from '../src/index.js';
 import { heap, kernels, rdotMode } from '../src/wasm/engine.js';
 import { qclamp } from '../src/ops/qs8.js';
 import { requantBlock } from '../src/wasm/qs8-layout.js';
@@ -410,6 +410,11 @@ describe('quantize / dequantize / add / pooling on int8', () => {
     expect(() => ops.maxPool2dQs8(x8, { kernelSize: 2, padding: 2 })).toThrow(/maxPool2dQs8: padding \[2, 2\] must be at most half of kernelSize/);
     expect(() => ops.maxPool2dQs8(x8, { kernelSize: 2, ceilMode: 1 } as never)).toThrow(/maxPool2dQs8: ceilMode must be a boolean/);
     expect(() => ops.maxPool2dQs8(x8, { kernelSize: 2, ceil: true } as never)).toThrow(/maxPool2dQs8: unknown option 'ceil'/);
+    // a batch of 0 has an empty output, but each image's padded plane would still be planned (fuzz seed 20261206)
+    const none = Tensor.from(new Int8Array(0), [0, 3, 4, 4]);
+    const huge = new nn.QConv2d(3, 5, 3, { padding: 1e9, x: q, y: q });
+    expect(() => huge.forward([none], false)).toThrow(/conv2dQs8: one padded input image \[3, 2000000004, 2000000004\] would have \d+ elements, more than/);
+    none.dispose(); huge.dispose();
     expect(() => ops.globalAvgPool2dQs8(empty, q, q)).toThrow(/globalAvgPool2dQs8: .* an empty 0×3 plane has no mean/);
     expect(() => ops.conv2dQs8(xf, w, {}, { x: q, y: q })).toThrow(/conv2dQs8: x must be an int8 tensor/);
     expect(() => ops.conv2dQs8(x8, { ...w, shape: [5, 3, 3, 2] }, {}, { x: q, y: q })).toThrow(/conv2dQs8: weights.data has 135 values but shape \[5, 3, 3, 2\] needs 90/);

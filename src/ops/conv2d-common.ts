@@ -36,6 +36,9 @@ export function geometry(op: string, xs: readonly number[], xName: string, ws: r
   }
   const g = window2d(op, h, wd, { kernelSize: [kh, kw], stride: o.stride, padding: o.padding, dilation: o.dilation });
   elementCount(op, 'the output', [n, oc, g.oh, g.ow]);
+  // the kernels pad an image at a time into scratch: one that wasm memory cannot hold is refused
+  // here (a batch of 0 has an empty output but still plans that scratch)
+  elementCount(op, 'one padded input image', [c, h + g.padTop + g.padBottom, wd + g.padLeft + g.padRight]);
   return { n, c, h, wd, o: oc, groups, cg, og: oc / groups, g };
 }
 
