@@ -4,7 +4,7 @@
 // lowerings (the prepared calls a plan runs), and, with --steps, where each plan's time goes by
 // kind of step; --peak prints the int8 dot instructions' own throughput (bench/qs8-peak.mjs).
 //
-//   node bench/qs8.mjs [--ort] [--peak] [--layers] [--steps [--all]] [--models lenet,resnet18,mobilenetv2(,mobilenetv3s,mobilenetv3l,efficientnetb0,shufflenet)]   plain SIMD build
+//   node bench/qs8.mjs [--ort] [--peak] [--layers] [--steps [--all]] [--models lenet,resnet18,mobilenetv2(,mobilenetv3s,mobilenetv3l,efficientnetb0,shufflenet,squeezenet)]   plain SIMD build
 //   node_modules/.bin/deno run -A bench/qs8.mjs [same flags]                        relaxed build
 //   (Deno and Chromium run relaxed SIMD without a flag; Node 20 only behind
 //   --experimental-wasm-relaxed-simd, where its relaxed dot fails the start-up check; `simd` or
@@ -102,6 +102,7 @@ const MODELS = {
   mobilenetv3l: ['MobileNetV3-Large', () => models.mobilenetV3Large(), [3, 224, 224]],
   efficientnetb0: ['EfficientNet-B0', () => models.efficientnetB0(), [3, 224, 224]],
   shufflenet: ['ShuffleNetV2 1.0', () => models.shufflenetV2(), [3, 224, 224]],
+  squeezenet: ['SqueezeNet 1.1', () => models.squeezenet1_1(), [3, 224, 224]],
 };
 const DEFAULT_MODELS = 'lenet,resnet18,mobilenetv2';
 
