@@ -101,9 +101,9 @@ import { Qs8Window, padPlane, requantF, store8, rdotMode } from "./qs8-common";
 /**
  * The padded plane's row stride: the row with 16 bytes of slack for the copies, and every step's
  * reads (the furthest, 16 + 4·⌈K/4⌉ bytes from a step's first column: the quads' 16-byte loads at
- * offset 3 + 4·(⌈K/4⌉ − 1), stride 1). The scratch holds ((oh − 1)·sh + K) such rows
- * (src/wasm/qs8-layout.ts's depthwiseScratch sizes it by the same formula; B = 16 for stride 1 on
- * the quads, else 8).
+ * offset 3 + 4·(⌈K/4⌉ − 1), stride 1). The scratch holds ((oh − 1)·sh + K) such rows and 16
+ * bytes more (padPlane's last fill store can pass the last row by 15; src/wasm/qs8-layout.ts's
+ * depthwiseScratch sizes it by the same formula; B = 16 for stride 1 on the quads, else 8).
  */
 @inline function paddedStride(W: i32, pl: i32, S: i32, ow: i32, B: i32, K: i32): i32 {
   return (max(pl + W + 16, max(ow - B, 0) * S + 16 + 4 * ((K + 3) >> 2)) + 15) & ~15;

@@ -4,8 +4,8 @@
 // asymmetric padding, channel counts, zero points at both ends, a fused clamp, saturation with
 // extreme inputs and weights.
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Tensor, ops } from '../src/index.js';
-import { bytesInUse, ready } from './helpers.js';
+import { Sequential, Tensor, compile, nn, ops } from '../src/index.js';
+import { bytesInUse, expectCanariesIntact, ready } from './helpers.js';
 import { convQs8Ref } from './ref/qs8.js';
 import { base4, convCase, firstDiff } from './qs8-case.js';
 
@@ -19,7 +19,7 @@ const STRIDES = [[1, 1], [2, 2], [2, 1], [1, 2], [3, 1], [3, 2]];
 /** Padding (top, left, bottom, right), asymmetric, 0…3. */
 const PADS = [[1, 1, 1, 1], [0, 0, 0, 0], [2, 0, 1, 3], [0, 3, 2, 1], [3, 2, 3, 2], [2, 2, 2, 2], [1, 0, 0, 2]];
 
-describe.each([3, 5, 7])('depthwise %i×%i int8 (its own kernel)', (K) => {
+describe.each([3, 5, 7])('depthwise K×K int8, K = %i (its own kernel)', (K) => {
   it('widths 1…40, heights 1…12, strides 1 and 2 along the width and 1…3 down, padding 0…3 on each side, channels 1…19', () => {
     let s = 2000 + K * 1000;
     for (let w = 1; w <= 40; w++) for (const [sh, sw] of STRIDES) {
@@ -29,6 +29,20 @@ describe.each([3, 5, 7])('depthwise %i×%i int8 (its own kernel)', (K) => {
       const c = [1, 2, 3, 8, 17, 19][s % 6];
       convCase({ ...base4, n: 1 + (w % 2), c, o: c, groups: c, h, w, kh: K, kw: K, sh, sw, pt, pl, pb, pr }, s++,
         [-128, 127, 0, 5][s % 4], [127, -128, 9][s % 3], s % 5 === 0 ? { min: 0, max: 6 } : undefined, s % 2 ? -128 : -127);
+    }
+  });
+
+  it('writes nothing past its scratch (a compiled plan\'s, canaries checked): no bottom padding, widths around 16-byte stores', () => {
+    // the padded plane's last row is an image row there; its fill store after the row's end reached 15 bytes past the rows
+    for (const W of [K, 13, 17, 20, 21, 33]) for (const S of [1, 2]) {
+      const C = 2, H = K + 2;
+      const q = { scale: 0.1, zeroPoint: 3 };
+      const net = new Sequential([new nn.QuantizeLinear(q), new nn.QConv2d(C, C, K, { groups: C, stride: S, x: q, y: { scale: 0.2, zeroPoint: -1 } }), new nn.DequantizeLinear({ scale: 0.2, zeroPoint: -1 })], { inputShape: [C, H, W] });
+      const m = compile(net);
+      const x = Tensor.from(new Float32Array(C * H * W).fill(0.5), [1, C, H, W]);
+      const y = m.run(x);
+      expectCanariesIntact(`K ${K} W ${W} stride ${S}`);
+      y.dispose(); x.dispose(); m.dispose(); net.dispose();
     }
   });
 

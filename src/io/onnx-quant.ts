@@ -163,9 +163,10 @@ export function viaFloat(c: Ctx, opType: string, inputs: (Value | null)[], out: 
     if (v === null) return '';
     const k = c.fresh(`${out}/${opType}.input`);
     c.values.set(k, v);
-    // the same tensor as the node's own input i has its readers (what a handler's fusions check)
+    // the same tensor as the node's own input i has its readers (what a handler's fusions check;
+    // a graph output counts as read by someone else: none set)
     const orig = saved.inputs[i], was = orig ? c.values.get(orig) : undefined;
-    if (was?.kind === 'act' && v.kind === 'act' && was.node === v.node) c.uses.set(k, c.uses.get(orig) ?? 0);
+    if (was?.kind === 'act' && v.kind === 'act' && was.node === v.node && !c.graphOutputs.has(orig)) c.uses.set(k, c.uses.get(orig) ?? 0);
     return k;
   });
   c.node = { ...saved, opType, inputs: names, outputs: [out] };

@@ -143,7 +143,7 @@ export function addQs8(a: Tensor, b: Tensor, qa: QParams, qb: QParams, qy: QPara
   return runOnce(prepareAddQs8(ta.shape, qa, qb, qy, clamp), [ta.ptr, tb.ptr], (s) => Tensor.empty(s, 'int8'));
 }
 
-/** As maxPool2d's options, without ceilMode (floor rounding). */
+/** As maxPool2d's options. */
 export interface MaxPoolQs8Options {
   kernelSize: number | readonly [number, number];
   stride?: number | readonly [number, number];

@@ -27,14 +27,17 @@ export function depthwiseWeights(data: Int8Array, C: number, K = 3): Int32Array 
 }
 
 /**
- * Scratch bytes of the depthwise K×K kernel: one padded plane, ((oh − 1)·sh + K) rows of the stride
- * paddedStride in assembly/dwconv2d-qs8.ts (steps of 16 pixels for stride 1 on the relaxed dot's
- * quads, modes 1 and 2; else 8; reads up to 16 + 4·⌈K/4⌉ bytes from a step's first column).
+ * Scratch bytes of the depthwise K×K kernel: one padded plane, ((oh − 1)·sh + K) rows of the
+ * stride paddedStride in assembly/dwconv2d-qs8.ts (steps of 16 pixels for stride 1 on the relaxed
+ * dot's quads, modes 1 and 2; else 8; reads up to 16 + 4·⌈K/4⌉ bytes from a step's first column),
+ * and 16 bytes for padPlane's last fill store.
  */
 export function depthwiseScratch(W: number, padLeft: number, sh: number, sw: number, oh: number, ow: number, mode: number, K = 3): number {
   const B = mode >= 1 && sw === 1 ? 16 : 8;
   const stride = (Math.max(padLeft + W + 16, Math.max(ow - B, 0) * sw + 16 + 4 * Math.ceil(K / 4)) + 15) & ~15;
-  return ((oh - 1) * sh + K) * stride;
+  // + 16: padPlane's fill after an image row's last byte is a whole 16-byte store, which on the
+  // plane's last row (no bottom padding) reaches up to 15 bytes past the rows
+  return ((oh - 1) * sh + K) * stride + 16;
 }
 
 /**
