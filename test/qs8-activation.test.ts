@@ -4,7 +4,7 @@
 // use it only where every reader of the activation takes int8 (and so leave the logits bit for bit
 // as they were), compile, save / load, summary and its errors.
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Tensor, compile, io, nn, ops, quantize, GraphBuilder } from '../src/index.js';
+import { Tensor, compile, io, nn, ops, quantize, GraphBuilder, type Graph } from '../src/index.js';
 import type { Layer } from '../src/nn/layer.js';
 import { layerFactory } from '../src/nn/registry.js';
 import { bytesInUse, randArray, ready } from './helpers.js';
@@ -172,4 +172,71 @@ describe('quantize() and int8 activations', () => {
       [ref, q, f].forEach((g) => g.dispose());
     });
   }
+});
+
+describe('quantize() and int8 Concat', () => {
+  /** The float32 model's and the int8 model's outputs on x (compiled), and the int8 model's layer types by node. */
+  function run(f: Graph, q: Graph, x: Tensor): { want: Float32Array; got: Float32Array; types: Record<string, string> } {
+    const pf = compile(f, { batchSize: x.shape[0] }), pq = compile(q, { batchSize: x.shape[0] });
+    const a = pf.run(x), b = pq.run(x);
+    const out = { want: a.toFloat32Array(), got: b.toFloat32Array(), types: Object.fromEntries(q.nodes.map((n) => [n.name, n.layer.type])) };
+    [a, b].forEach((t) => t.dispose());
+    [pf, pq].forEach((p) => p.dispose());
+    return out;
+  }
+
+  it('a Concat read in float32 (a graph output, a float layer) stays float32: each branch keeps its own grid, the same bytes as with the Concat excluded', () => {
+    const x = Tensor.from(randArray(8 * 3 * 64, 7), [8, 3, 8, 8]);
+    // a detection head's layout: two branches of very different ranges joined as the output
+    const b = new GraphBuilder({ image: [3, 8, 8] });
+    const small = new nn.Conv2d(3, 4, 1), big = new nn.Conv2d(3, 4, 1);
+    b.add('a', small, 'image'); b.add('bb', big, 'image');
+    const head = b.build(b.add('cat', new nn.Concat(), ['a', 'bb']), 1);
+    small.weight.assign(small.weight.value.toFloat32Array().map((v) => v * 0.01));
+    big.weight.assign(big.weight.value.toFloat32Array().map((v) => v * 10));
+    // DenseNet's: an int8 convolution and a float32 pooling joined, read by a batch norm
+    const d = new GraphBuilder({ image: [3, 8, 8] });
+    d.add('c', new nn.Conv2d(3, 4, 3, { padding: 1 }), 'image');
+    d.add('p', new nn.AvgPool2d(3, { stride: 1, padding: 1 }), 'image');
+    const dense = d.build(d.add('bn', new nn.BatchNorm2d(7), d.add('cat', new nn.Concat(), ['c', 'p'])), 2);
+    for (const f of [head, dense]) {
+      const q = quantize(f, x), ex = quantize(f, x, { exclude: ['cat'] });
+      const r = run(f, q, x), e = run(f, ex, x);
+      expect(r.types.cat).toBe('Concat');
+      expect(Array.from(r.got)).toEqual(Array.from(e.got));
+      // the small branch (channels 0…3 of the head) keeps its own fine grid: well above 30 dB
+      if (f === head) {
+        let s = 0, n = 0;
+        for (let i = 0; i < r.got.length; i++) if (Math.floor(i / 64) % 8 < 4) { s += r.want[i] ** 2; n += (r.got[i] - r.want[i]) ** 2; }
+        expect(10 * Math.log10(s / n)).toBeGreaterThan(30);
+      }
+      [q, ex, f].forEach((g) => g.dispose());
+    }
+    x.dispose();
+  });
+
+  it('a float32 input is quantized straight onto the QConcat\'s grid (one rounding); equalize: true keeps a rescaled convolution\'s Concat input in float32', () => {
+    const x = Tensor.from(randArray(8 * 3 * 256, 8), [8, 3, 16, 16]);
+    const b = new GraphBuilder({ image: [3, 16, 16] });
+    b.add('c', new nn.Conv2d(3, 4, 3, { padding: 1 }), 'image');
+    const g = b.build(b.add('c2', new nn.Conv2d(7, 5, 1), b.add('cat', new nn.Concat(), ['c', 'image'])), 3);
+    const q = quantize(g, x);
+    const cat = q.node('cat').layer as nn.QConcat;
+    expect(cat).toBeInstanceOf(nn.QConcat);
+    expect(q.node('cat').inputs[1]).toBe('image.quantize.cat');
+    expect(cat.qx[1]).toEqual(cat.qy);
+    expect(cat.qx[0]).toEqual(cat.qy); // the convolution only the Concat reads: on its grid too
+    const e = new GraphBuilder({ image: [3, 16, 16] });
+    const c1 = new nn.Conv2d(3, 4, 3, { padding: 1 }), c2 = new nn.Conv2d(3, 4, 3, { padding: 1 });
+    e.chain('image', [['c1', c1], ['h1', new nn.Hardswish()]]);
+    e.chain('image', [['c2', c2], ['h2', new nn.Hardswish()]]);
+    const h = e.build(e.add('c3', new nn.Conv2d(8, 5, 1), e.add('cat', new nn.Concat(), ['h1', 'h2'])), 4);
+    c2.weight.assign(c2.weight.value.toFloat32Array().map((v) => v * 20));
+    const plain = quantize(h, x), eq = quantize(h, x, { equalize: true });
+    expect([plain.node('h1').layer.type, plain.node('cat').layer.type]).toEqual(['QActivation', 'QConcat']);
+    expect([eq.node('h1').layer.type, eq.node('cat').layer.type]).toEqual(['Hardswish', 'Concat']);
+    expect(eq.nodes.some((n) => n.name === 'c3.inputScale')).toBe(true);
+    [q, g, plain, eq, h].forEach((m) => m.dispose());
+    x.dispose();
+  });
 });

@@ -5,7 +5,8 @@
 // ranges (src/quantize/calibrate.ts). Max pooling, the layers that move values (Flatten, Reshape,
 // Slice, Permute, ChannelShuffle, Dropout, Identity), global average
 // pooling (AdaptiveAvgPool2d(1) too) and two-input Add stay in int8 when their inputs are, Concat
-// when one is (nn.QConcat; the values only it reads quantized on its grid), and so
+// when one is and its readers take int8 (nn.QConcat; the values only it reads quantized on its
+// grid), and so
 // do elementwise activations (SiLU, Hardswish, Sigmoid, …: a 256-byte table, nn.QActivation) whose
 // readers all take int8; every other layer runs in f32,
 // with QuantizeLinear / DequantizeLinear inserted where values cross between the two. A dense layer
@@ -168,7 +169,7 @@ function rewrite(model: Graph, measured: Calibration, how: { correct: boolean; e
     const only = c && c.length === 1 && !outputs.has(old) && !exclude.has(c[0].name) ? c[0] : null;
     // a value only a Concat reads is quantized on the Concat's grid (its range holds this one's):
     // the QConcat copies its bytes, one rounding where requantizing would make two
-    if (only && only.layer instanceof nn.Concat) return qOf(only.name);
+    if (only && only.layer instanceof nn.Concat && readersInt8(only.name)) return qOf(only.name);
     const [lo, hi] = only ? activeRange(r[0], r[1], only.layer) : r;
     return chooseQParams(lo, hi);
   };
@@ -199,7 +200,7 @@ function rewrite(model: Graph, measured: Calibration, how: { correct: boolean; e
     if (exclude.has(n.name) || (n.inputs.length !== 1 && !(L instanceof nn.Concat))) return false;
     if (L instanceof nn.Conv2d || L instanceof nn.Linear) return !how.equalize || consumers.get(n.inputs[0])?.length !== 1;
     if (L instanceof nn.MaxPool2d) return true;
-    if (L instanceof nn.Concat) return true; // an int8 input makes it a QConcat
+    if (L instanceof nn.Concat) return readersInt8(n.name); // with an int8 input (this one) a QConcat
     if (passesInt8(L) || isPointwise(L)) return readersInt8(n.name);
     return false;
   };
@@ -299,11 +300,18 @@ function rewrite(model: Graph, measured: Calibration, how: { correct: boolean; e
         continue;
       }
     }
-    // a Concat with an int8 input joins in int8: float32 inputs quantized (on its grid, where it
-    // alone reads them), int8 ones copied or requantized by a table
-    if (!exclude.has(node.name) && L instanceof nn.Concat && ins.some((i) => q8.has(val(i)))) {
+    // a Concat with an int8 input whose readers take int8 joins in int8: float32 inputs quantized
+    // straight onto its grid (one rounding, as the float join then a quantize), int8 ones copied
+    // or requantized by a table; one read in float32 (a graph output, a float layer) stays float32
+    if (!exclude.has(node.name) && L instanceof nn.Concat && ins.some((i) => q8.has(val(i))) && readersInt8(node.name)) {
       const qy = qOf(node.name);
-      const xs = ins.map(asInt8);
+      const xs = ins.map((old): [string, QParams] => {
+        const v = val(old);
+        if (q8.has(v)) return [v, q8.get(v)!];
+        const key = `${v}.quantize.${node.name}`;
+        if (!bridges.has(key)) bridges.set(key, add(key, new nn.QuantizeLinear(qy, { name: key }), [v]));
+        return [key, qy];
+      });
       add(node.name, new nn.QConcat({ dim: L.dim, inputs: xs.map(([, q]) => q), y: qy, name: node.name }), xs.map(([v]) => v));
       q8.set(node.name, qy);
       continue;
