@@ -20,10 +20,14 @@ import { quantize16, quantize1, quantFloor, quantMagic, quantBits } from "./qs8-
   return i32x4.add(a, i32x4.dot_i16x8_s(x, w));
 }
 
-/** 8 pixels (two vectors, EIGHT) or 4 from q + 4·o, 3 channels, stored n at y0 / y1 / y2 + o. */
+/**
+ * 8 pixels (two vectors, EIGHT) or 4 from q + 4·o, 3 channels, stored n at y0 / y1 / y2 + o; or
+ * (PAIR) 4 pixels from q + 4·o and 4 from the next output row's (dq bytes on), stored 4 each at
+ * y0 / y1 / y2 + o and dy bytes on.
+ */
 @inline function step(
-  QUADS: bool, EIGHT: bool, q: usize, offPtr: usize, G: i32, wb: usize, b0: v128, b1: v128, b2: v128,
-  s0: v128, s1: v128, s2: v128, rq: usize, y0: usize, y1: usize, y2: usize, o: i32, n: i32, n1: bool, n2: bool,
+  QUADS: bool, EIGHT: bool, PAIR: bool, q: usize, dq: usize, offPtr: usize, G: i32, wb: usize, b0: v128, b1: v128, b2: v128,
+  s0: v128, s1: v128, s2: v128, rq: usize, y0: usize, y1: usize, y2: usize, dy: usize, o: i32, n: i32, n1: bool, n2: bool,
 ): void {
   let e0 = b0, d0 = b0, e1 = b1, d1 = b1, e2 = b2, d2 = b2;
   let w = wb;
@@ -33,31 +37,47 @@ import { quantize16, quantize1, quantFloor, quantMagic, quantBits } from "./qs8-
     const w0 = v128.load32_splat(w), w1 = v128.load32_splat(w, 4), w2 = v128.load32_splat(w, 8);
     const v = v128.load(x);
     e0 = acc(QUADS, w0, v, e0); e1 = acc(QUADS, w1, v, e1); e2 = acc(QUADS, w2, v, e2);
-    if (EIGHT) {
-      const u = v128.load(x, 16);
+    if (EIGHT || PAIR) {
+      const u = PAIR ? v128.load(x + dq) : v128.load(x, 16);
       d0 = acc(QUADS, w0, u, d0); d1 = acc(QUADS, w1, u, d1); d2 = acc(QUADS, w2, u, d2);
     }
     w += 12;
   }
   const p = <usize>o;
+  if (PAIR) {
+    const r0 = requantF(e0, d0, s0, rq);
+    v128.store32_lane(y0 + p, r0, 0); v128.store32_lane(y0 + p + dy, r0, 1);
+    if (n1) { const r1 = requantF(e1, d1, s1, rq); v128.store32_lane(y1 + p, r1, 0); v128.store32_lane(y1 + p + dy, r1, 1); }
+    if (n2) { const r2 = requantF(e2, d2, s2, rq); v128.store32_lane(y2 + p, r2, 0); v128.store32_lane(y2 + p + dy, r2, 1); }
+    return;
+  }
   store8(y0 + p, 1, requantF(e0, d0, s0, rq), n);
   if (n1) store8(y1 + p, 1, requantF(e1, d1, s1, rq), n);
   if (n2) store8(y2 + p, 1, requantF(e2, d2, s2, rq), n);
 }
 
-/** The 8- (and 4-) pixel steps along output row q (ow pixels), channels stored at ya / yb / yc. */
+/**
+ * The 8- (and 4-) pixel steps along output row q (ow pixels), channels stored at ya / yb / yc; with
+ * dq > 0, of rows q and q + dq (stored dy bytes on too), whose 4-pixel tails share one step.
+ */
 @inline function rowSteps(
-  QUADS: bool, q: usize, G: i32, ow: i32, offPtr: usize, wb: usize, b0: v128, b1: v128, b2: v128,
-  s0: v128, s1: v128, s2: v128, rq: usize, ya: usize, yb: usize, yc: usize, n1: bool, n2: bool,
+  QUADS: bool, q: usize, dq: usize, G: i32, ow: i32, offPtr: usize, wb: usize, b0: v128, b1: v128, b2: v128,
+  s0: v128, s1: v128, s2: v128, rq: usize, ya: usize, yb: usize, yc: usize, dy: usize, n1: bool, n2: bool,
 ): void {
   // 8-pixel steps, the last overlapping the one before (in a row narrower than 8, storing ow),
   // except that a tail of 1 … 4 pixels after whole steps takes a 4-pixel step
   const tail = ow & 7, lim = ow >= 8 && tail > 0 && tail <= 4 ? ow - tail : ow;
-  for (let ox = 0; ox < lim; ox += 8) {
-    const o = ow >= 8 ? min(ox, ow - 8) : 0;
-    step(QUADS, true, q, offPtr, G, wb, b0, b1, b2, s0, s1, s2, rq, ya, yb, yc, o, min(8, ow - o), n1, n2);
+  for (let r = 0; r < (dq > 0 ? 2 : 1); r++) {
+    const qr = q + <usize>r * dq, yr = <usize>r * dy;
+    for (let ox = 0; ox < lim; ox += 8) {
+      const o = ow >= 8 ? min(ox, ow - 8) : 0;
+      step(QUADS, true, false, qr, 0, offPtr, G, wb, b0, b1, b2, s0, s1, s2, rq, ya + yr, yb + yr, yc + yr, 0, o, min(8, ow - o), n1, n2);
+    }
   }
-  if (lim < ow) step(QUADS, false, q, offPtr, G, wb, b0, b1, b2, s0, s1, s2, rq, ya, yb, yc, ow - 4, 4, n1, n2);
+  if (lim < ow) {
+    if (dq > 0) step(QUADS, false, true, q, dq, offPtr, G, wb, b0, b1, b2, s0, s1, s2, rq, ya, yb, yc, dy, ow - 4, 4, n1, n2);
+    else step(QUADS, false, false, q, 0, offPtr, G, wb, b0, b1, b2, s0, s1, s2, rq, ya, yb, yc, 0, ow - 4, 4, n1, n2);
+  }
 }
 
 /**
@@ -74,11 +94,14 @@ import { quantize16, quantize1, quantFloor, quantMagic, quantBits } from "./qs8-
 ): void {
   const pw = ow >> 1, wt = <usize>Wt;
   const R = pool ? (oh >> 1) << 1 : oh, cols = pool ? pw << 1 : ow, cs = pool ? wt : ps;
-  for (let oy = 0; oy < R; oy++) {
+  // rows in pairs (a pool window's two, or any two), their 4-pixel tails in one step
+  const dq = <usize>(sh * Wb) << 2;
+  for (let oy = 0; oy < R; oy += 2) {
     const q = buf + (<usize>(oy * sh * Wb) << 2);
-    const ya = pool ? t + <usize>(oy & 1) * 3 * wt : y0 + <usize>(oy * ow);
-    rowSteps(QUADS, q, G, cols, offPtr, wb, b0, b1, b2, s0, s1, s2, rq, ya, ya + cs, ya + 2 * cs, n1, n2);
-    if (pool && (oy & 1)) poolPairs(t, wt, y0 + <usize>((oy >> 1) * pw), ps, pw, n2 ? 3 : n1 ? 2 : 1);
+    const ya = pool ? t : y0 + <usize>(oy * ow);
+    const two = oy + 1 < R;
+    rowSteps(QUADS, q, two ? dq : 0, G, cols, offPtr, wb, b0, b1, b2, s0, s1, s2, rq, ya, ya + cs, ya + 2 * cs, pool ? 3 * wt : <usize>ow, n1, n2);
+    if (pool) poolPairs(t, wt, y0 + <usize>((oy >> 1) * pw), ps, pw, n2 ? 3 : n1 ? 2 : 1);
   }
 }
 
